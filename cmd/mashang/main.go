@@ -1,0 +1,74 @@
+// Command mashang is the whole service in one binary:
+//
+//	mashang serve [--sandbox] [--config file]   run the service
+//	mashang migrate [--config file]             bring the database schema up to date
+//	mashang simulate [flags]                    play WeChat against a running server
+//	mashang bench [flags]                       measure the callback against the bare SDK server
+//
+// This is the one place where the parts are wired together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `mashang — 码上: people's-congress deputy liaison through WeChat
+
+Usage:
+  mashang serve [--sandbox] [--config FILE]   run the service (--sandbox: fake WeChat, SQLite, demo data)
+  mashang migrate [--config FILE]             apply database migrations and print the schema version
+  mashang simulate [flags]                    play a citizen's WeChat against a running server
+  mashang bench [flags]                       callback benchmark against the bare SDK server
+
+Settings come from the --config file and MASHANG_* environment variables
+(see configs/mashang.example.yaml). Run "mashang COMMAND -h" for its flags.
+`
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr, getenv)
+	case "migrate":
+		err = migrateCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "simulate":
+		err = simulate(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = bench(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "mashang: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mashang %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// errUsage means the flag package already printed what was wrong.
+var errUsage = errors.New("usage")

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"mashang/configs"
+	"mashang/store"
+)
+
+// migrateCmd brings the schema up to date (store.Open applies what is
+// missing) and reports where it stands. Safe to run while instances serve.
+func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	// Migrating needs only the database settings, so WeChat's may be absent.
+	cfg, err := configs.Load(*configPath, func(k string) string {
+		if k == "MASHANG_SANDBOX" && getenv("MASHANG_WECHAT_TOKEN") == "" {
+			return "true"
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
+	if err != nil {
+		return &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
+	}
+	defer db.Close()
+	current, latest, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s schema at version %d (latest %d)\n", cfg.DB.Driver, current, latest)
+	return nil
+}

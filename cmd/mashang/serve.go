@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"mashang"
+	"mashang/configs"
+	"mashang/handlers"
+	"mashang/store"
+	"mashang/wechat"
+	"mashang/wechat/wechattest"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	sandbox := fs.Bool("sandbox", false, "run a fake WeChat in-process with demo stations and deputies (never in production)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	env := getenv
+	if *sandbox {
+		env = func(k string) string {
+			if k == "MASHANG_SANDBOX" {
+				return "true"
+			}
+			return getenv(k)
+		}
+	}
+	cfg, err := configs.Load(*configPath, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	log.Info("starting", "config", cfg.String())
+
+	app, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	listener, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return &configs.SettingError{Setting: "MASHANG_HTTP_ADDR", Problem: fmt.Sprintf("cannot listen on %s: %v", cfg.HTTP.Addr, err)}
+	}
+	srv := &http.Server{
+		Handler:           app.router,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	base := "http://" + listener.Addr().String()
+	printWelcome(stdout, cfg, base, app.fakeURL)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(listener) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// app is the wired service, without its listener.
+type app struct {
+	router  http.Handler
+	db      *store.DB
+	fake    *http.Server
+	fakeURL string
+}
+
+func (a *app) close() {
+	if a.fake != nil {
+		_ = a.fake.Close()
+	}
+	if a.db != nil {
+		_ = a.db.Close()
+	}
+}
+
+// start wires the service from its configuration. Every error names the
+// setting that caused it.
+func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, error) {
+	a := &app{}
+	if cfg.Sandbox {
+		fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
+			{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret},
+			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret},
+		}})
+		if err != nil {
+			return nil, fmt.Errorf("start the sandbox WeChat: %w", err)
+		}
+		_ = fake
+		a.fake, a.fakeURL = srv, url
+		cfg.WeChat.APIBase = url
+	}
+
+	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
+	if err != nil {
+		a.close()
+		return nil, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
+	}
+	a.db = db
+	if cfg.Sandbox {
+		if err := db.SeedDemo(ctx); err != nil {
+			a.close()
+			return nil, fmt.Errorf("load demo data: %w", err)
+		}
+	}
+
+	if _, err := wechat.NewClients(wechat.ClientConfig{
+		APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret,
+		MPAppID: cfg.MiniProgram.AppID, MPSecret: cfg.MiniProgram.Secret,
+	}); err != nil {
+		a.close()
+		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
+	}
+	inbound, err := wechat.NewInbound(wechat.InboundConfig{
+		Token: cfg.WeChat.Token, AppID: cfg.WeChat.AppID,
+		AESKey: cfg.WeChat.AESKey, PreviousAESKey: cfg.WeChat.PreviousAESKey,
+		AllowPlaintext: cfg.WeChat.AllowPlaintext, MaxClockSkew: cfg.WeChat.MaxClockSkew,
+	})
+	if err != nil {
+		a.close()
+		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
+	}
+	a.router = handlers.New(handlers.Deps{
+		Inbound:      inbound,
+		Receiver:     &mashang.Intake{Store: db},
+		DB:           db,
+		Log:          log,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		Sandbox:      cfg.Sandbox,
+	})
+	return a, nil
+}
+
+func newLogger(cfg configs.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
+	fmt.Fprintf(w, "码上 (Mashang) is running at %s\n", base)
+	fmt.Fprintf(w, "  WeChat callback:  %s/wechat/callback\n", base)
+	fmt.Fprintf(w, "  health:           %s/healthz   readiness: %s/readyz\n", base, base)
+	fmt.Fprintf(w, "  database:         %s %s\n", cfg.DB.Driver, dsnForDisplay(cfg))
+	if cfg.Sandbox {
+		fmt.Fprintf(w, "\nSandbox: a fake WeChat API runs at %s (nothing reaches the real WeChat).\n", fakeURL)
+		fmt.Fprintf(w, "  AppID %s, Token %s, EncodingAESKey %s (safe mode)\n", cfg.WeChat.AppID, cfg.WeChat.Token, cfg.WeChat.AESKey)
+		fmt.Fprintf(w, "  Demo stations st:demo-bdg st:demo-xhw st:demo-lsh, deputies dp:demo-d01 … dp:demo-d06\n")
+		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
+		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
+	}
+}
+
+func dsnForDisplay(cfg configs.Config) string {
+	if cfg.DB.Driver == "sqlite" {
+		return cfg.DB.DSN
+	}
+	return "(DSN hidden; see MASHANG_DB_DSN)"
+}

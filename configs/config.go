@@ -1,0 +1,284 @@
+// Package configs loads Mashang's configuration: built-in defaults, then an
+// optional YAML file (see mashang.example.yaml), then MASHANG_* environment
+// variables, which win. The result is one value passed down from main; no
+// package reads the environment on its own.
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything Mashang can be told.
+type Config struct {
+	HTTP        HTTP        `yaml:"http"`
+	DB          DB          `yaml:"db"`
+	WeChat      WeChat      `yaml:"wechat"`
+	MiniProgram MiniProgram `yaml:"miniprogram"`
+	Sandbox     bool        `yaml:"sandbox"`
+	Log         Log         `yaml:"log"`
+}
+
+type HTTP struct {
+	Addr         string `yaml:"addr"`
+	PublicURL    string `yaml:"public_url"`
+	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+}
+
+type DB struct {
+	Driver string `yaml:"driver"`
+	DSN    string `yaml:"dsn"`
+}
+
+type WeChat struct {
+	AppID          string        `yaml:"appid"`
+	Secret         string        `yaml:"secret"`
+	Token          string        `yaml:"token"`
+	AESKey         string        `yaml:"aes_key"`
+	PreviousAESKey string        `yaml:"previous_aes_key"`
+	AllowPlaintext bool          `yaml:"allow_plaintext"`
+	MaxClockSkew   time.Duration `yaml:"max_clock_skew"`
+	APIBase        string        `yaml:"api_base"`
+}
+
+type MiniProgram struct {
+	AppID  string `yaml:"appid"`
+	Secret string `yaml:"secret"`
+}
+
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// The sandbox's WeChat account: fixed, so `mashang simulate` finds it with
+// no flags. Never valid against the real WeChat.
+const (
+	SandboxAppID    = "wxsandbox00000001"
+	SandboxSecret   = "sandbox-secret-not-for-production"
+	SandboxToken    = "mashangsandbox"
+	SandboxAESKey   = "bWFzaGFuZy1zYW5kYm94LWFlcy1rZXktMzJieXRlcyE" // 43 characters
+	SandboxMPAppID  = "wxsandboxmp000001"
+	SandboxMPSecret = "sandbox-mp-secret-not-for-production"
+)
+
+// Defaults are what Mashang runs with when told nothing.
+func Defaults() Config {
+	return Config{
+		HTTP:   HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10},
+		DB:     DB{Driver: "sqlite", DSN: "data/mashang.db"},
+		WeChat: WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
+		Log:    Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path (none when empty) over the defaults, then the
+// environment (getenv, usually os.Getenv) over that, then checks the result.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("read configuration file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true) // a misspelt setting is an error, not a silent default
+		if err := dec.Decode(&cfg); err != nil {
+			return Config{}, fmt.Errorf("configuration file %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	if cfg.Sandbox {
+		cfg.fillSandbox()
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// SettingError names the setting that is wrong, by its environment name.
+type SettingError struct {
+	Setting string
+	Problem string
+}
+
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Problem }
+
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	str := func(name string, dst *string, secret bool) error {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+		if secret {
+			if file := getenv(name + "_FILE"); file != "" {
+				data, err := os.ReadFile(file)
+				if err != nil {
+					return &SettingError{name + "_FILE", fmt.Sprintf("cannot read %s: %v", file, err)}
+				}
+				*dst = strings.TrimSpace(string(data))
+			}
+		}
+		return nil
+	}
+	boolean := func(name string, dst *bool) error {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return &SettingError{name, fmt.Sprintf("%q is not true or false", v)}
+			}
+			*dst = b
+		}
+		return nil
+	}
+	steps := []error{
+		str("MASHANG_HTTP_ADDR", &cfg.HTTP.Addr, false),
+		str("MASHANG_PUBLIC_URL", &cfg.HTTP.PublicURL, false),
+		str("MASHANG_DB_DRIVER", &cfg.DB.Driver, false),
+		str("MASHANG_DB_DSN", &cfg.DB.DSN, true),
+		str("MASHANG_WECHAT_APPID", &cfg.WeChat.AppID, false),
+		str("MASHANG_WECHAT_SECRET", &cfg.WeChat.Secret, true),
+		str("MASHANG_WECHAT_TOKEN", &cfg.WeChat.Token, true),
+		str("MASHANG_WECHAT_AES_KEY", &cfg.WeChat.AESKey, true),
+		str("MASHANG_WECHAT_PREVIOUS_AES_KEY", &cfg.WeChat.PreviousAESKey, true),
+		str("MASHANG_WECHAT_API_BASE", &cfg.WeChat.APIBase, false),
+		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
+		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
+		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
+		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
+		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
+		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
+	}
+	if v := getenv("MASHANG_HTTP_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			steps = append(steps, &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%q is not a number of bytes", v)})
+		}
+		cfg.HTTP.MaxBodyBytes = n
+	}
+	if v := getenv("MASHANG_WECHAT_MAX_CLOCK_SKEW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			steps = append(steps, &SettingError{"MASHANG_WECHAT_MAX_CLOCK_SKEW", fmt.Sprintf("%q is not a duration like 5m", v)})
+		}
+		cfg.WeChat.MaxClockSkew = d
+	}
+	return errors.Join(steps...)
+}
+
+// fillSandbox gives the sandbox its fixed account where nothing was set.
+func (c *Config) fillSandbox() {
+	set := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	set(&c.WeChat.AppID, SandboxAppID)
+	set(&c.WeChat.Secret, SandboxSecret)
+	set(&c.WeChat.Token, SandboxToken)
+	set(&c.WeChat.AESKey, SandboxAESKey)
+	set(&c.MiniProgram.AppID, SandboxMPAppID)
+	set(&c.MiniProgram.Secret, SandboxMPSecret)
+}
+
+var (
+	tokenPattern  = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
+	aesKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{43}$`)
+)
+
+// Validate checks every setting and names the first wrong one.
+func (c Config) Validate() error {
+	if c.HTTP.Addr == "" {
+		return &SettingError{"MASHANG_HTTP_ADDR", "is empty; give host:port, e.g. 127.0.0.1:8080"}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 16<<20 {
+		return &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%d is outside 1024–16777216", c.HTTP.MaxBodyBytes)}
+	}
+	if c.HTTP.PublicURL != "" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &SettingError{"MASHANG_PUBLIC_URL", fmt.Sprintf("%q is not an http(s) URL", c.HTTP.PublicURL)}
+		}
+	}
+	switch c.DB.Driver {
+	case "sqlite":
+		if c.DB.DSN == "" {
+			return &SettingError{"MASHANG_DB_DSN", "is empty; give the SQLite file, e.g. data/mashang.db"}
+		}
+	case "mysql":
+		if _, err := mysql.ParseDSN(c.DB.DSN); err != nil {
+			return &SettingError{"MASHANG_DB_DSN", "is not a MySQL DSN like user:password@tcp(127.0.0.1:3306)/mashang: " + err.Error()}
+		}
+	default:
+		return &SettingError{"MASHANG_DB_DRIVER", fmt.Sprintf("%q is not sqlite or mysql", c.DB.Driver)}
+	}
+	w := c.WeChat
+	if !c.Sandbox {
+		if w.Token == "" {
+			return &SettingError{"MASHANG_WECHAT_TOKEN", "is missing: copy the Token from 基本配置 > 服务器配置, or run with --sandbox to try Mashang without WeChat"}
+		}
+		if w.AppID == "" {
+			return &SettingError{"MASHANG_WECHAT_APPID", "is missing: copy the AppID from 基本配置, or run with --sandbox"}
+		}
+	}
+	if w.Token != "" && !tokenPattern.MatchString(w.Token) {
+		return &SettingError{"MASHANG_WECHAT_TOKEN", "must be 3–32 letters or digits, as WeChat's server configuration requires"}
+	}
+	for name, key := range map[string]string{"MASHANG_WECHAT_AES_KEY": w.AESKey, "MASHANG_WECHAT_PREVIOUS_AES_KEY": w.PreviousAESKey} {
+		if key != "" && !aesKeyPattern.MatchString(key) {
+			return &SettingError{name, fmt.Sprintf("an EncodingAESKey is 43 letters and digits; this one has %d characters", len(key))}
+		}
+	}
+	if w.PreviousAESKey != "" && w.AESKey == "" {
+		return &SettingError{"MASHANG_WECHAT_AES_KEY", "is missing while a previous key is set"}
+	}
+	if w.MaxClockSkew < 30*time.Second || w.MaxClockSkew > time.Hour {
+		return &SettingError{"MASHANG_WECHAT_MAX_CLOCK_SKEW", fmt.Sprintf("%s is outside 30s–1h", w.MaxClockSkew)}
+	}
+	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return &SettingError{"MASHANG_WECHAT_API_BASE", fmt.Sprintf("%q is not a scheme and host like https://api.weixin.qq.com", w.APIBase)}
+	}
+	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
+		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return &SettingError{"MASHANG_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", c.Log.Level)}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return &SettingError{"MASHANG_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.Log.Format)}
+	}
+	return nil
+}
+
+// String prints the configuration with secrets and passwords masked, for the
+// start-up log.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "****"
+	}
+	dsn := c.DB.DSN
+	if c.DB.Driver == "mysql" {
+		if m, err := mysql.ParseDSN(dsn); err == nil && m.Passwd != "" {
+			m.Passwd = "****"
+			dsn = m.FormatDSN()
+		}
+	}
+	return fmt.Sprintf("addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
+		c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
+		c.WeChat.APIBase, c.MiniProgram.AppID, mask(c.MiniProgram.Secret), c.Sandbox)
+}

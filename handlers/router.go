@@ -1,0 +1,87 @@
+// Package handlers adapts HTTP to the domain: it lists every route in one
+// place (here), turns requests into domain calls and domain errors into
+// answers. It holds no business rules and no SQL.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/wechat"
+)
+
+// Receiver takes a verified push (implemented by *mashang.Intake).
+type Receiver interface {
+	Receive(ctx context.Context, m mashang.Inbound) (mashang.Reply, error)
+}
+
+// Pinger tells whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is what the routes need.
+type Deps struct {
+	Inbound      *wechat.Inbound
+	Receiver     Receiver
+	DB           Pinger
+	Log          *slog.Logger
+	MaxBodyBytes int64
+	// CallbackTimeout bounds storing a push. WeChat gives up after 5 s and
+	// retries; answering 5xx before that is better than a dropped connection.
+	CallbackTimeout time.Duration
+	Sandbox         bool
+}
+
+// New builds the router with every route Mashang serves.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.CallbackTimeout == 0 {
+		d.CallbackTimeout = 4 * time.Second
+	}
+	r := gin.New()
+	r.Use(recoverer(d.Log), requestID())
+	r.HandleMethodNotAllowed = true
+
+	cb := &callback{deps: d}
+	// WeChat → us. Authorised by WeChat's signature, not by a session.
+	r.GET("/wechat/callback", cb.verifyURL)
+	r.POST("/wechat/callback", cb.receive)
+
+	// Operations.
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/readyz", readiness(d.DB))
+
+	r.GET("/", home(d.Sandbox))
+	return r
+}
+
+func readiness(db Pinger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			c.String(http.StatusServiceUnavailable, "database unreachable")
+			return
+		}
+		c.String(http.StatusOK, "ready")
+	}
+}
+
+func home(sandbox bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		text := "码上 · 人大代表联络平台\n\nWeChat pushes to POST /wechat/callback.\n"
+		if sandbox {
+			text += "\nSandbox mode: a fake WeChat runs in-process. Play a citizen with:\n  go run ./cmd/mashang simulate\n"
+		}
+		c.String(http.StatusOK, text)
+	}
+}

@@ -1,0 +1,121 @@
+package mashang
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Message types and events WeChat pushes to the callback, in WeChat's spelling.
+const (
+	MsgText       = "text"
+	MsgImage      = "image"
+	MsgVoice      = "voice"
+	MsgVideo      = "video"
+	MsgShortVideo = "shortvideo"
+	MsgLocation   = "location"
+	MsgLink       = "link"
+	MsgEvent      = "event"
+
+	EventSubscribe   = "subscribe"
+	EventUnsubscribe = "unsubscribe"
+	EventScan        = "SCAN"
+	EventLocation    = "LOCATION"
+	EventClick       = "CLICK"
+	EventView        = "VIEW"
+)
+
+// Inbound is one message or event a citizen's WeChat pushed to us, after the
+// signature, decryption and AppID were checked.
+type Inbound struct {
+	Account    string    // ToUserName: our account's original id (gh_…)
+	OpenID     string    // FromUserName
+	CreateTime time.Time // WeChat's CreateTime, whole seconds
+	MsgType    string
+	MsgID      int64 // 0 for events
+
+	Content string // text
+
+	MediaID      string // image, voice, video
+	PicURL       string
+	Format       string // voice
+	Recognition  string // voice: WeChat's transcript, kept when present (it is being retired)
+	ThumbMediaID string
+
+	LocationX, LocationY float64 // location message: latitude, longitude
+	Scale                int
+	Label                string
+
+	Event    string
+	EventKey string
+	Ticket   string
+
+	Latitude, Longitude, Precision float64 // LOCATION event
+
+	Title, Description, URL string // link
+
+	Raw        []byte    // the decrypted XML as WeChat sent it
+	ReceivedAt time.Time // when we took it
+}
+
+// DedupKey identifies one push across WeChat's retries (it delivers the same
+// push up to three times within ~15 s). Messages carry a MsgId; events do not,
+// so WeChat documents FromUserName + CreateTime for them, and we add the event
+// name because a follow and a scan can share a second. The openid is part of
+// the message key as well: WxJava lost messages keying on MsgId alone when
+// many citizens sent voice at once (binarywang/WxJava#333).
+func (m Inbound) DedupKey() string {
+	if m.MsgType != MsgEvent && m.MsgID != 0 {
+		return "m:" + m.OpenID + ":" + strconv.FormatInt(m.MsgID, 10)
+	}
+	kind := m.Event
+	if m.MsgType != MsgEvent {
+		kind = m.MsgType
+	}
+	return "e:" + m.OpenID + ":" + strconv.FormatInt(m.CreateTime.Unix(), 10) + ":" + kind
+}
+
+// Validate checks what every push must carry.
+func (m Inbound) Validate() error {
+	switch {
+	case m.OpenID == "":
+		return Errorf(EINVALID, "message has no FromUserName")
+	case len(m.OpenID) > 64 || strings.ContainsAny(m.OpenID, " \t\r\n:"):
+		return Errorf(EINVALID, "FromUserName is not an openid")
+	case m.MsgType == "":
+		return Errorf(EINVALID, "message has no MsgType")
+	case len(m.MsgType) > 32 || len(m.Event) > 64:
+		return Errorf(EINVALID, "MsgType or Event is too long")
+	case m.CreateTime.Unix() <= 0:
+		return Errorf(EINVALID, "message has no CreateTime")
+	case m.MsgType == MsgEvent && m.Event == "":
+		return Errorf(EINVALID, "event has no Event")
+	}
+	return nil
+}
+
+// Scene returns the scene a code scan carried, with WeChat's "qrscene_"
+// prefix removed from a follow-by-scan (only there, and only once: a scene
+// may itself contain the text, wechatpy#430).
+func (m Inbound) Scene() (string, bool) {
+	if m.MsgType != MsgEvent {
+		return "", false
+	}
+	switch m.Event {
+	case EventScan:
+		return m.EventKey, m.EventKey != ""
+	case EventSubscribe:
+		scene, ok := strings.CutPrefix(m.EventKey, "qrscene_")
+		return scene, ok && scene != ""
+	}
+	return "", false
+}
+
+// Reply is what we answer a push with. The zero Reply means "no reply": the
+// callback then answers "success" as WeChat asks.
+type Reply struct {
+	Text string
+}
+
+// IsEmpty reports whether there is nothing to send back.
+func (r Reply) IsEmpty() bool { return r.Text == "" }

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"errors"
+
+	"github.com/go-sql-driver/mysql"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds what MySQL and SQLite say differently. Keep it small: every
+// statement that can be written once is written once.
+type dialect interface {
+	name() string
+	// isUniqueViolation reports a unique or primary key conflict.
+	isUniqueViolation(err error) bool
+	// retryable reports an error after which the whole transaction can run again.
+	retryable(err error) bool
+	// forUpdate is appended to a SELECT that reads a row it will change.
+	forUpdate() string
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return DriverSQLite }
+
+func (sqliteDialect) isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func (sqliteDialect) retryable(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED)
+}
+
+// SQLite has one writer at a time, so what it reads inside a write
+// transaction cannot change under it.
+func (sqliteDialect) forUpdate() string { return "" }
+
+type mysqlDialect struct{}
+
+func (mysqlDialect) name() string { return DriverMySQL }
+
+const (
+	mysqlDuplicateEntry  = 1062
+	mysqlLockWaitTimeout = 1205
+	mysqlDeadlock        = 1213
+)
+
+func (mysqlDialect) isUniqueViolation(err error) bool {
+	var e *mysql.MySQLError
+	return errors.As(err, &e) && e.Number == mysqlDuplicateEntry
+}
+
+func (mysqlDialect) retryable(err error) bool {
+	if errors.Is(err, errConflictRetry) {
+		return true
+	}
+	var e *mysql.MySQLError
+	return errors.As(err, &e) && (e.Number == mysqlDeadlock || e.Number == mysqlLockWaitTimeout)
+}
+
+func (mysqlDialect) forUpdate() string { return " FOR UPDATE" }
+
+// errConflictRetry marks a race lost to a concurrent transaction (two
+// inserts of the same new row); running the transaction again resolves it.
+var errConflictRetry = errors.New("lost an insert race; retry")

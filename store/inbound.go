@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"mashang"
+)
+
+// UpdateIntake runs fn in one write transaction (mashang.IntakeStore).
+func (db *DB) UpdateIntake(ctx context.Context, fn func(mashang.IntakeTx) error) error {
+	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// ClaimInbound records m under its dedup key, or finds the earlier reply.
+func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound) (bool, mashang.Reply, error) {
+	const insert = `
+		INSERT INTO inbound_messages (
+			dedup_key, account, openid, msg_type, msg_id, event, event_key, ticket,
+			content, media_id, pic_url, format, recognition, thumb_media_id,
+			location_x, location_y, scale, label, latitude, longitude, ` + "`precision`" + `,
+			title, description, url, raw, created_at, received_at, reply
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`
+	var locX, locY, lat, lng, precision sql.NullFloat64
+	var scale sql.NullInt64
+	if m.MsgType == mashang.MsgLocation {
+		locX, locY = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
+		scale = sql.NullInt64{Int64: int64(m.Scale), Valid: true}
+	}
+	if m.Event == mashang.EventLocation {
+		lat, lng = sql.NullFloat64{Float64: m.Latitude, Valid: true}, sql.NullFloat64{Float64: m.Longitude, Valid: true}
+		precision = sql.NullFloat64{Float64: m.Precision, Valid: true}
+	}
+	_, err := tx.tx.ExecContext(ctx, insert,
+		m.DedupKey(), m.Account, m.OpenID, m.MsgType, m.MsgID, m.Event, m.EventKey, m.Ticket,
+		m.Content, m.MediaID, m.PicURL, m.Format, m.Recognition, m.ThumbMediaID,
+		locX, locY, scale, m.Label, lat, lng, precision,
+		m.Title, m.Description, m.URL, string(m.Raw), m.CreateTime.UTC(), m.ReceivedAt.UTC())
+	if err == nil {
+		return true, mashang.Reply{}, nil
+	}
+	if !tx.dialect.isUniqueViolation(err) {
+		return false, mashang.Reply{}, fmt.Errorf("insert inbound message: %w", err)
+	}
+	var reply string
+	err = tx.tx.QueryRowContext(ctx, `SELECT reply FROM inbound_messages WHERE dedup_key = ?`, m.DedupKey()).Scan(&reply)
+	if err != nil {
+		return false, mashang.Reply{}, fmt.Errorf("read earlier reply: %w", err)
+	}
+	return false, mashang.Reply{Text: reply}, nil
+}
+
+// SetInboundReply records the reply given to a push.
+func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Reply) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`, r.Text, dedupKey)
+	if err != nil {
+		return fmt.Errorf("record reply: %w", err)
+	}
+	return nil
+}
+
+// InboundMessage is a stored push, as staff and tests read it back.
+type InboundMessage struct {
+	DedupKey    string
+	OpenID      string
+	MsgType     string
+	Event       string
+	EventKey    string
+	Content     string
+	MediaID     string
+	Recognition string
+	LocationX   sql.NullFloat64
+	LocationY   sql.NullFloat64
+	Label       string
+	Raw         string
+	CreateTime  time.Time
+	ReceivedAt  time.Time
+	Reply       string
+}
+
+// InboundMessages lists stored pushes, oldest first.
+func (db *DB) InboundMessages(ctx context.Context) ([]InboundMessage, error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT dedup_key, openid, msg_type, event, event_key, content, media_id, recognition,
+		       location_x, location_y, label, raw, created_at, received_at, reply
+		FROM inbound_messages
+		ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list inbound messages: %w", err)
+	}
+	defer rows.Close()
+	var out []InboundMessage
+	for rows.Next() {
+		var m InboundMessage
+		if err := rows.Scan(&m.DedupKey, &m.OpenID, &m.MsgType, &m.Event, &m.EventKey, &m.Content, &m.MediaID,
+			&m.Recognition, &m.LocationX, &m.LocationY, &m.Label, &m.Raw, &m.CreateTime, &m.ReceivedAt, &m.Reply); err != nil {
+			return nil, fmt.Errorf("read inbound message: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CountInbound counts stored pushes.
+func (db *DB) CountInbound(ctx context.Context) (int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count inbound messages: %w", err)
+	}
+	return n, nil
+}
+
+// Follower is what we keep of a citizen who follows the Official Account.
+type Follower struct {
+	OpenID            string
+	Subscribed        bool
+	StateChangedAt    time.Time
+	LastInteractionAt sql.NullTime
+	LastScene         sql.NullString
+}
+
+// FollowerByOpenID reads one follower record.
+func (db *DB) FollowerByOpenID(ctx context.Context, openid string) (Follower, error) {
+	var f Follower
+	err := db.db.QueryRowContext(ctx, `
+		SELECT openid, subscribed, state_changed_at, last_interaction_at, last_scene
+		FROM followers WHERE openid = ?`, openid).
+		Scan(&f.OpenID, &f.Subscribed, &f.StateChangedAt, &f.LastInteractionAt, &f.LastScene)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Follower{}, mashang.NotFound("关注者")
+	}
+	if err != nil {
+		return Follower{}, fmt.Errorf("read follower: %w", err)
+	}
+	return f, nil
+}
+
+// RecordFollow marks openid as following since at.
+func (tx *Tx) RecordFollow(ctx context.Context, openid string, at time.Time) error {
+	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
+		f.Subscribed = true
+		f.StateChangedAt = at
+	})
+}
+
+// RecordUnfollow marks openid as gone and drops what we knew of them: WeChat
+// asks that a user's information be deleted when they unfollow. What they
+// raised stays, as the congress's record.
+func (tx *Tx) RecordUnfollow(ctx context.Context, openid string, at time.Time) error {
+	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
+		f.Subscribed = false
+		f.StateChangedAt = at
+		f.LastInteractionAt = sql.NullTime{}
+		f.LastScene = sql.NullString{}
+	})
+}
+
+// RecordInteraction notes that openid wrote or scanned at that time (it
+// opens WeChat's 48-hour window for customer-service messages), and the scene
+// scanned, if any. Only followers can write, so it also marks them following.
+func (tx *Tx) RecordInteraction(ctx context.Context, openid string, at time.Time, scene string) error {
+	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
+		if !f.Subscribed {
+			f.Subscribed = true
+			f.StateChangedAt = at
+		}
+		if !f.LastInteractionAt.Valid || at.After(f.LastInteractionAt.Time) {
+			f.LastInteractionAt = sql.NullTime{Time: at, Valid: true}
+		}
+		if scene != "" {
+			f.LastScene = sql.NullString{String: scene, Valid: true}
+		}
+	})
+}
+
+// changeFollower reads the follower, applies change and writes it back,
+// unless what is recorded happened after at: WeChat can deliver a retry of
+// an older push after a newer one.
+func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, change func(*Follower)) error {
+	at = at.UTC()
+	f := Follower{OpenID: openid}
+	var lastSceneAt sql.NullTime
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT subscribed, state_changed_at, last_interaction_at, last_scene, last_scene_at
+		FROM followers WHERE openid = ?`+tx.dialect.forUpdate(), openid).
+		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastInteractionAt, &f.LastScene, &lastSceneAt)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read follower: %w", err)
+	}
+	if exists && at.Before(f.StateChangedAt) {
+		return nil
+	}
+	before := f.LastScene
+	change(&f)
+	if f.LastScene != before || (f.LastScene.Valid && !lastSceneAt.Valid) {
+		lastSceneAt = sql.NullTime{Time: at, Valid: f.LastScene.Valid}
+	}
+	if !f.LastScene.Valid {
+		lastSceneAt = sql.NullTime{}
+	}
+	if exists {
+		_, err = tx.tx.ExecContext(ctx, `
+			UPDATE followers
+			SET subscribed = ?, state_changed_at = ?, last_interaction_at = ?, last_scene = ?, last_scene_at = ?
+			WHERE openid = ?`,
+			f.Subscribed, f.StateChangedAt.UTC(), nullTimeUTC(f.LastInteractionAt), f.LastScene, nullTimeUTC(lastSceneAt), openid)
+		if err != nil {
+			return fmt.Errorf("update follower: %w", err)
+		}
+		return nil
+	}
+	if f.StateChangedAt.IsZero() {
+		f.StateChangedAt = at
+	}
+	_, err = tx.tx.ExecContext(ctx, `
+		INSERT INTO followers (openid, subscribed, state_changed_at, last_interaction_at, last_scene, last_scene_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		openid, f.Subscribed, f.StateChangedAt.UTC(), nullTimeUTC(f.LastInteractionAt), f.LastScene, nullTimeUTC(lastSceneAt))
+	if tx.dialect.isUniqueViolation(err) {
+		return errConflictRetry // a concurrent push from the same citizen inserted first
+	}
+	if err != nil {
+		return fmt.Errorf("insert follower: %w", err)
+	}
+	return nil
+}
+
+func nullTimeUTC(t sql.NullTime) sql.NullTime {
+	if t.Valid {
+		t.Time = t.Time.UTC()
+	}
+	return t
+}

@@ -1,0 +1,211 @@
+// Package store keeps Mashang's data in SQL: MySQL (or MariaDB, TiDB) for a
+// city, SQLite as the embedded default. The same SQL serves both wherever it
+// can; what differs lives in dialect.go. Each file holds the statements of one
+// kind of thing, written out in full.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// Drivers Mashang speaks.
+const (
+	DriverSQLite = "sqlite"
+	DriverMySQL  = "mysql"
+)
+
+// ErrClosed is returned by a store that was closed.
+var ErrClosed = errors.New("store is closed")
+
+// DB is an open store.
+type DB struct {
+	dialect dialect
+	db      *sql.DB // all reads, and every write on MySQL
+	writer  *writer // SQLite only: the one connection that writes, committing in groups
+}
+
+// Open connects to the database, checks that it answers, and brings its
+// schema up to date. The error says which part failed, without the password.
+func Open(ctx context.Context, driver, dsn string) (*DB, error) {
+	switch driver {
+	case DriverSQLite:
+		return openSQLite(ctx, dsn)
+	case DriverMySQL:
+		return openMySQL(ctx, dsn)
+	}
+	return nil, fmt.Errorf("unknown database driver %q: use sqlite or mysql", driver)
+}
+
+// Driver names the driver in use.
+func (db *DB) Driver() string { return db.dialect.name() }
+
+// Close stops the writer and closes the connections.
+func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.close()
+	}
+	return db.db.Close()
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.db.PingContext(ctx)
+}
+
+func openSQLite(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("no SQLite file given")
+	}
+	path, query, _ := strings.Cut(dsn, "?")
+	if file := strings.TrimPrefix(path, "file:"); file != ":memory:" && file != "" {
+		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+			return nil, fmt.Errorf("create the folder for %s: %w", file, err)
+		}
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("read the SQLite options in %q: %w", dsn, err)
+	}
+	// WAL lets reads go on while the writer commits; synchronous=FULL makes
+	// every commit durable before a callback is acknowledged.
+	defaults := map[string]string{
+		"_busy_timeout": "10000",
+		"_journal_mode": "WAL",
+		"_synchronous":  "FULL",
+		"_foreign_keys": "1",
+		"_txlock":       "immediate",
+		"_time_format":  "sqlite",
+		"_timezone":     "UTC",
+	}
+	for k, v := range defaults {
+		if !params.Has(k) {
+			params.Set(k, v)
+		}
+	}
+	full := path + "?" + params.Encode()
+
+	readers, err := sql.Open("sqlite", full)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	readers.SetMaxOpenConns(4)
+	readers.SetConnMaxIdleTime(time.Minute)
+	writeConn, err := sql.Open("sqlite", full)
+	if err != nil {
+		readers.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	// SQLite has one writer at a time; one connection that writes in groups
+	// beats many that queue on the file lock.
+	writeConn.SetMaxOpenConns(1)
+	writeConn.SetMaxIdleConns(1)
+	writeConn.SetConnMaxLifetime(0)
+	if err := writeConn.PingContext(ctx); err != nil {
+		readers.Close()
+		writeConn.Close()
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	db := &DB{dialect: sqliteDialect{}, db: readers}
+	if err := migrate(ctx, writeConn, db.dialect); err != nil {
+		readers.Close()
+		writeConn.Close()
+		return nil, err
+	}
+	db.writer = newWriter(writeConn, db.dialect)
+	return db, nil
+}
+
+func openMySQL(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.ClientFoundRows = true // "rows affected" then counts matched rows, as SQLite does
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+	}
+	sqlDB := sql.OpenDB(connector)
+	sqlDB.SetMaxOpenConns(32)
+	sqlDB.SetMaxIdleConns(32)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, cfg.Timeout+time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("cannot reach MySQL at %s (database %q, user %q): %w", cfg.Addr, cfg.DBName, cfg.User, err)
+	}
+	db := &DB{dialect: mysqlDialect{}, db: sqlDB}
+	if err := migrate(ctx, sqlDB, db.dialect); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Tx is one write transaction. Its methods implement the domain's *Tx
+// interfaces, so the domain decides what happens and Tx only says it in SQL.
+type Tx struct {
+	tx      *sql.Tx
+	dialect dialect
+}
+
+// update runs fn in a write transaction: on SQLite through the group-commit
+// writer, on MySQL in a transaction of its own, retried on deadlock.
+func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	if db.writer != nil {
+		return db.writer.do(ctx, fn)
+	}
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err = db.updateOnce(ctx, fn)
+		if !db.dialect.retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
+	// READ COMMITTED: a statement that waited for another transaction's row
+	// then sees that row, and inserts take no gap locks.
+	sqlTx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
