@@ -1,0 +1,423 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"mashang"
+	"mashang/handlers"
+	"mashang/store"
+	"mashang/store/storetest"
+	"mashang/wechat"
+	"mashang/wechat/wechattest"
+)
+
+const (
+	appID   = "wxtest0000000001"
+	token   = "testtoken123"
+	account = "gh_test00000001"
+)
+
+var aesKey = wechattest.NewAESKey()
+
+// env is one running service: the real router on a real listener over a
+// real store.
+type env struct {
+	srv    *httptest.Server
+	db     *store.DB
+	signer wechattest.CallbackSigner
+}
+
+type options struct {
+	aesKey, previousAESKey string
+	allowPlaintext         bool
+	maxBody                int64
+}
+
+func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
+	t.Helper()
+	if opts.aesKey == "" && mode != wechattest.ModePlain {
+		opts.aesKey = aesKey
+	}
+	if opts.maxBody == 0 {
+		opts.maxBody = 64 << 10
+	}
+	db := storetest.Open(t, driver)
+	if err := db.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inbound, err := wechat.NewInbound(wechat.InboundConfig{
+		Token: token, AppID: appID, AESKey: opts.aesKey, PreviousAESKey: opts.previousAESKey,
+		AllowPlaintext: opts.allowPlaintext,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := handlers.New(handlers.Deps{
+		Inbound:      inbound,
+		Receiver:     &mashang.Intake{Store: db},
+		DB:           db,
+		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		MaxBodyBytes: opts.maxBody,
+	})
+	srv := httptest.NewServer(router)
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, db: db, signer: wechattest.CallbackSigner{
+		URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
+	}}
+}
+
+// push sends one push as WeChat would and returns the status and raw body.
+func (e *env) push(t *testing.T, p wechattest.Push) (int, []byte) {
+	t.Helper()
+	req, err := e.signer.PushRequest(p.XML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.do(t, req)
+}
+
+func (e *env) do(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// replyText opens an answer with the test's own decryption and returns the
+// text reply's content ("" for success).
+func (e *env) replyText(t *testing.T, body []byte) string {
+	t.Helper()
+	plain, err := e.signer.OpenReply(body)
+	if err != nil {
+		t.Fatalf("open reply %q: %v", body, err)
+	}
+	if plain == nil {
+		return ""
+	}
+	var m struct {
+		ToUserName   string
+		FromUserName string
+		MsgType      string
+		Content      string
+	}
+	if err := xml.Unmarshal(plain, &m); err != nil {
+		t.Fatalf("reply is not XML: %v", err)
+	}
+	if m.MsgType != "text" || m.ToUserName == "" || m.FromUserName != account {
+		t.Fatalf("reply envelope wrong: %+v", m)
+	}
+	return m.Content
+}
+
+func (e *env) stored(t *testing.T) int {
+	t.Helper()
+	n, err := e.db.CountInbound(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestURLVerification(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		req, _ := e.signer.VerifyURLRequest("hello-echo-123")
+		status, body := e.do(t, req)
+		if status != http.StatusOK || string(body) != "hello-echo-123" {
+			t.Fatalf("URL check answered %d %q", status, body)
+		}
+		forged := e.signer
+		forged.Token = "wrongtoken"
+		req, _ = forged.VerifyURLRequest("hello-echo-123")
+		status, body = e.do(t, req)
+		if status != http.StatusForbidden || bytes.Contains(body, []byte("hello-echo-123")) {
+			t.Fatalf("forged URL check answered %d %q", status, body)
+		}
+	})
+}
+
+func TestEveryModeStoresAndReplies(t *testing.T) {
+	for _, mode := range []wechattest.Mode{wechattest.ModePlain, wechattest.ModeCompatible, wechattest.ModeSafe} {
+		t.Run(string(mode), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, driver string) {
+				e := newEnv(t, driver, mode, options{})
+				status, body := e.push(t, wechattest.Text(account, "oMode", 1001, "楼道灯不亮 <&> ]]> 了", time.Now()))
+				if status != http.StatusOK {
+					t.Fatalf("answered %d %s", status, body)
+				}
+				if mode != wechattest.ModePlain && !bytes.Contains(body, []byte("<Encrypt>")) {
+					t.Fatalf("%s mode reply is not encrypted: %s", mode, body)
+				}
+				if got := e.replyText(t, body); !strings.Contains(got, "已收到") {
+					t.Fatalf("reply %q", got)
+				}
+				msgs, _ := e.db.InboundMessages(context.Background())
+				if len(msgs) != 1 || msgs[0].Content != "楼道灯不亮 <&> ]]> 了" || msgs[0].OpenID != "oMode" {
+					t.Fatalf("stored %+v", msgs)
+				}
+			})
+		})
+	}
+}
+
+// The SDK decrypts what our own implementation of WeChat's published
+// algorithm encrypted, and our implementation decrypts the SDK's reply.
+func TestOwnEncryptionInteroperates(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	encrypted, err := wechattest.Encrypt(aesKey, appID, wechattest.Text(account, "oOwn", 5, "自己加密", time.Now()).XML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := wechattest.Decrypt(aesKey, appID, encrypted)
+	if err != nil || !bytes.Contains(back, []byte("自己加密")) {
+		t.Fatalf("own round trip: %v %s", err, back)
+	}
+	status, body := e.push(t, wechattest.Text(account, "oOwn", 5, "自己加密", time.Now()))
+	if status != http.StatusOK {
+		t.Fatalf("answered %d %s", status, body)
+	}
+	if got := e.replyText(t, body); got == "" {
+		t.Fatal("no reply")
+	}
+}
+
+func TestRefusedPushesLeaveNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{maxBody: 4096})
+		msg := wechattest.Text(account, "oBad", 77, "正常内容", time.Now())
+
+		wrongToken := e.signer
+		wrongToken.Token = "attackertoken"
+		stale := e.signer
+		stale.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
+		future := e.signer
+		future.Now = func() time.Time { return time.Now().Add(10 * time.Minute) }
+		otherApp := e.signer
+		otherApp.AppID = "wxsomeoneelse0001"
+		otherKey := e.signer
+		otherKey.AESKey = wechattest.NewAESKey()
+		plain := e.signer
+		plain.Mode = wechattest.ModePlain
+
+		tampered := func() *http.Request {
+			req, _ := e.signer.PushRequest(msg.XML())
+			body, _ := io.ReadAll(req.Body)
+			// Swap the ciphertext for another message's: msg_signature no longer matches.
+			other, _ := wechattest.Encrypt(aesKey, appID, wechattest.Text(account, "oBad", 78, "篡改", time.Now()).XML())
+			start := bytes.Index(body, []byte("<Encrypt><![CDATA[")) + len("<Encrypt><![CDATA[")
+			end := bytes.Index(body, []byte("]]></Encrypt>"))
+			body = append(append(append([]byte{}, body[:start]...), other...), body[end:]...)
+			r, _ := http.NewRequest(http.MethodPost, req.URL.String(), bytes.NewReader(body))
+			return r
+		}
+		oversize := func(chunked bool) *http.Request {
+			big := wechattest.Text(account, "oBad", 79, strings.Repeat("长", 4000), time.Now())
+			req, _ := e.signer.PushRequest(big.XML())
+			if chunked {
+				body, _ := io.ReadAll(req.Body)
+				req.Body = io.NopCloser(bytes.NewReader(body))
+				req.ContentLength = -1
+			}
+			return req
+		}
+		build := func(s wechattest.CallbackSigner, p wechattest.Push) *http.Request {
+			req, err := s.PushRequest(p.XML())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return req
+		}
+		cases := []struct {
+			name   string
+			req    *http.Request
+			status int
+		}{
+			{"forged signature", build(wrongToken, msg), http.StatusForbidden},
+			{"tampered ciphertext", tampered(), http.StatusForbidden},
+			{"stale timestamp", build(stale, msg), http.StatusForbidden},
+			{"timestamp from the future", build(future, msg), http.StatusForbidden},
+			{"another AppID inside", build(otherApp, msg), http.StatusBadRequest},
+			{"another key", build(otherKey, msg), http.StatusBadRequest},
+			{"plaintext in safe mode", build(plain, msg), http.StatusForbidden},
+			{"oversize with length", oversize(false), http.StatusRequestEntityTooLarge},
+			{"oversize chunked", oversize(true), http.StatusRequestEntityTooLarge},
+		}
+		for _, c := range cases {
+			status, body := e.do(t, c.req)
+			if status != c.status {
+				t.Errorf("%s: answered %d %q, want %d", c.name, status, body, c.status)
+			}
+		}
+		if n := e.stored(t); n != 0 {
+			t.Fatalf("refused pushes stored %d rows", n)
+		}
+	})
+}
+
+func TestMalformedPlaintextPushesLeaveNothing(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModePlain, options{})
+	signed := func(body string) *http.Request {
+		req, _ := e.signer.PushRequest([]byte("<xml/>"))
+		r, _ := http.NewRequest(http.MethodPost, req.URL.String(), strings.NewReader(body))
+		return r
+	}
+	for name, body := range map[string]string{
+		"not XML":              "{\"json\": true}",
+		"no sender":            "<xml><MsgType>text</MsgType><CreateTime>1700000000</CreateTime></xml>",
+		"invalid UTF-8":        "<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><CreateTime>1700000000</CreateTime><Content>\xff\xfe</Content><MsgId>1</MsgId></xml>",
+		"entity bomb":          "<!DOCTYPE x [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><CreateTime>1700000000</CreateTime><Content>&b;</Content><MsgId>2</MsgId></xml>",
+		"event without a name": "<xml><FromUserName>o1</FromUserName><MsgType>event</MsgType><CreateTime>1700000000</CreateTime></xml>",
+	} {
+		status, resp := e.do(t, signed(body))
+		if status != http.StatusBadRequest {
+			t.Errorf("%s: answered %d %q, want 400", name, status, resp)
+		}
+	}
+	if n := e.stored(t); n != 0 {
+		t.Fatalf("malformed pushes stored %d rows", n)
+	}
+}
+
+func TestRetriedDeliveryIsStoredOnceAndAnsweredTheSame(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		msg := wechattest.Text(account, "oRetry", 9_000_000_001, "同一条消息发三次", time.Now())
+		var replies []string
+		for range 3 {
+			status, body := e.push(t, msg)
+			if status != http.StatusOK {
+				t.Fatalf("answered %d %s", status, body)
+			}
+			replies = append(replies, e.replyText(t, body))
+		}
+		if replies[0] == "" || replies[1] != replies[0] || replies[2] != replies[0] {
+			t.Fatalf("answers differ: %q", replies)
+		}
+		if n := e.stored(t); n != 1 {
+			t.Fatalf("stored %d, want 1", n)
+		}
+		// An event has no MsgId: FromUserName + CreateTime + Event identify it.
+		sub := wechattest.SubscribeByScan(account, "oRetry", "st:demo-bdg", time.Now())
+		var first string
+		for i := range 3 {
+			_, body := e.push(t, sub)
+			if got := e.replyText(t, body); i == 0 {
+				first = got
+			} else if got != first {
+				t.Fatalf("event retry answered %q, first %q", got, first)
+			}
+		}
+		if n := e.stored(t); n != 2 {
+			t.Fatalf("stored %d, want 2", n)
+		}
+	})
+}
+
+func TestStorageDownAnswers5xx(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		e.db.Close()
+		status, body := e.push(t, wechattest.Text(account, "oDown", 1, "数据库停了", time.Now()))
+		if status < 500 {
+			t.Fatalf("answered %d %q while storage was down", status, body)
+		}
+		if bytes.Contains(body, []byte("success")) {
+			t.Fatalf("acknowledged %q without storing", body)
+		}
+		resp, err := http.Get(e.srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("readiness answered %d with storage down", resp.StatusCode)
+		}
+	})
+}
+
+func TestEveryTypeIsStoredAndAcknowledged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		now := time.Now()
+		cases := []struct {
+			push  wechattest.Push
+			reply string // "" = success
+		}{
+			{wechattest.Event(account, "oT", "subscribe", "", now), "欢迎关注"},
+			{wechattest.SubscribeByScan(account, "oT2", "dp:demo-d03", now), "张晓梅代表"},
+			{wechattest.Scan(account, "oT", "st:demo-xhw", now.Add(time.Second)), "薛家岛街道代表之家"},
+			{wechattest.Text(account, "oT", 11, "你好", now), "已收到"},
+			{wechattest.Image(account, "oT", 12, "media-img-1", now), "已收到"},
+			{wechattest.Voice(account, "oT", 13, "media-voice-1", "小区停车难", now), "已收到"},
+			{wechattest.Location(account, "oT", 14, 36.06, 120.38, "八大关", now), "已收到"},
+			{wechattest.Event(account, "oT", "CLICK", "MY_CASES", now.Add(2*time.Second)), ""},
+			{wechattest.Event(account, "oT", "VIEW", "https://example.gov.cn/", now.Add(3*time.Second)), ""},
+			{wechattest.Push{ToUserName: account, FromUserName: "oT", CreateTime: now.Add(4 * time.Second), MsgType: "event", Event: "LOCATION", Latitude: 36.1, Longitude: 120.4, Precision: 30}, ""},
+			{wechattest.Event(account, "oT", "TEMPLATESENDJOBFINISH", "", now.Add(5*time.Second)), ""},
+			{wechattest.Push{ToUserName: account, FromUserName: "oT", CreateTime: now, MsgType: "miniprogrampage", MsgID: 15}, ""},
+			{wechattest.Event(account, "oT", "unsubscribe", "", now.Add(6*time.Second)), ""},
+		}
+		for _, c := range cases {
+			status, body := e.push(t, c.push)
+			if status != http.StatusOK {
+				t.Fatalf("%s/%s answered %d %s", c.push.MsgType, c.push.Event, status, body)
+			}
+			got := e.replyText(t, body)
+			if c.reply == "" && got != "" || c.reply != "" && !strings.Contains(got, c.reply) {
+				t.Errorf("%s/%s replied %q, want %q", c.push.MsgType, c.push.Event, got, c.reply)
+			}
+			if c.reply == "" && string(body) != "success" {
+				t.Errorf("%s/%s: no reply must be the plain word success, got %q", c.push.MsgType, c.push.Event, body)
+			}
+		}
+		msgs, _ := e.db.InboundMessages(context.Background())
+		if len(msgs) != len(cases) {
+			t.Fatalf("stored %d of %d", len(msgs), len(cases))
+		}
+		for _, m := range msgs {
+			if m.MsgType == "voice" && m.Recognition != "小区停车难" {
+				t.Errorf("voice Recognition not kept: %+v", m)
+			}
+			if m.MsgType == "location" && (m.LocationX.Float64 != 36.06 || m.Label != "八大关") {
+				t.Errorf("location not kept: %+v", m)
+			}
+			if m.Raw == "" {
+				t.Errorf("raw XML not kept for %s", m.DedupKey)
+			}
+		}
+	})
+}
+
+func TestKeyRotationLosesNothing(t *testing.T) {
+	oldKey, newKey := wechattest.NewAESKey(), wechattest.NewAESKey()
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{aesKey: newKey, previousAESKey: oldKey})
+	for i, key := range []string{oldKey, newKey} {
+		s := e.signer
+		s.AESKey = key
+		req, _ := s.PushRequest(wechattest.Text(account, "oRot", int64(100+i), "轮换密钥", time.Now()).XML())
+		status, body := e.do(t, req)
+		if status != http.StatusOK {
+			t.Fatalf("key %d: answered %d %s", i, status, body)
+		}
+		// The reply goes back under the key the push came with.
+		if _, err := s.OpenReply(body); err != nil {
+			t.Fatalf("key %d: reply not readable with that key: %v", i, err)
+		}
+	}
+	if n := e.stored(t); n != 2 {
+		t.Fatalf("stored %d, want 2", n)
+	}
+}
