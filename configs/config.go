@@ -5,7 +5,6 @@
 package configs
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -174,7 +173,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.WeChat.MaxClockSkew = d
 	}
-	return errors.Join(steps...)
+	// One line naming one setting beats a list: fix it, run again.
+	for _, err := range steps {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillSandbox gives the sandbox its fixed account where nothing was set.
