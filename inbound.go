@@ -1,7 +1,7 @@
 package mashang
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -54,7 +54,11 @@ type Inbound struct {
 
 	Title, Description, URL string // link
 
-	Raw        []byte    // the decrypted XML as WeChat sent it
+	// Raw is the decrypted XML when it carried fields beyond those above
+	// (menus' picture lists, subscription popups, fields WeChat adds later),
+	// so nothing WeChat sent is lost; nil when the fields above hold it all,
+	// so that the common message is not stored twice.
+	Raw        []byte
 	ReceivedAt time.Time // when we took it
 }
 
@@ -64,15 +68,20 @@ type Inbound struct {
 // name because a follow and a scan can share a second. The openid is part of
 // the message key as well: WxJava lost messages keying on MsgId alone when
 // many citizens sent voice at once (binarywang/WxJava#333).
+//
+// The key leads with the number that grows with time (MsgId, or CreateTime
+// for events), zero-padded, so new keys land at the end of the unique index
+// instead of on a random page of it: one page written per commit, not one per
+// message.
 func (m Inbound) DedupKey() string {
 	if m.MsgType != MsgEvent && m.MsgID != 0 {
-		return "m:" + m.OpenID + ":" + strconv.FormatInt(m.MsgID, 10)
+		return fmt.Sprintf("m%020d:%s", uint64(m.MsgID), m.OpenID)
 	}
 	kind := m.Event
 	if m.MsgType != MsgEvent {
 		kind = m.MsgType
 	}
-	return "e:" + m.OpenID + ":" + strconv.FormatInt(m.CreateTime.Unix(), 10) + ":" + kind
+	return fmt.Sprintf("e%011d:%s:%s", m.CreateTime.Unix(), m.OpenID, kind)
 }
 
 // Validate checks what every push must carry.

@@ -9,18 +9,18 @@ import (
 
 // IntakeTx is what taking a push needs from storage, inside one transaction.
 type IntakeTx interface {
-	// ClaimInbound records m under its dedup key. If the key was recorded
-	// before, it records nothing and returns claimed=false with the reply
-	// given then, so a retried delivery gets the same answer.
-	ClaimInbound(ctx context.Context, m *Inbound) (claimed bool, earlier Reply, err error)
-	// SetInboundReply records the reply given to the push with that key.
-	SetInboundReply(ctx context.Context, dedupKey string, r Reply) error
-	// RecordFollow, RecordUnfollow and RecordInteraction keep the follower
-	// record; a change older than the one recorded is ignored, since WeChat
-	// may deliver a retry after a later push.
+	// ClaimInbound records m, with the reply decided for it, under its dedup
+	// key. If the key was recorded before, it records nothing and returns
+	// claimed=false with the reply given then, so a retried delivery gets the
+	// same answer and changes nothing.
+	ClaimInbound(ctx context.Context, m *Inbound, reply Reply) (claimed bool, earlier Reply, err error)
+	// RecordFollow, RecordUnfollow and RecordScan keep the follower record; a
+	// change older than the one recorded is ignored, since WeChat may deliver
+	// a retry after a later push. When a citizen last wrote is not kept here:
+	// the inbound log has it, indexed by openid.
 	RecordFollow(ctx context.Context, openid string, at time.Time) error
 	RecordUnfollow(ctx context.Context, openid string, at time.Time) error
-	RecordInteraction(ctx context.Context, openid string, at time.Time, scene string) error
+	RecordScan(ctx context.Context, openid string, at time.Time, scene Scene) error
 
 	StationByCode(ctx context.Context, code string) (Station, error)
 	DeputyByCode(ctx context.Context, code string) (Deputy, error)
@@ -50,7 +50,14 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	}
 	var reply Reply
 	err := in.Store.UpdateIntake(ctx, func(tx IntakeTx) error {
-		claimed, earlier, err := tx.ClaimInbound(ctx, &m)
+		// The reply is decided first (it only reads), so that one INSERT
+		// records the push and its answer; what the push changes is applied
+		// only once the claim shows it is not a retry.
+		decided, err := in.decideReply(ctx, tx, m)
+		if err != nil {
+			return fmt.Errorf("reply to %s: %w", m.DedupKey(), err)
+		}
+		claimed, earlier, err := tx.ClaimInbound(ctx, &m, decided)
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", m.DedupKey(), err)
 		}
@@ -58,13 +65,11 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			reply = earlier
 			return nil
 		}
-		if reply, err = in.apply(ctx, tx, m); err != nil {
+		reply = decided
+		if err := in.apply(ctx, tx, m); err != nil {
 			return fmt.Errorf("apply %s: %w", m.DedupKey(), err)
 		}
-		if reply.IsEmpty() {
-			return nil
-		}
-		return tx.SetInboundReply(ctx, m.DedupKey(), reply)
+		return nil
 	})
 	if err != nil {
 		return Reply{}, err
@@ -79,54 +84,32 @@ func (in *Intake) now() time.Time {
 	return time.Now()
 }
 
-func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound) (Reply, error) {
+// decideReply chooses the passive reply; it reads, never writes.
+func (in *Intake) decideReply(ctx context.Context, tx IntakeTx, m Inbound) (Reply, error) {
 	switch m.MsgType {
-	case MsgEvent:
-		return in.applyEvent(ctx, tx, m)
 	case MsgText, MsgImage, MsgVoice, MsgVideo, MsgShortVideo, MsgLocation, MsgLink:
-		if err := tx.RecordInteraction(ctx, m.OpenID, m.CreateTime, ""); err != nil {
-			return Reply{}, err
-		}
 		return Reply{Text: replyReceived}, nil
-	}
-	// A type WeChat adds later: stored, acknowledged, looked at by people.
-	return Reply{}, nil
-}
-
-func (in *Intake) applyEvent(ctx context.Context, tx IntakeTx, m Inbound) (Reply, error) {
-	switch m.Event {
-	case EventSubscribe:
-		if err := tx.RecordFollow(ctx, m.OpenID, m.CreateTime); err != nil {
-			return Reply{}, err
-		}
+	case MsgEvent:
 		if scene, ok := m.Scene(); ok {
-			return in.scanned(ctx, tx, m, scene)
+			return in.scanReply(ctx, tx, ParseScene(scene))
 		}
-		return Reply{Text: replyWelcome}, nil
-	case EventUnsubscribe:
-		return Reply{}, tx.RecordUnfollow(ctx, m.OpenID, m.CreateTime)
-	case EventScan:
-		scene, _ := m.Scene()
-		return in.scanned(ctx, tx, m, scene)
+		if m.Event == EventSubscribe {
+			return Reply{Text: replyWelcome}, nil
+		}
 	}
-	// CLICK, VIEW, LOCATION, TEMPLATESENDJOBFINISH and the rest: stored;
-	// menus get their own answers when there are menus.
+	// CLICK, VIEW, LOCATION, unsubscribe, TEMPLATESENDJOBFINISH, and types
+	// WeChat adds later: stored and acknowledged with "success".
 	return Reply{}, nil
 }
 
-// scanned answers a scan of a station's or a deputy's code by naming whom the
-// citizen reached and what to send.
-func (in *Intake) scanned(ctx context.Context, tx IntakeTx, m Inbound, raw string) (Reply, error) {
-	scene := ParseScene(raw)
+// scanReply names whom the citizen reached by scanning and what to send.
+func (in *Intake) scanReply(ctx context.Context, tx IntakeTx, scene Scene) (Reply, error) {
 	switch scene.Kind {
 	case SceneStation:
 		st, err := tx.StationByCode(ctx, scene.Code)
 		if ErrorCode(err) == ENOTFOUND {
 			return Reply{Text: replyUnknownCode}, nil
 		} else if err != nil {
-			return Reply{}, err
-		}
-		if err := tx.RecordInteraction(ctx, m.OpenID, m.CreateTime, scene.String()); err != nil {
 			return Reply{}, err
 		}
 		return Reply{Text: fmt.Sprintf(replyStationFormat, st.Name)}, nil
@@ -137,12 +120,30 @@ func (in *Intake) scanned(ctx context.Context, tx IntakeTx, m Inbound, raw strin
 		} else if err != nil {
 			return Reply{}, err
 		}
-		if err := tx.RecordInteraction(ctx, m.OpenID, m.CreateTime, scene.String()); err != nil {
-			return Reply{}, err
-		}
 		return Reply{Text: fmt.Sprintf(replyDeputyFormat, d.Name, d.StationName)}, nil
 	}
 	return Reply{Text: replyUnknownCode}, nil
+}
+
+// apply makes the changes a push causes; it runs once per push.
+func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound) error {
+	if m.MsgType != MsgEvent {
+		return nil
+	}
+	switch m.Event {
+	case EventSubscribe:
+		if err := tx.RecordFollow(ctx, m.OpenID, m.CreateTime); err != nil {
+			return err
+		}
+	case EventUnsubscribe:
+		return tx.RecordUnfollow(ctx, m.OpenID, m.CreateTime)
+	}
+	if raw, ok := m.Scene(); ok {
+		if scene := ParseScene(raw); scene.Kind != SceneUnknown {
+			return tx.RecordScan(ctx, m.OpenID, m.CreateTime, scene)
+		}
+	}
+	return nil
 }
 
 // What citizens read. Kept together so the tone stays one voice.

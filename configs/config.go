@@ -240,8 +240,11 @@ func (c Config) Validate() error {
 		return &SettingError{"MASHANG_WECHAT_TOKEN", "must be 3–32 letters or digits, as WeChat's server configuration requires"}
 	}
 	for name, key := range map[string]string{"MASHANG_WECHAT_AES_KEY": w.AESKey, "MASHANG_WECHAT_PREVIOUS_AES_KEY": w.PreviousAESKey} {
+		if key != "" && len(key) != 43 {
+			return &SettingError{name, fmt.Sprintf("an EncodingAESKey is 43 characters; this one has %d", len(key))}
+		}
 		if key != "" && !aesKeyPattern.MatchString(key) {
-			return &SettingError{name, fmt.Sprintf("an EncodingAESKey is 43 letters and digits; this one has %d characters", len(key))}
+			return &SettingError{name, "an EncodingAESKey is only letters and digits; copy it again from WeChat's server configuration"}
 		}
 	}
 	if w.PreviousAESKey != "" && w.AESKey == "" {

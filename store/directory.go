@@ -11,12 +11,19 @@ import (
 
 // StationByCode finds a station by its code.
 func (tx *Tx) StationByCode(ctx context.Context, code string) (mashang.Station, error) {
-	return stationByCode(ctx, tx.tx, code)
+	return stationByCode(ctx, txQueryer{tx}, code)
 }
 
 // DeputyByCode finds a deputy by their code, with their station's name.
 func (tx *Tx) DeputyByCode(ctx context.Context, code string) (mashang.Deputy, error) {
-	return deputyByCode(ctx, tx.tx, code)
+	return deputyByCode(ctx, txQueryer{tx}, code)
+}
+
+// txQueryer lets the shared readers use the transaction's prepared statements.
+type txQueryer struct{ tx *Tx }
+
+func (q txQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.tx.queryRow(ctx, query, args...)
 }
 
 // StationByCode finds a station by its code, outside any transaction.
@@ -67,9 +74,16 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+const selectStation = `SELECT id, code, name, address FROM stations WHERE code = ?`
+
+const selectDeputy = `
+	SELECT d.id, d.code, d.name, d.level, s.code, s.name
+	FROM deputies d JOIN stations s ON s.id = d.station_id
+	WHERE d.code = ?`
+
 func stationByCode(ctx context.Context, q queryer, code string) (mashang.Station, error) {
 	var s mashang.Station
-	err := q.QueryRowContext(ctx, `SELECT id, code, name, address FROM stations WHERE code = ?`, code).
+	err := q.QueryRowContext(ctx, selectStation, code).
 		Scan(&s.ID, &s.Code, &s.Name, &s.Address)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Station{}, mashang.NotFound("联络站")
@@ -82,10 +96,7 @@ func stationByCode(ctx context.Context, q queryer, code string) (mashang.Station
 
 func deputyByCode(ctx context.Context, q queryer, code string) (mashang.Deputy, error) {
 	var d mashang.Deputy
-	err := q.QueryRowContext(ctx, `
-		SELECT d.id, d.code, d.name, d.level, s.code, s.name
-		FROM deputies d JOIN stations s ON s.id = d.station_id
-		WHERE d.code = ?`, code).
+	err := q.QueryRowContext(ctx, selectDeputy, code).
 		Scan(&d.ID, &d.Code, &d.Name, &d.Level, &d.StationCode, &d.StationName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Deputy{}, mashang.NotFound("代表")

@@ -15,15 +15,19 @@ func (db *DB) UpdateIntake(ctx context.Context, fn func(mashang.IntakeTx) error)
 	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-// ClaimInbound records m under its dedup key, or finds the earlier reply.
-func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound) (bool, mashang.Reply, error) {
-	const insert = `
-		INSERT INTO inbound_messages (
-			dedup_key, account, openid, msg_type, msg_id, event, event_key, ticket,
-			content, media_id, pic_url, format, recognition, thumb_media_id,
-			location_x, location_y, scale, label, latitude, longitude, ` + "`precision`" + `,
-			title, description, url, raw, created_at, received_at, reply
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`
+const insertInbound = `
+	INSERT INTO inbound_messages (
+		dedup_key, account, openid, msg_type, msg_id, event, event_key, ticket,
+		content, media_id, pic_url, format, recognition, thumb_media_id,
+		location_x, location_y, scale, label, latitude, longitude, ` + "`precision`" + `,
+		title, description, url, raw, created_at, received_at, reply
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const selectEarlierReply = `SELECT reply FROM inbound_messages WHERE dedup_key = ?`
+
+// ClaimInbound records m and its reply under its dedup key, or finds the
+// reply given when it was first recorded.
+func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound, reply mashang.Reply) (bool, mashang.Reply, error) {
 	var locX, locY, lat, lng, precision sql.NullFloat64
 	var scale sql.NullInt64
 	if m.MsgType == mashang.MsgLocation {
@@ -34,32 +38,23 @@ func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound) (bool, masha
 		lat, lng = sql.NullFloat64{Float64: m.Latitude, Valid: true}, sql.NullFloat64{Float64: m.Longitude, Valid: true}
 		precision = sql.NullFloat64{Float64: m.Precision, Valid: true}
 	}
-	_, err := tx.tx.ExecContext(ctx, insert,
-		m.DedupKey(), m.Account, m.OpenID, m.MsgType, m.MsgID, m.Event, m.EventKey, m.Ticket,
+	key := m.DedupKey()
+	_, err := tx.exec(ctx, insertInbound,
+		key, m.Account, m.OpenID, m.MsgType, m.MsgID, m.Event, m.EventKey, m.Ticket,
 		m.Content, m.MediaID, m.PicURL, m.Format, m.Recognition, m.ThumbMediaID,
 		locX, locY, scale, m.Label, lat, lng, precision,
-		m.Title, m.Description, m.URL, string(m.Raw), m.CreateTime.UTC(), m.ReceivedAt.UTC())
+		m.Title, m.Description, m.URL, string(m.Raw), m.CreateTime.UTC(), m.ReceivedAt.UTC(), reply.Text)
 	if err == nil {
-		return true, mashang.Reply{}, nil
+		return true, reply, nil
 	}
 	if !tx.dialect.isUniqueViolation(err) {
 		return false, mashang.Reply{}, fmt.Errorf("insert inbound message: %w", err)
 	}
-	var reply string
-	err = tx.tx.QueryRowContext(ctx, `SELECT reply FROM inbound_messages WHERE dedup_key = ?`, m.DedupKey()).Scan(&reply)
-	if err != nil {
+	var earlier string
+	if err := tx.queryRow(ctx, selectEarlierReply, key).Scan(&earlier); err != nil {
 		return false, mashang.Reply{}, fmt.Errorf("read earlier reply: %w", err)
 	}
-	return false, mashang.Reply{Text: reply}, nil
-}
-
-// SetInboundReply records the reply given to a push.
-func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Reply) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`, r.Text, dedupKey)
-	if err != nil {
-		return fmt.Errorf("record reply: %w", err)
-	}
-	return nil
+	return false, mashang.Reply{Text: earlier}, nil
 }
 
 // InboundMessage is a stored push, as staff and tests read it back.
@@ -115,20 +110,18 @@ func (db *DB) CountInbound(ctx context.Context) (int, error) {
 
 // Follower is what we keep of a citizen who follows the Official Account.
 type Follower struct {
-	OpenID            string
-	Subscribed        bool
-	StateChangedAt    time.Time
-	LastInteractionAt sql.NullTime
-	LastScene         sql.NullString
+	OpenID         string
+	Subscribed     bool
+	StateChangedAt time.Time
+	LastScene      sql.NullString // the last station or deputy code scanned
+	LastSceneAt    sql.NullTime
 }
 
 // FollowerByOpenID reads one follower record.
 func (db *DB) FollowerByOpenID(ctx context.Context, openid string) (Follower, error) {
-	var f Follower
-	err := db.db.QueryRowContext(ctx, `
-		SELECT openid, subscribed, state_changed_at, last_interaction_at, last_scene
-		FROM followers WHERE openid = ?`, openid).
-		Scan(&f.OpenID, &f.Subscribed, &f.StateChangedAt, &f.LastInteractionAt, &f.LastScene)
+	f := Follower{OpenID: openid}
+	err := db.db.QueryRowContext(ctx, selectFollower, openid).
+		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastScene, &f.LastSceneAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Follower{}, mashang.NotFound("关注者")
 	}
@@ -137,6 +130,10 @@ func (db *DB) FollowerByOpenID(ctx context.Context, openid string) (Follower, er
 	}
 	return f, nil
 }
+
+const selectFollower = `
+	SELECT subscribed, state_changed_at, last_scene, last_scene_at
+	FROM followers WHERE openid = ?`
 
 // RecordFollow marks openid as following since at.
 func (tx *Tx) RecordFollow(ctx context.Context, openid string, at time.Time) error {
@@ -153,26 +150,22 @@ func (tx *Tx) RecordUnfollow(ctx context.Context, openid string, at time.Time) e
 	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
 		f.Subscribed = false
 		f.StateChangedAt = at
-		f.LastInteractionAt = sql.NullTime{}
 		f.LastScene = sql.NullString{}
+		f.LastSceneAt = sql.NullTime{}
 	})
 }
 
-// RecordInteraction notes that openid wrote or scanned at that time (it
-// opens WeChat's 48-hour window for customer-service messages), and the scene
-// scanned, if any. Only followers can write, so it also marks them following.
-func (tx *Tx) RecordInteraction(ctx context.Context, openid string, at time.Time, scene string) error {
+// RecordScan notes the station or deputy code openid scanned. Only
+// followers can scan into a conversation, so it also marks them following
+// (their subscribe may predate this service).
+func (tx *Tx) RecordScan(ctx context.Context, openid string, at time.Time, scene mashang.Scene) error {
 	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
 		if !f.Subscribed {
 			f.Subscribed = true
 			f.StateChangedAt = at
 		}
-		if !f.LastInteractionAt.Valid || at.After(f.LastInteractionAt.Time) {
-			f.LastInteractionAt = sql.NullTime{Time: at, Valid: true}
-		}
-		if scene != "" {
-			f.LastScene = sql.NullString{String: scene, Valid: true}
-		}
+		f.LastScene = sql.NullString{String: scene.String(), Valid: true}
+		f.LastSceneAt = sql.NullTime{Time: at, Valid: true}
 	})
 }
 
@@ -182,11 +175,8 @@ func (tx *Tx) RecordInteraction(ctx context.Context, openid string, at time.Time
 func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, change func(*Follower)) error {
 	at = at.UTC()
 	f := Follower{OpenID: openid}
-	var lastSceneAt sql.NullTime
-	err := tx.tx.QueryRowContext(ctx, `
-		SELECT subscribed, state_changed_at, last_interaction_at, last_scene, last_scene_at
-		FROM followers WHERE openid = ?`+tx.dialect.forUpdate(), openid).
-		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastInteractionAt, &f.LastScene, &lastSceneAt)
+	err := tx.queryRow(ctx, selectFollower+tx.dialect.forUpdate(), openid).
+		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastScene, &f.LastSceneAt)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read follower: %w", err)
@@ -194,32 +184,21 @@ func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, c
 	if exists && at.Before(f.StateChangedAt) {
 		return nil
 	}
-	before := f.LastScene
 	change(&f)
-	if f.LastScene != before || (f.LastScene.Valid && !lastSceneAt.Valid) {
-		lastSceneAt = sql.NullTime{Time: at, Valid: f.LastScene.Valid}
-	}
-	if !f.LastScene.Valid {
-		lastSceneAt = sql.NullTime{}
-	}
 	if exists {
-		_, err = tx.tx.ExecContext(ctx, `
-			UPDATE followers
-			SET subscribed = ?, state_changed_at = ?, last_interaction_at = ?, last_scene = ?, last_scene_at = ?
+		_, err = tx.exec(ctx, `
+			UPDATE followers SET subscribed = ?, state_changed_at = ?, last_scene = ?, last_scene_at = ?
 			WHERE openid = ?`,
-			f.Subscribed, f.StateChangedAt.UTC(), nullTimeUTC(f.LastInteractionAt), f.LastScene, nullTimeUTC(lastSceneAt), openid)
+			f.Subscribed, f.StateChangedAt.UTC(), f.LastScene, nullTimeUTC(f.LastSceneAt), openid)
 		if err != nil {
 			return fmt.Errorf("update follower: %w", err)
 		}
 		return nil
 	}
-	if f.StateChangedAt.IsZero() {
-		f.StateChangedAt = at
-	}
-	_, err = tx.tx.ExecContext(ctx, `
-		INSERT INTO followers (openid, subscribed, state_changed_at, last_interaction_at, last_scene, last_scene_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		openid, f.Subscribed, f.StateChangedAt.UTC(), nullTimeUTC(f.LastInteractionAt), f.LastScene, nullTimeUTC(lastSceneAt))
+	_, err = tx.exec(ctx, `
+		INSERT INTO followers (openid, subscribed, state_changed_at, last_scene, last_scene_at)
+		VALUES (?, ?, ?, ?, ?)`,
+		openid, f.Subscribed, f.StateChangedAt.UTC(), f.LastScene, nullTimeUTC(f.LastSceneAt))
 	if tx.dialect.isUniqueViolation(err) {
 		return errConflictRetry // a concurrent push from the same citizen inserted first
 	}

@@ -33,6 +33,7 @@ type DB struct {
 	dialect dialect
 	db      *sql.DB // all reads, and every write on MySQL
 	writer  *writer // SQLite only: the one connection that writes, committing in groups
+	stmts   stmtCache
 }
 
 // Open connects to the database, checks that it answers, and brings its
@@ -53,7 +54,9 @@ func (db *DB) Driver() string { return db.dialect.name() }
 // Close stops the writer and closes the connections.
 func (db *DB) Close() error {
 	if db.writer != nil {
-		db.writer.close()
+		db.writer.close() // closes its statements with its connection
+	} else {
+		db.stmts.close()
 	}
 	return db.db.Close()
 }
@@ -68,21 +71,24 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 		return nil, errors.New("no SQLite file given")
 	}
 	path, query, _ := strings.Cut(dsn, "?")
+	walPath := ""
 	if file := strings.TrimPrefix(path, "file:"); file != ":memory:" && file != "" {
 		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
 			return nil, fmt.Errorf("create the folder for %s: %w", file, err)
 		}
+		walPath = file + "-wal"
 	}
 	params, err := url.ParseQuery(query)
 	if err != nil {
 		return nil, fmt.Errorf("read the SQLite options in %q: %w", dsn, err)
 	}
-	// WAL lets reads go on while the writer commits; synchronous=FULL makes
-	// every commit durable before a callback is acknowledged.
+	// WAL lets reads go on while the writer commits. synchronous=NORMAL
+	// leaves the WAL fsync to the writer, which makes each commit durable
+	// before answering anyone (see writer.go); these two are not negotiable.
+	params.Set("_journal_mode", "WAL")
+	params.Set("_synchronous", "NORMAL")
 	defaults := map[string]string{
 		"_busy_timeout": "10000",
-		"_journal_mode": "WAL",
-		"_synchronous":  "FULL",
 		"_foreign_keys": "1",
 		"_txlock":       "immediate",
 		"_time_format":  "sqlite",
@@ -122,7 +128,14 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 		writeConn.Close()
 		return nil, err
 	}
-	db.writer = newWriter(writeConn, db.dialect)
+	stmts, err := prepareHot(ctx, writeConn, db.dialect)
+	if err != nil {
+		readers.Close()
+		writeConn.Close()
+		return nil, err
+	}
+	db.stmts = stmts
+	db.writer = newWriter(writeConn, db.dialect, stmts, walPath)
 	return db, nil
 }
 
@@ -160,6 +173,10 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	if db.stmts, err = prepareHot(ctx, sqlDB, db.dialect); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -168,6 +185,7 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 type Tx struct {
 	tx      *sql.Tx
 	dialect dialect
+	stmts   stmtCache
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
@@ -200,7 +218,7 @@ func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -147,7 +147,7 @@ func TestFollowerLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !f.Subscribed || f.LastScene.String != "st:demo-bdg" || !f.LastInteractionAt.Valid {
+		if !f.Subscribed || f.LastScene.String != "st:demo-bdg" || !f.LastSceneAt.Time.Equal(t0) {
 			t.Fatalf("after follow-by-scan: %+v", f)
 		}
 
@@ -155,7 +155,7 @@ func TestFollowerLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		f, _ = db.FollowerByOpenID(ctx, "oF")
-		if f.Subscribed || f.LastScene.Valid || f.LastInteractionAt.Valid {
+		if f.Subscribed || f.LastScene.Valid || f.LastSceneAt.Valid {
 			t.Fatalf("unfollow kept the profile: %+v", f)
 		}
 
@@ -223,7 +223,7 @@ func TestAFailingWriteFailsAlone(t *testing.T) {
 			wg.Go(func() {
 				errs[i] = db.UpdateIntake(ctx, func(tx mashang.IntakeTx) error {
 					m := text(fmt.Sprintf("oG%d", i), int64(i+1), "x")
-					if _, _, err := tx.ClaimInbound(ctx, &m); err != nil {
+					if _, _, err := tx.ClaimInbound(ctx, &m, mashang.Reply{}); err != nil {
 						return err
 					}
 					if i == 13 {

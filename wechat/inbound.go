@@ -4,6 +4,7 @@
 package wechat
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -177,9 +178,9 @@ func (in *Inbound) Open(q Query, body []byte) (mashang.Inbound, Session, error) 
 	plain := body
 	switch q.EncryptType {
 	case "aes":
-		var env envelope
-		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
-			return mashang.Inbound{}, Session{}, fmt.Errorf("%w: no <Encrypt> in an encrypted push", ErrMalformed)
+		env, err := readEnvelope(body)
+		if err != nil {
+			return mashang.Inbound{}, Session{}, err
 		}
 		if !equalHex(q.MsgSignature, signature(in.cfg.Token, q.Timestamp, q.Nonce, env.Encrypt)) {
 			return mashang.Inbound{}, Session{}, ErrBadSignature
@@ -240,8 +241,38 @@ func (in *Inbound) decrypt(encrypted string) ([]byte, []byte, error) {
 	return nil, nil, lastErr
 }
 
-// parse reads a plaintext push with the SDK's message type.
+func readEnvelope(body []byte) (envelope, error) {
+	var env envelope
+	if encrypted, ok := encryptedField(body); ok {
+		env.Encrypt = encrypted
+	} else if err := xml.Unmarshal(body, &env); err != nil {
+		return envelope{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if env.Encrypt == "" {
+		return envelope{}, fmt.Errorf("%w: no <Encrypt> in an encrypted push", ErrMalformed)
+	}
+	return env, nil
+}
+
+// parse reads a plaintext push: the common flat shape directly, anything
+// else with the SDK's message type and encoding/xml, keeping the XML itself
+// for the fields the message type does not have.
 func parse(plain []byte) (mashang.Inbound, error) {
+	m, ok := parseFlat(plain)
+	if !ok {
+		var err error
+		if m, err = parseMixMessage(plain); err != nil {
+			return mashang.Inbound{}, err
+		}
+		m.Raw = plain
+	}
+	if err := m.Validate(); err != nil {
+		return mashang.Inbound{}, fmt.Errorf("%w: %s", ErrMalformed, mashang.ErrorMessage(err))
+	}
+	return m, nil
+}
+
+func parseMixMessage(plain []byte) (mashang.Inbound, error) {
 	var mm message.MixMessage
 	if err := xml.Unmarshal(plain, &mm); err != nil {
 		return mashang.Inbound{}, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -268,23 +299,11 @@ func parse(plain []byte) (mashang.Inbound, error) {
 		Title:        mm.Title,
 		Description:  mm.Description,
 		URL:          mm.URL,
-		Raw:          plain,
 	}
 	m.Latitude, _ = strconv.ParseFloat(mm.Latitude, 64)
 	m.Longitude, _ = strconv.ParseFloat(mm.Longitude, 64)
 	m.Precision, _ = strconv.ParseFloat(mm.Precision, 64)
-	if err := m.Validate(); err != nil {
-		return mashang.Inbound{}, fmt.Errorf("%w: %s", ErrMalformed, mashang.ErrorMessage(err))
-	}
 	return m, nil
-}
-
-type encryptedReply struct {
-	XMLName      xml.Name `xml:"xml"`
-	Encrypt      string   `xml:"Encrypt"`
-	MsgSignature string   `xml:"MsgSignature"`
-	TimeStamp    int64    `xml:"TimeStamp"`
-	Nonce        string   `xml:"Nonce"`
 }
 
 // Seal renders the answer to the push: "success" when there is nothing to
@@ -306,16 +325,16 @@ func (s Session) Seal(r mashang.Reply) ([]byte, error) {
 	}
 	encrypted := base64.StdEncoding.EncodeToString(util.AESEncryptMsg(random, plain, s.in.cfg.AppID, s.key))
 	ts := strconv.FormatInt(now, 10)
-	out, err := xml.Marshal(encryptedReply{
-		Encrypt:      encrypted,
-		MsgSignature: signature(s.in.cfg.Token, ts, s.nonce, encrypted),
-		TimeStamp:    now,
-		Nonce:        s.nonce,
-	})
-	if err != nil {
+	var out bytes.Buffer
+	out.WriteString("<xml><Encrypt>" + cdata(encrypted) + "</Encrypt><MsgSignature>" +
+		cdata(signature(s.in.cfg.Token, ts, s.nonce, encrypted)) + "</MsgSignature><TimeStamp>" + ts +
+		"</TimeStamp><Nonce>")
+	// The nonce is the one WeChat sent (signed, but still escape it).
+	if err := xml.EscapeText(&out, []byte(s.nonce)); err != nil {
 		return nil, fmt.Errorf("render encrypted reply: %w", err)
 	}
-	return out, nil
+	out.WriteString("</Nonce></xml>")
+	return out.Bytes(), nil
 }
 
 // textReplyXML renders WeChat's passive text reply, string fields as CDATA

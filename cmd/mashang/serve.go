@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"mashang"
@@ -42,6 +43,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	log := newLogger(cfg.Log, stderr)
 	log.Info("starting", "config", cfg.String())
+	if getenv("GOGC") == "" {
+		// The live heap is a few MB; collecting at 4× rather than 2× of it
+		// costs little memory and took a tenth of the callback's CPU.
+		debug.SetGCPercent(400)
+	}
 
 	app, err := start(ctx, cfg, log)
 	if err != nil {

@@ -229,13 +229,18 @@ func decodeAESKey(encodingAESKey string) ([]byte, error) {
 	return key, nil
 }
 
-// NewAESKey returns a random EncodingAESKey, as the admin console's "随机生成" does.
+// NewAESKey returns a random EncodingAESKey as the admin console's "随机生成"
+// does: 43 letters and digits.
 func NewAESKey() string {
-	key := make([]byte, 32)
-	if _, err := io.ReadFull(rand.Reader, key); err != nil {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 43)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
-	return strings.TrimSuffix(base64.StdEncoding.EncodeToString(key), "=")
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 func randomDigits(n int) string {

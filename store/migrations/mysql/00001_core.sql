@@ -32,15 +32,13 @@ CREATE TABLE inbound_messages (
     created_at     DATETIME(3)  NOT NULL,
     received_at    DATETIME(3)  NOT NULL,
     reply          TEXT         NOT NULL,
-    UNIQUE KEY inbound_messages_dedup (dedup_key),
-    KEY inbound_messages_openid (openid, created_at)
+    UNIQUE KEY inbound_messages_dedup (dedup_key)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE followers (
     openid              VARCHAR(64) NOT NULL PRIMARY KEY,
     subscribed          BOOLEAN     NOT NULL,
     state_changed_at    DATETIME(3) NOT NULL,
-    last_interaction_at DATETIME(3) NULL,
     last_scene          VARCHAR(64) NULL,
     last_scene_at       DATETIME(3) NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

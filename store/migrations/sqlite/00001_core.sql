@@ -33,13 +33,11 @@ CREATE TABLE inbound_messages (
     received_at    DATETIME NOT NULL,
     reply          TEXT     NOT NULL DEFAULT ''
 );
-CREATE INDEX inbound_messages_openid ON inbound_messages (openid, created_at);
 
 CREATE TABLE followers (
     openid              TEXT     PRIMARY KEY,
     subscribed          INTEGER  NOT NULL,
     state_changed_at    DATETIME NOT NULL,
-    last_interaction_at DATETIME,
     last_scene          TEXT,
     last_scene_at       DATETIME
 );

@@ -1,0 +1,31 @@
+# The documented ways to run, test and measure Mashang.
+SHELL := /bin/bash
+GOTESTFLAGS ?=
+
+.PHONY: run test bench build lint
+
+## run: the whole service on embedded defaults (SQLite, sandbox WeChat, demo data)
+run:
+	go run ./cmd/mashang serve --sandbox
+
+## test: every test. The MySQL suite runs against MASHANG_TEST_MYSQL_DSN, or
+## against a local MySQL/MariaDB on 127.0.0.1:3306 (root, database test) if one answers.
+test:
+	@if [ -z "$$MASHANG_TEST_MYSQL_DSN" ] && (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
+		export MASHANG_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test'; \
+		echo "make test: using the local MySQL at 127.0.0.1:3306"; \
+	fi; \
+	[ -n "$$MASHANG_TEST_MYSQL_DSN" ] || echo "make test: no MySQL found; running the SQLite suites only (set MASHANG_TEST_MYSQL_DSN)"; \
+	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
+
+## bench: the callback benchmark against the bare SDK server, one table
+bench: build
+	bin/mashang bench --peer bin/sdkpeer
+
+build:
+	go build -o bin/mashang ./cmd/mashang
+	go build -o bin/sdkpeer ./cmd/sdkpeer
+
+lint:
+	test -z "$$(gofmt -l .)"
+	go vet ./...
