@@ -186,7 +186,8 @@ func (w *writer) syncLoop(done chan<- struct{}) {
 	}
 }
 
-// syncWAL fsyncs the WAL file, reopening it if SQLite replaced it.
+// syncWAL makes the WAL file's contents durable, reopening it if SQLite
+// replaced it.
 func (w *writer) syncWAL(wal *os.File) (*os.File, error) {
 	if w.walPath == "" {
 		return nil, nil
@@ -204,7 +205,7 @@ func (w *writer) syncWAL(wal *os.File) (*os.File, error) {
 		}
 		wal = f
 	}
-	return wal, wal.Sync()
+	return wal, fdatasync(wal)
 }
 
 func sameFile(f *os.File, path string) (bool, error) {
