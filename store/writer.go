@@ -77,9 +77,15 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 		w.mu.RUnlock()
 		return ctx.Err()
 	}
-	// Wait for the outcome even if ctx ends meanwhile: the caller must learn
-	// whether its writes were stored, never guess.
-	return <-job.result
+	// A caller that stops waiting is told so, and treats it as "not stored"
+	// (the callback answers 5xx). The job may still commit; that is safe,
+	// since the caller's retry then finds what it wrote.
+	select {
+	case err := <-job.result:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the write: %w", ctx.Err())
+	}
 }
 
 func (w *writer) close() {
