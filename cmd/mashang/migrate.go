@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"mashang/configs"
 	"mashang/store"
@@ -29,6 +30,7 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
+	slog.SetDefault(newLogger(cfg.Log, stderr))
 	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
 	if err != nil {
 		return &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}

@@ -42,7 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	log.Info("starting", "config", cfg.String())
+	slog.SetDefault(log) // what the libraries log goes the same way
 	if getenv("GOGC") == "" {
 		// The live heap is a few MB; collecting at 4× rather than 2× of it
 		// costs little memory and took a tenth of the callback's CPU.
@@ -54,6 +54,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	defer app.close()
+	log.Info("started", "config", app.cfg.String())
 
 	listener, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -88,6 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 
 // app is the wired service, without its listener.
 type app struct {
+	cfg     configs.Config // as started: in the sandbox, the fake's address
 	router  http.Handler
 	db      *store.DB
 	fake    *http.Server
@@ -108,14 +110,13 @@ func (a *app) close() {
 func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, error) {
 	a := &app{}
 	if cfg.Sandbox {
-		fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
+		_, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
 			{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret},
 			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret},
 		}})
 		if err != nil {
 			return nil, fmt.Errorf("start the sandbox WeChat: %w", err)
 		}
-		_ = fake
 		a.fake, a.fakeURL = srv, url
 		cfg.WeChat.APIBase = url
 	}
@@ -149,6 +150,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		a.close()
 		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
 	}
+	a.cfg = cfg
 	a.router = handlers.New(handlers.Deps{
 		Inbound:      inbound,
 		Receiver:     &mashang.Intake{Store: db},
