@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/skip2/go-qrcode"
+	"mashang/qrcode"
 )
 
 // App is an Official Account or Mini Program the fake knows.
@@ -827,7 +827,7 @@ func (f *Fake) wxaCodeUnlimit(r *request) (any, int) {
 	if in.Width < 280 || in.Width > 1280 {
 		return nil, 47003
 	}
-	png, err := qrcode.Encode("wxacode:"+in.Scene, qrcode.Medium, in.Width)
+	png, err := qrcode.PNG("wxacode:"+in.Scene, in.Width)
 	if err != nil {
 		return nil, -1
 	}
