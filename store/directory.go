@@ -107,84 +107,38 @@ func deputyByCode(ctx context.Context, q queryer, code string) (mashang.Deputy, 
 	return d, nil
 }
 
-// SaveStation inserts a station, or updates the one with the same code.
-func (tx *Tx) SaveStation(ctx context.Context, s mashang.Station) (int64, error) {
-	existing, err := stationByCode(ctx, tx.tx, s.Code)
-	switch {
-	case err == nil:
-		_, err = tx.tx.ExecContext(ctx, `UPDATE stations SET name = ?, address = ? WHERE id = ?`, s.Name, s.Address, existing.ID)
-		if err != nil {
-			return 0, fmt.Errorf("update station %s: %w", s.Code, err)
-		}
-		return existing.ID, nil
-	case errors.Is(err, mashang.ErrNotFound):
-		res, err := tx.tx.ExecContext(ctx, `INSERT INTO stations (code, name, address) VALUES (?, ?, ?)`, s.Code, s.Name, s.Address)
-		if tx.dialect.isUniqueViolation(err) {
-			return 0, errConflictRetry
-		}
-		if err != nil {
-			return 0, fmt.Errorf("insert station %s: %w", s.Code, err)
-		}
-		return res.LastInsertId()
-	default:
-		return 0, err
+// SeedDemo loads a few stations and deputies so a newcomer has codes to
+// scan. Loading it again changes nothing.
+func (db *DB) SeedDemo(ctx context.Context) error {
+	if _, err := mashang.ImportStations(ctx, db, demoStations); err != nil {
+		return fmt.Errorf("demo stations: %w", err)
 	}
-}
-
-// SaveDeputy inserts a deputy, or updates the one with the same code.
-func (tx *Tx) SaveDeputy(ctx context.Context, d mashang.Deputy) error {
-	st, err := stationByCode(ctx, tx.tx, d.StationCode)
-	if err != nil {
-		return fmt.Errorf("deputy %s: %w", d.Code, err)
-	}
-	_, err = deputyByCode(ctx, tx.tx, d.Code)
-	switch {
-	case err == nil:
-		_, err = tx.tx.ExecContext(ctx, `UPDATE deputies SET name = ?, level = ?, station_id = ? WHERE code = ?`,
-			d.Name, d.Level, st.ID, d.Code)
-	case errors.Is(err, mashang.ErrNotFound):
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO deputies (code, name, level, station_id) VALUES (?, ?, ?, ?)`,
-			d.Code, d.Name, d.Level, st.ID)
-		if tx.dialect.isUniqueViolation(err) {
-			return errConflictRetry
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("save deputy %s: %w", d.Code, err)
+	if _, err := mashang.ImportDeputies(ctx, db, demoDeputies); err != nil {
+		return fmt.Errorf("demo deputies: %w", err)
 	}
 	return nil
 }
 
-// SeedDemo loads a few stations and deputies so a newcomer has codes to
-// scan. Loading it again changes nothing.
-func (db *DB) SeedDemo(ctx context.Context) error {
-	return db.update(ctx, func(tx *Tx) error {
-		for _, s := range demoStations {
-			if _, err := tx.SaveStation(ctx, s); err != nil {
-				return err
-			}
-		}
-		for _, d := range demoDeputies {
-			if err := tx.SaveDeputy(ctx, d); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // The demo people and places are invented; the shape follows the articles.
-var demoStations = []mashang.Station{
-	{Code: "demo-bdg", Name: "市南区八大关街道人大代表联络站", Address: "青岛市市南区居庸关路10号"},
-	{Code: "demo-xhw", Name: "西海岸新区薛家岛街道代表之家", Address: "青岛市黄岛区薛家岛街道漓江东路18号"},
-	{Code: "demo-lsh", Name: "崂山区沙子口街道人大代表联络点", Address: "青岛市崂山区沙子口街道南九水路3号"},
+var demoStations = []mashang.StationRecord{
+	{Code: "demo-bdg", Name: "市南区八大关街道人大代表联络站", Kind: mashang.StationLiaison,
+		Jurisdiction: []string{"青岛市", "市南区", "八大关街道"}, Address: "青岛市市南区居庸关路10号",
+		Latitude: ptr(36.0530), Longitude: ptr(120.3560), ReceptionDays: "每月10日", Open: true},
+	{Code: "demo-xhw", Name: "西海岸新区薛家岛街道代表之家", Kind: mashang.StationHome,
+		Jurisdiction: []string{"青岛市", "西海岸新区", "薛家岛街道"}, Address: "青岛市黄岛区薛家岛街道漓江东路18号",
+		Latitude: ptr(36.0152), Longitude: ptr(120.2425), ReceptionDays: "每月10日、20日", Open: true},
+	{Code: "demo-lsh", Name: "崂山区沙子口街道人大代表联络点", Kind: mashang.StationPoint,
+		Jurisdiction: []string{"青岛市", "崂山区", "沙子口街道"}, Address: "青岛市崂山区沙子口街道南九水路3号",
+		Latitude: ptr(36.1130), Longitude: ptr(120.5480), ReceptionDays: "每周三上午", Open: true},
 }
 
-var demoDeputies = []mashang.Deputy{
-	{Code: "demo-d01", Name: "王海燕", Level: "市", StationCode: "demo-bdg"},
-	{Code: "demo-d02", Name: "李建国", Level: "区", StationCode: "demo-bdg"},
-	{Code: "demo-d03", Name: "张晓梅", Level: "区", StationCode: "demo-xhw"},
-	{Code: "demo-d04", Name: "刘志强", Level: "镇(街道)", StationCode: "demo-xhw"},
-	{Code: "demo-d05", Name: "陈秀兰", Level: "市", StationCode: "demo-lsh"},
-	{Code: "demo-d06", Name: "赵卫东", Level: "区", StationCode: "demo-lsh"},
+var demoDeputies = []mashang.DeputyRecord{
+	{Code: "demo-d01", Name: "王海燕", Level: mashang.LevelCity, Stations: []string{"demo-bdg"}, Groups: []string{"政策咨询组"}, InOffice: true},
+	{Code: "demo-d02", Name: "李建国", Level: mashang.LevelCounty, Stations: []string{"demo-bdg"}, Groups: []string{"生活保障组"}, InOffice: true},
+	{Code: "demo-d03", Name: "张晓梅", Level: mashang.LevelCounty, Stations: []string{"demo-xhw"}, Groups: []string{"医疗教育组"}, InOffice: true},
+	{Code: "demo-d04", Name: "刘志强", Level: mashang.LevelTown, Stations: []string{"demo-xhw"}, Groups: []string{"法律服务组"}, InOffice: true},
+	{Code: "demo-d05", Name: "陈秀兰", Level: mashang.LevelCity, Stations: []string{"demo-lsh", "demo-bdg"}, Groups: []string{"政策咨询组"}, InOffice: true},
+	{Code: "demo-d06", Name: "赵卫东", Level: mashang.LevelCounty, Stations: []string{"demo-lsh"}, Groups: []string{"生活保障组"}, InOffice: true},
 }
+
+func ptr(f float64) *float64 { return &f }

@@ -2,6 +2,7 @@
 //
 //	mashang serve [--sandbox] [--config file]   run the service
 //	mashang migrate [--config file]             bring the database schema up to date
+//	mashang import stations|deputies FILE       apply a roster (.xlsx or .csv)
 //	mashang simulate [flags]                    play WeChat against a running server
 //	mashang bench [flags]                       measure the callback against the bare SDK server
 //
@@ -30,6 +31,7 @@ const usage = `mashang — 码上: people's-congress deputy liaison through WeCh
 Usage:
   mashang serve [--sandbox] [--config FILE]   run the service (--sandbox: fake WeChat, SQLite, demo data)
   mashang migrate [--config FILE]             apply database migrations and print the schema version
+  mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
   mashang bench [flags]                       callback benchmark against the bare SDK server
 
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
 	case "migrate":
 		err = migrateCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "import":
+		err = importCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr)
 	case "bench":

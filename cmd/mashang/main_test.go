@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +99,39 @@ func TestSimulateExplainsAWrongToken(t *testing.T) {
 		&out, &errOut, envFrom(nil))
 	if code != 1 || !strings.Contains(errOut.String(), "MASHANG_WECHAT_TOKEN") {
 		t.Fatalf("exit %d, stderr %q: want a failure that points at the token", code, errOut.String())
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "roster.db")})
+	var out, errOut bytes.Buffer
+	for _, args := range [][]string{
+		{"import", "stations", "../../configs/roster/stations.example.xlsx"},
+		{"import", "deputies", "../../configs/roster/deputies.example.csv"},
+	} {
+		out.Reset()
+		if code := run(context.Background(), args, &out, &errOut, env); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), "代表名册导入完成：新增8条，更新0条，未变0条") {
+		t.Fatalf("output %q", out.String())
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("编码,姓名,层级,编组站点\nx1,甲,市,nowhere\nx2,,村,snbdg01\n"), 0o600)
+	errOut.Reset()
+	code := run(context.Background(), []string{"import", "deputies", bad}, &out, &errOut, env)
+	if code != 1 {
+		t.Fatalf("a bad roster exited %d", code)
+	}
+	for _, want := range []string{"第3行「姓名」：必填", "第3行「层级」"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("refusal lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"import", "deputies", "roster.xls"}, &out, &errOut, env); code != 1 {
+		t.Fatalf("a missing file exited %d", code)
 	}
 }

@@ -20,20 +20,9 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	// Migrating needs only the database settings, so WeChat's may be absent.
-	cfg, err := configs.Load(*configPath, func(k string) string {
-		if k == "MASHANG_SANDBOX" && getenv("MASHANG_WECHAT_TOKEN") == "" {
-			return "true"
-		}
-		return getenv(k)
-	})
+	db, cfg, err := openStore(ctx, *configPath, stderr, getenv)
 	if err != nil {
 		return err
-	}
-	slog.SetDefault(newLogger(cfg.Log, stderr))
-	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
-	if err != nil {
-		return &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
 	}
 	defer db.Close()
 	current, latest, err := db.SchemaVersion(ctx)
@@ -42,4 +31,24 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	fmt.Fprintf(stdout, "%s schema at version %d (latest %d)\n", cfg.DB.Driver, current, latest)
 	return nil
+}
+
+// openStore opens (and migrates) the database for a command that needs only
+// the database settings, so WeChat's may be absent.
+func openStore(ctx context.Context, configPath string, stderr io.Writer, getenv func(string) string) (*store.DB, configs.Config, error) {
+	cfg, err := configs.Load(configPath, func(k string) string {
+		if k == "MASHANG_SANDBOX" && getenv("MASHANG_WECHAT_TOKEN") == "" {
+			return "true"
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return nil, configs.Config{}, err
+	}
+	slog.SetDefault(newLogger(cfg.Log, stderr))
+	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
+	if err != nil {
+		return nil, configs.Config{}, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
+	}
+	return db, cfg, nil
 }

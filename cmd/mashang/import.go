@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"mashang"
+	"mashang/handlers"
+)
+
+// importCmd applies a station or deputy roster: the whole file in one
+// transaction, or nothing, with every bad row listed.
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies ROSTER.xlsx|ROSTER.csv\n\n")
+		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\n", mashang.StationHeaders(), mashang.DeputyHeaders())
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+		if err == nil {
+			fs.Usage()
+		}
+		return errUsage
+	}
+	kind, path := fs.Arg(0), fs.Arg(1)
+	if kind != "stations" && kind != "deputies" {
+		fs.Usage()
+		return errUsage
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("打开名册：%w", err)
+	}
+	rows, err := handlers.ReadSheet(path, f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+
+	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var res mashang.ImportResult
+	if kind == "stations" {
+		records, perr := mashang.ParseStations(rows)
+		if perr != nil {
+			return perr
+		}
+		res, err = mashang.ImportStations(ctx, db, records)
+	} else {
+		records, perr := mashang.ParseDeputies(rows)
+		if perr != nil {
+			return perr
+		}
+		res, err = mashang.ImportDeputies(ctx, db, records)
+	}
+	var rosterErr *mashang.RosterError
+	if errors.As(err, &rosterErr) {
+		return rosterErr
+	}
+	if err != nil {
+		return fmt.Errorf("导入失败，未做任何修改：%w", err)
+	}
+	fmt.Fprintf(stdout, "%s导入完成：%s\n", map[string]string{"stations": "站点名册", "deputies": "代表名册"}[kind], res)
+	return nil
+}

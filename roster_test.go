@@ -1,0 +1,89 @@
+package mashang_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"mashang"
+)
+
+func TestParseStationsListsEveryBadRow(t *testing.T) {
+	rows := [][]string{
+		{"\ufeff编码", "名称", "类型", "市", "区", "镇（街道）", "纬度", "经度", "状态"},
+		{"ok1", "八大关联络站", "代表联络站", "青岛市", "市南区", "八大关街道", "36.05", "120.35", "开放"},
+		{"ok1", "重复的站", "代表之家", "青岛市", "", "", "", "", ""},           // 3: duplicate code
+		{"bad code!", "名字", "驿站", "", "", "某街道", "91", "120", "维修中"}, // 4: code, kind, city, district, lat, status
+		{}, // blank rows are skipped
+		{"ok2", "崂山联络点", "点", "青岛市", "崂山区", "", "36.1", "", ""},        // 6: latitude without longitude
+		{"ok3", "西海岸代表之家", "家", "青岛市", "西海岸新区", "薛家岛街道", "", "", "关闭"}, // fine, closed
+	}
+	_, err := mashang.ParseStations(rows)
+	var re *mashang.RosterError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a RosterError", err)
+	}
+	want := []string{
+		"第3行「编码」：与第2行重复",
+		"第4行「编码」",
+		"第4行「类型」：「驿站」",
+		"第4行「市」：必填",
+		"第4行「纬度」",
+		"第4行「状态」：「维修中」",
+		"第6行「经度」：纬度和经度要一起填",
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("the refusal does not say %q:\n%s", w, msg)
+		}
+	}
+	if strings.Contains(msg, "第7行") || strings.Contains(msg, "第2行「") {
+		t.Errorf("good rows reported as bad:\n%s", msg)
+	}
+
+	good, err := mashang.ParseStations(append(rows[:2:2], rows[6]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) != 2 || good[1].Open || good[1].Kind != mashang.StationHome || len(good[1].Jurisdiction) != 3 ||
+		good[0].Latitude == nil || *good[0].Latitude != 36.05 {
+		t.Fatalf("parsed %+v", good)
+	}
+}
+
+func TestParseRosterHeaders(t *testing.T) {
+	_, err := mashang.ParseStations([][]string{{"编码", "名称", "备注"}, {"a", "b", "c"}})
+	msg := err.Error()
+	for _, w := range []string{"「备注」：不认识这一列", "「类型」：缺少这一必填列", "「市」：缺少这一必填列"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("header problems: %q not in\n%s", w, msg)
+		}
+	}
+	if _, err := mashang.ParseDeputies(nil); err == nil || !strings.Contains(err.Error(), "文件是空的") {
+		t.Errorf("empty file: %v", err)
+	}
+}
+
+func TestParseDeputies(t *testing.T) {
+	rows := [][]string{
+		{"编码", "姓名", "层级", "手机", "编组站点", "所在小组", "在任"},
+		{"d1", "王海燕", "市", "13800138001", "s1、s2", "政策咨询组，法律服务组", "是"},
+		{"d2", "", "村", "12345", "", "", "也许"},
+	}
+	_, err := mashang.ParseDeputies(rows)
+	msg := err.Error()
+	for _, w := range []string{"第3行「姓名」：必填", "第3行「层级」", "第3行「手机」", "第3行「编组站点」", "第3行「在任」"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%q not in\n%s", w, msg)
+		}
+	}
+	ok, err := mashang.ParseDeputies(rows[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ok[0]
+	if d.Level != mashang.LevelCity || strings.Join(d.Stations, "|") != "s1|s2" || strings.Join(d.Groups, "|") != "政策咨询组|法律服务组" || !d.InOffice {
+		t.Fatalf("parsed %+v", d)
+	}
+}
