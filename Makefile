@@ -18,9 +18,10 @@ test:
 	[ -n "$$MASHANG_TEST_MYSQL_DSN" ] || echo "make test: no MySQL found; running the SQLite suites only (set MASHANG_TEST_MYSQL_DSN)"; \
 	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
 
-## bench: the callback benchmark against the bare SDK server, one table
+## bench: the callback against the bare SDK server, and the code export against go-qrcode
 bench: build
-	bin/mashang bench --peer bin/sdkpeer
+	bin/mashang bench callback --peer bin/sdkpeer
+	bin/mashang bench codes
 
 build:
 	go build -o bin/mashang ./cmd/mashang

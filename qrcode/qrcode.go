@@ -1,7 +1,7 @@
 // Package qrcode renders the codes citizens scan: a station's or a deputy's
 // WeChat code is the URL WeChat returns for its ticket, drawn here at the size
 // a print sheet or a poster needs, so WeChat is asked once per code, not once
-// per picture.
+// per picture; and it writes them out in bulk.
 package qrcode
 
 import (
@@ -18,8 +18,9 @@ const (
 )
 
 // PNG draws content as a square PNG of size pixels, with the medium error
-// correction WeChat's own codes use (a code stays readable with 15% of it
-// damaged or covered).
+// correction WeChat's own codes use (readable with 15% of it damaged or
+// covered). Every module is a whole number of pixels, centred, so printed
+// codes are crisp.
 func PNG(content string, size int) ([]byte, error) {
 	if content == "" {
 		return nil, fmt.Errorf("nothing to encode")
@@ -27,9 +28,17 @@ func PNG(content string, size int) ([]byte, error) {
 	if size < MinSize || size > MaxSize {
 		return nil, fmt.Errorf("size %d px is outside %d–%d", size, MinSize, MaxSize)
 	}
-	png, err := goqrcode.Encode(content, goqrcode.Medium, size)
+	code, err := goqrcode.New(content, goqrcode.Medium)
 	if err != nil {
-		return nil, fmt.Errorf("render code: %w", err)
+		return nil, fmt.Errorf("encode %d characters: %w", len(content), err)
 	}
-	return png, nil
+	bitmap := code.Bitmap() // includes the quiet zone
+	modules := len(bitmap)
+	scale := size / modules
+	if scale < 1 {
+		return nil, fmt.Errorf("%d px is too small for %d modules", size, modules)
+	}
+	offset := (size - scale*modules) / 2
+
+	return encodePNG(bitmap, size, scale, offset)
 }

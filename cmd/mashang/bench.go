@@ -30,6 +30,12 @@ import (
 // the same run, against the bare SDK server (cmd/sdkpeer). Both run as
 // separate processes on loopback; the load comes from this process.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "codes" {
+		return benchCodes(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "callback" {
+		args = args[1:]
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 20000, "distinct callbacks per server")

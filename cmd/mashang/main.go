@@ -4,7 +4,7 @@
 //	mashang migrate [--config file]             bring the database schema up to date
 //	mashang import stations|deputies FILE       apply a roster (.xlsx or .csv)
 //	mashang simulate [flags]                    play WeChat against a running server
-//	mashang bench [flags]                       measure the callback against the bare SDK server
+//	mashang bench [callback|codes] [flags]      measure the callback, or the code export
 //
 // This is the one place where the parts are wired together.
 package main
@@ -33,7 +33,7 @@ Usage:
   mashang migrate [--config FILE]             apply database migrations and print the schema version
   mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
-  mashang bench [flags]                       callback benchmark against the bare SDK server
+  mashang bench [callback|codes] [flags]      callback benchmark against the bare SDK server, or code export
 
 Settings come from the --config file and MASHANG_* environment variables
 (see configs/mashang.example.yaml). Run "mashang COMMAND -h" for its flags.
