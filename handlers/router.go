@@ -36,6 +36,8 @@ type Deps struct {
 	// retries; answering 5xx before that is better than a dropped connection.
 	CallbackTimeout time.Duration
 	Sandbox         bool
+	Codes           CodeService
+	Directory       Directory
 }
 
 // New builds the router with every route Mashang serves.
@@ -55,6 +57,14 @@ func New(d Deps) *gin.Engine {
 	// WeChat → us. Authorised by WeChat's signature, not by a session.
 	r.GET("/wechat/callback", cb.verifyURL)
 	r.POST("/wechat/callback", cb.receive)
+
+	// Codes are posted on walls: public. The bulk export is limited to one at
+	// a time; staff authorisation arrives with the console.
+	codes := &codes{deps: d, exports: make(chan struct{}, 1)}
+	r.GET("/codes/:file", codes.png)
+	r.GET("/codes/export.zip", codes.zip)
+	r.GET("/codes/sheet", codes.sheet)
+	r.GET("/s/:scene", codes.scenePage)
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })

@@ -142,3 +142,8 @@ var demoDeputies = []mashang.DeputyRecord{
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// DeputyByCode finds a deputy by their code, outside any transaction.
+func (db *DB) DeputyByCode(ctx context.Context, code string) (mashang.Deputy, error) {
+	return deputyByCode(ctx, db.db, code)
+}

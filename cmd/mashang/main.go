@@ -32,6 +32,8 @@ Usage:
   mashang serve [--sandbox] [--config FILE]   run the service (--sandbox: fake WeChat, SQLite, demo data)
   mashang migrate [--config FILE]             apply database migrations and print the schema version
   mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
+  mashang codes create|export [--under 青岛市/市南区] [--out codes.zip]
+                                              make the codes once (WeChat), export them as a ZIP
   mashang simulate [flags]                    play a citizen's WeChat against a running server
   mashang bench [callback|codes] [flags]      callback benchmark against the bare SDK server, or code export
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = migrateCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "import":
 		err = importCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "codes":
+		err = codesCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr)
 	case "bench":

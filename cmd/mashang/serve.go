@@ -92,6 +92,7 @@ type app struct {
 	cfg     configs.Config // as started: in the sandbox, the fake's address
 	router  http.Handler
 	db      *store.DB
+	codes   *mashang.Codes
 	fake    *http.Server
 	fakeURL string
 }
@@ -134,13 +135,15 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		}
 	}
 
-	if _, err := wechat.NewClients(wechat.ClientConfig{
+	clients, err := wechat.NewClients(wechat.ClientConfig{
 		APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret,
 		MPAppID: cfg.MiniProgram.AppID, MPSecret: cfg.MiniProgram.Secret,
-	}); err != nil {
+	})
+	if err != nil {
 		a.close()
 		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
 	}
+	a.codes = newCodes(cfg, db, clients)
 	inbound, err := wechat.NewInbound(wechat.InboundConfig{
 		Token: cfg.WeChat.Token, AppID: cfg.WeChat.AppID,
 		AESKey: cfg.WeChat.AESKey, PreviousAESKey: cfg.WeChat.PreviousAESKey,
@@ -158,6 +161,8 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Log:          log,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		Sandbox:      cfg.Sandbox,
+		Codes:        a.codes,
+		Directory:    db,
 	})
 	return a, nil
 }
@@ -191,4 +196,25 @@ func dsnForDisplay(cfg configs.Config) string {
 		return cfg.DB.DSN
 	}
 	return "(DSN hidden; see MASHANG_DB_DSN)"
+}
+
+// newCodes wires the code service: WeChat's codes when the service has real
+// credentials, the service's own H5 links in the sandbox (the fake's ticket
+// URLs would lead a real phone nowhere).
+func newCodes(cfg configs.Config, db *store.DB, clients *wechat.Clients) *mashang.Codes {
+	c := &mashang.Codes{Store: db, PublicURL: publicURL(cfg)}
+	if !cfg.Sandbox && cfg.WeChat.AppID != "" && cfg.WeChat.Secret != "" {
+		c.OA = clients
+	}
+	if !cfg.Sandbox && clients.MP != nil {
+		c.MP = clients
+	}
+	return c
+}
+
+func publicURL(cfg configs.Config) string {
+	if cfg.HTTP.PublicURL != "" {
+		return cfg.HTTP.PublicURL
+	}
+	return "http://" + cfg.HTTP.Addr
 }

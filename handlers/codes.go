@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/qrcode"
+	"mashang/web"
+)
+
+// CodeService finds and lists codes (implemented by *mashang.Codes).
+type CodeService interface {
+	Image(ctx context.Context, scene mashang.Scene, channel mashang.CodeChannel) (mashang.CodeImage, error)
+	ExportFiles(ctx context.Context, under []string, channel mashang.CodeChannel) ([]mashang.CodeFile, error)
+	Owners(ctx context.Context, under []string) ([]mashang.CodeOwner, error)
+	H5Link(scene mashang.Scene) string
+}
+
+// Directory names stations and deputies.
+type Directory interface {
+	StationByCode(ctx context.Context, code string) (mashang.Station, error)
+	DeputyByCode(ctx context.Context, code string) (mashang.Deputy, error)
+}
+
+type codes struct {
+	deps    Deps
+	exports chan struct{} // one bulk export at a time: each takes every core
+}
+
+// png answers GET /codes/<scene>.png?size=512&channel=oa|mp|h5.
+func (h *codes) png(c *gin.Context) {
+	name, ok := strings.CutSuffix(c.Param("file"), ".png")
+	scene := mashang.ParseScene(name)
+	if !ok || scene.Kind == mashang.SceneUnknown {
+		c.String(http.StatusNotFound, "没有这个二维码：地址应为 /codes/st:<站点编码>.png 或 /codes/dp:<代表编码>.png")
+		return
+	}
+	size, err := sizeParam(c, 512)
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	img, err := h.deps.Codes.Image(c.Request.Context(), scene, mashang.CodeChannel(c.Query("channel")))
+	if err != nil {
+		fail(c, h.deps.Log, err)
+		return
+	}
+	data := img.PNG
+	if data == nil {
+		if data, err = qrcode.PNG(img.Content, size); err != nil {
+			fail(c, h.deps.Log, err)
+			return
+		}
+	}
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.Data(http.StatusOK, "image/png", data)
+}
+
+func sizeParam(c *gin.Context, def int) (int, error) {
+	s := c.Query("size")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < qrcode.MinSize || n > qrcode.MaxSize {
+		return 0, fmt.Errorf("size 应为 %d 到 %d 之间的像素数", qrcode.MinSize, qrcode.MaxSize)
+	}
+	return n, nil
+}
+
+// zip answers GET /codes/export.zip?under=青岛市/市南区: every code under
+// the jurisdiction, named jurisdiction / station / name.
+func (h *codes) zip(c *gin.Context) {
+	size, err := sizeParam(c, 512)
+	if err != nil {
+		c.String(http.StatusBadRequest, err.Error())
+		return
+	}
+	select {
+	case h.exports <- struct{}{}:
+		defer func() { <-h.exports }()
+	default:
+		c.String(http.StatusTooManyRequests, "另一个导出正在进行，请稍后再试")
+		return
+	}
+	under := mashang.JurisdictionPath(c.Query("under"))
+	files, err := h.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")))
+	if err != nil {
+		fail(c, h.deps.Log, err)
+		return
+	}
+	items := make([]qrcode.Item, len(files))
+	for i, f := range files {
+		items[i] = qrcode.Item{Path: f.Path, Content: f.Content, PNG: f.PNG}
+	}
+	name := "二维码.zip"
+	if len(under) > 0 {
+		name = under[len(under)-1] + "二维码.zip"
+	}
+	c.Header("Content-Type", "application/zip")
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	c.Status(http.StatusOK)
+	if _, err := qrcode.ExportZIP(c.Request.Context(), c.Writer, items, size); err != nil {
+		// The status is sent; the client sees a truncated ZIP.
+		h.deps.Log.Error("code export failed midway", "err", err, requestIDKey, c.GetString(requestIDKey))
+	}
+}
+
+type sheetCard struct {
+	Name, Station, Image string
+}
+
+// sheet answers GET /codes/sheet?under=…: an A4 page of cards, one code
+// each with the name under it, for printing from a browser.
+func (h *codes) sheet(c *gin.Context) {
+	under := mashang.JurisdictionPath(c.Query("under"))
+	owners, err := h.deps.Codes.Owners(c.Request.Context(), under)
+	if err != nil {
+		fail(c, h.deps.Log, err)
+		return
+	}
+	channel := c.Query("channel")
+	cards := make([]sheetCard, len(owners))
+	for i, o := range owners {
+		img := "/codes/" + url.PathEscape(o.Scene.String()) + ".png?size=480"
+		if channel != "" {
+			img += "&channel=" + url.QueryEscape(channel)
+		}
+		station := o.StationName
+		if o.Scene.Kind == mashang.SceneStation {
+			station = "站点二维码"
+		} else {
+			station += " · 人大代表"
+		}
+		cards[i] = sheetCard{Name: o.Name, Station: station, Image: img}
+	}
+	title := "全部站点和代表"
+	if len(under) > 0 {
+		title = strings.Join(under, " / ")
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := web.Templates.ExecuteTemplate(c.Writer, "sheet.html", map[string]any{"Title": title, "Cards": cards}); err != nil {
+		h.deps.Log.Error("render print sheet", "err", err)
+	}
+}
+
+// scenePage answers GET /s/<scene>, where an H5 code leads: who the citizen
+// reached and how to write to them.
+func (h *codes) scenePage(c *gin.Context) {
+	scene := mashang.ParseScene(c.Param("scene"))
+	ctx := c.Request.Context()
+	page := map[string]any{}
+	switch scene.Kind {
+	case mashang.SceneStation:
+		st, err := h.deps.Directory.StationByCode(ctx, scene.Code)
+		if err != nil {
+			h.unknownScene(c, err)
+			return
+		}
+		page["Title"], page["Subtitle"] = st.Name, st.Address
+	case mashang.SceneDeputy:
+		d, err := h.deps.Directory.DeputyByCode(ctx, scene.Code)
+		if err != nil {
+			h.unknownScene(c, err)
+			return
+		}
+		page["Title"], page["Subtitle"] = d.Name+" 代表", d.StationName
+	default:
+		h.unknownScene(c, mashang.NotFound("二维码"))
+		return
+	}
+	page["Lines"] = []string{
+		"请在微信中关注本地人大代表联络平台公众号，然后直接发送文字、图片、语音或位置，说明您要反映的问题。",
+		"代表会尽快处理，并通过公众号答复您。",
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := web.Templates.ExecuteTemplate(c.Writer, "scene.html", page); err != nil {
+		h.deps.Log.Error("render scene page", "err", err)
+	}
+}
+
+func (h *codes) unknownScene(c *gin.Context, err error) {
+	if mashang.ErrorCode(err) != mashang.ENOTFOUND {
+		fail(c, h.deps.Log, err)
+		return
+	}
+	c.Status(http.StatusNotFound)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	_ = web.Templates.ExecuteTemplate(c.Writer, "scene.html", map[string]any{
+		"Title": "未能识别这个二维码",
+		"Lines": []string{"它可能已经停用。请扫描代表联络站现场张贴的最新二维码。"},
+	})
+}
