@@ -68,6 +68,8 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		DB:           db,
 		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MaxBodyBytes: opts.maxBody,
+		Codes:        &mashang.Codes{Store: db, PublicURL: "https://mashang.example"},
+		Directory:    db,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

@@ -47,6 +47,10 @@ func (h *codes) png(c *gin.Context) {
 		c.String(http.StatusBadRequest, err.Error())
 		return
 	}
+	if _, err := h.owner(c.Request.Context(), scene); err != nil {
+		fail(c, h.deps.Log, err)
+		return
+	}
 	img, err := h.deps.Codes.Image(c.Request.Context(), scene, mashang.CodeChannel(c.Query("channel")))
 	if err != nil {
 		fail(c, h.deps.Log, err)
@@ -154,26 +158,9 @@ func (h *codes) sheet(c *gin.Context) {
 // scenePage answers GET /s/<scene>, where an H5 code leads: who the citizen
 // reached and how to write to them.
 func (h *codes) scenePage(c *gin.Context) {
-	scene := mashang.ParseScene(c.Param("scene"))
-	ctx := c.Request.Context()
-	page := map[string]any{}
-	switch scene.Kind {
-	case mashang.SceneStation:
-		st, err := h.deps.Directory.StationByCode(ctx, scene.Code)
-		if err != nil {
-			h.unknownScene(c, err)
-			return
-		}
-		page["Title"], page["Subtitle"] = st.Name, st.Address
-	case mashang.SceneDeputy:
-		d, err := h.deps.Directory.DeputyByCode(ctx, scene.Code)
-		if err != nil {
-			h.unknownScene(c, err)
-			return
-		}
-		page["Title"], page["Subtitle"] = d.Name+" 代表", d.StationName
-	default:
-		h.unknownScene(c, mashang.NotFound("二维码"))
+	page, err := h.owner(c.Request.Context(), mashang.ParseScene(c.Param("scene")))
+	if err != nil {
+		h.unknownScene(c, err)
 		return
 	}
 	page["Lines"] = []string{
@@ -184,6 +171,26 @@ func (h *codes) scenePage(c *gin.Context) {
 	if err := web.Templates.ExecuteTemplate(c.Writer, "scene.html", page); err != nil {
 		h.deps.Log.Error("render scene page", "err", err)
 	}
+}
+
+// owner names the station or deputy a scene is for: a title and subtitle
+// for its page; ENOTFOUND when there is none.
+func (h *codes) owner(ctx context.Context, scene mashang.Scene) (map[string]any, error) {
+	switch scene.Kind {
+	case mashang.SceneStation:
+		st, err := h.deps.Directory.StationByCode(ctx, scene.Code)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Title": st.Name, "Subtitle": st.Address}, nil
+	case mashang.SceneDeputy:
+		d, err := h.deps.Directory.DeputyByCode(ctx, scene.Code)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Title": d.Name + " 代表", "Subtitle": d.StationName}, nil
+	}
+	return nil, mashang.NotFound("二维码")
 }
 
 func (h *codes) unknownScene(c *gin.Context, err error) {

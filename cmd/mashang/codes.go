@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"mashang"
@@ -89,7 +90,9 @@ func exportCodes(ctx context.Context, codes *mashang.Codes, under []string, chan
 	for i, f := range files {
 		items[i] = qrcode.Item{Path: f.Path, Content: f.Content, PNG: f.PNG}
 	}
-	tmp, err := os.CreateTemp(".", ".codes-*.zip")
+	// Written beside the target and renamed, so a failed export leaves no
+	// half-written ZIP under the expected name.
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".codes-*.zip")
 	if err != nil {
 		return err
 	}

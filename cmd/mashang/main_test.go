@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"mashang/configs"
+	"mashang/wechat/wechattest"
 )
 
 func envFrom(m map[string]string) func(string) string {
@@ -133,5 +134,43 @@ func TestImportCommand(t *testing.T) {
 	errOut.Reset()
 	if code := run(context.Background(), []string{"import", "deputies", "roster.xls"}, &out, &errOut, env); code != 1 {
 		t.Fatalf("a missing file exited %d", code)
+	}
+}
+
+// With credentials, `codes create` asks WeChat (here the fake, through the
+// API base) once per station and deputy; `codes export` writes the ZIP.
+func TestCodesCommands(t *testing.T) {
+	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxcity", Secret: "city-secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	env := envFrom(map[string]string{
+		"MASHANG_DB_DSN": filepath.Join(dir, "codes.db"), "MASHANG_WECHAT_APPID": "wxcity",
+		"MASHANG_WECHAT_SECRET": "city-secret", "MASHANG_WECHAT_TOKEN": "citytoken", "MASHANG_WECHAT_API_BASE": base,
+	})
+	var out, errOut bytes.Buffer
+	for _, args := range [][]string{
+		{"import", "stations", "../../configs/roster/stations.example.csv"},
+		{"import", "deputies", "../../configs/roster/deputies.example.xlsx"},
+		{"codes", "create"},
+		{"codes", "create"},
+		{"codes", "export", "--under", "青岛市/市南区", "--out", filepath.Join(dir, "shinan.zip"), "--size", "256"},
+	} {
+		out.Reset()
+		if code := run(context.Background(), args, &out, &errOut, env); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		t.Logf("%v: %s", args, out.String())
+	}
+	if n := fake.PermanentQRCount("wxcity"); n != 13 {
+		t.Fatalf("WeChat made %d permanent codes, want 13 (5 stations, 8 deputies)", n)
+	}
+	if !strings.Contains(out.String(), "已导出 5 个二维码") { // 2 stations + 3 deputies in 市南区
+		t.Fatalf("export said %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shinan.zip")); err != nil {
+		t.Fatal(err)
 	}
 }
