@@ -85,7 +85,7 @@ type Codes struct {
 	Backoff time.Duration
 	// Quota is the account's permanent-code quota; 0 = WeChat's 100,000.
 	Quota int
-	Now     func() time.Time
+	Now   func() time.Time
 }
 
 // EnsureResult says what making codes did.

@@ -24,6 +24,9 @@ type IntakeTx interface {
 
 	StationByCode(ctx context.Context, code string) (Station, error)
 	DeputyByCode(ctx context.Context, code string) (Deputy, error)
+	// OpenStations lists the open stations, to point a closed one's
+	// visitors to the nearest.
+	OpenStations(ctx context.Context) ([]Station, error)
 }
 
 // IntakeStore runs fn in one write transaction. fn may be run more than once
@@ -53,11 +56,11 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		// The reply is decided first (it only reads), so that one INSERT
 		// records the push and its answer; what the push changes is applied
 		// only once the claim shows it is not a retry.
-		decided, err := in.decideReply(ctx, tx, m)
+		d, err := in.decide(ctx, tx, m)
 		if err != nil {
 			return fmt.Errorf("reply to %s: %w", m.DedupKey(), err)
 		}
-		claimed, earlier, err := tx.ClaimInbound(ctx, &m, decided)
+		claimed, earlier, err := tx.ClaimInbound(ctx, &m, d.reply)
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", m.DedupKey(), err)
 		}
@@ -65,8 +68,8 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			reply = earlier
 			return nil
 		}
-		reply = decided
-		if err := in.apply(ctx, tx, m); err != nil {
+		reply = d.reply
+		if err := in.apply(ctx, tx, m, d); err != nil {
 			return fmt.Errorf("apply %s: %w", m.DedupKey(), err)
 		}
 		return nil
@@ -84,49 +87,83 @@ func (in *Intake) now() time.Time {
 	return time.Now()
 }
 
-// decideReply chooses the passive reply; it reads, never writes.
-func (in *Intake) decideReply(ctx context.Context, tx IntakeTx, m Inbound) (Reply, error) {
+// decision is what a push will be answered and where a scan leads; it is
+// made by reading only, before the push is claimed.
+type decision struct {
+	reply Reply
+	scene Scene // the scene the conversation continues with, after a scan
+}
+
+func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
 	switch m.MsgType {
 	case MsgText, MsgImage, MsgVoice, MsgVideo, MsgShortVideo, MsgLocation, MsgLink:
-		return Reply{Text: replyReceived}, nil
+		return decision{reply: Reply{Text: replyReceived}}, nil
 	case MsgEvent:
-		if scene, ok := m.Scene(); ok {
-			return in.scanReply(ctx, tx, ParseScene(scene))
+		if raw, ok := m.Scene(); ok {
+			// A retired code still works: a deputy who left office leads to
+			// their station, a closed station to the nearest open one.
+			target, err := in.scanTarget(ctx, tx, ParseScene(raw))
+			return decision{reply: Reply{Text: target.reply}, scene: target.scene}, err
 		}
 		if m.Event == EventSubscribe {
-			return Reply{Text: replyWelcome}, nil
+			return decision{reply: Reply{Text: replyWelcome}}, nil
 		}
 	}
 	// CLICK, VIEW, LOCATION, unsubscribe, TEMPLATESENDJOBFINISH, and types
 	// WeChat adds later: stored and acknowledged with "success".
-	return Reply{}, nil
+	return decision{}, nil
 }
 
-// scanReply names whom the citizen reached by scanning and what to send.
-func (in *Intake) scanReply(ctx context.Context, tx IntakeTx, scene Scene) (Reply, error) {
+// scanTarget is where a scan leads: the reply, and the scene the
+// conversation continues with ("" for none).
+type scanTarget struct {
+	reply string
+	scene Scene
+}
+
+func (in *Intake) scanTarget(ctx context.Context, tx IntakeTx, scene Scene) (scanTarget, error) {
 	switch scene.Kind {
 	case SceneStation:
 		st, err := tx.StationByCode(ctx, scene.Code)
 		if ErrorCode(err) == ENOTFOUND {
-			return Reply{Text: replyUnknownCode}, nil
+			return scanTarget{reply: replyUnknownCode}, nil
 		} else if err != nil {
-			return Reply{}, err
+			return scanTarget{}, err
 		}
-		return Reply{Text: fmt.Sprintf(replyStationFormat, st.Name)}, nil
+		if st.Open {
+			return scanTarget{reply: fmt.Sprintf(replyStationFormat, st.Name), scene: scene}, nil
+		}
+		open, err := tx.OpenStations(ctx)
+		if err != nil {
+			return scanTarget{}, err
+		}
+		if near, km, ok := nearestOpen(st, open); ok {
+			return scanTarget{
+				reply: fmt.Sprintf(replyStationClosedFormat, st.Name, near.Name, near.Address, km),
+				scene: Scene{Kind: SceneStation, Code: near.Code},
+			}, nil
+		}
+		return scanTarget{reply: fmt.Sprintf(replyStationClosedNoNearFormat, st.Name)}, nil
 	case SceneDeputy:
 		d, err := tx.DeputyByCode(ctx, scene.Code)
 		if ErrorCode(err) == ENOTFOUND {
-			return Reply{Text: replyUnknownCode}, nil
+			return scanTarget{reply: replyUnknownCode}, nil
 		} else if err != nil {
-			return Reply{}, err
+			return scanTarget{}, err
 		}
-		return Reply{Text: fmt.Sprintf(replyDeputyFormat, d.Name, d.StationName)}, nil
+		if d.InOffice {
+			return scanTarget{reply: fmt.Sprintf(replyDeputyFormat, d.Name, d.StationName), scene: scene}, nil
+		}
+		return scanTarget{
+			reply: fmt.Sprintf(replyDeputyRetiredFormat, d.Name, d.StationName),
+			scene: Scene{Kind: SceneStation, Code: d.StationCode},
+		}, nil
 	}
-	return Reply{Text: replyUnknownCode}, nil
+	return scanTarget{reply: replyUnknownCode}, nil
 }
 
 // apply makes the changes a push causes; it runs once per push.
-func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound) error {
+func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision) error {
 	if m.MsgType != MsgEvent {
 		return nil
 	}
@@ -138,10 +175,8 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound) error {
 	case EventUnsubscribe:
 		return tx.RecordUnfollow(ctx, m.OpenID, m.CreateTime)
 	}
-	if raw, ok := m.Scene(); ok {
-		if scene := ParseScene(raw); scene.Kind != SceneUnknown {
-			return tx.RecordScan(ctx, m.OpenID, m.CreateTime, scene)
-		}
+	if d.scene.Kind != SceneUnknown {
+		return tx.RecordScan(ctx, m.OpenID, m.CreateTime, d.scene)
 	}
 	return nil
 }
@@ -154,8 +189,11 @@ const (
 		"请直接发送文字、图片、语音或位置，说明您要反映的问题，本站人大代表会尽快处理并答复您。"
 	replyDeputyFormat = "您好，您正在联系%s代表（%s）。\n" +
 		"请直接发送文字、图片、语音或位置，说明您要反映的问题，代表会尽快处理并答复您。"
-	replyUnknownCode = "抱歉，未能识别这个二维码，它可能已经停用。\n请扫描代表联络站现场张贴的最新二维码。"
-	replyReceived    = "已收到您的留言，感谢您的反映！我们会尽快转交人大代表处理。"
+	replyDeputyRetiredFormat       = "%s已不再担任人大代表。\n您的问题可以继续向「%s」反映：请直接发送文字、图片、语音或位置，站里的代表会尽快处理并答复您。"
+	replyStationClosedFormat       = "「%s」已停止使用。\n离这里最近的开放站点是「%s」（%s，约%.1f公里）。您可以直接在这里发送要反映的问题，我们会转交该站的人大代表。"
+	replyStationClosedNoNearFormat = "「%s」已停止使用。\n请扫描附近其他代表联络站的二维码反映问题。"
+	replyUnknownCode               = "抱歉，未能识别这个二维码，它可能已经停用。\n请扫描代表联络站现场张贴的最新二维码。"
+	replyReceived                  = "已收到您的留言，感谢您的反映！我们会尽快转交人大代表处理。"
 )
 
 // ErrNotFound is a convenience for stores: errors.Is(err, ErrNotFound) holds

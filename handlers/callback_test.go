@@ -449,3 +449,37 @@ func TestUnmodelledFieldsKeepTheXML(t *testing.T) {
 		t.Errorf("a plain text stored %+v", msgs[1])
 	}
 }
+
+// A retired code keeps working: a deputy who left office leads to their
+// station, a closed station to the nearest open one.
+func TestRetiredCodesLeadOn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		lat, lng := 36.0152, 120.2425
+		if _, err := mashang.ImportStations(ctx, e.db, []mashang.StationRecord{{Code: "demo-xhw", Name: "西海岸新区薛家岛街道代表之家",
+			Kind: mashang.StationHome, Jurisdiction: []string{"青岛市", "西海岸新区", "薛家岛街道"}, Address: "青岛市黄岛区薛家岛街道漓江东路18号",
+			Latitude: &lat, Longitude: &lng, Open: false}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mashang.ImportDeputies(ctx, e.db, []mashang.DeputyRecord{{Code: "demo-d02", Name: "李建国",
+			Level: mashang.LevelCounty, Stations: []string{"demo-bdg"}, Groups: []string{"生活保障组"}, InOffice: false}}); err != nil {
+			t.Fatal(err)
+		}
+		_, body := e.push(t, wechattest.Scan(account, "oRet1", "dp:demo-d02", time.Now()))
+		if got := e.replyText(t, body); !strings.Contains(got, "李建国已不再担任人大代表") || !strings.Contains(got, "市南区八大关街道人大代表联络站") {
+			t.Errorf("retired deputy: %q", got)
+		}
+		if f, _ := e.db.FollowerByOpenID(ctx, "oRet1"); f.LastScene.String != "st:demo-bdg" {
+			t.Errorf("the conversation continues with %q, want the deputy's station", f.LastScene.String)
+		}
+		_, body = e.push(t, wechattest.SubscribeByScan(account, "oRet2", "st:demo-xhw", time.Now()))
+		got := e.replyText(t, body)
+		if !strings.Contains(got, "「西海岸新区薛家岛街道代表之家」已停止使用") || !strings.Contains(got, "市南区八大关街道人大代表联络站") {
+			t.Errorf("closed station: %q", got)
+		}
+		if f, _ := e.db.FollowerByOpenID(ctx, "oRet2"); f.LastScene.String != "st:demo-bdg" {
+			t.Errorf("closed station leads to %q, want the nearest open one", f.LastScene.String)
+		}
+	})
+}

@@ -33,15 +33,28 @@ func (db *DB) StationByCode(ctx context.Context, code string) (mashang.Station, 
 
 // Stations lists every station by code.
 func (db *DB) Stations(ctx context.Context) ([]mashang.Station, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, code, name, address FROM stations ORDER BY code`)
+	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations ORDER BY code`)
+}
+
+// OpenStations lists the open stations (mashang.IntakeTx).
+func (tx *Tx) OpenStations(ctx context.Context) ([]mashang.Station, error) {
+	return listStations(ctx, tx.tx, `SELECT `+stationColumns+` FROM stations WHERE open = ? ORDER BY code`, true)
+}
+
+type rowsQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func listStations(ctx context.Context, q rowsQueryer, query string, args ...any) ([]mashang.Station, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list stations: %w", err)
 	}
 	defer rows.Close()
 	var out []mashang.Station
 	for rows.Next() {
-		var s mashang.Station
-		if err := rows.Scan(&s.ID, &s.Code, &s.Name, &s.Address); err != nil {
+		s, err := scanStation(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read station: %w", err)
 		}
 		out = append(out, s)
@@ -52,7 +65,7 @@ func (db *DB) Stations(ctx context.Context) ([]mashang.Station, error) {
 // Deputies lists every deputy by code, with their station.
 func (db *DB) Deputies(ctx context.Context) ([]mashang.Deputy, error) {
 	rows, err := db.db.QueryContext(ctx, `
-		SELECT d.id, d.code, d.name, d.level, s.code, s.name
+		SELECT d.id, d.code, d.name, d.level, s.code, s.name, d.in_office
 		FROM deputies d JOIN stations s ON s.id = d.station_id
 		ORDER BY d.code`)
 	if err != nil {
@@ -62,7 +75,7 @@ func (db *DB) Deputies(ctx context.Context) ([]mashang.Deputy, error) {
 	var out []mashang.Deputy
 	for rows.Next() {
 		var d mashang.Deputy
-		if err := rows.Scan(&d.ID, &d.Code, &d.Name, &d.Level, &d.StationCode, &d.StationName); err != nil {
+		if err := rows.Scan(&d.ID, &d.Code, &d.Name, &d.Level, &d.StationCode, &d.StationName, &d.InOffice); err != nil {
 			return nil, fmt.Errorf("read deputy: %w", err)
 		}
 		out = append(out, d)
@@ -74,17 +87,31 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const selectStation = `SELECT id, code, name, address FROM stations WHERE code = ?`
+const stationColumns = `id, code, name, address, open, latitude, longitude`
+
+const selectStation = `SELECT ` + stationColumns + ` FROM stations WHERE code = ?`
 
 const selectDeputy = `
-	SELECT d.id, d.code, d.name, d.level, s.code, s.name
+	SELECT d.id, d.code, d.name, d.level, s.code, s.name, d.in_office
 	FROM deputies d JOIN stations s ON s.id = d.station_id
 	WHERE d.code = ?`
 
-func stationByCode(ctx context.Context, q queryer, code string) (mashang.Station, error) {
+type scanner interface{ Scan(dest ...any) error }
+
+func scanStation(row scanner) (mashang.Station, error) {
 	var s mashang.Station
-	err := q.QueryRowContext(ctx, selectStation, code).
-		Scan(&s.ID, &s.Code, &s.Name, &s.Address)
+	var lat, lng sql.NullFloat64
+	if err := row.Scan(&s.ID, &s.Code, &s.Name, &s.Address, &s.Open, &lat, &lng); err != nil {
+		return mashang.Station{}, err
+	}
+	if lat.Valid && lng.Valid {
+		s.Latitude, s.Longitude = &lat.Float64, &lng.Float64
+	}
+	return s, nil
+}
+
+func stationByCode(ctx context.Context, q queryer, code string) (mashang.Station, error) {
+	s, err := scanStation(q.QueryRowContext(ctx, selectStation, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Station{}, mashang.NotFound("联络站")
 	}
@@ -97,7 +124,7 @@ func stationByCode(ctx context.Context, q queryer, code string) (mashang.Station
 func deputyByCode(ctx context.Context, q queryer, code string) (mashang.Deputy, error) {
 	var d mashang.Deputy
 	err := q.QueryRowContext(ctx, selectDeputy, code).
-		Scan(&d.ID, &d.Code, &d.Name, &d.Level, &d.StationCode, &d.StationName)
+		Scan(&d.ID, &d.Code, &d.Name, &d.Level, &d.StationCode, &d.StationName, &d.InOffice)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Deputy{}, mashang.NotFound("代表")
 	}
