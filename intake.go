@@ -27,6 +27,11 @@ type IntakeTx interface {
 	// OpenStations lists the open stations, to point a closed one's
 	// visitors to the nearest.
 	OpenStations(ctx context.Context) ([]Station, error)
+
+	BindTokenState(ctx context.Context, token string) (BindState, error)
+	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
+	// BindDeputy uses the token: the deputy it was made for gets openid.
+	BindDeputy(ctx context.Context, token, openid string, at time.Time) error
 }
 
 // IntakeStore runs fn in one write transaction. fn may be run more than once
@@ -91,7 +96,8 @@ func (in *Intake) now() time.Time {
 // made by reading only, before the push is claimed.
 type decision struct {
 	reply Reply
-	scene Scene // the scene the conversation continues with, after a scan
+	scene Scene  // the scene the conversation continues with, after a scan
+	bind  string // a binding token to use
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
@@ -102,8 +108,14 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 		if raw, ok := m.Scene(); ok {
 			// A retired code still works: a deputy who left office leads to
 			// their station, a closed station to the nearest open one.
-			target, err := in.scanTarget(ctx, tx, ParseScene(raw))
-			return decision{reply: Reply{Text: target.reply}, scene: target.scene}, err
+			var target scanTarget
+			var err error
+			if scene := ParseScene(raw); scene.Kind == SceneBind {
+				target, err = in.bindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
+			} else {
+				target, err = in.scanTarget(ctx, tx, scene)
+			}
+			return decision{reply: Reply{Text: target.reply}, scene: target.scene, bind: target.bind}, err
 		}
 		if m.Event == EventSubscribe {
 			return decision{reply: Reply{Text: replyWelcome}}, nil
@@ -119,6 +131,7 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 type scanTarget struct {
 	reply string
 	scene Scene
+	bind  string // a binding token to use
 }
 
 func (in *Intake) scanTarget(ctx context.Context, tx IntakeTx, scene Scene) (scanTarget, error) {
@@ -174,6 +187,9 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision)
 		}
 	case EventUnsubscribe:
 		return tx.RecordUnfollow(ctx, m.OpenID, m.CreateTime)
+	}
+	if d.bind != "" {
+		return tx.BindDeputy(ctx, d.bind, m.OpenID, m.CreateTime)
 	}
 	if d.scene.Kind != SceneUnknown {
 		return tx.RecordScan(ctx, m.OpenID, m.CreateTime, d.scene)

@@ -11,7 +11,9 @@ import (
 const (
 	ScenePrefixStation = "st:"
 	ScenePrefixDeputy  = "dp:"
-	MaxSceneLength     = 32
+	// ScenePrefixBind is a one-time code a deputy scans to bind their WeChat.
+	ScenePrefixBind = "bind:"
+	MaxSceneLength  = 32
 )
 
 // SceneKind says what a scene names.
@@ -21,6 +23,7 @@ const (
 	SceneUnknown SceneKind = iota
 	SceneStation
 	SceneDeputy
+	SceneBind
 )
 
 // Scene is a parsed scene string.
@@ -34,7 +37,7 @@ func ParseScene(s string) Scene {
 	if len(s) > MaxSceneLength {
 		return Scene{}
 	}
-	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy} {
+	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind} {
 		if code, ok := strings.CutPrefix(s, prefix); ok && ValidCode(code) {
 			return Scene{Kind: kind, Code: code}
 		}
@@ -49,6 +52,8 @@ func (s Scene) String() string {
 		return ScenePrefixStation + s.Code
 	case SceneDeputy:
 		return ScenePrefixDeputy + s.Code
+	case SceneBind:
+		return ScenePrefixBind + s.Code
 	}
 	return ""
 }

@@ -483,3 +483,59 @@ func TestRetiredCodesLeadOn(t *testing.T) {
 		}
 	})
 }
+
+func TestDeputyBindsWeChatByScanningOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		now := time.Now()
+		binding := &mashang.Binding{Store: e.db, Now: func() time.Time { return now }}
+		code, err := binding.NewCode(ctx, "demo-d03")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scene := code.Scene.String()
+		if len(scene) > mashang.MaxSceneLength || !strings.HasPrefix(scene, "bind:") {
+			t.Fatalf("scene %q", scene)
+		}
+		reply := func(p wechattest.Push) string {
+			_, body := e.push(t, p)
+			return e.replyText(t, body)
+		}
+		// The deputy follows by scanning it.
+		if got := reply(wechattest.SubscribeByScan(account, "oZhang", scene, now)); !strings.Contains(got, "绑定成功！张晓梅代表") {
+			t.Fatalf("first scan: %q", got)
+		}
+		if got := reply(wechattest.Scan(account, "oZhang", scene, now.Add(time.Second))); !strings.Contains(got, "无需重复扫码") {
+			t.Errorf("second scan by the deputy: %q", got)
+		}
+		if got := reply(wechattest.Scan(account, "oStranger", scene, now.Add(2*time.Second))); !strings.Contains(got, "已经被使用过了") {
+			t.Errorf("someone else scanning it: %q", got)
+		}
+		// An expired code, and a WeChat already bound to another deputy.
+		late, _ := binding.NewCode(ctx, "demo-d04")
+		if got := reply(wechattest.Scan(account, "oLiu", late.Scene.String(), now.Add(11*time.Minute))); !strings.Contains(got, "已过期") {
+			t.Errorf("expired code: %q", got)
+		}
+		other, _ := binding.NewCode(ctx, "demo-d04")
+		if got := reply(wechattest.Scan(account, "oZhang", other.Scene.String(), now.Add(3*time.Second))); !strings.Contains(got, "已绑定为张晓梅代表，不能再绑定为刘志强代表") {
+			t.Errorf("bound elsewhere: %q", got)
+		}
+		if got := reply(wechattest.Scan(account, "oX", "bind:NoSuchToken0000", now)); !strings.Contains(got, "未能识别这个绑定二维码") {
+			t.Errorf("unknown token: %q", got)
+		}
+		bindings, err := e.db.DeputyBindings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bound []string
+		for _, b := range bindings {
+			if b.Bound {
+				bound = append(bound, b.Code)
+			}
+		}
+		if strings.Join(bound, ",") != "demo-d03" {
+			t.Fatalf("bound: %v", bound)
+		}
+	})
+}

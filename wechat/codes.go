@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
 	"github.com/silenceper/wechat/v2/officialaccount/basic"
@@ -54,4 +55,14 @@ func (c *Clients) MiniProgramCode(_ context.Context, scene string) ([]byte, erro
 		return nil, apiError("wxa/getwxacodeunlimit", err)
 	}
 	return img, nil
+}
+
+// TemporaryCode asks WeChat for a temporary code with a string scene
+// (QR_STR_SCENE) that expires after ttl.
+func (c *Clients) TemporaryCode(_ context.Context, scene string, ttl time.Duration) (ticket, url string, err error) {
+	t, err := c.OA.GetBasic().GetQRTicket(basic.NewTmpQrRequest(ttl, scene))
+	if err != nil {
+		return "", "", apiError("qrcode/create", err)
+	}
+	return t.Ticket, t.URL, nil
 }

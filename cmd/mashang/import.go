@@ -23,13 +23,14 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\n", mashang.StationHeaders(), mashang.DeputyHeaders())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil || len(positional) != 2 {
 		if err == nil {
 			fs.Usage()
 		}
 		return errUsage
 	}
-	kind, path := fs.Arg(0), fs.Arg(1)
+	kind, path := positional[0], positional[1]
 	if kind != "stations" && kind != "deputies" {
 		fs.Usage()
 		return errUsage

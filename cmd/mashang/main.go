@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,7 @@ Usage:
   mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
   mashang codes create|export [--under 青岛市/市南区] [--out codes.zip]
                                               make the codes once (WeChat), export them as a ZIP
+  mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
   mashang simulate [flags]                    play a citizen's WeChat against a running server
   mashang bench [callback|codes] [flags]      callback benchmark against the bare SDK server, or code export
 
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = importCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "codes":
 		err = codesCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "deputies":
+		err = deputiesCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr)
 	case "bench":
@@ -80,3 +84,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 
 // errUsage means the flag package already printed what was wrong.
 var errUsage = errors.New("usage")
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments (mashang deputies bind-code D01 --out bind.png), and returns
+// the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

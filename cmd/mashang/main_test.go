@@ -173,4 +173,23 @@ func TestCodesCommands(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "shinan.zip")); err != nil {
 		t.Fatal(err)
 	}
+
+	// A binding code for one deputy: a temporary code from WeChat.
+	out.Reset()
+	if code := run(context.Background(), []string{"deputies", "bind-code", "qd-d0001", "--out", filepath.Join(dir, "bind.png")},
+		&out, &errOut, env); code != 0 {
+		t.Fatalf("bind-code: %s", errOut.String())
+	}
+	calls := fake.Calls("/cgi-bin/qrcode/create")
+	if last := string(calls[len(calls)-1].Body); !strings.Contains(last, `"QR_STR_SCENE"`) || !strings.Contains(last, `"bind:`) {
+		t.Fatalf("the binding code was not a temporary code: %s", last)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bind.png")); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"deputies", "status"}, &out, &errOut, env); code != 0 ||
+		!strings.Contains(out.String(), "共8位代表，已绑定微信0位，未绑定8位") || !strings.Contains(out.String(), "孙立平") {
+		t.Fatalf("status: %s", out.String())
+	}
 }

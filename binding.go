@@ -1,0 +1,120 @@
+package mashang
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+)
+
+// A deputy binds their WeChat by scanning a one-time code staff make for
+// them; from then on their openid is on their record and notifications can
+// reach them.
+
+// BindState is what is known of a binding token.
+type BindState struct {
+	DeputyID   int64
+	DeputyName string
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	UsedBy     string // the openid that used it
+}
+
+// BindCode is a one-time code for a deputy.
+type BindCode struct {
+	Scene     Scene
+	URL       string // what the code encodes: WeChat's temporary code, if the service has credentials
+	ExpiresAt time.Time
+}
+
+// TemporaryCodeIssuer asks WeChat for a temporary parametric code.
+type TemporaryCodeIssuer interface {
+	TemporaryCode(ctx context.Context, scene string, ttl time.Duration) (ticket, url string, err error)
+}
+
+// BindingStore keeps binding tokens and says who is bound.
+type BindingStore interface {
+	CreateBindToken(ctx context.Context, deputyCode, token string, expiresAt time.Time) error
+	DeputyBindings(ctx context.Context) ([]DeputyBinding, error)
+}
+
+// DeputyBinding says whether a deputy's WeChat is bound (never which
+// openid: staff need the fact, not the identifier).
+type DeputyBinding struct {
+	Code, Name, StationName string
+	InOffice                bool
+	Bound                   bool
+}
+
+// Binding makes binding codes.
+type Binding struct {
+	Store  BindingStore
+	Issuer TemporaryCodeIssuer // nil without WeChat credentials
+	TTL    time.Duration       // 0 = 10 minutes
+	Now    func() time.Time
+}
+
+// DefaultBindTTL is how long a binding code works.
+const DefaultBindTTL = 10 * time.Minute
+
+// NewCode makes a one-time binding code for the deputy.
+func (b *Binding) NewCode(ctx context.Context, deputyCode string) (BindCode, error) {
+	ttl := b.TTL
+	if ttl <= 0 {
+		ttl = DefaultBindTTL
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	token := rand.Text()[:16] // 80 bits, letters and digits only: it must fit a scene
+	scene := Scene{Kind: SceneBind, Code: token}
+	code := BindCode{Scene: scene, ExpiresAt: now().Add(ttl)}
+	if err := b.Store.CreateBindToken(ctx, deputyCode, token, code.ExpiresAt); err != nil {
+		return BindCode{}, err
+	}
+	if b.Issuer != nil {
+		_, url, err := b.Issuer.TemporaryCode(ctx, scene.String(), ttl)
+		if err != nil {
+			return BindCode{}, fmt.Errorf("ask WeChat for the binding code: %w", err)
+		}
+		code.URL = url
+	}
+	return code, nil
+}
+
+// bindTarget decides what scanning a binding code does (reading only).
+func (in *Intake) bindTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, error) {
+	st, err := tx.BindTokenState(ctx, token)
+	if ErrorCode(err) == ENOTFOUND {
+		return scanTarget{reply: replyBindUnknown}, nil
+	} else if err != nil {
+		return scanTarget{}, err
+	}
+	if st.UsedAt != nil {
+		if st.UsedBy == openid {
+			return scanTarget{reply: fmt.Sprintf(replyBindAlready, st.DeputyName)}, nil
+		}
+		return scanTarget{reply: replyBindUsed}, nil
+	}
+	if !at.Before(st.ExpiresAt) {
+		return scanTarget{reply: replyBindExpired}, nil
+	}
+	other, err := tx.DeputyByOpenID(ctx, openid)
+	switch {
+	case err == nil && other.ID != st.DeputyID:
+		return scanTarget{reply: fmt.Sprintf(replyBindOther, other.Name, st.DeputyName)}, nil
+	case err != nil && ErrorCode(err) != ENOTFOUND:
+		return scanTarget{}, err
+	}
+	return scanTarget{reply: fmt.Sprintf(replyBound, st.DeputyName), bind: token}, nil
+}
+
+const (
+	replyBound       = "绑定成功！%s代表，您的微信已与代表身份绑定，今后群众反映给您的问题会通过本公众号通知您。"
+	replyBindAlready = "您的微信已经绑定为%s代表，无需重复扫码。"
+	replyBindUsed    = "这个绑定二维码已经被使用过了。如需重新绑定，请联系工作人员重新生成。"
+	replyBindExpired = "这个绑定二维码已过期。请联系工作人员重新生成（有效期为10分钟）。"
+	replyBindUnknown = "未能识别这个绑定二维码，请联系工作人员重新生成。"
+	replyBindOther   = "您的微信已绑定为%s代表，不能再绑定为%s代表。如有错误，请联系工作人员。"
+)
