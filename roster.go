@@ -104,6 +104,25 @@ type DeputyRecord struct {
 	InOffice bool
 }
 
+// GroupRecord is one deputy group of a station (代表小组): the categories of
+// cases it takes, its leader, and whether it is the station's duty group
+// (值班组), which takes what no other group's categories catch.
+type GroupRecord struct {
+	Row         int
+	StationCode string
+	Name        string
+	Categories  []string
+	LeaderCode  string
+	Duty        bool
+}
+
+// DepartmentRecord is a government department cases are handed to (承办单位).
+type DepartmentRecord struct {
+	Row          int
+	Name         string
+	Jurisdiction []string // the level it belongs to, e.g. 青岛市/市南区
+}
+
 // RowError is one problem in a roster, by spreadsheet row (1 = the header).
 type RowError struct {
 	Row    int
@@ -165,6 +184,25 @@ var (
 		{header: "在任", aliases: []string{"是否在任"}},
 	}
 )
+
+var (
+	groupColumns = []rosterColumn{
+		{header: "站点编码", required: true},
+		{header: "小组名称", aliases: []string{"小组"}, required: true},
+		{header: "受理类别", aliases: []string{"类别"}},
+		{header: "组长编码", aliases: []string{"组长"}},
+		{header: "值班组", aliases: []string{"是否值班组"}},
+	}
+	departmentColumns = []rosterColumn{
+		{header: "名称", aliases: []string{"单位名称", "部门名称"}, required: true},
+		{header: "所属辖区", aliases: []string{"辖区"}, required: true},
+	}
+)
+
+// GroupHeaders and DepartmentHeaders are the header rows of those rosters.
+func GroupHeaders() []string { return rosterHeaders(groupColumns) }
+
+func DepartmentHeaders() []string { return rosterHeaders(departmentColumns) }
 
 // StationHeaders and DeputyHeaders are the header rows of the two rosters,
 // for templates and messages.
@@ -380,6 +418,70 @@ func ParseDeputies(rows [][]string) ([]DeputyRecord, error) {
 	return result(s, out)
 }
 
+// ParseGroups reads a group roster. A station has at most one duty group.
+func ParseGroups(rows [][]string) ([]GroupRecord, error) {
+	s := readSheet(rows, groupColumns)
+	var out []GroupRecord
+	seen := map[string]int{}
+	duty := map[string]int{}
+	s.eachRow(func(n int, row []string, bad func(col, reason string)) {
+		r := GroupRecord{Row: n, StationCode: s.cell(row, "站点编码"), Name: s.cell(row, "小组名称"),
+			Categories: splitList(s.cell(row, "受理类别")), LeaderCode: s.cell(row, "组长编码")}
+		if !ValidCode(r.StationCode) {
+			bad("站点编码", fmt.Sprintf("「%s」不是站点编码", r.StationCode))
+		}
+		checkText(r.Name, "小组名称", 100, true, bad)
+		key := r.StationCode + "\x00" + r.Name
+		if first, dup := seen[key]; dup {
+			bad("小组名称", fmt.Sprintf("与第%d行是同一个站点的同一个小组", first))
+		} else {
+			seen[key] = n
+		}
+		for _, c := range r.Categories {
+			checkText(c, "受理类别", 30, false, bad)
+		}
+		if r.LeaderCode != "" && !ValidCode(r.LeaderCode) {
+			bad("组长编码", fmt.Sprintf("「%s」不是代表编码", r.LeaderCode))
+		}
+		switch v := s.cell(row, "值班组"); v {
+		case "", "否":
+		case "是":
+			r.Duty = true
+			if first, dup := duty[r.StationCode]; dup {
+				bad("值班组", fmt.Sprintf("一个站点只能有一个值班组，第%d行已是该站的值班组", first))
+			} else {
+				duty[r.StationCode] = n
+			}
+		default:
+			bad("值班组", fmt.Sprintf("「%s」应为 是 或 否", v))
+		}
+		out = append(out, r)
+	})
+	return result(s, out)
+}
+
+// ParseDepartments reads a department roster.
+func ParseDepartments(rows [][]string) ([]DepartmentRecord, error) {
+	s := readSheet(rows, departmentColumns)
+	var out []DepartmentRecord
+	seen := map[string]int{}
+	s.eachRow(func(n int, row []string, bad func(col, reason string)) {
+		r := DepartmentRecord{Row: n, Name: s.cell(row, "名称"), Jurisdiction: JurisdictionPath(s.cell(row, "所属辖区"))}
+		checkText(r.Name, "名称", 100, true, bad)
+		if len(r.Jurisdiction) == 0 || len(r.Jurisdiction) > 3 {
+			bad("所属辖区", "应为 市、市/区 或 市/区/镇，如 青岛市/市南区")
+		}
+		key := strings.Join(r.Jurisdiction, "/") + "\x00" + r.Name
+		if first, dup := seen[key]; dup {
+			bad("名称", fmt.Sprintf("与第%d行重复", first))
+		} else {
+			seen[key] = n
+		}
+		out = append(out, r)
+	})
+	return result(s, out)
+}
+
 func checkCode(code string, row int, seen map[string]int, bad func(col, reason string)) {
 	switch {
 	case code == "":
@@ -449,6 +551,11 @@ type RosterTx interface {
 	SaveStationRecord(ctx context.Context, r StationRecord) (Change, error)
 	StationCodes(ctx context.Context) (map[string]bool, error)
 	SaveDeputyRecord(ctx context.Context, r DeputyRecord) (Change, error)
+	// DeputyStationCodes maps each deputy code to the stations they are
+	// grouped into.
+	DeputyStationCodes(ctx context.Context) (map[string]map[string]bool, error)
+	SaveGroupRecord(ctx context.Context, r GroupRecord) (Change, error)
+	SaveDepartmentRecord(ctx context.Context, r DepartmentRecord) (Change, error)
 }
 
 // RosterStore runs fn in one write transaction.
@@ -500,6 +607,65 @@ func ImportDeputies(ctx context.Context, st RosterStore, records []DeputyRecord)
 			c, err := tx.SaveDeputyRecord(ctx, r)
 			if err != nil {
 				return fmt.Errorf("row %d (%s): %w", r.Row, r.Code, err)
+			}
+			res.count(c)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ImportGroups applies a group roster in one transaction, keyed by station
+// and group name. A group's leader must be a deputy grouped into its
+// station; marking a duty group unmarks the station's previous one.
+func ImportGroups(ctx context.Context, st RosterStore, records []GroupRecord) (ImportResult, error) {
+	var res ImportResult
+	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
+		res = ImportResult{}
+		stations, err := tx.StationCodes(ctx)
+		if err != nil {
+			return err
+		}
+		deputies, err := tx.DeputyStationCodes(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []RowError
+		for _, r := range records {
+			switch {
+			case !stations[r.StationCode]:
+				errs = append(errs, RowError{Row: r.Row, Column: "站点编码", Reason: fmt.Sprintf("没有编码为「%s」的站点", r.StationCode)})
+			case r.LeaderCode != "" && deputies[r.LeaderCode] == nil:
+				errs = append(errs, RowError{Row: r.Row, Column: "组长编码", Reason: fmt.Sprintf("没有编码为「%s」的代表", r.LeaderCode)})
+			case r.LeaderCode != "" && !deputies[r.LeaderCode][r.StationCode]:
+				errs = append(errs, RowError{Row: r.Row, Column: "组长编码", Reason: fmt.Sprintf("代表「%s」没有编入站点「%s」，不能任该站小组组长", r.LeaderCode, r.StationCode)})
+			}
+		}
+		if len(errs) > 0 {
+			return &RosterError{Errors: errs}
+		}
+		for _, r := range records {
+			c, err := tx.SaveGroupRecord(ctx, r)
+			if err != nil {
+				return fmt.Errorf("row %d (%s %s): %w", r.Row, r.StationCode, r.Name, err)
+			}
+			res.count(c)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ImportDepartments applies a department roster in one transaction, keyed
+// by jurisdiction and name; the jurisdiction is created if it is new.
+func ImportDepartments(ctx context.Context, st RosterStore, records []DepartmentRecord) (ImportResult, error) {
+	var res ImportResult
+	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
+		res = ImportResult{}
+		for _, r := range records {
+			c, err := tx.SaveDepartmentRecord(ctx, r)
+			if err != nil {
+				return fmt.Errorf("row %d (%s): %w", r.Row, r.Name, err)
 			}
 			res.count(c)
 		}

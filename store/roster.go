@@ -284,6 +284,7 @@ func nullFloat(f *float64) sql.NullFloat64 {
 // RosterCounts tells how many of each roster thing are stored.
 type RosterCounts struct {
 	Jurisdictions, Stations, Deputies, DeputyStations, Groups, Members int
+	Categories, GroupCategories, DutyGroups, Departments               int
 }
 
 // CountRoster counts the roster tables, for tests and the console.
@@ -295,6 +296,8 @@ func (db *DB) CountRoster(ctx context.Context) (RosterCounts, error) {
 	}{
 		{&c.Jurisdictions, "jurisdictions"}, {&c.Stations, "stations"}, {&c.Deputies, "deputies"},
 		{&c.DeputyStations, "deputy_stations"}, {&c.Groups, "deputy_groups"}, {&c.Members, "group_members"},
+		{&c.Categories, "categories"}, {&c.GroupCategories, "group_categories"},
+		{&c.DutyGroups, "deputy_groups WHERE is_duty = 1"}, {&c.Departments, "departments"},
 	} {
 		// The table names are constants above, never input.
 		if err := db.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+q.table).Scan(q.dst); err != nil {
@@ -302,4 +305,158 @@ func (db *DB) CountRoster(ctx context.Context) (RosterCounts, error) {
 		}
 	}
 	return c, nil
+}
+
+// DeputyStationCodes maps each deputy code to the codes of the stations
+// they are grouped into.
+func (tx *Tx) DeputyStationCodes(ctx context.Context) (map[string]map[string]bool, error) {
+	rows, err := tx.tx.QueryContext(ctx, `
+		SELECT d.code, s.code
+		FROM deputies d
+		LEFT JOIN deputy_stations ds ON ds.deputy_id = d.id
+		LEFT JOIN stations s ON s.id = ds.station_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list deputies' stations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string]bool{}
+	for rows.Next() {
+		var deputy string
+		var station sql.NullString
+		if err := rows.Scan(&deputy, &station); err != nil {
+			return nil, fmt.Errorf("read deputy's station: %w", err)
+		}
+		if out[deputy] == nil {
+			out[deputy] = map[string]bool{}
+		}
+		if station.Valid {
+			out[deputy][station.String] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+// SaveGroupRecord adds the group or brings it in line with r: leader, duty
+// flag (one per station) and categories.
+func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (mashang.Change, error) {
+	st, err := stationByCode(ctx, txQueryer{tx}, r.StationCode)
+	if err != nil {
+		return 0, err
+	}
+	var leader sql.NullInt64
+	if r.LeaderCode != "" {
+		d, err := deputyByCode(ctx, txQueryer{tx}, r.LeaderCode)
+		if err != nil {
+			return 0, err
+		}
+		leader = sql.NullInt64{Int64: d.ID, Valid: true}
+	}
+	change := mashang.Unchanged
+	var id int64
+	var duty bool
+	var curLeader sql.NullInt64
+	err = tx.tx.QueryRowContext(ctx, `
+		SELECT id, is_duty, leader_deputy_id FROM deputy_groups WHERE station_id = ? AND name = ?`+tx.dialect.forUpdate(),
+		st.ID, r.Name).Scan(&id, &duty, &curLeader)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO deputy_groups (station_id, name, is_duty, leader_deputy_id) VALUES (?, ?, ?, ?)`,
+			st.ID, r.Name, r.Duty, leader)
+		if tx.dialect.isUniqueViolation(err) {
+			return 0, errConflictRetry
+		}
+		if err != nil {
+			return 0, fmt.Errorf("add group: %w", err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, err
+		}
+		change = mashang.Created
+	case err != nil:
+		return 0, fmt.Errorf("read group: %w", err)
+	case duty != r.Duty || curLeader != leader:
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE deputy_groups SET is_duty = ?, leader_deputy_id = ? WHERE id = ?`,
+			r.Duty, leader, id); err != nil {
+			return 0, fmt.Errorf("update group: %w", err)
+		}
+		change = mashang.Updated
+	}
+	if r.Duty {
+		if _, err := tx.tx.ExecContext(ctx, `
+			UPDATE deputy_groups SET is_duty = ? WHERE station_id = ? AND id <> ? AND is_duty = ?`,
+			false, st.ID, id, true); err != nil {
+			return 0, fmt.Errorf("unmark the previous duty group: %w", err)
+		}
+	}
+	categoriesChanged, err := tx.setGroupCategories(ctx, id, r.Categories)
+	if err != nil {
+		return 0, err
+	}
+	if change == mashang.Unchanged && categoriesChanged {
+		change = mashang.Updated
+	}
+	return change, nil
+}
+
+func (tx *Tx) setGroupCategories(ctx context.Context, groupID int64, names []string) (bool, error) {
+	want := make([]int64, 0, len(names))
+	for _, n := range names {
+		var cid int64
+		err := tx.tx.QueryRowContext(ctx, `SELECT id FROM categories WHERE name = ?`, n).Scan(&cid)
+		if errors.Is(err, sql.ErrNoRows) {
+			res, insErr := tx.tx.ExecContext(ctx, `INSERT INTO categories (name) VALUES (?)`, n)
+			if tx.dialect.isUniqueViolation(insErr) {
+				return false, errConflictRetry
+			}
+			if insErr != nil {
+				return false, fmt.Errorf("add category %s: %w", n, insErr)
+			}
+			cid, err = res.LastInsertId()
+		}
+		if err != nil {
+			return false, fmt.Errorf("find category %s: %w", n, err)
+		}
+		want = append(want, cid)
+	}
+	have, err := tx.ids(ctx, `SELECT category_id FROM group_categories WHERE group_id = ?`, groupID)
+	if err != nil {
+		return false, fmt.Errorf("read group's categories: %w", err)
+	}
+	if sameSet(have, want) {
+		return false, nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM group_categories WHERE group_id = ?`, groupID); err != nil {
+		return false, fmt.Errorf("clear group's categories: %w", err)
+	}
+	for _, cid := range uniq(want) {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO group_categories (group_id, category_id) VALUES (?, ?)`, groupID, cid); err != nil {
+			return false, fmt.Errorf("add group's category: %w", err)
+		}
+	}
+	return true, nil
+}
+
+// SaveDepartmentRecord adds the department if it is new.
+func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r mashang.DepartmentRecord) (mashang.Change, error) {
+	jurisdiction, err := tx.jurisdictionPath(ctx, r.Jurisdiction)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.tx.QueryRowContext(ctx, `SELECT id FROM departments WHERE jurisdiction_id = ? AND name = ?`, jurisdiction, r.Name).Scan(&id)
+	if err == nil {
+		return mashang.Unchanged, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("read department: %w", err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO departments (jurisdiction_id, name) VALUES (?, ?)`, jurisdiction, r.Name)
+	if tx.dialect.isUniqueViolation(err) {
+		return 0, errConflictRetry
+	}
+	if err != nil {
+		return 0, fmt.Errorf("add department: %w", err)
+	}
+	return mashang.Created, nil
 }

@@ -137,3 +137,93 @@ func TestUnknownStationRefusesTheWholeFile(t *testing.T) {
 		}
 	})
 }
+
+func importCSV(t *testing.T, db *store.DB, kind string) mashang.ImportResult {
+	t.Helper()
+	ctx := context.Background()
+	rows := readRoster(t, "../configs/roster/"+kind+".example.csv")
+	var res mashang.ImportResult
+	var err error
+	switch kind {
+	case "groups":
+		var records []mashang.GroupRecord
+		if records, err = mashang.ParseGroups(rows); err == nil {
+			res, err = mashang.ImportGroups(ctx, db, records)
+		}
+	case "departments":
+		var records []mashang.DepartmentRecord
+		if records, err = mashang.ParseDepartments(rows); err == nil {
+			res, err = mashang.ImportDepartments(ctx, db, records)
+		}
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", kind, err)
+	}
+	return res
+}
+
+func TestGroupsAndDepartments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		ctx := context.Background()
+		db := storetest.Open(t, driver)
+		importSamples(t, db, ".csv")
+		groups := importCSV(t, db, "groups")
+		departments := importCSV(t, db, "departments")
+		if groups.Created != 0 || groups.Updated != 7 || departments.Created != 6 {
+			// The deputy roster created the 7 groups; the group roster completes them.
+			t.Fatalf("groups %v, departments %v", groups, departments)
+		}
+		c, _ := db.CountRoster(ctx)
+		if c.Groups != 7 || c.DutyGroups != 4 || c.Categories != 10 || c.GroupCategories != 14 || c.Departments != 6 {
+			t.Fatalf("counts %+v", c)
+		}
+		if again := importCSV(t, db, "groups"); again.Unchanged != 7 {
+			t.Fatalf("second group import: %v", again)
+		}
+		if again := importCSV(t, db, "departments"); again.Unchanged != 6 {
+			t.Fatalf("second department import: %v", again)
+		}
+
+		// A new duty group takes over from the old one.
+		records, _ := mashang.ParseGroups([][]string{
+			{"站点编码", "小组名称", "受理类别", "值班组"},
+			{"snbdg01", "生活保障组", "物业管理", "是"},
+		})
+		if _, err := mashang.ImportGroups(ctx, db, records); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := db.CountRoster(ctx); c.DutyGroups != 4 {
+			t.Fatalf("duty groups after the swap: %d", c.DutyGroups)
+		}
+
+		// A leader who is not grouped into the station is refused, whole file.
+		before, _ := db.CountRoster(ctx)
+		records, _ = mashang.ParseGroups([][]string{
+			{"站点编码", "小组名称", "组长编码"},
+			{"snbdg01", "新小组", "qd-d0001"},
+			{"snbdg01", "另一小组", "qd-d0006"},
+			{"nowhere", "小组", ""},
+		})
+		_, err := mashang.ImportGroups(ctx, db, records)
+		if err == nil || !strings.Contains(err.Error(), "第3行「组长编码」：代表「qd-d0006」没有编入站点「snbdg01」") ||
+			!strings.Contains(err.Error(), "第4行「站点编码」") {
+			t.Fatalf("got %v", err)
+		}
+		if after, _ := db.CountRoster(ctx); after != before {
+			t.Fatalf("a refused group roster changed %+v into %+v", before, after)
+		}
+	})
+}
+
+func TestParseGroupsRefusesTwoDutyGroups(t *testing.T) {
+	_, err := mashang.ParseGroups([][]string{
+		{"站点编码", "小组名称", "值班组"},
+		{"s1", "甲组", "是"},
+		{"s1", "乙组", "是"},
+		{"s1", "甲组", "否"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "第3行「值班组」：一个站点只能有一个值班组") ||
+		!strings.Contains(err.Error(), "第4行「小组名称」：与第2行是同一个站点的同一个小组") {
+		t.Fatalf("got %v", err)
+	}
+}

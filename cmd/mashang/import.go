@@ -19,8 +19,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies ROSTER.xlsx|ROSTER.csv\n\n")
-		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\n", mashang.StationHeaders(), mashang.DeputyHeaders())
+		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments ROSTER.xlsx|ROSTER.csv\n\n")
+		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\ngroups columns: %v\ndepartments columns: %v\n",
+			mashang.StationHeaders(), mashang.DeputyHeaders(), mashang.GroupHeaders(), mashang.DepartmentHeaders())
 		fs.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fs, args)
@@ -31,7 +32,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errUsage
 	}
 	kind, path := positional[0], positional[1]
-	if kind != "stations" && kind != "deputies" {
+	label, ok := map[string]string{"stations": "站点名册", "deputies": "代表名册", "groups": "小组名册", "departments": "承办单位名册"}[kind]
+	if !ok {
 		fs.Usage()
 		return errUsage
 	}
@@ -51,20 +53,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer db.Close()
 
-	var res mashang.ImportResult
-	if kind == "stations" {
-		records, perr := mashang.ParseStations(rows)
-		if perr != nil {
-			return perr
-		}
-		res, err = mashang.ImportStations(ctx, db, records)
-	} else {
-		records, perr := mashang.ParseDeputies(rows)
-		if perr != nil {
-			return perr
-		}
-		res, err = mashang.ImportDeputies(ctx, db, records)
-	}
+	res, err := applyRoster(ctx, db, kind, rows)
 	var rosterErr *mashang.RosterError
 	if errors.As(err, &rosterErr) {
 		return rosterErr
@@ -72,6 +61,35 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return fmt.Errorf("导入失败，未做任何修改：%w", err)
 	}
-	fmt.Fprintf(stdout, "%s导入完成：%s\n", map[string]string{"stations": "站点名册", "deputies": "代表名册"}[kind], res)
+	fmt.Fprintf(stdout, "%s导入完成：%s\n", label, res)
 	return nil
+}
+
+// applyRoster parses rows as a roster of that kind and applies it.
+func applyRoster(ctx context.Context, db mashang.RosterStore, kind string, rows [][]string) (mashang.ImportResult, error) {
+	switch kind {
+	case "stations":
+		records, err := mashang.ParseStations(rows)
+		if err != nil {
+			return mashang.ImportResult{}, err
+		}
+		return mashang.ImportStations(ctx, db, records)
+	case "deputies":
+		records, err := mashang.ParseDeputies(rows)
+		if err != nil {
+			return mashang.ImportResult{}, err
+		}
+		return mashang.ImportDeputies(ctx, db, records)
+	case "groups":
+		records, err := mashang.ParseGroups(rows)
+		if err != nil {
+			return mashang.ImportResult{}, err
+		}
+		return mashang.ImportGroups(ctx, db, records)
+	}
+	records, err := mashang.ParseDepartments(rows)
+	if err != nil {
+		return mashang.ImportResult{}, err
+	}
+	return mashang.ImportDepartments(ctx, db, records)
 }
