@@ -481,6 +481,13 @@ func TestRetiredCodesLeadOn(t *testing.T) {
 		if f, _ := e.db.FollowerByOpenID(ctx, "oRet2"); f.LastScene.String != "st:demo-bdg" {
 			t.Errorf("closed station leads to %q, want the nearest open one", f.LastScene.String)
 		}
+		// The H5 page a code leads to says so too.
+		if _, page := get(t, e.srv.URL+"/s/dp:demo-d02"); !strings.Contains(string(page), "已不再担任人大代表") {
+			t.Errorf("retired deputy's page: %s", page)
+		}
+		if _, page := get(t, e.srv.URL+"/s/st:demo-xhw"); !strings.Contains(string(page), "本站点已停止使用") {
+			t.Errorf("closed station's page: %s", page)
+		}
 	})
 }
 

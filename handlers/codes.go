@@ -182,13 +182,22 @@ func (h *codes) owner(ctx context.Context, scene mashang.Scene) (map[string]any,
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"Title": st.Name, "Subtitle": st.Address}, nil
+		page := map[string]any{"Title": st.Name, "Subtitle": st.Address}
+		if !st.Open {
+			page["Notice"] = "本站点已停止使用，您的问题可以发送到附近其他代表联络站，我们会转交。"
+		}
+		return page, nil
 	case mashang.SceneDeputy:
 		d, err := h.deps.Directory.DeputyByCode(ctx, scene.Code)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"Title": d.Name + " 代表", "Subtitle": d.StationName}, nil
+		page := map[string]any{"Title": d.Name + " 代表", "Subtitle": d.StationName}
+		if !d.InOffice {
+			page["Title"] = d.Name
+			page["Notice"] = d.Name + "已不再担任人大代表，您的问题可以继续向「" + d.StationName + "」反映。"
+		}
+		return page, nil
 	}
 	return nil, mashang.NotFound("二维码")
 }
