@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,33 @@ type IntakeTx interface {
 	// visitors to the nearest.
 	OpenStations(ctx context.Context) ([]Station, error)
 
+	// SetInboundReply records the reply decided while applying a push (a
+	// new case's number).
+	SetInboundReply(ctx context.Context, dedupKey string, r Reply) error
+
+	// ConversationScene is the last code openid scanned and when: their
+	// messages go there while that is recent (ENOTFOUND: never scanned).
+	ConversationScene(ctx context.Context, openid string) (Scene, time.Time, error)
+	// RecentCase is openid's latest case from scene with a message since
+	// then (ENOTFOUND: none).
+	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
+	// CaseByNumber finds openid's case by its number (ENOTFOUND: none of theirs).
+	CaseByNumber(ctx context.Context, openid, number string) (Case, error)
+	// NextCaseNumber counts the day's cases (day as YYMMDD).
+	NextCaseNumber(ctx context.Context, day string) (int, error)
+	CreateCase(ctx context.Context, c *Case) error
+	AddCaseMessage(ctx context.Context, caseID int64, m *Inbound) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	StationGroups(ctx context.Context, stationID int64) ([]Group, error)
+	// DeputyGroupAt is the deputy's group at the station (ENOTFOUND: none).
+	DeputyGroupAt(ctx context.Context, deputyID, stationID int64) (Group, error)
+	// KeywordRules are the station's own rules, then those for every station.
+	KeywordRules(ctx context.Context, stationID int64) ([]KeywordRule, error)
+	// GroupRecipients are the group's members in office with a bound WeChat.
+	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
+
 	BindTokenState(ctx context.Context, token string) (BindState, error)
 	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
 	// BindDeputy uses the token: the deputy it was made for gets openid.
@@ -46,6 +74,15 @@ type IntakeStore interface {
 type Intake struct {
 	Store IntakeStore
 	Now   func() time.Time
+	// ScanWindow is how long after a scan a citizen's messages go to the
+	// station or deputy scanned; 0 = 24 hours.
+	ScanWindow time.Duration
+	// CaseGap joins messages into one case when each follows the last
+	// within it; 0 = 30 minutes.
+	CaseGap time.Duration
+	// Notify is the template message that tells deputies of a new case;
+	// without a template ID, the station's staff are alerted instead.
+	Notify NotifyConfig
 }
 
 // Receive stores and applies m and returns the reply to give WeChat.
@@ -74,6 +111,12 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			return nil
 		}
 		reply = d.reply
+		if d.caseMessage {
+			if reply, err = in.fileMessage(ctx, tx, &m, d.scene); err != nil {
+				return fmt.Errorf("file %s: %w", m.DedupKey(), err)
+			}
+			return tx.SetInboundReply(ctx, m.DedupKey(), reply)
+		}
 		if err := in.apply(ctx, tx, m, d); err != nil {
 			return fmt.Errorf("apply %s: %w", m.DedupKey(), err)
 		}
@@ -95,15 +138,16 @@ func (in *Intake) now() time.Time {
 // decision is what a push will be answered and where a scan leads; it is
 // made by reading only, before the push is claimed.
 type decision struct {
-	reply Reply
-	scene Scene  // the scene the conversation continues with, after a scan
-	bind  string // a binding token to use
+	reply       Reply
+	scene       Scene  // after a scan, where the conversation goes; for a message, where it is filed
+	bind        string // a binding token to use
+	caseMessage bool   // a message to file in a case (its reply carries the case number)
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
 	switch m.MsgType {
 	case MsgText, MsgImage, MsgVoice, MsgVideo, MsgShortVideo, MsgLocation, MsgLink:
-		return decision{reply: Reply{Text: replyReceived}}, nil
+		return in.decideMessage(ctx, tx, m)
 	case MsgEvent:
 		if raw, ok := m.Scene(); ok {
 			// A retired code still works: a deputy who left office leads to
@@ -209,7 +253,12 @@ const (
 	replyStationClosedFormat       = "「%s」已停止使用。\n离这里最近的开放站点是「%s」（%s，约%.1f公里）。您可以直接在这里发送要反映的问题，我们会转交该站的人大代表。"
 	replyStationClosedNoNearFormat = "「%s」已停止使用。\n请扫描附近其他代表联络站的二维码反映问题。"
 	replyUnknownCode               = "抱歉，未能识别这个二维码，它可能已经停用。\n请扫描代表联络站现场张贴的最新二维码。"
-	replyReceived                  = "已收到您的留言，感谢您的反映！我们会尽快转交人大代表处理。"
+	replyNoContext                 = "您好！请先扫描代表联络站或人大代表的专属二维码，再发送您要反映的问题，我们会转给负责的代表。"
+	replyContextExpiredFormat      = "您上次扫码联系的是「%s」，已超过%s。\n如仍要向它反映问题，请重新扫码后再发送；您刚才的消息我们已记录。"
+	replyNewCaseFormat             = "已收到您反映的问题，编号：%s。\n已转交%s，处理进展会通过本公众号告诉您。发送编号可随时查询。"
+	replyJoinedFormat              = "已补充到您反映的问题（编号：%s）。"
+	replyCaseStatusFormat          = "您的问题（编号：%s，%s）\n状态：%s\n提交时间：%s"
+	replyCaseUnknownFormat         = "没有找到您编号为 %s 的问题，请核对编号。"
 )
 
 // ErrNotFound is a convenience for stores: errors.Is(err, ErrNotFound) holds
@@ -219,4 +268,188 @@ var ErrNotFound = errors.New("not found")
 // NotFound builds the ENOTFOUND error a store returns for a missing thing.
 func NotFound(what string) error {
 	return fmt.Errorf("%w: %w", &Error{Code: ENOTFOUND, Message: what + "不存在"}, ErrNotFound)
+}
+
+func (in *Intake) scanWindow() time.Duration {
+	if in.ScanWindow > 0 {
+		return in.ScanWindow
+	}
+	return 24 * time.Hour
+}
+
+func (in *Intake) caseGap() time.Duration {
+	if in.CaseGap > 0 {
+		return in.CaseGap
+	}
+	return 30 * time.Minute
+}
+
+// decideMessage decides what a citizen's message is: a question about a
+// case number, a message for the station or deputy they scanned recently
+// (filed into a case when applied), or a message with no context, which is
+// kept and answered with how to reach someone.
+func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
+	if text := strings.TrimSpace(m.Content); m.MsgType == MsgText && caseNumberPattern.MatchString(text) {
+		c, err := tx.CaseByNumber(ctx, m.OpenID, text)
+		if ErrorCode(err) == ENOTFOUND {
+			return decision{reply: Reply{Text: fmt.Sprintf(replyCaseUnknownFormat, text)}}, nil
+		} else if err != nil {
+			return decision{}, err
+		}
+		return decision{reply: Reply{Text: fmt.Sprintf(replyCaseStatusFormat, c.Number, c.StationName,
+			caseStatusLabels[c.Status], c.CreatedAt.In(china).Format("2006-01-02 15:04"))}}, nil
+	}
+	scene, at, err := tx.ConversationScene(ctx, m.OpenID)
+	if ErrorCode(err) == ENOTFOUND {
+		return decision{reply: Reply{Text: replyNoContext}}, nil
+	} else if err != nil {
+		return decision{}, err
+	}
+	if m.CreateTime.Sub(at) > in.scanWindow() {
+		name := scene.String()
+		if scene.Kind == SceneStation {
+			if st, err := tx.StationByCode(ctx, scene.Code); err == nil {
+				name = st.Name
+			}
+		} else if d, err := tx.DeputyByCode(ctx, scene.Code); err == nil {
+			name = d.Name + "代表"
+		}
+		return decision{reply: Reply{Text: fmt.Sprintf(replyContextExpiredFormat, name, humanDuration(in.scanWindow()))}}, nil
+	}
+	return decision{caseMessage: true, scene: scene}, nil
+}
+
+func humanDuration(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return fmt.Sprintf("%d小时", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d分钟", int(d/time.Minute))
+}
+
+// fileMessage puts a message into the citizen's recent case from the same
+// code, or opens a new case: numbered, routed (the reason on its
+// timeline), and its deputies notified through the outbox, all in the
+// transaction that stores the message.
+func (in *Intake) fileMessage(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, error) {
+	c, err := tx.RecentCase(ctx, m.OpenID, scene, m.CreateTime.Add(-in.caseGap()))
+	if err == nil {
+		if err := tx.AddCaseMessage(ctx, c.ID, m); err != nil {
+			return Reply{}, err
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "message", "群众", summarize(*m)); err != nil {
+			return Reply{}, err
+		}
+		return Reply{Text: fmt.Sprintf(replyJoinedFormat, c.Number)}, nil
+	}
+	if ErrorCode(err) != ENOTFOUND {
+		return Reply{}, err
+	}
+
+	c = Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime, LastMessageAt: m.CreateTime}
+	var routing Routing
+	var who string
+	switch scene.Kind {
+	case SceneStation:
+		st, err := tx.StationByCode(ctx, scene.Code)
+		if err != nil {
+			return Reply{}, err
+		}
+		c.StationID, c.StationName = st.ID, st.Name
+		groups, err := tx.StationGroups(ctx, st.ID)
+		if err != nil {
+			return Reply{}, err
+		}
+		rules, err := tx.KeywordRules(ctx, st.ID)
+		if err != nil {
+			return Reply{}, err
+		}
+		routing = routeStation(st.Name, c.Summary, groups, rules)
+		who = "「" + st.Name + "」"
+	case SceneDeputy:
+		d, err := tx.DeputyByCode(ctx, scene.Code)
+		if err != nil {
+			return Reply{}, err
+		}
+		st, err := tx.StationByCode(ctx, d.StationCode)
+		if err != nil {
+			return Reply{}, err
+		}
+		c.StationID, c.StationName, c.DeputyID = st.ID, st.Name, d.ID
+		var group *Group
+		if g, err := tx.DeputyGroupAt(ctx, d.ID, st.ID); err == nil {
+			group = &g
+		} else if ErrorCode(err) != ENOTFOUND {
+			return Reply{}, err
+		}
+		rules, err := tx.KeywordRules(ctx, st.ID)
+		if err != nil {
+			return Reply{}, err
+		}
+		routing = routeDeputy(d.Name, st.Name, group, c.Summary, rules)
+		who = d.Name + "代表"
+	default:
+		return Reply{}, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
+	}
+	c.Category = routing.Category
+	if routing.Group != nil {
+		c.GroupID, c.GroupName = routing.Group.ID, routing.Group.Name
+	}
+
+	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(china).Format("060102"))
+	if err != nil {
+		return Reply{}, err
+	}
+	c.Number = CaseNumber(m.CreateTime, n)
+	if err := tx.CreateCase(ctx, &c); err != nil {
+		return Reply{}, err
+	}
+	if err := tx.AddCaseMessage(ctx, c.ID, m); err != nil {
+		return Reply{}, err
+	}
+	opened := fmt.Sprintf("群众扫描%s的二维码后留言：%s", who, c.Summary)
+	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "opened", "群众", opened); err != nil {
+		return Reply{}, err
+	}
+	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "routed", "系统", routing.Reason); err != nil {
+		return Reply{}, err
+	}
+	if err := in.notify(ctx, tx, c); err != nil {
+		return Reply{}, err
+	}
+	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, nil
+}
+
+// notify queues a template message for each bound deputy of the case's
+// group; with nobody to tell, the station's staff get an alert instead.
+func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case) error {
+	var recipients []Recipient
+	if c.GroupID != 0 {
+		var err error
+		if recipients, err = tx.GroupRecipients(ctx, c.GroupID); err != nil {
+			return err
+		}
+	}
+	if len(recipients) == 0 || in.Notify.TemplateID == "" {
+		why := "没有可通知的代表（小组无人绑定微信）"
+		switch {
+		case c.GroupID == 0:
+			why = "未分派到代表小组"
+		case in.Notify.TemplateID == "":
+			why = "未配置新问题通知的模板消息"
+		}
+		msg := fmt.Sprintf("新问题 %s（%s）%s，请工作人员跟进。", c.Number, c.StationName, why)
+		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, c.CreatedAt); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, "alert", "系统", msg)
+	}
+	names := make([]string, len(recipients))
+	for i, r := range recipients {
+		if err := tx.Enqueue(ctx, in.Notify.newCaseNotice(c, r), c.CreatedAt); err != nil {
+			return err
+		}
+		names[i] = r.Name
+	}
+	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, "notified", "系统",
+		fmt.Sprintf("已通过模板消息通知%d位代表：%s", len(recipients), strings.Join(names, "、")))
 }

@@ -164,7 +164,8 @@ func TestEveryModeStoresAndReplies(t *testing.T) {
 				if mode != wechattest.ModePlain && !bytes.Contains(body, []byte("<Encrypt>")) {
 					t.Fatalf("%s mode reply is not encrypted: %s", mode, body)
 				}
-				if got := e.replyText(t, body); !strings.Contains(got, "已收到") {
+				// Nobody scanned a code first: the message is kept and answered with how to reach someone.
+				if got := e.replyText(t, body); !strings.Contains(got, "请先扫描") {
 					t.Fatalf("reply %q", got)
 				}
 				msgs, _ := e.db.InboundMessages(context.Background())
@@ -362,10 +363,10 @@ func TestEveryTypeIsStoredAndAcknowledged(t *testing.T) {
 			{wechattest.Event(account, "oT", "subscribe", "", now), "欢迎关注"},
 			{wechattest.SubscribeByScan(account, "oT2", "dp:demo-d03", now), "张晓梅代表"},
 			{wechattest.Scan(account, "oT", "st:demo-xhw", now.Add(time.Second)), "薛家岛街道代表之家"},
-			{wechattest.Text(account, "oT", 11, "你好", now), "已收到"},
-			{wechattest.Image(account, "oT", 12, "media-img-1", now), "已收到"},
-			{wechattest.Voice(account, "oT", 13, "media-voice-1", "小区停车难", now), "已收到"},
-			{wechattest.Location(account, "oT", 14, 36.06, 120.38, "八大关", now), "已收到"},
+			{wechattest.Text(account, "oT", 11, "你好", now.Add(2*time.Second)), "已收到您反映的问题，编号"},
+			{wechattest.Image(account, "oT", 12, "media-img-1", now.Add(3*time.Second)), "已补充到您反映的问题"},
+			{wechattest.Voice(account, "oT", 13, "media-voice-1", "小区停车难", now.Add(4*time.Second)), "已补充到您反映的问题"},
+			{wechattest.Location(account, "oT", 14, 36.06, 120.38, "八大关", now.Add(5*time.Second)), "已补充到您反映的问题"},
 			{wechattest.Event(account, "oT", "CLICK", "MY_CASES", now.Add(2*time.Second)), ""},
 			{wechattest.Event(account, "oT", "VIEW", "https://example.gov.cn/", now.Add(3*time.Second)), ""},
 			{wechattest.Push{ToUserName: account, FromUserName: "oT", CreateTime: now.Add(4 * time.Second), MsgType: "event", Event: "LOCATION", Latitude: 36.1, Longitude: 120.4, Precision: 30}, ""},

@@ -81,7 +81,7 @@ func TestSimulateAgainstTheSandbox(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: simulate exited %d: %s", mode, code, errOut.String())
 		}
-		for _, want := range []string{"URL check", "陈秀兰代表", "已收到您的留言"} {
+		for _, want := range []string{"URL check", "陈秀兰代表", "已收到您反映的问题，编号", "已补充到您反映的问题"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: simulate output lacks %q:\n%s", mode, want, out.String())
 			}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"mashang"
+)
+
+// SetInboundReply records the reply given to a push.
+func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Reply) error {
+	if _, err := tx.exec(ctx, `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`, r.Text, dedupKey); err != nil {
+		return fmt.Errorf("record reply: %w", err)
+	}
+	return nil
+}
+
+// ConversationScene is the last code openid scanned, and when.
+func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Scene, time.Time, error) {
+	var scene sql.NullString
+	var at sql.NullTime
+	err := tx.queryRow(ctx, `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`, openid).Scan(&scene, &at)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
+		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
+	}
+	if err != nil {
+		return mashang.Scene{}, time.Time{}, fmt.Errorf("read conversation: %w", err)
+	}
+	return mashang.ParseScene(scene.String), at.Time, nil
+}
+
+const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, COALESCE(c.deputy_id, 0),
+	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at`
+
+const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id `
+
+func scanCase(row scanner) (mashang.Case, error) {
+	var c mashang.Case
+	var scene string
+	err := row.Scan(&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
+		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt)
+	c.Scene = mashang.ParseScene(scene)
+	return c, err
+}
+
+// RecentCase is openid's latest case from scene with a message since then.
+func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene, since time.Time) (mashang.Case, error) {
+	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.openid = ? AND c.scene = ? AND c.last_message_at >= ?
+		ORDER BY c.last_message_at DESC LIMIT 1`, openid, scene.String(), since.UTC()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Case{}, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return mashang.Case{}, fmt.Errorf("find recent case: %w", err)
+	}
+	return c, nil
+}
+
+// CaseByNumber finds openid's case by its number.
+func (tx *Tx) CaseByNumber(ctx context.Context, openid, number string) (mashang.Case, error) {
+	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND c.openid = ?`, number, openid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Case{}, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return mashang.Case{}, fmt.Errorf("find case %s: %w", number, err)
+	}
+	return c, nil
+}
+
+// CaseByNumberAny finds a case by its number, for staff.
+func (db *DB) CaseByNumberAny(ctx context.Context, number string) (mashang.Case, error) {
+	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ?`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Case{}, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return mashang.Case{}, fmt.Errorf("find case %s: %w", number, err)
+	}
+	return c, nil
+}
+
+// NextCaseNumber counts the day's cases. The row is locked by the update,
+// so two transactions never get the same number.
+func (tx *Tx) NextCaseNumber(ctx context.Context, day string) (int, error) {
+	res, err := tx.exec(ctx, `UPDATE case_numbers SET last = last + 1 WHERE day = ?`, day)
+	if err != nil {
+		return 0, fmt.Errorf("count the day's cases: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err := tx.exec(ctx, `INSERT INTO case_numbers (day, last) VALUES (?, 1)`, day)
+		if tx.dialect.isUniqueViolation(err) {
+			return 0, errConflictRetry // another transaction counted the day's first case
+		}
+		if err != nil {
+			return 0, fmt.Errorf("start the day's count: %w", err)
+		}
+		return 1, nil
+	}
+	var last int
+	if err := tx.queryRow(ctx, `SELECT last FROM case_numbers WHERE day = ?`, day).Scan(&last); err != nil {
+		return 0, fmt.Errorf("read the day's count: %w", err)
+	}
+	return last, nil
+}
+
+// CreateCase stores a new case and sets its ID.
+func (tx *Tx) CreateCase(ctx context.Context, c *mashang.Case) error {
+	res, err := tx.exec(ctx, `
+		INSERT INTO cases (number, openid, scene, station_id, deputy_id, group_id, category, status, summary, created_at, last_message_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Number, c.OpenID, c.Scene.String(), c.StationID, nullID(c.DeputyID), nullID(c.GroupID), c.Category, c.Status,
+		truncateRunes(c.Summary, 500), c.CreatedAt.UTC(), c.LastMessageAt.UTC())
+	if err != nil {
+		return fmt.Errorf("create case: %w", err)
+	}
+	c.ID, err = res.LastInsertId()
+	return err
+}
+
+// AddCaseMessage files a message into a case.
+func (tx *Tx) AddCaseMessage(ctx context.Context, caseID int64, m *mashang.Inbound) error {
+	var lat, lng sql.NullFloat64
+	if m.MsgType == mashang.MsgLocation {
+		lat, lng = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
+	}
+	_, err := tx.exec(ctx, `
+		INSERT INTO case_messages (case_id, dedup_key, msg_type, content, media_id, recognition, latitude, longitude, label, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, m.DedupKey(), m.MsgType, m.Content, m.MediaID, m.Recognition, lat, lng, m.Label, m.CreateTime.UTC())
+	if err != nil {
+		return fmt.Errorf("file message: %w", err)
+	}
+	if _, err := tx.exec(ctx, `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`,
+		m.CreateTime.UTC(), caseID, m.CreateTime.UTC()); err != nil {
+		return fmt.Errorf("touch case: %w", err)
+	}
+	return nil
+}
+
+// AddCaseEvent writes one line of a case's timeline.
+func (tx *Tx) AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error {
+	_, err := tx.exec(ctx, `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`,
+		caseID, at.UTC(), kind, actor, detail)
+	if err != nil {
+		return fmt.Errorf("add to timeline: %w", err)
+	}
+	return nil
+}
+
+// StationGroups lists a station's groups with the categories they take.
+func (tx *Tx) StationGroups(ctx context.Context, stationID int64) ([]mashang.Group, error) {
+	rows, err := tx.tx.QueryContext(ctx, `
+		SELECT g.id, g.name, g.is_duty, COALESCE(c.name, '')
+		FROM deputy_groups g
+		LEFT JOIN group_categories gc ON gc.group_id = g.id
+		LEFT JOIN categories c ON c.id = gc.category_id
+		WHERE g.station_id = ?
+		ORDER BY g.id, c.name`, stationID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.Group
+	for rows.Next() {
+		var g mashang.Group
+		var category string
+		if err := rows.Scan(&g.ID, &g.Name, &g.Duty, &category); err != nil {
+			return nil, fmt.Errorf("read group: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != g.ID {
+			out = append(out, g)
+		}
+		if category != "" {
+			out[len(out)-1].Categories = append(out[len(out)-1].Categories, category)
+		}
+	}
+	return out, rows.Err()
+}
+
+// DeputyGroupAt is the deputy's group at the station (the first by id).
+func (tx *Tx) DeputyGroupAt(ctx context.Context, deputyID, stationID int64) (mashang.Group, error) {
+	var g mashang.Group
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT g.id, g.name, g.is_duty
+		FROM group_members m JOIN deputy_groups g ON g.id = m.group_id
+		WHERE m.deputy_id = ? AND g.station_id = ?
+		ORDER BY g.id LIMIT 1`, deputyID, stationID).Scan(&g.ID, &g.Name, &g.Duty)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Group{}, mashang.NotFound("小组")
+	}
+	if err != nil {
+		return mashang.Group{}, fmt.Errorf("find deputy's group: %w", err)
+	}
+	return g, nil
+}
+
+// KeywordRules lists the station's keyword rules first, then the rules for
+// every station; longer keywords first within each, so the most specific
+// match wins.
+func (tx *Tx) KeywordRules(ctx context.Context, stationID int64) ([]mashang.KeywordRule, error) {
+	rows, err := tx.tx.QueryContext(ctx, `
+		SELECT c.name, k.keyword
+		FROM category_keywords k JOIN categories c ON c.id = k.category_id
+		WHERE k.station_id = ? OR k.station_id IS NULL
+		ORDER BY CASE WHEN k.station_id IS NULL THEN 1 ELSE 0 END, LENGTH(k.keyword) DESC, k.id`, stationID)
+	if err != nil {
+		return nil, fmt.Errorf("list keyword rules: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.KeywordRule
+	for rows.Next() {
+		var r mashang.KeywordRule
+		if err := rows.Scan(&r.Category, &r.Keyword); err != nil {
+			return nil, fmt.Errorf("read keyword rule: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// GroupRecipients lists the group's members in office who bound WeChat.
+func (tx *Tx) GroupRecipients(ctx context.Context, groupID int64) ([]mashang.Recipient, error) {
+	rows, err := tx.tx.QueryContext(ctx, `
+		SELECT d.id, d.name, d.openid
+		FROM group_members m JOIN deputies d ON d.id = m.deputy_id
+		WHERE m.group_id = ? AND d.in_office = ? AND d.openid IS NOT NULL
+		ORDER BY d.id`, groupID, true)
+	if err != nil {
+		return nil, fmt.Errorf("list group members: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.Recipient
+	for rows.Next() {
+		var r mashang.Recipient
+		if err := rows.Scan(&r.DeputyID, &r.Name, &r.OpenID); err != nil {
+			return nil, fmt.Errorf("read group member: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Enqueue writes a notification into the outbox. The client_msg_id is
+// unique: queuing the same notification twice keeps one.
+func (tx *Tx) Enqueue(ctx context.Context, item mashang.OutboxItem, at time.Time) error {
+	data, err := json.Marshal(item.Data)
+	if err != nil {
+		return fmt.Errorf("encode notification: %w", err)
+	}
+	_, err = tx.exec(ctx, `
+		INSERT INTO outbox (kind, case_id, to_user, template_id, url, data, client_msg_id, status, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+		item.Kind, nullID(item.CaseID), item.ToUser, item.TemplateID, item.URL, string(data), item.ClientMsgID, at.UTC(), at.UTC())
+	if err != nil && !tx.dialect.isUniqueViolation(err) {
+		return fmt.Errorf("queue notification: %w", err)
+	}
+	return nil
+}
+
+// AddStaffAlert leaves a message for the station's staff.
+func (tx *Tx) AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO staff_alerts (station_id, case_id, message, created_at) VALUES (?, ?, ?, ?)`,
+		nullID(stationID), nullID(caseID), message, at.UTC())
+	if err != nil {
+		return fmt.Errorf("alert staff: %w", err)
+	}
+	return nil
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
