@@ -83,6 +83,9 @@ type Intake struct {
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
+	// Queued, if set, is told (without waiting) when a push queued
+	// notifications, so the outbox sends them at once.
+	Queued chan<- struct{}
 }
 
 // Receive stores and applies m and returns the reply to give WeChat.
@@ -124,6 +127,12 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	})
 	if err != nil {
 		return Reply{}, err
+	}
+	if in.Queued != nil {
+		select {
+		case in.Queued <- struct{}{}:
+		default: // the outbox is already awake
+		}
 	}
 	return reply, nil
 }

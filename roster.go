@@ -123,6 +123,15 @@ type DepartmentRecord struct {
 	Jurisdiction []string // the level it belongs to, e.g. 青岛市/市南区
 }
 
+// KeywordRecord files cases whose text holds one of Keywords under
+// Category, at one station or (no station) at every station.
+type KeywordRecord struct {
+	Row         int
+	StationCode string // "" for every station
+	Category    string
+	Keywords    []string
+}
+
 // RowError is one problem in a roster, by spreadsheet row (1 = the header).
 type RowError struct {
 	Row    int
@@ -198,6 +207,15 @@ var (
 		{header: "所属辖区", aliases: []string{"辖区"}, required: true},
 	}
 )
+
+var keywordColumns = []rosterColumn{
+	{header: "站点编码"},
+	{header: "类别", aliases: []string{"受理类别"}, required: true},
+	{header: "关键词", required: true},
+}
+
+// KeywordHeaders is the header row of the keyword roster.
+func KeywordHeaders() []string { return rosterHeaders(keywordColumns) }
 
 // GroupHeaders and DepartmentHeaders are the header rows of those rosters.
 func GroupHeaders() []string { return rosterHeaders(groupColumns) }
@@ -482,6 +500,28 @@ func ParseDepartments(rows [][]string) ([]DepartmentRecord, error) {
 	return result(s, out)
 }
 
+// ParseKeywords reads a keyword roster.
+func ParseKeywords(rows [][]string) ([]KeywordRecord, error) {
+	s := readSheet(rows, keywordColumns)
+	var out []KeywordRecord
+	s.eachRow(func(n int, row []string, bad func(col, reason string)) {
+		r := KeywordRecord{Row: n, StationCode: s.cell(row, "站点编码"), Category: s.cell(row, "类别"),
+			Keywords: splitList(s.cell(row, "关键词"))}
+		if r.StationCode != "" && !ValidCode(r.StationCode) {
+			bad("站点编码", fmt.Sprintf("「%s」不是站点编码（留空表示所有站点）", r.StationCode))
+		}
+		checkText(r.Category, "类别", 30, true, bad)
+		if len(r.Keywords) == 0 {
+			bad("关键词", "至少填一个关键词，多个用顿号分隔")
+		}
+		for _, k := range r.Keywords {
+			checkText(k, "关键词", 20, false, bad)
+		}
+		out = append(out, r)
+	})
+	return result(s, out)
+}
+
 func checkCode(code string, row int, seen map[string]int, bad func(col, reason string)) {
 	switch {
 	case code == "":
@@ -555,6 +595,7 @@ type RosterTx interface {
 	// grouped into.
 	DeputyStationCodes(ctx context.Context) (map[string]map[string]bool, error)
 	SaveGroupRecord(ctx context.Context, r GroupRecord) (Change, error)
+	SaveKeywordRecord(ctx context.Context, r KeywordRecord) (Change, error)
 	SaveDepartmentRecord(ctx context.Context, r DepartmentRecord) (Change, error)
 }
 
@@ -666,6 +707,37 @@ func ImportDepartments(ctx context.Context, st RosterStore, records []Department
 			c, err := tx.SaveDepartmentRecord(ctx, r)
 			if err != nil {
 				return fmt.Errorf("row %d (%s): %w", r.Row, r.Name, err)
+			}
+			res.count(c)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ImportKeywords applies a keyword roster in one transaction; a keyword
+// already filed under the category is left as it is.
+func ImportKeywords(ctx context.Context, st RosterStore, records []KeywordRecord) (ImportResult, error) {
+	var res ImportResult
+	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
+		res = ImportResult{}
+		stations, err := tx.StationCodes(ctx)
+		if err != nil {
+			return err
+		}
+		var errs []RowError
+		for _, r := range records {
+			if r.StationCode != "" && !stations[r.StationCode] {
+				errs = append(errs, RowError{Row: r.Row, Column: "站点编码", Reason: fmt.Sprintf("没有编码为「%s」的站点", r.StationCode)})
+			}
+		}
+		if len(errs) > 0 {
+			return &RosterError{Errors: errs}
+		}
+		for _, r := range records {
+			c, err := tx.SaveKeywordRecord(ctx, r)
+			if err != nil {
+				return fmt.Errorf("row %d (%s): %w", r.Row, r.Category, err)
 			}
 			res.count(c)
 		}

@@ -25,6 +25,29 @@ type Config struct {
 	MiniProgram MiniProgram `yaml:"miniprogram"`
 	Sandbox     bool        `yaml:"sandbox"`
 	Log         Log         `yaml:"log"`
+	Cases       Cases       `yaml:"cases"`
+	Notify      Notify      `yaml:"notify"`
+}
+
+// Cases says how messages become cases.
+type Cases struct {
+	ScanWindow time.Duration `yaml:"scan_window"` // messages go to the code scanned this long ago
+	Gap        time.Duration `yaml:"gap"`         // messages this close together are one case
+}
+
+// Notify names the template message that tells deputies of a new case and
+// which of its fields (the template's own keys) take what.
+type Notify struct {
+	NewCaseTemplate string       `yaml:"new_case_template"`
+	Fields          NotifyFields `yaml:"new_case_fields"`
+}
+
+type NotifyFields struct {
+	Number   string `yaml:"number"`
+	Station  string `yaml:"station"`
+	Category string `yaml:"category"`
+	Summary  string `yaml:"summary"`
+	Time     string `yaml:"time"`
 }
 
 type HTTP struct {
@@ -77,6 +100,9 @@ func Defaults() Config {
 		DB:     DB{Driver: "sqlite", DSN: "data/mashang.db"},
 		WeChat: WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
 		Log:    Log{Level: "info", Format: "text"},
+		Cases:  Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute},
+		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
+			Summary: "thing4", Time: "time5"}},
 	}
 }
 
@@ -155,6 +181,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
+		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
 		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
@@ -165,6 +192,15 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			steps = append(steps, &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%q is not a number of bytes", v)})
 		}
 		cfg.HTTP.MaxBodyBytes = n
+	}
+	for name, dst := range map[string]*time.Duration{"MASHANG_SCAN_WINDOW": &cfg.Cases.ScanWindow, "MASHANG_CASE_GAP": &cfg.Cases.Gap} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				steps = append(steps, &SettingError{name, fmt.Sprintf("%q is not a duration like 24h or 30m", v)})
+			}
+			*dst = d
+		}
 	}
 	if v := getenv("MASHANG_WECHAT_MAX_CLOCK_SKEW"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -195,6 +231,7 @@ func (c *Config) fillSandbox() {
 	set(&c.WeChat.AESKey, SandboxAESKey)
 	set(&c.MiniProgram.AppID, SandboxMPAppID)
 	set(&c.MiniProgram.Secret, SandboxMPSecret)
+	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
 }
 
 var (
@@ -258,6 +295,12 @@ func (c Config) Validate() error {
 	}
 	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
 		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
+	}
+	if c.Cases.ScanWindow < time.Minute || c.Cases.ScanWindow > 30*24*time.Hour {
+		return &SettingError{"MASHANG_SCAN_WINDOW", fmt.Sprintf("%s is outside 1m–720h", c.Cases.ScanWindow)}
+	}
+	if c.Cases.Gap < time.Minute || c.Cases.Gap > 24*time.Hour {
+		return &SettingError{"MASHANG_CASE_GAP", fmt.Sprintf("%s is outside 1m–24h", c.Cases.Gap)}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -35,6 +35,8 @@ type env struct {
 	srv    *httptest.Server
 	db     *store.DB
 	signer wechattest.CallbackSigner
+	fake   *wechattest.Fake // the WeChat API, behind the outbox
+	outbox *mashang.Outbox
 }
 
 type options struct {
@@ -62,9 +64,23 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	if err != nil {
 		t.Fatal(err)
 	}
+	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fakeSrv.Close() })
+	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: base, AppID: appID, Secret: "test-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intake := &mashang.Intake{Store: db, Notify: mashang.NotifyConfig{
+		TemplateID: "TPL-NEW-CASE", NumberField: "character_string1", StationField: "thing2", CategoryField: "thing3",
+		SummaryField: "thing4", TimeField: "time5",
+		CaseURL: func(n string) string { return "https://mashang.example/cases/" + n },
+	}}
 	router := handlers.New(handlers.Deps{
 		Inbound:      inbound,
-		Receiver:     &mashang.Intake{Store: db},
+		Receiver:     intake,
 		DB:           db,
 		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MaxBodyBytes: opts.maxBody,
@@ -73,9 +89,12 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, signer: wechattest.CallbackSigner{
-		URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
-	}}
+	return &env{srv: srv, db: db, fake: fake,
+		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		signer: wechattest.CallbackSigner{
+			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
+		}}
 }
 
 // push sends one push as WeChat would and returns the status and raw body.

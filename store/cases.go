@@ -282,3 +282,52 @@ func truncateRunes(s string, n int) string {
 	}
 	return string(r[:n])
 }
+
+// CaseEvent is one line of a case's timeline.
+type CaseEvent struct {
+	At                  time.Time
+	Kind, Actor, Detail string
+}
+
+// CaseEvents reads a case's timeline, oldest first.
+func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]CaseEvent, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT at, kind, actor, COALESCE(detail, '') FROM case_events WHERE case_id = ? ORDER BY id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("read timeline: %w", err)
+	}
+	defer rows.Close()
+	var out []CaseEvent
+	for rows.Next() {
+		var e CaseEvent
+		if err := rows.Scan(&e.At, &e.Kind, &e.Actor, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read timeline: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CaseMessageCount counts the messages filed in a case.
+func (db *DB) CaseMessageCount(ctx context.Context, caseID int64) (int, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_messages WHERE case_id = ?`, caseID).Scan(&n)
+	return n, err
+}
+
+// StaffAlerts lists the alerts left for staff, oldest first.
+func (db *DB) StaffAlerts(ctx context.Context) ([]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT message FROM staff_alerts ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list staff alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

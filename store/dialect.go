@@ -18,6 +18,9 @@ type dialect interface {
 	retryable(err error) bool
 	// forUpdate is appended to a SELECT that reads a row it will change.
 	forUpdate() string
+	// skipLocked is appended to a SELECT that claims work: rows another
+	// transaction holds are passed over, not waited for.
+	skipLocked() string
 }
 
 type sqliteDialect struct{}
@@ -40,6 +43,8 @@ func (sqliteDialect) retryable(err error) bool {
 // SQLite has one writer at a time, so what it reads inside a write
 // transaction cannot change under it.
 func (sqliteDialect) forUpdate() string { return "" }
+
+func (sqliteDialect) skipLocked() string { return "" }
 
 type mysqlDialect struct{}
 
@@ -65,6 +70,9 @@ func (mysqlDialect) retryable(err error) bool {
 }
 
 func (mysqlDialect) forUpdate() string { return " FOR UPDATE" }
+
+// MySQL 8 and MariaDB 10.6 have SKIP LOCKED.
+func (mysqlDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 // errConflictRetry marks a race lost to a concurrent transaction (two
 // inserts of the same new row); running the transaction again resolves it.

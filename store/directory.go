@@ -143,7 +143,32 @@ func (db *DB) SeedDemo(ctx context.Context) error {
 	if _, err := mashang.ImportDeputies(ctx, db, demoDeputies); err != nil {
 		return fmt.Errorf("demo deputies: %w", err)
 	}
+	if _, err := mashang.ImportGroups(ctx, db, demoGroups); err != nil {
+		return fmt.Errorf("demo groups: %w", err)
+	}
+	if _, err := mashang.ImportKeywords(ctx, db, demoKeywords); err != nil {
+		return fmt.Errorf("demo keywords: %w", err)
+	}
 	return nil
+}
+
+var demoGroups = []mashang.GroupRecord{
+	{StationCode: "demo-bdg", Name: "政策咨询组", Categories: []string{"政策咨询", "营商环境"}, LeaderCode: "demo-d01", Duty: true},
+	{StationCode: "demo-bdg", Name: "生活保障组", Categories: []string{"道路照明", "物业管理", "垃圾清运"}, LeaderCode: "demo-d02"},
+	{StationCode: "demo-xhw", Name: "医疗教育组", Categories: []string{"医疗卫生", "教育"}, LeaderCode: "demo-d03", Duty: true},
+	{StationCode: "demo-xhw", Name: "法律服务组", Categories: []string{"法律咨询", "矛盾调解"}, LeaderCode: "demo-d04"},
+	{StationCode: "demo-lsh", Name: "政策咨询组", Categories: []string{"政策咨询"}, LeaderCode: "demo-d05", Duty: true},
+	{StationCode: "demo-lsh", Name: "生活保障组", Categories: []string{"道路照明", "物业管理"}, LeaderCode: "demo-d06"},
+}
+
+var demoKeywords = []mashang.KeywordRecord{
+	{Category: "道路照明", Keywords: []string{"路灯", "照明"}},
+	{Category: "物业管理", Keywords: []string{"物业", "电梯", "楼道"}},
+	{Category: "垃圾清运", Keywords: []string{"垃圾"}},
+	{Category: "医疗卫生", Keywords: []string{"医院", "看病"}},
+	{Category: "教育", Keywords: []string{"学校", "入学"}},
+	{Category: "法律咨询", Keywords: []string{"欠薪", "合同"}},
+	{Category: "政策咨询", Keywords: []string{"政策", "补贴"}},
 }
 
 // The demo people and places are invented; the shape follows the articles.

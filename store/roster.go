@@ -460,3 +460,54 @@ func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r mashang.DepartmentReco
 	}
 	return mashang.Created, nil
 }
+
+// SaveKeywordRecord files the keywords under the category, adding the
+// category if it is new.
+func (tx *Tx) SaveKeywordRecord(ctx context.Context, r mashang.KeywordRecord) (mashang.Change, error) {
+	var station sql.NullInt64
+	if r.StationCode != "" {
+		st, err := stationByCode(ctx, txQueryer{tx}, r.StationCode)
+		if err != nil {
+			return 0, err
+		}
+		station = sql.NullInt64{Int64: st.ID, Valid: true}
+	}
+	var categoryID int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM categories WHERE name = ?`, r.Category).Scan(&categoryID)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, insErr := tx.tx.ExecContext(ctx, `INSERT INTO categories (name) VALUES (?)`, r.Category)
+		if tx.dialect.isUniqueViolation(insErr) {
+			return 0, errConflictRetry
+		}
+		if insErr != nil {
+			return 0, fmt.Errorf("add category: %w", insErr)
+		}
+		categoryID, err = res.LastInsertId()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find category: %w", err)
+	}
+	change := mashang.Unchanged
+	for _, k := range r.Keywords {
+		var n int
+		if err := tx.tx.QueryRowContext(ctx, `
+			SELECT COUNT(*) FROM category_keywords
+			WHERE category_id = ? AND keyword = ? AND COALESCE(station_id, 0) = ?`,
+			categoryID, k, station.Int64).Scan(&n); err != nil {
+			return 0, fmt.Errorf("read keyword: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO category_keywords (station_id, category_id, keyword) VALUES (?, ?, ?)`,
+			station, categoryID, k)
+		if tx.dialect.isUniqueViolation(err) {
+			return 0, errConflictRetry
+		}
+		if err != nil {
+			return 0, fmt.Errorf("add keyword: %w", err)
+		}
+		change = mashang.Created
+	}
+	return change, nil
+}

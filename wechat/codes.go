@@ -66,3 +66,6 @@ func (c *Clients) TemporaryCode(_ context.Context, scene string, ttl time.Durati
 	}
 	return t.Ticket, t.URL, nil
 }
+
+// WeChatCode is WeChat's errcode (0 when the call failed before WeChat answered).
+func (e *APIError) WeChatCode() int { return e.Code }

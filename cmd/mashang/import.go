@@ -19,7 +19,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments ROSTER.xlsx|ROSTER.csv\n\n")
+		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments|keywords ROSTER.xlsx|ROSTER.csv\n\n")
 		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\ngroups columns: %v\ndepartments columns: %v\n",
 			mashang.StationHeaders(), mashang.DeputyHeaders(), mashang.GroupHeaders(), mashang.DepartmentHeaders())
 		fs.PrintDefaults()
@@ -32,7 +32,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errUsage
 	}
 	kind, path := positional[0], positional[1]
-	label, ok := map[string]string{"stations": "站点名册", "deputies": "代表名册", "groups": "小组名册", "departments": "承办单位名册"}[kind]
+	label, ok := map[string]string{"stations": "站点名册", "deputies": "代表名册", "groups": "小组名册",
+		"departments": "承办单位名册", "keywords": "分类关键词"}[kind]
 	if !ok {
 		fs.Usage()
 		return errUsage
@@ -86,6 +87,12 @@ func applyRoster(ctx context.Context, db mashang.RosterStore, kind string, rows 
 			return mashang.ImportResult{}, err
 		}
 		return mashang.ImportGroups(ctx, db, records)
+	case "keywords":
+		records, err := mashang.ParseKeywords(rows)
+		if err != nil {
+			return mashang.ImportResult{}, err
+		}
+		return mashang.ImportKeywords(ctx, db, records)
 	}
 	records, err := mashang.ParseDepartments(rows)
 	if err != nil {

@@ -89,15 +89,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 
 // app is the wired service, without its listener.
 type app struct {
-	cfg     configs.Config // as started: in the sandbox, the fake's address
-	router  http.Handler
-	db      *store.DB
-	codes   *mashang.Codes
-	fake    *http.Server
-	fakeURL string
+	stopOutbox context.CancelFunc
+	cfg        configs.Config // as started: in the sandbox, the fake's address
+	router     http.Handler
+	db         *store.DB
+	codes      *mashang.Codes
+	fake       *http.Server
+	fakeURL    string
 }
 
 func (a *app) close() {
+	if a.stopOutbox != nil {
+		a.stopOutbox() // what is not sent stays in the outbox for the next start
+	}
 	if a.fake != nil {
 		_ = a.fake.Close()
 	}
@@ -154,9 +158,16 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
 	}
 	a.cfg = cfg
+	wake := make(chan struct{}, 1)
+	intake := newIntake(cfg, db)
+	intake.Queued = wake
+	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log}
+	runCtx, stop := context.WithCancel(context.Background())
+	a.stopOutbox = stop
+	go outbox.Run(runCtx, wake)
 	a.router = handlers.New(handlers.Deps{
 		Inbound:      inbound,
-		Receiver:     &mashang.Intake{Store: db},
+		Receiver:     intake,
 		DB:           db,
 		Log:          log,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
@@ -217,4 +228,20 @@ func publicURL(cfg configs.Config) string {
 		return cfg.HTTP.PublicURL
 	}
 	return "http://" + cfg.HTTP.Addr
+}
+
+// newIntake wires what taking a push needs from the configuration.
+func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
+	f := cfg.Notify.Fields
+	base := publicURL(cfg)
+	return &mashang.Intake{
+		Store:      db,
+		ScanWindow: cfg.Cases.ScanWindow,
+		CaseGap:    cfg.Cases.Gap,
+		Notify: mashang.NotifyConfig{
+			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
+			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
+			CaseURL: func(number string) string { return base + "/cases/" + number },
+		},
+	}
 }

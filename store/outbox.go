@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"mashang"
+)
+
+// ClaimOutbox leases due notifications to the caller (mashang.OutboxStore).
+func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]mashang.OutboxItem, error) {
+	var items []mashang.OutboxItem
+	err := db.update(ctx, func(tx *Tx) error {
+		items = nil
+		rows, err := tx.tx.QueryContext(ctx, `
+			SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts
+			FROM outbox
+			WHERE status = 'pending' AND next_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+			ORDER BY id
+			LIMIT ?`+tx.dialect.skipLocked(), now.UTC(), now.UTC(), limit)
+		if err != nil {
+			return fmt.Errorf("find due notifications: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it mashang.OutboxItem
+			var data string
+			if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts); err != nil {
+				return fmt.Errorf("read notification: %w", err)
+			}
+			if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
+				return fmt.Errorf("notification %d: data: %w", it.ID, err)
+			}
+			items = append(items, it)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if len(items) == 0 {
+			return nil
+		}
+		args := []any{now.Add(lease).UTC()}
+		marks := make([]string, len(items))
+		for i, it := range items {
+			marks[i] = "?"
+			args = append(args, it.ID)
+		}
+		// Placeholders only: the list is as long as the batch, the values are bound.
+		_, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("lease notifications: %w", err)
+		}
+		return nil
+	})
+	return items, err
+}
+
+// MarkOutboxSent records a delivered notification, on its case's timeline too.
+func (db *DB) MarkOutboxSent(ctx context.Context, item mashang.OutboxItem, msgID int64, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `
+			UPDATE outbox SET status = 'sent', msg_id = ?, sent_at = ?, attempts = attempts + 1, claimed_until = NULL
+			WHERE id = ?`, msgID, at.UTC(), item.ID); err != nil {
+			return fmt.Errorf("record sent notification: %w", err)
+		}
+		return tx.outboxEvent(ctx, item, at, "notice_sent", "通知已送达代表 "+maskOpenID(item.ToUser))
+	})
+}
+
+// MarkOutboxRetry records a failed try and when to try again.
+func (db *DB) MarkOutboxRetry(ctx context.Context, item mashang.OutboxItem, next time.Time, errcode int, reason string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `
+			UPDATE outbox SET attempts = attempts + 1, next_at = ?, errcode = ?, last_error = ?, claimed_until = NULL
+			WHERE id = ?`, next.UTC(), errcode, truncateRunes(reason, 500), item.ID)
+		if err != nil {
+			return fmt.Errorf("record notification to retry: %w", err)
+		}
+		return nil
+	})
+}
+
+// MarkOutboxFailed records a notification given up on, with WeChat's code.
+func (db *DB) MarkOutboxFailed(ctx context.Context, item mashang.OutboxItem, errcode int, reason string, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `
+			UPDATE outbox SET status = 'failed', attempts = attempts + 1, errcode = ?, last_error = ?, claimed_until = NULL
+			WHERE id = ?`, errcode, truncateRunes(reason, 500), item.ID); err != nil {
+			return fmt.Errorf("record failed notification: %w", err)
+		}
+		return tx.outboxEvent(ctx, item, at, "notice_failed",
+			fmt.Sprintf("通知代表 %s 失败（微信错误码 %d）", maskOpenID(item.ToUser), errcode))
+	})
+}
+
+func (tx *Tx) outboxEvent(ctx context.Context, item mashang.OutboxItem, at time.Time, kind, detail string) error {
+	if item.CaseID == 0 {
+		return nil
+	}
+	return tx.AddCaseEvent(ctx, item.CaseID, at, kind, "系统", detail)
+}
+
+// maskOpenID keeps enough of an openid to tell two apart on a timeline.
+func maskOpenID(openid string) string {
+	if len(openid) <= 8 {
+		return "****"
+	}
+	return openid[:4] + "****" + openid[len(openid)-2:]
+}
+
+// OutboxRow is a notification as tests and the console read it.
+type OutboxRow struct {
+	ID          int64
+	CaseID      int64
+	ToUser      string
+	Status      string
+	Attempts    int
+	ErrCode     int
+	ClientMsgID string
+	Data        string
+}
+
+// OutboxRows lists the outbox, oldest first.
+func (db *DB) OutboxRows(ctx context.Context) ([]OutboxRow, error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT id, COALESCE(case_id, 0), to_user, status, attempts, errcode, client_msg_id, COALESCE(data, '') FROM outbox ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		var r OutboxRow
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.ToUser, &r.Status, &r.Attempts, &r.ErrCode, &r.ClientMsgID, &r.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
