@@ -422,15 +422,16 @@ func (in *Intake) fileMessage(ctx context.Context, tx IntakeTx, m *Inbound, scen
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "routed", "系统", routing.Reason); err != nil {
 		return Reply{}, err
 	}
-	if err := in.notify(ctx, tx, c); err != nil {
+	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
 		return Reply{}, err
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, nil
 }
 
 // notify queues a template message for each bound deputy of the case's
-// group; with nobody to tell, the station's staff get an alert instead.
-func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case) error {
+// group, due from when we received the push (WeChat's CreateTime is the
+// sender's clock); with nobody to tell, the station's staff get an alert.
+func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time.Time) error {
 	var recipients []Recipient
 	if c.GroupID != 0 {
 		var err error
@@ -454,7 +455,7 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case) error {
 	}
 	names := make([]string, len(recipients))
 	for i, r := range recipients {
-		if err := tx.Enqueue(ctx, in.Notify.newCaseNotice(c, r), c.CreatedAt); err != nil {
+		if err := tx.Enqueue(ctx, in.Notify.newCaseNotice(c, r), queuedAt); err != nil {
 			return err
 		}
 		names[i] = r.Name
