@@ -39,6 +39,12 @@ type writeJob struct {
 	ctx    context.Context
 	fn     func(*Tx) error
 	result chan error
+
+	// mu is held while fn runs; a caller that gives up takes it to set
+	// abandoned, after which fn never runs again (not even in a re-run of
+	// its group): fn writes to the caller's variables.
+	mu        sync.Mutex
+	abandoned bool
 }
 
 // maxGroup bounds a group so one commit's latency stays small.
@@ -78,14 +84,17 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 		return ctx.Err()
 	}
 	// A caller that stops waiting is told so, and treats it as "not stored"
-	// (the callback answers 5xx). The job may still commit; that is safe,
-	// since the caller's retry then finds what it wrote.
+	// (the callback answers 5xx). What the job wrote may still commit; that
+	// is safe, since the caller's retry then finds it.
 	select {
 	case err := <-job.result:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("waiting for the write: %w", ctx.Err())
 	}
+	job.mu.Lock()
+	job.abandoned = true
+	job.mu.Unlock()
+	return fmt.Errorf("waiting for the write: %w", ctx.Err())
 }
 
 func (w *writer) close() {
@@ -154,7 +163,15 @@ func (w *writer) add(open *sql.Tx, group []*writeJob, job *writeJob) (*sql.Tx, [
 			return nil, group
 		}
 	}
-	if err = job.fn(&Tx{tx: open, dialect: w.dialect, stmts: w.stmts}); err == nil {
+	job.mu.Lock()
+	if job.abandoned {
+		job.mu.Unlock()
+		job.result <- context.Canceled
+		return open, group
+	}
+	err = job.fn(&Tx{tx: open, dialect: w.dialect, stmts: w.stmts})
+	job.mu.Unlock()
+	if err == nil {
 		return open, append(group, job)
 	}
 	job.result <- err
