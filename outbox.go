@@ -13,15 +13,22 @@ type OutboxStore interface {
 	// ClaimOutbox leases up to limit due notifications to this sender until
 	// now+lease; another instance does not see them meanwhile.
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
-	MarkOutboxSent(ctx context.Context, item OutboxItem, msgID int64, at time.Time) error
+	MarkOutboxSent(ctx context.Context, item OutboxItem, msgID int64, at time.Time, detail string) error
 	MarkOutboxRetry(ctx context.Context, item OutboxItem, next time.Time, errcode int, reason string) error
 	MarkOutboxFailed(ctx context.Context, item OutboxItem, errcode int, reason string, at time.Time) error
 }
 
-// TemplateSender sends a template message through WeChat.
+// TemplateSender sends through WeChat: template messages, and customer-
+// service text inside the 48-hour window.
 type TemplateSender interface {
 	SendTemplate(ctx context.Context, item OutboxItem) (msgID int64, err error)
+	SendText(ctx context.Context, openid, text string) error
 }
+
+// windowClosed are WeChat's answers to a customer-service message outside
+// what it allows: the 48 hours since the citizen last wrote have passed
+// (45015), or the five messages they allow are used (45047).
+var windowClosed = map[int]bool{45015: true, 45047: true}
 
 // WeChatCoded is implemented by errors that carry WeChat's errcode.
 type WeChatCoded interface{ WeChatCode() int }
@@ -101,6 +108,32 @@ func (o *Outbox) Run(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
+// deliver sends one item and says how it went, for the case's timeline.
+func (o *Outbox) deliver(ctx context.Context, item OutboxItem) (int64, string, error) {
+	if item.Kind != "reply" {
+		msgID, err := o.Sender.SendTemplate(ctx, item)
+		return msgID, "通知已送达代表", err
+	}
+	err := o.Sender.SendText(ctx, item.ToUser, item.Data["text"])
+	if err == nil {
+		return 0, "答复已通过客服消息送达群众", nil
+	}
+	var coded WeChatCoded
+	if !errors.As(err, &coded) || !windowClosed[coded.WeChatCode()] || item.TemplateID == "" {
+		return 0, "", err
+	}
+	// Outside the window: a template message leads the citizen to the answer.
+	fallback := item
+	fallback.Data = make(map[string]string, len(item.Data))
+	for k, v := range item.Data {
+		if k != "text" {
+			fallback.Data[k] = v
+		}
+	}
+	msgID, err := o.Sender.SendTemplate(ctx, fallback)
+	return msgID, fmt.Sprintf("超出微信客服消息时限（错误码 %d），答复已改用模板消息通知群众查看", coded.WeChatCode()), err
+}
+
 type outcome int
 
 const (
@@ -110,10 +143,10 @@ const (
 )
 
 func (o *Outbox) send(ctx context.Context, item OutboxItem) outcome {
-	msgID, err := o.Sender.SendTemplate(ctx, item)
+	msgID, detail, err := o.deliver(ctx, item)
 	now := o.now()
 	if err == nil {
-		if err := o.Store.MarkOutboxSent(ctx, item, msgID, now); err != nil {
+		if err := o.Store.MarkOutboxSent(ctx, item, msgID, now, detail); err != nil {
 			// Sent but not recorded: the lease runs out and it is sent again
 			// with the same client_msg_id, which WeChat drops.
 			o.log().Error("record a sent notification", "id", item.ID, "err", err)

@@ -40,6 +40,16 @@ type Cases struct {
 type Notify struct {
 	NewCaseTemplate string       `yaml:"new_case_template"`
 	Fields          NotifyFields `yaml:"new_case_fields"`
+	// ReplyTemplate tells a citizen outside the 48-hour window that their
+	// case was answered.
+	ReplyTemplate string      `yaml:"reply_template"`
+	ReplyFields   ReplyFields `yaml:"reply_fields"`
+}
+
+type ReplyFields struct {
+	Number string `yaml:"number"`
+	Status string `yaml:"status"`
+	Time   string `yaml:"time"`
 }
 
 type NotifyFields struct {
@@ -54,6 +64,9 @@ type HTTP struct {
 	Addr         string `yaml:"addr"`
 	PublicURL    string `yaml:"public_url"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+	// StaffAPIToken guards the staff API until the console brings staff
+	// accounts; empty disables the staff API.
+	StaffAPIToken string `yaml:"staff_api_token"`
 }
 
 type DB struct {
@@ -102,7 +115,8 @@ func Defaults() Config {
 		Log:    Log{Level: "info", Format: "text"},
 		Cases:  Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute},
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
-			Summary: "thing4", Time: "time5"}},
+			Summary: "thing4", Time: "time5"},
+			ReplyFields: ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"}},
 	}
 }
 
@@ -182,6 +196,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
+		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
+		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
 		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
@@ -232,7 +248,12 @@ func (c *Config) fillSandbox() {
 	set(&c.MiniProgram.AppID, SandboxMPAppID)
 	set(&c.MiniProgram.Secret, SandboxMPSecret)
 	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
+	set(&c.Notify.ReplyTemplate, "sandbox-reply")
+	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
+
+// SandboxStaffAPIToken opens the staff API in the sandbox.
+const SandboxStaffAPIToken = "sandbox-staff-token"
 
 var (
 	tokenPattern  = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
@@ -296,6 +317,9 @@ func (c Config) Validate() error {
 	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
 		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
 	}
+	if t := c.HTTP.StaffAPIToken; t != "" && !c.Sandbox && len(t) < 24 {
+		return &SettingError{"MASHANG_STAFF_API_TOKEN", "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)"}
+	}
 	if c.Cases.ScanWindow < time.Minute || c.Cases.ScanWindow > 30*24*time.Hour {
 		return &SettingError{"MASHANG_SCAN_WINDOW", fmt.Sprintf("%s is outside 1m–720h", c.Cases.ScanWindow)}
 	}
@@ -329,7 +353,7 @@ func (c Config) String() string {
 			dsn = m.FormatDSN()
 		}
 	}
-	return fmt.Sprintf("addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
-		c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
+	return fmt.Sprintf("staff_api_token=%s addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
+		mask(c.HTTP.StaffAPIToken), c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
 		c.WeChat.APIBase, c.MiniProgram.AppID, mask(c.MiniProgram.Secret), c.Sandbox)
 }

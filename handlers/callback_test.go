@@ -29,6 +29,8 @@ const (
 
 var aesKey = wechattest.NewAESKey()
 
+const staffToken = "test-staff-token-0123456789abcdef"
+
 // env is one running service: the real router on a real listener over a
 // real store.
 type env struct {
@@ -86,6 +88,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		MaxBodyBytes: opts.maxBody,
 		Codes:        &mashang.Codes{Store: db, PublicURL: "https://mashang.example"},
 		Directory:    db,
+		Replies: &mashang.Replies{Store: db, Config: mashang.ReplyConfig{TemplateID: "TPL-REPLY",
+			NumberField: "character_string1", StatusField: "phrase2", TimeField: "time3"}},
+		StaffAPIToken: staffToken,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

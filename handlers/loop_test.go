@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -216,5 +217,104 @@ func TestNotificationFailures(t *testing.T) {
 	_, events := e.caseOf(t, reply)
 	if tl := timeline(events); !strings.Contains(tl, "微信错误码 43004") {
 		t.Fatalf("timeline:\n%s", tl)
+	}
+}
+
+func (e *env) staffReply(t *testing.T, number, token, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/cases/"+number+"/replies", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.do(t, req)
+}
+
+func TestStaffAnswerThroughTheOfficialAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		now := time.Now()
+		e.say(t, wechattest.SubscribeByScan(account, "oAsk", "st:demo-bdg", now))
+		c, _ := e.caseOf(t, e.say(t, wechattest.Text(account, "oAsk", 901, "路灯坏了", now)))
+		// What WeChat knows: the citizen follows and just wrote (the 48-hour window is open).
+		e.fake.Follow("oAsk")
+		e.fake.UserMessaged("oAsk")
+
+		status, body := e.staffReply(t, c.Number, staffToken, `{"text": "您好，已联系市政部门，三天内修复。", "staff": "八大关街道联络员"}`)
+		if status != http.StatusAccepted {
+			t.Fatalf("reply answered %d %s", status, body)
+		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := e.fake.Delivered("oAsk")
+		if len(got) != 1 || got[0].Kind != "custom" || got[0].Text != "您好，已联系市政部门，三天内修复。" {
+			t.Fatalf("delivered %+v", got)
+		}
+
+		// Later the window is closed: WeChat refuses the customer-service
+		// message and a template message leads the citizen to the answer.
+		e.fake.FailNext("/cgi-bin/message/custom/send", 45015, 1)
+		if status, body := e.staffReply(t, c.Number, staffToken, `{"text": "已修复，请查看。", "staff": "八大关街道联络员"}`); status != http.StatusAccepted {
+			t.Fatalf("second reply %d %s", status, body)
+		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got = e.fake.Delivered("oAsk")
+		if len(got) != 2 || got[1].Kind != "template" || got[1].TemplateID != "TPL-REPLY" || got[1].Data["character_string1"] != c.Number {
+			t.Fatalf("fallback delivered %+v", got)
+		}
+		_, events := e.caseOf(t, c.Number)
+		tl := timeline(events)
+		for _, want := range []string{"reply: 您好，已联系市政部门", "reply_sent: 答复已通过客服消息送达群众", "reply_sent: 超出微信客服消息时限（错误码 45015），答复已改用模板消息通知群众查看"} {
+			if !strings.Contains(tl, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, tl)
+			}
+		}
+
+		// A citizen who unfollowed: both ways refused, recorded, not retried.
+		e.fake.Unfollow("oAsk")
+		e.staffReply(t, c.Number, staffToken, `{"text": "第三次答复", "staff": "联络员"}`)
+		res, _ := e.outbox.Drain(ctx)
+		if res.Failed != 1 {
+			t.Fatalf("drain %+v", res)
+		}
+	})
+}
+
+func TestStaffAPIRefusesWhatItShould(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	now := time.Now()
+	e.say(t, wechattest.SubscribeByScan(account, "oQ", "st:demo-bdg", now))
+	c, _ := e.caseOf(t, e.say(t, wechattest.Text(account, "oQ", 911, "电梯坏了", now)))
+	cases := []struct {
+		name, number, token, body string
+		status                    int
+		code                      string
+	}{
+		{"no token", c.Number, "", `{"text":"x","staff":"y"}`, http.StatusUnauthorized, "unauthorized"},
+		{"wrong token", c.Number, "guess", `{"text":"x","staff":"y"}`, http.StatusUnauthorized, "unauthorized"},
+		{"not JSON", c.Number, staffToken, `text=x`, http.StatusBadRequest, "invalid"},
+		{"wrong type", c.Number, staffToken, `{"text": 42, "staff": "y"}`, http.StatusBadRequest, "invalid"},
+		{"unknown field", c.Number, staffToken, `{"txt": "x"}`, http.StatusBadRequest, "invalid"},
+		{"empty text", c.Number, staffToken, `{"text": "  ", "staff": "y"}`, http.StatusBadRequest, "invalid"},
+		{"too long", c.Number, staffToken, `{"text": "` + strings.Repeat("长", 601) + `", "staff": "y"}`, http.StatusBadRequest, "invalid"},
+		{"no such case", "000000-0000", staffToken, `{"text": "x", "staff": "y"}`, http.StatusNotFound, "not_found"},
+		{"huge body", c.Number, staffToken, `{"text": "` + strings.Repeat("x", 20000) + `"}`, http.StatusRequestEntityTooLarge, "too_large"},
+	}
+	for _, tc := range cases {
+		status, body := e.staffReply(t, tc.number, tc.token, tc.body)
+		if status != tc.status || !strings.Contains(string(body), `"code":"`+tc.code+`"`) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, status, body, tc.status, tc.code)
+		}
+	}
+	// Nothing was queued by the refused requests.
+	rows, _ := e.db.OutboxRows(context.Background())
+	for _, r := range rows {
+		if strings.HasPrefix(r.ClientMsgID, "reply-") {
+			t.Fatalf("a refused reply was queued: %+v", r)
+		}
 	}
 }

@@ -38,6 +38,8 @@ type Deps struct {
 	Sandbox         bool
 	Codes           CodeService
 	Directory       Directory
+	Replies         ReplyService
+	StaffAPIToken   string
 }
 
 // New builds the router with every route Mashang serves.
@@ -65,6 +67,11 @@ func New(d Deps) *gin.Engine {
 	r.GET("/codes/export.zip", codes.zip)
 	r.GET("/codes/sheet", codes.sheet)
 	r.GET("/s/:scene", codes.scenePage)
+
+	// Staff API, for the console to come: token-guarded until it has accounts.
+	staff := &staffAPI{deps: d}
+	api := r.Group("/api", staffOnly(d.StaffAPIToken))
+	api.POST("/cases/:number/replies", staff.reply)
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -60,14 +62,14 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 }
 
 // MarkOutboxSent records a delivered notification, on its case's timeline too.
-func (db *DB) MarkOutboxSent(ctx context.Context, item mashang.OutboxItem, msgID int64, at time.Time) error {
+func (db *DB) MarkOutboxSent(ctx context.Context, item mashang.OutboxItem, msgID int64, at time.Time, detail string) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `
 			UPDATE outbox SET status = 'sent', msg_id = ?, sent_at = ?, attempts = attempts + 1, claimed_until = NULL
 			WHERE id = ?`, msgID, at.UTC(), item.ID); err != nil {
 			return fmt.Errorf("record sent notification: %w", err)
 		}
-		return tx.outboxEvent(ctx, item, at, "notice_sent", "通知已送达代表 "+maskOpenID(item.ToUser))
+		return tx.outboxEvent(ctx, item, at, item.Kind+"_sent", detail+" "+maskOpenID(item.ToUser))
 	})
 }
 
@@ -92,8 +94,12 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, item mashang.OutboxItem, err
 			WHERE id = ?`, errcode, truncateRunes(reason, 500), item.ID); err != nil {
 			return fmt.Errorf("record failed notification: %w", err)
 		}
-		return tx.outboxEvent(ctx, item, at, "notice_failed",
-			fmt.Sprintf("通知代表 %s 失败（微信错误码 %d）", maskOpenID(item.ToUser), errcode))
+		what := "通知代表"
+		if item.Kind == "reply" {
+			what = "答复群众"
+		}
+		return tx.outboxEvent(ctx, item, at, item.Kind+"_failed",
+			fmt.Sprintf("%s %s 失败（微信错误码 %d）", what, maskOpenID(item.ToUser), errcode))
 	})
 }
 
@@ -141,4 +147,21 @@ func (db *DB) OutboxRows(ctx context.Context) ([]OutboxRow, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// UpdateReply runs fn in one write transaction (mashang.ReplyStore).
+func (db *DB) UpdateReply(ctx context.Context, fn func(mashang.ReplyTx) error) error {
+	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// CaseForReply finds a case by number for staff.
+func (tx *Tx) CaseForReply(ctx context.Context, number string) (mashang.Case, error) {
+	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ?`, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Case{}, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return mashang.Case{}, fmt.Errorf("find case %s: %w", number, err)
+	}
+	return c, nil
 }

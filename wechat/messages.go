@@ -23,3 +23,11 @@ func (c *Clients) SendTemplate(_ context.Context, item mashang.OutboxItem) (int6
 	}
 	return msgID, nil
 }
+
+// SendText sends a customer-service text message (mashang.TemplateSender).
+func (c *Clients) SendText(_ context.Context, openid, text string) error {
+	if err := c.OA.GetCustomerMessageManager().Send(message.NewCustomerTextMessage(openid, text)); err != nil {
+		return apiError("message/custom/send", err)
+	}
+	return nil
+}

@@ -166,14 +166,16 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	a.stopOutbox = stop
 	go outbox.Run(runCtx, wake)
 	a.router = handlers.New(handlers.Deps{
-		Inbound:      inbound,
-		Receiver:     intake,
-		DB:           db,
-		Log:          log,
-		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-		Sandbox:      cfg.Sandbox,
-		Codes:        a.codes,
-		Directory:    db,
+		Inbound:       inbound,
+		Receiver:      intake,
+		DB:            db,
+		Log:           log,
+		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
+		Sandbox:       cfg.Sandbox,
+		Codes:         a.codes,
+		Directory:     db,
+		Replies:       newReplies(cfg, db, wake),
+		StaffAPIToken: cfg.HTTP.StaffAPIToken,
 	})
 	return a, nil
 }
@@ -244,4 +246,13 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 			CaseURL: func(number string) string { return base + "/cases/" + number },
 		},
 	}
+}
+
+func newReplies(cfg configs.Config, db *store.DB, wake chan<- struct{}) *mashang.Replies {
+	f := cfg.Notify.ReplyFields
+	base := publicURL(cfg)
+	return &mashang.Replies{Store: db, Queued: wake, Config: mashang.ReplyConfig{
+		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
+		CaseURL: func(number string) string { return base + "/cases/" + number },
+	}}
 }
