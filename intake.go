@@ -39,6 +39,8 @@ type IntakeTx interface {
 	// RecentCase is openid's latest case from scene with a message since
 	// then (ENOTFOUND: none).
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
+	// CasesOf lists openid's latest cases, newest first.
+	CasesOf(ctx context.Context, openid string, limit int) ([]Case, error)
 	// CaseByNumber finds openid's case by its number (ENOTFOUND: none of theirs).
 	CaseByNumber(ctx context.Context, openid, number string) (Case, error)
 	// NextCaseNumber counts the day's cases (day as YYMMDD).
@@ -86,7 +88,13 @@ type Intake struct {
 	// Queued, if set, is told (without waiting) when a push queued
 	// notifications, so the outbox sends them at once.
 	Queued chan<- struct{}
+	// MiniProgramAppID, when set, adds a link to the Mini Program's form to
+	// the reply to a scan.
+	MiniProgramAppID string
 }
+
+// MenuMyCases is the menu key of "我的问题".
+const MenuMyCases = "MY_CASES"
 
 // Receive stores and applies m and returns the reply to give WeChat.
 func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
@@ -168,10 +176,19 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 			} else {
 				target, err = in.scanTarget(ctx, tx, scene)
 			}
-			return decision{reply: Reply{Text: target.reply}, scene: target.scene, bind: target.bind}, err
+			reply := target.reply
+			if in.MiniProgramAppID != "" && target.scene.Kind != SceneUnknown {
+				// WeChat renders this link in a text reply; it opens the form.
+				reply += fmt.Sprintf("\n<a data-miniprogram-appid=\"%s\" data-miniprogram-path=\"pages/raise/index?scene=%s\">也可以点此填写表单</a>",
+					in.MiniProgramAppID, target.scene.String())
+			}
+			return decision{reply: Reply{Text: reply}, scene: target.scene, bind: target.bind}, err
 		}
 		if m.Event == EventSubscribe {
 			return decision{reply: Reply{Text: replyWelcome}}, nil
+		}
+		if m.Event == EventClick && m.EventKey == MenuMyCases {
+			return in.myCases(ctx, tx, m.OpenID)
 		}
 	}
 	// CLICK, VIEW, LOCATION, unsubscribe, TEMPLATESENDJOBFINISH, and types
@@ -462,4 +479,23 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 	}
 	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, "notified", "系统",
 		fmt.Sprintf("已通过模板消息通知%d位代表：%s", len(recipients), strings.Join(names, "、")))
+}
+
+// myCases answers the "my cases" menu: the citizen's latest cases and where
+// each stands.
+func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (decision, error) {
+	cases, err := tx.CasesOf(ctx, openid, 5)
+	if err != nil {
+		return decision{}, err
+	}
+	if len(cases) == 0 {
+		return decision{reply: Reply{Text: "您还没有反映过问题。扫描代表联络站或代表的二维码，即可向代表反映。"}}, nil
+	}
+	var b strings.Builder
+	b.WriteString("您最近反映的问题：")
+	for _, c := range cases {
+		fmt.Fprintf(&b, "\n%s %s（%s）", c.Number, fitField("thing", c.Summary), caseStatusLabels[c.Status])
+	}
+	b.WriteString("\n发送编号可查看详情。")
+	return decision{reply: Reply{Text: b.String()}}, nil
 }

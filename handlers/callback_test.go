@@ -391,7 +391,7 @@ func TestEveryTypeIsStoredAndAcknowledged(t *testing.T) {
 			{wechattest.Image(account, "oT", 12, "media-img-1", now.Add(3*time.Second)), "已补充到您反映的问题"},
 			{wechattest.Voice(account, "oT", 13, "media-voice-1", "小区停车难", now.Add(4*time.Second)), "已补充到您反映的问题"},
 			{wechattest.Location(account, "oT", 14, 36.06, 120.38, "八大关", now.Add(5*time.Second)), "已补充到您反映的问题"},
-			{wechattest.Event(account, "oT", "CLICK", "MY_CASES", now.Add(2*time.Second)), ""},
+			{wechattest.Event(account, "oT", "CLICK", "ABOUT_US", now.Add(2*time.Second)), ""},
 			{wechattest.Event(account, "oT", "VIEW", "https://example.gov.cn/", now.Add(3*time.Second)), ""},
 			{wechattest.Push{ToUserName: account, FromUserName: "oT", CreateTime: now.Add(4 * time.Second), MsgType: "event", Event: "LOCATION", Latitude: 36.1, Longitude: 120.4, Precision: 30}, ""},
 			{wechattest.Event(account, "oT", "TEMPLATESENDJOBFINISH", "", now.Add(5*time.Second)), ""},

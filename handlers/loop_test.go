@@ -111,6 +111,10 @@ func TestScanWriteRouteNotify(t *testing.T) {
 		if got := e.say(t, wechattest.Text(account, "oCitizen", 503, c.Number, now.Add(3*time.Minute))); !strings.Contains(got, "状态：已受理") {
 			t.Errorf("status reply %q", got)
 		}
+		// The "my cases" menu lists it.
+		if got := e.say(t, wechattest.Event(account, "oCitizen", "CLICK", mashang.MenuMyCases, now.Add(4*time.Minute))); !strings.Contains(got, c.Number+" 小区门口的路灯坏了一个多月（已受理") {
+			t.Errorf("my cases: %q", got)
+		}
 		// Nobody else can ask about it.
 		if got := e.say(t, wechattest.Text(account, "oOther", 504, c.Number, now.Add(3*time.Minute))); !strings.Contains(got, "没有找到") {
 			t.Errorf("someone else asking: %q", got)

@@ -331,3 +331,22 @@ func (db *DB) StaffAlerts(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// CasesOf lists openid's latest cases, newest first.
+func (tx *Tx) CasesOf(ctx context.Context, openid string, limit int) ([]mashang.Case, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.openid = ? ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, openid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read case: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -237,9 +237,10 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 	f := cfg.Notify.Fields
 	base := publicURL(cfg)
 	return &mashang.Intake{
-		Store:      db,
-		ScanWindow: cfg.Cases.ScanWindow,
-		CaseGap:    cfg.Cases.Gap,
+		Store:            db,
+		MiniProgramAppID: cfg.MiniProgram.AppID,
+		ScanWindow:       cfg.Cases.ScanWindow,
+		CaseGap:          cfg.Cases.Gap,
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
