@@ -85,9 +85,10 @@ type Intake struct {
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
-	// Queued, if set, is told (without waiting) when a push queued
-	// notifications, so the outbox sends them at once.
-	Queued chan<- struct{}
+	// Stored, if set, is called after a push is stored, so the outbox and
+	// the media fetcher look at once instead of at their next poll. It must
+	// not block.
+	Stored func()
 	// MiniProgramAppID, when set, adds a link to the Mini Program's form to
 	// the reply to a scan.
 	MiniProgramAppID string
@@ -136,11 +137,8 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if in.Queued != nil {
-		select {
-		case in.Queued <- struct{}{}:
-		default: // the outbox is already awake
-		}
+	if in.Stored != nil {
+		in.Stored()
 	}
 	return reply, nil
 }

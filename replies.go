@@ -39,7 +39,7 @@ type Replies struct {
 	Store  ReplyStore
 	Config ReplyConfig
 	Now    func() time.Time
-	Queued chan<- struct{}
+	Queued func() // called once the reply is queued; must not block
 }
 
 // Reply queues staff's answer to the case's citizen: as a customer-service
@@ -87,10 +87,7 @@ func (r *Replies) Reply(ctx context.Context, number, staff, text string) error {
 			URL: url, Data: data, ClientMsgID: fmt.Sprintf("reply-%s-%d", c.Number, now.UnixNano())}, now)
 	})
 	if err == nil && r.Queued != nil {
-		select {
-		case r.Queued <- struct{}{}:
-		default:
-		}
+		r.Queued()
 	}
 	return err
 }

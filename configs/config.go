@@ -26,6 +26,7 @@ type Config struct {
 	Sandbox     bool        `yaml:"sandbox"`
 	Log         Log         `yaml:"log"`
 	Cases       Cases       `yaml:"cases"`
+	MediaDir    string      `yaml:"media_dir"`
 	Notify      Notify      `yaml:"notify"`
 }
 
@@ -109,11 +110,12 @@ const (
 // Defaults are what Mashang runs with when told nothing.
 func Defaults() Config {
 	return Config{
-		HTTP:   HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10},
-		DB:     DB{Driver: "sqlite", DSN: "data/mashang.db"},
-		WeChat: WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
-		Log:    Log{Level: "info", Format: "text"},
-		Cases:  Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute},
+		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10},
+		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
+		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
+		Log:      Log{Level: "info", Format: "text"},
+		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute},
+		MediaDir: "data/media",
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
 			Summary: "thing4", Time: "time5"},
 			ReplyFields: ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"}},
@@ -195,6 +197,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
+		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
 		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
 		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
@@ -319,6 +322,9 @@ func (c Config) Validate() error {
 	}
 	if t := c.HTTP.StaffAPIToken; t != "" && !c.Sandbox && len(t) < 24 {
 		return &SettingError{"MASHANG_STAFF_API_TOKEN", "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)"}
+	}
+	if c.MediaDir == "" {
+		return &SettingError{"MASHANG_MEDIA_DIR", "is empty; give the folder where citizens' photos and voice are kept"}
 	}
 	if c.Cases.ScanWindow < time.Minute || c.Cases.ScanWindow > 30*24*time.Hour {
 		return &SettingError{"MASHANG_SCAN_WINDOW", fmt.Sprintf("%s is outside 1m–720h", c.Cases.ScanWindow)}

@@ -1,9 +1,14 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -321,4 +326,56 @@ func TestStaffAPIRefusesWhatItShould(t *testing.T) {
 			t.Fatalf("a refused reply was queued: %+v", r)
 		}
 	}
+}
+
+func TestPhotosAndVoiceAreFetchedFromWeChat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		now := time.Now()
+		photo := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares")
+		voice := []byte("#!AMR\n voice")
+		e.fake.AddMedia("m-photo-1", "image/jpeg", photo)
+		e.fake.AddMedia("m-voice-1", "audio/amr", voice)
+
+		e.say(t, wechattest.SubscribeByScan(account, "oMedia", "st:demo-bdg", now))
+		e.say(t, wechattest.Image(account, "oMedia", 1001, "m-photo-1", now))
+		e.say(t, wechattest.Voice(account, "oMedia", 1002, "m-voice-1", "门口的路灯不亮", now))
+		e.say(t, wechattest.Image(account, "oMedia", 1003, "m-gone", now)) // WeChat no longer has it
+
+		dir := t.TempDir()
+		media := &mashang.Media{Store: e.db, Fetcher: e.outbox.Sender.(mashang.MediaFetcher), Dir: dir,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		kept, err := media.Fetch(ctx)
+		if err != nil || kept != 2 {
+			t.Fatalf("kept %d, %v", kept, err)
+		}
+		paths, _ := e.db.MediaPaths(ctx)
+		if len(paths) != 2 {
+			t.Fatalf("paths %v", paths)
+		}
+		for key, rel := range paths {
+			data, err := os.ReadFile(filepath.Join(dir, rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := photo
+			if strings.HasSuffix(rel, ".amr") {
+				want = voice
+			}
+			if !bytes.Equal(data, want) {
+				t.Errorf("%s (%s) holds %q", rel, key, data)
+			}
+		}
+		// The missing one is counted as a failed try, and tried again later.
+		if again, _ := media.Fetch(ctx); again != 0 {
+			t.Fatalf("fetched %d on the second pass", again)
+		}
+		msgs, _ := e.db.InboundMessages(ctx)
+		for _, m := range msgs {
+			if m.MsgType == "voice" && m.Recognition != "门口的路灯不亮" {
+				t.Errorf("voice recognition %q", m.Recognition)
+			}
+		}
+	})
 }

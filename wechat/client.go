@@ -75,6 +75,7 @@ func NewClients(cfg ClientConfig) (*Clients, error) {
 	oa.GetBasic()
 	oa.GetUser()
 	oa.GetSubscribe()
+	oa.GetMaterial()
 	clients := &Clients{OA: oa}
 	if cfg.MPAppID != "" {
 		clients.MP = miniprogram.NewMiniProgram(&mpConfig.Config{

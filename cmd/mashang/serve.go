@@ -158,13 +158,25 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
 	}
 	a.cfg = cfg
-	wake := make(chan struct{}, 1)
+	// The outbox and the media fetcher work after the callback is
+	// answered; a stored push wakes them.
+	outboxWake, mediaWake := make(chan struct{}, 1), make(chan struct{}, 1)
+	wake := func() {
+		for _, ch := range []chan struct{}{outboxWake, mediaWake} {
+			select {
+			case ch <- struct{}{}:
+			default: // already awake
+			}
+		}
+	}
 	intake := newIntake(cfg, db)
-	intake.Queued = wake
+	intake.Stored = wake
 	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log}
+	media := &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
 	runCtx, stop := context.WithCancel(context.Background())
 	a.stopOutbox = stop
-	go outbox.Run(runCtx, wake)
+	go outbox.Run(runCtx, outboxWake)
+	go media.Run(runCtx, mediaWake, 30*time.Second)
 	a.router = handlers.New(handlers.Deps{
 		Inbound:       inbound,
 		Receiver:      intake,
@@ -249,7 +261,7 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 	}
 }
 
-func newReplies(cfg configs.Config, db *store.DB, wake chan<- struct{}) *mashang.Replies {
+func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies {
 	f := cfg.Notify.ReplyFields
 	base := publicURL(cfg)
 	return &mashang.Replies{Store: db, Queued: wake, Config: mashang.ReplyConfig{
