@@ -19,11 +19,14 @@ func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Re
 	return nil
 }
 
-// ConversationScene is the last code openid scanned, and when.
+// ConversationScene is the last code openid scanned, and when. On MySQL it
+// locks the citizen's row for the transaction: two of their messages taken
+// by two instances at once are then filed one after the other, into one
+// case, never into two.
 func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Scene, time.Time, error) {
 	var scene sql.NullString
 	var at sql.NullTime
-	err := tx.queryRow(ctx, `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`, openid).Scan(&scene, &at)
+	err := tx.queryRow(ctx, `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
 		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
 	}
@@ -349,4 +352,13 @@ func (tx *Tx) CasesOf(ctx context.Context, openid string, limit int) ([]mashang.
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// CountCases counts every case.
+func (db *DB) CountCases(ctx context.Context) (int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count cases: %w", err)
+	}
+	return n, nil
 }
