@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -48,6 +49,7 @@ type Outbox struct {
 	Now    func() time.Time
 
 	Batch       int           // per claim; 0 = 50
+	Concurrency int           // sends in flight; 0 = 8
 	Lease       time.Duration // 0 = 1 minute
 	MaxAttempts int           // 0 = 8
 	Backoff     time.Duration // first retry delay, doubling; 0 = 5 s
@@ -69,18 +71,34 @@ func (o *Outbox) Drain(ctx context.Context) (DrainResult, error) {
 		if len(items) == 0 {
 			return total, nil
 		}
+		// A few sends in flight: WeChat answers in parallel, and the
+		// records of what happened share their commits.
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, defaultInt(o.Concurrency, 8))
 		for _, item := range items {
-			if err := ctx.Err(); err != nil {
-				return total, err
+			if ctx.Err() != nil {
+				break
 			}
-			switch o.send(ctx, item) {
-			case outcomeSent:
-				total.Sent++
-			case outcomeRetry:
-				total.Retried++
-			case outcomeFailed:
-				total.Failed++
-			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				result := o.send(ctx, item)
+				mu.Lock()
+				defer mu.Unlock()
+				switch result {
+				case outcomeSent:
+					total.Sent++
+				case outcomeRetry:
+					total.Retried++
+				case outcomeFailed:
+					total.Failed++
+				}
+			})
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return total, err
 		}
 	}
 }

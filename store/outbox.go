@@ -165,3 +165,16 @@ func (tx *Tx) CaseForReply(ctx context.Context, number string) (mashang.Case, er
 	}
 	return c, nil
 }
+
+// EnqueueAll writes notifications into the outbox in one transaction (for
+// bulk sends and the benchmark).
+func (db *DB) EnqueueAll(ctx context.Context, items []mashang.OutboxItem, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		for _, it := range items {
+			if err := tx.Enqueue(ctx, it, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
