@@ -22,6 +22,7 @@ test:
 bench: build
 	bin/mashang bench callback --peer bin/sdkpeer
 	bin/mashang bench codes
+	bin/mashang bench outbox
 
 build:
 	go build -o bin/mashang ./cmd/mashang

@@ -1,0 +1,349 @@
+package wechattest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	mathrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// App is an Official Account or Mini Program the fake knows.
+type App struct{ AppID, Secret string }
+
+// Config sets up a fake WeChat.
+type Config struct {
+	Apps []App
+	Now  func() time.Time // nil = time.Now; tests pass a clock they control
+}
+
+// Fake answers WeChat's server API (https://api.weixin.qq.com) the way WeChat
+// documents it, error codes included, and records what it was sent. It is a
+// real http.Handler and safe for concurrent use. It is production code too:
+// `mashang serve --sandbox` runs it in-process, so it must not depend on the
+// testing packages.
+type Fake struct {
+	now  func() time.Time
+	apps map[string]App // read-only after New, so it needs no lock
+
+	// One lock for everything: the fake is not a hot path, and a single lock
+	// makes every answer consistent with the state the test set up.
+	mu sync.Mutex
+
+	tokens   map[string]*accessToken // token value → its state, both kinds
+	stableOf map[string]*accessToken // appid → its newest stable token
+	forced   map[string][]time.Time  // appid → its force_refresh times
+
+	followers map[string]bool
+	windows   map[string]*serviceWindow // openid → customer-service window
+	grants    map[string]int            // subscribeKey(openid, template) → sends allowed
+
+	media      map[string]storedMedia
+	loginCodes map[string]*oneTimeCode
+	phoneCodes map[string]*oneTimeCode
+
+	lastMsgID  int64
+	clientMsgs map[string]sentTemplate // touser + client_msg_id → first send
+
+	qrcodes    map[string]map[string]qrTicket // appid → permanent scene → ticket
+	permUsed   map[string]int                 // appid → permanent codes created
+	sceneByURL map[string]string
+
+	calls     []*Call
+	delivered []Delivery
+
+	failNext   map[string][]int
+	stalls     map[string][]time.Duration
+	randomFail map[string]randomFailure
+	rng        *mathrand.Rand
+}
+
+// Call is one request the fake received, in the order they arrived.
+type Call struct {
+	Method, Path string
+	Query        url.Values
+	Body         []byte
+	At           time.Time
+	ErrCode      int // what it answered; 0 while a stalled call is still waiting
+
+	// Duplicate marks a template send WeChat recognised by its client_msg_id
+	// and did not deliver again, though it answered success.
+	Duplicate bool
+	// Abandoned marks a stalled call whose client gave up before the answer.
+	Abandoned bool
+}
+
+// Delivery is a message that actually reached a person.
+type Delivery struct {
+	Kind       string // DeliveryTemplate, DeliveryCustom or DeliverySubscribe
+	OpenID     string
+	TemplateID string            // template and subscribe messages
+	Data       map[string]string // template and subscribe fields: key → value
+	URL        string            // a template message's url
+	Page       string            // the Mini Program page: template miniprogram.pagepath, subscribe page
+	MsgType    string            // custom messages: text, image, …
+	Text       string            // a custom text message's content
+	MediaID    string            // a custom image, voice or video message's media
+	MsgID      int64             // template messages: the msgid WeChat answered
+	At         time.Time
+}
+
+// The kinds of Delivery.
+const (
+	DeliveryTemplate  = "template"
+	DeliveryCustom    = "custom"
+	DeliverySubscribe = "subscribe"
+)
+
+// apiErrmsgs holds WeChat's own wording for every errcode the fake answers,
+// so injected failures read exactly like real ones.
+var apiErrmsgs = map[int]string{
+	-1:    "system error",
+	40001: "invalid credential, access_token is invalid or not latest",
+	40002: "invalid grant_type",
+	40003: "invalid openid",
+	40007: "invalid media_id",
+	40008: "invalid message type",
+	40013: "invalid appid",
+	40029: "invalid code",
+	40037: "invalid template_id",
+	40053: "invalid action info",
+	40125: "invalid appsecret",
+	40163: "code been used",
+	40169: "invalid length for scene, or the data is not json string",
+	41001: "access_token missing",
+	41008: "missing code",
+	41030: "invalid page",
+	42001: "access_token expired",
+	43002: "require POST method",
+	43004: "require subscribe",
+	43101: "user refuse to accept the msg",
+	44004: "empty content",
+	45009: "reach max api daily quota limit",
+	45015: "response out of time limit or subscription is canceled",
+	45047: "out of response count limit",
+	47001: "data format error",
+	47003: "argument invalid!",
+	48001: "api unauthorized",
+}
+
+func apiErrmsg(code int) string {
+	if m, ok := apiErrmsgs[code]; ok {
+		return m
+	}
+	return "injected error"
+}
+
+// apiRoute is one path of the API.
+type apiRoute struct {
+	post      bool // WeChat answers a GET to a POST-only API with 43002
+	needToken bool // the access_token in the query must be valid
+	handle    func(f *Fake, r *apiRequest) apiReply
+}
+
+// apiRoutes is every path the fake answers; anything else gets 48001, as
+// WeChat answers a cgi path an account may not call.
+var apiRoutes = map[string]apiRoute{
+	"/cgi-bin/token":                   {handle: (*Fake).issueToken},
+	"/cgi-bin/stable_token":            {handle: (*Fake).issueStableToken}, // checks POST itself: WeChat answers 47001 there
+	"/cgi-bin/message/template/send":   {post: true, needToken: true, handle: (*Fake).sendTemplate},
+	"/cgi-bin/message/custom/send":     {post: true, needToken: true, handle: (*Fake).sendCustom},
+	"/cgi-bin/message/subscribe/send":  {post: true, needToken: true, handle: (*Fake).sendSubscribe},
+	"/cgi-bin/qrcode/create":           {post: true, needToken: true, handle: (*Fake).createQRCode},
+	"/cgi-bin/media/get":               {needToken: true, handle: (*Fake).getMedia},
+	"/sns/jscode2session":              {handle: (*Fake).code2Session},
+	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, handle: (*Fake).wxaCodeUnlimit},
+	"/wxa/business/getuserphonenumber": {post: true, needToken: true, handle: (*Fake).phoneNumber},
+}
+
+// videoRoute serves, under videoPath, the video_url that /cgi-bin/media/get
+// answers for a video; on WeChat that is a CDN, not the API host.
+var videoRoute = apiRoute{handle: (*Fake).getVideo}
+
+// apiRequest is a call being answered; handlers run under f.mu.
+type apiRequest struct {
+	r     *http.Request
+	query url.Values
+	body  []byte
+	appid string // the access token's app, for routes that need a token
+	now   time.Time
+	call  *Call
+}
+
+// apiReply is a handler's answer: an errcode, a JSON value or raw bytes.
+type apiReply struct {
+	errcode int
+	errmsg  string // "" = apiErrmsg(errcode)
+	json    any
+	raw     *rawReply
+}
+
+type rawReply struct {
+	contentType string
+	header      map[string]string // set verbatim: WeChat's own header spelling
+	data        []byte
+}
+
+func replyJSON(v any) apiReply     { return apiReply{json: v} }
+func replyError(code int) apiReply { return apiReply{errcode: code} }
+
+// replyInvalid is WeChat's 47003 naming the argument it refused.
+func replyInvalid(what string) apiReply {
+	return apiReply{errcode: 47003, errmsg: "argument invalid! " + what + " invalid"}
+}
+
+// replyOK is the {"errcode":0,"errmsg":"ok"} many APIs answer, plus extras.
+func replyOK(extra map[string]any) apiReply {
+	body := map[string]any{"errcode": 0, "errmsg": "ok"}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return replyJSON(body)
+}
+
+// New makes a fake WeChat that knows the given apps.
+func New(cfg Config) *Fake {
+	f := &Fake{now: cfg.Now, apps: map[string]App{}}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	for _, a := range cfg.Apps {
+		f.apps[a.AppID] = a
+	}
+	f.tokens, f.stableOf, f.forced = map[string]*accessToken{}, map[string]*accessToken{}, map[string][]time.Time{}
+	f.followers, f.windows, f.grants = map[string]bool{}, map[string]*serviceWindow{}, map[string]int{}
+	f.media, f.loginCodes, f.phoneCodes = map[string]storedMedia{}, map[string]*oneTimeCode{}, map[string]*oneTimeCode{}
+	f.clientMsgs = map[string]sentTemplate{}
+	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}
+	f.resetRecords()
+	return f
+}
+
+// Start runs a fake on a free port of 127.0.0.1 and returns its base URL.
+// Close or Shutdown the server to stop it.
+func Start(cfg Config) (*Fake, *http.Server, string, error) {
+	f := New(cfg)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("fake wechat: listen: %w", err)
+	}
+	srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return f, srv, "http://" + l.Addr().String(), nil
+}
+
+// maxBody bounds what one call may send: WeChat's JSON APIs take far less,
+// and the sandbox should not be made to hold an unbounded body.
+const maxBody = 4 << 20
+
+// maxRecords bounds the calls and deliveries kept, so a sandbox running for
+// days does not grow without end: when full, the older half is dropped (at
+// once, so appending stays cheap).
+const maxRecords = 100_000
+
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+
+	f.mu.Lock()
+	call := &Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body, At: f.now()}
+	f.calls = appendBounded(f.calls, call)
+	stall := f.takeStall(r.URL.Path)
+	f.mu.Unlock()
+
+	if stall > 0 {
+		t := time.NewTimer(stall)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			f.mu.Lock()
+			call.Abandoned = true
+			f.mu.Unlock()
+			return
+		}
+	}
+
+	f.mu.Lock()
+	rep := f.answer(r, call)
+	call.ErrCode = rep.errcode
+	f.mu.Unlock()
+
+	writeReply(w, rep)
+}
+
+// answer runs under f.mu: routing, injected failures, the token, the handler.
+func (f *Fake) answer(r *http.Request, call *Call) apiReply {
+	rt, ok := apiRoutes[r.URL.Path]
+	if !ok && strings.HasPrefix(r.URL.Path, videoPath) {
+		rt, ok = videoRoute, true
+	}
+	if !ok {
+		return replyError(48001)
+	}
+	if code := f.takeInjected(r.URL.Path); code != 0 {
+		return replyError(code)
+	}
+	if rt.post && r.Method != http.MethodPost {
+		return replyError(43002)
+	}
+	// Judge by the time of answering, not of arrival: a stalled call may
+	// find its token expired meanwhile, as it would at WeChat.
+	req := &apiRequest{r: r, query: call.Query, body: call.Body, now: f.now(), call: call}
+	if rt.needToken {
+		appid, code := f.checkToken(call.Query.Get("access_token"), req.now)
+		if code != 0 {
+			return replyError(code)
+		}
+		req.appid = appid
+	}
+	return rt.handle(f, req)
+}
+
+func writeReply(w http.ResponseWriter, rep apiReply) {
+	if rep.errcode == 0 && rep.raw != nil {
+		for k, v := range rep.raw.header {
+			w.Header()[k] = []string{v}
+		}
+		w.Header().Set("Content-Type", rep.raw.contentType)
+		_, _ = w.Write(rep.raw.data)
+		return
+	}
+	body := rep.json
+	if rep.errcode != 0 {
+		msg := rep.errmsg
+		if msg == "" {
+			msg = apiErrmsg(rep.errcode)
+		}
+		body = map[string]any{"errcode": rep.errcode, "errmsg": msg}
+	}
+	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // WeChat sends URLs with & as is
+	_ = enc.Encode(body)
+}
+
+// decodeJSON reads a POST body; WeChat answers 47001 to one it cannot parse.
+func decodeJSON(r *apiRequest, v any) bool {
+	return json.Unmarshal(r.body, v) == nil
+}
+
+func appendBounded[T any](s []T, v T) []T {
+	if len(s) >= maxRecords {
+		s = append(s[:0:0], s[len(s)/2:]...)
+	}
+	return append(s, v)
+}
+
+// randomString is n characters of [A-Za-z0-9_-], like WeChat's tokens and codes.
+func randomString(n int) string {
+	b := make([]byte, (n*6+7)/8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
