@@ -11,9 +11,23 @@ import (
 	"mashang"
 )
 
+// The statements of the message path, prepared once (see stmts.go).
+const (
+	updateInboundReply = `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`
+	selectConversation = `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`
+	selectRecentCase   = `SELECT ` + caseColumns + caseFrom + `
+		WHERE c.openid = ? AND c.scene = ? AND c.last_message_at >= ?
+		ORDER BY c.last_message_at DESC LIMIT 1`
+	insertCaseMessage = `
+		INSERT INTO case_messages (case_id, dedup_key, msg_type, content, media_id, recognition, latitude, longitude, label, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	touchCase       = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
+	insertCaseEvent = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
+)
+
 // SetInboundReply records the reply given to a push.
 func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Reply) error {
-	if _, err := tx.exec(ctx, `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`, r.Text, dedupKey); err != nil {
+	if _, err := tx.exec(ctx, updateInboundReply, r.Text, dedupKey); err != nil {
 		return fmt.Errorf("record reply: %w", err)
 	}
 	return nil
@@ -26,7 +40,7 @@ func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Re
 func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Scene, time.Time, error) {
 	var scene sql.NullString
 	var at sql.NullTime
-	err := tx.queryRow(ctx, `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
+	err := tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
 		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
 	}
@@ -52,9 +66,7 @@ func scanCase(row scanner) (mashang.Case, error) {
 
 // RecentCase is openid's latest case from scene with a message since then.
 func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene, since time.Time) (mashang.Case, error) {
-	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+`
-		WHERE c.openid = ? AND c.scene = ? AND c.last_message_at >= ?
-		ORDER BY c.last_message_at DESC LIMIT 1`, openid, scene.String(), since.UTC()))
+	c, err := scanCase(tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")
 	}
@@ -132,14 +144,12 @@ func (tx *Tx) AddCaseMessage(ctx context.Context, caseID int64, m *mashang.Inbou
 	if m.MsgType == mashang.MsgLocation {
 		lat, lng = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
 	}
-	_, err := tx.exec(ctx, `
-		INSERT INTO case_messages (case_id, dedup_key, msg_type, content, media_id, recognition, latitude, longitude, label, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, insertCaseMessage,
 		caseID, m.DedupKey(), m.MsgType, m.Content, m.MediaID, m.Recognition, lat, lng, m.Label, m.CreateTime.UTC())
 	if err != nil {
 		return fmt.Errorf("file message: %w", err)
 	}
-	if _, err := tx.exec(ctx, `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`,
+	if _, err := tx.exec(ctx, touchCase,
 		m.CreateTime.UTC(), caseID, m.CreateTime.UTC()); err != nil {
 		return fmt.Errorf("touch case: %w", err)
 	}
@@ -148,7 +158,7 @@ func (tx *Tx) AddCaseMessage(ctx context.Context, caseID int64, m *mashang.Inbou
 
 // AddCaseEvent writes one line of a case's timeline.
 func (tx *Tx) AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error {
-	_, err := tx.exec(ctx, `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, insertCaseEvent,
 		caseID, at.UTC(), kind, actor, detail)
 	if err != nil {
 		return fmt.Errorf("add to timeline: %w", err)

@@ -19,7 +19,8 @@ type stmtCache map[string]*sql.Stmt
 // hotQueries lists the statements of the callback path, as this dialect
 // spells them.
 func hotQueries(d dialect) []string {
-	return []string{insertInbound, selectEarlierReply, selectFollower + d.forUpdate(), selectStation, selectDeputy}
+	return []string{insertInbound, selectEarlierReply, selectFollower + d.forUpdate(), selectStation, selectDeputy,
+		updateInboundReply, selectConversation + d.forUpdate(), selectRecentCase, insertCaseMessage, touchCase, insertCaseEvent}
 }
 
 func prepareHot(ctx context.Context, db *sql.DB, d dialect) (stmtCache, error) {

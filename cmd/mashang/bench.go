@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
+	"mashang"
 	"mashang/store"
 	"mashang/wechat/wechattest"
 )
@@ -46,6 +51,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "rounds per server, alternating; the median is reported")
 	peerBin := fs.String("peer", "bin/sdkpeer", "the bare SDK server binary (go build -o bin/sdkpeer ./cmd/sdkpeer)")
 	selfBin := fs.String("self", "", "the mashang binary to benchmark (default: this one)")
+	mysqlDSN := fs.String("mysql", "", "also benchmark serve on MySQL: a DSN whose user may create a database, e.g. root@tcp(127.0.0.1:3306)/test")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -68,28 +74,69 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		account = "gh_bench00000001"
 	)
 	aesKey := wechattest.NewAESKey()
-	dbPath := filepath.Join(dir, "bench.db")
 
-	selfAddr, err := freeAddr()
+	// The WeChat API that serve's outbox sends to: a fake, in this process.
+	fake, fakeSrv, fakeURL, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "bench"}}})
 	if err != nil {
 		return err
 	}
-	self := exec.CommandContext(ctx, *selfBin, "serve")
-	self.Env = append(os.Environ(),
-		"MASHANG_HTTP_ADDR="+selfAddr, "MASHANG_DB_DRIVER=sqlite", "MASHANG_DB_DSN="+dbPath,
-		"MASHANG_WECHAT_APPID="+appID, "MASHANG_WECHAT_SECRET=bench", "MASHANG_WECHAT_TOKEN="+token,
-		"MASHANG_WECHAT_AES_KEY="+aesKey, "MASHANG_WECHAT_API_BASE=http://127.0.0.1:9", "MASHANG_LOG_LEVEL=warn",
-		"MASHANG_SANDBOX=false")
+	defer fakeSrv.Close()
+	const deputyOpenID = "oBenchDeputy0000000000000000"
+	fake.Follow(deputyOpenID)
+
+	// Each serve gets a database with the demo stations, deputies, groups
+	// and keywords, and a binding code one bench deputy scans first: then
+	// every new case is routed to that deputy's group and notifies them.
+	serveTarget := func(name, driver, dsn string) (*benchTarget, error) {
+		db, err := store.Open(ctx, driver, dsn)
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		if err := db.SeedDemo(ctx); err != nil {
+			return nil, err
+		}
+		bind, err := (&mashang.Binding{Store: db}).NewCode(ctx, "demo-d02")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.CommandContext(ctx, *selfBin, "serve")
+		cmd.Env = append(os.Environ(),
+			"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+driver, "MASHANG_DB_DSN="+dsn,
+			"MASHANG_WECHAT_APPID="+appID, "MASHANG_WECHAT_SECRET=bench", "MASHANG_WECHAT_TOKEN="+token,
+			"MASHANG_WECHAT_AES_KEY="+aesKey, "MASHANG_WECHAT_API_BASE="+fakeURL, "MASHANG_LOG_LEVEL=warn",
+			"MASHANG_TEMPLATE_NEW_CASE=TPL-BENCH", "MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"), "MASHANG_SANDBOX=false")
+		return &benchTarget{name: name, cmd: cmd, addr: addr, driver: driver, dsn: dsn, bindScene: bind.Scene.String()}, nil
+	}
+
+	sqliteTarget, err := serveTarget("mashang serve (SQLite, routed, stored)", store.DriverSQLite, filepath.Join(dir, "bench.db"))
+	if err != nil {
+		return err
+	}
+	targets := []*benchTarget{sqliteTarget}
+	if *mysqlDSN != "" {
+		dsn, drop, err := benchDatabase(*mysqlDSN)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		t, err := serveTarget("mashang serve (MySQL, routed, stored)", store.DriverMySQL, dsn)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
 	peerAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
 	peer := exec.CommandContext(ctx, *peerBin, "-addr", peerAddr, "-appid", appID, "-token", token, "-aes-key", aesKey)
+	targets = append(targets, &benchTarget{name: "bare SDK server (README, nothing stored)", cmd: peer, addr: peerAddr})
 
-	targets := []*benchTarget{
-		{name: "mashang serve (SQLite, stored)", cmd: self, addr: selfAddr},
-		{name: "bare SDK server (README, nothing stored)", cmd: peer, addr: peerAddr},
-	}
 	for _, t := range targets {
 		t.cmd.Stderr = stderr
 		if err := t.cmd.Start(); err != nil {
@@ -104,8 +151,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		signer := wechattest.CallbackSigner{URL: "http://" + t.addr + "/wechat/callback", Token: token,
 			AESKey: aesKey, AppID: appID, Mode: wechattest.ModeSafe}
-		fmt.Fprintf(stderr, "bench: %s: preparing %d pushes…\n", t.name, *n**rounds+warmup)
-		if t.warm, err = prepare(signer, account, warmup, 1); err != nil {
+		fmt.Fprintf(stderr, "bench: %s: preparing %d pushes…\n", t.name, *n**rounds+benchCitizens+1)
+		if t.warm, err = prepareScans(signer, account, deputyOpenID, t.bindScene); err != nil {
 			return err
 		}
 		for r := range *rounds {
@@ -135,47 +182,117 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_ = t.cmd.Wait()
 	}
 
-	db, err := store.Open(ctx, store.DriverSQLite, dbPath)
-	if err != nil {
-		return fmt.Errorf("open the benchmark's database: %w", err)
+	for _, t := range targets {
+		if t.driver == "" {
+			continue
+		}
+		db, err := store.Open(ctx, t.driver, t.dsn)
+		if err != nil {
+			return fmt.Errorf("open the benchmark's database: %w", err)
+		}
+		stored, err := db.CountInbound(ctx)
+		if err == nil {
+			t.cases, err = db.CountCases(ctx)
+		}
+		db.Close()
+		if err != nil {
+			return err
+		}
+		t.stored = stored - len(t.warm)
 	}
-	stored, err := db.CountInbound(ctx)
-	db.Close()
-	if err != nil {
-		return err
-	}
-	stored -= warmup
+	delivered := len(fake.Delivered(deputyOpenID))
 
 	fmt.Fprintf(stdout, "\ncallback benchmark, %s, %s/%s, %d CPU: %d rounds of %d distinct safe-mode text pushes, %d connections\n\n",
 		time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *rounds, *n, *conns)
 	fmt.Fprintf(stdout, "%-42s %10s %9s %9s %12s %8s %8s\n", "server", "req/s", "p50", "p99", "CPU µs/req", "errors", "stored")
-	for i, t := range targets {
+	for _, t := range targets {
 		storedCol := "-"
-		if i == 0 {
-			storedCol = strconv.Itoa(stored)
+		if t.driver != "" {
+			storedCol = strconv.Itoa(t.stored)
 		}
 		m := t.median()
 		fmt.Fprintf(stdout, "%-42s %10.0f %9s %9s %12.0f %8d %8s\n", t.name, m.throughput(),
 			m.percentile(50), m.percentile(99), m.cpuPerRequest(), t.errors(), storedCol)
 	}
-	self0, peer0 := targets[0].median(), targets[1].median()
-	fmt.Fprintf(stdout, "\nratio (mashang / bare SDK): %.2f× throughput; p99 %s vs %s (median of %d rounds)\n",
-		self0.throughput()/peer0.throughput(), self0.percentile(99), peer0.percentile(99), *rounds)
-	if want := *n * *rounds; targets[0].errors() > 0 || stored != want {
-		return fmt.Errorf("mashang answered %d errors and stored %d of %d pushes", targets[0].errors(), stored, want)
+	peer0 := targets[len(targets)-1].median()
+	fmt.Fprintln(stdout)
+	for _, t := range targets[:len(targets)-1] {
+		m := t.median()
+		fmt.Fprintf(stdout, "ratio %s / bare SDK: %.2f× throughput; p99 %s vs %s (median of %d rounds); %d cases\n",
+			t.driver, m.throughput()/peer0.throughput(), m.percentile(99), peer0.percentile(99), *rounds, t.cases)
+	}
+	fmt.Fprintf(stdout, "notifications delivered by serve's outbox to the bound deputy (fake WeChat): %d\n", delivered)
+	for _, t := range targets[:len(targets)-1] {
+		if want := *n * *rounds; t.errors() > 0 || t.stored != want {
+			return fmt.Errorf("%s answered %d errors and stored %d of %d pushes", t.name, t.errors(), t.stored, want)
+		}
 	}
 	return nil
 }
 
-const warmup = 1_000
+// benchCitizens is how many citizens the benchmark's pushes come from.
+const benchCitizens = 997
+
+// prepareScans is the warm-up: the bench deputy binds their WeChat, and
+// every bench citizen scans a station's code, so that their texts open and
+// join routed cases.
+func prepareScans(signer wechattest.CallbackSigner, account, deputyOpenID, bindScene string) ([]preparedPush, error) {
+	now := time.Now()
+	pushes := []wechattest.Push{wechattest.SubscribeByScan(account, deputyOpenID, bindScene, now)}
+	for i := range benchCitizens {
+		pushes = append(pushes, wechattest.SubscribeByScan(account, benchOpenID(i), "st:demo-bdg", now))
+	}
+	out := make([]preparedPush, len(pushes))
+	for i, p := range pushes {
+		req, err := signer.PushRequest(p.XML())
+		if err != nil {
+			return nil, err
+		}
+		out[i], err = serialise(req)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func benchOpenID(i int) string { return fmt.Sprintf("oBENCH%022d", i%benchCitizens) }
+
+// benchDatabase creates a fresh database on the server dsn names, and
+// returns its DSN and how to drop it.
+func benchDatabase(dsn string) (string, func(), error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("--mysql: %w", err)
+	}
+	admin, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("mashang_bench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("--mysql: create a database: %w", err)
+	}
+	cfg.DBName = name
+	return cfg.FormatDSN(), func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name)
+		admin.Close()
+	}, nil
+}
 
 type benchTarget struct {
-	name    string
-	cmd     *exec.Cmd
-	addr    string
-	warm    []preparedPush
-	batches [][]preparedPush
-	rounds  []loadResult
+	name      string
+	cmd       *exec.Cmd
+	addr      string
+	driver    string // "" for the peer
+	dsn       string
+	bindScene string
+	stored    int
+	cases     int
+	warm      []preparedPush
+	batches   [][]preparedPush
+	rounds    []loadResult
 }
 
 // median is the round with the median throughput.
@@ -245,23 +362,30 @@ func prepare(signer wechattest.CallbackSigner, account string, n int, firstMsgID
 	out := make([]preparedPush, n)
 	now := time.Now()
 	for i := range out {
-		openid := fmt.Sprintf("oBENCH%022d", i%997)
+		openid := benchOpenID(i)
 		push := wechattest.Text(account, openid, firstMsgID+int64(i), "路灯坏了，请尽快修复。编号"+strconv.Itoa(i), now)
 		req, err := signer.PushRequest(push.XML())
 		if err != nil {
 			return nil, err
 		}
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
+		if out[i], err = serialise(req); err != nil {
 			return nil, err
 		}
-		var b bytes.Buffer
-		fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n",
-			req.URL.RequestURI(), req.URL.Host, len(body))
-		b.Write(body)
-		out[i] = b.Bytes()
 	}
 	return out, nil
+}
+
+// serialise writes a request out as HTTP/1.1 bytes.
+func serialise(req *http.Request) (preparedPush, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n",
+		req.URL.RequestURI(), req.URL.Host, len(body))
+	b.Write(body)
+	return b.Bytes(), nil
 }
 
 // drive sends every push over conns keep-alive connections and records each
