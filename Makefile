@@ -19,8 +19,9 @@ test:
 	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
 
 ## bench: the callback against the bare SDK server, and the code export against go-qrcode
+## (with MASHANG_TEST_MYSQL_DSN set, the callback is also measured on MySQL)
 bench: build
-	bin/mashang bench callback --peer bin/sdkpeer
+	bin/mashang bench callback --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 	bin/mashang bench codes
 	bin/mashang bench outbox
 
