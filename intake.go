@@ -123,9 +123,13 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			return nil
 		}
 		reply = d.reply
+		if d.joinCase != 0 {
+			// The reply was known before the claim: nothing more to record.
+			return tx.AddCaseMessage(ctx, d.joinCase, &m)
+		}
 		if d.caseMessage {
-			if reply, err = in.fileMessage(ctx, tx, &m, d.scene); err != nil {
-				return fmt.Errorf("file %s: %w", m.DedupKey(), err)
+			if reply, err = in.openCase(ctx, tx, &m, d.scene); err != nil {
+				return fmt.Errorf("open a case for %s: %w", m.DedupKey(), err)
 			}
 			return tx.SetInboundReply(ctx, m.DedupKey(), reply)
 		}
@@ -157,6 +161,7 @@ type decision struct {
 	scene       Scene  // after a scan, where the conversation goes; for a message, where it is filed
 	bind        string // a binding token to use
 	caseMessage bool   // a message to file in a case (its reply carries the case number)
+	joinCase    int64  // the case it joins; 0 opens a new one
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
@@ -340,6 +345,15 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 		}
 		return decision{reply: Reply{Text: fmt.Sprintf(replyContextExpiredFormat, name, humanDuration(in.scanWindow()))}}, nil
 	}
+	// Joining the case opened moments before is decided here, so its
+	// reply is stored with the claim.
+	c, err := tx.RecentCase(ctx, m.OpenID, scene, m.CreateTime.Add(-in.caseGap()))
+	switch {
+	case err == nil:
+		return decision{caseMessage: true, scene: scene, joinCase: c.ID, reply: Reply{Text: fmt.Sprintf(replyJoinedFormat, c.Number)}}, nil
+	case ErrorCode(err) != ENOTFOUND:
+		return decision{}, err
+	}
 	return decision{caseMessage: true, scene: scene}, nil
 }
 
@@ -350,26 +364,12 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%d分钟", int(d/time.Minute))
 }
 
-// fileMessage puts a message into the citizen's recent case from the same
-// code, or opens a new case: numbered, routed (the reason on its
+// openCase opens a case for a message: numbered, routed (the reason on its
 // timeline), and its deputies notified through the outbox, all in the
-// transaction that stores the message.
-func (in *Intake) fileMessage(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, error) {
-	c, err := tx.RecentCase(ctx, m.OpenID, scene, m.CreateTime.Add(-in.caseGap()))
-	if err == nil {
-		if err := tx.AddCaseMessage(ctx, c.ID, m); err != nil {
-			return Reply{}, err
-		}
-		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "message", "群众", summarize(*m)); err != nil {
-			return Reply{}, err
-		}
-		return Reply{Text: fmt.Sprintf(replyJoinedFormat, c.Number)}, nil
-	}
-	if ErrorCode(err) != ENOTFOUND {
-		return Reply{}, err
-	}
-
-	c = Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime, LastMessageAt: m.CreateTime}
+// transaction that stores the message. The messages that join it later are
+// its case_messages; the timeline keeps what was done about them.
+func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, error) {
+	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime, LastMessageAt: m.CreateTime}
 	var routing Routing
 	var who string
 	switch scene.Kind {
