@@ -14,7 +14,7 @@ type IntakeTx interface {
 	// key. If the key was recorded before, it records nothing and returns
 	// claimed=false with the reply given then, so a retried delivery gets the
 	// same answer and changes nothing.
-	ClaimInbound(ctx context.Context, m *Inbound, reply Reply) (claimed bool, earlier Reply, err error)
+	ClaimInbound(ctx context.Context, m *Inbound, reply Reply, caseID int64) (claimed bool, earlier Reply, err error)
 	// RecordFollow, RecordUnfollow and RecordScan keep the follower record; a
 	// change older than the one recorded is ignored, since WeChat may deliver
 	// a retry after a later push. When a citizen last wrote is not kept here:
@@ -29,9 +29,9 @@ type IntakeTx interface {
 	// visitors to the nearest.
 	OpenStations(ctx context.Context) ([]Station, error)
 
-	// SetInboundReply records the reply decided while applying a push (a
-	// new case's number).
-	SetInboundReply(ctx context.Context, dedupKey string, r Reply) error
+	// FileInbound files a stored push into the case it opened, with the
+	// reply decided then (which carries the case number).
+	FileInbound(ctx context.Context, dedupKey string, caseID int64, r Reply) error
 
 	// ConversationScene is the last code openid scanned and when: their
 	// messages go there while that is recent (ENOTFOUND: never scanned).
@@ -46,7 +46,8 @@ type IntakeTx interface {
 	// NextCaseNumber counts the day's cases (day as YYMMDD).
 	NextCaseNumber(ctx context.Context, day string) (int, error)
 	CreateCase(ctx context.Context, c *Case) error
-	AddCaseMessage(ctx context.Context, caseID int64, m *Inbound) error
+	// TouchCase notes a message in the case at that time.
+	TouchCase(ctx context.Context, caseID int64, at time.Time) error
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
 	StationGroups(ctx context.Context, stationID int64) ([]Group, error)
 	// DeputyGroupAt is the deputy's group at the station (ENOTFOUND: none).
@@ -114,7 +115,7 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		if err != nil {
 			return fmt.Errorf("reply to %s: %w", m.DedupKey(), err)
 		}
-		claimed, earlier, err := tx.ClaimInbound(ctx, &m, d.reply)
+		claimed, earlier, err := tx.ClaimInbound(ctx, &m, d.reply, d.joinCase)
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", m.DedupKey(), err)
 		}
@@ -124,14 +125,16 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		}
 		reply = d.reply
 		if d.joinCase != 0 {
-			// The reply was known before the claim: nothing more to record.
-			return tx.AddCaseMessage(ctx, d.joinCase, &m)
+			// Filed with the claim, its reply known before: only the case's
+			// time moves.
+			return tx.TouchCase(ctx, d.joinCase, m.CreateTime)
 		}
 		if d.caseMessage {
-			if reply, err = in.openCase(ctx, tx, &m, d.scene); err != nil {
+			var caseID int64
+			if reply, caseID, err = in.openCase(ctx, tx, &m, d.scene); err != nil {
 				return fmt.Errorf("open a case for %s: %w", m.DedupKey(), err)
 			}
-			return tx.SetInboundReply(ctx, m.DedupKey(), reply)
+			return tx.FileInbound(ctx, m.DedupKey(), caseID, reply)
 		}
 		if err := in.apply(ctx, tx, m, d); err != nil {
 			return fmt.Errorf("apply %s: %w", m.DedupKey(), err)
@@ -368,7 +371,7 @@ func humanDuration(d time.Duration) string {
 // timeline), and its deputies notified through the outbox, all in the
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
-func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, error) {
+func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, int64, error) {
 	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime, LastMessageAt: m.CreateTime}
 	var routing Routing
 	var who string
@@ -376,43 +379,43 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	case SceneStation:
 		st, err := tx.StationByCode(ctx, scene.Code)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		c.StationID, c.StationName = st.ID, st.Name
 		groups, err := tx.StationGroups(ctx, st.ID)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		rules, err := tx.KeywordRules(ctx, st.ID)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		routing = routeStation(st.Name, c.Summary, groups, rules)
 		who = "「" + st.Name + "」"
 	case SceneDeputy:
 		d, err := tx.DeputyByCode(ctx, scene.Code)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		st, err := tx.StationByCode(ctx, d.StationCode)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		c.StationID, c.StationName, c.DeputyID = st.ID, st.Name, d.ID
 		var group *Group
 		if g, err := tx.DeputyGroupAt(ctx, d.ID, st.ID); err == nil {
 			group = &g
 		} else if ErrorCode(err) != ENOTFOUND {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		rules, err := tx.KeywordRules(ctx, st.ID)
 		if err != nil {
-			return Reply{}, err
+			return Reply{}, 0, err
 		}
 		routing = routeDeputy(d.Name, st.Name, group, c.Summary, rules)
 		who = d.Name + "代表"
 	default:
-		return Reply{}, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
+		return Reply{}, 0, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
 	}
 	c.Category = routing.Category
 	if routing.Group != nil {
@@ -421,26 +424,23 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 
 	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(china).Format("060102"))
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, 0, err
 	}
 	c.Number = CaseNumber(m.CreateTime, n)
 	if err := tx.CreateCase(ctx, &c); err != nil {
-		return Reply{}, err
-	}
-	if err := tx.AddCaseMessage(ctx, c.ID, m); err != nil {
-		return Reply{}, err
+		return Reply{}, 0, err
 	}
 	opened := fmt.Sprintf("群众扫描%s的二维码后留言：%s", who, c.Summary)
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "opened", "群众", opened); err != nil {
-		return Reply{}, err
+		return Reply{}, 0, err
 	}
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "routed", "系统", routing.Reason); err != nil {
-		return Reply{}, err
+		return Reply{}, 0, err
 	}
 	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
-		return Reply{}, err
+		return Reply{}, 0, err
 	}
-	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, nil
+	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
 }
 
 // notify queues a template message for each bound deputy of the case's

@@ -13,22 +13,19 @@ import (
 
 // The statements of the message path, prepared once (see stmts.go).
 const (
-	updateInboundReply = `UPDATE inbound_messages SET reply = ? WHERE dedup_key = ?`
+	fileInbound        = `UPDATE inbound_messages SET case_id = ?, reply = ? WHERE dedup_key = ?`
 	selectConversation = `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`
 	selectRecentCase   = `SELECT ` + caseColumns + caseFrom + `
 		WHERE c.openid = ? AND c.scene = ? AND c.last_message_at >= ?
 		ORDER BY c.last_message_at DESC LIMIT 1`
-	insertCaseMessage = `
-		INSERT INTO case_messages (case_id, dedup_key, msg_type, content, media_id, recognition, latitude, longitude, label, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	touchCase       = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
 	insertCaseEvent = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
 )
 
-// SetInboundReply records the reply given to a push.
-func (tx *Tx) SetInboundReply(ctx context.Context, dedupKey string, r mashang.Reply) error {
-	if _, err := tx.exec(ctx, updateInboundReply, r.Text, dedupKey); err != nil {
-		return fmt.Errorf("record reply: %w", err)
+// FileInbound files a stored push into the case it opened, with its reply.
+func (tx *Tx) FileInbound(ctx context.Context, dedupKey string, caseID int64, r mashang.Reply) error {
+	if _, err := tx.exec(ctx, fileInbound, caseID, r.Text, dedupKey); err != nil {
+		return fmt.Errorf("file message in case: %w", err)
 	}
 	return nil
 }
@@ -138,19 +135,9 @@ func (tx *Tx) CreateCase(ctx context.Context, c *mashang.Case) error {
 	return err
 }
 
-// AddCaseMessage files a message into a case.
-func (tx *Tx) AddCaseMessage(ctx context.Context, caseID int64, m *mashang.Inbound) error {
-	var lat, lng sql.NullFloat64
-	if m.MsgType == mashang.MsgLocation {
-		lat, lng = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
-	}
-	_, err := tx.exec(ctx, insertCaseMessage,
-		caseID, m.DedupKey(), m.MsgType, m.Content, m.MediaID, m.Recognition, lat, lng, m.Label, m.CreateTime.UTC())
-	if err != nil {
-		return fmt.Errorf("file message: %w", err)
-	}
-	if _, err := tx.exec(ctx, touchCase,
-		m.CreateTime.UTC(), caseID, m.CreateTime.UTC()); err != nil {
+// TouchCase notes a message in the case at that time.
+func (tx *Tx) TouchCase(ctx context.Context, caseID int64, at time.Time) error {
+	if _, err := tx.exec(ctx, touchCase, at.UTC(), caseID, at.UTC()); err != nil {
 		return fmt.Errorf("touch case: %w", err)
 	}
 	return nil
@@ -323,7 +310,7 @@ func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]CaseEvent, error)
 // CaseMessageCount counts the messages filed in a case.
 func (db *DB) CaseMessageCount(ctx context.Context, caseID int64) (int, error) {
 	var n int
-	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_messages WHERE case_id = ?`, caseID).Scan(&n)
+	err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages WHERE case_id = ?`, caseID).Scan(&n)
 	return n, err
 }
 

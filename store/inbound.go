@@ -20,14 +20,14 @@ const insertInbound = `
 		dedup_key, account, openid, msg_type, msg_id, event, event_key, ticket,
 		content, media_id, pic_url, format, recognition, thumb_media_id,
 		location_x, location_y, scale, label, latitude, longitude, ` + "`precision`" + `,
-		title, description, url, raw, created_at, received_at, reply
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		title, description, url, raw, created_at, received_at, reply, case_id
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const selectEarlierReply = `SELECT reply FROM inbound_messages WHERE dedup_key = ?`
 
-// ClaimInbound records m and its reply under its dedup key, or finds the
-// reply given when it was first recorded.
-func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound, reply mashang.Reply) (bool, mashang.Reply, error) {
+// ClaimInbound records m, its reply and the case it joins (0: none) under
+// its dedup key, or finds the reply given when it was first recorded.
+func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound, reply mashang.Reply, caseID int64) (bool, mashang.Reply, error) {
 	var locX, locY, lat, lng, precision sql.NullFloat64
 	var scale sql.NullInt64
 	if m.MsgType == mashang.MsgLocation {
@@ -43,7 +43,7 @@ func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound, reply mashan
 		key, m.Account, m.OpenID, m.MsgType, m.MsgID, m.Event, m.EventKey, m.Ticket,
 		m.Content, m.MediaID, m.PicURL, m.Format, m.Recognition, m.ThumbMediaID,
 		locX, locY, scale, m.Label, lat, lng, precision,
-		m.Title, m.Description, m.URL, string(m.Raw), m.CreateTime.UTC(), m.ReceivedAt.UTC(), reply.Text)
+		m.Title, m.Description, m.URL, string(m.Raw), m.CreateTime.UTC(), m.ReceivedAt.UTC(), reply.Text, nullID(caseID))
 	if err == nil {
 		return true, reply, nil
 	}

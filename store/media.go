@@ -32,15 +32,11 @@ func (db *DB) PendingMedia(ctx context.Context, since time.Time, maxAttempts, li
 	return out, rows.Err()
 }
 
-// MediaFetched records where a media file was kept, on the message and on
-// the case it was filed in.
+// MediaFetched records where a media file was kept.
 func (db *DB) MediaFetched(ctx context.Context, m mashang.PendingMedia, path string) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE inbound_messages SET media_path = ?, media_error = '' WHERE id = ?`, path, m.ID); err != nil {
 			return fmt.Errorf("record media: %w", err)
-		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE case_messages SET media_path = ? WHERE dedup_key = ?`, path, m.DedupKey); err != nil {
-			return fmt.Errorf("record case media: %w", err)
 		}
 		return nil
 	})

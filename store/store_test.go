@@ -223,7 +223,7 @@ func TestAFailingWriteFailsAlone(t *testing.T) {
 			wg.Go(func() {
 				errs[i] = db.UpdateIntake(ctx, func(tx mashang.IntakeTx) error {
 					m := text(fmt.Sprintf("oG%d", i), int64(i+1), "x")
-					if _, _, err := tx.ClaimInbound(ctx, &m, mashang.Reply{}); err != nil {
+					if _, _, err := tx.ClaimInbound(ctx, &m, mashang.Reply{}, 0); err != nil {
 						return err
 					}
 					if i == 13 {
