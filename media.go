@@ -82,20 +82,11 @@ func (md *Media) Fetch(ctx context.Context) (int, error) {
 
 // Run fetches until ctx ends, woken by the intake or every poll.
 func (md *Media) Run(ctx context.Context, wake <-chan struct{}, poll time.Duration) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-wake:
-		}
+	runLoop(ctx, wake, poll, func() {
 		if _, err := md.Fetch(ctx); err != nil && ctx.Err() == nil {
 			md.log().Error("media", "err", err)
 		}
-		timer.Reset(poll)
-	}
+	})
 }
 
 // fetchOne downloads one media file to Dir/YYYY/MM/DD/<message id>.<ext>.

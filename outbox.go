@@ -106,10 +106,16 @@ func (o *Outbox) Drain(ctx context.Context) (DrainResult, error) {
 // Run drains the outbox until ctx ends; wake makes it look at once (the
 // intake queued something).
 func (o *Outbox) Run(ctx context.Context, wake <-chan struct{}) {
-	poll := o.Poll
-	if poll <= 0 {
-		poll = time.Second
-	}
+	runLoop(ctx, wake, defaultDuration(o.Poll, time.Second), func() {
+		if _, err := o.Drain(ctx); err != nil && ctx.Err() == nil {
+			o.log().Error("outbox", "err", err)
+		}
+	})
+}
+
+// runLoop calls work at once, then whenever woken or every poll, until ctx
+// ends.
+func runLoop(ctx context.Context, wake <-chan struct{}, poll time.Duration, work func()) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -119,9 +125,7 @@ func (o *Outbox) Run(ctx context.Context, wake <-chan struct{}) {
 		case <-timer.C:
 		case <-wake:
 		}
-		if _, err := o.Drain(ctx); err != nil && ctx.Err() == nil {
-			o.log().Error("outbox", "err", err)
-		}
+		work()
 		timer.Reset(poll)
 	}
 }

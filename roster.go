@@ -604,16 +604,28 @@ type RosterStore interface {
 	UpdateRoster(ctx context.Context, fn func(RosterTx) error) error
 }
 
-// ImportStations applies a parsed station roster in one transaction, keyed
-// by station code: applying the same roster again changes nothing.
-func ImportStations(ctx context.Context, st RosterStore, records []StationRecord) (ImportResult, error) {
+// applyRoster is what every import does: in one transaction, check the
+// references the records make (every bad row listed, nothing written), then
+// save each record and count what changed.
+func applyRoster[R any](ctx context.Context, st RosterStore, records []R,
+	check func(tx RosterTx) ([]RowError, error),
+	save func(tx RosterTx, r R) (Change, error)) (ImportResult, error) {
 	var res ImportResult
 	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
-		res = ImportResult{}
-		for _, r := range records {
-			c, err := tx.SaveStationRecord(ctx, r)
+		res = ImportResult{} // the transaction may run again
+		if check != nil {
+			errs, err := check(tx)
 			if err != nil {
-				return fmt.Errorf("row %d (%s): %w", r.Row, r.Code, err)
+				return err
+			}
+			if len(errs) > 0 {
+				return &RosterError{Errors: errs}
+			}
+		}
+		for _, r := range records {
+			c, err := save(tx, r)
+			if err != nil {
+				return err
 			}
 			res.count(c)
 		}
@@ -622,16 +634,23 @@ func ImportStations(ctx context.Context, st RosterStore, records []StationRecord
 	return res, err
 }
 
+// ImportStations applies a parsed station roster in one transaction, keyed
+// by station code: applying the same roster again changes nothing.
+func ImportStations(ctx context.Context, st RosterStore, records []StationRecord) (ImportResult, error) {
+	return applyRoster(ctx, st, records, nil, func(tx RosterTx, r StationRecord) (Change, error) {
+		c, err := tx.SaveStationRecord(ctx, r)
+		return c, rowErr(err, r.Row, r.Code)
+	})
+}
+
 // ImportDeputies applies a parsed deputy roster in one transaction, keyed by
 // deputy code. A station code that names no station refuses the whole file,
 // with every such row listed.
 func ImportDeputies(ctx context.Context, st RosterStore, records []DeputyRecord) (ImportResult, error) {
-	var res ImportResult
-	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
-		res = ImportResult{}
+	check := func(tx RosterTx) ([]RowError, error) {
 		known, err := tx.StationCodes(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var errs []RowError
 		for _, r := range records {
@@ -641,35 +660,33 @@ func ImportDeputies(ctx context.Context, st RosterStore, records []DeputyRecord)
 				}
 			}
 		}
-		if len(errs) > 0 {
-			return &RosterError{Errors: errs}
-		}
-		for _, r := range records {
-			c, err := tx.SaveDeputyRecord(ctx, r)
-			if err != nil {
-				return fmt.Errorf("row %d (%s): %w", r.Row, r.Code, err)
-			}
-			res.count(c)
-		}
-		return nil
+		return errs, nil
+	}
+	return applyRoster(ctx, st, records, check, func(tx RosterTx, r DeputyRecord) (Change, error) {
+		c, err := tx.SaveDeputyRecord(ctx, r)
+		return c, rowErr(err, r.Row, r.Code)
 	})
-	return res, err
+}
+
+func rowErr(err error, row int, key string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("row %d (%s): %w", row, key, err)
 }
 
 // ImportGroups applies a group roster in one transaction, keyed by station
 // and group name. A group's leader must be a deputy grouped into its
 // station; marking a duty group unmarks the station's previous one.
 func ImportGroups(ctx context.Context, st RosterStore, records []GroupRecord) (ImportResult, error) {
-	var res ImportResult
-	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
-		res = ImportResult{}
+	check := func(tx RosterTx) ([]RowError, error) {
 		stations, err := tx.StationCodes(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		deputies, err := tx.DeputyStationCodes(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var errs []RowError
 		for _, r := range records {
@@ -682,48 +699,30 @@ func ImportGroups(ctx context.Context, st RosterStore, records []GroupRecord) (I
 				errs = append(errs, RowError{Row: r.Row, Column: "组长编码", Reason: fmt.Sprintf("代表「%s」没有编入站点「%s」，不能任该站小组组长", r.LeaderCode, r.StationCode)})
 			}
 		}
-		if len(errs) > 0 {
-			return &RosterError{Errors: errs}
-		}
-		for _, r := range records {
-			c, err := tx.SaveGroupRecord(ctx, r)
-			if err != nil {
-				return fmt.Errorf("row %d (%s %s): %w", r.Row, r.StationCode, r.Name, err)
-			}
-			res.count(c)
-		}
-		return nil
+		return errs, nil
+	}
+	return applyRoster(ctx, st, records, check, func(tx RosterTx, r GroupRecord) (Change, error) {
+		c, err := tx.SaveGroupRecord(ctx, r)
+		return c, rowErr(err, r.Row, r.StationCode+" "+r.Name)
 	})
-	return res, err
 }
 
 // ImportDepartments applies a department roster in one transaction, keyed
 // by jurisdiction and name; the jurisdiction is created if it is new.
 func ImportDepartments(ctx context.Context, st RosterStore, records []DepartmentRecord) (ImportResult, error) {
-	var res ImportResult
-	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
-		res = ImportResult{}
-		for _, r := range records {
-			c, err := tx.SaveDepartmentRecord(ctx, r)
-			if err != nil {
-				return fmt.Errorf("row %d (%s): %w", r.Row, r.Name, err)
-			}
-			res.count(c)
-		}
-		return nil
+	return applyRoster(ctx, st, records, nil, func(tx RosterTx, r DepartmentRecord) (Change, error) {
+		c, err := tx.SaveDepartmentRecord(ctx, r)
+		return c, rowErr(err, r.Row, r.Name)
 	})
-	return res, err
 }
 
 // ImportKeywords applies a keyword roster in one transaction; a keyword
 // already filed under the category is left as it is.
 func ImportKeywords(ctx context.Context, st RosterStore, records []KeywordRecord) (ImportResult, error) {
-	var res ImportResult
-	err := st.UpdateRoster(ctx, func(tx RosterTx) error {
-		res = ImportResult{}
+	check := func(tx RosterTx) ([]RowError, error) {
 		stations, err := tx.StationCodes(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var errs []RowError
 		for _, r := range records {
@@ -731,17 +730,10 @@ func ImportKeywords(ctx context.Context, st RosterStore, records []KeywordRecord
 				errs = append(errs, RowError{Row: r.Row, Column: "站点编码", Reason: fmt.Sprintf("没有编码为「%s」的站点", r.StationCode)})
 			}
 		}
-		if len(errs) > 0 {
-			return &RosterError{Errors: errs}
-		}
-		for _, r := range records {
-			c, err := tx.SaveKeywordRecord(ctx, r)
-			if err != nil {
-				return fmt.Errorf("row %d (%s): %w", r.Row, r.Category, err)
-			}
-			res.count(c)
-		}
-		return nil
+		return errs, nil
+	}
+	return applyRoster(ctx, st, records, check, func(tx RosterTx, r KeywordRecord) (Change, error) {
+		c, err := tx.SaveKeywordRecord(ctx, r)
+		return c, rowErr(err, r.Row, r.Category)
 	})
-	return res, err
 }
