@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"mashang"
 	"mashang/configs"
 	"mashang/wechat/wechattest"
 )
@@ -191,5 +195,72 @@ func TestCodesCommands(t *testing.T) {
 	if code := run(context.Background(), []string{"deputies", "status"}, &out, &errOut, env); code != 0 ||
 		!strings.Contains(out.String(), "共8位代表，已绑定微信0位，未绑定8位") || !strings.Contains(out.String(), "孙立平") {
 		t.Fatalf("status: %s", out.String())
+	}
+}
+
+// In the sandbox the whole loop works without WeChat: a deputy binds, a
+// citizen writes, the deputy is notified and staff's answer reaches the
+// citizen, all through the in-process fake.
+func TestSandboxLoop(t *testing.T) {
+	a, srv := startSandbox(t)
+	ctx := context.Background()
+	bind, err := (&mashang.Binding{Store: a.db}).NewCode(ctx, "demo-d02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const deputy, citizen = "oSandboxDeputy00000000000000", "oSandboxCitizen0000000000000"
+	for _, args := range [][]string{
+		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", deputy, "--scene", bind.Scene.String()},
+		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", citizen, "--scene", "st:demo-bdg"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(ctx, args, &out, &errOut, envFrom(nil)); code != 0 {
+			t.Fatalf("%v: %s", args, errOut.String())
+		}
+	}
+	if n, err := a.db.CountCases(ctx); err != nil || n != 1 {
+		t.Fatalf("%d cases (%v)", n, err)
+	}
+	// The deputy's notification leaves through the outbox on its own.
+	waitFor(t, func() bool { return len(a.fakeAPI.Delivered(deputy)) == 1 })
+
+	// Staff answer; it reaches the citizen as a customer-service message.
+	rows, err := a.db.OutboxRows(ctx)
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("outbox %v %v", rows, err)
+	}
+	var data map[string]string
+	if err := json.Unmarshal([]byte(rows[0].Data), &data); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/cases/"+data["character_string1"]+"/replies",
+		strings.NewReader(`{"text": "已派人修理。", "staff": "联络员"}`))
+	req.Header.Set("Authorization", "Bearer "+configs.SandboxStaffAPIToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("reply answered %d", resp.StatusCode)
+	}
+	waitFor(t, func() bool {
+		for _, d := range a.fakeAPI.Delivered(citizen) {
+			if d.Text == "已派人修理。" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("gave up waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

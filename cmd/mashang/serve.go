@@ -96,6 +96,7 @@ type app struct {
 	codes      *mashang.Codes
 	fake       *http.Server
 	fakeURL    string
+	fakeAPI    *wechattest.Fake // the sandbox's WeChat, to tell it what WeChat would know
 }
 
 func (a *app) close() {
@@ -115,14 +116,14 @@ func (a *app) close() {
 func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, error) {
 	a := &app{}
 	if cfg.Sandbox {
-		_, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
+		fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
 			{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret},
 			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret},
 		}})
 		if err != nil {
 			return nil, fmt.Errorf("start the sandbox WeChat: %w", err)
 		}
-		a.fake, a.fakeURL = srv, url
+		a.fake, a.fakeURL, a.fakeAPI = srv, url, fake
 		cfg.WeChat.APIBase = url
 	}
 
@@ -179,7 +180,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	go media.Run(runCtx, mediaWake, 30*time.Second)
 	a.router = handlers.New(handlers.Deps{
 		Inbound:       inbound,
-		Receiver:      intake,
+		Receiver:      sandboxAware(intake, a.fakeAPI),
 		DB:            db,
 		Log:           log,
 		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
@@ -268,4 +269,37 @@ func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies 
 		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
 		CaseURL: func(number string) string { return base + "/cases/" + number },
 	}}
+}
+
+// sandboxAware tells the sandbox's fake WeChat what the real one knows of
+// its users from the pushes it sends: who follows, and who wrote just now
+// (which opens the 48-hour window for customer-service messages). Without
+// it, the sandbox's notifications and replies would all be refused.
+func sandboxAware(r handlers.Receiver, fake *wechattest.Fake) handlers.Receiver {
+	if fake == nil {
+		return r
+	}
+	return sandboxReceiver{next: r, fake: fake}
+}
+
+type sandboxReceiver struct {
+	next handlers.Receiver
+	fake *wechattest.Fake
+}
+
+func (s sandboxReceiver) Receive(ctx context.Context, m mashang.Inbound) (mashang.Reply, error) {
+	reply, err := s.next.Receive(ctx, m)
+	if err != nil {
+		return reply, err
+	}
+	switch {
+	case m.MsgType == mashang.MsgEvent && m.Event == mashang.EventUnsubscribe:
+		s.fake.Unfollow(m.OpenID)
+	case m.MsgType == mashang.MsgEvent:
+		s.fake.Follow(m.OpenID)
+	default:
+		s.fake.Follow(m.OpenID)
+		s.fake.UserMessaged(m.OpenID)
+	}
+	return reply, nil
 }
