@@ -168,6 +168,7 @@ func (o *Outbox) send(ctx context.Context, item OutboxItem) outcome {
 	msgID, detail, err := o.deliver(ctx, item)
 	now := o.now()
 	if err == nil {
+		o.log().Info("notification sent", "kind", item.Kind, "case", item.CaseID, "how", detail)
 		if err := o.Store.MarkOutboxSent(ctx, item, msgID, now, detail); err != nil {
 			// Sent but not recorded: the lease runs out and it is sent again
 			// with the same client_msg_id, which WeChat drops.
