@@ -37,7 +37,7 @@ type IntakeTx interface {
 	// messages go there while that is recent (ENOTFOUND: never scanned).
 	ConversationScene(ctx context.Context, openid string) (Scene, time.Time, error)
 	// RecentCase is openid's latest case from scene with a message since
-	// then (ENOTFOUND: none).
+	// then: its ID and Number (ENOTFOUND: none).
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
 	// CasesOf lists openid's latest cases, newest first.
 	CasesOf(ctx context.Context, openid string, limit int) ([]Case, error)

@@ -15,9 +15,10 @@ import (
 const (
 	fileInbound        = `UPDATE inbound_messages SET case_id = ?, reply = ? WHERE dedup_key = ?`
 	selectConversation = `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`
-	selectRecentCase   = `SELECT ` + caseColumns + caseFrom + `
-		WHERE c.openid = ? AND c.scene = ? AND c.last_message_at >= ?
-		ORDER BY c.last_message_at DESC LIMIT 1`
+	selectRecentCase   = `
+		SELECT id, number FROM cases
+		WHERE openid = ? AND scene = ? AND last_message_at >= ?
+		ORDER BY last_message_at DESC LIMIT 1`
 	touchCase       = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
 	insertCaseEvent = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
 )
@@ -61,9 +62,11 @@ func scanCase(row scanner) (mashang.Case, error) {
 	return c, err
 }
 
-// RecentCase is openid's latest case from scene with a message since then.
+// RecentCase is openid's latest case from scene with a message since then:
+// its ID and number, all a joining message needs.
 func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene, since time.Time) (mashang.Case, error) {
-	c, err := scanCase(tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()))
+	c := mashang.Case{OpenID: openid, Scene: scene}
+	err := tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()).Scan(&c.ID, &c.Number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")
 	}
