@@ -89,6 +89,9 @@ type WeChat struct {
 type MiniProgram struct {
 	AppID  string `yaml:"appid"`
 	Secret string `yaml:"secret"`
+	// SessionSecret signs the Mini Program's session tokens; every instance
+	// needs the same one.
+	SessionSecret string `yaml:"session_secret"`
 }
 
 type Log struct {
@@ -196,6 +199,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_WECHAT_API_BASE", &cfg.WeChat.APIBase, false),
 		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
+		str("MASHANG_SESSION_SECRET", &cfg.MiniProgram.SessionSecret, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
 		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
@@ -251,6 +255,7 @@ func (c *Config) fillSandbox() {
 	set(&c.MiniProgram.AppID, SandboxMPAppID)
 	set(&c.MiniProgram.Secret, SandboxMPSecret)
 	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
+	set(&c.MiniProgram.SessionSecret, "sandbox-session-secret-not-for-production")
 	set(&c.Notify.ReplyTemplate, "sandbox-reply")
 	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
@@ -319,6 +324,9 @@ func (c Config) Validate() error {
 	}
 	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
 		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
+	}
+	if c.MiniProgram.AppID != "" && !c.Sandbox && len(c.MiniProgram.SessionSecret) < 32 {
+		return &SettingError{"MASHANG_SESSION_SECRET", "signs the Mini Program's sessions: give 32 characters or more, the same on every instance (e.g. openssl rand -hex 32)"}
 	}
 	if t := c.HTTP.StaffAPIToken; t != "" && !c.Sandbox && len(t) < 24 {
 		return &SettingError{"MASHANG_STAFF_API_TOKEN", "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)"}

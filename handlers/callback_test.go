@@ -29,7 +29,12 @@ const (
 
 var aesKey = wechattest.NewAESKey()
 
-const staffToken = "test-staff-token-0123456789abcdef"
+const (
+	staffToken = "test-staff-token-0123456789abcdef"
+	mpAppID    = "wxmptest00000001"
+)
+
+var testSessions = &mashang.Sessions{Secret: []byte("test-session-secret-0123456789abcdef")}
 
 // env is one running service: the real router on a real listener over a
 // real store.
@@ -66,12 +71,12 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}}})
+	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fakeSrv.Close() })
-	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: base, AppID: appID, Secret: "test-secret"})
+	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: base, AppID: appID, Secret: "test-secret", MPAppID: mpAppID, MPSecret: "mp-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +96,8 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Replies: &mashang.Replies{Store: db, Config: mashang.ReplyConfig{TemplateID: "TPL-REPLY",
 			NumberField: "character_string1", StatusField: "phrase2", TimeField: "time3"}},
 		StaffAPIToken: staffToken,
+		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
+		Sessions:      testSessions,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

@@ -20,6 +20,8 @@ func statusFor(err error) int {
 		return http.StatusConflict
 	case mashang.EFORBIDDEN:
 		return http.StatusForbidden
+	case mashang.EUNAUTHORIZED:
+		return http.StatusUnauthorized
 	case mashang.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}

@@ -40,6 +40,8 @@ type Deps struct {
 	Directory       Directory
 	Replies         ReplyService
 	StaffAPIToken   string
+	Login           LoginService
+	Sessions        SessionVerifier
 }
 
 // New builds the router with every route Mashang serves.
@@ -72,6 +74,14 @@ func New(d Deps) *gin.Engine {
 	staff := &staffAPI{deps: d}
 	api := r.Group("/api", staffOnly(d.StaffAPIToken))
 	api.POST("/cases/:number/replies", staff.reply)
+
+	// Mini Program API: login is open, the rest needs a session.
+	mp := &mpAPI{deps: d}
+	if d.Login != nil {
+		r.POST("/mp/login", mp.login)
+		signed := r.Group("/mp", mp.signedIn)
+		signed.GET("/me", mp.me)
+	}
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })

@@ -84,6 +84,8 @@ func NewClients(cfg ClientConfig) (*Clients, error) {
 			Cache:       cache.NewMemory(),
 			UseStableAK: true,
 		})
+		clients.MP.GetAuth() // initialised now, not lazily under concurrent requests
+		clients.MP.GetQRCode()
 	}
 	return clients, nil
 }

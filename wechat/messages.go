@@ -2,6 +2,8 @@ package wechat
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
@@ -30,4 +32,19 @@ func (c *Clients) SendText(_ context.Context, openid, text string) error {
 		return apiError("message/custom/send", err)
 	}
 	return nil
+}
+
+// Code2Session exchanges a wx.login code (mashang.CodeExchanger).
+func (c *Clients) Code2Session(ctx context.Context, code string) (string, string, error) {
+	if c.MP == nil {
+		return "", "", &APIError{Op: "sns/jscode2session", err: errors.New("no Mini Program is configured (MASHANG_MP_APPID)")}
+	}
+	res, err := c.MP.GetAuth().Code2SessionContext(ctx, code)
+	if err != nil {
+		return "", "", apiError("sns/jscode2session", err)
+	}
+	if res.ErrCode != 0 {
+		return "", "", &APIError{Op: "sns/jscode2session", Code: int(res.ErrCode), err: fmt.Errorf("errcode=%d errmsg=%s", res.ErrCode, res.ErrMsg)}
+	}
+	return res.OpenID, res.UnionID, nil
 }

@@ -178,6 +178,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	a.stopOutbox = stop
 	go outbox.Run(runCtx, outboxWake)
 	go media.Run(runCtx, mediaWake, 30*time.Second)
+	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
 	a.router = handlers.New(handlers.Deps{
 		Inbound:       inbound,
 		Receiver:      sandboxAware(intake, a.fakeAPI),
@@ -189,6 +190,8 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Directory:     db,
 		Replies:       newReplies(cfg, db, wake),
 		StaffAPIToken: cfg.HTTP.StaffAPIToken,
+		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
+		Sessions:      sessions,
 	})
 	return a, nil
 }
