@@ -12,6 +12,11 @@ type Station struct {
 	Open      bool
 	Latitude  *float64
 	Longitude *float64
+	// ReceptionDays is when deputies receive citizens, as staff wrote it
+	// (e.g. 每月10日); ReceptionPlan the published plan (公开接待计划).
+	ReceptionDays string
+	ReceptionPlan string
+	Kind          StationKind
 }
 
 // Deputy is a people's-congress deputy (人大代表), reached by their own code

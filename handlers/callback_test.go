@@ -98,6 +98,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		StaffAPIToken: staffToken,
 		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
 		Sessions:      testSessions,
+		Public:        db,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

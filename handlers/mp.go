@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,4 +103,94 @@ func decodeJSON(c *gin.Context, v any, max int64) bool {
 		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请求不是有效的 JSON：" + err.Error()})
 	}
 	return false
+}
+
+// PublicDirectory reads what anyone may see of stations and deputies.
+type PublicDirectory interface {
+	Stations(ctx context.Context) ([]mashang.Station, error)
+	StationPage(ctx context.Context, code string) (mashang.StationPage, error)
+	DeputyPage(ctx context.Context, code string) (mashang.DeputyPage, error)
+}
+
+type stationJSON struct {
+	Code           string   `json:"code"`
+	Name           string   `json:"name"`
+	Kind           string   `json:"kind"`
+	Address        string   `json:"address"`
+	Latitude       *float64 `json:"latitude,omitempty"`
+	Longitude      *float64 `json:"longitude,omitempty"`
+	Open           bool     `json:"open"`
+	ReceptionDays  string   `json:"reception_days"`
+	ReceptionPlan  string   `json:"reception_plan,omitempty"`
+	DistanceKm     *float64 `json:"distance_km,omitempty"`
+	ReceivingToday bool     `json:"receiving_today"`
+	NextReception  string   `json:"next_reception,omitempty"` // YYYY-MM-DD, China time
+}
+
+func stationOut(s mashang.Station, now time.Time) stationJSON {
+	out := stationJSON{Code: s.Code, Name: s.Name, Kind: s.Kind.Label(), Address: s.Address, Latitude: s.Latitude,
+		Longitude: s.Longitude, Open: s.Open, ReceptionDays: s.ReceptionDays, ReceptionPlan: s.ReceptionPlan}
+	if s.Open {
+		if next, today := mashang.NextReception(s.ReceptionDays, now); !next.IsZero() {
+			out.NextReception, out.ReceivingToday = next.Format("2006-01-02"), today
+		}
+	}
+	return out
+}
+
+// near answers GET /mp/stations/near?lat=36.06&lng=120.38[&limit=10].
+func (h *mpAPI) near(c *gin.Context) {
+	lat, errLat := strconv.ParseFloat(c.Query("lat"), 64)
+	lng, errLng := strconv.ParseFloat(c.Query("lng"), 64)
+	if errLat != nil || errLng != nil {
+		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "lat 和 lng 应为数字，如 lat=36.0671&lng=120.3826"})
+		return
+	}
+	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "10"))
+	now := time.Now()
+	found, err := mashang.Nearby(c.Request.Context(), h.deps.Public, lat, lng, limit, now)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := make([]stationJSON, len(found))
+	for i, n := range found {
+		out[i] = stationOut(n.Station, now)
+		km := math.Round(n.DistanceKm*10) / 10
+		out[i].DistanceKm = &km
+	}
+	c.JSON(http.StatusOK, gin.H{"stations": out})
+}
+
+// station answers GET /mp/stations/:code: the station's public page.
+func (h *mpAPI) station(c *gin.Context) {
+	page, err := h.deps.Public.StationPage(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	deputies := make([]gin.H, len(page.Deputies))
+	for i, d := range page.Deputies {
+		deputies[i] = gin.H{"code": d.Code, "name": d.Name, "level": d.Level.Label(), "profile": d.Profile}
+	}
+	groups := make([]gin.H, len(page.Groups))
+	for i, g := range page.Groups {
+		groups[i] = gin.H{"name": g.Name, "duty": g.Duty, "leader": g.Leader, "categories": g.Categories}
+	}
+	c.JSON(http.StatusOK, gin.H{"station": stationOut(page.Station, time.Now()), "deputies": deputies, "groups": groups})
+}
+
+// deputy answers GET /mp/deputies/:code: the deputy's public page.
+func (h *mpAPI) deputy(c *gin.Context) {
+	page, err := h.deps.Public.DeputyPage(c.Request.Context(), c.Param("code"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	stations := make([]stationJSON, len(page.Stations))
+	for i, s := range page.Stations {
+		stations[i] = stationOut(s, time.Now())
+	}
+	c.JSON(http.StatusOK, gin.H{"code": page.Code, "name": page.Name, "level": page.Level.Label(), "profile": page.Profile,
+		"in_office": page.InOffice, "stations": stations})
 }

@@ -63,3 +63,70 @@ func TestMiniProgramLogin(t *testing.T) {
 		}
 	}
 }
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, body := get(t, url)
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("%s: not JSON: %s", url, body)
+	}
+	return resp.StatusCode
+}
+
+func TestStationsNearMeAndPublicPages(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	// A bound deputy: their WeChat must not show on any public page.
+	bindDeputy(t, e, "demo-d01", "oWangHaiyan000000000000000", time.Now())
+
+	var near struct {
+		Stations []struct {
+			Code          string   `json:"code"`
+			DistanceKm    *float64 `json:"distance_km"`
+			NextReception string   `json:"next_reception"`
+			Kind          string   `json:"kind"`
+		} `json:"stations"`
+	}
+	// Standing at 八大关.
+	if status := getJSON(t, e.srv.URL+"/mp/stations/near?lat=36.0531&lng=120.3561&limit=5", &near); status != http.StatusOK {
+		t.Fatalf("near answered %d", status)
+	}
+	var codes []string
+	for _, s := range near.Stations {
+		codes = append(codes, s.Code)
+	}
+	if strings.Join(codes, ",") != "demo-bdg,demo-xhw,demo-lsh" {
+		t.Fatalf("nearest first: %v", codes)
+	}
+	first := near.Stations[0]
+	if first.DistanceKm == nil || *first.DistanceKm > 0.1 || first.NextReception == "" || first.Kind != "代表联络站" {
+		t.Fatalf("first station %+v", first)
+	}
+	var bad map[string]string
+	if status := getJSON(t, e.srv.URL+"/mp/stations/near?lat=north&lng=120", &bad); status != http.StatusBadRequest || bad["code"] != "invalid" {
+		t.Fatalf("bad latitude: %d %v", status, bad)
+	}
+
+	resp, body := get(t, e.srv.URL+"/mp/stations/demo-bdg")
+	page := string(body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("station page %d", resp.StatusCode)
+	}
+	for _, want := range []string{`"name":"王海燕"`, `"level":"市"`, `"name":"生活保障组"`, `"道路照明"`, `"leader":"李建国"`, `"duty":true`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("station page lacks %s: %s", want, page)
+		}
+	}
+	resp, body = get(t, e.srv.URL+"/mp/deputies/demo-d05")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"name":"陈秀兰"`) || !strings.Contains(string(body), `"code":"demo-bdg"`) {
+		t.Fatalf("deputy page %d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/mp/stations/demo-bdg", "/mp/deputies/demo-d01", "/mp/stations/near?lat=36.05&lng=120.35"} {
+		_, body := get(t, e.srv.URL+path)
+		if strings.Contains(string(body), "oWang") || strings.Contains(string(body), "phone") {
+			t.Errorf("%s shows personal data: %s", path, body)
+		}
+	}
+	if resp, _ := get(t, e.srv.URL+"/mp/deputies/nobody"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown deputy answered %d", resp.StatusCode)
+	}
+}

@@ -42,6 +42,7 @@ type Deps struct {
 	StaffAPIToken   string
 	Login           LoginService
 	Sessions        SessionVerifier
+	Public          PublicDirectory
 }
 
 // New builds the router with every route Mashang serves.
@@ -75,8 +76,13 @@ func New(d Deps) *gin.Engine {
 	api := r.Group("/api", staffOnly(d.StaffAPIToken))
 	api.POST("/cases/:number/replies", staff.reply)
 
-	// Mini Program API: login is open, the rest needs a session.
+	// Mini Program API: public pages and login are open, the rest needs a session.
 	mp := &mpAPI{deps: d}
+	if d.Public != nil {
+		r.GET("/mp/stations/near", mp.near)
+		r.GET("/mp/stations/:code", mp.station)
+		r.GET("/mp/deputies/:code", mp.deputy)
+	}
 	if d.Login != nil {
 		r.POST("/mp/login", mp.login)
 		signed := r.Group("/mp", mp.signedIn)

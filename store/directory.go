@@ -87,7 +87,7 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const stationColumns = `id, code, name, address, open, latitude, longitude`
+const stationColumns = `id, code, name, address, open, latitude, longitude, reception_days, COALESCE(reception_plan, ''), kind`
 
 const selectStation = `SELECT ` + stationColumns + ` FROM stations WHERE code = ?`
 
@@ -101,7 +101,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanStation(row scanner) (mashang.Station, error) {
 	var s mashang.Station
 	var lat, lng sql.NullFloat64
-	if err := row.Scan(&s.ID, &s.Code, &s.Name, &s.Address, &s.Open, &lat, &lng); err != nil {
+	if err := row.Scan(&s.ID, &s.Code, &s.Name, &s.Address, &s.Open, &lat, &lng, &s.ReceptionDays, &s.ReceptionPlan, &s.Kind); err != nil {
 		return mashang.Station{}, err
 	}
 	if lat.Valid && lng.Valid {

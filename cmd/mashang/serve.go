@@ -192,6 +192,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		StaffAPIToken: cfg.HTTP.StaffAPIToken,
 		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
 		Sessions:      sessions,
+		Public:        db,
 	})
 	return a, nil
 }
