@@ -5,6 +5,7 @@
 package configs
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -92,6 +93,8 @@ type MiniProgram struct {
 	// SessionSecret signs the Mini Program's session tokens; every instance
 	// needs the same one.
 	SessionSecret string `yaml:"session_secret"`
+	// DataKey (64 hex digits) encrypts citizens' phone numbers at rest.
+	DataKey string `yaml:"data_key"`
 }
 
 type Log struct {
@@ -200,6 +203,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_SESSION_SECRET", &cfg.MiniProgram.SessionSecret, true),
+		str("MASHANG_DATA_KEY", &cfg.MiniProgram.DataKey, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
 		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
@@ -256,6 +260,7 @@ func (c *Config) fillSandbox() {
 	set(&c.MiniProgram.Secret, SandboxMPSecret)
 	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
 	set(&c.MiniProgram.SessionSecret, "sandbox-session-secret-not-for-production")
+	set(&c.MiniProgram.DataKey, strings.Repeat("5a", 32))
 	set(&c.Notify.ReplyTemplate, "sandbox-reply")
 	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
@@ -324,6 +329,11 @@ func (c Config) Validate() error {
 	}
 	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
 		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
+	}
+	if k := c.MiniProgram.DataKey; k != "" || (c.MiniProgram.AppID != "" && !c.Sandbox) {
+		if b, err := hex.DecodeString(k); err != nil || len(b) != 32 {
+			return &SettingError{"MASHANG_DATA_KEY", "encrypts citizens' phone numbers: give 64 hex digits (e.g. openssl rand -hex 32), kept safe and the same on every instance"}
+		}
 	}
 	if c.MiniProgram.AppID != "" && !c.Sandbox && len(c.MiniProgram.SessionSecret) < 32 {
 		return &SettingError{"MASHANG_SESSION_SECRET", "signs the Mini Program's sessions: give 32 characters or more, the same on every instance (e.g. openssl rand -hex 32)"}

@@ -34,7 +34,10 @@ const (
 	mpAppID    = "wxmptest00000001"
 )
 
-var testSessions = &mashang.Sessions{Secret: []byte("test-session-secret-0123456789abcdef")}
+var (
+	testSessions = &mashang.Sessions{Secret: []byte("test-session-secret-0123456789abcdef")}
+	testVault, _ = mashang.NewVault([]byte("0123456789abcdef0123456789abcdef"))
+)
 
 // env is one running service: the real router on a real listener over a
 // real store.
@@ -99,6 +102,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
 		Sessions:      testSessions,
 		Public:        db,
+		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

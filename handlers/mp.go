@@ -62,10 +62,42 @@ func (h *mpAPI) signedIn(c *gin.Context) {
 	c.Next()
 }
 
-// me answers GET /mp/me: who the session is for (the openid masked).
+// PhoneService keeps the phone numbers citizens grant (*mashang.Phones).
+type PhoneService interface {
+	Bind(ctx context.Context, openid, code string) (string, error)
+	Masked(ctx context.Context, openid string) (string, error)
+}
+
+// me answers GET /mp/me: who the session is for (openid and phone masked).
 func (h *mpAPI) me(c *gin.Context) {
 	s := c.MustGet(sessionKey).(mashang.MPSession)
-	c.JSON(http.StatusOK, gin.H{"openid": maskID(s.OpenID), "expires_at": s.ExpiresAt.UTC().Format(time.RFC3339)})
+	out := gin.H{"openid": maskID(s.OpenID), "expires_at": s.ExpiresAt.UTC().Format(time.RFC3339)}
+	if h.deps.Phones != nil {
+		phone, err := h.deps.Phones.Masked(c.Request.Context(), s.OpenID)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		out["phone"] = phone
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// phone answers POST /mp/phone {"code": "<getPhoneNumber code>"}.
+func (h *mpAPI) phone(c *gin.Context) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if !decodeJSON(c, &req, 4<<10) {
+		return
+	}
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	masked, err := h.deps.Phones.Bind(c.Request.Context(), s.OpenID, req.Code)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"phone": masked})
 }
 
 func (h *mpAPI) fail(c *gin.Context, err error) {

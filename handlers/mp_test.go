@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"mashang"
 	"mashang/store"
+	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
 
@@ -129,4 +131,39 @@ func TestStationsNearMeAndPublicPages(t *testing.T) {
 	if resp, _ := get(t, e.srv.URL+"/mp/deputies/nobody"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown deputy answered %d", resp.StatusCode)
 	}
+}
+
+func TestPhoneNumberIsKeptSealedAndShownMasked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		code := e.fake.IssueLoginCode(mpAppID, "oPhoneCitizen000000000001", "")
+		_, out := e.mp(t, "POST", "/mp/login", "", `{"code": "`+code+`"}`)
+		token := out["token"]
+		if _, me := e.mp(t, "GET", "/mp/me", token, ""); me["phone"] != "" {
+			t.Fatalf("a phone before any was granted: %v", me)
+		}
+		phoneCode := e.fake.IssuePhoneCode(mpAppID, "13800138000")
+		status, out := e.mp(t, "POST", "/mp/phone", token, `{"code": "`+phoneCode+`"}`)
+		if status != http.StatusOK || out["phone"] != "138****8000" {
+			t.Fatalf("phone %d %v", status, out)
+		}
+		if _, me := e.mp(t, "GET", "/mp/me", token, ""); me["phone"] != "138****8000" {
+			t.Fatalf("me %v", me)
+		}
+		// At rest it is sealed: the number is nowhere in the database.
+		sealed, err := e.db.MPPhone(context.Background(), "oPhoneCitizen000000000001")
+		if err != nil || sealed == "" || strings.Contains(sealed, "13800138000") {
+			t.Fatalf("stored %q (%v)", sealed, err)
+		}
+		if plain, err := testVault.Open(sealed); err != nil || plain != "13800138000" {
+			t.Fatalf("opened %q %v", plain, err)
+		}
+		// The code works once.
+		if status, out := e.mp(t, "POST", "/mp/phone", token, `{"code": "`+phoneCode+`"}`); status != http.StatusBadRequest || !strings.Contains(out["message"], "已使用") {
+			t.Fatalf("second use: %d %v", status, out)
+		}
+		if status, _ := e.mp(t, "POST", "/mp/phone", "", `{"code": "x"}`); status != http.StatusUnauthorized {
+			t.Fatalf("without a session: %d", status)
+		}
+	})
 }

@@ -43,6 +43,7 @@ type Deps struct {
 	Login           LoginService
 	Sessions        SessionVerifier
 	Public          PublicDirectory
+	Phones          PhoneService
 }
 
 // New builds the router with every route Mashang serves.
@@ -87,6 +88,9 @@ func New(d Deps) *gin.Engine {
 		r.POST("/mp/login", mp.login)
 		signed := r.Group("/mp", mp.signedIn)
 		signed.GET("/me", mp.me)
+		if d.Phones != nil {
+			signed.POST("/phone", mp.phone)
+		}
 	}
 
 	// Operations.

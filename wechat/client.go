@@ -35,8 +35,9 @@ type ClientConfig struct {
 
 // Clients are the SDK's Official Account and (when configured) Mini Program.
 type Clients struct {
-	OA *officialaccount.OfficialAccount
-	MP *miniprogram.MiniProgram
+	OA      *officialaccount.OfficialAccount
+	MP      *miniprogram.MiniProgram
+	mpAppID string
 }
 
 var installOnce sync.Mutex
@@ -86,6 +87,8 @@ func NewClients(cfg ClientConfig) (*Clients, error) {
 		})
 		clients.MP.GetAuth() // initialised now, not lazily under concurrent requests
 		clients.MP.GetQRCode()
+		clients.MP.GetBusiness()
+		clients.mpAppID = cfg.MPAppID
 	}
 	return clients, nil
 }

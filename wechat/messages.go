@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/silenceper/wechat/v2/miniprogram/business"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 
 	"mashang"
@@ -47,4 +48,20 @@ func (c *Clients) Code2Session(ctx context.Context, code string) (string, string
 		return "", "", &APIError{Op: "sns/jscode2session", Code: int(res.ErrCode), err: fmt.Errorf("errcode=%d errmsg=%s", res.ErrCode, res.ErrMsg)}
 	}
 	return res.OpenID, res.UnionID, nil
+}
+
+// PhoneNumber exchanges a getPhoneNumber code (mashang.PhoneFetcher). The
+// answer's watermark must name our Mini Program.
+func (c *Clients) PhoneNumber(ctx context.Context, code string) (string, error) {
+	if c.MP == nil {
+		return "", &APIError{Op: "wxa/business/getuserphonenumber", err: errors.New("no Mini Program is configured (MASHANG_MP_APPID)")}
+	}
+	info, err := c.MP.GetBusiness().GetPhoneNumberWithContext(ctx, &business.GetPhoneNumberRequest{Code: code})
+	if err != nil {
+		return "", apiError("wxa/business/getuserphonenumber", err)
+	}
+	if info.Watermark.AppID != c.mpAppID {
+		return "", &APIError{Op: "wxa/business/getuserphonenumber", err: fmt.Errorf("watermark names another app")}
+	}
+	return info.PurePhoneNumber, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -179,6 +180,15 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	go outbox.Run(runCtx, outboxWake)
 	go media.Run(runCtx, mediaWake, 30*time.Second)
 	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
+	var phones handlers.PhoneService
+	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
+		vault, err := mashang.NewVault(key)
+		if err != nil {
+			a.close()
+			return nil, &configs.SettingError{Setting: "MASHANG_DATA_KEY", Problem: err.Error()}
+		}
+		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
+	}
 	a.router = handlers.New(handlers.Deps{
 		Inbound:       inbound,
 		Receiver:      sandboxAware(intake, a.fakeAPI),
@@ -193,6 +203,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
 		Sessions:      sessions,
 		Public:        db,
+		Phones:        phones,
 	})
 	return a, nil
 }
