@@ -25,6 +25,7 @@ type Case struct {
 	Summary       string
 	CreatedAt     time.Time
 	LastMessageAt time.Time
+	PublicConsent bool // may be shown, anonymised, on the results wall
 }
 
 // Case statuses.
@@ -209,7 +210,7 @@ func fitField(key, value string) string {
 // summarize is the first line of what a citizen wrote, or what they sent.
 func summarize(m Inbound) string {
 	switch m.MsgType {
-	case MsgText:
+	case MsgText, MsgForm:
 		return strings.TrimSpace(m.Content)
 	case MsgVoice:
 		if m.Recognition != "" {

@@ -16,6 +16,9 @@ const (
 	MsgLocation   = "location"
 	MsgLink       = "link"
 	MsgEvent      = "event"
+	// MsgForm is ours, not WeChat's: a case raised with the Mini Program's
+	// form, taken through the same path as a message.
+	MsgForm = "form"
 
 	EventSubscribe   = "subscribe"
 	EventUnsubscribe = "unsubscribe"
@@ -58,7 +61,15 @@ type Inbound struct {
 	// (menus' picture lists, subscription popups, fields WeChat adds later),
 	// so nothing WeChat sent is lost; nil when the fields above hold it all,
 	// so that the common message is not stored twice.
-	Raw        []byte
+	Raw []byte
+
+	// For MsgForm: the code the form was opened from, the client's request
+	// id (a retried submission finds its case), and the citizen's consent
+	// to the case being shown anonymised on the results wall.
+	FormTarget    Scene
+	RequestID     string
+	PublicConsent bool
+
 	ReceivedAt time.Time // when we took it
 }
 
@@ -74,6 +85,9 @@ type Inbound struct {
 // instead of on a random page of it: one page written per commit, not one per
 // message.
 func (m Inbound) DedupKey() string {
+	if m.MsgType == MsgForm {
+		return "f:" + m.OpenID + ":" + m.RequestID
+	}
 	if m.MsgType != MsgEvent && m.MsgID != 0 {
 		return fmt.Sprintf("m%020d:%s", uint64(m.MsgID), m.OpenID)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // IntakeTx is what taking a push needs from storage, inside one transaction.
@@ -169,6 +171,9 @@ type decision struct {
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
 	switch m.MsgType {
+	case MsgForm:
+		// A form always opens a case, at the station or deputy it names.
+		return decision{caseMessage: true, scene: m.FormTarget}, nil
 	case MsgText, MsgImage, MsgVoice, MsgVideo, MsgShortVideo, MsgLocation, MsgLink:
 		return in.decideMessage(ctx, tx, m)
 	case MsgEvent:
@@ -372,7 +377,8 @@ func humanDuration(d time.Duration) string {
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
 func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, int64, error) {
-	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime, LastMessageAt: m.CreateTime}
+	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime,
+		LastMessageAt: m.CreateTime, PublicConsent: m.PublicConsent}
 	var routing Routing
 	var who string
 	switch scene.Kind {
@@ -431,6 +437,9 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{}, 0, err
 	}
 	opened := fmt.Sprintf("群众扫描%s的二维码后留言：%s", who, c.Summary)
+	if m.MsgType == MsgForm {
+		opened = fmt.Sprintf("群众通过小程序表单向%s反映：%s", who, c.Summary)
+	}
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "opened", "群众", opened); err != nil {
 		return Reply{}, 0, err
 	}
@@ -439,6 +448,9 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	}
 	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
 		return Reply{}, 0, err
+	}
+	if m.MsgType == MsgForm {
+		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
 }
@@ -496,4 +508,50 @@ func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (deci
 	}
 	b.WriteString("\n发送编号可查看详情。")
 	return decision{reply: Reply{Text: b.String()}}, nil
+}
+
+// Form is a case raised with the Mini Program's form.
+type Form struct {
+	OpenID    string // the Mini Program's openid
+	RequestID string // the client's: a retried submission finds its case
+	Scene     Scene  // the station or deputy it is for
+	Text      string
+	Latitude  *float64
+	Longitude *float64
+	Place     string
+	Public    bool // consent to the results wall, anonymised
+}
+
+var requestID = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// RaiseForm opens a case from the form along the same path a scanned
+// message takes: stored under its request id, routed, its deputies
+// notified in the same transaction. It answers the case number.
+func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
+	text := strings.TrimSpace(f.Text)
+	switch {
+	case !requestID.MatchString(f.RequestID):
+		return "", Errorf(EINVALID, "request_id 应为 8 到 64 个字母、数字、- 或 _，同一次提交重试时保持不变")
+	case f.Scene.Kind != SceneStation && f.Scene.Kind != SceneDeputy:
+		return "", Errorf(EINVALID, "scene 应为 st:<站点编码> 或 dp:<代表编码>")
+	case text == "":
+		return "", Errorf(EINVALID, "请描述您要反映的问题")
+	case utf8.RuneCountInString(text) > 1000:
+		return "", Errorf(EINVALID, "问题描述不能超过1000字")
+	case (f.Latitude == nil) != (f.Longitude == nil):
+		return "", Errorf(EINVALID, "位置的纬度和经度要一起提供")
+	case f.Latitude != nil && (*f.Latitude < -90 || *f.Latitude > 90 || *f.Longitude < -180 || *f.Longitude > 180):
+		return "", Errorf(EINVALID, "位置的纬度或经度超出范围")
+	}
+	now := in.now()
+	m := Inbound{Account: "miniprogram", OpenID: f.OpenID, CreateTime: now.Truncate(time.Second), MsgType: MsgForm,
+		Content: text, Label: f.Place, FormTarget: f.Scene, RequestID: f.RequestID, PublicConsent: f.Public, ReceivedAt: now}
+	if f.Latitude != nil {
+		m.LocationX, m.LocationY = *f.Latitude, *f.Longitude
+	}
+	reply, err := in.Receive(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	return reply.Text, nil
 }

@@ -103,6 +103,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Sessions:      testSessions,
 		Public:        db,
 		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
+		Forms:         intake,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

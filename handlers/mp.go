@@ -226,3 +226,40 @@ func (h *mpAPI) deputy(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"code": page.Code, "name": page.Name, "level": page.Level.Label(), "profile": page.Profile,
 		"in_office": page.InOffice, "stations": stations})
 }
+
+// FormService raises cases from the Mini Program's form (*mashang.Intake).
+type FormService interface {
+	RaiseForm(ctx context.Context, f mashang.Form) (string, error)
+}
+
+type formRequest struct {
+	RequestID string `json:"request_id"`
+	Scene     string `json:"scene"`
+	Text      string `json:"text"`
+	Location  *struct {
+		Latitude  float64 `json:"latitude"`
+		Longitude float64 `json:"longitude"`
+		Label     string  `json:"label"`
+	} `json:"location"`
+	Public bool `json:"public"`
+}
+
+// raise answers POST /mp/cases: a case from the form, routed as a scanned
+// message is. A retry with the same request_id answers the same case.
+func (h *mpAPI) raise(c *gin.Context) {
+	var req formRequest
+	if !decodeJSON(c, &req, 16<<10) {
+		return
+	}
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	f := mashang.Form{OpenID: s.OpenID, RequestID: req.RequestID, Scene: mashang.ParseScene(req.Scene), Text: req.Text, Public: req.Public}
+	if req.Location != nil {
+		f.Latitude, f.Longitude, f.Place = &req.Location.Latitude, &req.Location.Longitude, req.Location.Label
+	}
+	number, err := h.deps.Forms.RaiseForm(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"number": number})
+}

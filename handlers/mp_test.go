@@ -167,3 +167,59 @@ func TestPhoneNumberIsKeptSealedAndShownMasked(t *testing.T) {
 		}
 	})
 }
+
+func TestRaiseACaseFromTheForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		bindDeputy(t, e, "demo-d02", "oDeputyLiForm0000000000000", time.Now()) // 生活保障组 at 八大关
+		code := e.fake.IssueLoginCode(mpAppID, "oFormCitizen0000000000001", "")
+		_, out := e.mp(t, "POST", "/mp/login", "", `{"code": "`+code+`"}`)
+		token := out["token"]
+
+		form := `{"request_id": "req-0001-abcd", "scene": "st:demo-bdg", "text": "小区路灯坏了，晚上很黑",
+			"location": {"latitude": 36.0531, "longitude": 120.3561, "label": "居庸关路"}, "public": true}`
+		status, out := e.mp(t, "POST", "/mp/cases", token, form)
+		if status != http.StatusCreated || out["number"] == "" {
+			t.Fatalf("raise %d %v", status, out)
+		}
+		number := out["number"]
+		// A retry of the same submission finds the same case.
+		if status, again := e.mp(t, "POST", "/mp/cases", token, form); status != http.StatusCreated || again["number"] != number {
+			t.Fatalf("retry %d %v", status, again)
+		}
+		if n, _ := e.db.CountCases(ctx); n != 1 {
+			t.Fatalf("%d cases", n)
+		}
+		// Routed and notified exactly as a scanned message would be.
+		c, events := e.caseOf(t, number)
+		if c.GroupName != "生活保障组" || c.Category != "道路照明" || !c.PublicConsent || c.OpenID != "oFormCitizen0000000000001" {
+			t.Fatalf("case %+v", c)
+		}
+		tl := timeline(events)
+		for _, want := range []string{"opened: 群众通过小程序表单向「市南区八大关街道人大代表联络站」反映", "routed: 内容含“路灯”", "notified: 已通过模板消息通知1位代表"} {
+			if !strings.Contains(tl, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, tl)
+			}
+		}
+		for _, bad := range []struct{ body, says string }{
+			{`{"request_id": "short", "scene": "st:demo-bdg", "text": "x"}`, "request_id"},
+			{`{"request_id": "req-0002-abcd", "scene": "nowhere", "text": "x"}`, "scene"},
+			{`{"request_id": "req-0003-abcd", "scene": "st:demo-bdg", "text": "  "}`, "描述"},
+			{`{"request_id": "req-0004-abcd", "scene": "st:demo-bdg", "text": "x", "location": {"latitude": 95, "longitude": 1}}`, "超出范围"},
+		} {
+			if status, out := e.mp(t, "POST", "/mp/cases", token, bad.body); status != http.StatusBadRequest || !strings.Contains(out["message"], bad.says) {
+				t.Errorf("%s: %d %v", bad.body, status, out)
+			}
+		}
+		if status, _ := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "req-0005-abcd", "scene": "st:nope", "text": "x"}`); status != http.StatusNotFound {
+			t.Errorf("unknown station: %d", status)
+		}
+		if status, _ := e.mp(t, "POST", "/mp/cases", "", form); status != http.StatusUnauthorized {
+			t.Errorf("without a session: %d", status)
+		}
+		if n, _ := e.db.CountCases(ctx); n != 1 {
+			t.Fatalf("refused forms made cases: %d", n)
+		}
+	})
+}

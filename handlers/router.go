@@ -44,6 +44,7 @@ type Deps struct {
 	Sessions        SessionVerifier
 	Public          PublicDirectory
 	Phones          PhoneService
+	Forms           FormService
 }
 
 // New builds the router with every route Mashang serves.
@@ -90,6 +91,9 @@ func New(d Deps) *gin.Engine {
 		signed.GET("/me", mp.me)
 		if d.Phones != nil {
 			signed.POST("/phone", mp.phone)
+		}
+		if d.Forms != nil {
+			signed.POST("/cases", mp.raise)
 		}
 	}
 

@@ -49,7 +49,7 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 }
 
 const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, COALESCE(c.deputy_id, 0),
-	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at`
+	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at, c.public_consent`
 
 const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id `
 
@@ -57,7 +57,7 @@ func scanCase(row scanner) (mashang.Case, error) {
 	var c mashang.Case
 	var scene string
 	err := row.Scan(&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
-		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt)
+		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt, &c.PublicConsent)
 	c.Scene = mashang.ParseScene(scene)
 	return c, err
 }
@@ -127,10 +127,10 @@ func (tx *Tx) NextCaseNumber(ctx context.Context, day string) (int, error) {
 // CreateCase stores a new case and sets its ID.
 func (tx *Tx) CreateCase(ctx context.Context, c *mashang.Case) error {
 	res, err := tx.exec(ctx, `
-		INSERT INTO cases (number, openid, scene, station_id, deputy_id, group_id, category, status, summary, created_at, last_message_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO cases (number, openid, scene, station_id, deputy_id, group_id, category, status, summary, created_at, last_message_at, public_consent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Number, c.OpenID, c.Scene.String(), c.StationID, nullID(c.DeputyID), nullID(c.GroupID), c.Category, c.Status,
-		truncateRunes(c.Summary, 500), c.CreatedAt.UTC(), c.LastMessageAt.UTC())
+		truncateRunes(c.Summary, 500), c.CreatedAt.UTC(), c.LastMessageAt.UTC(), c.PublicConsent)
 	if err != nil {
 		return fmt.Errorf("create case: %w", err)
 	}

@@ -34,6 +34,9 @@ func (tx *Tx) ClaimInbound(ctx context.Context, m *mashang.Inbound, reply mashan
 		locX, locY = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
 		scale = sql.NullInt64{Int64: int64(m.Scale), Valid: true}
 	}
+	if m.MsgType == mashang.MsgForm && (m.LocationX != 0 || m.LocationY != 0) { // a form's place is optional
+		locX, locY = sql.NullFloat64{Float64: m.LocationX, Valid: true}, sql.NullFloat64{Float64: m.LocationY, Valid: true}
+	}
 	if m.Event == mashang.EventLocation {
 		lat, lng = sql.NullFloat64{Float64: m.Latitude, Valid: true}, sql.NullFloat64{Float64: m.Longitude, Valid: true}
 		precision = sql.NullFloat64{Float64: m.Precision, Valid: true}

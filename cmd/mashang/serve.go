@@ -204,6 +204,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Sessions:      sessions,
 		Public:        db,
 		Phones:        phones,
+		Forms:         intake,
 	})
 	return a, nil
 }
