@@ -40,6 +40,15 @@ var caseStatusLabels = map[string]string{
 	CaseOpen: "已受理，等待代表处理", CaseAccepted: "代表已接单处理中", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
 }
 
+// CaseEvent is one line of a case's timeline.
+type CaseEvent struct {
+	At                  time.Time
+	Kind, Actor, Detail string
+}
+
+// StatusLabel is how a citizen reads a case's status.
+func (c Case) StatusLabel() string { return caseStatusLabels[c.Status] }
+
 // caseNumberPattern is how citizens send a number back to ask about it.
 var caseNumberPattern = regexp.MustCompile(`^\d{6}-\d{4}$`)
 
@@ -117,10 +126,10 @@ func routeDeputy(deputy, station string, group *Group, text string, rules []Keyw
 	rule, _ := classify(text, rules)
 	if group == nil {
 		return Routing{Category: rule.Category,
-			Reason: fmt.Sprintf("扫描了%s代表的二维码，由%s代表处理（未编入「%s」的小组）", deputy, deputy, station)}
+			Reason: fmt.Sprintf("群众找的是%s代表，由%s代表处理（未编入「%s」的小组）", deputy, deputy, station)}
 	}
 	return Routing{Category: rule.Category, Group: group,
-		Reason: fmt.Sprintf("扫描了%s代表的二维码，由%s代表及其所在的「%s」处理", deputy, deputy, group.Name)}
+		Reason: fmt.Sprintf("群众找的是%s代表，由%s代表及其所在的「%s」处理", deputy, deputy, group.Name)}
 }
 
 // Recipient is a deputy a notification goes to.

@@ -104,6 +104,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Public:        db,
 		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
 		Forms:         intake,
+		Citizens:      db,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

@@ -263,3 +263,52 @@ func (h *mpAPI) raise(c *gin.Context) {
 	}
 	c.JSON(http.StatusCreated, gin.H{"number": number})
 }
+
+// CitizenCases reads a citizen's own cases (*store.DB).
+type CitizenCases interface {
+	CitizenCases(ctx context.Context, openid string, limit int) ([]mashang.Case, error)
+	CitizenCase(ctx context.Context, openid, number string) (mashang.Case, []mashang.CaseEvent, error)
+}
+
+func caseOut(c mashang.Case) gin.H {
+	return gin.H{"number": c.Number, "station": c.StationName, "group": c.GroupName, "category": c.Category,
+		"status": c.Status, "status_label": c.StatusLabel(), "summary": c.Summary,
+		"created_at": c.CreatedAt.UTC().Format(time.RFC3339), "public": c.PublicConsent}
+}
+
+// cases answers GET /mp/cases: the citizen's own cases.
+func (h *mpAPI) cases(c *gin.Context) {
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	list, err := h.deps.Citizens.CitizenCases(c.Request.Context(), s.OpenID, 50)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := make([]gin.H, len(list))
+	for i, k := range list {
+		out[i] = caseOut(k)
+	}
+	c.JSON(http.StatusOK, gin.H{"cases": out})
+}
+
+// caseDetail answers GET /mp/cases/:number: one of the citizen's own cases
+// with its timeline; anyone else's is 404, never 403, so numbers cannot be
+// probed.
+func (h *mpAPI) caseDetail(c *gin.Context) {
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	k, events, err := h.deps.Citizens.CitizenCase(c.Request.Context(), s.OpenID, c.Param("number"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	timeline := make([]gin.H, 0, len(events))
+	for _, e := range events {
+		if e.Kind == "alert" {
+			continue // notes for staff
+		}
+		timeline = append(timeline, gin.H{"at": e.At.UTC().Format(time.RFC3339), "kind": e.Kind, "detail": e.Detail})
+	}
+	out := caseOut(k)
+	out["timeline"] = timeline
+	c.JSON(http.StatusOK, out)
+}

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -222,4 +223,47 @@ func TestRaiseACaseFromTheForm(t *testing.T) {
 			t.Fatalf("refused forms made cases: %d", n)
 		}
 	})
+}
+
+func TestCitizensFollowOnlyTheirOwnCases(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	login := func(openid string) string {
+		_, out := e.mp(t, "POST", "/mp/login", "", `{"code": "`+e.fake.IssueLoginCode(mpAppID, openid, "")+`"}`)
+		return out["token"]
+	}
+	mine, theirs := login("oFollowMine00000000000001"), login("oFollowTheirs000000000001")
+	_, out := e.mp(t, "POST", "/mp/cases", mine, `{"request_id": "follow-0001", "scene": "dp:demo-d03", "text": "孩子入学的问题想咨询"}`)
+	number := out["number"]
+
+	resp, body := getAuth(t, e.srv.URL+"/mp/cases", mine)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), number) || !strings.Contains(string(body), `"status_label":"已受理，等待代表处理"`) {
+		t.Fatalf("my cases %d %s", resp.StatusCode, body)
+	}
+	resp, body = getAuth(t, e.srv.URL+"/mp/cases/"+number, mine)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "群众找的是张晓梅代表，由张晓梅代表及其所在的「医疗教育组」处理") {
+		t.Fatalf("my case %d %s", resp.StatusCode, body)
+	}
+	if strings.Contains(string(body), `"kind":"alert"`) {
+		t.Errorf("staff notes shown to the citizen: %s", body)
+	}
+	// Another citizen: the number does not exist for them.
+	if resp, _ := getAuth(t, e.srv.URL+"/mp/cases/"+number, theirs); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another citizen got %d", resp.StatusCode)
+	}
+	if _, body := getAuth(t, e.srv.URL+"/mp/cases", theirs); strings.Contains(string(body), number) {
+		t.Fatalf("another citizen's list shows it: %s", body)
+	}
+}
+
+func getAuth(t *testing.T, url, token string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
 }

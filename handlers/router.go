@@ -45,6 +45,7 @@ type Deps struct {
 	Public          PublicDirectory
 	Phones          PhoneService
 	Forms           FormService
+	Citizens        CitizenCases
 }
 
 // New builds the router with every route Mashang serves.
@@ -94,6 +95,10 @@ func New(d Deps) *gin.Engine {
 		}
 		if d.Forms != nil {
 			signed.POST("/cases", mp.raise)
+		}
+		if d.Citizens != nil {
+			signed.GET("/cases", mp.cases)
+			signed.GET("/cases/:number", mp.caseDetail)
 		}
 	}
 

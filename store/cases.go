@@ -287,10 +287,7 @@ func truncateRunes(s string, n int) string {
 }
 
 // CaseEvent is one line of a case's timeline.
-type CaseEvent struct {
-	At                  time.Time
-	Kind, Actor, Detail string
-}
+type CaseEvent = mashang.CaseEvent
 
 // CaseEvents reads a case's timeline, oldest first.
 func (db *DB) CaseEvents(ctx context.Context, caseID int64) ([]CaseEvent, error) {
@@ -361,4 +358,37 @@ func (db *DB) CountCases(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count cases: %w", err)
 	}
 	return n, nil
+}
+
+// CitizenCases lists the cases raised by openid, newest first.
+func (db *DB) CitizenCases(ctx context.Context, openid string, limit int) ([]mashang.Case, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.openid = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, openid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read case: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CitizenCase reads one of openid's cases with its timeline; another's is
+// not found, as if it did not exist.
+func (db *DB) CitizenCase(ctx context.Context, openid, number string) (mashang.Case, []CaseEvent, error) {
+	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND c.openid = ?`, number, openid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return mashang.Case{}, nil, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return mashang.Case{}, nil, fmt.Errorf("find case: %w", err)
+	}
+	events, err := db.CaseEvents(ctx, c.ID)
+	return c, events, err
 }

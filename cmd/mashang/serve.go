@@ -205,6 +205,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Public:        db,
 		Phones:        phones,
 		Forms:         intake,
+		Citizens:      db,
 	})
 	return a, nil
 }
