@@ -88,10 +88,13 @@ type Intake struct {
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
-	// Stored, if set, is called after a push is stored, so the outbox and
-	// the media fetcher look at once instead of at their next poll. It must
-	// not block.
-	Stored func()
+	// Queued, if set, is called after a push that queued messages for the
+	// outbox is stored, and MediaStored after one that carries media to
+	// fetch, so the outbox and the media fetcher look at once instead of at
+	// their next poll; pushes that give them nothing to do wake neither.
+	// They must not block.
+	Queued      func()
+	MediaStored func()
 	// MiniProgramAppID, when set, adds a link to the Mini Program's form to
 	// the reply to a scan.
 	MiniProgramAppID string
@@ -109,7 +112,9 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		m.ReceivedAt = in.now()
 	}
 	var reply Reply
-	err := in.Store.UpdateIntake(ctx, func(tx IntakeTx) error {
+	var queued bool
+	err := in.Store.UpdateIntake(ctx, func(storeTx IntakeTx) error {
+		tx := &enqueueNoticer{IntakeTx: storeTx, queued: &queued}
 		// The reply is decided first (it only reads), so that one INSERT
 		// records the push and its answer; what the push changes is applied
 		// only once the claim shows it is not a retry.
@@ -146,10 +151,24 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if in.Stored != nil {
-		in.Stored()
+	if queued && in.Queued != nil {
+		in.Queued()
+	}
+	if m.MediaID != "" && in.MediaStored != nil {
+		in.MediaStored()
 	}
 	return reply, nil
+}
+
+// enqueueNoticer notes whether a transaction queued anything for the outbox.
+type enqueueNoticer struct {
+	IntakeTx
+	queued *bool
+}
+
+func (t *enqueueNoticer) Enqueue(ctx context.Context, item OutboxItem, at time.Time) error {
+	*t.queued = true
+	return t.IntakeTx.Enqueue(ctx, item, at)
 }
 
 func (in *Intake) now() time.Time {

@@ -334,8 +334,12 @@ func (db *DB) StaffAlerts(ctx context.Context) ([]string, error) {
 
 // CasesOf lists openid's latest cases, newest first.
 func (tx *Tx) CasesOf(ctx context.Context, openid string, limit int) ([]mashang.Case, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
-		WHERE c.openid = ? ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, openid, limit)
+	return collectCases(tx.tx.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.openid = ? ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`, openid, limit))
+}
+
+// collectCases reads every case a query returned.
+func collectCases(rows *sql.Rows, err error) ([]mashang.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
@@ -362,21 +366,8 @@ func (db *DB) CountCases(ctx context.Context) (int, error) {
 
 // CitizenCases lists the cases raised by openid, newest first.
 func (db *DB) CitizenCases(ctx context.Context, openid string, limit int) ([]mashang.Case, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
-		WHERE c.openid = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, openid, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var out []mashang.Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read case: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.openid = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, openid, limit))
 }
 
 // CitizenCase reads one of openid's cases with its timeline; another's is

@@ -51,6 +51,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "rounds per server, alternating; the median is reported")
 	peerBin := fs.String("peer", "bin/sdkpeer", "the bare SDK server binary (go build -o bin/sdkpeer ./cmd/sdkpeer)")
 	selfBin := fs.String("self", "", "the mashang binary to benchmark (default: this one)")
+	profileDir := fs.String("profile", "", "write each serve's CPU profile into this directory")
 	mysqlDSN := fs.String("mysql", "", "also benchmark serve on MySQL: a DSN whose user may create a database, e.g. root@tcp(127.0.0.1:3306)/test")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -105,6 +106,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil, err
 		}
 		cmd := exec.CommandContext(ctx, *selfBin, "serve")
+		if *profileDir != "" {
+			cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(*profileDir, driver+".pprof"))
+		}
 		cmd.Env = append(os.Environ(),
 			"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+driver, "MASHANG_DB_DSN="+dsn,
 			"MASHANG_WECHAT_APPID="+appID, "MASHANG_WECHAT_SECRET=bench", "MASHANG_WECHAT_TOKEN="+token,

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"mashang"
@@ -26,8 +28,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
 	sandbox := fs.Bool("sandbox", false, "run a fake WeChat in-process with demo stations and deputies (never in production)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the server stops")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	env := getenv
 	if *sandbox {
@@ -163,16 +177,17 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	// The outbox and the media fetcher work after the callback is
 	// answered; a stored push wakes them.
 	outboxWake, mediaWake := make(chan struct{}, 1), make(chan struct{}, 1)
-	wake := func() {
-		for _, ch := range []chan struct{}{outboxWake, mediaWake} {
+	wakeUp := func(ch chan struct{}) func() {
+		return func() {
 			select {
 			case ch <- struct{}{}:
 			default: // already awake
 			}
 		}
 	}
+	wake := wakeUp(outboxWake)
 	intake := newIntake(cfg, db)
-	intake.Stored = wake
+	intake.Queued, intake.MediaStored = wake, wakeUp(mediaWake)
 	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log}
 	media := &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
 	runCtx, stop := context.WithCancel(context.Background())
