@@ -25,7 +25,9 @@ type Case struct {
 	Summary       string
 	CreatedAt     time.Time
 	LastMessageAt time.Time
-	PublicConsent bool // may be shown, anonymised, on the results wall
+	PublicConsent bool   // may be shown, anonymised, on the results wall
+	Rating        string // the latest verdict on its answer ("" before one)
+	PoorRatings   int    // dissatisfied verdicts so far: each sent it back
 }
 
 // Case statuses.
@@ -34,10 +36,12 @@ const (
 	CaseAccepted = "accepted"
 	CaseHanded   = "handed"
 	CaseClosed   = "closed"
+	CaseReopened = "reopened" // rated dissatisfied: back with its handlers
 )
 
 var caseStatusLabels = map[string]string{
 	CaseOpen: "已受理，等待代表处理", CaseAccepted: "代表已接单处理中", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
+	CaseReopened: "群众不满意，重新办理中",
 }
 
 // CaseEvent is one line of a case's timeline.

@@ -478,6 +478,21 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 // group, due from when we received the push (WeChat's CreateTime is the
 // sender's clock); with nobody to tell, the station's staff get an alert.
 func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time.Time) error {
+	return notifyGroup(ctx, tx, in.Notify, c, queuedAt, "新问题", "case-"+c.Number)
+}
+
+// groupNotifier is what telling a case's handlers needs from storage.
+type groupNotifier interface {
+	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+}
+
+// notifyGroup tells the deputies of c's group about it (what is a headline
+// such as 新问题, msgKey keeps each deputy's message unique), or, with nobody
+// to tell, alerts the station's staff; the timeline records which.
+func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, at time.Time, what, msgKey string) error {
 	var recipients []Recipient
 	if c.GroupID != 0 {
 		var err error
@@ -485,29 +500,35 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 			return err
 		}
 	}
-	if len(recipients) == 0 || in.Notify.TemplateID == "" {
+	if len(recipients) == 0 || n.TemplateID == "" {
 		why := "没有可通知的代表（小组无人绑定微信）"
 		switch {
 		case c.GroupID == 0:
 			why = "未分派到代表小组"
-		case in.Notify.TemplateID == "":
+		case n.TemplateID == "":
 			why = "未配置新问题通知的模板消息"
 		}
-		msg := fmt.Sprintf("新问题 %s（%s）%s，请工作人员跟进。", c.Number, c.StationName, why)
-		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, c.CreatedAt); err != nil {
+		msg := fmt.Sprintf("%s %s（%s）%s，请工作人员跟进。", what, c.Number, c.StationName, why)
+		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, at); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, "alert", "系统", msg)
+		return tx.AddCaseEvent(ctx, c.ID, at, "alert", "系统", msg)
 	}
 	names := make([]string, len(recipients))
 	for i, r := range recipients {
-		if err := tx.Enqueue(ctx, in.Notify.newCaseNotice(c, r), queuedAt); err != nil {
+		item := n.newCaseNotice(c, r)
+		item.ClientMsgID = fmt.Sprintf("%s-d%d", msgKey, r.DeputyID)
+		if err := tx.Enqueue(ctx, item, at); err != nil {
 			return err
 		}
 		names[i] = r.Name
 	}
-	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, "notified", "系统",
-		fmt.Sprintf("已通过模板消息通知%d位代表：%s", len(recipients), strings.Join(names, "、")))
+	about := ""
+	if what != "新问题" {
+		about = "（" + what + "）"
+	}
+	return tx.AddCaseEvent(ctx, c.ID, at, "notified", "系统",
+		fmt.Sprintf("已通过模板消息通知%d位代表%s：%s", len(recipients), about, strings.Join(names, "、")))
 }
 
 // myCases answers the "my cases" menu: the citizen's latest cases and where

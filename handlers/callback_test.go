@@ -105,6 +105,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
 		Forms:         intake,
 		Citizens:      db,
+		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify},
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

@@ -273,7 +273,8 @@ type CitizenCases interface {
 func caseOut(c mashang.Case) gin.H {
 	return gin.H{"number": c.Number, "station": c.StationName, "group": c.GroupName, "category": c.Category,
 		"status": c.Status, "status_label": c.StatusLabel(), "summary": c.Summary,
-		"created_at": c.CreatedAt.UTC().Format(time.RFC3339), "public": c.PublicConsent}
+		"created_at": c.CreatedAt.UTC().Format(time.RFC3339), "public": c.PublicConsent,
+		"rating": c.Rating, "rating_label": mashang.RatingLabel(c.Rating)}
 }
 
 // cases answers GET /mp/cases: the citizen's own cases.
@@ -311,4 +312,32 @@ func (h *mpAPI) caseDetail(c *gin.Context) {
 	out := caseOut(k)
 	out["timeline"] = timeline
 	c.JSON(http.StatusOK, out)
+}
+
+// RatingService takes citizens' verdicts on answers (*mashang.Ratings).
+type RatingService interface {
+	Rate(ctx context.Context, openid, number, verdict, comment string) (mashang.Rating, error)
+}
+
+// rate answers POST /mp/cases/:number/rating {"verdict": "satisfied" |
+// "basically_satisfied" | "dissatisfied" (or 满意/基本满意/不满意), "comment": "…"}.
+func (h *mpAPI) rate(c *gin.Context) {
+	var req struct {
+		Verdict string `json:"verdict"`
+		Comment string `json:"comment"`
+	}
+	if !decodeJSON(c, &req, 8<<10) {
+		return
+	}
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	r, err := h.deps.Ratings.Rate(c.Request.Context(), s.OpenID, c.Param("number"), req.Verdict, req.Comment)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	out := gin.H{"verdict": r.Verdict, "label": mashang.RatingLabel(r.Verdict), "rated_at": r.At.UTC().Format(time.RFC3339)}
+	if r.Verdict == mashang.RatingDissatisfied {
+		out["reopened"] = true
+	}
+	c.JSON(http.StatusCreated, out)
 }

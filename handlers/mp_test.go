@@ -22,8 +22,17 @@ func (e *env) mp(t *testing.T, method, path, token, body string) (int, map[strin
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	status, raw := e.do(t, req)
+	var fields map[string]any
+	_ = json.Unmarshal(raw, &fields)
 	out := map[string]string{}
-	_ = json.Unmarshal(raw, &out)
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		} else {
+			b, _ := json.Marshal(v)
+			out[k] = string(b)
+		}
+	}
 	return status, out
 }
 
@@ -266,4 +275,81 @@ func getAuth(t *testing.T, url, token string) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp, body
+}
+
+func TestRateTheAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		const deputy = "oDeputyRate00000000000001"
+		bindDeputy(t, e, "demo-d02", deputy, time.Now()) // 生活保障组 at 八大关
+		_, out := e.mp(t, "POST", "/mp/login", "", `{"code": "`+e.fake.IssueLoginCode(mpAppID, "oRateCitizen0000000000001", "")+`"}`)
+		token := out["token"]
+		_, out = e.mp(t, "POST", "/mp/cases", token, `{"request_id": "rate-0001", "scene": "st:demo-bdg", "text": "楼下路灯不亮"}`)
+		number := out["number"]
+		rate := func(body string) (int, map[string]string) {
+			return e.mp(t, "POST", "/mp/cases/"+number+"/rating", token, body)
+		}
+
+		// Nothing to rate before an answer.
+		if status, out := rate(`{"verdict": "满意"}`); status != http.StatusConflict || !strings.Contains(out["message"], "还没有答复") {
+			t.Fatalf("before an answer: %d %v", status, out)
+		}
+		if status, _ := e.staffReply(t, number, staffToken, `{"text": "已联系路灯所，明日维修", "staff": "八大关联络站 王秘书"}`); status != http.StatusAccepted {
+			t.Fatalf("staff reply: %d", status)
+		}
+		for _, bad := range []struct{ body, says string }{
+			{`{"verdict": "还行"}`, "verdict"},
+			{`{"verdict": "dissatisfied"}`, "哪里不满意"},
+			{`{"verdict": "satisfied", "comment": "` + strings.Repeat("长", 501) + `"}`, "500"},
+			{`{"verdict": 3}`, "verdict"},
+		} {
+			if status, out := rate(bad.body); status != http.StatusBadRequest || !strings.Contains(out["message"], bad.says) {
+				t.Errorf("%.40s: %d %v", bad.body, status, out)
+			}
+		}
+		// Another citizen cannot rate it: for them it does not exist.
+		_, other := e.mp(t, "POST", "/mp/login", "", `{"code": "`+e.fake.IssueLoginCode(mpAppID, "oRateOther00000000000001", "")+`"}`)
+		if status, _ := e.mp(t, "POST", "/mp/cases/"+number+"/rating", other["token"], `{"verdict": "不满意", "comment": "x"}`); status != http.StatusNotFound {
+			t.Fatalf("another citizen: %d", status)
+		}
+
+		// 不满意 reopens the case and tells the group's deputies again.
+		if status, out := rate(`{"verdict": "不满意", "comment": "三天了还是不亮"}`); status != http.StatusCreated || out["reopened"] != "true" || out["label"] != "不满意" {
+			t.Fatalf("dissatisfied: %d %v", status, out)
+		}
+		if status, out := rate(`{"verdict": "satisfied"}`); status != http.StatusConflict || !strings.Contains(out["message"], "已经评价过") {
+			t.Fatalf("second verdict on the same answer: %d %v", status, out)
+		}
+		c, events := e.caseOf(t, number)
+		if c.Status != mashang.CaseReopened || c.PoorRatings != 1 || c.Rating != mashang.RatingDissatisfied {
+			t.Fatalf("case after 不满意: %+v", c)
+		}
+		tl := timeline(events)
+		for _, want := range []string{"rated: 群众评价：不满意。意见：三天了还是不亮", "reopened: 群众不满意，问题重新交办（第1次不满意）",
+			"notified: 已通过模板消息通知1位代表（群众不满意，请重新办理）"} {
+			if !strings.Contains(tl, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, tl)
+			}
+		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sent := e.fake.Delivered(deputy)
+		if len(sent) != 2 || sent[0].Data["thing4"] != "群众不满意：三天了还是不亮" && sent[1].Data["thing4"] != "群众不满意：三天了还是不亮" {
+			t.Fatalf("deputy got %d messages: %+v", len(sent), sent)
+		}
+
+		// A new answer can be rated again; satisfied leaves the case as staff set it.
+		if status, _ := e.staffReply(t, number, staffToken, `{"text": "路灯已修好", "staff": "八大关联络站 王秘书"}`); status != http.StatusAccepted {
+			t.Fatalf("second reply: %d", status)
+		}
+		if status, out := rate(`{"verdict": "basically_satisfied", "comment": "修好了，就是慢"}`); status != http.StatusCreated || out["label"] != "基本满意" {
+			t.Fatalf("second rating: %d %v", status, out)
+		}
+		resp, body := getAuth(t, e.srv.URL+"/mp/cases/"+number, token)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"rating_label":"基本满意"`) {
+			t.Fatalf("case page: %d %s", resp.StatusCode, body)
+		}
+	})
 }

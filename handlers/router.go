@@ -46,6 +46,7 @@ type Deps struct {
 	Phones          PhoneService
 	Forms           FormService
 	Citizens        CitizenCases
+	Ratings         RatingService
 }
 
 // New builds the router with every route Mashang serves.
@@ -99,6 +100,9 @@ func New(d Deps) *gin.Engine {
 		if d.Citizens != nil {
 			signed.GET("/cases", mp.cases)
 			signed.GET("/cases/:number", mp.caseDetail)
+		}
+		if d.Ratings != nil {
+			signed.POST("/cases/:number/rating", mp.rate)
 		}
 	}
 

@@ -221,6 +221,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Phones:        phones,
 		Forms:         intake,
 		Citizens:      db,
+		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil
 }
