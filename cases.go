@@ -161,7 +161,7 @@ type NotifyConfig struct {
 // transaction as what caused it.
 type OutboxItem struct {
 	ID          int64
-	Kind        string // "template"
+	Kind        string // "template", "reply" or KindSubscribe
 	CaseID      int64
 	ToUser      string
 	TemplateID  string

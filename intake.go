@@ -41,6 +41,9 @@ type IntakeTx interface {
 	// RecentCase is openid's latest case from scene with a message since
 	// then: its ID and Number (ENOTFOUND: none).
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
+	// DutyBookings lists the live bookings of the slots the deputy bound to
+	// openid is on duty for, from fromDay (YYYY-MM-DD) on.
+	DutyBookings(ctx context.Context, openid, fromDay string) ([]Booking, error)
 	// CasesOf lists openid's latest cases, newest first.
 	CasesOf(ctx context.Context, openid string, limit int) ([]Case, error)
 	// CaseByNumber finds openid's case by its number (ENOTFOUND: none of theirs).
@@ -100,8 +103,11 @@ type Intake struct {
 	MiniProgramAppID string
 }
 
-// MenuMyCases is the menu key of "我的问题".
-const MenuMyCases = "MY_CASES"
+// Menu keys: "我的问题" for citizens, "我的接待" for deputies on duty.
+const (
+	MenuMyCases      = "MY_CASES"
+	MenuDutyBookings = "DUTY_BOOKINGS"
+)
 
 // Receive stores and applies m and returns the reply to give WeChat.
 func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
@@ -219,6 +225,9 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 		}
 		if m.Event == EventClick && m.EventKey == MenuMyCases {
 			return in.myCases(ctx, tx, m.OpenID)
+		}
+		if m.Event == EventClick && m.EventKey == MenuDutyBookings {
+			return in.dutyBookings(ctx, tx, m.OpenID, m.CreateTime)
 		}
 	}
 	// CLICK, VIEW, LOCATION, unsubscribe, TEMPLATESENDJOBFINISH, and types
@@ -547,6 +556,38 @@ func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (deci
 		fmt.Fprintf(&b, "\n%s %s（%s）", c.Number, fitField("thing", c.Summary), caseStatusLabels[c.Status])
 	}
 	b.WriteString("\n发送编号可查看详情。")
+	return decision{reply: Reply{Text: b.String()}}, nil
+}
+
+// dutyBookings answers a deputy's "我的接待" menu: who booked the reception
+// slots they are on duty for, from today on.
+func (in *Intake) dutyBookings(ctx context.Context, tx IntakeTx, openid string, now time.Time) (decision, error) {
+	if _, err := tx.DeputyByOpenID(ctx, openid); ErrorCode(err) == ENOTFOUND {
+		return decision{reply: Reply{Text: "「我的接待」供已绑定微信的代表查看值班接待预约。代表请先扫描工作人员提供的绑定码。"}}, nil
+	} else if err != nil {
+		return decision{}, err
+	}
+	bookings, err := tx.DutyBookings(ctx, openid, now.In(china).Format("2006-01-02"))
+	if err != nil {
+		return decision{}, err
+	}
+	if len(bookings) == 0 {
+		return decision{reply: Reply{Text: "您值班的接待时段暂时没有群众预约。"}}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "您值班的接待时段共有%d位群众预约：", len(bookings))
+	var last int64
+	for i, k := range bookings {
+		if i == 10 {
+			fmt.Fprintf(&b, "\n……另有%d位，请在工作台查看。", len(bookings)-i)
+			break
+		}
+		if k.Slot.ID != last {
+			fmt.Fprintf(&b, "\n%s %s-%s %s（%d/%d）", k.Slot.Day, k.Slot.Starts, k.Slot.Ends, k.Slot.StationName, k.Slot.Booked, k.Slot.Capacity)
+			last = k.Slot.ID
+		}
+		fmt.Fprintf(&b, "\n· %s", fitField("thing", k.Topic))
+	}
 	return decision{reply: Reply{Text: b.String()}}, nil
 }
 

@@ -19,11 +19,12 @@ type OutboxStore interface {
 	MarkOutboxFailed(ctx context.Context, item OutboxItem, errcode int, reason string, at time.Time) error
 }
 
-// TemplateSender sends through WeChat: template messages, and customer-
-// service text inside the 48-hour window.
+// TemplateSender sends through WeChat: template messages, customer-service
+// text inside the 48-hour window, and the Mini Program's subscribe messages.
 type TemplateSender interface {
 	SendTemplate(ctx context.Context, item OutboxItem) (msgID int64, err error)
 	SendText(ctx context.Context, openid, text string) error
+	SendSubscribe(ctx context.Context, item OutboxItem) error
 }
 
 // windowClosed are WeChat's answers to a customer-service message outside
@@ -132,6 +133,9 @@ func runLoop(ctx context.Context, wake <-chan struct{}, poll time.Duration, work
 
 // deliver sends one item and says how it went, for the case's timeline.
 func (o *Outbox) deliver(ctx context.Context, item OutboxItem) (int64, string, error) {
+	if item.Kind == KindSubscribe {
+		return 0, "订阅消息已送达", o.Sender.SendSubscribe(ctx, item)
+	}
 	if item.Kind != "reply" {
 		msgID, err := o.Sender.SendTemplate(ctx, item)
 		return msgID, "通知已送达代表", err

@@ -46,6 +46,17 @@ type Notify struct {
 	// case was answered.
 	ReplyTemplate string      `yaml:"reply_template"`
 	ReplyFields   ReplyFields `yaml:"reply_fields"`
+	// ReminderTemplate is the Mini Program subscribe message that reminds a
+	// citizen of their booked reception the day before.
+	ReminderTemplate string         `yaml:"reminder_template"`
+	ReminderFields   ReminderFields `yaml:"reminder_fields"`
+}
+
+type ReminderFields struct {
+	Station string `yaml:"station"`
+	Time    string `yaml:"time"`
+	Topic   string `yaml:"topic"`
+	Note    string `yaml:"note"`
 }
 
 type ReplyFields struct {
@@ -124,7 +135,8 @@ func Defaults() Config {
 		MediaDir: "data/media",
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
 			Summary: "thing4", Time: "time5"},
-			ReplyFields: ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"}},
+			ReplyFields:    ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"},
+			ReminderFields: ReminderFields{Station: "thing1", Time: "time2", Topic: "thing3", Note: "thing4"}},
 	}
 }
 
@@ -208,6 +220,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
 		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
+		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
 		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
@@ -262,6 +275,7 @@ func (c *Config) fillSandbox() {
 	set(&c.MiniProgram.SessionSecret, "sandbox-session-secret-not-for-production")
 	set(&c.MiniProgram.DataKey, strings.Repeat("5a", 32))
 	set(&c.Notify.ReplyTemplate, "sandbox-reply")
+	set(&c.Notify.ReminderTemplate, "sandbox-reception-reminder")
 	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
 

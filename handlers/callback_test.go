@@ -106,6 +106,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Forms:         intake,
 		Citizens:      db,
 		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify},
+		Receptions: &mashang.Receptions{Store: db, Reminder: mashang.ReminderConfig{TemplateID: reminderTemplate,
+			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
+		ReminderTemplateID: reminderTemplate,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
@@ -116,6 +119,8 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}
 }
+
+const reminderTemplate = "TPL-RECEPTION-REMINDER"
 
 // push sends one push as WeChat would and returns the status and raw body.
 func (e *env) push(t *testing.T, p wechattest.Push) (int, []byte) {

@@ -21,6 +21,13 @@ func (e *env) mp(t *testing.T, method, path, token, body string) (int, map[strin
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return e.mpDo(t, req)
+}
+
+// mpDo sends req and reads the JSON object answered, every value as a
+// string (non-strings as their JSON).
+func (e *env) mpDo(t *testing.T, req *http.Request) (int, map[string]string) {
+	t.Helper()
 	status, raw := e.do(t, req)
 	var fields map[string]any
 	_ = json.Unmarshal(raw, &fields)
@@ -261,6 +268,13 @@ func TestCitizensFollowOnlyTheirOwnCases(t *testing.T) {
 	}
 	if _, body := getAuth(t, e.srv.URL+"/mp/cases", theirs); strings.Contains(string(body), number) {
 		t.Fatalf("another citizen's list shows it: %s", body)
+	}
+}
+
+func mustJSON(t *testing.T, body []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("%v: %s", err, body)
 	}
 }
 

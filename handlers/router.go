@@ -47,6 +47,10 @@ type Deps struct {
 	Forms           FormService
 	Citizens        CitizenCases
 	Ratings         RatingService
+	Receptions      ReceptionService
+	// ReminderTemplateID is the subscribe template a citizen accepts for a
+	// reminder of their booking.
+	ReminderTemplateID string
 }
 
 // New builds the router with every route Mashang serves.
@@ -79,6 +83,9 @@ func New(d Deps) *gin.Engine {
 	staff := &staffAPI{deps: d}
 	api := r.Group("/api", staffOnly(d.StaffAPIToken))
 	api.POST("/cases/:number/replies", staff.reply)
+	if d.Receptions != nil {
+		api.POST("/stations/:code/slots", staff.publishSlot)
+	}
 
 	// Mini Program API: public pages and login are open, the rest needs a session.
 	mp := &mpAPI{deps: d}
@@ -86,6 +93,9 @@ func New(d Deps) *gin.Engine {
 		r.GET("/mp/stations/near", mp.near)
 		r.GET("/mp/stations/:code", mp.station)
 		r.GET("/mp/deputies/:code", mp.deputy)
+	}
+	if d.Receptions != nil {
+		r.GET("/mp/stations/:code/slots", mp.slots)
 	}
 	if d.Login != nil {
 		r.POST("/mp/login", mp.login)
@@ -103,6 +113,11 @@ func New(d Deps) *gin.Engine {
 		}
 		if d.Ratings != nil {
 			signed.POST("/cases/:number/rating", mp.rate)
+		}
+		if d.Receptions != nil {
+			signed.POST("/bookings", mp.book)
+			signed.GET("/bookings", mp.bookings)
+			signed.DELETE("/bookings/:id", mp.cancelBooking)
 		}
 	}
 

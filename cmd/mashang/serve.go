@@ -205,23 +205,25 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
 	}
 	a.router = handlers.New(handlers.Deps{
-		Inbound:       inbound,
-		Receiver:      sandboxAware(intake, a.fakeAPI),
-		DB:            db,
-		Log:           log,
-		MaxBodyBytes:  cfg.HTTP.MaxBodyBytes,
-		Sandbox:       cfg.Sandbox,
-		Codes:         a.codes,
-		Directory:     db,
-		Replies:       newReplies(cfg, db, wake),
-		StaffAPIToken: cfg.HTTP.StaffAPIToken,
-		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
-		Sessions:      sessions,
-		Public:        db,
-		Phones:        phones,
-		Forms:         intake,
-		Citizens:      db,
-		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake},
+		Inbound:            inbound,
+		Receiver:           sandboxAware(intake, a.fakeAPI),
+		DB:                 db,
+		Log:                log,
+		MaxBodyBytes:       cfg.HTTP.MaxBodyBytes,
+		Sandbox:            cfg.Sandbox,
+		Codes:              a.codes,
+		Directory:          db,
+		Replies:            newReplies(cfg, db, wake),
+		StaffAPIToken:      cfg.HTTP.StaffAPIToken,
+		Login:              &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
+		Sessions:           sessions,
+		Public:             db,
+		Phones:             phones,
+		Forms:              intake,
+		Citizens:           db,
+		Ratings:            &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake},
+		Receptions:         newReceptions(cfg, db, wake),
+		ReminderTemplateID: cfg.Notify.ReminderTemplate,
 	})
 	return a, nil
 }
@@ -301,6 +303,14 @@ func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies 
 	return &mashang.Replies{Store: db, Queued: wake, Config: mashang.ReplyConfig{
 		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
 		CaseURL: func(number string) string { return base + "/cases/" + number },
+	}}
+}
+
+func newReceptions(cfg configs.Config, db *store.DB, wake func()) *mashang.Receptions {
+	f := cfg.Notify.ReminderFields
+	return &mashang.Receptions{Store: db, Queued: wake, Reminder: mashang.ReminderConfig{
+		TemplateID: cfg.Notify.ReminderTemplate, StationField: f.Station, TimeField: f.Time, TopicField: f.Topic,
+		NoteField: f.Note, Page: "pages/bookings/index",
 	}}
 }
 
