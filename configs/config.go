@@ -7,6 +7,7 @@ package configs
 import (
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -80,6 +81,14 @@ type HTTP struct {
 	// StaffAPIToken guards the staff API until the console brings staff
 	// accounts; empty disables the staff API.
 	StaffAPIToken string `yaml:"staff_api_token"`
+	// CitizenRate and CitizenBurst limit each citizen's Mini Program
+	// requests (by session, or by address before login): a steady rate per
+	// second and the burst allowed on top.
+	CitizenRate  float64 `yaml:"citizen_rate"`
+	CitizenBurst int     `yaml:"citizen_burst"`
+	// TrustedProxies are the addresses (nginx) whose X-Forwarded-For is
+	// believed; anyone else's is ignored, so a client cannot pick its own.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 type DB struct {
@@ -127,7 +136,7 @@ const (
 // Defaults are what Mashang runs with when told nothing.
 func Defaults() Config {
 	return Config{
-		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10},
+		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10, CitizenRate: 2, CitizenBurst: 30},
 		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
 		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
 		Log:      Log{Level: "info", Format: "text"},
@@ -226,6 +235,23 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
 		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
 	}
+	if v := getenv("MASHANG_CITIZEN_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			steps = append(steps, &SettingError{"MASHANG_CITIZEN_RATE", fmt.Sprintf("%q is not a number of requests per second", v)})
+		}
+		cfg.HTTP.CitizenRate = f
+	}
+	if v := getenv("MASHANG_CITIZEN_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			steps = append(steps, &SettingError{"MASHANG_CITIZEN_BURST", fmt.Sprintf("%q is not a whole number of requests", v)})
+		}
+		cfg.HTTP.CitizenBurst = n
+	}
+	if v := getenv("MASHANG_TRUSTED_PROXIES"); v != "" {
+		cfg.HTTP.TrustedProxies = strings.Split(v, ",")
+	}
 	if v := getenv("MASHANG_HTTP_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -294,6 +320,17 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 16<<20 {
 		return &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%d is outside 1024–16777216", c.HTTP.MaxBodyBytes)}
+	}
+	if c.HTTP.CitizenRate <= 0 || c.HTTP.CitizenRate > 1000 {
+		return &SettingError{"MASHANG_CITIZEN_RATE", fmt.Sprintf("%g is outside (0, 1000] requests per second", c.HTTP.CitizenRate)}
+	}
+	if c.HTTP.CitizenBurst < 1 || c.HTTP.CitizenBurst > 10000 {
+		return &SettingError{"MASHANG_CITIZEN_BURST", fmt.Sprintf("%d is outside 1–10000 requests", c.HTTP.CitizenBurst)}
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(strings.TrimSpace(p)); err != nil && net.ParseIP(strings.TrimSpace(p)) == nil {
+			return &SettingError{"MASHANG_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR range", p)}
+		}
 	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -53,12 +53,16 @@ type options struct {
 	aesKey, previousAESKey string
 	allowPlaintext         bool
 	maxBody                int64
+	citizenLimit           handlers.RateLimit
 }
 
 func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
 	t.Helper()
 	if opts.aesKey == "" && mode != wechattest.ModePlain {
 		opts.aesKey = aesKey
+	}
+	if opts.citizenLimit.Burst == 0 {
+		opts.citizenLimit = handlers.RateLimit{PerSecond: 1000, Burst: 1000} // on, out of the tests' way
 	}
 	if opts.maxBody == 0 {
 		opts.maxBody = 64 << 10
@@ -109,6 +113,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Receptions: &mashang.Receptions{Store: db, Reminder: mashang.ReminderConfig{TemplateID: reminderTemplate,
 			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
 		ReminderTemplateID: reminderTemplate,
+		CitizenLimit:       opts.citizenLimit,
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"mashang"
+	"mashang/handlers"
 	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
@@ -366,4 +368,52 @@ func TestRateTheAnswer(t *testing.T) {
 			t.Fatalf("case page: %d %s", resp.StatusCode, body)
 		}
 	})
+}
+
+func TestCitizensAreRateLimited(t *testing.T) {
+	// Three requests at once, then one every 1000 s: the fourth in a row is
+	// refused, however fast or slow the machine.
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{citizenLimit: handlers.RateLimit{PerSecond: 0.001, Burst: 3}})
+	near := func(forwardedFor string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/mp/stations/near?lat=36.06&lng=120.38", nil)
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	// Before login, by address: two logins and a page use this address's burst.
+	tokenA := e.login(t, "oLimitA000000000000000001")
+	tokenB := e.login(t, "oLimitB000000000000000001")
+	if resp := near(""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("third request: %d", resp.StatusCode)
+	}
+	resp := near("")
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("fourth request: %d", resp.StatusCode)
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 900 || s > 1000 {
+		t.Fatalf("Retry-After %q", resp.Header.Get("Retry-After"))
+	}
+	// A forged X-Forwarded-For does not buy a fresh bucket: no proxy is trusted.
+	if resp := near("203.0.113.9"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("with a forged X-Forwarded-For: %d", resp.StatusCode)
+	}
+	// Signed in, each citizen has their own bucket.
+	for i := range 3 {
+		if status, _ := e.mp(t, "GET", "/mp/me", tokenA, ""); status != http.StatusOK {
+			t.Fatalf("citizen A request %d: %d", i+1, status)
+		}
+	}
+	status, out := e.mp(t, "GET", "/mp/me", tokenA, "")
+	if status != http.StatusTooManyRequests || out["code"] != "rate_limited" || !strings.Contains(out["message"], "秒后再试") {
+		t.Fatalf("citizen A over the limit: %d %v", status, out)
+	}
+	if status, _ := e.mp(t, "GET", "/mp/me", tokenB, ""); status != http.StatusOK {
+		t.Fatalf("citizen B is not limited by A: %d", status)
+	}
 }

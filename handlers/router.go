@@ -51,6 +51,11 @@ type Deps struct {
 	// ReminderTemplateID is the subscribe template a citizen accepts for a
 	// reminder of their booking.
 	ReminderTemplateID string
+	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
+	CitizenLimit RateLimit
+	// TrustedProxies are the addresses whose X-Forwarded-For names the
+	// client; nobody else's is believed.
+	TrustedProxies []string
 }
 
 // New builds the router with every route Mashang serves.
@@ -63,6 +68,10 @@ func New(d Deps) *gin.Engine {
 		d.CallbackTimeout = 4 * time.Second
 	}
 	r := gin.New()
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Log.Error("trusted proxies ignored", "err", err) // configs validated them; never trust everyone
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(recoverer(d.Log), requestID())
 	r.HandleMethodNotAllowed = true
 
@@ -88,18 +97,26 @@ func New(d Deps) *gin.Engine {
 	}
 
 	// Mini Program API: public pages and login are open, the rest needs a session.
+	// Each citizen is rate-limited: by address on the open routes, by their
+	// openid once signed in.
 	mp := &mpAPI{deps: d}
+	open := r.Group("/mp")
+	var limited []gin.HandlerFunc
+	if d.CitizenLimit.PerSecond > 0 && d.CitizenLimit.Burst > 0 {
+		limited = append(limited, limitCitizens(newCitizenLimiter(d.CitizenLimit)))
+		open.Use(limited...)
+	}
 	if d.Public != nil {
-		r.GET("/mp/stations/near", mp.near)
-		r.GET("/mp/stations/:code", mp.station)
-		r.GET("/mp/deputies/:code", mp.deputy)
+		open.GET("/stations/near", mp.near)
+		open.GET("/stations/:code", mp.station)
+		open.GET("/deputies/:code", mp.deputy)
 	}
 	if d.Receptions != nil {
-		r.GET("/mp/stations/:code/slots", mp.slots)
+		open.GET("/stations/:code/slots", mp.slots)
 	}
 	if d.Login != nil {
-		r.POST("/mp/login", mp.login)
-		signed := r.Group("/mp", mp.signedIn)
+		open.POST("/login", mp.login)
+		signed := r.Group("/mp", append([]gin.HandlerFunc{mp.signedIn}, limited...)...)
 		signed.GET("/me", mp.me)
 		if d.Phones != nil {
 			signed.POST("/phone", mp.phone)

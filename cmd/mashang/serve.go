@@ -224,6 +224,8 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Ratings:            &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake},
 		Receptions:         newReceptions(cfg, db, wake),
 		ReminderTemplateID: cfg.Notify.ReminderTemplate,
+		CitizenLimit:       handlers.RateLimit{PerSecond: cfg.HTTP.CitizenRate, Burst: cfg.HTTP.CitizenBurst},
+		TrustedProxies:     cfg.HTTP.TrustedProxies,
 	})
 	return a, nil
 }
