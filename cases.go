@@ -37,11 +37,12 @@ const (
 	CaseHanded   = "handed"
 	CaseClosed   = "closed"
 	CaseReopened = "reopened" // rated dissatisfied: back with its handlers
+	CaseHeld     = "held"     // content security flagged it: staff look before anyone is told
 )
 
 var caseStatusLabels = map[string]string{
 	CaseOpen: "已受理，等待代表处理", CaseAccepted: "代表已接单处理中", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
-	CaseReopened: "群众不满意，重新办理中",
+	CaseReopened: "群众不满意，重新办理中", CaseHeld: "已收到，正在审核",
 }
 
 // CaseEvent is one line of a case's timeline.

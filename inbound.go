@@ -69,6 +69,11 @@ type Inbound struct {
 	FormTarget    Scene
 	RequestID     string
 	PublicConsent bool
+	// Photos are the form's uploads; TextCheck is WeChat's content security
+	// verdict on its text (nil: not checked, with TextCheckProblem saying why).
+	Photos           []string
+	TextCheck        *SecurityVerdict
+	TextCheckProblem string
 
 	ReceivedAt time.Time // when we took it
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type IntakeTx interface {
 	// RecentCase is openid's latest case from scene with a message since
 	// then: its ID and Number (ENOTFOUND: none).
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
+	// AttachPhotos files openid's uploads into their new case (EINVALID:
+	// one is not theirs, or is in another case).
+	AttachPhotos(ctx context.Context, caseID int64, openid string, ids []string) ([]Upload, error)
 	// DutyBookings lists the live bookings of the slots the deputy bound to
 	// openid is on duty for, from fromDay (YYYY-MM-DD) on.
 	DutyBookings(ctx context.Context, openid, fromDay string) ([]Booking, error)
@@ -98,9 +102,19 @@ type Intake struct {
 	// They must not block.
 	Queued      func()
 	MediaStored func()
+	// TextChecker, when set, has WeChat check a form's text before it is
+	// routed: what it finds risky waits for staff instead.
+	TextChecker TextChecker
 	// MiniProgramAppID, when set, adds a link to the Mini Program's form to
 	// the reply to a scan.
 	MiniProgramAppID string
+}
+
+// TextChecker is WeChat's content security check of text (msgSecCheck).
+// It needs the Mini Program's openid of someone who used it lately, so only
+// forms can be checked, not Official Account messages.
+type TextChecker interface {
+	MsgSecCheck(ctx context.Context, openid, content string) (SecurityVerdict, error)
 }
 
 // Menu keys: "我的问题" for citizens, "我的接待" for deputies on duty.
@@ -455,6 +469,12 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if routing.Group != nil {
 		c.GroupID, c.GroupName = routing.Group.ID, routing.Group.Name
 	}
+	held := m.TextCheck != nil && m.TextCheck.Held()
+	if held {
+		// Not routed: nobody is notified until staff have looked at it.
+		c.Status, c.GroupID, c.GroupName = CaseHeld, 0, ""
+		routing.Reason = fmt.Sprintf("内容安全检测提示「%s」（%s），暂不分派，由工作人员审核", m.TextCheck.LabelName(), m.TextCheck.Suggest)
+	}
 
 	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(china).Format("060102"))
 	if err != nil {
@@ -471,6 +491,26 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "opened", "群众", opened); err != nil {
 		return Reply{}, 0, err
 	}
+	if len(m.Photos) > 0 {
+		if err := in.attachPhotos(ctx, tx, c, m); err != nil {
+			return Reply{}, 0, err
+		}
+	}
+	if m.MsgType == MsgForm && m.TextCheck == nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "unchecked", "系统", "未经内容安全检测："+m.TextCheckProblem); err != nil {
+			return Reply{}, 0, err
+		}
+	}
+	if held {
+		msg := fmt.Sprintf("问题 %s（%s）%s。", c.Number, c.StationName, routing.Reason)
+		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, m.ReceivedAt); err != nil {
+			return Reply{}, 0, err
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "held", "系统", routing.Reason); err != nil {
+			return Reply{}, 0, err
+		}
+		return Reply{Text: c.Number}, c.ID, nil
+	}
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "routed", "系统", routing.Reason); err != nil {
 		return Reply{}, 0, err
 	}
@@ -481,6 +521,36 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
+}
+
+// attachPhotos files the form's photos into its case; one WeChat already
+// found risky is hidden from the deputies and put before staff.
+func (in *Intake) attachPhotos(ctx context.Context, tx IntakeTx, c Case, m *Inbound) error {
+	photos, err := tx.AttachPhotos(ctx, c.ID, m.OpenID, m.Photos)
+	if err != nil {
+		return err
+	}
+	waiting := 0
+	for _, p := range photos {
+		switch p.Check {
+		case PhotoHeld:
+			msg := fmt.Sprintf("问题 %s 的一张照片未通过微信内容安全检测（%s），已对代表隐藏，请工作人员审核。",
+				c.Number, SecurityVerdict{Label: p.Label}.LabelName())
+			if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, m.ReceivedAt); err != nil {
+				return err
+			}
+			if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "photo_held", "系统", msg); err != nil {
+				return err
+			}
+		case PhotoUnchecked, PhotoPending:
+			waiting++
+		}
+	}
+	detail := fmt.Sprintf("附照片%d张", len(photos))
+	if waiting > 0 {
+		detail += fmt.Sprintf("（%d张正在进行内容安全检测，通过后代表可见）", waiting)
+	}
+	return tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "photos", "群众", detail)
 }
 
 // notify queues a template message for each bound deputy of the case's
@@ -600,7 +670,8 @@ type Form struct {
 	Latitude  *float64
 	Longitude *float64
 	Place     string
-	Public    bool // consent to the results wall, anonymised
+	Public    bool     // consent to the results wall, anonymised
+	Photos    []string // uploads (Photos.Save), at most MaxPhotos
 }
 
 var requestID = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -624,9 +695,35 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	case f.Latitude != nil && (*f.Latitude < -90 || *f.Latitude > 90 || *f.Longitude < -180 || *f.Longitude > 180):
 		return "", Errorf(EINVALID, "位置的纬度或经度超出范围")
 	}
+	if len(f.Photos) > MaxPhotos {
+		return "", Errorf(EINVALID, "照片（photos）最多%d张", MaxPhotos)
+	}
+	seen := map[string]bool{}
+	for _, id := range f.Photos {
+		if !ValidUploadID(id) || seen[id] {
+			return "", Errorf(EINVALID, "照片（photos）中的 %q 不是有效的上传编号，或重复了", id)
+		}
+		seen[id] = true
+	}
 	now := in.now()
 	m := Inbound{Account: "miniprogram", OpenID: f.OpenID, CreateTime: now.Truncate(time.Second), MsgType: MsgForm,
-		Content: text, Label: f.Place, FormTarget: f.Scene, RequestID: f.RequestID, PublicConsent: f.Public, ReceivedAt: now}
+		Content: text, Label: f.Place, FormTarget: f.Scene, RequestID: f.RequestID, PublicConsent: f.Public, ReceivedAt: now,
+		Photos: f.Photos}
+	// Checked before the transaction: WeChat is not to be waited on while
+	// the database holds locks. A retried form is checked again, harmlessly.
+	if in.TextChecker == nil {
+		m.TextCheckProblem = "未配置"
+	} else if v, err := in.TextChecker.MsgSecCheck(ctx, f.OpenID, text); err != nil {
+		// Down or refusing: the citizen is not turned away; staff see it was unchecked.
+		m.TextCheckProblem = "内容安全接口暂不可用"
+		var coded WeChatCoded
+		if errors.As(err, &coded) {
+			m.TextCheckProblem = fmt.Sprintf("内容安全接口返回错误码 %d", coded.WeChatCode())
+		}
+		slog.Default().Warn("form text not checked", "err", err)
+	} else {
+		m.TextCheck = &v
+	}
 	if f.Latitude != nil {
 		m.LocationX, m.LocationY = *f.Latitude, *f.Longitude
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -102,27 +101,7 @@ func (md *Media) fetchOne(ctx context.Context, p PendingMedia) (string, error) {
 	}
 	ext := extensionFor(contentType, p.MsgType)
 	rel := filepath.Join(p.CreateTime.In(china).Format("2006/01/02"), fmt.Sprintf("%d%s", p.ID, ext))
-	full := filepath.Join(md.Dir, rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".media-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp.Name(), full); err != nil {
+	if err := writeFileAtomically(filepath.Join(md.Dir, rel), data); err != nil {
 		return "", err
 	}
 	return filepath.ToSlash(rel), nil

@@ -114,6 +114,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
 		ReminderTemplateID: reminderTemplate,
 		CitizenLimit:       opts.citizenLimit,
+		Photos:             &mashang.Photos{Store: db, Dir: t.TempDir()},
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

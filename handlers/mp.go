@@ -241,7 +241,8 @@ type formRequest struct {
 		Longitude float64 `json:"longitude"`
 		Label     string  `json:"label"`
 	} `json:"location"`
-	Public bool `json:"public"`
+	Public bool     `json:"public"`
+	Photos []string `json:"photos"`
 }
 
 // raise answers POST /mp/cases: a case from the form, routed as a scanned
@@ -252,7 +253,8 @@ func (h *mpAPI) raise(c *gin.Context) {
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
-	f := mashang.Form{OpenID: s.OpenID, RequestID: req.RequestID, Scene: mashang.ParseScene(req.Scene), Text: req.Text, Public: req.Public}
+	f := mashang.Form{OpenID: s.OpenID, RequestID: req.RequestID, Scene: mashang.ParseScene(req.Scene), Text: req.Text,
+		Public: req.Public, Photos: req.Photos}
 	if req.Location != nil {
 		f.Latitude, f.Longitude, f.Place = &req.Location.Latitude, &req.Location.Longitude, req.Location.Label
 	}
@@ -268,6 +270,7 @@ func (h *mpAPI) raise(c *gin.Context) {
 type CitizenCases interface {
 	CitizenCases(ctx context.Context, openid string, limit int) ([]mashang.Case, error)
 	CitizenCase(ctx context.Context, openid, number string) (mashang.Case, []mashang.CaseEvent, error)
+	CasePhotos(ctx context.Context, caseID int64) ([]mashang.Upload, error)
 }
 
 func caseOut(c mashang.Case) gin.H {
@@ -309,8 +312,18 @@ func (h *mpAPI) caseDetail(c *gin.Context) {
 		}
 		timeline = append(timeline, gin.H{"at": e.At.UTC().Format(time.RFC3339), "kind": e.Kind, "detail": e.Detail})
 	}
+	photos, err := h.deps.Citizens.CasePhotos(c.Request.Context(), k.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	shown := make([]gin.H, len(photos))
+	for i, p := range photos {
+		shown[i] = gin.H{"id": p.ID, "url": "/mp/photos/" + p.ID, "check": p.Check}
+	}
 	out := caseOut(k)
 	out["timeline"] = timeline
+	out["photos"] = shown
 	c.JSON(http.StatusOK, out)
 }
 

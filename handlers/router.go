@@ -51,6 +51,7 @@ type Deps struct {
 	// ReminderTemplateID is the subscribe template a citizen accepts for a
 	// reminder of their booking.
 	ReminderTemplateID string
+	Photos             PhotoService
 	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
 	CitizenLimit RateLimit
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
@@ -114,6 +115,9 @@ func New(d Deps) *gin.Engine {
 	if d.Receptions != nil {
 		open.GET("/stations/:code/slots", mp.slots)
 	}
+	if d.Photos != nil {
+		r.GET("/media/checks/:id", mp.checkedPhoto) // WeChat's media check downloads here
+	}
 	if d.Login != nil {
 		open.POST("/login", mp.login)
 		signed := r.Group("/mp", append([]gin.HandlerFunc{mp.signedIn}, limited...)...)
@@ -130,6 +134,10 @@ func New(d Deps) *gin.Engine {
 		}
 		if d.Ratings != nil {
 			signed.POST("/cases/:number/rating", mp.rate)
+		}
+		if d.Photos != nil {
+			signed.POST("/uploads", mp.uploadPhoto)
+			signed.GET("/photos/:id", mp.photo)
 		}
 		if d.Receptions != nil {
 			signed.POST("/bookings", mp.book)

@@ -194,6 +194,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	a.stopOutbox = stop
 	go outbox.Run(runCtx, outboxWake)
 	go media.Run(runCtx, mediaWake, 30*time.Second)
+	photos := &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
 	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
@@ -226,6 +227,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		ReminderTemplateID: cfg.Notify.ReminderTemplate,
 		CitizenLimit:       handlers.RateLimit{PerSecond: cfg.HTTP.CitizenRate, Burst: cfg.HTTP.CitizenBurst},
 		TrustedProxies:     cfg.HTTP.TrustedProxies,
+		Photos:             photos,
 	})
 	return a, nil
 }

@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+)
+
+// PhotoService keeps citizens' photos (*mashang.Photos).
+type PhotoService interface {
+	Save(ctx context.Context, openid string, r io.Reader) (mashang.Upload, error)
+	Open(ctx context.Context, id string) (mashang.Upload, *os.File, error)
+	CheckResult(ctx context.Context, r mashang.MediaCheckResult) error
+}
+
+// uploadPhoto answers POST /mp/uploads, a multipart form with one file in
+// the field "photo" (what wx.uploadFile sends with name: "photo"). The ID it
+// answers goes in the form's "photos".
+func (h *mpAPI) uploadPhoto(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, mashang.MaxPhotoBytes+64<<10)
+	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请以 multipart/form-data 上传，文件放在 photo 字段（wx.uploadFile 的 name: \"photo\"）"})
+		return
+	}
+	reader, err := c.Request.MultipartReader()
+	if err != nil {
+		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "上传的表单无法读取：" + err.Error()})
+		return
+	}
+	part, err := photoPart(reader)
+	var data []byte
+	if err == nil {
+		// Read here, so that what goes wrong reading is the client's (400,
+		// 413) and what goes wrong keeping it is ours.
+		data, err = io.ReadAll(part)
+	}
+	if err == nil && len(data) > mashang.MaxPhotoBytes {
+		err = &http.MaxBytesError{Limit: mashang.MaxPhotoBytes}
+	}
+	if err != nil {
+		h.unreadable(c, err)
+		return
+	}
+	s := c.MustGet(sessionKey).(mashang.MPSession)
+	u, err := h.deps.Photos.Save(c.Request.Context(), s.OpenID, bytes.NewReader(data))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": u.ID, "content_type": u.ContentType, "size": u.Size, "width": u.Width,
+		"height": u.Height, "check": u.Check})
+}
+
+// photoPart finds the "photo" file among the form's parts.
+func photoPart(r *multipart.Reader) (*multipart.Part, error) {
+	for {
+		part, err := r.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, mashang.Errorf(mashang.EINVALID, "表单中没有 photo 字段的文件")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if part.FormName() == "photo" {
+			return part, nil
+		}
+	}
+}
+
+func (h *mpAPI) unreadable(c *gin.Context, err error) {
+	var tooLarge *http.MaxBytesError
+	var invalid *mashang.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		c.JSON(http.StatusRequestEntityTooLarge, apiError{"too_large", "照片（photo）不能超过" + strconv.Itoa(mashang.MaxPhotoBytes>>20) + "MB"})
+	case errors.As(err, &invalid):
+		h.fail(c, err)
+	default:
+		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "上传的表单无法读取：" + err.Error()})
+	}
+}
+
+// photo answers GET /mp/photos/:id: one of the citizen's own photos.
+func (h *mpAPI) photo(c *gin.Context) {
+	u, f, err := h.deps.Photos.Open(c.Request.Context(), c.Param("id"))
+	if err == nil && u.OpenID != c.MustGet(sessionKey).(mashang.MPSession).OpenID {
+		f.Close()
+		err = mashang.NotFound("照片")
+	}
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer f.Close()
+	servePhoto(c, u, f)
+}
+
+// checkedPhoto answers GET /media/checks/:id, where WeChat's media check
+// downloads a photo. The ID is 128 random bits; once WeChat has given its
+// verdict the photo is no longer served here.
+func (h *mpAPI) checkedPhoto(c *gin.Context) {
+	u, f, err := h.deps.Photos.Open(c.Request.Context(), c.Param("id"))
+	if err == nil && u.Check != mashang.PhotoPending && u.Check != mashang.PhotoUnchecked {
+		f.Close()
+		err = mashang.NotFound("照片")
+	}
+	if err != nil {
+		c.JSON(statusFor(err), apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+		return
+	}
+	defer f.Close()
+	servePhoto(c, u, f)
+}
+
+func servePhoto(c *gin.Context, u mashang.Upload, f *os.File) {
+	c.Header("Content-Type", u.ContentType)
+	c.Header("Cache-Control", "private, max-age=300")
+	c.Header("X-Content-Type-Options", "nosniff")
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, f)
+}
