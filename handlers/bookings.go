@@ -137,11 +137,7 @@ func (s *staffAPI) publishSlot(c *gin.Context) {
 	slot, err := s.deps.Receptions.Publish(c.Request.Context(), mashang.SlotPlan{StationCode: c.Param("code"),
 		Day: req.Day, Starts: req.Starts, Ends: req.Ends, Capacity: req.Capacity, DeputyCodes: req.Deputies})
 	if err != nil {
-		status := statusFor(err)
-		if status >= 500 {
-			s.deps.Log.Error("publish slot failed", "err", err, requestIDKey, c.GetString(requestIDKey))
-		}
-		c.JSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+		s.fail(c, "publish slot", err)
 		return
 	}
 	c.JSON(http.StatusCreated, slotOut(slot))

@@ -37,9 +37,7 @@ func (e *env) login(t *testing.T, openid string) string {
 
 func (e *env) publishSlot(t *testing.T, station, body string) (int, map[string]string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/stations/"+station+"/slots", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+staffToken)
-	return e.mpDo(t, req)
+	return e.staffPost(t, "/api/stations/"+station+"/slots", staffToken, body)
 }
 
 func TestBookAReception(t *testing.T) {

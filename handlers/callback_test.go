@@ -115,6 +115,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		ReminderTemplateID: reminderTemplate,
 		CitizenLimit:       opts.citizenLimit,
 		Photos:             &mashang.Photos{Store: db, Dir: t.TempDir()},
+		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)

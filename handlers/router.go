@@ -52,6 +52,7 @@ type Deps struct {
 	// reminder of their booking.
 	ReminderTemplateID string
 	Photos             PhotoService
+	Rerouting          RerouteService
 	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
 	CitizenLimit RateLimit
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
@@ -93,6 +94,9 @@ func New(d Deps) *gin.Engine {
 	staff := &staffAPI{deps: d}
 	api := r.Group("/api", staffOnly(d.StaffAPIToken))
 	api.POST("/cases/:number/replies", staff.reply)
+	if d.Rerouting != nil {
+		api.POST("/cases/:number/route", staff.reroute)
+	}
 	if d.Receptions != nil {
 		api.POST("/stations/:code/slots", staff.publishSlot)
 	}

@@ -45,6 +45,15 @@ func staffOnly(token string) gin.HandlerFunc {
 
 type staffAPI struct{ deps Deps }
 
+// fail answers err as JSON; what failed is logged when it was ours.
+func (s *staffAPI) fail(c *gin.Context, what string, err error) {
+	status := statusFor(err)
+	if status >= 500 {
+		s.deps.Log.Error(what+" failed", "err", err, requestIDKey, c.GetString(requestIDKey))
+	}
+	c.JSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+}
+
 type replyRequest struct {
 	Text  string `json:"text"`
 	Staff string `json:"staff"`
@@ -72,12 +81,35 @@ func (s *staffAPI) reply(c *gin.Context) {
 		return
 	}
 	if err := s.deps.Replies.Reply(c.Request.Context(), c.Param("number"), req.Staff, req.Text); err != nil {
-		status := statusFor(err)
-		if status >= 500 {
-			s.deps.Log.Error("reply failed", "err", err, requestIDKey, c.GetString(requestIDKey))
-		}
-		c.JSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+		s.fail(c, "reply", err)
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"status": "queued", "message": "答复已记录，正在通过公众号发送"})
+}
+
+// RerouteService hands cases to another group (*mashang.Rerouting).
+type RerouteService interface {
+	Reroute(ctx context.Context, number, group, category, staff, reason string) (mashang.Case, error)
+}
+
+// reroute answers POST /api/cases/:number/route {"group": "生活保障组",
+// "category": "道路照明" (optional), "staff": "…", "reason": "…"}: the case
+// goes to that group of its station, whose deputies are told; a case held
+// by the content check is released this way.
+func (s *staffAPI) reroute(c *gin.Context) {
+	var req struct {
+		Group    string `json:"group"`
+		Category string `json:"category"`
+		Staff    string `json:"staff"`
+		Reason   string `json:"reason"`
+	}
+	if !decodeJSON(c, &req, 8<<10) {
+		return
+	}
+	k, err := s.deps.Rerouting.Reroute(c.Request.Context(), c.Param("number"), req.Group, req.Category, req.Staff, req.Reason)
+	if err != nil {
+		s.fail(c, "reroute", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"number": k.Number, "group": k.GroupName, "category": k.Category, "status": k.Status})
 }

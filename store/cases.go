@@ -385,3 +385,17 @@ func (db *DB) CitizenCase(ctx context.Context, openid, number string) (mashang.C
 	events, err := db.CaseEvents(ctx, c.ID)
 	return c, events, err
 }
+
+// UpdateReroute runs fn in one write transaction.
+func (db *DB) UpdateReroute(ctx context.Context, fn func(mashang.RerouteTx) error) error {
+	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// SetCaseGroup moves a case to a group.
+func (tx *Tx) SetCaseGroup(ctx context.Context, caseID, groupID int64, category, status string) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET group_id = ?, category = ?, status = ? WHERE id = ?`,
+		groupID, category, status, caseID); err != nil {
+		return fmt.Errorf("move case: %w", err)
+	}
+	return nil
+}

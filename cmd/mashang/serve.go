@@ -228,6 +228,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		CitizenLimit:       handlers.RateLimit{PerSecond: cfg.HTTP.CitizenRate, Burst: cfg.HTTP.CitizenBurst},
 		TrustedProxies:     cfg.HTTP.TrustedProxies,
 		Photos:             photos,
+		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil
 }
