@@ -102,6 +102,9 @@ type Intake struct {
 	// They must not block.
 	Queued      func()
 	MediaStored func()
+	// Followed, if set, is called after a subscribe or scan is stored (a
+	// follower whose unionid may be read).
+	Followed func()
 	// TextChecker, when set, has WeChat check a form's text before it is
 	// routed: what it finds risky waits for staff instead.
 	TextChecker TextChecker
@@ -176,6 +179,9 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	}
 	if m.MediaID != "" && in.MediaStored != nil {
 		in.MediaStored()
+	}
+	if m.MsgType == MsgEvent && (m.Event == EventSubscribe || m.Event == EventScan) && in.Followed != nil {
+		in.Followed()
 	}
 	return reply, nil
 }

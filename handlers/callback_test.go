@@ -42,11 +42,12 @@ var (
 // env is one running service: the real router on a real listener over a
 // real store.
 type env struct {
-	srv    *httptest.Server
-	db     *store.DB
-	signer wechattest.CallbackSigner
-	fake   *wechattest.Fake // the WeChat API, behind the outbox
-	outbox *mashang.Outbox
+	srv     *httptest.Server
+	db      *store.DB
+	signer  wechattest.CallbackSigner
+	fake    *wechattest.Fake // the WeChat API, behind the outbox
+	outbox  *mashang.Outbox
+	clients *wechat.Clients // the SDK's clients, against the fake
 }
 
 type options struct {
@@ -119,7 +120,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, fake: fake,
+	return &env{srv: srv, db: db, fake: fake, clients: clients,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		signer: wechattest.CallbackSigner{

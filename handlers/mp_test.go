@@ -417,3 +417,46 @@ func TestCitizensAreRateLimited(t *testing.T) {
 		t.Fatalf("citizen B is not limited by A: %d", status)
 	}
 }
+
+func TestMiniProgramFindsCasesRaisedThroughTheOfficialAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		const oaOpenID, mpOpenID, unionID = "oOfficialAcct00000000001", "oMiniProg000000000000001", "uUnion000000000000000001"
+		now := time.Now()
+		e.fake.Follow(oaOpenID)
+		e.fake.SetUnionID(oaOpenID, unionID)
+		e.say(t, wechattest.SubscribeByScan(account, oaOpenID, "st:demo-bdg", now))
+		reply := e.say(t, wechattest.Text(account, oaOpenID, 7001, "小区门口的路灯坏了", now.Add(time.Minute)))
+		c, _ := e.caseOf(t, reply)
+
+		// The unionid is read from WeChat once the follower is known.
+		unions := &mashang.Unions{Store: e.db, WeChat: e.clients}
+		if n, err := unions.Fill(ctx); err != nil || n != 1 {
+			t.Fatalf("fill unionids: %d %v", n, err)
+		}
+		if n, err := unions.Fill(ctx); err != nil || n != 0 {
+			t.Fatalf("asked twice: %d %v", n, err)
+		}
+
+		_, out := e.mp(t, "POST", "/mp/login", "", `{"code": "`+e.fake.IssueLoginCode(mpAppID, mpOpenID, unionID)+`"}`)
+		token := out["token"]
+		resp, body := getAuth(t, e.srv.URL+"/mp/cases", token)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), c.Number) {
+			t.Fatalf("the Mini Program does not show the OA case: %d %s", resp.StatusCode, body)
+		}
+		if resp, body := getAuth(t, e.srv.URL+"/mp/cases/"+c.Number, token); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "小区门口的路灯坏了") {
+			t.Fatalf("OA case page: %d %s", resp.StatusCode, body)
+		}
+		// Someone else, without that unionid, does not see it.
+		stranger := e.login(t, "oMiniProgStranger0000001")
+		if resp, _ := getAuth(t, e.srv.URL+"/mp/cases/"+c.Number, stranger); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("stranger: %d", resp.StatusCode)
+		}
+		// Unfollowing drops the link (WeChat asks that what we know of them go).
+		e.say(t, wechattest.Event(account, oaOpenID, "unsubscribe", "", now.Add(2*time.Minute)))
+		if _, body := getAuth(t, e.srv.URL+"/mp/cases", token); strings.Contains(string(body), c.Number) {
+			t.Fatalf("still linked after unfollowing: %s", body)
+		}
+	})
+}

@@ -78,9 +78,10 @@ func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene
 	return c, nil
 }
 
-// CaseByNumber finds openid's case by its number.
+// CaseByNumber finds openid's case by its number (a Mini Program openid
+// also reaches the cases its citizen raised through the Official Account).
 func (tx *Tx) CaseByNumber(ctx context.Context, openid, number string) (mashang.Case, error) {
-	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND c.openid = ?`, number, openid))
+	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND `+citizenOpenIDs, number, openid, openid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")
 	}
@@ -369,13 +370,13 @@ func (db *DB) CountCases(ctx context.Context) (int, error) {
 // CitizenCases lists the cases raised by openid, newest first.
 func (db *DB) CitizenCases(ctx context.Context, openid string, limit int) ([]mashang.Case, error) {
 	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
-		WHERE c.openid = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, openid, limit))
+		WHERE `+citizenOpenIDs+` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, openid, openid, limit))
 }
 
 // CitizenCase reads one of openid's cases with its timeline; another's is
 // not found, as if it did not exist.
 func (db *DB) CitizenCase(ctx context.Context, openid, number string) (mashang.Case, []CaseEvent, error) {
-	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND c.openid = ?`, number, openid))
+	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND `+citizenOpenIDs, number, openid, openid))
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, nil, mashang.NotFound("问题")
 	}

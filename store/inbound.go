@@ -150,12 +150,19 @@ func (tx *Tx) RecordFollow(ctx context.Context, openid string, at time.Time) err
 // asks that a user's information be deleted when they unfollow. What they
 // raised stays, as the congress's record.
 func (tx *Tx) RecordUnfollow(ctx context.Context, openid string, at time.Time) error {
-	return tx.changeFollower(ctx, openid, at, func(f *Follower) {
+	err := tx.changeFollower(ctx, openid, at, func(f *Follower) {
 		f.Subscribed = false
 		f.StateChangedAt = at
 		f.LastScene = sql.NullString{}
 		f.LastSceneAt = sql.NullTime{}
 	})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM follower_unions WHERE openid = ?`, openid); err != nil {
+		return fmt.Errorf("forget follower's unionid: %w", err)
+	}
+	return nil
 }
 
 // RecordScan notes the station or deputy code openid scanned. Only

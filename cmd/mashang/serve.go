@@ -187,13 +187,15 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	}
 	wake := wakeUp(outboxWake)
 	intake := newIntake(cfg, db)
-	intake.Queued, intake.MediaStored = wake, wakeUp(mediaWake)
+	unionsWake := make(chan struct{}, 1)
+	intake.Queued, intake.MediaStored, intake.Followed = wake, wakeUp(mediaWake), wakeUp(unionsWake)
 	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log}
 	media := &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
 	runCtx, stop := context.WithCancel(context.Background())
 	a.stopOutbox = stop
 	go outbox.Run(runCtx, outboxWake)
 	go media.Run(runCtx, mediaWake, 30*time.Second)
+	go (&mashang.Unions{Store: db, WeChat: clients, Log: log}).Run(runCtx, unionsWake, time.Minute)
 	photos := &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
 	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
 	var phones handlers.PhoneService

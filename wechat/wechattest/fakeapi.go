@@ -42,6 +42,7 @@ type Fake struct {
 	forced   map[string][]time.Time  // appid → its force_refresh times
 
 	followers map[string]bool
+	unionIDs  map[string]string // OA openid → unionid (both apps under one Open Platform account)
 	windows   map[string]*serviceWindow // openid → customer-service window
 	grants    map[string]int            // subscribeKey(openid, template) → sends allowed
 
@@ -158,6 +159,7 @@ var apiRoutes = map[string]apiRoute{
 	"/cgi-bin/message/subscribe/send":  {post: true, needToken: true, handle: (*Fake).sendSubscribe},
 	"/cgi-bin/qrcode/create":           {post: true, needToken: true, handle: (*Fake).createQRCode},
 	"/cgi-bin/media/get":               {needToken: true, handle: (*Fake).getMedia},
+	"/cgi-bin/user/info":               {needToken: true, handle: (*Fake).userInfo},
 	"/sns/jscode2session":              {handle: (*Fake).code2Session},
 	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, handle: (*Fake).wxaCodeUnlimit},
 	"/wxa/business/getuserphonenumber": {post: true, needToken: true, handle: (*Fake).phoneNumber},
@@ -219,6 +221,7 @@ func New(cfg Config) *Fake {
 	}
 	f.tokens, f.stableOf, f.forced = map[string]*accessToken{}, map[string]*accessToken{}, map[string][]time.Time{}
 	f.followers, f.windows, f.grants = map[string]bool{}, map[string]*serviceWindow{}, map[string]int{}
+	f.unionIDs = map[string]string{}
 	f.media, f.loginCodes, f.phoneCodes = map[string]storedMedia{}, map[string]*oneTimeCode{}, map[string]*oneTimeCode{}
 	f.clientMsgs = map[string]sentTemplate{}
 	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}

@@ -879,10 +879,33 @@ func TestFakeAPIFailRandomly(t *testing.T) {
 	}
 }
 
+func TestFakeAPIUserInfo(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t)
+	tok, _ := e.token(t, oaID, oaSecret)["access_token"].(string)
+	info := func(openid string) map[string]any {
+		return e.call(t, http.MethodGet, "/cgi-bin/user/info", url.Values{"access_token": {tok}, "openid": {openid}, "lang": {"zh_CN"}}, nil)
+	}
+	if m := info("oStranger0001"); m["subscribe"] != float64(0) || len(m) != 2 {
+		t.Fatalf("not following: %v", m)
+	}
+	e.f.Follow("oFollower0001")
+	if m := info("oFollower0001"); m["subscribe"] != float64(1) || m["unionid"] != nil || m["nickname"] != nil {
+		t.Fatalf("follower without unionid: %v", m)
+	}
+	e.f.SetUnionID("oFollower0001", "uUnion0001")
+	if m := info("oFollower0001"); m["unionid"] != "uUnion0001" {
+		t.Fatalf("follower with unionid: %v", m)
+	}
+	if m := info("bad openid!"); errcodeOf(m) != 40003 {
+		t.Fatalf("bad openid: %v", m)
+	}
+}
+
 func TestFakeAPIUnknownPath(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t)
-	for _, p := range []string{"/cgi-bin/user/info", "/", "/wxa/nope"} {
+	for _, p := range []string{"/cgi-bin/user/get", "/", "/wxa/nope"} {
 		if m := e.call(t, http.MethodGet, p, nil, nil); errcodeOf(m) != 48001 || m["errmsg"] != "api unauthorized" {
 			t.Errorf("%s: %v", p, m)
 		}
