@@ -42,7 +42,7 @@ type Fake struct {
 	forced   map[string][]time.Time  // appid → its force_refresh times
 
 	followers map[string]bool
-	unionIDs  map[string]string // OA openid → unionid (both apps under one Open Platform account)
+	unionIDs  map[string]string         // OA openid → unionid (both apps under one Open Platform account)
 	windows   map[string]*serviceWindow // openid → customer-service window
 	grants    map[string]int            // subscribeKey(openid, template) → sends allowed
 
