@@ -118,7 +118,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Photos:             &mashang.Photos{Store: db, Dir: t.TempDir()},
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
 	})
-	srv := httptest.NewServer(router)
+	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, db: db, fake: fake, clients: clients,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,

@@ -207,7 +207,11 @@ func (h *mpAPI) station(c *gin.Context) {
 	}
 	groups := make([]gin.H, len(page.Groups))
 	for i, g := range page.Groups {
-		groups[i] = gin.H{"name": g.Name, "duty": g.Duty, "leader": g.Leader, "categories": g.Categories}
+		categories := g.Categories
+		if categories == nil {
+			categories = []string{} // a list the front end can loop over, never null
+		}
+		groups[i] = gin.H{"name": g.Name, "duty": g.Duty, "leader": g.Leader, "categories": categories}
 	}
 	c.JSON(http.StatusOK, gin.H{"station": stationOut(page.Station, time.Now()), "deputies": deputies, "groups": groups})
 }

@@ -153,6 +153,9 @@ func New(d Deps) *gin.Engine {
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", readiness(d.DB))
+	// The API's contract, for the Mini Program's developers (OpenAPI 3).
+	r.GET("/openapi.yaml", serveOpenAPIYAML)
+	r.GET("/openapi.json", serveOpenAPIJSON)
 
 	r.GET("/", home(d.Sandbox))
 	return r

@@ -19,7 +19,7 @@ type ReplyService interface {
 	Reply(ctx context.Context, number, staff, text string) error
 }
 
-// apiError is the JSON body of every staff API error: a stable code and a
+// apiError is the JSON body of every API error (staff and Mini Program): a stable code and a
 // message a person can read.
 type apiError struct {
 	Code    string `json:"code"`
