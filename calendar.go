@@ -1,0 +1,532 @@
+package mashang
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Working days: the deadlines of handed-over cases (交办期限) count them, and
+// China's are not plain weeks. Each year the State Council announces the
+// public holidays and the weekend days worked to make up for them (调休上班,
+// e.g. 2025: 国庆节、中秋节 off from 1 to 8 October, Sunday 28 September and
+// Saturday 11 October worked). A WorkCalendar is built from a table of those
+// dated entries (configs/holidays/cn.csv), which staff extend each year from
+// the notice; a jurisdiction may lay its own table over the national one
+// (WithOverlay), e.g. an ethnic festival with its own make-up Saturday.
+//
+// A deadline is a function of the moment a case was handed over, the number
+// of working days allowed and the calendar: store the first two and compute
+// the deadline, so that a corrected or newly loaded calendar (Fingerprint
+// changes) moves the deadlines of open cases with it.
+
+// DayKind is what an entry of a holiday table makes of its days.
+type DayKind string
+
+const (
+	DayHoliday DayKind = "休" // a day off: a public holiday, or a day given off around one
+	DayMakeUp  DayKind = "班" // a Saturday or Sunday worked to make up for one (调休上班)
+)
+
+// dayKindLabels lists what staff may write for each kind, the first being how
+// the service writes it back.
+var dayKindLabels = map[DayKind][]string{
+	DayHoliday: {"休", "放假", "假", "休息"},
+	DayMakeUp:  {"班", "上班", "补班", "调休上班"},
+}
+
+// CalendarEntry is one line of a holiday table: a date or a range of dates
+// and what they are.
+type CalendarEntry struct {
+	From time.Time // the first day (its date in China counts, not its time)
+	To   time.Time // the last day, included; zero for a single day
+	Kind DayKind
+	Name string // the holiday, e.g. 春节; for a make-up day e.g. 春节调休
+	Line int    // the line it was read from, for errors; 0 when built in code
+}
+
+// WorkCalendar says which days are working days. Monday to Friday are, and
+// Saturday and Sunday are not, except where the table says otherwise. It
+// covers the years its national table has entries for; other years are
+// counted as plain weeks, and Uncovered says when a computation ran through
+// one. A WorkCalendar does not change once built and is safe for concurrent
+// use; a nil *WorkCalendar is one with an empty table.
+type WorkCalendar struct {
+	days   map[int64]calendarDay // by civil day number (days since 1970-01-01)
+	covers map[int]bool
+}
+
+type calendarDay struct {
+	kind DayKind
+	name string
+}
+
+// Bounds that catch typing mistakes in a table: no break lasts longer (the
+// longest national one is 9 days, 春节 2026), and no entry is dated outside
+// these years.
+const (
+	maxCalendarSpan    = 15
+	minCalendarYear    = 2000
+	maxCalendarYear    = 2099
+	maxCalendarNameLen = 30
+)
+
+// ParseWorkCalendar reads a national holiday table (see ParseCalendarEntries)
+// into a calendar covering the years it has entries for.
+func ParseWorkCalendar(data []byte) (*WorkCalendar, error) {
+	entries, err := ParseCalendarEntries(data)
+	if err != nil {
+		return nil, err
+	}
+	return NewWorkCalendar(entries)
+}
+
+// ParseCalendarEntries reads a holiday table: UTF-8 text, one entry a line,
+//
+//	开始日期,结束日期,类别,名称
+//	2026-02-15,2026-02-23,休,春节
+//	2026-02-14,,班,春节调休
+//
+// The end date is left empty for a single day; the kind is 休 (a day off) or
+// 班 (a Saturday or Sunday worked); the name is required for 休. Blank lines
+// and lines starting with # are skipped, as are a header line and a UTF-8
+// byte-order mark; dates may also be written 2026/2/15, and a full-width
+// comma separates like a comma. Every problem is reported, by line, in one
+// *CalendarError.
+func ParseCalendarEntries(data []byte) ([]CalendarEntry, error) {
+	var (
+		entries []CalendarEntry
+		errs    []RowError
+	)
+	for i, raw := range strings.Split(string(data), "\n") {
+		n := i + 1
+		s := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		fields := strings.Split(strings.ReplaceAll(s, "，", ","), ",")
+		for j := range fields {
+			fields[j] = strings.Trim(strings.TrimSpace(fields[j]), `"`)
+		}
+		for len(fields) > 4 && fields[len(fields)-1] == "" { // a spreadsheet's empty columns
+			fields = fields[:len(fields)-1]
+		}
+		switch fields[0] {
+		case "开始日期", "日期", "from", "date":
+			continue // a header
+		}
+		if len(fields) < 3 || len(fields) > 4 {
+			reason := "应为 开始日期,结束日期,类别,名称 四列，如 2026-02-15,2026-02-23,休,春节"
+			if len(fields) > 4 {
+				reason = "多于四列：名称里请用顿号“、”，不要用逗号"
+			}
+			errs = append(errs, RowError{Row: n, Reason: reason})
+			continue
+		}
+		bad := false
+		fail := func(col, reason string) {
+			errs = append(errs, RowError{Row: n, Column: col, Reason: reason})
+			bad = true
+		}
+		e := CalendarEntry{Line: n}
+		var ok bool
+		if e.From, ok = parseCalendarDate(fields[0]); !ok {
+			fail("开始日期", fmt.Sprintf("「%s」不是有效的日期，应写作 2026-02-15", fields[0]))
+		}
+		if fields[1] != "" {
+			if e.To, ok = parseCalendarDate(fields[1]); !ok {
+				fail("结束日期", fmt.Sprintf("「%s」不是有效的日期，应写作 2026-02-23，只有一天时留空", fields[1]))
+			}
+		}
+		if e.Kind, ok = parseLabel(dayKindLabels, fields[2]); !ok {
+			fail("类别", fmt.Sprintf("「%s」应为 休（放假）或 班（调休上班）", fields[2]))
+		}
+		if len(fields) == 4 {
+			e.Name = fields[3]
+		}
+		if !bad {
+			entries = append(entries, e)
+		}
+	}
+	_, more := collectCalendar(entries)
+	errs = append(errs, more...)
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
+		return nil, &CalendarError{Errors: errs}
+	}
+	return entries, nil
+}
+
+func parseCalendarDate(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-1-2", "2006/1/2", "2006.1.2"} {
+		if t, err := time.ParseInLocation(layout, s, china); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// CalendarError refuses a whole holiday table and lists every problem in it.
+// It unwraps to an EINVALID *Error carrying the same text.
+type CalendarError struct {
+	Errors []RowError
+}
+
+func (e *CalendarError) Error() string {
+	lines := make([]string, len(e.Errors))
+	for i, re := range e.Errors {
+		lines[i] = re.String()
+	}
+	return fmt.Sprintf("节假日表有%d处错误，未载入：\n%s", len(e.Errors), strings.Join(lines, "\n"))
+}
+
+func (e *CalendarError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }
+
+// NewWorkCalendar builds the national calendar from its entries. It covers
+// every year an entry falls in: each State Council notice has at least 元旦,
+// so a year whose notice is entered is covered.
+func NewWorkCalendar(entries []CalendarEntry) (*WorkCalendar, error) {
+	days, errs := collectCalendar(entries)
+	if len(errs) > 0 {
+		return nil, &CalendarError{Errors: errs}
+	}
+	c := &WorkCalendar{days: days, covers: map[int]bool{}}
+	for d := range days {
+		c.covers[civilDate(d).Year()] = true
+	}
+	return c, nil
+}
+
+// WithOverlay returns a calendar with a jurisdiction's own entries laid over
+// this one: on a date both name, the overlay's entry wins (a local festival
+// may give off a national make-up Saturday). The overlay must be consistent
+// in itself; it does not change which years are covered. The receiver is
+// left as it was.
+func (c *WorkCalendar) WithOverlay(entries []CalendarEntry) (*WorkCalendar, error) {
+	local, errs := collectCalendar(entries)
+	if len(errs) > 0 {
+		return nil, &CalendarError{Errors: errs}
+	}
+	out := &WorkCalendar{days: map[int64]calendarDay{}, covers: map[int]bool{}}
+	if c != nil {
+		maps.Copy(out.days, c.days)
+		maps.Copy(out.covers, c.covers)
+	}
+	maps.Copy(out.days, local)
+	return out, nil
+}
+
+// collectCalendar checks entries and spreads them into days. Two entries may
+// share a date only if they agree on its kind (国庆节 and 中秋节 may both give
+// off 6 October; the names are joined).
+func collectCalendar(entries []CalendarEntry) (map[int64]calendarDay, []RowError) {
+	days := map[int64]calendarDay{}
+	lineOf := map[int64]int{}
+	var errs []RowError
+	for i, e := range entries {
+		line := e.Line
+		if line == 0 {
+			line = i + 1
+		}
+		bad := false
+		fail := func(col, reason string) {
+			errs = append(errs, RowError{Row: line, Column: col, Reason: reason})
+			bad = true
+		}
+		if _, ok := dayKindLabels[e.Kind]; !ok {
+			fail("类别", fmt.Sprintf("「%s」应为 休（放假）或 班（调休上班）", e.Kind))
+		}
+		name := strings.TrimSpace(e.Name)
+		switch {
+		case name == "" && e.Kind == DayHoliday:
+			fail("名称", "放假的日子要写节日名称，如 春节")
+		case utf8.RuneCountInString(name) > maxCalendarNameLen:
+			fail("名称", fmt.Sprintf("超过%d个字", maxCalendarNameLen))
+		}
+		if e.From.IsZero() {
+			fail("开始日期", "必填")
+			continue
+		}
+		first, last := civilDay(e.From), civilDay(e.From)
+		if !e.To.IsZero() {
+			last = civilDay(e.To)
+		}
+		for _, d := range []struct {
+			col string
+			day int64
+		}{{"开始日期", first}, {"结束日期", last}} {
+			if y := civilDate(d.day).Year(); y < minCalendarYear || y > maxCalendarYear {
+				fail(d.col, fmt.Sprintf("%d年不在%d至%d年之间，请核对", y, minCalendarYear, maxCalendarYear))
+			}
+		}
+		switch {
+		case last < first:
+			fail("结束日期", fmt.Sprintf("%s 早于开始日期 %s", formatCivil(last), formatCivil(first)))
+		case last-first+1 > maxCalendarSpan:
+			fail("结束日期", fmt.Sprintf("从 %s 到 %s 共%d天，超过%d天，请核对日期", formatCivil(first), formatCivil(last), last-first+1, maxCalendarSpan))
+		}
+		if bad {
+			continue
+		}
+		if e.Kind == DayMakeUp {
+			for d := first; d <= last; d++ {
+				if !isWeekend(d) {
+					fail("", fmt.Sprintf("%s 是%s：调休上班日只能是周六或周日，平常的周一至周五本来就上班", formatCivil(d), weekdayNames[civilDate(d).Weekday()]))
+					break
+				}
+			}
+		}
+		for d := first; d <= last && !bad; d++ {
+			prev, seen := days[d]
+			switch {
+			case !seen:
+				days[d] = calendarDay{kind: e.Kind, name: name}
+				lineOf[d] = line
+			case prev.kind != e.Kind:
+				fail("类别", fmt.Sprintf("%s 与第%d行矛盾：那里是「%s」，这里是「%s」", formatCivil(d), lineOf[d], prev.kind, e.Kind))
+			default:
+				days[d] = calendarDay{kind: e.Kind, name: joinNames(prev.name, name)}
+			}
+		}
+	}
+	return days, errs
+}
+
+// joinNames names a day two entries share, e.g. 国庆节、中秋节.
+func joinNames(a, b string) string {
+	if b == "" || slices.Contains(strings.Split(a, "、"), b) {
+		return a
+	}
+	if a == "" {
+		return b
+	}
+	return a + "、" + b
+}
+
+// Covers reports whether the calendar holds that year's entries.
+func (c *WorkCalendar) Covers(year int) bool { return c != nil && c.covers[year] }
+
+// Years lists the covered years, in order.
+func (c *WorkCalendar) Years() []int {
+	if c == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(c.covers))
+}
+
+// Day says what the table makes of a day (its date in China): DayHoliday or
+// DayMakeUp and the entry's name, or "" and "" for an ordinary day.
+func (c *WorkCalendar) Day(t time.Time) (DayKind, string) {
+	d := c.lookup(civilDay(t))
+	return d.kind, d.name
+}
+
+// IsWorkingDay reports whether the day (its date in China) is worked.
+func (c *WorkCalendar) IsWorkingDay(t time.Time) bool { return c.working(civilDay(t)) }
+
+// AddWorkingDays returns the deadline of a case handed over at from with n
+// working days to answer: the end (23:59:59 China time) of the n-th working
+// day after from's date in China. The day of handing over never counts,
+// whatever the hour, so a case handed over on Friday evening or on Saturday
+// with 1 day is due at the end of Monday (if Monday is worked). For n <= 0
+// it is the end of from's own date. The deadline is stored to the second, as
+// a DATETIME keeps it; a case is overdue once now is after it.
+func (c *WorkCalendar) AddWorkingDays(from time.Time, n int) time.Time {
+	d := civilDay(from)
+	for n > 0 {
+		d++
+		if c.working(d) {
+			n--
+		}
+	}
+	return endOfCivilDay(d)
+}
+
+// WorkingDaysBetween counts the working days after a's date up to and
+// including b's date (dates in China), negative when b's date is before
+// a's. So WorkingDaysBetween(from, AddWorkingDays(from, n)) == n, and
+// WorkingDaysBetween(now, deadline) is how many working days are left after
+// today: 0 on the deadline's own day, negative once it has passed.
+func (c *WorkCalendar) WorkingDaysBetween(a, b time.Time) int {
+	first, last := civilDay(a), civilDay(b)
+	sign := 1
+	if last < first {
+		first, last, sign = last, first, -1
+	}
+	n := 0
+	for d := first + 1; d <= last; d++ {
+		if c.working(d) {
+			n++
+		}
+	}
+	return sign * n
+}
+
+// UncoveredError says that a computation ran through years the calendar has
+// no entries for, which were counted as plain weeks. Its text is meant for
+// staff (the console shows it next to the deadline).
+type UncoveredError struct {
+	Years []int
+}
+
+func (e *UncoveredError) Error() string {
+	ys := make([]string, len(e.Years))
+	for i, y := range e.Years {
+		ys[i] = strconv.Itoa(y)
+	}
+	return fmt.Sprintf("%s年的节假日安排尚未载入，期限暂按普通周末推算；请按国务院办公厅的放假通知补充节假日表。", strings.Join(ys, "、"))
+}
+
+// Uncovered returns an *UncoveredError naming the years from a's date to
+// b's date (China, either order, both included) that the calendar does not
+// cover, or nil. Ask it of (handed over, deadline) and of (now, deadline).
+func (c *WorkCalendar) Uncovered(a, b time.Time) error {
+	y1, y2 := civilDate(civilDay(a)).Year(), civilDate(civilDay(b)).Year()
+	if y2 < y1 {
+		y1, y2 = y2, y1
+	}
+	var missing []int
+	for y := y1; y <= y2; y++ {
+		if !c.Covers(y) {
+			missing = append(missing, y)
+		}
+	}
+	if missing == nil {
+		return nil
+	}
+	return &UncoveredError{Years: missing}
+}
+
+// The three colours of chasing (三色督办).
+const (
+	ColourGreen  = "green"  // on time
+	ColourYellow = "yellow" // near the deadline, or rated poorly once: the station secretary chases
+	ColourRed    = "red"    // overdue, or rated poorly twice: the chair of that level chases
+)
+
+// Colour is a handed-over case's colour at now:
+//   - red when it is past its deadline (closed after it, or still open at
+//     now), or when it has been rated poorly twice or more;
+//   - yellow when it is open and no more than nearDays working days are left
+//     after today (WorkingDaysBetween(now, deadline) <= nearDays; with 0,
+//     only on the deadline's own day; negative never), or when it has been
+//     rated poorly once;
+//   - green otherwise.
+//
+// closedAt is when it was closed, nil while open: a case closed on or before
+// its deadline stays green as time passes, a case closed late stays red.
+// Poor ratings count whether or not it is closed: they are part of the
+// record. A zero deadline (not handed over yet) leaves only the ratings.
+func (c *WorkCalendar) Colour(deadline, now time.Time, closedAt *time.Time, nearDays, poorRatings int) string {
+	colour := ColourGreen
+	switch {
+	case deadline.IsZero():
+	case closedAt != nil:
+		if closedAt.After(deadline) {
+			colour = ColourRed
+		}
+	case now.After(deadline):
+		colour = ColourRed
+	case c.WorkingDaysBetween(now, deadline) <= nearDays:
+		colour = ColourYellow
+	}
+	switch {
+	case poorRatings >= 2:
+		return ColourRed
+	case poorRatings == 1 && colour == ColourGreen:
+		return ColourYellow
+	}
+	return colour
+}
+
+// Warnings lists what looks wrong in a calendar that is nonetheless
+// consistent: a run of more than 6 working days in a row, which the 2024
+// revision of 《全国年节及纪念日放假办法》 allows only in exceptional cases, so
+// usually means a make-up day was typed on the wrong date. Show them to
+// whoever loaded the table.
+func (c *WorkCalendar) Warnings() []string {
+	years := c.Years()
+	if len(years) == 0 {
+		return nil
+	}
+	first := civilDay(time.Date(years[0], 1, 1, 0, 0, 0, 0, china)) - 7
+	last := civilDay(time.Date(years[len(years)-1], 12, 31, 0, 0, 0, 0, china)) + 7
+	var out []string
+	start := int64(-1)
+	for d := first; d <= last+1; d++ {
+		if d <= last && c.working(d) {
+			if start < 0 {
+				start = d
+			}
+			continue
+		}
+		if start >= 0 && d-start > 6 {
+			out = append(out, fmt.Sprintf("%s 至 %s 连续上班%d天：除个别特殊情形外，法定节假日前后连续工作一般不超过6天，请核对调休上班日",
+				formatCivil(start), formatCivil(d-1), d-start))
+		}
+		start = -1
+	}
+	return out
+}
+
+// Fingerprint identifies what the calendar makes of every day and which
+// years it covers (names aside): when it changes, recompute open deadlines.
+func (c *WorkCalendar) Fingerprint() string {
+	h := sha256.New()
+	for _, y := range c.Years() {
+		fmt.Fprintf(h, "covers %d\n", y)
+	}
+	if c != nil {
+		for _, d := range slices.Sorted(maps.Keys(c.days)) {
+			fmt.Fprintf(h, "%s %s\n", formatCivil(d), c.days[d].kind)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func (c *WorkCalendar) lookup(d int64) calendarDay {
+	if c == nil {
+		return calendarDay{}
+	}
+	return c.days[d]
+}
+
+func (c *WorkCalendar) working(d int64) bool {
+	switch c.lookup(d).kind {
+	case DayHoliday:
+		return false
+	case DayMakeUp:
+		return true
+	}
+	return !isWeekend(d)
+}
+
+// Civil days: a date in China as a count of days since 1970-01-01, so that
+// walking the calendar is integer arithmetic and never meets a clock.
+
+func civilDay(t time.Time) int64 {
+	y, m, d := t.In(china).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func civilDate(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
+
+func endOfCivilDay(d int64) time.Time {
+	y, m, day := civilDate(d).Date()
+	return time.Date(y, m, day, 23, 59, 59, 0, china)
+}
+
+func formatCivil(d int64) string { return civilDate(d).Format("2006-01-02") }
+
+func isWeekend(d int64) bool {
+	wd := civilDate(d).Weekday()
+	return wd == time.Saturday || wd == time.Sunday
+}
+
+var weekdayNames = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
