@@ -115,6 +115,10 @@ type MiniProgram struct {
 	SessionSecret string `yaml:"session_secret"`
 	// DataKey (64 hex digits) encrypts citizens' phone numbers at rest.
 	DataKey string `yaml:"data_key"`
+	// PushToken and PushAESKey are the Mini Program's message push
+	// (消息推送, JSON, safe mode), where WeChat sends its media-check verdicts.
+	PushToken  string `yaml:"push_token"`
+	PushAESKey string `yaml:"push_aes_key"`
 }
 
 type Log struct {
@@ -129,6 +133,8 @@ const (
 	SandboxSecret   = "sandbox-secret-not-for-production"
 	SandboxToken    = "mashangsandbox"
 	SandboxAESKey   = "bWFzaGFuZy1zYW5kYm94LWFlcy1rZXktMzJieXRlcyE" // 43 characters
+	SandboxMPToken  = "mashangmpsandbox"
+	SandboxMPAESKey = "bWFzaGFuZy1taW5pcHJvZ3JhbS1zYW5kYm94LWtleSE" // 43 characters
 	SandboxMPAppID  = "wxsandboxmp000001"
 	SandboxMPSecret = "sandbox-mp-secret-not-for-production"
 )
@@ -225,6 +231,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_SESSION_SECRET", &cfg.MiniProgram.SessionSecret, true),
 		str("MASHANG_DATA_KEY", &cfg.MiniProgram.DataKey, true),
+		str("MASHANG_MP_TOKEN", &cfg.MiniProgram.PushToken, true),
+		str("MASHANG_MP_AES_KEY", &cfg.MiniProgram.PushAESKey, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
 		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
@@ -295,6 +303,8 @@ func (c *Config) fillSandbox() {
 	set(&c.WeChat.Secret, SandboxSecret)
 	set(&c.WeChat.Token, SandboxToken)
 	set(&c.WeChat.AESKey, SandboxAESKey)
+	set(&c.MiniProgram.PushToken, SandboxMPToken)
+	set(&c.MiniProgram.PushAESKey, SandboxMPAESKey)
 	set(&c.MiniProgram.AppID, SandboxMPAppID)
 	set(&c.MiniProgram.Secret, SandboxMPSecret)
 	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
@@ -377,6 +387,15 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		return &SettingError{"MASHANG_WECHAT_API_BASE", fmt.Sprintf("%q is not a scheme and host like https://api.weixin.qq.com", w.APIBase)}
+	}
+	if t := c.MiniProgram.PushToken; t != "" && !tokenPattern.MatchString(t) {
+		return &SettingError{"MASHANG_MP_TOKEN", "must be 3–32 letters or digits, as the Mini Program's message push configuration requires"}
+	}
+	if k := c.MiniProgram.PushAESKey; k != "" && (len(k) != 43 || !aesKeyPattern.MatchString(k)) {
+		return &SettingError{"MASHANG_MP_AES_KEY", fmt.Sprintf("an EncodingAESKey is 43 letters or digits; this one has %d characters", len(k))}
+	}
+	if (c.MiniProgram.PushToken == "") != (c.MiniProgram.PushAESKey == "") {
+		return &SettingError{"MASHANG_MP_AES_KEY", "the Mini Program's message push needs both MASHANG_MP_TOKEN and MASHANG_MP_AES_KEY (safe mode), or neither"}
 	}
 	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
 		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}

@@ -83,22 +83,34 @@ var errTooLarge = errors.New("request body too large")
 // refuse answers a push that is not WeChat's, or not well formed, with a 4xx
 // that says why, and logs it: a burst of these is an attack or a wrong Token.
 func (cb *callback) refuse(c *gin.Context, err error) {
+	refusePush(c, cb.deps, err, oaSettings)
+}
+
+// pushSettings names what an administrator checks when pushes are refused.
+type pushSettings struct{ token, aesKey, appID, where string }
+
+var (
+	oaSettings = pushSettings{"MASHANG_WECHAT_TOKEN", "MASHANG_WECHAT_AES_KEY", "MASHANG_WECHAT_APPID", "WeChat's server configuration"}
+	mpSettings = pushSettings{"MASHANG_MP_TOKEN", "MASHANG_MP_AES_KEY", "MASHANG_MP_APPID", "the Mini Program's message push configuration (消息推送)"}
+)
+
+func refusePush(c *gin.Context, deps Deps, err error, names pushSettings) {
 	status, text := http.StatusBadRequest, "malformed push: "+err.Error()
 	switch {
 	case errors.Is(err, errTooLarge):
 		status, text = http.StatusRequestEntityTooLarge, "request body too large"
 	case errors.Is(err, wechat.ErrBadSignature):
-		status, text = http.StatusForbidden, "signature does not match: check that MASHANG_WECHAT_TOKEN equals the Token in WeChat's server configuration"
+		status, text = http.StatusForbidden, "signature does not match: check that "+names.token+" equals the Token in "+names.where
 	case errors.Is(err, wechat.ErrStale):
 		status, text = http.StatusForbidden, "timestamp too far from now: check the server's clock"
 	case errors.Is(err, wechat.ErrPlaintext):
 		status, text = http.StatusForbidden, "plaintext pushes are refused: set WeChat's message mode to safe (安全模式)"
 	case errors.Is(err, wechat.ErrWrongAppID):
-		text = "the message is for another AppID: check MASHANG_WECHAT_APPID"
+		text = "the message is for another AppID: check " + names.appID
 	case errors.Is(err, wechat.ErrUndecryptable):
-		text = "cannot decrypt the message: check MASHANG_WECHAT_AES_KEY against the EncodingAESKey in WeChat's server configuration"
+		text = "cannot decrypt the message: check " + names.aesKey + " against the EncodingAESKey in " + names.where
 	}
-	cb.deps.Log.Warn("push refused", "status", status, "reason", err.Error(),
+	deps.Log.Warn("push refused", "status", status, "reason", err.Error(),
 		"remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey))
 	c.String(status, text)
 }

@@ -48,6 +48,7 @@ type env struct {
 	fake    *wechattest.Fake // the WeChat API, behind the outbox
 	outbox  *mashang.Outbox
 	clients *wechat.Clients // the SDK's clients, against the fake
+	photos  *mashang.Photos
 }
 
 type options struct {
@@ -92,7 +93,14 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		TemplateID: "TPL-NEW-CASE", NumberField: "character_string1", StationField: "thing2", CategoryField: "thing3",
 		SummaryField: "thing4", TimeField: "time5",
 		CaseURL: func(n string) string { return "https://mashang.example/cases/" + n },
-	}}
+	}, TextChecker: clients}
+	var serverURL string // known once the server runs; WeChat's media check downloads from it
+	photos := &mashang.Photos{Store: db, Dir: t.TempDir(), Checker: clients,
+		URL: func(id string) string { return serverURL + "/media/checks/" + id }}
+	mpInbound, err := wechat.NewInbound(wechat.InboundConfig{Token: mpPushToken, AppID: mpAppID, AESKey: mpPushAESKey})
+	if err != nil {
+		t.Fatal(err)
+	}
 	router := handlers.New(handlers.Deps{
 		Inbound:      inbound,
 		Receiver:     intake,
@@ -115,12 +123,15 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
 		ReminderTemplateID: reminderTemplate,
 		CitizenLimit:       opts.citizenLimit,
-		Photos:             &mashang.Photos{Store: db, Dir: t.TempDir()},
+		Photos:             photos,
+		MPInbound:          mpInbound,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, fake: fake, clients: clients,
+	serverURL = srv.URL
+	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
+	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		signer: wechattest.CallbackSigner{
@@ -128,7 +139,11 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		}}
 }
 
-const reminderTemplate = "TPL-RECEPTION-REMINDER"
+const (
+	reminderTemplate = "TPL-RECEPTION-REMINDER"
+	mpPushToken      = "mppushtoken"
+	mpPushAESKey     = "bWFzaGFuZy1taW5pcHJvZ3JhbS10ZXN0LXB1c2gta2U" // 43 characters
+)
 
 // push sends one push as WeChat would and returns the status and raw body.
 func (e *env) push(t *testing.T, p wechattest.Push) (int, []byte) {

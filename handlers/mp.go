@@ -299,6 +299,10 @@ func (h *mpAPI) cases(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"cases": out})
 }
 
+// staffOnlyEvents are timeline lines for staff: their alerts, and what the
+// content check said (the citizen sees only that the case is under review).
+var staffOnlyEvents = map[string]bool{"alert": true, "held": true, "unchecked": true, "photo_held": true}
+
 // caseDetail answers GET /mp/cases/:number: one of the citizen's own cases
 // with its timeline; anyone else's is 404, never 403, so numbers cannot be
 // probed.
@@ -311,8 +315,8 @@ func (h *mpAPI) caseDetail(c *gin.Context) {
 	}
 	timeline := make([]gin.H, 0, len(events))
 	for _, e := range events {
-		if e.Kind == "alert" {
-			continue // notes for staff
+		if staffOnlyEvents[e.Kind] {
+			continue
 		}
 		timeline = append(timeline, gin.H{"at": e.At.UTC().Format(time.RFC3339), "kind": e.Kind, "detail": e.Detail})
 	}

@@ -52,7 +52,10 @@ type Deps struct {
 	// reminder of their booking.
 	ReminderTemplateID string
 	Photos             PhotoService
-	Rerouting          RerouteService
+	// MPInbound checks the Mini Program's message pushes (its own token and
+	// key); nil: no push URL is served.
+	MPInbound *wechat.Inbound
+	Rerouting RerouteService
 	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
 	CitizenLimit RateLimit
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
@@ -121,6 +124,11 @@ func New(d Deps) *gin.Engine {
 	}
 	if d.Photos != nil {
 		r.GET("/media/checks/:id", mp.checkedPhoto) // WeChat's media check downloads here
+	}
+	if d.MPInbound != nil && d.Photos != nil {
+		push := &mpPush{deps: d}
+		r.GET("/wechat/mp-callback", push.verifyURL)
+		r.POST("/wechat/mp-callback", push.receive)
 	}
 	if d.Login != nil {
 		open.POST("/login", mp.login)

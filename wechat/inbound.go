@@ -229,7 +229,7 @@ func (in *Inbound) decrypt(encrypted string) ([]byte, []byte, error) {
 		if string(appID) != in.cfg.AppID {
 			// A wrong key yields garbage here too; only call it the wrong
 			// AppID when the message itself decrypted into XML.
-			if len(msg) > 0 && msg[0] == '<' {
+			if len(msg) > 0 && (msg[0] == '<' || msg[0] == '{') { // XML, or a Mini Program's JSON push
 				lastErr = ErrWrongAppID
 			} else {
 				lastErr = ErrUndecryptable

@@ -197,6 +197,28 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	go media.Run(runCtx, mediaWake, 30*time.Second)
 	go (&mashang.Unions{Store: db, WeChat: clients, Log: log}).Run(runCtx, unionsWake, time.Minute)
 	photos := &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
+	var mpInbound *wechat.Inbound
+	if cfg.MiniProgram.AppID != "" {
+		// Text is checked before a form is routed; photos are sent for the
+		// asynchronous check, whose verdict comes to the Mini Program's push URL.
+		intake.TextChecker = clients
+		base := publicURL(cfg)
+		photoWake := make(chan struct{}, 1)
+		photos.Checker, photos.Saved = clients, wakeUp(photoWake)
+		photos.URL = func(id string) string { return base + "/media/checks/" + id }
+		go photos.Run(runCtx, photoWake, time.Minute)
+		if cfg.MiniProgram.PushToken != "" {
+			if mpInbound, err = wechat.NewInbound(wechat.InboundConfig{Token: cfg.MiniProgram.PushToken, AppID: cfg.MiniProgram.AppID,
+				AESKey: cfg.MiniProgram.PushAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew}); err != nil {
+				a.close()
+				return nil, &configs.SettingError{Setting: "MASHANG_MP_TOKEN", Problem: err.Error()}
+			}
+			if a.fakeAPI != nil {
+				a.fakeAPI.SetMPPush(cfg.MiniProgram.AppID, wechattest.PushTarget{URL: base + "/wechat/mp-callback",
+					Token: cfg.MiniProgram.PushToken, AESKey: cfg.MiniProgram.PushAESKey})
+			}
+		}
+	}
 	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
@@ -230,6 +252,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		CitizenLimit:       handlers.RateLimit{PerSecond: cfg.HTTP.CitizenRate, Burst: cfg.HTTP.CitizenBurst},
 		TrustedProxies:     cfg.HTTP.TrustedProxies,
 		Photos:             photos,
+		MPInbound:          mpInbound,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil

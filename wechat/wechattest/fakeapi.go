@@ -42,9 +42,15 @@ type Fake struct {
 	forced   map[string][]time.Time  // appid → its force_refresh times
 
 	followers map[string]bool
-	unionIDs  map[string]string         // OA openid → unionid (both apps under one Open Platform account)
-	windows   map[string]*serviceWindow // openid → customer-service window
-	grants    map[string]int            // subscribeKey(openid, template) → sends allowed
+	unionIDs  map[string]string // OA openid → unionid (both apps under one Open Platform account)
+
+	mpVisits   map[string]time.Time // appid + openid → last code2session: content checks need a visit within 2 h
+	riskyWords map[string]SecurityHit
+	mediaJudge func([]byte) (SecurityHit, bool)
+	mpPush     map[string]PushTarget // Mini Program appid → its message push
+	mpPushes   []MPPush
+	windows    map[string]*serviceWindow // openid → customer-service window
+	grants     map[string]int            // subscribeKey(openid, template) → sends allowed
 
 	media      map[string]storedMedia
 	loginCodes map[string]*oneTimeCode
@@ -126,6 +132,7 @@ var apiErrmsgs = map[int]string{
 	43002: "require POST method",
 	43004: "require subscribe",
 	43101: "user refuse to accept the msg",
+	43104: "this appid does not have permission to this openid",
 	44004: "empty content",
 	45009: "reach max api daily quota limit",
 	45015: "response out of time limit or subscription is canceled",
@@ -133,6 +140,7 @@ var apiErrmsgs = map[int]string{
 	47001: "data format error",
 	47003: "argument invalid!",
 	48001: "api unauthorized",
+	61010: "user access expired",
 }
 
 func apiErrmsg(code int) string {
@@ -162,6 +170,8 @@ var apiRoutes = map[string]apiRoute{
 	"/cgi-bin/user/info":               {needToken: true, handle: (*Fake).userInfo},
 	"/sns/jscode2session":              {handle: (*Fake).code2Session},
 	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, handle: (*Fake).wxaCodeUnlimit},
+	"/wxa/msg_sec_check":               {post: true, needToken: true, handle: (*Fake).msgSecCheck},
+	"/wxa/media_check_async":           {post: true, needToken: true, handle: (*Fake).mediaCheckAsync},
 	"/wxa/business/getuserphonenumber": {post: true, needToken: true, handle: (*Fake).phoneNumber},
 }
 
@@ -222,6 +232,7 @@ func New(cfg Config) *Fake {
 	f.tokens, f.stableOf, f.forced = map[string]*accessToken{}, map[string]*accessToken{}, map[string][]time.Time{}
 	f.followers, f.windows, f.grants = map[string]bool{}, map[string]*serviceWindow{}, map[string]int{}
 	f.unionIDs = map[string]string{}
+	f.mpVisits, f.mpPush = map[string]time.Time{}, map[string]PushTarget{}
 	f.media, f.loginCodes, f.phoneCodes = map[string]storedMedia{}, map[string]*oneTimeCode{}, map[string]*oneTimeCode{}
 	f.clientMsgs = map[string]sentTemplate{}
 	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}

@@ -74,6 +74,7 @@ func (f *Fake) code2Session(r *apiRequest) apiReply {
 		return replyError(40029)
 	}
 	c.used = true
+	f.mpVisits[appid+"\x00"+c.openid] = r.now
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)
 	out := map[string]any{"openid": c.openid, "session_key": base64.StdEncoding.EncodeToString(key)}
