@@ -3,6 +3,7 @@ package mashang
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -102,27 +103,37 @@ func classify(text string, rules []KeywordRule) (KeywordRule, bool) {
 // group that takes it, else to the station's duty group, else to staff.
 func routeStation(station string, text string, groups []Group, rules []KeywordRule) Routing {
 	rule, found := classify(text, rules)
-	if found {
+	if !found {
+		return routeByCategory(station, "", "未匹配到类别", groups)
+	}
+	return routeByCategory(station, rule.Category, fmt.Sprintf("内容含“%s”，归为「%s」类", rule.Keyword, rule.Category), groups)
+}
+
+// routeChosen routes a case whose citizen chose its category on the form.
+func routeChosen(station, category string, groups []Group) Routing {
+	return routeByCategory(station, category, fmt.Sprintf("群众选择「%s」类", category), groups)
+}
+
+// routeByCategory gives a case of category (why: how it got it) to the
+// station's group taking that category, else to its duty group, else to
+// the jurisdiction's staff.
+func routeByCategory(station, category, why string, groups []Group) Routing {
+	if category != "" {
 		for i, g := range groups {
-			for _, c := range g.Categories {
-				if c == rule.Category {
-					return Routing{Category: rule.Category, Group: &groups[i],
-						Reason: fmt.Sprintf("内容含“%s”，归为「%s」类，由「%s」的「%s」处理", rule.Keyword, rule.Category, station, g.Name)}
-				}
+			if slices.Contains(g.Categories, category) {
+				return Routing{Category: category, Group: &groups[i],
+					Reason: fmt.Sprintf("%s，由「%s」的「%s」处理", why, station, g.Name)}
 			}
 		}
+		why += "，但本站没有受理该类的小组"
 	}
 	for i, g := range groups {
 		if g.Duty {
-			why := "未匹配到类别"
-			if found {
-				why = fmt.Sprintf("内容含“%s”，归为「%s」类，但本站没有受理该类的小组", rule.Keyword, rule.Category)
-			}
-			return Routing{Category: rule.Category, Group: &groups[i],
+			return Routing{Category: category, Group: &groups[i],
 				Reason: fmt.Sprintf("%s，由「%s」的值班组「%s」处理", why, station, g.Name)}
 		}
 	}
-	return Routing{Category: rule.Category, Reason: fmt.Sprintf("「%s」没有可受理的小组，转所在辖区工作人员分派", station)}
+	return Routing{Category: category, Reason: fmt.Sprintf("「%s」没有可受理的小组，转所在辖区工作人员分派", station)}
 }
 
 // routeDeputy routes a case raised at a deputy's code: to that deputy and

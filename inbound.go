@@ -72,6 +72,7 @@ type Inbound struct {
 	// Photos are the form's uploads; TextCheck is WeChat's content security
 	// verdict on its text (nil: not checked, with TextCheckProblem saying why).
 	Photos           []string
+	FormCategory     string // chosen by the citizen; "" = found by keyword rules
 	TextCheck        *SecurityVerdict
 	TextCheckProblem string
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -444,7 +445,14 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		if err != nil {
 			return Reply{}, 0, err
 		}
-		routing = routeStation(st.Name, c.Summary, groups, rules)
+		if m.FormCategory != "" {
+			if err := knownCategory(m.FormCategory, groups, rules); err != nil {
+				return Reply{}, 0, err
+			}
+			routing = routeChosen(st.Name, m.FormCategory, groups)
+		} else {
+			routing = routeStation(st.Name, c.Summary, groups, rules)
+		}
 		who = "「" + st.Name + "」"
 	case SceneDeputy:
 		d, err := tx.DeputyByCode(ctx, scene.Code)
@@ -467,6 +475,16 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 			return Reply{}, 0, err
 		}
 		routing = routeDeputy(d.Name, st.Name, group, c.Summary, rules)
+		if m.FormCategory != "" {
+			groups, err := tx.StationGroups(ctx, st.ID)
+			if err != nil {
+				return Reply{}, 0, err
+			}
+			if err := knownCategory(m.FormCategory, groups, rules); err != nil {
+				return Reply{}, 0, err
+			}
+			routing.Category = m.FormCategory
+		}
 		who = d.Name + "代表"
 	default:
 		return Reply{}, 0, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
@@ -527,6 +545,29 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
+}
+
+// knownCategory checks a category a citizen chose against those the
+// station's groups take and its keyword rules name.
+func knownCategory(category string, groups []Group, rules []KeywordRule) error {
+	var known []string
+	add := func(c string) {
+		if c != "" && !slices.Contains(known, c) {
+			known = append(known, c)
+		}
+	}
+	for _, g := range groups {
+		for _, c := range g.Categories {
+			add(c)
+		}
+	}
+	for _, r := range rules {
+		add(r.Category)
+	}
+	if !slices.Contains(known, category) {
+		return Errorf(EINVALID, "分类（category）「%s」不是本站受理的类别；可选：%s，或不填由系统归类", category, strings.Join(known, "、"))
+	}
+	return nil
 }
 
 // attachPhotos files the form's photos into its case; one WeChat already
@@ -678,6 +719,7 @@ type Form struct {
 	Place     string
 	Public    bool     // consent to the results wall, anonymised
 	Photos    []string // uploads (Photos.Save), at most MaxPhotos
+	Category  string   // optional: one the station takes
 }
 
 var requestID = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -714,7 +756,7 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	now := in.now()
 	m := Inbound{Account: "miniprogram", OpenID: f.OpenID, CreateTime: now.Truncate(time.Second), MsgType: MsgForm,
 		Content: text, Label: f.Place, FormTarget: f.Scene, RequestID: f.RequestID, PublicConsent: f.Public, ReceivedAt: now,
-		Photos: f.Photos}
+		Photos: f.Photos, FormCategory: strings.TrimSpace(f.Category)}
 	// Checked before the transaction: WeChat is not to be waited on while
 	// the database holds locks. A retried form is checked again, harmlessly.
 	if in.TextChecker == nil {

@@ -245,8 +245,9 @@ type formRequest struct {
 		Longitude float64 `json:"longitude"`
 		Label     string  `json:"label"`
 	} `json:"location"`
-	Public bool     `json:"public"`
-	Photos []string `json:"photos"`
+	Public   bool     `json:"public"`
+	Photos   []string `json:"photos"`
+	Category string   `json:"category"`
 }
 
 // raise answers POST /mp/cases: a case from the form, routed as a scanned
@@ -258,7 +259,7 @@ func (h *mpAPI) raise(c *gin.Context) {
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
 	f := mashang.Form{OpenID: s.OpenID, RequestID: req.RequestID, Scene: mashang.ParseScene(req.Scene), Text: req.Text,
-		Public: req.Public, Photos: req.Photos}
+		Public: req.Public, Photos: req.Photos, Category: req.Category}
 	if req.Location != nil {
 		f.Latitude, f.Longitude, f.Place = &req.Location.Latitude, &req.Location.Longitude, req.Location.Label
 	}

@@ -460,3 +460,21 @@ func TestMiniProgramFindsCasesRaisedThroughTheOfficialAccount(t *testing.T) {
 		}
 	})
 }
+
+func TestTheCitizenMayChooseTheCategory(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	token := e.login(t, "oChooseCategory000000001")
+	// The text would go to 生活保障组 (路灯); the citizen says it is about policy.
+	_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "choose-0001", "scene": "st:demo-bdg", "text": "路灯改造有没有补贴", "category": "政策咨询"}`)
+	c, events := e.caseOf(t, out["number"])
+	if c.Category != "政策咨询" || c.GroupName != "政策咨询组" || !strings.Contains(timeline(events), "routed: 群众选择「政策咨询」类，由「市南区八大关街道人大代表联络站」的「政策咨询组」处理") {
+		t.Fatalf("case %+v\n%s", c, timeline(events))
+	}
+	status, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "choose-0002", "scene": "st:demo-bdg", "text": "x", "category": "外星人"}`)
+	if status != http.StatusBadRequest || !strings.Contains(out["message"], "category") || !strings.Contains(out["message"], "道路照明") {
+		t.Fatalf("unknown category: %d %v", status, out)
+	}
+	if n, _ := e.db.CountCases(context.Background()); n != 1 {
+		t.Fatalf("%d cases", n)
+	}
+}
