@@ -1,10 +1,13 @@
 package mashang
 
 import (
+	"cmp"
 	"context"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,49 +19,49 @@ type NearbyStation struct {
 	NextReception time.Time // the next reception day (zero when the plan is not in a form we read)
 }
 
-// StationLister lists the stations.
-type StationLister interface {
-	Stations(ctx context.Context) ([]Station, error)
+// StationFinder finds the open stations inside a box of latitudes and
+// longitudes (an index on them keeps this quick on a province's stations).
+type StationFinder interface {
+	OpenStationsWithin(ctx context.Context, minLat, maxLat, minLng, maxLng float64) ([]Station, error)
 }
 
 // Nearby finds the open stations nearest to a place ("电子地图智能导航找站点").
-// Thousands of stations are measured in well under a millisecond, so they
-// are read and sorted whole.
-func Nearby(ctx context.Context, st StationLister, lat, lng float64, limit int, now time.Time) ([]NearbyStation, error) {
+// It looks in a box around the place, widening it until the box's inner
+// circle holds the nearest limit stations, so a province's thousands of
+// stations are never all read.
+func Nearby(ctx context.Context, st StationFinder, lat, lng float64, limit int, now time.Time) ([]NearbyStation, error) {
 	if lat < -90 || lat > 90 || lng < -180 || lng > 180 {
 		return nil, Errorf(EINVALID, "纬度应在 -90 到 90 之间，经度应在 -180 到 180 之间")
 	}
 	if limit <= 0 || limit > 50 {
 		limit = 10
 	}
-	all, err := st.Stations(ctx)
-	if err != nil {
-		return nil, err
-	}
 	here := Station{Latitude: &lat, Longitude: &lng}
 	var out []NearbyStation
-	for _, s := range all {
-		if !s.Open {
-			continue
+	for half := 0.05; ; half *= 4 { // degrees: ~5.5 km, then 22, 89, 356 … km
+		minLat, maxLat := max(lat-half, -90), min(lat+half, 90)
+		found, err := st.OpenStationsWithin(ctx, minLat, maxLat, lng-half, lng+half)
+		if err != nil {
+			return nil, err
 		}
-		km, ok := distanceKm(here, s)
-		if !ok {
-			continue
+		out = out[:0]
+		for _, s := range found {
+			if km, ok := distanceKm(here, s); ok {
+				out = append(out, NearbyStation{Station: s, DistanceKm: km})
+			}
 		}
-		next, today := NextReception(s.ReceptionDays, now)
-		out = append(out, NearbyStation{Station: s, DistanceKm: km, ReceivingNow: today, NextReception: next})
+		slices.SortFunc(out, func(a, b NearbyStation) int { return cmp.Compare(a.DistanceKm, b.DistanceKm) })
+		// Anything outside the box is farther than the box's inner radius.
+		inner := half * 111.19 * math.Cos(math.Max(math.Abs(minLat), math.Abs(maxLat))*math.Pi/180)
+		if half >= 180 || (len(out) >= limit && out[limit-1].DistanceKm <= inner) {
+			break
+		}
 	}
-	slices.SortFunc(out, func(a, b NearbyStation) int {
-		switch {
-		case a.DistanceKm < b.DistanceKm:
-			return -1
-		case a.DistanceKm > b.DistanceKm:
-			return 1
-		}
-		return 0
-	})
 	if len(out) > limit {
 		out = out[:limit]
+	}
+	for i := range out { // only for those shown: reading a plan is the costly part
+		out[i].NextReception, out[i].ReceivingNow = NextReception(out[i].ReceptionDays, now)
 	}
 	return out, nil
 }
@@ -78,8 +81,8 @@ func NextReception(plan string, now time.Time) (time.Time, bool) {
 	today := now.In(china)
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, china)
 	var days []int
-	if m := regexp.MustCompile(`每月`).FindStringIndex(plan); m != nil {
-		for _, g := range monthlyDay.FindAllStringSubmatch(plan[m[0]:], -1) {
+	if at := strings.Index(plan, "每月"); at >= 0 {
+		for _, g := range monthlyDay.FindAllStringSubmatch(plan[at:], -1) {
 			if n, err := strconv.Atoi(g[1]); err == nil && n >= 1 && n <= 31 {
 				days = append(days, n)
 			}

@@ -139,7 +139,7 @@ func decodeJSON(c *gin.Context, v any, max int64) bool {
 
 // PublicDirectory reads what anyone may see of stations and deputies.
 type PublicDirectory interface {
-	Stations(ctx context.Context) ([]mashang.Station, error)
+	mashang.StationFinder
 	StationPage(ctx context.Context, code string) (mashang.StationPage, error)
 	DeputyPage(ctx context.Context, code string) (mashang.DeputyPage, error)
 }

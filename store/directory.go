@@ -36,6 +36,13 @@ func (db *DB) Stations(ctx context.Context) ([]mashang.Station, error) {
 	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations ORDER BY code`)
 }
 
+// OpenStationsWithin lists the open stations inside a box of latitudes and
+// longitudes (mashang.StationFinder), by the index on latitude.
+func (db *DB) OpenStationsWithin(ctx context.Context, minLat, maxLat, minLng, maxLng float64) ([]mashang.Station, error) {
+	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations
+		WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ? AND open = ?`, minLat, maxLat, minLng, maxLng, true)
+}
+
 // OpenStations lists the open stations (mashang.IntakeTx).
 func (tx *Tx) OpenStations(ctx context.Context) ([]mashang.Station, error) {
 	return listStations(ctx, tx.tx, `SELECT `+stationColumns+` FROM stations WHERE open = ? ORDER BY code`, true)
