@@ -36,6 +36,12 @@ type Config struct {
 type Cases struct {
 	ScanWindow time.Duration `yaml:"scan_window"` // messages go to the code scanned this long ago
 	Gap        time.Duration `yaml:"gap"`         // messages this close together are one case
+	// NearDeadlineDays turns a handed-over case yellow this many working
+	// days before its deadline.
+	NearDeadlineDays int `yaml:"near_deadline_days"`
+	// HolidaysFile replaces the built-in national holiday table (same CSV
+	// format as configs/holidays/cn.csv), e.g. when next year's is out.
+	HolidaysFile string `yaml:"holidays_file"`
 }
 
 // Notify names the template message that tells deputies of a new case and
@@ -146,7 +152,7 @@ func Defaults() Config {
 		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
 		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
 		Log:      Log{Level: "info", Format: "text"},
-		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute},
+		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute, NearDeadlineDays: 2},
 		MediaDir: "data/media",
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
 			Summary: "thing4", Time: "time5"},
@@ -235,6 +241,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_MP_AES_KEY", &cfg.MiniProgram.PushAESKey, true),
 		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
 		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
+		str("MASHANG_HOLIDAYS_FILE", &cfg.Cases.HolidaysFile, false),
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
 		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
 		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
@@ -242,6 +249,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
 		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
+	}
+	if v := getenv("MASHANG_NEAR_DEADLINE_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			steps = append(steps, &SettingError{"MASHANG_NEAR_DEADLINE_DAYS", fmt.Sprintf("%q is not a whole number of working days", v)})
+		}
+		cfg.Cases.NearDeadlineDays = n
 	}
 	if v := getenv("MASHANG_CITIZEN_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -330,6 +344,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 16<<20 {
 		return &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%d is outside 1024–16777216", c.HTTP.MaxBodyBytes)}
+	}
+	if c.Cases.NearDeadlineDays < 0 || c.Cases.NearDeadlineDays > 30 {
+		return &SettingError{"MASHANG_NEAR_DEADLINE_DAYS", fmt.Sprintf("%d is outside 0–30 working days", c.Cases.NearDeadlineDays)}
 	}
 	if c.HTTP.CitizenRate <= 0 || c.HTTP.CitizenRate > 1000 {
 		return &SettingError{"MASHANG_CITIZEN_RATE", fmt.Sprintf("%g is outside (0, 1000] requests per second", c.HTTP.CitizenRate)}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mashang"
+	"mashang/configs"
 	"mashang/handlers"
 	"mashang/store"
 	"mashang/store/storetest"
@@ -49,6 +50,8 @@ type env struct {
 	outbox  *mashang.Outbox
 	clients *wechat.Clients // the SDK's clients, against the fake
 	photos  *mashang.Photos
+	// supervision's clock (Now) is the tests' to set.
+	supervision *mashang.Supervision
 }
 
 type options struct {
@@ -94,6 +97,11 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		SummaryField: "thing4", TimeField: "time5",
 		CaseURL: func(n string) string { return "https://mashang.example/cases/" + n },
 	}, TextChecker: clients}
+	calendar, err := mashang.ParseWorkCalendar(configs.Holidays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: 2}
 	var serverURL string // known once the server runs; WeChat's media check downloads from it
 	photos := &mashang.Photos{Store: db, Dir: t.TempDir(), Checker: clients,
 		URL: func(id string) string { return serverURL + "/media/checks/" + id }}
@@ -126,12 +134,13 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Photos:             photos,
 		MPInbound:          mpInbound,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
+		Supervision:        supervision,
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)
 	serverURL = srv.URL
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
-	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos,
+	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		signer: wechattest.CallbackSigner{

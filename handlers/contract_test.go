@@ -285,6 +285,8 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 			{"POST /api/cases/{number}/replies", 400}, {"POST /api/cases/{number}/replies", 401},
 			{"POST /api/cases/{number}/replies", 404}, {"POST /api/cases/{number}/replies", 413},
 			{"POST /api/cases/{number}/route", 400}, {"POST /api/cases/{number}/route", 409},
+			{"POST /api/cases/{number}/handover", 400}, {"POST /api/cases/{number}/handover", 409},
+			{"POST /api/cases/{number}/close", 409},
 			{"POST /api/stations/{code}/slots", 400}, {"POST /api/stations/{code}/slots", 409},
 			{"GET /readyz", 503},
 		} {
@@ -441,6 +443,20 @@ func exerciseEveryOperation(t *testing.T, e *env) {
 	} {
 		status, out := e.reroute(t, number, staffToken, c.body)
 		expect("reroute "+c.body, status, c.status, out)
+	}
+	// Staff hand it to a department, then close it.
+	for _, c := range []struct {
+		path, body string
+		status     int
+	}{
+		{"handover", `{"department": "不存在的局", "days": 5, "staff": "王秘书"}`, http.StatusBadRequest},
+		{"handover", `{"department": "市南区城市管理局", "days": 5, "staff": "王秘书"}`, http.StatusOK},
+		{"close", `{"staff": "王秘书", "result": "路灯已修复"}`, http.StatusOK},
+		{"close", `{"staff": "王秘书", "result": "再次办结"}`, http.StatusConflict},
+		{"handover", `{"department": "市南区城市管理局", "days": 5, "staff": "王秘书"}`, http.StatusConflict},
+	} {
+		status, out := e.staffPost(t, "/api/cases/"+number+"/"+c.path, staffToken, c.body)
+		expect(c.path+" "+c.body, status, c.status, out)
 	}
 
 	// A reception: staff publish a slot, the citizen books and cancels.

@@ -46,8 +46,12 @@ func (p *mpPush) receive(c *gin.Context) {
 	if event == wechat.EventMediaCheck {
 		err := p.deps.Photos.CheckResult(c.Request.Context(), result)
 		if mashang.ErrorCode(err) == mashang.ENOTFOUND {
-			// Not one of ours (or long gone): retrying will not change that.
-			p.deps.Log.Warn("media check for an unknown trace", "trace_id", result.TraceID)
+			// WeChat can answer before we have noted the trace ID it gave us:
+			// asked again shortly, we will know it. (One that is truly not
+			// ours is retried a few times and dropped by WeChat.)
+			p.deps.Log.Warn("media check for a trace not (yet) known; answered 503 so WeChat retries", "trace_id", result.TraceID)
+			c.String(http.StatusServiceUnavailable, "unknown trace_id; retry")
+			return
 		} else if err != nil {
 			p.deps.Log.Error("media check not recorded; answered 503 so WeChat retries", "err", err, requestIDKey, c.GetString(requestIDKey))
 			c.String(http.StatusServiceUnavailable, "temporarily unable to record the verdict; WeChat will retry")

@@ -54,8 +54,9 @@ type Deps struct {
 	Photos             PhotoService
 	// MPInbound checks the Mini Program's message pushes (its own token and
 	// key); nil: no push URL is served.
-	MPInbound *wechat.Inbound
-	Rerouting RerouteService
+	MPInbound   *wechat.Inbound
+	Rerouting   RerouteService
+	Supervision SupervisionService
 	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
 	CitizenLimit RateLimit
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
@@ -99,6 +100,10 @@ func New(d Deps) *gin.Engine {
 	api.POST("/cases/:number/replies", staff.reply)
 	if d.Rerouting != nil {
 		api.POST("/cases/:number/route", staff.reroute)
+	}
+	if d.Supervision != nil {
+		api.POST("/cases/:number/handover", staff.handOver)
+		api.POST("/cases/:number/close", staff.closeCase)
 	}
 	if d.Receptions != nil {
 		api.POST("/stations/:code/slots", staff.publishSlot)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -112,4 +113,48 @@ func (s *staffAPI) reroute(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"number": k.Number, "group": k.GroupName, "category": k.Category, "status": k.Status})
+}
+
+// SupervisionService hands cases to departments and closes them
+// (*mashang.Supervision).
+type SupervisionService interface {
+	HandOver(ctx context.Context, number, department string, days int, staff, note string) (time.Time, error)
+	Close(ctx context.Context, number, staff, result string) error
+}
+
+// handOver answers POST /api/cases/:number/handover {"department":
+// "市南区城市管理局" (or its path), "days": 10, "staff": "…", "note": "…"}:
+// the deadline is that many working days on, holidays and make-up days counted.
+func (s *staffAPI) handOver(c *gin.Context) {
+	var req struct {
+		Department string `json:"department"`
+		Days       int    `json:"days"`
+		Staff      string `json:"staff"`
+		Note       string `json:"note"`
+	}
+	if !decodeJSON(c, &req, 8<<10) {
+		return
+	}
+	due, err := s.deps.Supervision.HandOver(c.Request.Context(), c.Param("number"), req.Department, req.Days, req.Staff, req.Note)
+	if err != nil {
+		s.fail(c, "hand over", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseHanded, "deadline": due.UTC().Format(time.RFC3339)})
+}
+
+// closeCase answers POST /api/cases/:number/close {"staff": "…", "result": "…"}.
+func (s *staffAPI) closeCase(c *gin.Context) {
+	var req struct {
+		Staff  string `json:"staff"`
+		Result string `json:"result"`
+	}
+	if !decodeJSON(c, &req, 8<<10) {
+		return
+	}
+	if err := s.deps.Supervision.Close(c.Request.Context(), c.Param("number"), req.Staff, req.Result); err != nil {
+		s.fail(c, "close", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseClosed})
 }

@@ -156,7 +156,18 @@ func (db *DB) SeedDemo(ctx context.Context) error {
 	if _, err := mashang.ImportKeywords(ctx, db, demoKeywords); err != nil {
 		return fmt.Errorf("demo keywords: %w", err)
 	}
+	if _, err := mashang.ImportDepartments(ctx, db, demoDepartments); err != nil {
+		return fmt.Errorf("demo departments: %w", err)
+	}
 	return nil
+}
+
+// demoDepartments are a few 承办单位 at each level.
+var demoDepartments = []mashang.DepartmentRecord{
+	{Row: 2, Name: "青岛市住房和城乡建设局", Jurisdiction: []string{"青岛市"}},
+	{Row: 3, Name: "市南区城市管理局", Jurisdiction: []string{"青岛市", "市南区"}},
+	{Row: 4, Name: "崂山区城市管理局", Jurisdiction: []string{"青岛市", "崂山区"}},
+	{Row: 5, Name: "八大关街道办事处", Jurisdiction: []string{"青岛市", "市南区", "八大关街道"}},
 }
 
 var demoGroups = []mashang.GroupRecord{

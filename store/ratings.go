@@ -46,8 +46,9 @@ func (tx *Tx) AddRating(ctx context.Context, caseID int64, r mashang.Rating) (in
 		UPDATE cases
 		SET rating = ?,
 		    poor_ratings = poor_ratings + CASE WHEN ? THEN 1 ELSE 0 END,
-		    status = CASE WHEN ? THEN 'reopened' ELSE status END
-		WHERE id = ?`, r.Verdict, poor, poor, caseID); err != nil {
+		    status = CASE WHEN ? THEN 'reopened' ELSE status END,
+		    closed_at = CASE WHEN ? THEN NULL ELSE closed_at END
+		WHERE id = ?`, r.Verdict, poor, poor, poor, caseID); err != nil {
 		return 0, fmt.Errorf("keep rating on case: %w", err)
 	}
 	var count int

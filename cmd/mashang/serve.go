@@ -196,6 +196,20 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	go outbox.Run(runCtx, outboxWake)
 	go media.Run(runCtx, mediaWake, 30*time.Second)
 	go (&mashang.Unions{Store: db, WeChat: clients, Log: log}).Run(runCtx, unionsWake, time.Minute)
+	calendar, err := loadCalendar(cfg)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	if err := calendar.Uncovered(time.Now(), time.Now().AddDate(0, 2, 0)); err != nil {
+		log.Warn("holiday calendar", "warning", mashang.ErrorMessage(err))
+	}
+	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays}
+	go runEvery(runCtx, 10*time.Minute, func() {
+		if _, err := supervision.Sweep(runCtx); err != nil && runCtx.Err() == nil {
+			log.Error("supervision colours", "err", err)
+		}
+	})
 	photos := &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
 	var mpInbound *wechat.Inbound
 	if cfg.MiniProgram.AppID != "" {
@@ -253,6 +267,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		TrustedProxies:     cfg.HTTP.TrustedProxies,
 		Photos:             photos,
 		MPInbound:          mpInbound,
+		Supervision:        supervision,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil
@@ -334,6 +349,37 @@ func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies 
 		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
 		CaseURL: func(number string) string { return base + "/cases/" + number },
 	}}
+}
+
+// loadCalendar reads the holiday table: the built-in national one, or the
+// file MASHANG_HOLIDAYS_FILE names.
+func loadCalendar(cfg configs.Config) (*mashang.WorkCalendar, error) {
+	data := configs.Holidays()
+	if path := cfg.Cases.HolidaysFile; path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, &configs.SettingError{Setting: "MASHANG_HOLIDAYS_FILE", Problem: err.Error()}
+		}
+	}
+	calendar, err := mashang.ParseWorkCalendar(data)
+	if err != nil {
+		return nil, &configs.SettingError{Setting: "MASHANG_HOLIDAYS_FILE", Problem: mashang.ErrorMessage(err)}
+	}
+	return calendar, nil
+}
+
+// runEvery calls work now and then every period until ctx ends.
+func runEvery(ctx context.Context, period time.Duration, work func()) {
+	ticker := time.NewTicker(period)
+	defer ticker.Stop()
+	for {
+		work()
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
 
 func newReceptions(cfg configs.Config, db *store.DB, wake func()) *mashang.Receptions {

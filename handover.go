@@ -1,0 +1,224 @@
+package mashang
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Department is a government department cases are handed to (承办单位), at
+// some level of the jurisdiction tree.
+type Department struct {
+	ID   int64
+	Name string
+	Path string // its jurisdiction, e.g. 青岛市/市南区
+}
+
+// Deadline is where a handed-over case stands against its time.
+type Deadline struct {
+	CaseID      int64
+	Number      string
+	StationID   int64
+	StationName string
+	Department  string
+	HandedAt    time.Time
+	Days        int
+	Due         time.Time
+	ClosedAt    *time.Time
+	PoorRatings int
+	Colour      string // as last recorded
+}
+
+// HandoverTx is what handing a case over and closing it need from storage.
+type HandoverTx interface {
+	CaseForReply(ctx context.Context, number string) (Case, error)
+	// DepartmentsFor lists the departments a case may go to: those of its
+	// station's jurisdiction and of every level above (分级办理).
+	DepartmentsFor(ctx context.Context, caseID int64) ([]Department, error)
+	HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error
+	CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
+	// Deadlines lists the cases whose colour may change: open, and handed
+	// over or poorly rated.
+	Deadlines(ctx context.Context) ([]Deadline, error)
+	// DueOf is the case's deadline (zero: never handed over).
+	DueOf(ctx context.Context, caseID int64) (time.Time, error)
+	SetColour(ctx context.Context, caseID int64, colour string) error
+}
+
+// HandoverStore runs fn in one write transaction.
+type HandoverStore interface {
+	UpdateHandover(ctx context.Context, fn func(HandoverTx) error) error
+}
+
+// Supervision hands cases to departments with a deadline in working days and
+// keeps their three colours (三色督办): green on time; yellow near the
+// deadline or rated poorly; red overdue or rated poorly twice.
+type Supervision struct {
+	Store    HandoverStore
+	Calendar *WorkCalendar
+	NearDays int // working days before the deadline that turn a case yellow
+	Now      func() time.Time
+}
+
+// MaxHandoverDays bounds a deadline: a quarter of a year of working days.
+const MaxHandoverDays = 60
+
+func (s *Supervision) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// HandOver gives the case to a department (交办) to answer within days
+// working days, and says when that is.
+func (s *Supervision) HandOver(ctx context.Context, number, department string, days int, staff, note string) (time.Time, error) {
+	department, staff, note = strings.TrimSpace(department), strings.TrimSpace(staff), strings.TrimSpace(note)
+	switch {
+	case department == "":
+		return time.Time{}, Errorf(EINVALID, "请指定承办单位（department）")
+	case days < 1 || days > MaxHandoverDays:
+		return time.Time{}, Errorf(EINVALID, "办理期限（days）应为 1 到 %d 个工作日", MaxHandoverDays)
+	case staff == "":
+		return time.Time{}, Errorf(EINVALID, "请说明交办人（staff）")
+	case utf8.RuneCountInString(note) > 500:
+		return time.Time{}, Errorf(EINVALID, "交办意见（note）不超过500字")
+	}
+	now := s.now()
+	due := s.Calendar.AddWorkingDays(now, days)
+	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status == CaseClosed || c.Status == CaseHeld {
+			return Errorf(ECONFLICT, "问题 %s %s，不能交办", c.Number, map[string]string{CaseClosed: "已办结", CaseHeld: "尚在审核"}[c.Status])
+		}
+		depts, err := tx.DepartmentsFor(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		var chosen []Department
+		names := make([]string, len(depts))
+		for i, d := range depts {
+			names[i] = d.Path + "/" + d.Name
+			if d.Name == department || d.Path+"/"+d.Name == department {
+				chosen = append(chosen, d)
+			}
+		}
+		switch {
+		case len(chosen) == 0 && len(depts) == 0:
+			return Errorf(EINVALID, "「%s」所在辖区还没有承办单位；请先导入承办单位名册", c.StationName)
+		case len(chosen) == 0:
+			return Errorf(EINVALID, "没有「%s」这个承办单位；可选：%s", department, strings.Join(names, "、"))
+		case len(chosen) > 1:
+			return Errorf(EINVALID, "「%s」不止一个，请写全路径，如 %s/%s", department, chosen[0].Path, chosen[0].Name)
+		}
+		d := chosen[0]
+		if err := tx.HandOver(ctx, c.ID, d.ID, now, days, due); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(china).Format("2006年1月2日"))
+		if err := s.Calendar.Uncovered(now, due); err != nil {
+			detail += "（" + ErrorMessage(err) + "）"
+		}
+		if note != "" {
+			detail += "。交办意见：" + note
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, "handed", staff, detail)
+	})
+	return due, err
+}
+
+// Close records a case as handled (办结) with what was done; its colour is
+// fixed from then on, by whether it was in time.
+func (s *Supervision) Close(ctx context.Context, number, staff, result string) error {
+	staff, result = strings.TrimSpace(staff), strings.TrimSpace(result)
+	switch {
+	case staff == "":
+		return Errorf(EINVALID, "请说明办结人（staff）")
+	case result == "" || utf8.RuneCountInString(result) > 1000:
+		return Errorf(EINVALID, "请写明办理结果（result），不超过1000字")
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status == CaseClosed {
+			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
+		}
+		due, err := tx.DueOf(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		colour := s.Calendar.Colour(due, now, &now, s.NearDays, c.PoorRatings)
+		if err := tx.CloseCase(ctx, c.ID, now, colour); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, "closed", staff, "办结："+result)
+	})
+}
+
+// Sweep recolours the cases whose time or ratings moved them, notes each
+// change on the timeline and alerts the station's staff: yellow for the
+// station secretary to chase, red for the chair of that level.
+func (s *Supervision) Sweep(ctx context.Context) (int, error) {
+	now := s.now()
+	changed := 0
+	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		changed = 0
+		deadlines, err := tx.Deadlines(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range deadlines {
+			colour := s.Calendar.Colour(d.Due, now, d.ClosedAt, s.NearDays, d.PoorRatings)
+			if colour == d.Colour {
+				continue
+			}
+			if err := tx.SetColour(ctx, d.CaseID, colour); err != nil {
+				return err
+			}
+			msg := colourNotice(d, colour, now)
+			if err := tx.AddCaseEvent(ctx, d.CaseID, now, "colour", "系统", msg); err != nil {
+				return err
+			}
+			if colour != ColourGreen {
+				if err := tx.AddStaffAlert(ctx, d.StationID, d.CaseID, msg, now); err != nil {
+					return err
+				}
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
+}
+
+func colourNotice(d Deadline, colour string, now time.Time) string {
+	due := ""
+	if !d.Due.IsZero() {
+		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(china).Format("1月2日"))
+	}
+	switch colour {
+	case ColourRed:
+		why := "已超期"
+		if d.Due.IsZero() || now.Before(d.Due) {
+			why = "群众两次不满意"
+		}
+		return fmt.Sprintf("问题 %s 亮红灯：%s%s，请本级人大负责同志督办。", d.Number, why, due)
+	case ColourYellow:
+		why := "临近期限"
+		if d.PoorRatings > 0 && (d.Due.IsZero() || d.ClosedAt != nil) {
+			why = "群众不满意"
+		}
+		return fmt.Sprintf("问题 %s 亮黄灯：%s%s，请联络站秘书跟进。", d.Number, why, due)
+	}
+	return fmt.Sprintf("问题 %s 恢复绿灯%s。", d.Number, due)
+}

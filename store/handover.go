@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"mashang"
+)
+
+// UpdateHandover runs fn in one write transaction.
+func (db *DB) UpdateHandover(ctx context.Context, fn func(mashang.HandoverTx) error) error {
+	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// DepartmentsFor lists the departments of the case's station's jurisdiction
+// and of each level above it, the nearest level first.
+func (tx *Tx) DepartmentsFor(ctx context.Context, caseID int64) ([]mashang.Department, error) {
+	var at sql.NullInt64
+	if err := tx.tx.QueryRowContext(ctx, `
+		SELECT s.jurisdiction_id FROM cases c JOIN stations s ON s.id = c.station_id WHERE c.id = ?`, caseID).Scan(&at); err != nil {
+		return nil, fmt.Errorf("find the case's jurisdiction: %w", err)
+	}
+	// The chain up to the root: a few levels (市 > 区 > 镇).
+	type level struct {
+		id   int64
+		name string
+	}
+	var chain []level
+	for at.Valid && len(chain) < 10 {
+		var l level
+		var parent sql.NullInt64
+		if err := tx.tx.QueryRowContext(ctx, `SELECT id, name, parent_id FROM jurisdictions WHERE id = ?`, at.Int64).Scan(&l.id, &l.name, &parent); err != nil {
+			return nil, fmt.Errorf("read jurisdiction: %w", err)
+		}
+		chain, at = append(chain, l), parent
+	}
+	var out []mashang.Department
+	for i, l := range chain {
+		names := make([]string, 0, len(chain)-i)
+		for j := len(chain) - 1; j >= i; j-- {
+			names = append(names, chain[j].name)
+		}
+		depts, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.Department, error) {
+			var d mashang.Department
+			return d, row.Scan(&d.ID, &d.Name)
+		}, `SELECT id, name FROM departments WHERE jurisdiction_id = ? ORDER BY name`, l.id)
+		if err != nil {
+			return nil, fmt.Errorf("list departments: %w", err)
+		}
+		for _, d := range depts {
+			d.Path = strings.Join(names, "/")
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// HandOver records the case as handed to the department with its deadline.
+func (tx *Tx) HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET status = 'handed', department_id = ?, handed_at = ?, deadline_days = ?, deadline = ?, closed_at = NULL
+		WHERE id = ?`, departmentID, at.UTC(), days, due.UTC(), caseID); err != nil {
+		return fmt.Errorf("hand over case: %w", err)
+	}
+	return nil
+}
+
+// CloseCase records the case as handled, with its colour from then on.
+func (tx *Tx) CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', closed_at = ?, colour = ? WHERE id = ?`,
+		at.UTC(), colour, caseID); err != nil {
+		return fmt.Errorf("close case: %w", err)
+	}
+	return nil
+}
+
+// DueOf is the case's deadline, zero if never handed over.
+func (tx *Tx) DueOf(ctx context.Context, caseID int64) (time.Time, error) {
+	var due sql.NullTime
+	if err := tx.tx.QueryRowContext(ctx, `SELECT deadline FROM cases WHERE id = ?`, caseID).Scan(&due); err != nil {
+		return time.Time{}, fmt.Errorf("read deadline: %w", err)
+	}
+	return due.Time, nil
+}
+
+// Deadlines lists the open cases whose colour time or ratings may move.
+func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
+	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.Deadline, error) {
+		var d mashang.Deadline
+		var handed, due, closed sql.NullTime
+		err := row.Scan(&d.CaseID, &d.Number, &d.StationID, &d.StationName, &d.Department, &handed, &d.Days, &due, &closed, &d.PoorRatings, &d.Colour)
+		d.HandedAt, d.Due = handed.Time, due.Time
+		if closed.Valid {
+			d.ClosedAt = &closed.Time
+		}
+		return d, err
+	}, `
+		SELECT c.id, c.number, c.station_id, s.name, COALESCE(dp.name, ''), c.handed_at, c.deadline_days, c.deadline,
+		       c.closed_at, c.poor_ratings, c.colour
+		FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN departments dp ON dp.id = c.department_id
+		WHERE c.closed_at IS NULL AND (c.deadline IS NOT NULL OR c.poor_ratings > 0)
+		ORDER BY c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
+	}
+	return out, nil
+}
+
+// SetColour records a case's supervision colour.
+func (tx *Tx) SetColour(ctx context.Context, caseID int64, colour string) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET colour = ? WHERE id = ?`, colour, caseID); err != nil {
+		return fmt.Errorf("set colour: %w", err)
+	}
+	return nil
+}
