@@ -29,6 +29,7 @@ type Case struct {
 	PublicConsent bool   // may be shown, anonymised, on the results wall
 	Rating        string // the latest verdict on its answer ("" before one)
 	PoorRatings   int    // dissatisfied verdicts so far: each sent it back
+	Colour        string // supervision: green, yellow or red
 }
 
 // Case statuses.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"mashang"
 	"mashang/configs"
 	"mashang/handlers"
@@ -135,6 +137,8 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		MPInbound:          mpInbound,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
 		Supervision:        supervision,
+		Accounts:           &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
+		Console:            db,
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)

@@ -57,6 +57,12 @@ type Deps struct {
 	MPInbound   *wechat.Inbound
 	Rerouting   RerouteService
 	Supervision SupervisionService
+	// Accounts and Console serve the staff console at /console.
+	Accounts AccountService
+	Console  ConsoleReader
+	// PublicURL is where citizens and staff reach the service; https there
+	// makes the console's cookies Secure.
+	PublicURL string
 	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
 	CitizenLimit RateLimit
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
@@ -160,6 +166,22 @@ func New(d Deps) *gin.Engine {
 			signed.POST("/bookings", mp.book)
 			signed.GET("/bookings", mp.bookings)
 			signed.DELETE("/bookings/:id", mp.cancelBooking)
+		}
+	}
+
+	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
+	if d.Accounts != nil && d.Console != nil {
+		con := &console{deps: d}
+		r.GET("/console/login", con.loginPage)
+		r.POST("/console/login", con.login)
+		desk := r.Group("/console", con.signedIn)
+		desk.GET("/", con.inbox)
+		desk.POST("/logout", con.logout)
+		desk.GET("/cases/:number", con.casePage)
+		desk.POST("/cases/:number/reply", con.reply)
+		desk.POST("/cases/:number/route", con.reroute)
+		if d.Photos != nil {
+			desk.GET("/photos/:id", con.photo)
 		}
 	}
 

@@ -50,7 +50,7 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 
 const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, COALESCE(c.deputy_id, 0),
 	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at, c.public_consent,
-	c.rating, c.poor_ratings`
+	c.rating, c.poor_ratings, c.colour`
 
 const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id `
 
@@ -59,7 +59,7 @@ func scanCase(row scanner) (mashang.Case, error) {
 	var scene string
 	err := row.Scan(&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
 		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt, &c.PublicConsent,
-		&c.Rating, &c.PoorRatings)
+		&c.Rating, &c.PoorRatings, &c.Colour)
 	c.Scene = mashang.ParseScene(scene)
 	return c, err
 }

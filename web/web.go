@@ -5,6 +5,7 @@ package web
 import (
 	"embed"
 	"html/template"
+	"time"
 )
 
 //go:embed templates/*.html
@@ -12,4 +13,7 @@ var files embed.FS
 
 // Templates are parsed once, at start-up; a template that does not parse
 // is a bug caught by any test that starts the router.
-var Templates = template.Must(template.ParseFS(files, "templates/*.html"))
+var Templates = template.Must(template.New("").Funcs(template.FuncMap{
+	// cst shows a time as staff read it: China time, to the minute.
+	"cst": func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04") },
+}).ParseFS(files, "templates/*.html"))

@@ -36,6 +36,7 @@ Usage:
   mashang codes create|export [--under 青岛市/市南区] [--out codes.zip]
                                               make the codes once (WeChat), export them as a ZIP
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
+  mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
   mashang bench [callback|codes] [flags]      callback benchmark against the bare SDK server, or code export
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = codesCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "deputies":
 		err = deputiesCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "staff":
+		err = staffCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr)
 	case "bench":

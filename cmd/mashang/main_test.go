@@ -264,3 +264,34 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The first admin is made by a command, with the password from standard
+// input; weak passwords and unknown jurisdictions are refused plainly.
+func TestStaffCommands(t *testing.T) {
+	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "staff.db")})
+	runWith := func(password string, args ...string) (int, string, string) {
+		stdin = strings.NewReader(password + "\n")
+		t.Cleanup(func() { stdin = os.Stdin })
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut, env)
+		return code, out.String(), errOut.String()
+	}
+	if code, _, errOut := runWith("short", "staff", "create-admin", "admin"); code != 1 || !strings.Contains(errOut, "密码至少12个字符") {
+		t.Fatalf("weak password: %d %s", code, errOut)
+	}
+	if code, out, errOut := runWith("a long enough password", "staff", "create-admin", "admin", "--name", "系统管理员"); code != 0 || !strings.Contains(out, "已创建账号 admin（系统管理员，管理员）") {
+		t.Fatalf("create-admin: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runWith("a long enough password", "staff", "create-admin", "admin"); code != 1 || !strings.Contains(errOut, "已被使用") {
+		t.Fatalf("the same username twice: %d %s", code, errOut)
+	}
+	if code, _, _ := runWith("x", "import", "stations", "../../configs/roster/stations.example.xlsx"); code != 0 {
+		t.Fatal("import stations")
+	}
+	if code, _, errOut := runWith("a long enough password", "staff", "add", "lin", "--name", "林", "--role", "staff", "--jurisdiction", "火星市"); code != 1 || !strings.Contains(errOut, "没有辖区") {
+		t.Fatalf("unknown jurisdiction: %d %s", code, errOut)
+	}
+	if code, out, errOut := runWith("a long enough password", "staff", "add", "lin", "--name", "林", "--role", "staff", "--jurisdiction", "青岛市/市南区"); code != 0 || !strings.Contains(out, "人大工作人员 · 青岛市/市南区") {
+		t.Fatalf("add staff: %d %s %s", code, out, errOut)
+	}
+}

@@ -268,6 +268,9 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Photos:             photos,
 		MPInbound:          mpInbound,
 		Supervision:        supervision,
+		Accounts:           &mashang.Accounts{Store: db},
+		Console:            db,
+		PublicURL:          cfg.HTTP.PublicURL,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil

@@ -1,0 +1,233 @@
+package mashang
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Staff roles. What each may reach is its Reach.
+const (
+	RoleAdmin     = "admin"     // manages accounts; sees every case
+	RoleStaff     = "staff"     // a congress office at a jurisdiction: its subtree
+	RoleSecretary = "secretary" // a station's secretary: that station
+)
+
+var roleLabels = map[string]string{RoleAdmin: "管理员", RoleStaff: "人大工作人员", RoleSecretary: "联络站秘书"}
+
+// RoleLabel is how a role reads in Chinese.
+func RoleLabel(role string) string { return roleLabels[role] }
+
+// StaffUser is a staff account of the console.
+type StaffUser struct {
+	ID             int64
+	Username       string
+	Name           string
+	Role           string
+	JurisdictionID int64  // RoleStaff
+	StationID      int64  // RoleSecretary
+	Scope          string // what it covers, as people read it: 青岛市/市南区, or a station's name
+	PasswordHash   string
+	FailedLogins   int
+	LockedUntil    time.Time
+	Disabled       bool
+}
+
+// Lockout: after this many wrong passwords in a row an account waits.
+const (
+	MaxFailedLogins = 5
+	LockoutPeriod   = 15 * time.Minute
+	SessionLifetime = 8 * time.Hour // a working day
+	MinPasswordLen  = 12
+)
+
+// AccountStore keeps staff accounts, their sessions and the audit log.
+type AccountStore interface {
+	AddStaffUser(ctx context.Context, u *StaffUser) error
+	// StaffUserByName finds an account (ENOTFOUND: none).
+	StaffUserByName(ctx context.Context, username string) (StaffUser, error)
+	// RecordLogin keeps the failure count and lock after an attempt.
+	RecordLogin(ctx context.Context, userID int64, failed int, lockedUntil time.Time) error
+	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error
+	// StaffSession finds a live session's account and CSRF token (ENOTFOUND: none or expired).
+	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
+	DeleteStaffSession(ctx context.Context, tokenHash string) error
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// AuditEntry is one line of the audit log: who did what to what.
+type AuditEntry struct {
+	At       time.Time
+	UserID   int64
+	Username string
+	Action   string
+	Target   string
+	Detail   string
+	IP       string
+}
+
+// Accounts signs staff in and out of the console.
+type Accounts struct {
+	Store AccountStore
+	Cost  int // bcrypt cost; 0 = bcrypt.DefaultCost
+	Now   func() time.Time
+}
+
+func (a *Accounts) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{2,31}$`)
+
+// Create adds an account with its password hashed.
+func (a *Accounts) Create(ctx context.Context, u StaffUser, password string) (StaffUser, error) {
+	u.Username, u.Name = strings.TrimSpace(u.Username), strings.TrimSpace(u.Name)
+	switch {
+	case !usernamePattern.MatchString(u.Username):
+		return StaffUser{}, Errorf(EINVALID, "用户名应为3到32个小写字母、数字、点、横线或下划线，以字母开头")
+	case u.Name == "" || utf8.RuneCountInString(u.Name) > 50:
+		return StaffUser{}, Errorf(EINVALID, "请填写姓名（不超过50字）")
+	case roleLabels[u.Role] == "":
+		return StaffUser{}, Errorf(EINVALID, "角色应为 admin、staff 或 secretary")
+	case u.Role == RoleStaff && u.JurisdictionID == 0:
+		return StaffUser{}, Errorf(EINVALID, "人大工作人员须指定所属辖区")
+	case u.Role == RoleSecretary && u.StationID == 0:
+		return StaffUser{}, Errorf(EINVALID, "联络站秘书须指定站点")
+	}
+	if err := checkPassword(password); err != nil {
+		return StaffUser{}, err
+	}
+	cost := a.Cost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil {
+		return StaffUser{}, fmt.Errorf("hash password: %w", err)
+	}
+	u.PasswordHash = string(hash)
+	if err := a.Store.AddStaffUser(ctx, &u); err != nil {
+		return StaffUser{}, err
+	}
+	return u, nil
+}
+
+func checkPassword(p string) error {
+	switch {
+	case utf8.RuneCountInString(p) < MinPasswordLen:
+		return Errorf(EINVALID, "密码至少%d个字符", MinPasswordLen)
+	case len(p) > 72:
+		return Errorf(EINVALID, "密码不能超过72个字节") // bcrypt reads no further
+	case strings.TrimSpace(p) != p:
+		return Errorf(EINVALID, "密码不能以空格开头或结尾")
+	}
+	return nil
+}
+
+// dummyHash is compared against when the username is unknown, so a wrong
+// name takes as long as a wrong password and names cannot be probed.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, never used"), bcrypt.MinCost)
+
+// ErrBadLogin is the one answer to a wrong name or password.
+var ErrBadLogin = Errorf(EUNAUTHORIZED, "用户名或密码不对")
+
+// StaffSession is a signed-in staff member.
+type StaffSession struct {
+	User  StaffUser
+	Token string // the cookie's value
+	CSRF  string // put in every form
+}
+
+// Login checks a password; after MaxFailedLogins wrong ones in a row the
+// account is locked for LockoutPeriod, whatever is typed.
+func (a *Accounts) Login(ctx context.Context, username, password, ip string) (StaffSession, error) {
+	now := a.now()
+	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
+	if ErrorCode(err) == ENOTFOUND {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return StaffSession{}, ErrBadLogin
+	}
+	if err != nil {
+		return StaffSession{}, err
+	}
+	if now.Before(u.LockedUntil) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(china).Format("15:04"))
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)); err != nil || u.Disabled {
+		failed, until := u.FailedLogins+1, time.Time{}
+		if failed >= MaxFailedLogins {
+			failed, until = 0, now.Add(LockoutPeriod)
+		}
+		if err := a.Store.RecordLogin(ctx, u.ID, failed, until); err != nil {
+			return StaffSession{}, err
+		}
+		_ = a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
+		return StaffSession{}, ErrBadLogin
+	}
+	if err := a.Store.RecordLogin(ctx, u.ID, 0, time.Time{}); err != nil {
+		return StaffSession{}, err
+	}
+	s := StaffSession{User: u, Token: randomToken(32), CSRF: randomToken(24)}
+	if err := a.Store.AddStaffSession(ctx, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
+		return StaffSession{}, err
+	}
+	return s, a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
+}
+
+// Session finds the signed-in staff member behind a cookie's token.
+func (a *Accounts) Session(ctx context.Context, token string) (StaffSession, error) {
+	if token == "" {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "请先登录")
+	}
+	u, csrf, err := a.Store.StaffSession(ctx, hashToken(token), a.now())
+	if ErrorCode(err) == ENOTFOUND {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "登录已过期，请重新登录")
+	}
+	if err != nil {
+		return StaffSession{}, err
+	}
+	if u.Disabled {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "账号已停用")
+	}
+	return StaffSession{User: u, Token: token, CSRF: csrf}, nil
+}
+
+// Logout ends a session.
+func (a *Accounts) Logout(ctx context.Context, s StaffSession, ip string) error {
+	if err := a.Store.DeleteStaffSession(ctx, hashToken(s.Token)); err != nil {
+		return err
+	}
+	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
+}
+
+// Record writes a staff action to the audit log.
+func (a *Accounts) Record(ctx context.Context, s StaffSession, action, target, detail, ip string) error {
+	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: action,
+		Target: target, Detail: detail, IP: ip})
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails since Go 1.24: it crashes the program instead
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is what is kept of a session token: a copied database does not
+// hand out sessions.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"mashang"
+)
+
+// stdin is where passwords are read from; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// staffCmd creates console accounts: the first admin, then staff of a
+// jurisdiction and station secretaries (until the console manages users).
+func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
+		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
+			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 | --role secretary --station CODE)\n"+
+			"The password is read from standard input (asked twice on a terminal).\n")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("staff "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	name := fs.String("name", "", "the person's name, as the console shows it")
+	role := fs.String("role", mashang.RoleStaff, "staff (a jurisdiction's congress office) or secretary (a station's)")
+	jurisdiction := fs.String("jurisdiction", "", "for staff: the jurisdiction, e.g. 青岛市/市南区")
+	station := fs.String("station", "", "for a secretary: the station's code")
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil || len(positional) != 1 {
+		fmt.Fprint(stderr, "give one USERNAME\n")
+		return errUsage
+	}
+	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	u := mashang.StaffUser{Username: positional[0], Name: *name, Role: *role}
+	if args[0] == "create-admin" {
+		u.Role = mashang.RoleAdmin
+		if u.Name == "" {
+			u.Name = "管理员"
+		}
+	}
+	switch u.Role {
+	case mashang.RoleStaff:
+		if u.JurisdictionID, err = db.JurisdictionByPath(ctx, *jurisdiction); err != nil {
+			return fmt.Errorf("--jurisdiction %q: %s", *jurisdiction, mashang.ErrorMessage(err))
+		}
+		u.Scope = *jurisdiction
+	case mashang.RoleSecretary:
+		st, err := db.StationByCode(ctx, *station)
+		if err != nil {
+			return fmt.Errorf("--station %q: %s", *station, mashang.ErrorMessage(err))
+		}
+		u.StationID, u.Scope = st.ID, st.Name
+	case mashang.RoleAdmin:
+	default:
+		return fmt.Errorf("--role %q: use staff or secretary", u.Role)
+	}
+	password, err := readPassword(stderr)
+	if err != nil {
+		return err
+	}
+	created, err := (&mashang.Accounts{Store: db}).Create(ctx, u, password)
+	if err != nil {
+		return errors.New(mashang.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "已创建账号 %s（%s，%s%s）。登录：/console/login\n", created.Username, created.Name,
+		mashang.RoleLabel(created.Role), map[bool]string{true: " · " + created.Scope, false: ""}[created.Scope != ""])
+	return nil
+}
+
+// readPassword reads the password: twice, unechoed, on a terminal; one line
+// from a pipe (for scripts: printf '%s\n' "$PASSWORD" | mashang staff …).
+func readPassword(stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "密码（至少12个字符）：")
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "再输入一次：")
+		second, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(first) != string(second) {
+			return "", errors.New("两次输入的密码不一致")
+		}
+		return string(first), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,19 @@
+package mashang
+
+// Reach is what a staff account may see and act on: every case, the cases
+// of stations in some jurisdictions, or one station's.
+type Reach struct {
+	All             bool
+	JurisdictionIDs []int64 // a jurisdiction and everything under it
+	StationID       int64
+}
+
+// CaseFilter narrows the console's inbox; Before pages by case ID (keyset:
+// as fast on the hundredth page as on the first).
+type CaseFilter struct {
+	Status      string
+	StationCode string
+	Text        string
+	Before      int64
+	Limit       int
+}

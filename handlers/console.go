@@ -1,0 +1,271 @@
+package handlers
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/web"
+)
+
+// AccountService signs staff in and out (*mashang.Accounts).
+type AccountService interface {
+	Login(ctx context.Context, username, password, ip string) (mashang.StaffSession, error)
+	Session(ctx context.Context, token string) (mashang.StaffSession, error)
+	Logout(ctx context.Context, s mashang.StaffSession, ip string) error
+	Record(ctx context.Context, s mashang.StaffSession, action, target, detail, ip string) error
+}
+
+// ConsoleReader reads what the console shows, within a staff member's reach (*store.DB).
+type ConsoleReader interface {
+	ReachOf(ctx context.Context, u mashang.StaffUser) (mashang.Reach, error)
+	ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Case, error)
+	ConsoleCase(ctx context.Context, r mashang.Reach, number string) (mashang.Case, []mashang.CaseEvent, []mashang.Upload, error)
+	StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error)
+	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
+}
+
+const (
+	consoleCookie  = "mashang_staff"
+	staffKey       = "staff_session"
+	reachKey       = "staff_reach"
+	consolePageLen = 50
+)
+
+type console struct{ deps Deps }
+
+// secureCookies tells whether cookies need TLS: when the service is reached
+// over https (directly or through nginx, by its public URL).
+func (con *console) secure(c *gin.Context) bool {
+	return c.Request.TLS != nil || strings.HasPrefix(con.deps.PublicURL, "https://")
+}
+
+func (con *console) setCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: consoleCookie, Value: value, Path: "/console", MaxAge: maxAge,
+		HttpOnly: true, Secure: con.secure(c), SameSite: http.SameSiteStrictMode})
+}
+
+// page renders a console template with what every page shows.
+func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
+	if s, ok := c.Get(staffKey); ok {
+		session := s.(mashang.StaffSession)
+		data["User"], data["CSRF"], data["RoleLabel"] = session.User, session.CSRF, mashang.RoleLabel(session.User.Role)
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Status(status)
+	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		con.deps.Log.Error("console page", "page", name, "err", err)
+	}
+}
+
+func (con *console) loginPage(c *gin.Context) {
+	con.page(c, http.StatusOK, "console_login.html", gin.H{"Title": "登录", "MaxFailed": mashang.MaxFailedLogins})
+}
+
+func (con *console) login(c *gin.Context) {
+	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
+	if err != nil {
+		status := statusFor(err)
+		if status >= 500 {
+			con.deps.Log.Error("console login", "err", err)
+		}
+		con.page(c, status, "console_login.html", gin.H{"Title": "登录", "Error": mashang.ErrorMessage(err), "MaxFailed": mashang.MaxFailedLogins})
+		return
+	}
+	con.setCookie(c, s.Token, int(mashang.SessionLifetime.Seconds()))
+	c.Redirect(http.StatusSeeOther, "/console/")
+}
+
+// signedIn admits requests with a live session; every POST must also carry
+// the session's CSRF token and, if the browser says where it came from,
+// come from here.
+func (con *console) signedIn(c *gin.Context) {
+	token, _ := c.Cookie(consoleCookie)
+	s, err := con.deps.Accounts.Session(c.Request.Context(), token)
+	if err != nil {
+		if statusFor(err) >= 500 {
+			con.deps.Log.Error("console session", "err", err)
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/console/login")
+		c.Abort()
+		return
+	}
+	if c.Request.Method == http.MethodPost {
+		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(s.CSRF)) != 1 || !sameOrigin(c) {
+			c.Set(staffKey, s)
+			con.page(c, http.StatusForbidden, "console_error.html", gin.H{"Title": "请求被拒绝",
+				"Error": "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"})
+			c.Abort()
+			return
+		}
+	}
+	reach, err := con.deps.Console.ReachOf(c.Request.Context(), s.User)
+	if err != nil {
+		con.deps.Log.Error("console reach", "err", err)
+		c.AbortWithStatus(http.StatusServiceUnavailable)
+		return
+	}
+	c.Set(staffKey, s)
+	c.Set(reachKey, reach)
+	c.Next()
+}
+
+// sameOrigin checks Origin (or Referer) when the browser sends one.
+func sameOrigin(c *gin.Context) bool {
+	from := c.GetHeader("Origin")
+	if from == "" {
+		from = c.GetHeader("Referer")
+	}
+	if from == "" || from == "null" {
+		return from == ""
+	}
+	u, err := url.Parse(from)
+	return err == nil && u.Host == c.Request.Host
+}
+
+func (con *console) logout(c *gin.Context) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	if err := con.deps.Accounts.Logout(c.Request.Context(), s, c.ClientIP()); err != nil {
+		con.deps.Log.Error("console logout", "err", err)
+	}
+	con.setCookie(c, "", -1)
+	c.Redirect(http.StatusSeeOther, "/console/login")
+}
+
+type option struct{ Value, Label string }
+
+func (con *console) inbox(c *gin.Context) {
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
+	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
+		Before: before, Limit: consolePageLen}
+	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, f)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	stations, err := con.deps.Console.StationsWithin(c.Request.Context(), reach)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	next := ""
+	if len(cases) == consolePageLen {
+		q := c.Request.URL.Query()
+		q.Set("before", strconv.FormatInt(cases[len(cases)-1].ID, 10))
+		next = "/console/?" + q.Encode()
+	}
+	var statuses []option
+	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
+		statuses = append(statuses, option{s, mashang.Case{Status: s}.StatusLabel()})
+	}
+	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
+		"Filter": f, "Statuses": statuses, "Next": next, "Done": c.Query("done")})
+}
+
+// reachable reads a case within the staff member's reach; outside it, 404.
+func (con *console) reachable(c *gin.Context) (mashang.Case, []mashang.CaseEvent, []mashang.Upload, bool) {
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	k, events, photos, err := con.deps.Console.ConsoleCase(c.Request.Context(), reach, c.Param("number"))
+	if err != nil {
+		con.fail(c, err)
+		return k, nil, nil, false
+	}
+	return k, events, photos, true
+}
+
+func (con *console) casePage(c *gin.Context) {
+	k, events, photos, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	groups, err := con.deps.Console.StationGroupNames(c.Request.Context(), k.StationID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events,
+		"Photos": photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
+		"Done": c.Query("done"), "Error": c.Query("error")})
+}
+
+func (con *console) reply(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	err := con.deps.Replies.Reply(c.Request.Context(), k.Number, s.User.Name, c.PostForm("text"))
+	con.acted(c, s, k, "reply", c.PostForm("text"), "答复已发送", err)
+}
+
+func (con *console) reroute(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	_, err := con.deps.Rerouting.Reroute(c.Request.Context(), k.Number, c.PostForm("group"), "", s.User.Name, c.PostForm("reason"))
+	con.acted(c, s, k, "reroute", c.PostForm("group")+"："+c.PostForm("reason"), "已改派", err)
+}
+
+// acted records an action in the audit log and goes back to the case page,
+// saying how it went.
+func (con *console) acted(c *gin.Context, s mashang.StaffSession, k mashang.Case, action, detail, done string, err error) {
+	q := url.Values{}
+	if err != nil {
+		if statusFor(err) >= 500 {
+			con.deps.Log.Error("console action", "action", action, "err", err)
+		}
+		q.Set("error", mashang.ErrorMessage(err))
+		detail = "失败：" + mashang.ErrorMessage(err)
+	} else {
+		q.Set("done", done)
+	}
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, action, k.Number, detail, c.ClientIP()); err != nil {
+		con.deps.Log.Error("audit", "err", err)
+	}
+	c.Redirect(http.StatusSeeOther, "/console/cases/"+url.PathEscape(k.Number)+"?"+q.Encode())
+}
+
+// photo serves a case's photo to staff who reach the case.
+func (con *console) photo(c *gin.Context) {
+	u, f, err := con.deps.Photos.Open(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	defer f.Close()
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	if !con.photoReachable(c, reach, u) {
+		con.fail(c, mashang.NotFound("照片"))
+		return
+	}
+	servePhoto(c, u, f)
+}
+
+func (con *console) photoReachable(c *gin.Context, reach mashang.Reach, u mashang.Upload) bool {
+	if u.CaseID == 0 {
+		return reach.All
+	}
+	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, mashang.CaseFilter{Before: u.CaseID + 1, Limit: 1})
+	return err == nil && len(cases) == 1 && cases[0].ID == u.CaseID
+}
+
+func (con *console) fail(c *gin.Context, err error) {
+	status := statusFor(err)
+	if status >= 500 {
+		con.deps.Log.Error("console", "path", c.FullPath(), "err", err)
+	}
+	con.page(c, status, "console_error.html", gin.H{"Title": "出错了", "Error": mashang.ErrorMessage(err)})
+}

@@ -1,0 +1,227 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"mashang"
+	"mashang/store/storetest"
+	"mashang/wechat/wechattest"
+)
+
+const staffPassword = "correct horse battery"
+
+// staffBrowser is a browser for the console: it keeps cookies and does not
+// follow redirects, so the tests see each answer.
+type staffBrowser struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+	csrf   string
+}
+
+func (e *env) browser(t *testing.T) *staffBrowser {
+	jar, _ := cookiejar.New(nil)
+	return &staffBrowser{t: t, base: e.srv.URL, client: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *staffBrowser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+func (b *staffBrowser) post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location") + string(body)
+}
+
+func (b *staffBrowser) login(username, password string) int {
+	b.t.Helper()
+	status, _ := b.post("/console/login", url.Values{"username": {username}, "password": {password}})
+	if status == http.StatusSeeOther {
+		b.get("/console/") // picks up the CSRF token
+	}
+	return status
+}
+
+// addStaff creates an account as `mashang staff add` does.
+func (e *env) addStaff(t *testing.T, u mashang.StaffUser, jurisdiction, station string) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	if jurisdiction != "" {
+		if u.JurisdictionID, err = e.db.JurisdictionByPath(ctx, jurisdiction); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if station != "" {
+		st, err := e.db.StationByCode(ctx, station)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.StationID = st.ID
+	}
+	if _, err := (&mashang.Accounts{Store: e.db, Cost: bcrypt.MinCost}).Create(ctx, u, staffPassword); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		e.addStaff(t, mashang.StaffUser{Username: "wangms", Name: "王秘书", Role: mashang.RoleSecretary}, "", "demo-bdg")
+
+		anon := e.browser(t)
+		if status, _ := anon.get("/console/"); status != http.StatusSeeOther {
+			t.Fatalf("inbox without a session: %d", status)
+		}
+		if status, _ := anon.get("/console/login"); status != http.StatusOK {
+			t.Fatalf("login page: %d", status)
+		}
+		if status, body := anon.post("/console/login", url.Values{"username": {"nobody"}, "password": {staffPassword}}); status != http.StatusUnauthorized || !strings.Contains(body, "用户名或密码不对") {
+			t.Fatalf("unknown user: %d", status)
+		}
+
+		// Four wrong passwords, then the right one: in. Five wrong: locked,
+		// even with the right one.
+		b := e.browser(t)
+		for range 4 {
+			if status := b.login("wangms", "wrong password!!"); status != http.StatusUnauthorized {
+				t.Fatalf("wrong password: %d", status)
+			}
+		}
+		if status := b.login("wangms", staffPassword); status != http.StatusSeeOther || b.csrf == "" {
+			t.Fatalf("right password after 4 wrong: %d", status)
+		}
+		locked := e.browser(t)
+		for range mashang.MaxFailedLogins {
+			locked.login("wangms", "wrong password!!")
+		}
+		if status, body := locked.post("/console/login", url.Values{"username": {"wangms"}, "password": {staffPassword}}); status != http.StatusForbidden || !strings.Contains(body, "已锁定") {
+			t.Fatalf("locked account: %d", status)
+		}
+
+		// A form without the session's CSRF token, or from another site, is refused.
+		_, out := e.mp(t, "POST", "/mp/cases", e.login(t, "oConsoleCsrf000000000001"), `{"request_id": "console-csrf", "scene": "st:demo-bdg", "text": "路灯不亮"}`)
+		number := out["number"]
+		for _, bad := range []url.Values{{"text": {"伪造的答复"}}, {"text": {"伪造的答复"}, "csrf": {"not-the-token"}}} {
+			if status, _ := b.post("/console/cases/"+number+"/reply", bad); status != http.StatusForbidden {
+				t.Fatalf("reply without CSRF: %d", status)
+			}
+		}
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/console/cases/"+number+"/reply",
+			strings.NewReader(url.Values{"text": {"伪造"}, "csrf": {b.csrf}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		if resp, err := b.client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-site reply: %v %v", resp, err)
+		}
+		if _, events := e.caseOf(t, number); strings.Contains(timeline(events), "伪造") {
+			t.Fatalf("a refused form changed the case:\n%s", timeline(events))
+		}
+		// With the token: answered, and the audit log says who.
+		if status, loc := b.post("/console/cases/"+number+"/reply", url.Values{"text": {"已报修，三天内修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("reply: %d %s", status, loc)
+		}
+		if _, events := e.caseOf(t, number); !strings.Contains(timeline(events), "reply: 已报修，三天内修好") {
+			t.Fatalf("timeline:\n%s", timeline(events))
+		}
+		audit, err := e.db.AuditLog(ctx, 10)
+		if err != nil || len(audit) == 0 || audit[0].Action != "reply" || audit[0].Username != "wangms" || audit[0].Target != number {
+			t.Fatalf("audit %+v %v", audit, err)
+		}
+		// Logging out ends the session: the old cookie opens nothing.
+		if status, _ := b.post("/console/logout", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther {
+			t.Fatalf("logout: %d", status)
+		}
+		if status, _ := b.get("/console/"); status != http.StatusSeeOther {
+			t.Fatalf("inbox after logout: %d", status)
+		}
+	})
+}
+
+func TestConsoleReachMatrix(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		token := e.login(t, "oConsoleMatrix0000000001")
+		cases := map[string]string{}
+		for _, st := range []string{"demo-bdg", "demo-xhw", "demo-lsh"} {
+			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "matrix-`+st+`", "scene": "st:`+st+`", "text": "楼道灯坏了"}`)
+			if out["number"] == "" {
+				t.Fatalf("raise at %s: %v", st, out)
+			}
+			cases[st] = out["number"]
+		}
+		e.addStaff(t, mashang.StaffUser{Username: "town", Name: "镇人大", Role: mashang.RoleStaff}, "青岛市/市南区/八大关街道", "")
+		e.addStaff(t, mashang.StaffUser{Username: "laoshan", Name: "崂山区人大", Role: mashang.RoleStaff}, "青岛市/崂山区", "")
+		e.addStaff(t, mashang.StaffUser{Username: "xhwsec", Name: "薛家岛秘书", Role: mashang.RoleSecretary}, "", "demo-xhw")
+		e.addStaff(t, mashang.StaffUser{Username: "city", Name: "市人大", Role: mashang.RoleStaff}, "青岛市", "")
+		e.addStaff(t, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		reach := map[string][]string{
+			"town": {"demo-bdg"}, "laoshan": {"demo-lsh"}, "xhwsec": {"demo-xhw"},
+			"city": {"demo-bdg", "demo-xhw", "demo-lsh"}, "admin": {"demo-bdg", "demo-xhw", "demo-lsh"},
+		}
+		for user, stations := range reach {
+			b := e.browser(t)
+			if status := b.login(user, staffPassword); status != http.StatusSeeOther {
+				t.Fatalf("%s login: %d", user, status)
+			}
+			_, inbox := b.get("/console/")
+			for st, number := range cases {
+				in := false
+				for _, s := range stations {
+					in = in || s == st
+				}
+				if strings.Contains(inbox, number) != in {
+					t.Errorf("%s's inbox shows %s (%s): %v", user, number, st, !in)
+				}
+				page, reply, route := http.StatusNotFound, http.StatusNotFound, http.StatusNotFound
+				if in {
+					page, reply, route = http.StatusOK, http.StatusSeeOther, http.StatusSeeOther
+				}
+				if status, _ := b.get("/console/cases/" + number); status != page {
+					t.Errorf("%s → page of %s (%s): %d, want %d", user, number, st, status, page)
+				}
+				if status, _ := b.post("/console/cases/"+number+"/reply", url.Values{"text": {user + " 的答复"}, "csrf": {b.csrf}}); status != reply {
+					t.Errorf("%s → reply to %s (%s): %d, want %d", user, number, st, status, reply)
+				}
+				if status, _ := b.post("/console/cases/"+number+"/route", url.Values{"group": {"政策咨询组"}, "reason": {"试改派"}, "csrf": {b.csrf}}); status != route {
+					t.Errorf("%s → reroute %s (%s): %d, want %d", user, number, st, status, route)
+				}
+				if _, events := e.caseOf(t, number); strings.Contains(timeline(events), user+" 的答复") != in {
+					t.Errorf("%s's reply reached %s (%s): %v", user, number, st, !in)
+				}
+			}
+		}
+	})
+}

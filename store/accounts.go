@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mashang"
+)
+
+const staffUserColumns = `u.id, u.username, u.name, u.role, COALESCE(u.jurisdiction_id, 0), COALESCE(u.station_id, 0),
+	COALESCE(st.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled`
+
+const staffUserFrom = ` FROM staff_users u LEFT JOIN stations st ON st.id = u.station_id `
+
+func scanStaffUser(row scanner) (mashang.StaffUser, error) {
+	var u mashang.StaffUser
+	var locked sql.NullTime
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.Scope, &u.PasswordHash,
+		&u.FailedLogins, &locked, &u.Disabled)
+	u.LockedUntil = locked.Time
+	return u, err
+}
+
+// AddStaffUser records a new account (ECONFLICT: the username is taken).
+func (db *DB) AddStaffUser(ctx context.Context, u *mashang.StaffUser) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO staff_users (username, name, role, jurisdiction_id, station_id, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Username, u.Name, u.Role, nullID(u.JurisdictionID), nullID(u.StationID),
+			u.PasswordHash, time.Now().UTC())
+		if tx.dialect.isUniqueViolation(err) {
+			return mashang.Errorf(mashang.ECONFLICT, "用户名 %s 已被使用", u.Username)
+		}
+		if err != nil {
+			return fmt.Errorf("add staff user: %w", err)
+		}
+		u.ID, err = res.LastInsertId()
+		return err
+	})
+}
+
+// StaffUserByName finds an account by its username.
+func (db *DB) StaffUserByName(ctx context.Context, username string) (mashang.StaffUser, error) {
+	u, err := scanStaffUser(db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+staffUserFrom+` WHERE u.username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, mashang.NotFound("账号")
+	}
+	if err != nil {
+		return u, fmt.Errorf("find staff user: %w", err)
+	}
+	return u, nil
+}
+
+// RecordLogin keeps an account's failure count and lock.
+func (db *DB) RecordLogin(ctx context.Context, userID int64, failed int, lockedUntil time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		var until any
+		if !lockedUntil.IsZero() {
+			until = lockedUntil.UTC()
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, until, userID); err != nil {
+			return fmt.Errorf("record login: %w", err)
+		}
+		return nil
+	})
+}
+
+// AddStaffSession keeps a session by its token's hash.
+func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			tokenHash, userID, csrf, time.Now().UTC(), expires.UTC()); err != nil {
+			return fmt.Errorf("add staff session: %w", err)
+		}
+		return nil
+	})
+}
+
+// StaffSession finds a live session's account and CSRF token.
+func (db *DB) StaffSession(ctx context.Context, tokenHash string, now time.Time) (mashang.StaffUser, string, error) {
+	var csrf string
+	row := db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+`, s.csrf FROM staff_sessions s
+		JOIN staff_users u ON u.id = s.user_id LEFT JOIN stations st ON st.id = u.station_id
+		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, now.UTC())
+	var u mashang.StaffUser
+	var locked sql.NullTime
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.Scope, &u.PasswordHash,
+		&u.FailedLogins, &locked, &u.Disabled, &csrf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, "", mashang.NotFound("登录")
+	}
+	if err != nil {
+		return u, "", fmt.Errorf("find staff session: %w", err)
+	}
+	u.LockedUntil = locked.Time
+	return u, csrf, nil
+}
+
+// DeleteStaffSession ends a session.
+func (db *DB) DeleteStaffSession(ctx context.Context, tokenHash string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE token_hash = ?`, tokenHash); err != nil {
+			return fmt.Errorf("end staff session: %w", err)
+		}
+		return nil
+	})
+}
+
+// Audit writes one line of the audit log.
+func (db *DB) Audit(ctx context.Context, e mashang.AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO audit_log (at, user_id, username, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			e.At.UTC(), nullID(e.UserID), e.Username, e.Action, truncateRunes(e.Target, 64), truncateRunes(e.Detail, 2000), e.IP); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	})
+}
+
+// AuditLog lists the latest audit lines, newest first (for tests and the console).
+func (db *DB) AuditLog(ctx context.Context, limit int) ([]mashang.AuditEntry, error) {
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.AuditEntry, error) {
+		var e mashang.AuditEntry
+		var user sql.NullInt64
+		var detail sql.NullString
+		err := row.Scan(&e.At, &user, &e.Username, &e.Action, &e.Target, &detail, &e.IP)
+		e.UserID, e.Detail = user.Int64, detail.String
+		return e, err
+	}, `SELECT at, user_id, username, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	return out, nil
+}
+
+// JurisdictionByPath finds a jurisdiction by its path, e.g. 青岛市/市南区.
+func (db *DB) JurisdictionByPath(ctx context.Context, path string) (int64, error) {
+	var id sql.NullInt64
+	for _, name := range strings.Split(path, "/") {
+		var next int64
+		var err error
+		if id.Valid {
+			err = db.db.QueryRowContext(ctx, `SELECT id FROM jurisdictions WHERE parent_id = ? AND name = ?`, id.Int64, name).Scan(&next)
+		} else {
+			err = db.db.QueryRowContext(ctx, `SELECT id FROM jurisdictions WHERE parent_id IS NULL AND name = ?`, name).Scan(&next)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, mashang.Errorf(mashang.ENOTFOUND, "没有辖区 %s", path)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("find jurisdiction: %w", err)
+		}
+		id = sql.NullInt64{Int64: next, Valid: true}
+	}
+	return id.Int64, nil
+}

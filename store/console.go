@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"mashang"
+)
+
+// ReachOf works out what a staff account may see: for a jurisdiction's
+// staff, that jurisdiction and every one under it.
+func (db *DB) ReachOf(ctx context.Context, u mashang.StaffUser) (mashang.Reach, error) {
+	switch u.Role {
+	case mashang.RoleAdmin:
+		return mashang.Reach{All: true}, nil
+	case mashang.RoleSecretary:
+		return mashang.Reach{StationID: u.StationID}, nil
+	case mashang.RoleStaff:
+		ids, frontier := []int64{u.JurisdictionID}, []int64{u.JurisdictionID}
+		for len(frontier) > 0 && len(ids) < 100_000 {
+			args := make([]any, len(frontier))
+			for i, id := range frontier {
+				args[i] = id
+			}
+			children, err := scanAll(ctx, db.db, func(row scanner) (int64, error) {
+				var id int64
+				return id, row.Scan(&id)
+			}, `SELECT id FROM jurisdictions WHERE parent_id IN (?`+strings.Repeat(", ?", len(frontier)-1)+`)`, args...)
+			if err != nil {
+				return mashang.Reach{}, fmt.Errorf("read jurisdictions: %w", err)
+			}
+			ids, frontier = append(ids, children...), children
+		}
+		return mashang.Reach{JurisdictionIDs: ids}, nil
+	}
+	return mashang.Reach{}, mashang.Errorf(mashang.EFORBIDDEN, "role %q reaches nothing", u.Role)
+}
+
+// reachCondition is the SQL that keeps a query to what r may see, with its
+// arguments; it names the cases table c and the stations table s.
+func reachCondition(r mashang.Reach) (string, []any) {
+	switch {
+	case r.All:
+		return "1 = 1", nil
+	case r.StationID != 0:
+		return "c.station_id = ?", []any{r.StationID}
+	case len(r.JurisdictionIDs) > 0:
+		args := make([]any, len(r.JurisdictionIDs))
+		for i, id := range r.JurisdictionIDs {
+			args[i] = id
+		}
+		return "s.jurisdiction_id IN (?" + strings.Repeat(", ?", len(args)-1) + ")", args
+	}
+	return "1 = 0", nil
+}
+
+// ConsoleCases lists the cases within reach that match f, newest first.
+func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Case, error) {
+	where, args := reachCondition(r)
+	if f.Status != "" {
+		where += " AND c.status = ?"
+		args = append(args, f.Status)
+	}
+	if f.StationCode != "" {
+		where += " AND s.code = ?"
+		args = append(args, f.StationCode)
+	}
+	if f.Text != "" {
+		where += ` AND c.summary LIKE ? ESCAPE '!'`
+		args = append(args, "%"+strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(f.Text)+"%")
+	}
+	if f.Before > 0 {
+		where += " AND c.id < ?"
+		args = append(args, f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE `+where+` ORDER BY c.id DESC LIMIT ?`,
+		append(args, limit)...))
+}
+
+// ConsoleCase reads one case within reach with its timeline and photos;
+// one outside it is not found, as if it did not exist.
+func (db *DB) ConsoleCase(ctx context.Context, r mashang.Reach, number string) (mashang.Case, []CaseEvent, []mashang.Upload, error) {
+	where, args := reachCondition(r)
+	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ? AND `+where,
+		append([]any{number}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil, nil, mashang.NotFound("问题")
+	}
+	if err != nil {
+		return c, nil, nil, fmt.Errorf("find case: %w", err)
+	}
+	events, err := db.CaseEvents(ctx, c.ID)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	photos, err := db.CasePhotos(ctx, c.ID)
+	return c, events, photos, err
+}
+
+// StationsWithin lists the stations within reach, for the inbox's filter.
+func (db *DB) StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error) {
+	where, args := reachCondition(r)
+	where = strings.ReplaceAll(where, "c.station_id", "s.id")
+	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations
+		WHERE id IN (SELECT s.id FROM stations s WHERE `+where+`) ORDER BY code`, args...)
+}
+
+// StationGroupNames lists a station's groups, for re-routing.
+func (db *DB) StationGroupNames(ctx context.Context, stationID int64) ([]string, error) {
+	out, err := scanAll(ctx, db.db, func(row scanner) (string, error) {
+		var name string
+		return name, row.Scan(&name)
+	}, `SELECT name FROM deputy_groups WHERE station_id = ? ORDER BY id`, stationID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	return out, nil
+}
