@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -293,5 +294,19 @@ func TestStaffCommands(t *testing.T) {
 	}
 	if code, out, errOut := runWith("a long enough password", "staff", "add", "lin", "--name", "林", "--role", "staff", "--jurisdiction", "青岛市/市南区"); code != 0 || !strings.Contains(out, "人大工作人员 · 青岛市/市南区") {
 		t.Fatalf("add staff: %d %s %s", code, out, errOut)
+	}
+}
+
+// The sandbox has a console account, so `make run` shows the console.
+func TestSandboxConsoleSignIn(t *testing.T) {
+	_, srv := startSandbox(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {sandboxAdmin}, "password": {sandboxAdminPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 || !resp.Cookies()[0].HttpOnly {
+		t.Fatalf("sandbox sign-in: %d %v", resp.StatusCode, resp.Cookies())
 	}
 }

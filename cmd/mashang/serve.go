@@ -153,6 +153,13 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 			a.close()
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
+		// The sandbox's console account, so `make run` shows the console too.
+		_, err := (&mashang.Accounts{Store: db}).Create(ctx, mashang.StaffUser{Username: sandboxAdmin, Name: "沙盒管理员",
+			Role: mashang.RoleAdmin}, sandboxAdminPassword)
+		if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT {
+			a.close()
+			return nil, fmt.Errorf("sandbox console account: %w", err)
+		}
 	}
 
 	clients, err := wechat.NewClients(wechat.ClientConfig{
@@ -286,6 +293,13 @@ func newLogger(cfg configs.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// The sandbox's console account: never in production, where accounts come
+// from `mashang staff create-admin`.
+const (
+	sandboxAdmin         = "admin"
+	sandboxAdminPassword = "mashang-sandbox"
+)
+
 func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 	fmt.Fprintf(w, "码上 (Mashang) is running at %s\n", base)
 	fmt.Fprintf(w, "  WeChat callback:  %s/wechat/callback\n", base)
@@ -295,6 +309,7 @@ func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 		fmt.Fprintf(w, "\nSandbox: a fake WeChat API runs at %s (nothing reaches the real WeChat).\n", fakeURL)
 		fmt.Fprintf(w, "  AppID %s, Token %s, EncodingAESKey %s (safe mode)\n", cfg.WeChat.AppID, cfg.WeChat.Token, cfg.WeChat.AESKey)
 		fmt.Fprintf(w, "  Demo stations st:demo-bdg st:demo-xhw st:demo-lsh, deputies dp:demo-d01 … dp:demo-d06\n")
+		fmt.Fprintf(w, "  Staff console:    %s/console/  (sandbox account %s / %s)\n", base, sandboxAdmin, sandboxAdminPassword)
 		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
 		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
 	}
