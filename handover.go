@@ -124,7 +124,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		}
 		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(china).Format("2006年1月2日"))
 		if err := s.Calendar.Uncovered(now, due); err != nil {
-			detail += "（" + ErrorMessage(err) + "）"
+			detail += "（" + err.Error() + "）"
 		}
 		if note != "" {
 			detail += "。交办意见：" + note

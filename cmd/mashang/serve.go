@@ -209,7 +209,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	if err := calendar.Uncovered(time.Now(), time.Now().AddDate(0, 2, 0)); err != nil {
-		log.Warn("holiday calendar", "warning", mashang.ErrorMessage(err))
+		log.Warn("holiday calendar", "warning", err.Error())
 	}
 	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays}
 	go runEvery(runCtx, 10*time.Minute, func() {
