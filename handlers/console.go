@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,6 +30,8 @@ type ConsoleReader interface {
 	ConsoleCase(ctx context.Context, r mashang.Reach, number string) (mashang.Case, []mashang.CaseEvent, []mashang.Upload, error)
 	StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error)
 	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
+	FigureRows(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.FigureRow, error)
+	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Case, []mashang.FigureRow, error)
 }
 
 const (

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"mashang"
@@ -222,6 +223,50 @@ func TestConsoleReachMatrix(t *testing.T) {
 					t.Errorf("%s's reply reached %s (%s): %v", user, number, st, !in)
 				}
 			}
+		}
+	})
+}
+
+func TestConsoleFiguresAndProblemList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		token := e.login(t, "oConsoleFigures000000001")
+		var numbers []string
+		for i, st := range []string{"demo-bdg", "demo-bdg", "demo-lsh"} {
+			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "figures-0`+string(rune('1'+i))+`", "scene": "st:`+st+`", "text": "路灯坏了"}`)
+			numbers = append(numbers, out["number"])
+		}
+		for _, n := range numbers[:2] {
+			if status, out := e.staffPost(t, "/api/cases/"+n+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 5, "staff": "王秘书"}`); status != http.StatusOK {
+				t.Fatalf("hand over %s: %d %v", n, status, out)
+			}
+		}
+		if status, _ := e.staffPost(t, "/api/cases/"+numbers[0]+"/close", staffToken, `{"staff": "王秘书", "result": "已修复"}`); status != http.StatusOK {
+			t.Fatal("close")
+		}
+		e.addStaff(t, mashang.StaffUser{Username: "shinan", Name: "市南区人大", Role: mashang.RoleStaff}, "青岛市/市南区", "")
+		b := e.browser(t)
+		b.login("shinan", staffPassword)
+		status, page := b.get("/console/figures")
+		if status != http.StatusOK || !strings.Contains(page, "收集 <strong>2</strong> 件，办结 <strong>1</strong> 件（50.0%）") || strings.Contains(page, "沙子口") {
+			t.Fatalf("figures: %d %s", status, page)
+		}
+		if status, _ := b.get("/console/figures?from=2026-13-01"); status != http.StatusBadRequest {
+			t.Fatalf("bad date: %d", status)
+		}
+
+		resp, err := b.client.Get(e.srv.URL + "/console/problems.xlsx?department=" + url.QueryEscape("市南区城市管理局"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		book, err := excelize.OpenReader(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("xlsx: %d %v", resp.StatusCode, err)
+		}
+		rows, err := book.GetRows("问题建议清单")
+		if err != nil || len(rows) != 3 || rows[0][0] != "序号" || rows[0][5] != "问题内容" || rows[1][1] != numbers[0] || rows[1][9] != "已办结" || rows[2][1] != numbers[1] {
+			t.Fatalf("problem list rows %v %v", rows, err)
 		}
 	})
 }

@@ -180,6 +180,8 @@ func New(d Deps) *gin.Engine {
 		desk.GET("/cases/:number", con.casePage)
 		desk.POST("/cases/:number/reply", con.reply)
 		desk.POST("/cases/:number/route", con.reroute)
+		desk.GET("/figures", con.figures)
+		desk.GET("/problems.xlsx", con.problemList)
 		if d.Photos != nil {
 			desk.GET("/photos/:id", con.photo)
 		}

@@ -54,12 +54,13 @@ const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, CO
 
 const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id `
 
-func scanCase(row scanner) (mashang.Case, error) {
+// scanCase reads caseColumns, then any extra columns a query added after them.
+func scanCase(row scanner, extra ...any) (mashang.Case, error) {
 	var c mashang.Case
 	var scene string
-	err := row.Scan(&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
+	err := row.Scan(append([]any{&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
 		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt, &c.PublicConsent,
-		&c.Rating, &c.PoorRatings, &c.Colour)
+		&c.Rating, &c.PoorRatings, &c.Colour}, extra...)...)
 	c.Scene = mashang.ParseScene(scene)
 	return c, err
 }

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
+
+	"mashang"
+)
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// period reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included; this
+// year so far by default).
+func period(c *gin.Context) (time.Time, time.Time, error) {
+	now := time.Now().In(chinaTime)
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, chinaTime), now
+	var err error
+	if v := c.Query("from"); v != "" {
+		if from, err = time.ParseInLocation("2006-01-02", v, chinaTime); err != nil {
+			return from, to, mashang.Errorf(mashang.EINVALID, "起始日期（from）应写成 2026-01-01 这样")
+		}
+	}
+	if v := c.Query("to"); v != "" {
+		if to, err = time.ParseInLocation("2006-01-02", v, chinaTime); err != nil {
+			return from, to, mashang.Errorf(mashang.EINVALID, "截止日期（to）应写成 2026-12-31 这样")
+		}
+	}
+	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
+	if !to.After(from) {
+		return from, to, mashang.Errorf(mashang.EINVALID, "截止日期应不早于起始日期")
+	}
+	return from, to, nil
+}
+
+// figures answers GET /console/figures: collected, closed, on time and
+// satisfied, for the account's reach and a period, by station, group,
+// category and month, with bars.
+func (con *console) figures(c *gin.Context) {
+	from, to, err := period(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	rows, err := con.deps.Console.FigureRows(c.Request.Context(), reach, from, to)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	f := mashang.CountFigures(rows, time.Now())
+	con.page(c, http.StatusOK, "console_figures.html", gin.H{"Title": "工作统计", "Figures": f,
+		"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02"),
+		"Sections": []gin.H{{"Name": "按站点", "Rows": f.ByStation}, {"Name": "按代表小组", "Rows": f.ByGroup},
+			{"Name": "按问题分类", "Rows": f.ByCategory}, {"Name": "按月份", "Rows": f.ByMonth}}})
+}
+
+// problemList answers GET /console/problems.xlsx?department=…: the
+// department's problem list (问题建议清单) within the account's reach, as
+// Excel with Chinese headers.
+func (con *console) problemList(c *gin.Context) {
+	department := strings.TrimSpace(c.Query("department"))
+	if department == "" {
+		con.fail(c, mashang.Errorf(mashang.EINVALID, "请指定承办单位（department）"))
+		return
+	}
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	cases, more, err := con.deps.Console.ProblemList(c.Request.Context(), reach, department)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	book := excelize.NewFile()
+	defer book.Close()
+	const sheet = "问题建议清单"
+	_ = book.SetSheetName("Sheet1", sheet)
+	headers := []any{"序号", "编号", "站点", "代表小组", "分类", "问题内容", "反映时间", "承办单位", "办理期限", "状态", "灯色", "办结时间", "群众评价"}
+	if err := book.SetSheetRow(sheet, "A1", &headers); err != nil {
+		con.fail(c, fmt.Errorf("problem list: %w", err))
+		return
+	}
+	colours := map[string]string{mashang.ColourGreen: "绿", mashang.ColourYellow: "黄", mashang.ColourRed: "红"}
+	for i, k := range cases {
+		deadline, closed := "", ""
+		if !more[i].Deadline.IsZero() {
+			deadline = more[i].Deadline.In(chinaTime).Format("2006-01-02")
+		}
+		if more[i].ClosedAt != nil {
+			closed = more[i].ClosedAt.In(chinaTime).Format("2006-01-02")
+		}
+		row := []any{i + 1, k.Number, k.StationName, k.GroupName, k.Category, k.Summary, k.CreatedAt.In(chinaTime).Format("2006-01-02 15:04"),
+			more[i].Department, deadline, k.StatusLabel(), colours[k.Colour], closed, mashang.RatingLabel(k.Rating)}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := book.SetSheetRow(sheet, cell, &row); err != nil {
+			con.fail(c, fmt.Errorf("problem list: %w", err))
+			return
+		}
+	}
+	_ = book.SetColWidth(sheet, "F", "F", 50)
+	_ = book.SetColWidth(sheet, "B", "E", 16)
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, "export", department, fmt.Sprintf("%d条", len(cases)), c.ClientIP()); err != nil {
+		con.deps.Log.Error("audit", "err", err)
+	}
+	name := department + "问题建议清单.xlsx"
+	c.Header("Content-Disposition", `attachment; filename="problems.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
+	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Status(http.StatusOK)
+	if err := book.Write(c.Writer); err != nil {
+		con.deps.Log.Error("problem list", "err", err)
+	}
+}
