@@ -198,7 +198,8 @@ func (con *console) casePage(c *gin.Context) {
 		return
 	}
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events,
-		"Photos": photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
+		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld,
+		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }
 
@@ -220,6 +221,27 @@ func (con *console) reroute(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
 	_, err := con.deps.Rerouting.Reroute(c.Request.Context(), k.Number, c.PostForm("group"), "", s.User.Name, c.PostForm("reason"))
 	con.acted(c, s, k, "reroute", c.PostForm("group")+"："+c.PostForm("reason"), "已改派", err)
+}
+
+func (con *console) handOver(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	days, _ := strconv.Atoi(c.PostForm("days"))
+	_, err := con.deps.Supervision.HandOver(c.Request.Context(), k.Number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
+	con.acted(c, s, k, "handover", c.PostForm("department")+" "+c.PostForm("days")+"个工作日", "已交办", err)
+}
+
+func (con *console) closeCase(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	err := con.deps.Supervision.Close(c.Request.Context(), k.Number, s.User.Name, c.PostForm("result"))
+	con.acted(c, s, k, "close", c.PostForm("result"), "已办结", err)
 }
 
 // acted records an action in the audit log and goes back to the case page,

@@ -157,8 +157,15 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		if _, events := e.caseOf(t, number); !strings.Contains(timeline(events), "reply: 已报修，三天内修好") {
 			t.Fatalf("timeline:\n%s", timeline(events))
 		}
+		// Hand it over from the console: a department of its jurisdiction.
+		if status, loc := b.post("/console/cases/"+number+"/handover", url.Values{"department": {"市南区城市管理局"}, "days": {"5"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("hand over: %d %s", status, loc)
+		}
+		if c, _ := e.caseOf(t, number); c.Status != mashang.CaseHanded {
+			t.Fatalf("after hand-over: %+v", c)
+		}
 		audit, err := e.db.AuditLog(ctx, 10)
-		if err != nil || len(audit) == 0 || audit[0].Action != "reply" || audit[0].Username != "wangms" || audit[0].Target != number {
+		if err != nil || len(audit) < 2 || audit[0].Action != "handover" || audit[1].Action != "reply" || audit[1].Username != "wangms" || audit[1].Target != number {
 			t.Fatalf("audit %+v %v", audit, err)
 		}
 		// Logging out ends the session: the old cookie opens nothing.
@@ -218,6 +225,9 @@ func TestConsoleReachMatrix(t *testing.T) {
 				}
 				if status, _ := b.post("/console/cases/"+number+"/route", url.Values{"group": {"政策咨询组"}, "reason": {"试改派"}, "csrf": {b.csrf}}); status != route {
 					t.Errorf("%s → reroute %s (%s): %d, want %d", user, number, st, status, route)
+				}
+				if status, _ := b.post("/console/cases/"+number+"/handover", url.Values{"department": {"不存在的局"}, "days": {"5"}, "csrf": {b.csrf}}); status != route {
+					t.Errorf("%s → hand over %s (%s): %d, want %d", user, number, st, status, route)
 				}
 				if _, events := e.caseOf(t, number); strings.Contains(timeline(events), user+" 的答复") != in {
 					t.Errorf("%s's reply reached %s (%s): %v", user, number, st, !in)

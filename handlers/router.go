@@ -180,6 +180,10 @@ func New(d Deps) *gin.Engine {
 		desk.GET("/cases/:number", con.casePage)
 		desk.POST("/cases/:number/reply", con.reply)
 		desk.POST("/cases/:number/route", con.reroute)
+		if d.Supervision != nil {
+			desk.POST("/cases/:number/handover", con.handOver)
+			desk.POST("/cases/:number/close", con.closeCase)
+		}
 		desk.GET("/figures", con.figures)
 		desk.GET("/problems.xlsx", con.problemList)
 		if d.Photos != nil {
