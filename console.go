@@ -13,6 +13,11 @@ type Reach struct {
 type CaseFilter struct {
 	Status      string
 	StationCode string
+	Colour      string
+	Group       string
+	Category    string
+	Department  string
+	From, To    string // YYYY-MM-DD, China time, both included
 	Text        string
 	Before      int64
 	Limit       int

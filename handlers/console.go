@@ -151,7 +151,8 @@ func (con *console) inbox(c *gin.Context) {
 	reach := c.MustGet(reachKey).(mashang.Reach)
 	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
 	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
-		Before: before, Limit: consolePageLen}
+		Colour: c.Query("colour"), Group: c.Query("group"), Category: c.Query("category"), Department: c.Query("department"),
+		From: c.Query("from"), To: c.Query("to"), Before: before, Limit: consolePageLen}
 	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, f)
 	if err != nil {
 		con.fail(c, err)
@@ -172,8 +173,9 @@ func (con *console) inbox(c *gin.Context) {
 	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
 		statuses = append(statuses, option{s, mashang.Case{Status: s}.StatusLabel()})
 	}
+	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Next": next, "Done": c.Query("done")})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done")})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.

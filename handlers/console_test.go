@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,6 +261,25 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		status, page := b.get("/console/figures")
 		if status != http.StatusOK || !strings.Contains(page, "收集 <strong>2</strong> 件，办结 <strong>1</strong> 件（50.0%）") || strings.Contains(page, "沙子口") {
 			t.Fatalf("figures: %d %s", status, page)
+		}
+		// The inbox's filters: department, colour, category, dates, text.
+		for _, f := range []struct {
+			query string
+			want  []string
+		}{
+			{"department=" + url.QueryEscape("市南区城市管理局"), numbers[:2]},
+			{"status=closed", numbers[:1]},
+			{"colour=green&category=" + url.QueryEscape("道路照明"), numbers[:2]},
+			{"colour=red", nil},
+			{"from=2000-01-01&to=2000-12-31", nil},
+			{"q=" + url.QueryEscape("路灯%"), nil}, // % is a character, not a wildcard
+		} {
+			_, inbox := b.get("/console/?" + f.query)
+			for _, n := range numbers[:2] {
+				if strings.Contains(inbox, n) != slices.Contains(f.want, n) {
+					t.Errorf("inbox ?%s shows %s: %v", f.query, n, !slices.Contains(f.want, n))
+				}
+			}
 		}
 		if status, _ := b.get("/console/figures?from=2026-13-01"); status != http.StatusBadRequest {
 			t.Fatalf("bad date: %d", status)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"mashang"
 )
@@ -67,6 +68,24 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if f.StationCode != "" {
 		where += " AND s.code = ?"
 		args = append(args, f.StationCode)
+	}
+	for _, cond := range []struct {
+		value, sql string
+	}{{f.Colour, "c.colour = ?"}, {f.Group, "c.group_id IN (SELECT id FROM deputy_groups WHERE name = ?)"},
+		{f.Category, "c.category = ?"}, {f.Department, "c.department_id IN (SELECT id FROM departments WHERE name = ?)"}} {
+		if cond.value != "" {
+			where += " AND " + cond.sql
+			args = append(args, cond.value)
+		}
+	}
+	china := time.FixedZone("CST", 8*3600)
+	if day, err := time.ParseInLocation("2006-01-02", f.From, china); err == nil {
+		where += " AND c.created_at >= ?"
+		args = append(args, day.UTC())
+	}
+	if day, err := time.ParseInLocation("2006-01-02", f.To, china); err == nil {
+		where += " AND c.created_at < ?"
+		args = append(args, day.AddDate(0, 0, 1).UTC())
 	}
 	if f.Text != "" {
 		where += ` AND c.summary LIKE ? ESCAPE '!'`
