@@ -737,3 +737,37 @@ func ImportKeywords(ctx context.Context, st RosterStore, records []KeywordRecord
 		return c, rowErr(err, r.Row, r.Category)
 	})
 }
+
+// Rosters applies roster files staff upload or import.
+type Rosters struct{ Store RosterStore }
+
+// RosterKinds names each kind of roster as staff read it.
+var RosterKinds = map[string]string{"stations": "站点名册", "deputies": "代表名册", "groups": "小组名册",
+	"departments": "承办单位名册", "keywords": "分类关键词"}
+
+// Apply parses rows as a roster of that kind and applies it whole, or
+// refuses it whole with every bad row (*RosterError).
+func (r *Rosters) Apply(ctx context.Context, kind string, rows [][]string) (ImportResult, error) {
+	switch kind {
+	case "stations":
+		return parseThenImport(ctx, r.Store, rows, ParseStations, ImportStations)
+	case "deputies":
+		return parseThenImport(ctx, r.Store, rows, ParseDeputies, ImportDeputies)
+	case "groups":
+		return parseThenImport(ctx, r.Store, rows, ParseGroups, ImportGroups)
+	case "keywords":
+		return parseThenImport(ctx, r.Store, rows, ParseKeywords, ImportKeywords)
+	case "departments":
+		return parseThenImport(ctx, r.Store, rows, ParseDepartments, ImportDepartments)
+	}
+	return ImportResult{}, Errorf(EINVALID, "名册类型应为 stations、deputies、groups、departments 或 keywords")
+}
+
+func parseThenImport[R any](ctx context.Context, st RosterStore, rows [][]string,
+	parse func([][]string) ([]R, error), apply func(context.Context, RosterStore, []R) (ImportResult, error)) (ImportResult, error) {
+	records, err := parse(rows)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return apply(ctx, st, records)
+}

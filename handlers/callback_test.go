@@ -139,6 +139,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Supervision:        supervision,
 		Accounts:           &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
 		Console:            db,
+		Staff:              db,
+		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
+		Rosters:            &mashang.Rosters{Store: db},
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)

@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -297,6 +299,79 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		rows, err := book.GetRows("问题建议清单")
 		if err != nil || len(rows) != 3 || rows[0][0] != "序号" || rows[0][5] != "问题内容" || rows[1][1] != numbers[0] || rows[1][9] != "已办结" || rows[2][1] != numbers[1] {
 			t.Fatalf("problem list rows %v %v", rows, err)
+		}
+	})
+}
+
+// uploadRoster posts a roster file as the console's form does.
+func (b *staffBrowser) uploadRoster(kind, name string, data []byte) (int, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", b.csrf)
+	w.WriteField("kind", kind)
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write(data)
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/manage/import", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+func TestConsoleManagement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		e.addStaff(t, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		e.addStaff(t, mashang.StaffUser{Username: "clerk", Name: "办事员", Role: mashang.RoleStaff}, "青岛市", "")
+
+		clerk := e.browser(t)
+		clerk.login("clerk", staffPassword)
+		if status, _ := clerk.get("/console/manage"); status != http.StatusForbidden {
+			t.Fatalf("a non-admin on the management page: %d", status)
+		}
+		if status, _ := clerk.post("/console/manage/users", url.Values{"username": {"sneaky"}, "name": {"x"}, "role": {"admin"},
+			"password": {staffPassword}, "csrf": {clerk.csrf}}); status != http.StatusForbidden {
+			t.Fatalf("a non-admin creating an account: %d", status)
+		}
+
+		admin := e.browser(t)
+		admin.login("admin", staffPassword)
+		if status, page := admin.get("/console/manage"); status != http.StatusOK || !strings.Contains(page, "clerk") {
+			t.Fatalf("management page: %d", status)
+		}
+		status, loc := admin.post("/console/manage/users", url.Values{"username": {"xhw"}, "name": {"薛家岛秘书"}, "role": {"secretary"},
+			"scope": {"demo-xhw"}, "password": {staffPassword}, "csrf": {admin.csrf}})
+		if status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("create a secretary: %d %s", status, loc)
+		}
+		if status := e.browser(t).login("xhw", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("the new secretary cannot sign in: %d", status)
+		}
+		if _, loc := admin.post("/console/manage/users", url.Values{"username": {"weak"}, "name": {"弱"}, "role": {"staff"},
+			"scope": {"青岛市"}, "password": {"short"}, "csrf": {admin.csrf}}); !strings.Contains(loc, "error=") {
+			t.Fatalf("a weak password was taken: %s", loc)
+		}
+
+		// A roster with bad rows is refused whole, each row named; a good one is applied.
+		bad := []byte("名称,所属辖区\n,青岛市/市南区\n市南区教育局,\n")
+		status, loc = admin.uploadRoster("departments", "departments.csv", bad)
+		q, _ := url.ParseQuery(strings.TrimPrefix(loc, "/console/manage?"))
+		if status != http.StatusSeeOther || q.Get("error") == "" || len(q["row"]) != 2 || !strings.Contains(q["row"][0], "第2行") {
+			t.Fatalf("bad roster: %d %v", status, q)
+		}
+		good := []byte("名称,所属辖区\n市南区教育局,青岛市/市南区\n")
+		if status, loc := admin.uploadRoster("departments", "departments.csv", good); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("good roster: %d %s", status, loc)
+		}
+		audit, _ := e.db.AuditLog(ctx, 5)
+		if len(audit) < 3 || audit[0].Action != "import_departments" || audit[0].Username != "admin" {
+			t.Fatalf("audit %+v", audit)
 		}
 	})
 }

@@ -58,8 +58,11 @@ type Deps struct {
 	Rerouting   RerouteService
 	Supervision SupervisionService
 	// Accounts and Console serve the staff console at /console.
-	Accounts AccountService
-	Console  ConsoleReader
+	Accounts       AccountService
+	Console        ConsoleReader
+	Staff          StaffDirectory
+	AccountCreator AccountCreator
+	Rosters        RosterService
 	// PublicURL is where citizens and staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
@@ -185,6 +188,12 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/cases/:number/close", con.closeCase)
 		}
 		desk.GET("/figures", con.figures)
+		if d.Staff != nil && d.AccountCreator != nil && d.Rosters != nil {
+			manage := desk.Group("/manage", con.adminOnly)
+			manage.GET("", con.managePage)
+			manage.POST("/users", con.createUser)
+			manage.POST("/import", con.importRoster)
+		}
 		desk.GET("/problems.xlsx", con.problemList)
 		if d.Photos != nil {
 			desk.GET("/photos/:id", con.photo)

@@ -160,3 +160,12 @@ func (db *DB) JurisdictionByPath(ctx context.Context, path string) (int64, error
 	}
 	return id.Int64, nil
 }
+
+// StaffUsers lists the console's accounts with what each covers.
+func (db *DB) StaffUsers(ctx context.Context) ([]mashang.StaffUser, error) {
+	out, err := scanAll(ctx, db.db, scanStaffUser, `SELECT `+staffUserColumns+staffUserFrom+` ORDER BY u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list staff users: %w", err)
+	}
+	return out, nil
+}

@@ -32,8 +32,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errUsage
 	}
 	kind, path := positional[0], positional[1]
-	label, ok := map[string]string{"stations": "站点名册", "deputies": "代表名册", "groups": "小组名册",
-		"departments": "承办单位名册", "keywords": "分类关键词"}[kind]
+	label, ok := mashang.RosterKinds[kind]
 	if !ok {
 		fs.Usage()
 		return errUsage
@@ -54,7 +53,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer db.Close()
 
-	res, err := applyRoster(ctx, db, kind, rows)
+	res, err := (&mashang.Rosters{Store: db}).Apply(ctx, kind, rows)
 	var rosterErr *mashang.RosterError
 	if errors.As(err, &rosterErr) {
 		return rosterErr
@@ -64,39 +63,4 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	fmt.Fprintf(stdout, "%s导入完成：%s\n", label, res)
 	return nil
-}
-
-// applyRoster parses rows as a roster of that kind and applies it.
-func applyRoster(ctx context.Context, db mashang.RosterStore, kind string, rows [][]string) (mashang.ImportResult, error) {
-	switch kind {
-	case "stations":
-		records, err := mashang.ParseStations(rows)
-		if err != nil {
-			return mashang.ImportResult{}, err
-		}
-		return mashang.ImportStations(ctx, db, records)
-	case "deputies":
-		records, err := mashang.ParseDeputies(rows)
-		if err != nil {
-			return mashang.ImportResult{}, err
-		}
-		return mashang.ImportDeputies(ctx, db, records)
-	case "groups":
-		records, err := mashang.ParseGroups(rows)
-		if err != nil {
-			return mashang.ImportResult{}, err
-		}
-		return mashang.ImportGroups(ctx, db, records)
-	case "keywords":
-		records, err := mashang.ParseKeywords(rows)
-		if err != nil {
-			return mashang.ImportResult{}, err
-		}
-		return mashang.ImportKeywords(ctx, db, records)
-	}
-	records, err := mashang.ParseDepartments(rows)
-	if err != nil {
-		return mashang.ImportResult{}, err
-	}
-	return mashang.ImportDepartments(ctx, db, records)
 }

@@ -277,6 +277,9 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Supervision:        supervision,
 		Accounts:           &mashang.Accounts{Store: db},
 		Console:            db,
+		Staff:              db,
+		AccountCreator:     &mashang.Accounts{Store: db},
+		Rosters:            &mashang.Rosters{Store: db},
 		PublicURL:          cfg.HTTP.PublicURL,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+)
+
+// StaffDirectory lists and creates console accounts (admin only).
+type StaffDirectory interface {
+	StaffUsers(ctx context.Context) ([]mashang.StaffUser, error)
+	JurisdictionByPath(ctx context.Context, path string) (int64, error)
+	StationByCode(ctx context.Context, code string) (mashang.Station, error)
+}
+
+// AccountCreator creates accounts (*mashang.Accounts).
+type AccountCreator interface {
+	Create(ctx context.Context, u mashang.StaffUser, password string) (mashang.StaffUser, error)
+}
+
+// RosterService applies uploaded rosters (*mashang.Rosters).
+type RosterService interface {
+	Apply(ctx context.Context, kind string, rows [][]string) (mashang.ImportResult, error)
+}
+
+// adminOnly lets only administrators manage accounts and rosters.
+func (con *console) adminOnly(c *gin.Context) {
+	if c.MustGet(staffKey).(mashang.StaffSession).User.Role != mashang.RoleAdmin {
+		con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "只有管理员可以管理账号和名册"))
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+func (con *console) managePage(c *gin.Context) {
+	users, err := con.deps.Staff.StaffUsers(c.Request.Context())
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	var kinds []option
+	for _, k := range []string{"stations", "deputies", "groups", "departments", "keywords"} {
+		kinds = append(kinds, option{k, mashang.RosterKinds[k]})
+	}
+	var roles []option
+	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleAdmin} {
+		roles = append(roles, option{r, mashang.RoleLabel(r)})
+	}
+	con.page(c, http.StatusOK, "console_manage.html", gin.H{"Title": "管理", "Users": users, "Kinds": kinds, "Roles": roles,
+		"Done": c.Query("done"), "Error": c.Query("error"), "RowErrors": c.QueryArray("row")})
+}
+
+// createUser answers the account form: a jurisdiction path for staff, a
+// station code for a secretary.
+func (con *console) createUser(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := mashang.StaffUser{Username: c.PostForm("username"), Name: c.PostForm("name"), Role: c.PostForm("role")}
+	var err error
+	switch u.Role {
+	case mashang.RoleStaff:
+		u.JurisdictionID, err = con.deps.Staff.JurisdictionByPath(ctx, strings.TrimSpace(c.PostForm("scope")))
+	case mashang.RoleSecretary:
+		var st mashang.Station
+		st, err = con.deps.Staff.StationByCode(ctx, strings.TrimSpace(c.PostForm("scope")))
+		u.StationID = st.ID
+	}
+	if err == nil {
+		_, err = con.deps.AccountCreator.Create(ctx, u, c.PostForm("password"))
+	}
+	con.managed(c, "create_user", u.Username+" "+u.Role+" "+c.PostForm("scope"), "已创建账号 "+u.Username, err, nil)
+}
+
+// importRoster answers the roster upload: applied whole, or refused whole
+// with each bad row shown.
+func (con *console) importRoster(c *gin.Context) {
+	kind := c.PostForm("kind")
+	file, header, err := c.Request.FormFile("file")
+	var res mashang.ImportResult
+	if err == nil {
+		defer file.Close()
+		var rows [][]string
+		if rows, err = ReadSheet(header.Filename, file); err == nil {
+			res, err = con.deps.Rosters.Apply(c.Request.Context(), kind, rows)
+		}
+	} else {
+		err = mashang.Errorf(mashang.EINVALID, "请选择名册文件（.xlsx 或 .csv）")
+	}
+	var rowErrors []string
+	var rosterErr *mashang.RosterError
+	if errors.As(err, &rosterErr) {
+		for _, r := range rosterErr.Errors {
+			rowErrors = append(rowErrors, r.String())
+		}
+		err = mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", mashang.RosterKinds[kind], len(rowErrors))
+	}
+	con.managed(c, "import_"+kind, res.String(), mashang.RosterKinds[kind]+"导入完成："+res.String(), err, rowErrors)
+}
+
+// managed audits a management action and goes back to the page with how it went.
+func (con *console) managed(c *gin.Context, action, detail, done string, err error, rowErrors []string) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	q := url.Values{}
+	if err != nil {
+		if statusFor(err) >= 500 {
+			con.deps.Log.Error("console manage", "action", action, "err", err)
+		}
+		q.Set("error", mashang.ErrorMessage(err))
+		detail = "失败：" + mashang.ErrorMessage(err)
+		if len(rowErrors) > 50 {
+			rowErrors = append(rowErrors[:50], "……")
+		}
+		q["row"] = rowErrors
+	} else {
+		q.Set("done", done)
+	}
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, action, "", detail, c.ClientIP()); err != nil {
+		con.deps.Log.Error("audit", "err", err)
+	}
+	c.Redirect(http.StatusSeeOther, "/console/manage?"+q.Encode())
+}
