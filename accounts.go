@@ -20,9 +20,10 @@ const (
 	RoleAdmin     = "admin"     // manages accounts; sees every case
 	RoleStaff     = "staff"     // a congress office at a jurisdiction: its subtree
 	RoleSecretary = "secretary" // a station's secretary: that station
+	RoleHandler   = "handler"   // a department's handler: what was handed to it
 )
 
-var roleLabels = map[string]string{RoleAdmin: "管理员", RoleStaff: "人大工作人员", RoleSecretary: "联络站秘书"}
+var roleLabels = map[string]string{RoleAdmin: "管理员", RoleStaff: "人大工作人员", RoleSecretary: "联络站秘书", RoleHandler: "承办单位经办人"}
 
 // RoleLabel is how a role reads in Chinese.
 func RoleLabel(role string) string { return roleLabels[role] }
@@ -35,6 +36,7 @@ type StaffUser struct {
 	Role           string
 	JurisdictionID int64  // RoleStaff
 	StationID      int64  // RoleSecretary
+	DepartmentID   int64  // RoleHandler
 	Scope          string // what it covers, as people read it: 青岛市/市南区, or a station's name
 	PasswordHash   string
 	FailedLogins   int
@@ -100,11 +102,13 @@ func (a *Accounts) Create(ctx context.Context, u StaffUser, password string) (St
 	case u.Name == "" || utf8.RuneCountInString(u.Name) > 50:
 		return StaffUser{}, Errorf(EINVALID, "请填写姓名（不超过50字）")
 	case roleLabels[u.Role] == "":
-		return StaffUser{}, Errorf(EINVALID, "角色应为 admin、staff 或 secretary")
+		return StaffUser{}, Errorf(EINVALID, "角色应为 admin、staff、secretary 或 handler")
 	case u.Role == RoleStaff && u.JurisdictionID == 0:
 		return StaffUser{}, Errorf(EINVALID, "人大工作人员须指定所属辖区")
 	case u.Role == RoleSecretary && u.StationID == 0:
 		return StaffUser{}, Errorf(EINVALID, "联络站秘书须指定站点")
+	case u.Role == RoleHandler && u.DepartmentID == 0:
+		return StaffUser{}, Errorf(EINVALID, "承办单位经办人须指定承办单位")
 	}
 	if err := checkPassword(password); err != nil {
 		return StaffUser{}, err

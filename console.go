@@ -6,6 +6,7 @@ type Reach struct {
 	All             bool
 	JurisdictionIDs []int64 // a jurisdiction and everything under it
 	StationID       int64
+	DepartmentID    int64 // what was handed to one department
 }
 
 // CaseFilter narrows the console's inbox; Before pages by case ID (keyset:

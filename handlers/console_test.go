@@ -198,7 +198,17 @@ func TestConsoleReachMatrix(t *testing.T) {
 		e.addStaff(t, mashang.StaffUser{Username: "xhwsec", Name: "薛家岛秘书", Role: mashang.RoleSecretary}, "", "demo-xhw")
 		e.addStaff(t, mashang.StaffUser{Username: "city", Name: "市人大", Role: mashang.RoleStaff}, "青岛市", "")
 		e.addStaff(t, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		// A handler of 市南区城市管理局, which has the 八大关 case handed to it.
+		dept, err := e.db.DepartmentByPath(context.Background(), "青岛市/市南区/市南区城市管理局")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.addStaff(t, mashang.StaffUser{Username: "dept", Name: "城管局经办人", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
+		if status, out := e.staffPost(t, "/api/cases/"+cases["demo-bdg"]+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 10, "staff": "王秘书"}`); status != http.StatusOK {
+			t.Fatalf("hand over: %d %v", status, out)
+		}
 		reach := map[string][]string{
+			"dept": {"demo-bdg"},
 			"town": {"demo-bdg"}, "laoshan": {"demo-lsh"}, "xhwsec": {"demo-xhw"},
 			"city": {"demo-bdg", "demo-xhw", "demo-lsh"}, "admin": {"demo-bdg", "demo-xhw", "demo-lsh"},
 		}

@@ -17,6 +17,7 @@ type StaffDirectory interface {
 	StaffUsers(ctx context.Context) ([]mashang.StaffUser, error)
 	JurisdictionByPath(ctx context.Context, path string) (int64, error)
 	StationByCode(ctx context.Context, code string) (mashang.Station, error)
+	DepartmentByPath(ctx context.Context, path string) (int64, error)
 }
 
 // AccountCreator creates accounts (*mashang.Accounts).
@@ -50,7 +51,7 @@ func (con *console) managePage(c *gin.Context) {
 		kinds = append(kinds, option{k, mashang.RosterKinds[k]})
 	}
 	var roles []option
-	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleAdmin} {
+	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleHandler, mashang.RoleAdmin} {
 		roles = append(roles, option{r, mashang.RoleLabel(r)})
 	}
 	con.page(c, http.StatusOK, "console_manage.html", gin.H{"Title": "管理", "Users": users, "Kinds": kinds, "Roles": roles,
@@ -70,6 +71,8 @@ func (con *console) createUser(c *gin.Context) {
 		var st mashang.Station
 		st, err = con.deps.Staff.StationByCode(ctx, strings.TrimSpace(c.PostForm("scope")))
 		u.StationID = st.ID
+	case mashang.RoleHandler:
+		u.DepartmentID, err = con.deps.Staff.DepartmentByPath(ctx, strings.TrimSpace(c.PostForm("scope")))
 	}
 	if err == nil {
 		_, err = con.deps.AccountCreator.Create(ctx, u, c.PostForm("password"))

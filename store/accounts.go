@@ -12,14 +12,14 @@ import (
 )
 
 const staffUserColumns = `u.id, u.username, u.name, u.role, COALESCE(u.jurisdiction_id, 0), COALESCE(u.station_id, 0),
-	COALESCE(st.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled`
+	COALESCE(u.department_id, 0), COALESCE(st.name, dp.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled`
 
-const staffUserFrom = ` FROM staff_users u LEFT JOIN stations st ON st.id = u.station_id `
+const staffUserFrom = ` FROM staff_users u LEFT JOIN stations st ON st.id = u.station_id LEFT JOIN departments dp ON dp.id = u.department_id `
 
 func scanStaffUser(row scanner) (mashang.StaffUser, error) {
 	var u mashang.StaffUser
 	var locked sql.NullTime
-	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.Scope, &u.PasswordHash,
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.DepartmentID, &u.Scope, &u.PasswordHash,
 		&u.FailedLogins, &locked, &u.Disabled)
 	u.LockedUntil = locked.Time
 	return u, err
@@ -29,9 +29,9 @@ func scanStaffUser(row scanner) (mashang.StaffUser, error) {
 func (db *DB) AddStaffUser(ctx context.Context, u *mashang.StaffUser) error {
 	return db.update(ctx, func(tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `
-			INSERT INTO staff_users (username, name, role, jurisdiction_id, station_id, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Username, u.Name, u.Role, nullID(u.JurisdictionID), nullID(u.StationID),
-			u.PasswordHash, time.Now().UTC())
+			INSERT INTO staff_users (username, name, role, jurisdiction_id, station_id, department_id, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.Username, u.Name, u.Role, nullID(u.JurisdictionID), nullID(u.StationID),
+			nullID(u.DepartmentID), u.PasswordHash, time.Now().UTC())
 		if tx.dialect.isUniqueViolation(err) {
 			return mashang.Errorf(mashang.ECONFLICT, "用户名 %s 已被使用", u.Username)
 		}
@@ -84,20 +84,15 @@ func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int6
 // StaffSession finds a live session's account and CSRF token.
 func (db *DB) StaffSession(ctx context.Context, tokenHash string, now time.Time) (mashang.StaffUser, string, error) {
 	var csrf string
-	row := db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+`, s.csrf FROM staff_sessions s
-		JOIN staff_users u ON u.id = s.user_id LEFT JOIN stations st ON st.id = u.station_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, now.UTC())
-	var u mashang.StaffUser
-	var locked sql.NullTime
-	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.Scope, &u.PasswordHash,
-		&u.FailedLogins, &locked, &u.Disabled, &csrf)
+	u, err := scanStaffUser(scannerWith{db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+`, s.csrf`+staffUserFrom+`
+		JOIN staff_sessions s ON s.user_id = u.id
+		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, now.UTC()), []any{&csrf}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, "", mashang.NotFound("登录")
 	}
 	if err != nil {
 		return u, "", fmt.Errorf("find staff session: %w", err)
 	}
-	u.LockedUntil = locked.Time
 	return u, csrf, nil
 }
 
@@ -168,4 +163,34 @@ func (db *DB) StaffUsers(ctx context.Context) ([]mashang.StaffUser, error) {
 		return nil, fmt.Errorf("list staff users: %w", err)
 	}
 	return out, nil
+}
+
+// scannerWith reads a row's extra trailing columns into extra.
+type scannerWith struct {
+	row   scanner
+	extra []any
+}
+
+func (s scannerWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
+// DepartmentByPath finds a department by its jurisdiction and name, e.g.
+// 青岛市/市南区/市南区城市管理局.
+func (db *DB) DepartmentByPath(ctx context.Context, path string) (int64, error) {
+	at := strings.LastIndex(path, "/")
+	if at < 0 {
+		return 0, mashang.Errorf(mashang.EINVALID, "承办单位应写全路径，如 青岛市/市南区/市南区城市管理局")
+	}
+	jurisdiction, err := db.JurisdictionByPath(ctx, path[:at])
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.db.QueryRowContext(ctx, `SELECT id FROM departments WHERE jurisdiction_id = ? AND name = ?`, jurisdiction, path[at+1:]).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, mashang.Errorf(mashang.ENOTFOUND, "没有承办单位 %s", path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find department: %w", err)
+	}
+	return id, nil
 }

@@ -19,6 +19,8 @@ func (db *DB) ReachOf(ctx context.Context, u mashang.StaffUser) (mashang.Reach, 
 		return mashang.Reach{All: true}, nil
 	case mashang.RoleSecretary:
 		return mashang.Reach{StationID: u.StationID}, nil
+	case mashang.RoleHandler:
+		return mashang.Reach{DepartmentID: u.DepartmentID}, nil
 	case mashang.RoleStaff:
 		ids, frontier := []int64{u.JurisdictionID}, []int64{u.JurisdictionID}
 		for len(frontier) > 0 && len(ids) < 100_000 {
@@ -48,6 +50,8 @@ func reachCondition(r mashang.Reach) (string, []any) {
 		return "1 = 1", nil
 	case r.StationID != 0:
 		return "c.station_id = ?", []any{r.StationID}
+	case r.DepartmentID != 0:
+		return "c.department_id = ?", []any{r.DepartmentID}
 	case len(r.JurisdictionIDs) > 0:
 		args := make([]any, len(r.JurisdictionIDs))
 		for i, id := range r.JurisdictionIDs {
@@ -126,9 +130,11 @@ func (db *DB) ConsoleCase(ctx context.Context, r mashang.Reach, number string) (
 // StationsWithin lists the stations within reach, for the inbox's filter.
 func (db *DB) StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error) {
 	where, args := reachCondition(r)
-	where = strings.ReplaceAll(where, "c.station_id", "s.id")
-	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations
-		WHERE id IN (SELECT s.id FROM stations s WHERE `+where+`) ORDER BY code`, args...)
+	within := `SELECT s.id FROM stations s WHERE ` + strings.ReplaceAll(where, "c.station_id", "s.id")
+	if r.DepartmentID != 0 { // a department reaches cases, not stations: those its cases came from
+		within = `SELECT c.station_id FROM cases c JOIN stations s ON s.id = c.station_id WHERE ` + where
+	}
+	return listStations(ctx, db.db, `SELECT `+stationColumns+` FROM stations WHERE id IN (`+within+`) ORDER BY code`, args...)
 }
 
 // StationGroupNames lists a station's groups, for re-routing.

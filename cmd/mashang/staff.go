@@ -23,7 +23,8 @@ var stdin io.Reader = os.Stdin
 func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
 		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
-			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 | --role secretary --station CODE)\n"+
+			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 | --role secretary --station CODE |\n"+
+			"                                               --role handler --department 青岛市/市南区/市南区城市管理局)\n"+
 			"The password is read from standard input (asked twice on a terminal).\n")
 		return errUsage
 	}
@@ -34,6 +35,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	role := fs.String("role", mashang.RoleStaff, "staff (a jurisdiction's congress office) or secretary (a station's)")
 	jurisdiction := fs.String("jurisdiction", "", "for staff: the jurisdiction, e.g. 青岛市/市南区")
 	station := fs.String("station", "", "for a secretary: the station's code")
+	department := fs.String("department", "", "for a handler: the department's path, e.g. 青岛市/市南区/市南区城市管理局")
 	positional, err := parseInterspersed(fs, args[1:])
 	if err != nil || len(positional) != 1 {
 		fmt.Fprint(stderr, "give one USERNAME\n")
@@ -64,9 +66,14 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fmt.Errorf("--station %q: %s", *station, mashang.ErrorMessage(err))
 		}
 		u.StationID, u.Scope = st.ID, st.Name
+	case mashang.RoleHandler:
+		if u.DepartmentID, err = db.DepartmentByPath(ctx, *department); err != nil {
+			return fmt.Errorf("--department %q: %s", *department, mashang.ErrorMessage(err))
+		}
+		u.Scope = *department
 	case mashang.RoleAdmin:
 	default:
-		return fmt.Errorf("--role %q: use staff or secretary", u.Role)
+		return fmt.Errorf("--role %q: use staff, secretary or handler", u.Role)
 	}
 	password, err := readPassword(stderr)
 	if err != nil {
