@@ -47,6 +47,9 @@ type HandoverTx interface {
 	// DueOf is the case's deadline (zero: never handed over).
 	DueOf(ctx context.Context, caseID int64) (time.Time, error)
 	SetColour(ctx context.Context, caseID int64, colour string) error
+	// SetCaseState sets status and category; leaving "closed" clears the
+	// closing time.
+	SetCaseState(ctx context.Context, caseID int64, status, category string) error
 }
 
 // HandoverStore runs fn in one write transaction.
@@ -221,4 +224,70 @@ func colourNotice(d Deadline, colour string, now time.Time) string {
 		return fmt.Sprintf("问题 %s 亮黄灯：%s%s，请联络站秘书跟进。", d.Number, why, due)
 	}
 	return fmt.Sprintf("问题 %s 恢复绿灯%s。", d.Number, due)
+}
+
+// Accept records that staff took a case in hand (受理/定单).
+func (s *Supervision) Accept(ctx context.Context, number, staff string) error {
+	return s.change(ctx, number, staff, func(c Case) (string, string, string, error) {
+		if c.Status != CaseOpen && c.Status != CaseReopened {
+			return "", "", "", Errorf(ECONFLICT, "问题 %s 当前「%s」，不需要再受理", c.Number, c.StatusLabel())
+		}
+		return CaseAccepted, c.Category, "已受理，开始办理", nil
+	})
+}
+
+// SetCategory files a case under another category.
+func (s *Supervision) SetCategory(ctx context.Context, number, category, staff string) error {
+	category = strings.TrimSpace(category)
+	if category == "" || utf8.RuneCountInString(category) > 64 {
+		return Errorf(EINVALID, "请填写分类（category），不超过64字")
+	}
+	return s.change(ctx, number, staff, func(c Case) (string, string, string, error) {
+		if c.Category == category {
+			return "", "", "", Errorf(ECONFLICT, "问题 %s 已经是「%s」类", c.Number, category)
+		}
+		return c.Status, category, fmt.Sprintf("分类由「%s」改为「%s」", orNone(c.Category, "未分类"), category), nil
+	})
+}
+
+// Reopen takes a closed case back into handling.
+func (s *Supervision) Reopen(ctx context.Context, number, staff, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Errorf(EINVALID, "请说明重新办理的原因（reason）")
+	}
+	return s.change(ctx, number, staff, func(c Case) (string, string, string, error) {
+		if c.Status != CaseClosed {
+			return "", "", "", Errorf(ECONFLICT, "问题 %s 尚未办结，无需重新打开", c.Number)
+		}
+		return CaseReopened, c.Category, "重新办理：" + reason, nil
+	})
+}
+
+// change applies decide's new status and category to the case, with its
+// line on the timeline.
+func (s *Supervision) change(ctx context.Context, number, staff string, decide func(Case) (status, category, detail string, err error)) error {
+	staff = strings.TrimSpace(staff)
+	if staff == "" {
+		return Errorf(EINVALID, "请说明操作人（staff）")
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		status, category, detail, err := decide(c)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetCaseState(ctx, c.ID, status, category); err != nil {
+			return err
+		}
+		kind := map[string]string{CaseAccepted: "accepted", CaseReopened: "reopened"}[status]
+		if kind == "" || status == c.Status {
+			kind = "categorised"
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail)
+	})
 }

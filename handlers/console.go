@@ -247,6 +247,26 @@ func (con *console) closeCase(c *gin.Context) {
 	con.acted(c, s, k, "close", c.PostForm("result"), "已办结", err)
 }
 
+// caseAction answers the case page's simple actions: accept, set category, reopen.
+func (con *console) caseAction(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	ctx, sv := c.Request.Context(), con.deps.Supervision
+	switch action := c.Param("action"); action {
+	case "accept":
+		con.acted(c, s, k, action, "", "已受理", sv.Accept(ctx, k.Number, s.User.Name))
+	case "category":
+		con.acted(c, s, k, action, c.PostForm("category"), "分类已修改", sv.SetCategory(ctx, k.Number, c.PostForm("category"), s.User.Name))
+	case "reopen":
+		con.acted(c, s, k, action, c.PostForm("reason"), "已重新打开", sv.Reopen(ctx, k.Number, s.User.Name, c.PostForm("reason")))
+	default:
+		con.fail(c, mashang.NotFound("操作"))
+	}
+}
+
 // acted records an action in the audit log and goes back to the case page,
 // saying how it went.
 func (con *console) acted(c *gin.Context, s mashang.StaffSession, k mashang.Case, action, detail, done string, err error) {

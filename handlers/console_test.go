@@ -160,6 +160,20 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		if _, events := e.caseOf(t, number); !strings.Contains(timeline(events), "reply: 已报修，三天内修好") {
 			t.Fatalf("timeline:\n%s", timeline(events))
 		}
+		// Accept it and set its category from the console.
+		if status, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("accept: %d %s", status, loc)
+		}
+		if _, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); !strings.Contains(loc, "error=") {
+			t.Fatalf("accepted twice: %s", loc)
+		}
+		if status, loc := b.post("/console/cases/"+number+"/do/category", url.Values{"category": {"市容环境"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("set category: %d %s", status, loc)
+		}
+		if c, events := e.caseOf(t, number); c.Status != mashang.CaseAccepted || c.Category != "市容环境" ||
+			!strings.Contains(timeline(events), "categorised: 分类由「道路照明」改为「市容环境」") {
+			t.Fatalf("after accept and category: %+v\n%s", c, timeline(events))
+		}
 		// Hand it over from the console: a department of its jurisdiction.
 		if status, loc := b.post("/console/cases/"+number+"/handover", url.Values{"department": {"市南区城市管理局"}, "days": {"5"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
 			t.Fatalf("hand over: %d %s", status, loc)
@@ -167,8 +181,17 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		if c, _ := e.caseOf(t, number); c.Status != mashang.CaseHanded {
 			t.Fatalf("after hand-over: %+v", c)
 		}
+		// Closed, then reopened with a reason.
+		b.post("/console/cases/"+number+"/close", url.Values{"result": {"已修复"}, "csrf": {b.csrf}})
+		if status, loc := b.post("/console/cases/"+number+"/do/reopen", url.Values{"reason": {"群众反映仍未修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("reopen: %d %s", status, loc)
+		}
+		if c, _ := e.caseOf(t, number); c.Status != mashang.CaseReopened {
+			t.Fatalf("after reopen: %+v", c)
+		}
 		audit, err := e.db.AuditLog(ctx, 10)
-		if err != nil || len(audit) < 2 || audit[0].Action != "handover" || audit[1].Action != "reply" || audit[1].Username != "wangms" || audit[1].Target != number {
+		if err != nil || len(audit) < 7 || audit[0].Action != "reopen" || audit[1].Action != "close" || audit[2].Action != "handover" ||
+			audit[4].Detail == "" || audit[6].Action != "reply" || audit[6].Username != "wangms" || audit[6].Target != number { // the refused accept is audited too
 			t.Fatalf("audit %+v %v", audit, err)
 		}
 		// Logging out ends the session: the old cookie opens nothing.

@@ -186,6 +186,7 @@ func New(d Deps) *gin.Engine {
 		if d.Supervision != nil {
 			desk.POST("/cases/:number/handover", con.handOver)
 			desk.POST("/cases/:number/close", con.closeCase)
+			desk.POST("/cases/:number/do/:action", con.caseAction)
 		}
 		desk.GET("/figures", con.figures)
 		if d.Staff != nil && d.AccountCreator != nil && d.Rosters != nil {

@@ -120,6 +120,9 @@ func (s *staffAPI) reroute(c *gin.Context) {
 type SupervisionService interface {
 	HandOver(ctx context.Context, number, department string, days int, staff, note string) (time.Time, error)
 	Close(ctx context.Context, number, staff, result string) error
+	Accept(ctx context.Context, number, staff string) error
+	SetCategory(ctx context.Context, number, category, staff string) error
+	Reopen(ctx context.Context, number, staff, reason string) error
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":

@@ -116,3 +116,13 @@ func (tx *Tx) SetColour(ctx context.Context, caseID int64, colour string) error 
 	}
 	return nil
 }
+
+// SetCaseState sets a case's status and category.
+func (tx *Tx) SetCaseState(ctx context.Context, caseID int64, status, category string) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET status = ?, category = ?, closed_at = CASE WHEN ? = 'closed' THEN closed_at ELSE NULL END
+		WHERE id = ?`, status, category, status, caseID); err != nil {
+		return fmt.Errorf("update case: %w", err)
+	}
+	return nil
+}
