@@ -23,3 +23,9 @@ type CaseFilter struct {
 	Before      int64
 	Limit       int
 }
+
+// BoardRow is one station's open cases by colour, on the supervision board.
+type BoardRow struct {
+	StationCode, StationName string
+	Green, Yellow, Red       int
+}

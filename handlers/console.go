@@ -32,6 +32,7 @@ type ConsoleReader interface {
 	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
 	FigureRows(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.FigureRow, error)
 	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Case, []mashang.FigureRow, error)
+	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 }
 
 const (

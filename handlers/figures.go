@@ -115,3 +115,18 @@ func (con *console) problemList(c *gin.Context) {
 		con.deps.Log.Error("problem list", "err", err)
 	}
 }
+
+// board answers GET /console/board: open cases by station and colour, each
+// count a link into the inbox (三色督办).
+func (con *console) board(c *gin.Context) {
+	rows, err := con.deps.Console.SupervisionBoard(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach))
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	var total mashang.BoardRow
+	for _, r := range rows {
+		total.Green, total.Yellow, total.Red = total.Green+r.Green, total.Yellow+r.Yellow, total.Red+r.Red
+	}
+	con.page(c, http.StatusOK, "console_board.html", gin.H{"Title": "三色督办", "Rows": rows, "Total": total})
+}

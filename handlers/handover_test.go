@@ -75,6 +75,14 @@ func TestHandOverWithAWorkingDayDeadlineAndThreeColours(t *testing.T) {
 			t.Fatalf("staff alerts %v", alerts)
 		}
 
+		// The supervision board counts it red at its station, and links there.
+		e.addStaff(t, mashang.StaffUser{Username: "board", Name: "督办", Role: mashang.RoleStaff}, "青岛市", "")
+		b := e.browser(t)
+		b.login("board", staffPassword)
+		if status, page := b.get("/console/board"); status != http.StatusOK ||
+			!strings.Contains(page, `<a href="/console/?station=demo-bdg&colour=red">1</a>`) {
+			t.Fatalf("board: %d %s", status, page)
+		}
 		if status, out := e.staffPost(t, "/api/cases/"+number+"/close", staffToken, `{"staff": "王秘书"}`); status != http.StatusBadRequest || !strings.Contains(out["message"], "result") {
 			t.Fatalf("close without a result: %d %v", status, out)
 		}

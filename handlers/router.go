@@ -189,6 +189,7 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/cases/:number/do/:action", con.caseAction)
 		}
 		desk.GET("/figures", con.figures)
+		desk.GET("/board", con.board)
 		if d.Staff != nil && d.AccountCreator != nil && d.Rosters != nil {
 			manage := desk.Group("/manage", con.adminOnly)
 			manage.GET("", con.managePage)

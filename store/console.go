@@ -148,3 +148,36 @@ func (db *DB) StationGroupNames(ctx context.Context, stationID int64) ([]string,
 	}
 	return out, nil
 }
+
+// SupervisionBoard counts the open cases within reach by station and colour.
+func (db *DB) SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error) {
+	where, args := reachCondition(r)
+	type count struct {
+		code, name, colour string
+		n                  int
+	}
+	counts, err := scanAll(ctx, db.db, func(row scanner) (count, error) {
+		var c count
+		return c, row.Scan(&c.code, &c.name, &c.colour, &c.n)
+	}, `SELECT s.code, s.name, c.colour, COUNT(*) FROM cases c JOIN stations s ON s.id = c.station_id
+		WHERE `+where+` AND c.closed_at IS NULL GROUP BY s.code, s.name, c.colour ORDER BY s.code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("supervision board: %w", err)
+	}
+	var out []mashang.BoardRow
+	for _, c := range counts {
+		if len(out) == 0 || out[len(out)-1].StationCode != c.code {
+			out = append(out, mashang.BoardRow{StationCode: c.code, StationName: c.name})
+		}
+		row := &out[len(out)-1]
+		switch c.colour {
+		case mashang.ColourRed:
+			row.Red += c.n
+		case mashang.ColourYellow:
+			row.Yellow += c.n
+		default:
+			row.Green += c.n
+		}
+	}
+	return out, nil
+}
