@@ -5,17 +5,19 @@ import (
 	"time"
 )
 
-// FigureRow is what the figures need of one case.
-type FigureRow struct {
-	Station    string
-	Group      string
-	Category   string
+// FigureGroup is the tally of the cases of one station, group, category
+// and month, as the store counts them.
+type FigureGroup struct {
+	Station, Group, Category, Month string
+	Tally
+}
+
+// Problem is one line of a department's problem list (问题建议清单).
+type Problem struct {
+	Case
 	Department string
-	CreatedAt  time.Time
-	Status     string
-	Deadline   time.Time // zero: never handed over
+	Deadline   time.Time // zero: none
 	ClosedAt   *time.Time
-	Rating     string
 }
 
 // Tally is one line of the figures the articles report: collected, closed,
@@ -54,22 +56,22 @@ type Figures struct {
 	ByStation, ByGroup, ByCategory, ByMonth []Tally
 }
 
-// CountFigures tallies rows as of now.
-func CountFigures(rows []FigureRow, now time.Time) Figures {
+// RollUp adds groups up into the whole and its four breakdowns.
+func RollUp(groups []FigureGroup) Figures {
 	by := map[string]map[string]*Tally{"station": {}, "group": {}, "category": {}, "month": {}}
 	var f Figures
-	for _, r := range rows {
-		keys := map[string]string{"station": r.Station, "group": orNone(r.Group, "未分派"), "category": orNone(r.Category, "未分类"),
-			"month": r.CreatedAt.In(china).Format("2006-01")}
+	for _, g := range groups {
+		keys := map[string]string{"station": g.Station, "group": orNone(g.Group, "未分派"), "category": orNone(g.Category, "未分类"),
+			"month": g.Month}
 		for dim, key := range keys {
 			t := by[dim][key]
 			if t == nil {
 				t = &Tally{Key: key}
 				by[dim][key] = t
 			}
-			t.add(r, now)
+			t.plus(g.Tally)
 		}
-		f.Total.add(r, now)
+		f.Total.plus(g.Tally)
 	}
 	f.Total.Key = "合计"
 	f.ByStation, f.ByGroup, f.ByCategory, f.ByMonth = sorted(by["station"], false), sorted(by["group"], false),
@@ -77,25 +79,23 @@ func CountFigures(rows []FigureRow, now time.Time) Figures {
 	return f
 }
 
-func (t *Tally) add(r FigureRow, now time.Time) {
-	t.Collected++
-	if r.Rating != "" {
-		t.Rated++
-		if r.Rating == RatingSatisfied || r.Rating == RatingBasically {
-			t.Satisfied++
-		}
+func (t *Tally) plus(o Tally) {
+	t.Collected += o.Collected
+	t.Closed += o.Closed
+	t.OnTime += o.OnTime
+	t.Late += o.Late
+	t.Rated += o.Rated
+	t.Satisfied += o.Satisfied
+}
+
+// Months lists the China-time months of [from, to) with where each starts,
+// so the store can name a case's month without dialect-specific SQL.
+func Months(from, to time.Time) (names []string, starts []time.Time) {
+	m := time.Date(from.In(china).Year(), from.In(china).Month(), 1, 0, 0, 0, 0, china)
+	for ; m.Before(to); m = m.AddDate(0, 1, 0) {
+		names, starts = append(names, m.Format("2006-01")), append(starts, m)
 	}
-	switch {
-	case r.ClosedAt != nil:
-		t.Closed++
-		if r.Deadline.IsZero() || !r.ClosedAt.After(r.Deadline) {
-			t.OnTime++
-		} else {
-			t.Late++
-		}
-	case !r.Deadline.IsZero() && now.After(r.Deadline):
-		t.Late++
-	}
+	return names, starts
 }
 
 func orNone(s, none string) string {

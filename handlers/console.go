@@ -30,8 +30,8 @@ type ConsoleReader interface {
 	ConsoleCase(ctx context.Context, r mashang.Reach, number string) (mashang.Case, []mashang.CaseEvent, []mashang.Upload, error)
 	StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error)
 	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
-	FigureRows(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.FigureRow, error)
-	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Case, []mashang.FigureRow, error)
+	FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error)
+	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 }
 

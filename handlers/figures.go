@@ -48,12 +48,12 @@ func (con *console) figures(c *gin.Context) {
 		return
 	}
 	reach := c.MustGet(reachKey).(mashang.Reach)
-	rows, err := con.deps.Console.FigureRows(c.Request.Context(), reach, from, to)
+	groups, err := con.deps.Console.FigureGroups(c.Request.Context(), reach, from, to, time.Now())
 	if err != nil {
 		con.fail(c, err)
 		return
 	}
-	f := mashang.CountFigures(rows, time.Now())
+	f := mashang.RollUp(groups)
 	con.page(c, http.StatusOK, "console_figures.html", gin.H{"Title": "工作统计", "Figures": f,
 		"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02"),
 		"Sections": []gin.H{{"Name": "按站点", "Rows": f.ByStation}, {"Name": "按代表小组", "Rows": f.ByGroup},
@@ -70,7 +70,7 @@ func (con *console) problemList(c *gin.Context) {
 		return
 	}
 	reach := c.MustGet(reachKey).(mashang.Reach)
-	cases, more, err := con.deps.Console.ProblemList(c.Request.Context(), reach, department)
+	problems, err := con.deps.Console.ProblemList(c.Request.Context(), reach, department)
 	if err != nil {
 		con.fail(c, err)
 		return
@@ -85,16 +85,16 @@ func (con *console) problemList(c *gin.Context) {
 		return
 	}
 	colours := map[string]string{mashang.ColourGreen: "绿", mashang.ColourYellow: "黄", mashang.ColourRed: "红"}
-	for i, k := range cases {
+	for i, p := range problems {
 		deadline, closed := "", ""
-		if !more[i].Deadline.IsZero() {
-			deadline = more[i].Deadline.In(chinaTime).Format("2006-01-02")
+		if !p.Deadline.IsZero() {
+			deadline = p.Deadline.In(chinaTime).Format("2006-01-02")
 		}
-		if more[i].ClosedAt != nil {
-			closed = more[i].ClosedAt.In(chinaTime).Format("2006-01-02")
+		if p.ClosedAt != nil {
+			closed = p.ClosedAt.In(chinaTime).Format("2006-01-02")
 		}
-		row := []any{i + 1, k.Number, k.StationName, k.GroupName, k.Category, k.Summary, k.CreatedAt.In(chinaTime).Format("2006-01-02 15:04"),
-			more[i].Department, deadline, k.StatusLabel(), colours[k.Colour], closed, mashang.RatingLabel(k.Rating)}
+		row := []any{i + 1, p.Number, p.StationName, p.GroupName, p.Category, p.Summary, p.CreatedAt.In(chinaTime).Format("2006-01-02 15:04"),
+			p.Department, deadline, p.StatusLabel(), colours[p.Colour], closed, mashang.RatingLabel(p.Rating)}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := book.SetSheetRow(sheet, cell, &row); err != nil {
 			con.fail(c, fmt.Errorf("problem list: %w", err))
@@ -104,7 +104,7 @@ func (con *console) problemList(c *gin.Context) {
 	_ = book.SetColWidth(sheet, "F", "F", 50)
 	_ = book.SetColWidth(sheet, "B", "E", 16)
 	s := c.MustGet(staffKey).(mashang.StaffSession)
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "export", department, fmt.Sprintf("%d条", len(cases)), c.ClientIP()); err != nil {
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, "export", department, fmt.Sprintf("%d条", len(problems)), c.ClientIP()); err != nil {
 		con.deps.Log.Error("audit", "err", err)
 	}
 	name := department + "问题建议清单.xlsx"
