@@ -25,21 +25,32 @@ func (db *DB) FigureGroups(ctx context.Context, r mashang.Reach, from, to, now t
 	}
 	month += " ELSE '' END"
 	query := `
-		SELECT s.name, COALESCE(g.name, ''), c.category, ` + month + ` AS month,
+		SELECT c.station_id, COALESCE(c.group_id, 0), c.category, ` + month + ` AS month,
 		       COUNT(*),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END)
-		FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id
+		FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE ` + where + ` AND c.created_at >= ? AND c.created_at < ?
-		GROUP BY s.name, COALESCE(g.name, ''), c.category, month`
+		GROUP BY c.station_id, COALESCE(c.group_id, 0), c.category, month`
 	all := append(append(monthArgs, now.UTC()), args...)
 	all = append(all, from.UTC(), to.UTC())
+	// Counted by IDs, named afterwards: a join per case costs more than the count.
+	stationNames, err := db.names(ctx, `SELECT id, name FROM stations`)
+	if err != nil {
+		return nil, err
+	}
+	groupNames, err := db.names(ctx, `SELECT id, name FROM deputy_groups`)
+	if err != nil {
+		return nil, err
+	}
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.FigureGroup, error) {
 		var g mashang.FigureGroup
-		err := row.Scan(&g.Station, &g.Group, &g.Category, &g.Month, &g.Collected, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
+		var station, group int64
+		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
+		g.Station, g.Group = stationNames[station], groupNames[group]
 		return g, err
 	}, query, all...)
 	if err != nil {
@@ -67,6 +78,26 @@ func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, department strin
 		WHERE dp.name = ? AND `+where+` ORDER BY c.id`, append([]any{department}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read problem list: %w", err)
+	}
+	return out, nil
+}
+
+// names reads an id → name table.
+func (db *DB) names(ctx context.Context, query string) (map[int64]string, error) {
+	type pair struct {
+		id   int64
+		name string
+	}
+	pairs, err := scanAll(ctx, db.db, func(row scanner) (pair, error) {
+		var p pair
+		return p, row.Scan(&p.id, &p.name)
+	}, query)
+	if err != nil {
+		return nil, fmt.Errorf("read names: %w", err)
+	}
+	out := make(map[int64]string, len(pairs))
+	for _, p := range pairs {
+		out[p.id] = p.name
 	}
 	return out, nil
 }
