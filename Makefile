@@ -18,12 +18,14 @@ test:
 	[ -n "$$MASHANG_TEST_MYSQL_DSN" ] || echo "make test: no MySQL found; running the SQLite suites only (set MASHANG_TEST_MYSQL_DSN)"; \
 	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
 
-## bench: the callback against the bare SDK server, and the code export against go-qrcode
+## bench: the callback against the bare SDK server, the code export against go-qrcode, the outbox,
+## and the console's queries on generated cases
 ## (with MASHANG_TEST_MYSQL_DSN set, the callback is also measured on MySQL)
 bench: build
 	bin/mashang bench callback --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 	bin/mashang bench codes
 	bin/mashang bench outbox
+	bin/mashang bench console $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 
 build:
 	go build -o bin/mashang ./cmd/mashang
