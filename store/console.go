@@ -103,8 +103,19 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE `+where+` ORDER BY c.id DESC LIMIT ?`,
-		append(args, limit)...))
+	// First the page's IDs by a narrow query, newest first — MySQL, asked
+	// for every column at once, joins station by station and sorts a
+	// million rows — then their rows.
+	ids, err := scanAll(ctx, db.db, func(row scanner) (any, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT `+db.dialect.casesFirst()+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
+		WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+		WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY c.id DESC`, ids...))
 }
 
 // ConsoleCase reads one case within reach with its timeline and photos;
