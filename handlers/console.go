@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -177,7 +178,8 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done")})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done"), "Error": c.Query("error"),
+		"CanHandOver": con.deps.Supervision != nil})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.
@@ -246,6 +248,40 @@ func (con *console) closeCase(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
 	err := con.deps.Supervision.Close(c.Request.Context(), k.Number, s.User.Name, c.PostForm("result"))
 	con.acted(c, s, k, "close", c.PostForm("result"), "已办结", err)
+}
+
+// bulkHandOver answers the inbox's form: the ticked cases to one department,
+// each checked against the account's reach and audited on its own.
+func (con *console) bulkHandOver(c *gin.Context) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	days, _ := strconv.Atoi(c.PostForm("days"))
+	numbers := c.PostFormArray("number")
+	var failed []string
+	for _, number := range numbers {
+		_, _, _, err := con.deps.Console.ConsoleCase(c.Request.Context(), reach, number)
+		if err == nil {
+			_, err = con.deps.Supervision.HandOver(c.Request.Context(), number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
+		}
+		detail := c.PostForm("department") + " " + c.PostForm("days") + "个工作日（批量）"
+		if err != nil {
+			failed = append(failed, number+"："+mashang.ErrorMessage(err))
+			detail = "失败：" + mashang.ErrorMessage(err)
+		}
+		if err := con.deps.Accounts.Record(c.Request.Context(), s, "handover", number, detail, c.ClientIP()); err != nil {
+			con.deps.Log.Error("audit", "err", err)
+		}
+	}
+	q := url.Values{}
+	switch {
+	case len(numbers) == 0:
+		q.Set("error", "请先勾选要交办的问题")
+	case len(failed) > 0:
+		q.Set("error", fmt.Sprintf("交办%d件，%d件未交办：%s", len(numbers)-len(failed), len(failed), strings.Join(failed, "；")))
+	default:
+		q.Set("done", fmt.Sprintf("已交办%d件", len(numbers)))
+	}
+	c.Redirect(http.StatusSeeOther, "/console/?"+q.Encode())
 }
 
 // caseAction answers the case page's simple actions: accept, set category, reopen.

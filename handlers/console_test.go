@@ -333,6 +333,24 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		if err != nil || len(rows) != 3 || rows[0][0] != "序号" || rows[0][5] != "问题内容" || rows[1][1] != numbers[0] || rows[1][9] != "已办结" || rows[2][1] != numbers[1] {
 			t.Fatalf("problem list rows %v %v", rows, err)
 		}
+		// Bulk hand-over from the inbox: one in reach is handed, one out of reach is refused.
+		status, loc := b.post("/console/bulk-handover", url.Values{"number": {numbers[1], numbers[2]}, "department": {"市南区教育局"},
+			"days": {"5"}, "csrf": {b.csrf}})
+		if status != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+			t.Fatalf("bulk with an unknown department: %d %s", status, loc)
+		}
+		status, loc = b.post("/console/bulk-handover", url.Values{"number": {numbers[1], numbers[2]}, "department": {"八大关街道办事处"},
+			"days": {"3"}, "csrf": {b.csrf}})
+		q, _ := url.ParseQuery(strings.TrimPrefix(loc, "/console/?"))
+		if status != http.StatusSeeOther || !strings.Contains(q.Get("error"), "交办1件，1件未交办："+numbers[2]+"：问题不存在") {
+			t.Fatalf("bulk hand-over: %d %v", status, q)
+		}
+		if _, events := e.caseOf(t, numbers[1]); !strings.Contains(timeline(events), "八大关街道办事处") {
+			t.Fatalf("bulk hand-over did not reach %s:\n%s", numbers[1], timeline(events))
+		}
+		if _, events := e.caseOf(t, numbers[2]); strings.Contains(timeline(events), "handed") {
+			t.Fatalf("a case out of reach was handed over:\n%s", timeline(events))
+		}
 	})
 }
 

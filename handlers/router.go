@@ -187,6 +187,7 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/cases/:number/handover", con.handOver)
 			desk.POST("/cases/:number/close", con.closeCase)
 			desk.POST("/cases/:number/do/:action", con.caseAction)
+			desk.POST("/bulk-handover", con.bulkHandOver)
 		}
 		desk.GET("/figures", con.figures)
 		desk.GET("/board", con.board)
