@@ -209,45 +209,53 @@ func (con *console) casePage(c *gin.Context) {
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }
 
-func (con *console) reply(c *gin.Context) {
-	k, _, _, ok := con.reachable(c)
-	if !ok {
-		return
+// caseAct is one action on a case page's form: it does the work as staff
+// and says, for the audit log and the page, what was asked and what happened.
+type caseAct func(c *gin.Context, k mashang.Case, staff string) (detail, done string, err error)
+
+// act wraps an action: the case must be within reach (else 404), and the
+// outcome, refusals too, goes to the audit log and back to the case page.
+func (con *console) act(name string, do caseAct) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		k, _, _, ok := con.reachable(c)
+		if !ok {
+			return
+		}
+		s := c.MustGet(staffKey).(mashang.StaffSession)
+		detail, done, err := do(c, k, s.User.Name)
+		con.acted(c, s, k, name, detail, done, err)
 	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	err := con.deps.Replies.Reply(c.Request.Context(), k.Number, s.User.Name, c.PostForm("text"))
-	con.acted(c, s, k, "reply", c.PostForm("text"), "答复已发送", err)
 }
 
-func (con *console) reroute(c *gin.Context) {
-	k, _, _, ok := con.reachable(c)
-	if !ok {
-		return
-	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	_, err := con.deps.Rerouting.Reroute(c.Request.Context(), k.Number, c.PostForm("group"), "", s.User.Name, c.PostForm("reason"))
-	con.acted(c, s, k, "reroute", c.PostForm("group")+"："+c.PostForm("reason"), "已改派", err)
+func (con *console) reply(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	return c.PostForm("text"), "答复已发送", con.deps.Replies.Reply(c.Request.Context(), k.Number, staff, c.PostForm("text"))
 }
 
-func (con *console) handOver(c *gin.Context) {
-	k, _, _, ok := con.reachable(c)
-	if !ok {
-		return
-	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
+func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	_, err := con.deps.Rerouting.Reroute(c.Request.Context(), k.Number, c.PostForm("group"), "", staff, c.PostForm("reason"))
+	return c.PostForm("group") + "：" + c.PostForm("reason"), "已改派", err
+}
+
+func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
 	days, _ := strconv.Atoi(c.PostForm("days"))
-	_, err := con.deps.Supervision.HandOver(c.Request.Context(), k.Number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
-	con.acted(c, s, k, "handover", c.PostForm("department")+" "+c.PostForm("days")+"个工作日", "已交办", err)
+	_, err := con.deps.Supervision.HandOver(c.Request.Context(), k.Number, c.PostForm("department"), days, staff, c.PostForm("note"))
+	return c.PostForm("department") + " " + c.PostForm("days") + "个工作日", "已交办", err
 }
 
-func (con *console) closeCase(c *gin.Context) {
-	k, _, _, ok := con.reachable(c)
-	if !ok {
-		return
-	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	err := con.deps.Supervision.Close(c.Request.Context(), k.Number, s.User.Name, c.PostForm("result"))
-	con.acted(c, s, k, "close", c.PostForm("result"), "已办结", err)
+func (con *console) closeCase(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	return c.PostForm("result"), "已办结", con.deps.Supervision.Close(c.Request.Context(), k.Number, staff, c.PostForm("result"))
+}
+
+func (con *console) accept(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	return "", "已受理", con.deps.Supervision.Accept(c.Request.Context(), k.Number, staff)
+}
+
+func (con *console) setCategory(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	return c.PostForm("category"), "分类已修改", con.deps.Supervision.SetCategory(c.Request.Context(), k.Number, c.PostForm("category"), staff)
+}
+
+func (con *console) reopen(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	return c.PostForm("reason"), "已重新打开", con.deps.Supervision.Reopen(c.Request.Context(), k.Number, staff, c.PostForm("reason"))
 }
 
 // bulkHandOver answers the inbox's form: the ticked cases to one department,
@@ -282,26 +290,6 @@ func (con *console) bulkHandOver(c *gin.Context) {
 		q.Set("done", fmt.Sprintf("已交办%d件", len(numbers)))
 	}
 	c.Redirect(http.StatusSeeOther, "/console/?"+q.Encode())
-}
-
-// caseAction answers the case page's simple actions: accept, set category, reopen.
-func (con *console) caseAction(c *gin.Context) {
-	k, _, _, ok := con.reachable(c)
-	if !ok {
-		return
-	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	ctx, sv := c.Request.Context(), con.deps.Supervision
-	switch action := c.Param("action"); action {
-	case "accept":
-		con.acted(c, s, k, action, "", "已受理", sv.Accept(ctx, k.Number, s.User.Name))
-	case "category":
-		con.acted(c, s, k, action, c.PostForm("category"), "分类已修改", sv.SetCategory(ctx, k.Number, c.PostForm("category"), s.User.Name))
-	case "reopen":
-		con.acted(c, s, k, action, c.PostForm("reason"), "已重新打开", sv.Reopen(ctx, k.Number, s.User.Name, c.PostForm("reason")))
-	default:
-		con.fail(c, mashang.NotFound("操作"))
-	}
 }
 
 // acted records an action in the audit log and goes back to the case page,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"mashang"
@@ -102,10 +103,7 @@ func benchConsole(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		})
 		db.Close()
-		for _, r := range []struct {
-			d   time.Duration
-			err error
-		}{first, deep, search, dashboard} {
+		for _, r := range []timed{first, deep, search, dashboard} {
 			if r.err != nil {
 				return r.err
 			}
@@ -117,31 +115,22 @@ func benchConsole(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// timeIt runs work five times and gives the median duration.
-func timeIt(work func() error) struct {
+// timed is a query's median duration, or what stopped it.
+type timed struct {
 	d   time.Duration
 	err error
-} {
+}
+
+// timeIt runs work five times and gives the median duration.
+func timeIt(work func() error) timed {
 	var ds []time.Duration
 	for range 5 {
 		began := time.Now()
 		if err := work(); err != nil {
-			return struct {
-				d   time.Duration
-				err error
-			}{0, err}
+			return timed{err: err}
 		}
 		ds = append(ds, time.Since(began))
 	}
-	for i := range ds {
-		for j := i + 1; j < len(ds); j++ {
-			if ds[j] < ds[i] {
-				ds[i], ds[j] = ds[j], ds[i]
-			}
-		}
-	}
-	return struct {
-		d   time.Duration
-		err error
-	}{ds[len(ds)/2], nil}
+	slices.Sort(ds)
+	return timed{d: ds[len(ds)/2]}
 }
