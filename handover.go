@@ -29,6 +29,7 @@ type Deadline struct {
 	ClosedAt    *time.Time
 	PoorRatings int
 	Colour      string // as last recorded
+	Overdue     bool   // as last recorded: open and past Due
 }
 
 // HandoverTx is what handing a case over and closing it need from storage.
@@ -47,6 +48,9 @@ type HandoverTx interface {
 	// DueOf is the case's deadline (zero: never handed over).
 	DueOf(ctx context.Context, caseID int64) (time.Time, error)
 	SetColour(ctx context.Context, caseID int64, colour string) error
+	// SetOverdue records whether an open case is past its deadline; the
+	// figures count it late from then on.
+	SetOverdue(ctx context.Context, caseID int64, overdue bool) error
 	// SetCaseState sets status and category; leaving "closed" clears the
 	// closing time.
 	SetCaseState(ctx context.Context, caseID int64, status, category string) error
@@ -181,6 +185,11 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, d := range deadlines {
+			if overdue := !d.Due.IsZero() && now.After(d.Due); overdue != d.Overdue {
+				if err := tx.SetOverdue(ctx, d.CaseID, overdue); err != nil {
+					return err
+				}
+			}
 			colour := s.Calendar.Colour(d.Due, now, d.ClosedAt, s.NearDays, d.PoorRatings)
 			if colour == d.Colour {
 				continue

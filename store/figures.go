@@ -10,34 +10,32 @@ import (
 )
 
 // FigureGroups counts the cases within reach created in [from, to) by
-// station, group, category and China-time month, in SQL: a city's million
-// cases are never read one by one. A case is on time when closed by its
-// deadline (or without one), late when closed after it or still open past
-// it at now.
+// station, group, category and China-time month. It adds up the daily
+// tallies the triggers of migration 00019 keep, so a city's million cases
+// are never read one by one; a department handler's reach (the cases
+// handed to one department, a few) is counted from the cases themselves.
+// A case is on time when closed by its deadline (or without one), late
+// when closed after it or still open past it (as of the last sweep).
 func (db *DB) FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error) {
-	where, args := reachCondition(r)
-	names, starts := mashang.Months(from, to)
-	month := "CASE"
-	var monthArgs []any
-	for i := len(starts) - 1; i >= 0; i-- {
-		month += " WHEN c.created_at >= ? THEN ?"
-		monthArgs = append(monthArgs, starts[i].UTC(), names[i])
+	if r.DepartmentID != 0 {
+		return db.RecountFigureGroups(ctx, r, from, to, now)
 	}
-	month += " ELSE '' END"
-	query := `
-		SELECT c.station_id, COALESCE(c.group_id, 0), c.category, ` + month + ` AS month,
-		       COUNT(*),
-		       SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),
-		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
-		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
-		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
-		       SUM(CASE WHEN c.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END)
-		FROM cases c JOIN stations s ON s.id = c.station_id
-		WHERE ` + where + ` AND c.created_at >= ? AND c.created_at < ?
-		GROUP BY c.station_id, COALESCE(c.group_id, 0), c.category, month`
-	all := append(append(monthArgs, now.UTC()), args...)
-	all = append(all, from.UTC(), to.UTC())
-	// Counted by IDs, named afterwards: a join per case costs more than the count.
+	names, starts := mashang.Months(from, to)
+	query, args := figuresFromTallies(r, names, starts, from, to)
+	return db.figureGroups(ctx, query, args)
+}
+
+// RecountFigureGroups is FigureGroups counted from the cases themselves,
+// with "open past the deadline" judged at now: exact, and slow on a city's
+// whole history; it is how the tallies are checked.
+func (db *DB) RecountFigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error) {
+	names, starts := mashang.Months(from, to)
+	query, args := figuresFromCases(r, names, starts, from, to, now)
+	return db.figureGroups(ctx, query, args)
+}
+
+func (db *DB) figureGroups(ctx context.Context, query string, args []any) ([]mashang.FigureGroup, error) {
+	// Counted by IDs, named afterwards: a join per row costs more than the count.
 	stationNames, err := db.names(ctx, `SELECT id, name FROM stations`)
 	if err != nil {
 		return nil, err
@@ -52,11 +50,67 @@ func (db *DB) FigureGroups(ctx context.Context, r mashang.Reach, from, to, now t
 		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
 		g.Station, g.Group = stationNames[station], groupNames[group]
 		return g, err
-	}, query, all...)
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count figures: %w", err)
 	}
 	return out, nil
+}
+
+// chinaDay is the China-time date a tally row is kept under.
+func chinaDay(t time.Time) string {
+	return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+}
+
+func figuresFromTallies(r mashang.Reach, names []string, starts []time.Time, from, to time.Time) (string, []any) {
+	month := "CASE"
+	var args []any
+	for i := len(starts) - 1; i >= 0; i-- {
+		month += " WHEN t.day >= ? THEN ?"
+		args = append(args, chinaDay(starts[i]), names[i])
+	}
+	month += " ELSE '' END"
+	where, reachArgs := "1 = 1", []any(nil)
+	if r.StationID != 0 {
+		where, reachArgs = "t.station_id = ?", []any{r.StationID}
+	} else if !r.All {
+		where, reachArgs = reachCondition(r)
+	}
+	args = append(args, reachArgs...)
+	// to is exclusive: a period that ends at midnight ends the day before,
+	// one that ends now includes today.
+	args = append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+	return `
+		SELECT t.station_id, t.group_id, t.category, ` + month + ` AS month,
+		       SUM(t.collected), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
+		FROM case_tallies t JOIN stations s ON s.id = t.station_id
+		WHERE ` + where + ` AND t.day >= ? AND t.day <= ?
+		GROUP BY t.station_id, t.group_id, t.category, month
+		HAVING SUM(t.collected) > 0`, args
+}
+
+func figuresFromCases(r mashang.Reach, names []string, starts []time.Time, from, to, now time.Time) (string, []any) {
+	where, reachArgs := reachCondition(r)
+	month := "CASE"
+	var args []any
+	for i := len(starts) - 1; i >= 0; i-- {
+		month += " WHEN c.created_at >= ? THEN ?"
+		args = append(args, starts[i].UTC(), names[i])
+	}
+	month += " ELSE '' END"
+	args = append(append(args, now.UTC()), reachArgs...)
+	args = append(args, from.UTC(), to.UTC())
+	return `
+		SELECT c.station_id, COALESCE(c.group_id, 0), c.category, ` + month + ` AS month,
+		       COUNT(*),
+		       SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END)
+		FROM cases c JOIN stations s ON s.id = c.station_id
+		WHERE ` + where + ` AND c.created_at >= ? AND c.created_at < ?
+		GROUP BY c.station_id, COALESCE(c.group_id, 0), c.category, month`, args
 }
 
 // ProblemList is a department's problem list (问题建议清单): the cases within

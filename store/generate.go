@@ -52,8 +52,8 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 		size := min(batch, n-start)
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO cases (number, openid, scene, station_id, group_id, category, status, summary, created_at,
-			last_message_at, public_consent, rating, poor_ratings, colour, deadline, closed_at) VALUES `)
-		args := make([]any, 0, size*16)
+			last_message_at, public_consent, rating, poor_ratings, colour, deadline, closed_at, overdue) VALUES `)
+		args := make([]any, 0, size*17)
 		for i := range size {
 			k := start + i
 			si := rng.IntN(len(stations))
@@ -64,8 +64,10 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 			created := now.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).UTC()
 			status := statuses[rng.IntN(len(statuses))]
 			var deadline, closed any
+			overdue := false
 			if status == "handed" || status == "closed" {
-				deadline = created.Add(14 * 24 * time.Hour)
+				due := created.Add(14 * 24 * time.Hour)
+				deadline, overdue = due, status == "handed" && due.Before(now)
 			}
 			if status == "closed" {
 				closed = created.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
@@ -73,10 +75,10 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, fmt.Sprintf("G%09d", k), fmt.Sprintf("oGEN%020d", rng.IntN(200000)), "st:generated", stations[si], group,
 				categories[rng.IntN(len(categories))], status, words[rng.IntN(len(words))]+"的问题"+words[rng.IntN(len(words))],
-				created, created, rng.IntN(2) == 0, ratings[rng.IntN(len(ratings))], 0, colours[rng.IntN(len(colours))], deadline, closed)
+				created, created, rng.IntN(2) == 0, ratings[rng.IntN(len(ratings))], 0, colours[rng.IntN(len(colours))], deadline, closed, overdue)
 		}
 		if err := db.update(ctx, func(tx *Tx) error {
 			_, err := tx.tx.ExecContext(ctx, sb.String(), args...)

@@ -61,7 +61,8 @@ func (tx *Tx) DepartmentsFor(ctx context.Context, caseID int64) ([]mashang.Depar
 // HandOver records the case as handed to the department with its deadline.
 func (tx *Tx) HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error {
 	if _, err := tx.tx.ExecContext(ctx, `
-		UPDATE cases SET status = 'handed', department_id = ?, handed_at = ?, deadline_days = ?, deadline = ?, closed_at = NULL
+		UPDATE cases SET status = 'handed', department_id = ?, handed_at = ?, deadline_days = ?, deadline = ?, closed_at = NULL,
+		       overdue = 0
 		WHERE id = ?`, departmentID, at.UTC(), days, due.UTC(), caseID); err != nil {
 		return fmt.Errorf("hand over case: %w", err)
 	}
@@ -91,7 +92,7 @@ func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
 	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.Deadline, error) {
 		var d mashang.Deadline
 		var handed, due, closed sql.NullTime
-		err := row.Scan(&d.CaseID, &d.Number, &d.StationID, &d.StationName, &d.Department, &handed, &d.Days, &due, &closed, &d.PoorRatings, &d.Colour)
+		err := row.Scan(&d.CaseID, &d.Number, &d.StationID, &d.StationName, &d.Department, &handed, &d.Days, &due, &closed, &d.PoorRatings, &d.Colour, &d.Overdue)
 		d.HandedAt, d.Due = handed.Time, due.Time
 		if closed.Valid {
 			d.ClosedAt = &closed.Time
@@ -99,7 +100,7 @@ func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
 		return d, err
 	}, `
 		SELECT c.id, c.number, c.station_id, s.name, COALESCE(dp.name, ''), c.handed_at, c.deadline_days, c.deadline,
-		       c.closed_at, c.poor_ratings, c.colour
+		       c.closed_at, c.poor_ratings, c.colour, c.overdue
 		FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN departments dp ON dp.id = c.department_id
 		WHERE c.closed_at IS NULL AND (c.deadline IS NOT NULL OR c.poor_ratings > 0)
 		ORDER BY c.id`)
@@ -113,6 +114,14 @@ func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
 func (tx *Tx) SetColour(ctx context.Context, caseID int64, colour string) error {
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET colour = ? WHERE id = ?`, colour, caseID); err != nil {
 		return fmt.Errorf("set colour: %w", err)
+	}
+	return nil
+}
+
+// SetOverdue records whether an open case is past its deadline.
+func (tx *Tx) SetOverdue(ctx context.Context, caseID int64, overdue bool) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET overdue = ? WHERE id = ?`, overdue, caseID); err != nil {
+		return fmt.Errorf("set overdue: %w", err)
 	}
 	return nil
 }

@@ -178,9 +178,10 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for r := range *rounds {
 		for _, t := range targets {
 			fmt.Fprintf(stderr, "bench: round %d/%d: %s\n", r+1, *rounds, t.name)
-			before := processCPU(t.cmd.Process.Pid)
+			before, genBefore := processCPU(t.cmd.Process.Pid), processCPU(os.Getpid())
 			load := drive(ctx, t.addr, t.batches[r], *conns)
 			load.cpu = processCPU(t.cmd.Process.Pid) - before
+			load.generatorCPU = processCPU(os.Getpid()) - genBefore
 			t.rounds = append(t.rounds, load)
 		}
 	}
@@ -211,15 +212,15 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	fmt.Fprintf(stdout, "\ncallback benchmark, %s, %s/%s, %d CPU: %d rounds of %d distinct safe-mode text pushes, %d connections\n\n",
 		time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *rounds, *n, *conns)
-	fmt.Fprintf(stdout, "%-42s %10s %9s %9s %12s %8s %8s\n", "server", "req/s", "p50", "p99", "CPU µs/req", "errors", "stored")
+	fmt.Fprintf(stdout, "%-42s %10s %9s %9s %12s %12s %6s %8s %8s\n", "server", "req/s", "p50", "p99", "CPU µs/req", "gen µs/req", "busy", "errors", "stored")
 	for _, t := range targets {
 		storedCol := "-"
 		if t.driver != "" {
 			storedCol = strconv.Itoa(t.stored)
 		}
 		m := t.median()
-		fmt.Fprintf(stdout, "%-42s %10.0f %9s %9s %12.0f %8d %8s\n", t.name, m.throughput(),
-			m.percentile(50), m.percentile(99), m.cpuPerRequest(), t.errors(), storedCol)
+		fmt.Fprintf(stdout, "%-42s %10.0f %9s %9s %12.0f %12.0f %5.0f%% %8d %8s\n", t.name, m.throughput(),
+			m.percentile(50), m.percentile(99), m.cpuPerRequest(), m.generatorCPUPerRequest(), 100*m.busy(), t.errors(), storedCol)
 	}
 	peer0 := targets[len(targets)-1].median()
 	fmt.Fprintln(stdout)
@@ -338,6 +339,19 @@ type loadResult struct {
 	latencies []time.Duration
 	errors    int
 	cpu       time.Duration // the server's CPU time during the round
+	// generatorCPU is this process's: the load generator (and the fake
+	// WeChat the outbox sends to), which shares the machine's cores.
+	generatorCPU time.Duration
+}
+
+func (r loadResult) generatorCPUPerRequest() float64 {
+	return float64(r.generatorCPU.Microseconds()) / float64(max(len(r.latencies), 1))
+}
+
+// busy is the share of the machine's cores the server and the generator
+// used together during the round.
+func (r loadResult) busy() float64 {
+	return float64(r.cpu+r.generatorCPU) / float64(r.elapsed*time.Duration(runtime.NumCPU()))
 }
 
 func (r loadResult) cpuPerRequest() float64 {
