@@ -42,6 +42,9 @@ type StaffUser struct {
 	FailedLogins   int
 	LockedUntil    time.Time
 	Disabled       bool
+	// Chair marks the congress's responsible person at a jurisdiction
+	// (本级人大负责同志): red lights at its stations notify them.
+	Chair bool
 }
 
 // Lockout: after this many wrong passwords in a row an account waits.
@@ -109,6 +112,8 @@ func (a *Accounts) Create(ctx context.Context, u StaffUser, password string) (St
 		return StaffUser{}, Errorf(EINVALID, "联络站秘书须指定站点")
 	case u.Role == RoleHandler && u.DepartmentID == 0:
 		return StaffUser{}, Errorf(EINVALID, "承办单位经办人须指定承办单位")
+	case u.Chair && u.Role != RoleStaff:
+		return StaffUser{}, Errorf(EINVALID, "只有辖区的人大工作人员可以设为本级人大负责同志")
 	}
 	if err := checkPassword(password); err != nil {
 		return StaffUser{}, err

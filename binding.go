@@ -59,22 +59,30 @@ const DefaultBindTTL = 10 * time.Minute
 
 // NewCode makes a one-time binding code for the deputy.
 func (b *Binding) NewCode(ctx context.Context, deputyCode string) (BindCode, error) {
-	ttl := b.TTL
+	return newBindCode(ctx, SceneBind, b.TTL, b.Now, b.Issuer, func(token string, expires time.Time) error {
+		return b.Store.CreateBindToken(ctx, deputyCode, token, expires)
+	})
+}
+
+// newBindCode makes a one-time code of kind: a random token, saved by save,
+// and WeChat's temporary code for it when there is an issuer.
+func newBindCode(ctx context.Context, kind SceneKind, ttl time.Duration, clock func() time.Time,
+	issuer TemporaryCodeIssuer, save func(token string, expires time.Time) error) (BindCode, error) {
 	if ttl <= 0 {
 		ttl = DefaultBindTTL
 	}
 	now := time.Now
-	if b.Now != nil {
-		now = b.Now
+	if clock != nil {
+		now = clock
 	}
 	token := rand.Text()[:16] // 80 bits, letters and digits only: it must fit a scene
-	scene := Scene{Kind: SceneBind, Code: token}
+	scene := Scene{Kind: kind, Code: token}
 	code := BindCode{Scene: scene, ExpiresAt: now().Add(ttl)}
-	if err := b.Store.CreateBindToken(ctx, deputyCode, token, code.ExpiresAt); err != nil {
+	if err := save(token, code.ExpiresAt); err != nil {
 		return BindCode{}, err
 	}
-	if b.Issuer != nil {
-		_, url, err := b.Issuer.TemporaryCode(ctx, scene.String(), ttl)
+	if issuer != nil {
+		_, url, err := issuer.TemporaryCode(ctx, scene.String(), ttl)
 		if err != nil {
 			return BindCode{}, fmt.Errorf("ask WeChat for the binding code: %w", err)
 		}

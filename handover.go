@@ -51,6 +51,10 @@ type HandoverTx interface {
 	// SetOverdue records whether an open case is past its deadline; the
 	// figures count it late from then on.
 	SetOverdue(ctx context.Context, caseID int64, overdue bool) error
+	// SupervisionRecipients are the bound staff a colour at a station
+	// notifies: its secretaries for yellow, the chairs of its level for red.
+	SupervisionRecipients(ctx context.Context, stationID int64, colour string) ([]StaffRecipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// SetCaseState sets status and category; leaving "closed" clears the
 	// closing time.
 	SetCaseState(ctx context.Context, caseID int64, status, category string) error
@@ -69,6 +73,11 @@ type Supervision struct {
 	Calendar *WorkCalendar
 	NearDays int // working days before the deadline that turn a case yellow
 	Now      func() time.Time
+	// Notify, with a template, sends yellow to the station's secretaries
+	// and red to the chairs of its level, through the outbox; Queued wakes
+	// the outbox after a sweep queued any.
+	Notify SupervisionNotify
+	Queued func()
 }
 
 // MaxHandoverDays bounds a deadline: a quarter of a year of working days.
@@ -177,9 +186,9 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 // station secretary to chase, red for the chair of that level.
 func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 	now := s.now()
-	changed := 0
+	changed, queued := 0, 0
 	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
-		changed = 0
+		changed, queued = 0, 0
 		deadlines, err := tx.Deadlines(ctx)
 		if err != nil {
 			return err
@@ -205,12 +214,44 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 				if err := tx.AddStaffAlert(ctx, d.StationID, d.CaseID, msg, now); err != nil {
 					return err
 				}
+				n, err := s.notifyColour(ctx, tx, d, colour, now)
+				if err != nil {
+					return err
+				}
+				queued += n
 			}
 			changed++
 		}
 		return nil
 	})
+	if err == nil && queued > 0 && s.Queued != nil {
+		s.Queued()
+	}
 	return changed, err
+}
+
+// notifyColour queues the template messages a new colour sends, and notes
+// on the timeline who was told (or that nobody could be).
+func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadline, colour string, now time.Time) (int, error) {
+	if s.Notify.TemplateID == "" {
+		return 0, nil
+	}
+	to, err := tx.SupervisionRecipients(ctx, d.StationID, colour)
+	if err != nil {
+		return 0, err
+	}
+	who := map[string]string{ColourYellow: "联络站秘书", ColourRed: "本级人大负责同志"}[colour]
+	if len(to) == 0 {
+		return 0, tx.AddCaseEvent(ctx, d.CaseID, now, "notify", "系统", fmt.Sprintf("没有已绑定微信的%s，督办提醒未能发出，请在工作台查看。", who))
+	}
+	names := make([]string, 0, len(to))
+	for _, r := range to {
+		if err := tx.Enqueue(ctx, s.Notify.notice(d, colour, colourWhy(d, colour, now), r, now), now); err != nil {
+			return 0, err
+		}
+		names = append(names, r.Name)
+	}
+	return len(to), tx.AddCaseEvent(ctx, d.CaseID, now, "notify", "系统", fmt.Sprintf("督办提醒已发给%s：%s", who, strings.Join(names, "、")))
 }
 
 func colourNotice(d Deadline, colour string, now time.Time) string {
@@ -220,19 +261,25 @@ func colourNotice(d Deadline, colour string, now time.Time) string {
 	}
 	switch colour {
 	case ColourRed:
-		why := "已超期"
-		if d.Due.IsZero() || now.Before(d.Due) {
-			why = "群众两次不满意"
-		}
-		return fmt.Sprintf("问题 %s 亮红灯：%s%s，请本级人大负责同志督办。", d.Number, why, due)
+		return fmt.Sprintf("问题 %s 亮红灯：%s%s，请本级人大负责同志督办。", d.Number, colourWhy(d, colour, now), due)
 	case ColourYellow:
-		why := "临近期限"
-		if d.PoorRatings > 0 && (d.Due.IsZero() || d.ClosedAt != nil) {
-			why = "群众不满意"
-		}
-		return fmt.Sprintf("问题 %s 亮黄灯：%s%s，请联络站秘书跟进。", d.Number, why, due)
+		return fmt.Sprintf("问题 %s 亮黄灯：%s%s，请联络站秘书跟进。", d.Number, colourWhy(d, colour, now), due)
 	}
 	return fmt.Sprintf("问题 %s 恢复绿灯%s。", d.Number, due)
+}
+
+// colourWhy is the reason for a yellow or red light, in a few words.
+func colourWhy(d Deadline, colour string, now time.Time) string {
+	if colour == ColourRed {
+		if d.Due.IsZero() || now.Before(d.Due) {
+			return "群众两次不满意"
+		}
+		return "已超期"
+	}
+	if d.PoorRatings > 0 && (d.Due.IsZero() || d.ClosedAt != nil) {
+		return "群众不满意"
+	}
+	return "临近期限"
 }
 
 // Accept records that staff took a case in hand (受理/定单).

@@ -73,6 +73,10 @@ type IntakeTx interface {
 	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
 	// BindDeputy uses the token: the deputy it was made for gets openid.
 	BindDeputy(ctx context.Context, token, openid string, at time.Time) error
+	// StaffBindTokenState reads a staff member's binding token.
+	StaffBindTokenState(ctx context.Context, token string) (StaffBindState, error)
+	// BindStaff uses the token: the staff account it was made for gets openid.
+	BindStaff(ctx context.Context, token, openid string, at time.Time) error
 }
 
 // IntakeStore runs fn in one write transaction. fn may be run more than once
@@ -211,6 +215,7 @@ type decision struct {
 	reply       Reply
 	scene       Scene  // after a scan, where the conversation goes; for a message, where it is filed
 	bind        string // a binding token to use
+	staffBind   string // a staff member's binding token to use
 	caseMessage bool   // a message to file in a case (its reply carries the case number)
 	joinCase    int64  // the case it joins; 0 opens a new one
 }
@@ -230,6 +235,8 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 			var err error
 			if scene := ParseScene(raw); scene.Kind == SceneBind {
 				target, err = in.bindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
+			} else if scene.Kind == SceneStaffBind {
+				target, err = in.staffBindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
 			} else {
 				target, err = in.scanTarget(ctx, tx, scene)
 			}
@@ -239,7 +246,7 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 				reply += fmt.Sprintf("\n<a data-miniprogram-appid=\"%s\" data-miniprogram-path=\"pages/raise/index?scene=%s\">也可以点此填写表单</a>",
 					in.MiniProgramAppID, target.scene.String())
 			}
-			return decision{reply: Reply{Text: reply}, scene: target.scene, bind: target.bind}, err
+			return decision{reply: Reply{Text: reply}, scene: target.scene, bind: target.bind, staffBind: target.staffBind}, err
 		}
 		if m.Event == EventSubscribe {
 			return decision{reply: Reply{Text: replyWelcome}}, nil
@@ -259,9 +266,10 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 // scanTarget is where a scan leads: the reply, and the scene the
 // conversation continues with ("" for none).
 type scanTarget struct {
-	reply string
-	scene Scene
-	bind  string // a binding token to use
+	reply     string
+	scene     Scene
+	bind      string // a binding token to use
+	staffBind string
 }
 
 func (in *Intake) scanTarget(ctx context.Context, tx IntakeTx, scene Scene) (scanTarget, error) {
@@ -320,6 +328,9 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision)
 	}
 	if d.bind != "" {
 		return tx.BindDeputy(ctx, d.bind, m.OpenID, m.CreateTime)
+	}
+	if d.staffBind != "" {
+		return tx.BindStaff(ctx, d.staffBind, m.OpenID, m.CreateTime)
 	}
 	if d.scene.Kind != SceneUnknown {
 		return tx.RecordScan(ctx, m.OpenID, m.CreateTime, d.scene)

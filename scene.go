@@ -13,7 +13,10 @@ const (
 	ScenePrefixDeputy  = "dp:"
 	// ScenePrefixBind is a one-time code a deputy scans to bind their WeChat.
 	ScenePrefixBind = "bind:"
-	MaxSceneLength  = 32
+	// ScenePrefixStaffBind is a one-time code a staff member scans so that
+	// supervision notices reach their WeChat.
+	ScenePrefixStaffBind = "sb:"
+	MaxSceneLength       = 32
 )
 
 // SceneKind says what a scene names.
@@ -24,6 +27,7 @@ const (
 	SceneStation
 	SceneDeputy
 	SceneBind
+	SceneStaffBind
 )
 
 // Scene is a parsed scene string.
@@ -37,7 +41,7 @@ func ParseScene(s string) Scene {
 	if len(s) > MaxSceneLength {
 		return Scene{}
 	}
-	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind} {
+	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind, ScenePrefixStaffBind: SceneStaffBind} {
 		if code, ok := strings.CutPrefix(s, prefix); ok && ValidCode(code) {
 			return Scene{Kind: kind, Code: code}
 		}
@@ -54,6 +58,8 @@ func (s Scene) String() string {
 		return ScenePrefixDeputy + s.Code
 	case SceneBind:
 		return ScenePrefixBind + s.Code
+	case SceneStaffBind:
+		return ScenePrefixStaffBind + s.Code
 	}
 	return ""
 }

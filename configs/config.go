@@ -57,6 +57,17 @@ type Notify struct {
 	// citizen of their booked reception the day before.
 	ReminderTemplate string         `yaml:"reminder_template"`
 	ReminderFields   ReminderFields `yaml:"reminder_fields"`
+	// SupervisionTemplate tells staff a case turned yellow (the station's
+	// secretaries) or red (the chairs of its level).
+	SupervisionTemplate string            `yaml:"supervision_template"`
+	SupervisionFields   SupervisionFields `yaml:"supervision_fields"`
+}
+
+type SupervisionFields struct {
+	Number   string `yaml:"number"`
+	Station  string `yaml:"station"`
+	Colour   string `yaml:"colour"`
+	Deadline string `yaml:"deadline"`
 }
 
 type ReminderFields struct {
@@ -156,8 +167,9 @@ func Defaults() Config {
 		MediaDir: "data/media",
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
 			Summary: "thing4", Time: "time5"},
-			ReplyFields:    ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"},
-			ReminderFields: ReminderFields{Station: "thing1", Time: "time2", Topic: "thing3", Note: "thing4"}},
+			ReplyFields:       ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"},
+			ReminderFields:    ReminderFields{Station: "thing1", Time: "time2", Topic: "thing3", Note: "thing4"},
+			SupervisionFields: SupervisionFields{Number: "character_string1", Station: "thing2", Colour: "thing3", Deadline: "time4"}},
 	}
 }
 
@@ -245,6 +257,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
 		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
 		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
+		str("MASHANG_TEMPLATE_SUPERVISION", &cfg.Notify.SupervisionTemplate, false),
 		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
@@ -326,6 +339,7 @@ func (c *Config) fillSandbox() {
 	set(&c.MiniProgram.DataKey, strings.Repeat("5a", 32))
 	set(&c.Notify.ReplyTemplate, "sandbox-reply")
 	set(&c.Notify.ReminderTemplate, "sandbox-reception-reminder")
+	set(&c.Notify.SupervisionTemplate, "sandbox-supervision")
 	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
 

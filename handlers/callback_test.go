@@ -103,7 +103,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	if err != nil {
 		t.Fatal(err)
 	}
-	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: 2}
+	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: 2,
+		Notify: mashang.SupervisionNotify{TemplateID: supervisionTemplate, NumberField: "character_string1",
+			StationField: "thing2", ColourField: "thing3", DeadlineField: "time4"}}
 	var serverURL string // known once the server runs; WeChat's media check downloads from it
 	photos := &mashang.Photos{Store: db, Dir: t.TempDir(), Checker: clients,
 		URL: func(id string) string { return serverURL + "/media/checks/" + id }}
@@ -142,6 +144,8 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
 		Rosters:            &mashang.Rosters{Store: db},
+		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
+		StaffWeChat:        db,
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)
@@ -156,9 +160,10 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 }
 
 const (
-	reminderTemplate = "TPL-RECEPTION-REMINDER"
-	mpPushToken      = "mppushtoken"
-	mpPushAESKey     = "bWFzaGFuZy1taW5pcHJvZ3JhbS10ZXN0LXB1c2gta2U" // 43 characters
+	supervisionTemplate = "TPL-SUPERVISION"
+	reminderTemplate    = "TPL-RECEPTION-REMINDER"
+	mpPushToken         = "mppushtoken"
+	mpPushAESKey        = "bWFzaGFuZy1taW5pcHJvZ3JhbS10ZXN0LXB1c2gta2U" // 43 characters
 )
 
 // push sends one push as WeChat would and returns the status and raw body.

@@ -63,6 +63,10 @@ type Deps struct {
 	Staff          StaffDirectory
 	AccountCreator AccountCreator
 	Rosters        RosterService
+	// StaffBinding and StaffWeChat let staff bind their WeChat for
+	// supervision notices (nil: the console offers no binding).
+	StaffBinding StaffBinder
+	StaffWeChat  StaffWeChat
 	// PublicURL is where citizens and staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
@@ -193,6 +197,10 @@ func New(d Deps) *gin.Engine {
 		}
 		desk.GET("/figures", con.figures)
 		desk.GET("/board", con.board)
+		if d.StaffBinding != nil && d.StaffWeChat != nil {
+			desk.GET("/wechat", con.wechatPage)
+			desk.POST("/wechat/bind", con.bindWeChat)
+		}
 		if d.Staff != nil && d.AccountCreator != nil && d.Rosters != nil {
 			manage := desk.Group("/manage", con.adminOnly)
 			manage.GET("", con.managePage)

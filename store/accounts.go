@@ -29,9 +29,9 @@ func scanStaffUser(row scanner) (mashang.StaffUser, error) {
 func (db *DB) AddStaffUser(ctx context.Context, u *mashang.StaffUser) error {
 	return db.update(ctx, func(tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `
-			INSERT INTO staff_users (username, name, role, jurisdiction_id, station_id, department_id, password_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.Username, u.Name, u.Role, nullID(u.JurisdictionID), nullID(u.StationID),
-			nullID(u.DepartmentID), u.PasswordHash, time.Now().UTC())
+			INSERT INTO staff_users (username, name, role, jurisdiction_id, station_id, department_id, password_hash, chair, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.Username, u.Name, u.Role, nullID(u.JurisdictionID), nullID(u.StationID),
+			nullID(u.DepartmentID), u.PasswordHash, u.Chair, time.Now().UTC())
 		if tx.dialect.isUniqueViolation(err) {
 			return mashang.Errorf(mashang.ECONFLICT, "用户名 %s 已被使用", u.Username)
 		}

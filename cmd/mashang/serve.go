@@ -211,7 +211,11 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	if err := calendar.Uncovered(time.Now(), time.Now().AddDate(0, 2, 0)); err != nil {
 		log.Warn("holiday calendar", "warning", err.Error())
 	}
-	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays}
+	sf := cfg.Notify.SupervisionFields
+	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake,
+		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
+			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
+			CaseURL: func(number string) string { return publicURL(cfg) + "/console/cases/" + number }}}
 	go runEvery(runCtx, 10*time.Minute, func() {
 		if _, err := supervision.Sweep(runCtx); err != nil && runCtx.Err() == nil {
 			log.Error("supervision colours", "err", err)
@@ -280,6 +284,8 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db},
 		Rosters:            &mashang.Rosters{Store: db},
+		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
+		StaffWeChat:        db,
 		PublicURL:          cfg.HTTP.PublicURL,
 		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})

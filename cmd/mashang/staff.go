@@ -23,7 +23,7 @@ var stdin io.Reader = os.Stdin
 func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
 		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
-			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 | --role secretary --station CODE |\n"+
+			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 [--chair] | --role secretary --station CODE |\n"+
 			"                                               --role handler --department 青岛市/市南区/市南区城市管理局)\n"+
 			"The password is read from standard input (asked twice on a terminal).\n")
 		return errUsage
@@ -36,6 +36,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jurisdiction := fs.String("jurisdiction", "", "for staff: the jurisdiction, e.g. 青岛市/市南区")
 	station := fs.String("station", "", "for a secretary: the station's code")
 	department := fs.String("department", "", "for a handler: the department's path, e.g. 青岛市/市南区/市南区城市管理局")
+	chair := fs.Bool("chair", false, "for staff: the congress's responsible person at the jurisdiction (红灯督办提醒 reach them)")
 	positional, err := parseInterspersed(fs, args[1:])
 	if err != nil || len(positional) != 1 {
 		fmt.Fprint(stderr, "give one USERNAME\n")
@@ -47,7 +48,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer db.Close()
 
-	u := mashang.StaffUser{Username: positional[0], Name: *name, Role: *role}
+	u := mashang.StaffUser{Username: positional[0], Name: *name, Role: *role, Chair: *chair}
 	if args[0] == "create-admin" {
 		u.Role = mashang.RoleAdmin
 		if u.Name == "" {
