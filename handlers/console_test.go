@@ -241,6 +241,22 @@ func TestConsoleReachMatrix(t *testing.T) {
 				t.Fatalf("%s login: %d", user, status)
 			}
 			_, inbox := b.get("/console/")
+			// The export and the figures hold only what is within reach.
+			exported := b.problemNumbers("市南区城市管理局")
+			_, figures := b.get("/console/figures")
+			for st, number := range cases {
+				in := slices.Contains(stations, st)
+				if got, want := slices.Contains(exported, number), in && st == "demo-bdg"; got != want {
+					t.Errorf("%s's problem list holds %s (%s): %v", user, number, st, got)
+				}
+				station, err := e.db.StationByCode(context.Background(), st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(figures, station.Name) != in {
+					t.Errorf("%s's figures show %s: %v", user, station.Name, !in)
+				}
+			}
 			for st, number := range cases {
 				in := false
 				for _, s := range stations {
@@ -271,6 +287,30 @@ func TestConsoleReachMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// problemNumbers downloads a department's problem list and gives the case
+// numbers in it.
+func (b *staffBrowser) problemNumbers(department string) []string {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + "/console/problems.xlsx?department=" + url.QueryEscape(department))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	book, err := excelize.OpenReader(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.t.Fatalf("problem list: %d %v", resp.StatusCode, err)
+	}
+	rows, err := book.GetRows("问题建议清单")
+	if err != nil || len(rows) == 0 || rows[0][1] != "编号" {
+		b.t.Fatalf("problem list rows %v %v", rows, err)
+	}
+	var numbers []string
+	for _, row := range rows[1:] {
+		numbers = append(numbers, row[1])
+	}
+	return numbers
 }
 
 func TestConsoleFiguresAndProblemList(t *testing.T) {
