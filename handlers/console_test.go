@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
@@ -336,6 +337,13 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		status, page := b.get("/console/figures")
 		if status != http.StatusOK || !strings.Contains(page, "收集 <strong>2</strong> 件，办结 <strong>1</strong> 件（50.0%）") || strings.Contains(page, "沙子口") {
 			t.Fatalf("figures: %d %s", status, page)
+		}
+		// The month's chart: two collected, one closed, as bars with their counts.
+		month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+		for _, want := range []string{"<svg", "<title>" + month + " 收集 2 件</title>", "<title>" + month + " 办结 1 件</title>"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("figures chart lacks %q: %s", want, page)
+			}
 		}
 		// The inbox's filters: department, colour, category, dates, text.
 		for _, f := range []struct {

@@ -57,7 +57,43 @@ func (con *console) figures(c *gin.Context) {
 	con.page(c, http.StatusOK, "console_figures.html", gin.H{"Title": "工作统计", "Figures": f,
 		"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02"),
 		"Sections": []gin.H{{"Name": "按站点", "Rows": f.ByStation}, {"Name": "按代表小组", "Rows": f.ByGroup},
-			{"Name": "按问题分类", "Rows": f.ByCategory}, {"Name": "按月份", "Rows": f.ByMonth}}})
+			{"Name": "按问题分类", "Rows": f.ByCategory}, {"Name": "按月份", "Rows": f.ByMonth}},
+		"Chart": monthChart(f.ByMonth)})
+}
+
+// chartBar is one month of the figures page's chart, in SVG units.
+type chartBar struct {
+	Label                  string
+	Collected, Closed      int
+	X, ClosedX, LabelX     int
+	CollectedY, CollectedH int
+	ClosedY, ClosedH       int
+	SatisfiedRate          float64
+	SatisfiedY             int
+	SatisfiedDot           bool // only months with ratings have a rate
+}
+
+// chartHeight and chartSlot are the chart's plot height and the width each
+// month takes, in SVG units.
+const chartHeight, chartSlot = 160, 56
+
+// monthChart lays out collected and closed as bars per month, scaled to the
+// busiest month, with the satisfied rate as a point on a 0–100% scale.
+func monthChart(months []mashang.Tally) gin.H {
+	busiest := 1
+	for _, m := range months {
+		busiest = max(busiest, m.Collected)
+	}
+	bars := make([]chartBar, len(months))
+	for i, m := range months {
+		x := 40 + i*chartSlot
+		hc, hd := m.Collected*chartHeight/busiest, m.Closed*chartHeight/busiest
+		bars[i] = chartBar{Label: m.Key, Collected: m.Collected, Closed: m.Closed, X: x + 6, ClosedX: x + 26,
+			CollectedY: 10 + chartHeight - hc, CollectedH: hc, ClosedY: 10 + chartHeight - hd, ClosedH: hd, LabelX: x + 26,
+			SatisfiedRate: m.SatisfiedRate(), SatisfiedY: 10 + chartHeight - int(m.SatisfiedRate()*chartHeight/100),
+			SatisfiedDot: m.Rated > 0}
+	}
+	return gin.H{"Bars": bars, "Width": 60 + len(months)*chartSlot, "Busiest": busiest, "Base": 10 + chartHeight}
 }
 
 // problemList answers GET /console/problems.xlsx?department=…: the
