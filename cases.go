@@ -30,6 +30,7 @@ type Case struct {
 	Rating        string // the latest verdict on its answer ("" before one)
 	PoorRatings   int    // dissatisfied verdicts so far: each sent it back
 	Colour        string // supervision: green, yellow or red
+	MergedInto    string // the number of the case it was merged into ("" for none)
 }
 
 // Case statuses.
@@ -40,11 +41,12 @@ const (
 	CaseClosed   = "closed"
 	CaseReopened = "reopened" // rated dissatisfied: back with its handlers
 	CaseHeld     = "held"     // content security flagged it: staff look before anyone is told
+	CaseMerged   = "merged"   // a duplicate: answered through the case it was merged into
 )
 
 var caseStatusLabels = map[string]string{
 	CaseOpen: "已受理，等待代表处理", CaseAccepted: "代表已接单处理中", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
-	CaseReopened: "群众不满意，重新办理中", CaseHeld: "已收到，正在审核",
+	CaseReopened: "群众不满意，重新办理中", CaseHeld: "已收到，正在审核", CaseMerged: "已与其他群众反映的同一问题合并办理",
 }
 
 // CaseEvent is one line of a case's timeline.
@@ -54,7 +56,12 @@ type CaseEvent struct {
 }
 
 // StatusLabel is how a citizen reads a case's status.
-func (c Case) StatusLabel() string { return caseStatusLabels[c.Status] }
+func (c Case) StatusLabel() string {
+	if c.Status == CaseMerged && c.MergedInto != "" {
+		return "已并入问题 " + c.MergedInto + " 一并办理"
+	}
+	return caseStatusLabels[c.Status]
+}
 
 // caseNumberPattern is how citizens send a number back to ask about it.
 var caseNumberPattern = regexp.MustCompile(`^\d{6}-\d{4}$`)

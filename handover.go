@@ -55,6 +55,8 @@ type HandoverTx interface {
 	// notifies: its secretaries for yellow, the chairs of its level for red.
 	SupervisionRecipients(ctx context.Context, stationID int64, colour string) ([]StaffRecipient, error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	// MergeCase closes the duplicate as merged into main.
+	MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error
 	// SetCaseState sets status and category; leaving "closed" clears the
 	// closing time.
 	SetCaseState(ctx context.Context, caseID int64, status, category string) error

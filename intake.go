@@ -394,7 +394,7 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 			return decision{}, err
 		}
 		return decision{reply: Reply{Text: fmt.Sprintf(replyCaseStatusFormat, c.Number, c.StationName,
-			caseStatusLabels[c.Status], c.CreatedAt.In(china).Format("2006-01-02 15:04"))}}, nil
+			c.StatusLabel(), c.CreatedAt.In(china).Format("2006-01-02 15:04"))}}, nil
 	}
 	scene, at, err := tx.ConversationScene(ctx, m.OpenID)
 	if ErrorCode(err) == ENOTFOUND {

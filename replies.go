@@ -17,6 +17,9 @@ type ReplyTx interface {
 	CaseForReply(ctx context.Context, number string) (Case, error)
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	// MergedCases are the duplicates merged into a case: its answers reach
+	// their citizens too.
+	MergedCases(ctx context.Context, caseID int64) ([]Case, error)
 }
 
 // ReplyStore runs fn in one write transaction.
@@ -67,27 +70,42 @@ func (r *Replies) Reply(ctx context.Context, number, staff, text string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, "reply", staff, text); err != nil {
+		merged, err := tx.MergedCases(ctx, c.ID)
+		if err != nil {
 			return err
 		}
-		data := map[string]string{"text": text}
-		set := func(key, value string) {
-			if key != "" {
-				data[key] = fitField(key, value)
+		// Each citizen gets the answer under their own number.
+		for _, k := range append([]Case{c}, merged...) {
+			if err := tx.AddCaseEvent(ctx, k.ID, now, "reply", staff, text); err != nil {
+				return err
+			}
+			if err := tx.Enqueue(ctx, r.answer(k, text, now), now); err != nil {
+				return err
 			}
 		}
-		set(r.Config.NumberField, c.Number)
-		set(r.Config.StatusField, "已答复")
-		set(r.Config.TimeField, now.In(china).Format("2006-01-02 15:04"))
-		url := ""
-		if r.Config.CaseURL != nil {
-			url = r.Config.CaseURL(c.Number)
-		}
-		return tx.Enqueue(ctx, OutboxItem{Kind: "reply", CaseID: c.ID, ToUser: c.OpenID, TemplateID: r.Config.TemplateID,
-			URL: url, Data: data, ClientMsgID: fmt.Sprintf("reply-%s-%d", c.Number, now.UnixNano())}, now)
+		return nil
 	})
 	if err == nil && r.Queued != nil {
 		r.Queued()
 	}
 	return err
+}
+
+// answer is the outbox item that carries a reply to case c's citizen.
+func (r *Replies) answer(c Case, text string, now time.Time) OutboxItem {
+	data := map[string]string{"text": text}
+	set := func(key, value string) {
+		if key != "" {
+			data[key] = fitField(key, value)
+		}
+	}
+	set(r.Config.NumberField, c.Number)
+	set(r.Config.StatusField, "已答复")
+	set(r.Config.TimeField, now.In(china).Format("2006-01-02 15:04"))
+	url := ""
+	if r.Config.CaseURL != nil {
+		url = r.Config.CaseURL(c.Number)
+	}
+	return OutboxItem{Kind: "reply", CaseID: c.ID, ToUser: c.OpenID, TemplateID: r.Config.TemplateID,
+		URL: url, Data: data, ClientMsgID: fmt.Sprintf("reply-%s-%d", c.Number, now.UnixNano())}
 }

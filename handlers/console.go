@@ -204,7 +204,7 @@ func (con *console) casePage(c *gin.Context) {
 		return
 	}
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events,
-		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld,
+		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }
@@ -256,6 +256,23 @@ func (con *console) setCategory(c *gin.Context, k mashang.Case, staff string) (s
 
 func (con *console) reopen(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
 	return c.PostForm("reason"), "已重新打开", con.deps.Supervision.Reopen(c.Request.Context(), k.Number, staff, c.PostForm("reason"))
+}
+
+// merge closes this case into the main one the form names; the main case
+// must be within reach too, and one beyond it is answered as unknown.
+func (con *console) merge(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+	main := strings.TrimSpace(c.PostForm("main"))
+	detail := "并入 " + main
+	if main != "" && main != k.Number {
+		reach := c.MustGet(reachKey).(mashang.Reach)
+		_, _, _, err := con.deps.Console.ConsoleCase(c.Request.Context(), reach, main)
+		if mashang.ErrorCode(err) == mashang.ENOTFOUND {
+			return detail, "", mashang.Errorf(mashang.EINVALID, "没有编号为 %s 的问题，请核对主问题的编号", main)
+		} else if err != nil {
+			return detail, "", err
+		}
+	}
+	return detail, "已合并到 " + main, con.deps.Supervision.Merge(c.Request.Context(), k.Number, main, staff)
 }
 
 // bulkHandOver answers the inbox's form: the ticked cases to one department,

@@ -282,7 +282,7 @@ func caseOut(c mashang.Case) gin.H {
 	return gin.H{"number": c.Number, "station": c.StationName, "group": c.GroupName, "category": c.Category,
 		"status": c.Status, "status_label": c.StatusLabel(), "summary": c.Summary,
 		"created_at": c.CreatedAt.UTC().Format(time.RFC3339), "public": c.PublicConsent,
-		"rating": c.Rating, "rating_label": mashang.RatingLabel(c.Rating)}
+		"rating": c.Rating, "rating_label": mashang.RatingLabel(c.Rating), "merged_into": c.MergedInto}
 }
 
 // cases answers GET /mp/cases: the citizen's own cases.
@@ -302,7 +302,8 @@ func (h *mpAPI) cases(c *gin.Context) {
 
 // staffOnlyEvents are timeline lines for staff: their alerts, and what the
 // content check said (the citizen sees only that the case is under review).
-var staffOnlyEvents = map[string]bool{"alert": true, "held": true, "unchecked": true, "photo_held": true}
+var staffOnlyEvents = map[string]bool{"alert": true, "held": true, "unchecked": true, "photo_held": true,
+	"merged_in": true, "notify": true, "colour": true}
 
 // caseDetail answers GET /mp/cases/:number: one of the citizen's own cases
 // with its timeline; anyone else's is 404, never 403, so numbers cannot be

@@ -193,6 +193,7 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/cases/:number/do/accept", con.act("accept", con.accept))
 			desk.POST("/cases/:number/do/category", con.act("category", con.setCategory))
 			desk.POST("/cases/:number/do/reopen", con.act("reopen", con.reopen))
+			desk.POST("/cases/:number/do/merge", con.act("merge", con.merge))
 			desk.POST("/bulk-handover", con.bulkHandOver)
 		}
 		desk.GET("/figures", con.figures)

@@ -123,6 +123,7 @@ type SupervisionService interface {
 	Accept(ctx context.Context, number, staff string) error
 	SetCategory(ctx context.Context, number, category, staff string) error
 	Reopen(ctx context.Context, number, staff, reason string) error
+	Merge(ctx context.Context, duplicate, main, staff string) error
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":

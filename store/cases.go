@@ -50,9 +50,10 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 
 const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, COALESCE(c.deputy_id, 0),
 	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at, c.public_consent,
-	c.rating, c.poor_ratings, c.colour`
+	c.rating, c.poor_ratings, c.colour, COALESCE(m.number, '')`
 
-const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id `
+const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id
+	LEFT JOIN cases m ON m.id = c.merged_into `
 
 // scanCase reads caseColumns, then any extra columns a query added after them.
 func scanCase(row scanner, extra ...any) (mashang.Case, error) {
@@ -60,7 +61,7 @@ func scanCase(row scanner, extra ...any) (mashang.Case, error) {
 	var scene string
 	err := row.Scan(append([]any{&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
 		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt, &c.PublicConsent,
-		&c.Rating, &c.PoorRatings, &c.Colour}, extra...)...)
+		&c.Rating, &c.PoorRatings, &c.Colour, &c.MergedInto}, extra...)...)
 	c.Scene = mashang.ParseScene(scene)
 	return c, err
 }

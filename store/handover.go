@@ -118,6 +118,18 @@ func (tx *Tx) SetColour(ctx context.Context, caseID int64, colour string) error 
 	return nil
 }
 
+// MergeCase closes the duplicate as merged into main (mashang.HandoverTx).
+// Closed with the time of the merge, it counts in the figures as handled
+// through the main case.
+func (tx *Tx) MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET status = 'merged', merged_into = ?, closed_at = ?, overdue = 0 WHERE id = ?`,
+		mainID, at.UTC(), duplicateID); err != nil {
+		return fmt.Errorf("merge case: %w", err)
+	}
+	return nil
+}
+
 // SetOverdue records whether an open case is past its deadline.
 func (tx *Tx) SetOverdue(ctx context.Context, caseID int64, overdue bool) error {
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET overdue = ? WHERE id = ?`, overdue, caseID); err != nil {

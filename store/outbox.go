@@ -155,6 +155,11 @@ func (db *DB) UpdateReply(ctx context.Context, fn func(mashang.ReplyTx) error) e
 }
 
 // CaseForReply finds a case by number for staff.
+// MergedCases lists the duplicates merged into a case (mashang.ReplyTx).
+func (tx *Tx) MergedCases(ctx context.Context, caseID int64) ([]mashang.Case, error) {
+	return collectCases(tx.tx.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.merged_into = ? ORDER BY c.id`, caseID))
+}
+
 func (tx *Tx) CaseForReply(ctx context.Context, number string) (mashang.Case, error) {
 	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseColumns+caseFrom+` WHERE c.number = ?`, number))
 	if errors.Is(err, sql.ErrNoRows) {
