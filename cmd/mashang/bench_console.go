@@ -63,6 +63,12 @@ func benchConsole(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		fmt.Fprintf(stderr, "bench console: generated in %s\n", time.Since(began).Round(time.Second))
+		began = time.Now()
+		if err := db.Settle(ctx, 5*time.Minute); err != nil {
+			db.Close()
+			return err
+		}
+		fmt.Fprintf(stderr, "bench console: the database wrote the load back in %s\n", time.Since(began).Round(time.Second))
 		city, err := db.JurisdictionByPath(ctx, "青岛市")
 		if err != nil {
 			db.Close()
