@@ -44,7 +44,8 @@ type StaffUser struct {
 	Disabled       bool
 	// Chair marks the congress's responsible person at a jurisdiction
 	// (本级人大负责同志): red lights at its stations notify them.
-	Chair bool
+	Chair       bool
+	WeChatBound bool // read only: their WeChat is bound for notices
 }
 
 // Lockout: after this many wrong passwords in a row an account waits.
@@ -67,6 +68,9 @@ type AccountStore interface {
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
 	Audit(ctx context.Context, e AuditEntry) error
+	// UpdateStaffUser saves Disabled, Chair, PasswordHash, FailedLogins
+	// and LockedUntil (ENOTFOUND: no such account).
+	UpdateStaffUser(ctx context.Context, u StaffUser) error
 }
 
 // AuditEntry is one line of the audit log: who did what to what.
@@ -239,4 +243,54 @@ func randomToken(n int) string {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// Account changes an administrator makes.
+const (
+	AccountDisable  = "disable"
+	AccountEnable   = "enable"
+	AccountPassword = "password"
+	AccountChair    = "chair"
+	AccountNotChair = "not_chair"
+)
+
+// Change applies an administrator's change to an account: disable or
+// enable it, give it a new password (which also lifts a lockout), or mark
+// whether it is the chair of its level. Nobody disables themselves: the
+// last administrator must not lock everyone out.
+func (a *Accounts) Change(ctx context.Context, by StaffSession, username, change, password string) error {
+	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
+	if err != nil {
+		return err
+	}
+	switch change {
+	case AccountDisable:
+		if u.ID == by.User.ID {
+			return Errorf(EINVALID, "不能停用自己的账号")
+		}
+		u.Disabled = true
+	case AccountEnable:
+		u.Disabled, u.FailedLogins, u.LockedUntil = false, 0, time.Time{}
+	case AccountPassword:
+		if err := checkPassword(password); err != nil {
+			return err
+		}
+		cost := a.Cost
+		if cost == 0 {
+			cost = bcrypt.DefaultCost
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+		if err != nil {
+			return fmt.Errorf("hash password: %w", err)
+		}
+		u.PasswordHash, u.FailedLogins, u.LockedUntil = string(hash), 0, time.Time{}
+	case AccountChair, AccountNotChair:
+		if change == AccountChair && u.Role != RoleStaff {
+			return Errorf(EINVALID, "只有辖区的人大工作人员可以设为本级人大负责同志")
+		}
+		u.Chair = change == AccountChair
+	default:
+		return Errorf(EINVALID, "不认识的操作：%s", change)
+	}
+	return a.Store.UpdateStaffUser(ctx, u)
 }

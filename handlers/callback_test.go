@@ -144,6 +144,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
 		Rosters:            &mashang.Rosters{Store: db},
+		Roster:             db,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 	})

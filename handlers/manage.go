@@ -20,9 +20,10 @@ type StaffDirectory interface {
 	DepartmentByPath(ctx context.Context, path string) (int64, error)
 }
 
-// AccountCreator creates accounts (*mashang.Accounts).
+// AccountCreator creates accounts and changes them (*mashang.Accounts).
 type AccountCreator interface {
 	Create(ctx context.Context, u mashang.StaffUser, password string) (mashang.StaffUser, error)
+	Change(ctx context.Context, by mashang.StaffSession, username, change, password string) error
 }
 
 // RosterService applies uploaded rosters (*mashang.Rosters).
@@ -78,6 +79,17 @@ func (con *console) createUser(c *gin.Context) {
 		_, err = con.deps.AccountCreator.Create(ctx, u, c.PostForm("password"))
 	}
 	con.managed(c, "create_user", u.Username+" "+u.Role+" "+c.PostForm("scope"), "已创建账号 "+u.Username, err, nil)
+}
+
+// changeAccount answers an account row's buttons: disable, enable, a new
+// password, the chair mark.
+func (con *console) changeAccount(c *gin.Context) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	username, change := c.Param("username"), c.PostForm("change")
+	err := con.deps.AccountCreator.Change(c.Request.Context(), s, username, change, c.PostForm("password"))
+	done := map[string]string{mashang.AccountDisable: "已停用", mashang.AccountEnable: "已启用", mashang.AccountPassword: "已重设密码",
+		mashang.AccountChair: "已设为本级人大负责同志", mashang.AccountNotChair: "已取消本级人大负责同志"}[change]
+	con.managed(c, "account_"+change, username, "账号 "+username+" "+done, err, nil)
 }
 
 // importRoster answers the roster upload: applied whole, or refused whole

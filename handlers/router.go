@@ -63,6 +63,7 @@ type Deps struct {
 	Staff          StaffDirectory
 	AccountCreator AccountCreator
 	Rosters        RosterService
+	Roster         RosterReader
 	// StaffBinding and StaffWeChat let staff bind their WeChat for
 	// supervision notices (nil: the console offers no binding).
 	StaffBinding StaffBinder
@@ -207,6 +208,11 @@ func New(d Deps) *gin.Engine {
 			manage.GET("", con.managePage)
 			manage.POST("/users", con.createUser)
 			manage.POST("/import", con.importRoster)
+			manage.POST("/accounts/:username", con.changeAccount)
+			if d.Roster != nil {
+				manage.GET("/roster/:kind", con.rosterPage)
+				manage.POST("/roster/:kind", con.saveRosterRecord)
+			}
 		}
 		desk.GET("/problems.xlsx", con.problemList)
 		if d.Photos != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 const staffUserColumns = `u.id, u.username, u.name, u.role, COALESCE(u.jurisdiction_id, 0), COALESCE(u.station_id, 0),
-	COALESCE(u.department_id, 0), COALESCE(st.name, dp.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled`
+	COALESCE(u.department_id, 0), COALESCE(st.name, dp.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled, u.chair,
+	u.openid IS NOT NULL`
 
 const staffUserFrom = ` FROM staff_users u LEFT JOIN stations st ON st.id = u.station_id LEFT JOIN departments dp ON dp.id = u.department_id `
 
@@ -20,9 +21,36 @@ func scanStaffUser(row scanner) (mashang.StaffUser, error) {
 	var u mashang.StaffUser
 	var locked sql.NullTime
 	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.DepartmentID, &u.Scope, &u.PasswordHash,
-		&u.FailedLogins, &locked, &u.Disabled)
+		&u.FailedLogins, &locked, &u.Disabled, &u.Chair, &u.WeChatBound)
 	u.LockedUntil = locked.Time
 	return u, err
+}
+
+// UpdateStaffUser saves what an administrator may change of an account:
+// disabled, the chair mark, the password hash with its failure count and
+// lock. Disabling also ends the account's sessions.
+func (db *DB) UpdateStaffUser(ctx context.Context, u mashang.StaffUser) error {
+	var locked any
+	if !u.LockedUntil.IsZero() {
+		locked = u.LockedUntil.UTC()
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			UPDATE staff_users SET disabled = ?, chair = ?, password_hash = ?, failed_logins = ?, locked_until = ?
+			WHERE id = ?`, u.Disabled, u.Chair, u.PasswordHash, u.FailedLogins, locked, u.ID)
+		if err != nil {
+			return fmt.Errorf("update staff user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return mashang.NotFound("账号")
+		}
+		if u.Disabled {
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = ?`, u.ID); err != nil {
+				return fmt.Errorf("end the account's sessions: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // AddStaffUser records a new account (ECONFLICT: the username is taken).

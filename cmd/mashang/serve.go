@@ -284,6 +284,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db},
 		Rosters:            &mashang.Rosters{Store: db},
+		Roster:             db,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 		PublicURL:          cfg.HTTP.PublicURL,
