@@ -1,5 +1,7 @@
 package mashang
 
+import "time"
+
 // Reach is what a staff account may see and act on: every case, the cases
 // of stations in some jurisdictions, or one station's.
 type Reach struct {
@@ -28,4 +30,20 @@ type CaseFilter struct {
 type BoardRow struct {
 	StationCode, StationName string
 	Green, Yellow, Red       int
+}
+
+// CaseMessage is one thing a citizen sent into a case through the Official
+// Account: text, a photo or a voice message (with WeChat's recognition of
+// it), a location.
+type CaseMessage struct {
+	ID          int64
+	Type        string // text, image, voice, video, shortvideo, location, link
+	Text        string
+	Recognition string // voice: what WeChat heard
+	MediaPath   string // where the fetched photo or voice is kept ("" until fetched)
+	MediaError  string // why fetching failed so far
+	Latitude    *float64
+	Longitude   *float64
+	Label       string // location: the place's name
+	At          time.Time
 }

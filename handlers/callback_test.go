@@ -54,6 +54,7 @@ type env struct {
 	photos  *mashang.Photos
 	// supervision's clock (Now) is the tests' to set.
 	supervision *mashang.Supervision
+	mediaDir    string // where fetched photos and voice go, as the console reads them
 }
 
 type options struct {
@@ -106,6 +107,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: 2,
 		Notify: mashang.SupervisionNotify{TemplateID: supervisionTemplate, NumberField: "character_string1",
 			StationField: "thing2", ColourField: "thing3", DeadlineField: "time4"}}
+	mediaDir := t.TempDir()
 	var serverURL string // known once the server runs; WeChat's media check downloads from it
 	photos := &mashang.Photos{Store: db, Dir: t.TempDir(), Checker: clients,
 		URL: func(id string) string { return serverURL + "/media/checks/" + id }}
@@ -145,6 +147,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
 		Rosters:            &mashang.Rosters{Store: db},
 		Roster:             db,
+		MediaDir:           mediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 	})
@@ -152,7 +155,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	t.Cleanup(srv.Close)
 	serverURL = srv.URL
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
-	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision,
+	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision, mediaDir: mediaDir,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		signer: wechattest.CallbackSigner{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type ConsoleReader interface {
 	FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error)
 	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
+	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)
 }
 
 const (
@@ -203,7 +205,12 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events,
+	messages, err := con.deps.Console.CaseMessages(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events, "Messages": messages,
 		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
 		"Done": c.Query("done"), "Error": c.Query("error")})
@@ -342,6 +349,38 @@ func (con *console) photo(c *gin.Context) {
 		return
 	}
 	servePhoto(c, u, f)
+}
+
+// caseMedia answers GET /console/cases/:number/media/:id: a photo or voice
+// the citizen sent into a case within reach, as fetched from WeChat.
+func (con *console) caseMedia(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	messages, err := con.deps.Console.CaseMessages(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	for _, m := range messages {
+		if strconv.FormatInt(m.ID, 10) != c.Param("id") || m.MediaPath == "" || con.deps.MediaDir == "" {
+			continue
+		}
+		// The path was written by the fetcher (date/ID.ext), yet it is
+		// still kept inside the media folder.
+		path := filepath.Join(con.deps.MediaDir, filepath.FromSlash(m.MediaPath))
+		if rel, err := filepath.Rel(con.deps.MediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
+			break
+		}
+		if strings.HasSuffix(path, ".amr") {
+			c.Header("Content-Type", "audio/amr")
+		}
+		c.Header("Cache-Control", "private, max-age=3600")
+		c.File(path)
+		return
+	}
+	con.fail(c, mashang.NotFound("附件"))
 }
 
 func (con *console) photoReachable(c *gin.Context, reach mashang.Reach, u mashang.Upload) bool {

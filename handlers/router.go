@@ -64,6 +64,9 @@ type Deps struct {
 	AccountCreator AccountCreator
 	Rosters        RosterService
 	Roster         RosterReader
+	// MediaDir is where the photos and voice citizens sent are kept, for
+	// the console to show them.
+	MediaDir string
 	// StaffBinding and StaffWeChat let staff bind their WeChat for
 	// supervision notices (nil: the console offers no binding).
 	StaffBinding StaffBinder
@@ -186,6 +189,7 @@ func New(d Deps) *gin.Engine {
 		desk.GET("/", con.inbox)
 		desk.POST("/logout", con.logout)
 		desk.GET("/cases/:number", con.casePage)
+		desk.GET("/cases/:number/media/:id", con.caseMedia)
 		desk.POST("/cases/:number/reply", con.act("reply", con.reply))
 		desk.POST("/cases/:number/route", con.act("reroute", con.reroute))
 		if d.Supervision != nil {

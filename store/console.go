@@ -192,3 +192,22 @@ func (db *DB) SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.
 	}
 	return out, nil
 }
+
+// CaseMessages lists what the citizen sent into a case through the
+// Official Account, oldest first.
+func (db *DB) CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error) {
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.CaseMessage, error) {
+		var m mashang.CaseMessage
+		var lat, lng sql.NullFloat64
+		err := row.Scan(&m.ID, &m.Type, &m.Text, &m.Recognition, &m.MediaPath, &m.MediaError, &lat, &lng, &m.Label, &m.At)
+		if lat.Valid && lng.Valid {
+			m.Latitude, m.Longitude = &lat.Float64, &lng.Float64
+		}
+		return m, err
+	}, `SELECT id, msg_type, content, recognition, media_path, media_error, location_x, location_y, label, created_at
+		FROM inbound_messages WHERE case_id = ? ORDER BY id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("read the case's messages: %w", err)
+	}
+	return out, nil
+}

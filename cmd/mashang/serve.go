@@ -285,6 +285,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		AccountCreator:     &mashang.Accounts{Store: db},
 		Rosters:            &mashang.Rosters{Store: db},
 		Roster:             db,
+		MediaDir:           cfg.MediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 		PublicURL:          cfg.HTTP.PublicURL,
