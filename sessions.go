@@ -30,6 +30,10 @@ type Sessions struct {
 	Secret []byte
 	TTL    time.Duration // 0 = 7 days
 	Now    func() time.Time
+	// Purpose keeps tokens of one use from passing for another's (a
+	// deputy's page session is no Mini Program session); "" is the Mini
+	// Program's.
+	Purpose string
 }
 
 type sessionClaims struct {
@@ -83,7 +87,11 @@ func (s *Sessions) Verify(token string) (MPSession, error) {
 
 func (s *Sessions) mac(body string) []byte {
 	m := hmac.New(sha256.New, s.Secret)
-	m.Write([]byte("mashang-mp-session\x00")) // a token for nothing else
+	purpose := s.Purpose
+	if purpose == "" {
+		purpose = "mashang-mp-session"
+	}
+	m.Write([]byte(purpose + "\x00")) // a token for nothing else
 	m.Write([]byte(body))
 	return m.Sum(nil)
 }

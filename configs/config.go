@@ -122,6 +122,9 @@ type WeChat struct {
 	AllowPlaintext bool          `yaml:"allow_plaintext"`
 	MaxClockSkew   time.Duration `yaml:"max_clock_skew"`
 	APIBase        string        `yaml:"api_base"`
+	// OAuthBase stands for https://open.weixin.qq.com, where deputies'
+	// pages send WeChat's browser for web authorisation.
+	OAuthBase string `yaml:"oauth_base"`
 }
 
 type MiniProgram struct {
@@ -161,7 +164,7 @@ func Defaults() Config {
 	return Config{
 		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10, CitizenRate: 2, CitizenBurst: 30},
 		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
-		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com"},
+		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com", OAuthBase: "https://open.weixin.qq.com"},
 		Log:      Log{Level: "info", Format: "text"},
 		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute, NearDeadlineDays: 2},
 		MediaDir: "data/media",
@@ -245,6 +248,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_WECHAT_AES_KEY", &cfg.WeChat.AESKey, true),
 		str("MASHANG_WECHAT_PREVIOUS_AES_KEY", &cfg.WeChat.PreviousAESKey, true),
 		str("MASHANG_WECHAT_API_BASE", &cfg.WeChat.APIBase, false),
+		str("MASHANG_WECHAT_OAUTH_BASE", &cfg.WeChat.OAuthBase, false),
 		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
 		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
 		str("MASHANG_SESSION_SECRET", &cfg.MiniProgram.SessionSecret, true),
@@ -418,6 +422,9 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 		return &SettingError{"MASHANG_WECHAT_API_BASE", fmt.Sprintf("%q is not a scheme and host like https://api.weixin.qq.com", w.APIBase)}
+	}
+	if u, err := url.Parse(w.OAuthBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return &SettingError{"MASHANG_WECHAT_OAUTH_BASE", fmt.Sprintf("%q is not a scheme and host like https://open.weixin.qq.com", w.OAuthBase)}
 	}
 	if t := c.MiniProgram.PushToken; t != "" && !tokenPattern.MatchString(t) {
 		return &SettingError{"MASHANG_MP_TOKEN", "must be 3–32 letters or digits, as the Mini Program's message push configuration requires"}

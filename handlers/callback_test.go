@@ -55,6 +55,7 @@ type env struct {
 	// supervision's clock (Now) is the tests' to set.
 	supervision *mashang.Supervision
 	mediaDir    string // where fetched photos and voice go, as the console reads them
+	fakeURL     string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
 }
 
 type options struct {
@@ -150,12 +151,16 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		MediaDir:           mediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
+		Audit:              db,
+		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: appID, OAuthBase: base,
+			Sessions: &mashang.Sessions{Secret: []byte("deputy-test-secret"), Purpose: "mashang-deputy-session"}},
 	})
 	srv := httptest.NewServer(checkContract(t, router))
 	t.Cleanup(srv.Close)
 	serverURL = srv.URL
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
-	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision, mediaDir: mediaDir,
+	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
+	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision, mediaDir: mediaDir, fakeURL: base,
 		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		signer: wechattest.CallbackSigner{

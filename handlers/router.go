@@ -64,6 +64,12 @@ type Deps struct {
 	AccountCreator AccountCreator
 	Rosters        RosterService
 	Roster         RosterReader
+	// Deputy serves deputies' pages at /d/ (a zero value: none).
+	Deputy DeputyPages
+	// Audit records what deputies do (*store.DB).
+	Audit interface {
+		Audit(ctx context.Context, e mashang.AuditEntry) error
+	}
 	// MediaDir is where the photos and voice citizens sent are kept, for
 	// the console to show them.
 	MediaDir string
@@ -181,6 +187,18 @@ func New(d Deps) *gin.Engine {
 	}
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
+	if p := d.Deputy; p.Desk != nil && p.OAuth != nil && p.Sessions != nil && d.Supervision != nil {
+		dd := &deputyDesk{deps: d, pages: p}
+		r.GET("/d/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/d/cases") })
+		r.GET("/d/login", dd.login)
+		r.GET("/d/oauth", dd.oauth)
+		desk := r.Group("/d", dd.signedIn)
+		desk.GET("/cases", dd.cases)
+		desk.GET("/cases/:number", dd.casePage)
+		desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
+		desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
+		desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
+	}
 	if d.Accounts != nil && d.Console != nil {
 		con := &console{deps: d}
 		r.GET("/console/login", con.loginPage)

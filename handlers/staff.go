@@ -124,6 +124,7 @@ type SupervisionService interface {
 	SetCategory(ctx context.Context, number, category, staff string) error
 	Reopen(ctx context.Context, number, staff, reason string) error
 	Merge(ctx context.Context, duplicate, main, staff string) error
+	Draft(ctx context.Context, number, actor, text string) error
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -139,7 +140,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 			return nil, fmt.Errorf("start the sandbox WeChat: %w", err)
 		}
 		a.fake, a.fakeURL, a.fakeAPI = srv, url, fake
-		cfg.WeChat.APIBase = url
+		cfg.WeChat.APIBase, cfg.WeChat.OAuthBase = url, url
 	}
 
 	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
@@ -245,6 +246,13 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		}
 	}
 	sessions := &mashang.Sessions{Secret: []byte(cfg.MiniProgram.SessionSecret)}
+	deputySecret := []byte(cfg.MiniProgram.SessionSecret)
+	if len(deputySecret) == 0 {
+		// Without a configured secret, deputies' sessions last until this
+		// process ends; WeChat signs them in again silently when it does.
+		deputySecret = []byte(rand.Text())
+		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' page sessions will not outlive this process or span instances")
+	}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
 		vault, err := mashang.NewVault(key)
@@ -288,8 +296,11 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		MediaDir:           cfg.MediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
-		PublicURL:          cfg.HTTP.PublicURL,
-		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
+		Audit:              db,
+		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+			Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-deputy-session"}},
+		PublicURL: cfg.HTTP.PublicURL,
+		Rerouting: &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake},
 	})
 	return a, nil
 }
@@ -366,7 +377,8 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
-			CaseURL: func(number string) string { return base + "/cases/" + number },
+			// Deputies open the case on their phone, signed in by WeChat.
+			CaseURL: func(number string) string { return base + "/d/cases/" + number },
 		},
 	}
 }

@@ -54,6 +54,8 @@ type Fake struct {
 
 	media      map[string]storedMedia
 	loginCodes map[string]*oneTimeCode
+	oauthCodes map[string]*oneTimeCode
+	oauthHost  map[string]string // appid → 网页授权域名 (host[:port]); "" = any
 	phoneCodes map[string]*oneTimeCode
 
 	lastMsgID  int64
@@ -169,6 +171,7 @@ var apiRoutes = map[string]apiRoute{
 	"/cgi-bin/media/get":               {needToken: true, handle: (*Fake).getMedia},
 	"/cgi-bin/user/info":               {needToken: true, handle: (*Fake).userInfo},
 	"/sns/jscode2session":              {handle: (*Fake).code2Session},
+	"/sns/oauth2/access_token":         {handle: (*Fake).oauthAccessToken},
 	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, handle: (*Fake).wxaCodeUnlimit},
 	"/wxa/msg_sec_check":               {post: true, needToken: true, handle: (*Fake).msgSecCheck},
 	"/wxa/media_check_async":           {post: true, needToken: true, handle: (*Fake).mediaCheckAsync},
@@ -234,6 +237,7 @@ func New(cfg Config) *Fake {
 	f.unionIDs = map[string]string{}
 	f.mpVisits, f.mpPush = map[string]time.Time{}, map[string]PushTarget{}
 	f.media, f.loginCodes, f.phoneCodes = map[string]storedMedia{}, map[string]*oneTimeCode{}, map[string]*oneTimeCode{}
+	f.oauthCodes, f.oauthHost = map[string]*oneTimeCode{}, map[string]string{}
 	f.clientMsgs = map[string]sentTemplate{}
 	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}
 	f.resetRecords()
@@ -263,6 +267,10 @@ const maxBody = 4 << 20
 const maxRecords = 100_000
 
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == AuthorizePath {
+		f.authorize(w, r) // open.weixin.qq.com: a page for the browser, not the API
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 
 	f.mu.Lock()

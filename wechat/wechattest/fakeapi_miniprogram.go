@@ -52,28 +52,11 @@ func (f *Fake) IssuePhoneCode(appid, phone string) string {
 
 // code2Session is GET /sns/jscode2session.
 func (f *Fake) code2Session(r *apiRequest) apiReply {
-	q := r.query
-	appid := q.Get("appid")
-	if code := f.checkApp(appid, q.Get("secret")); code != 0 {
-		return replyError(code)
+	c, errcode := f.redeemCode(r, f.loginCodes, "js_code")
+	if errcode != 0 {
+		return replyError(errcode)
 	}
-	if q.Get("grant_type") != "authorization_code" {
-		return replyError(40002)
-	}
-	jsCode := q.Get("js_code")
-	if jsCode == "" {
-		return replyError(41008)
-	}
-	c, ok := f.loginCodes[jsCode]
-	switch {
-	case !ok || c.appid != appid:
-		return replyError(40029)
-	case c.used:
-		return replyError(40163)
-	case !r.now.Before(c.expiresAt):
-		return replyError(40029)
-	}
-	c.used = true
+	appid := c.appid
 	f.mpVisits[appid+"\x00"+c.openid] = r.now
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)
@@ -82,6 +65,35 @@ func (f *Fake) code2Session(r *apiRequest) apiReply {
 		out["unionid"] = c.unionid
 	}
 	return replyJSON(out)
+}
+
+// redeemCode checks an authorization_code exchange (appid, secret,
+// grant_type and the code in param) and uses the code up, answering the
+// errcodes WeChat does: a code works once, within its lifetime, for its app.
+func (f *Fake) redeemCode(r *apiRequest, codes map[string]*oneTimeCode, param string) (*oneTimeCode, int) {
+	q := r.query
+	appid := q.Get("appid")
+	if code := f.checkApp(appid, q.Get("secret")); code != 0 {
+		return nil, code
+	}
+	if q.Get("grant_type") != "authorization_code" {
+		return nil, 40002
+	}
+	given := q.Get(param)
+	if given == "" {
+		return nil, 41008
+	}
+	c, ok := codes[given]
+	switch {
+	case !ok || c.appid != appid:
+		return nil, 40029
+	case c.used:
+		return nil, 40163
+	case !r.now.Before(c.expiresAt):
+		return nil, 40029
+	}
+	c.used = true
+	return c, 0
 }
 
 // phoneNumber is POST /wxa/business/getuserphonenumber. WeChat documents

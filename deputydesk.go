@@ -1,0 +1,44 @@
+package mashang
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// A deputy works their cases from their phone: they open the template
+// message's link, WeChat's web authorisation names them by their bound
+// openid, and they take a case (定单), draft the answer for staff to send,
+// or mark it solved inside their group. What they may touch is what was
+// raised at their own code or routed to a group they belong to.
+
+// DeputyActor is how a deputy appears on a timeline and in the audit log.
+func DeputyActor(d Deputy) string { return d.Name + "代表" }
+
+// Draft records a deputy's answer for staff to check and send: it goes on
+// the timeline and to the station's staff; the citizen hears it only when
+// staff send it.
+func (s *Supervision) Draft(ctx context.Context, number, actor, text string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return Errorf(EINVALID, "请写下答复的内容")
+	case utf8.RuneCountInString(text) > MaxReplyRunes:
+		return Errorf(EINVALID, "答复不能超过%d个字，请精简", MaxReplyRunes)
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status == CaseClosed || c.Status == CaseMerged {
+			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, now, "draft", actor, text); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)
+	})
+}

@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/web"
+	"mashang/wechat"
+)
+
+// DeputyDesk reads what a deputy answers for (*store.DB).
+type DeputyDesk interface {
+	BoundDeputy(ctx context.Context, openid string) (mashang.Deputy, error)
+	DeputyCases(ctx context.Context, deputyID int64, limit int) ([]mashang.Case, error)
+	DeputyCase(ctx context.Context, deputyID int64, number string) (mashang.Case, []mashang.CaseEvent, error)
+}
+
+// DeputyOAuth trades a web authorisation code for an openid (*wechat.Clients).
+type DeputyOAuth interface {
+	OAuthOpenID(ctx context.Context, code string) (string, error)
+}
+
+// DeputyPages serves a deputy's pages, opened from template messages in
+// WeChat's browser (nil fields: not served).
+type DeputyPages struct {
+	Desk     DeputyDesk
+	OAuth    DeputyOAuth
+	Sessions *mashang.Sessions // Purpose "mashang-deputy-session"
+	// AppID and OAuthBase make the authorisation link: the Official
+	// Account, and the host standing for https://open.weixin.qq.com.
+	AppID, OAuthBase string
+}
+
+const (
+	deputyCookie      = "mashang_deputy"
+	deputyStateCookie = "mashang_deputy_state"
+	deputyKey         = "deputy"
+	deputyCSRFKey     = "deputy_csrf"
+)
+
+type deputyDesk struct {
+	deps  Deps
+	pages DeputyPages
+}
+
+// deputyPage renders a deputy page, laid out for a phone.
+func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
+	if dep, ok := c.Get(deputyKey); ok {
+		data["Deputy"], data["CSRF"] = dep, c.GetString(deputyCSRFKey)
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Cache-Control", "no-store")
+	c.Status(status)
+	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		d.deps.Log.Error("deputy page", "page", name, "err", err)
+	}
+}
+
+func (d *deputyDesk) message(c *gin.Context, status int, text string) {
+	d.page(c, status, "deputy_message.html", gin.H{"Title": "码上 · 代表履职", "Message": text})
+}
+
+func (d *deputyDesk) fail(c *gin.Context, err error) {
+	status := statusFor(err)
+	if status >= 500 {
+		d.deps.Log.Error("deputy pages", "path", c.FullPath(), "err", err)
+	}
+	d.message(c, status, mashang.ErrorMessage(err))
+}
+
+func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
+	// Lax, not Strict: the browser arrives from WeChat's authorisation by a
+	// redirect from another site, and must bring the state cookie along.
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/d", MaxAge: maxAge, HttpOnly: true,
+		Secure: c.Request.TLS != nil || strings.HasPrefix(d.deps.PublicURL, "https://"), SameSite: http.SameSiteLaxMode})
+}
+
+// base is the service's address as the browser reaches it.
+func (d *deputyDesk) base(c *gin.Context) string {
+	if d.deps.PublicURL != "" {
+		return strings.TrimRight(d.deps.PublicURL, "/")
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// login sends the browser to WeChat's web authorisation (snsapi_base, so
+// the deputy sees nothing), with a state only this browser can return.
+func (d *deputyDesk) login(c *gin.Context) {
+	next := c.Query("next")
+	if !strings.HasPrefix(next, "/d/") || strings.HasPrefix(next, "//") {
+		next = "/d/cases"
+	}
+	state := rand.Text()
+	d.setCookie(c, deputyStateCookie, state+"|"+next, 600)
+	c.Redirect(http.StatusFound, wechat.AuthorizeURL(d.pages.OAuthBase, d.pages.AppID, d.base(c)+"/d/oauth", state))
+}
+
+// oauth is where WeChat sends the browser back with a code: the code names
+// the WeChat user, who must be a bound deputy.
+func (d *deputyDesk) oauth(c *gin.Context) {
+	cookie, err := c.Cookie(deputyStateCookie)
+	state, next, _ := strings.Cut(cookie, "|")
+	if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(c.Query("state"))) != 1 {
+		d.message(c, http.StatusBadRequest, "登录已过期或链接不完整，请从公众号消息重新打开。")
+		return
+	}
+	d.setCookie(c, deputyStateCookie, "", -1)
+	code := c.Query("code")
+	if code == "" {
+		d.message(c, http.StatusBadRequest, "微信没有给出授权，请从公众号消息重新打开。")
+		return
+	}
+	openid, err := d.pages.OAuth.OAuthOpenID(c.Request.Context(), code)
+	if err != nil {
+		d.deps.Log.Warn("deputy oauth", "err", wechat.Redact(err))
+		d.message(c, http.StatusBadGateway, "暂时无法向微信确认您的身份，请稍后从公众号消息重新打开。")
+		return
+	}
+	if _, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
+		d.message(c, http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
+		return
+	} else if err != nil {
+		d.fail(c, err)
+		return
+	}
+	token, expires := d.pages.Sessions.Issue(openid, "")
+	d.setCookie(c, deputyCookie, token, int(time.Until(expires).Seconds()))
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// signedIn finds the deputy of the session, or sends the browser to sign in.
+func (d *deputyDesk) signedIn(c *gin.Context) {
+	token, err := c.Cookie(deputyCookie)
+	var s mashang.MPSession
+	if err == nil {
+		s, err = d.pages.Sessions.Verify(token)
+	}
+	if err != nil {
+		if c.Request.Method != http.MethodGet {
+			d.message(c, http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
+		} else {
+			c.Redirect(http.StatusFound, "/d/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+		}
+		c.Abort()
+		return
+	}
+	// Looked up each time: a deputy unbound or retired loses access at once.
+	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), s.OpenID)
+	if err != nil {
+		d.setCookie(c, deputyCookie, "", -1)
+		d.message(c, http.StatusForbidden, "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。")
+		c.Abort()
+		return
+	}
+	sum := sha256.Sum256([]byte("mashang-deputy-csrf\x00" + token))
+	csrf := base64.RawURLEncoding.EncodeToString(sum[:18])
+	if c.Request.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
+		d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
+		c.Abort()
+		return
+	}
+	c.Set(deputyKey, dep)
+	c.Set(deputyCSRFKey, csrf)
+	c.Next()
+}
+
+func (d *deputyDesk) cases(c *gin.Context) {
+	dep := c.MustGet(deputyKey).(mashang.Deputy)
+	list, err := d.pages.Desk.DeputyCases(c.Request.Context(), dep.ID, 100)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	d.page(c, http.StatusOK, "deputy_cases.html", gin.H{"Title": "我的问题", "Cases": list})
+}
+
+// deputyEventsShown are the timeline lines a deputy sees: what the citizen
+// and everyone handling the case did, not staff's alerts and checks.
+var deputyEventsShown = map[string]bool{"opened": true, "routed": true, "rerouted": true, "notified": true, "accepted": true,
+	"handed": true, "draft": true, "reply": true, "reply_sent": true, "closed": true, "rated": true, "reopened": true,
+	"merged": true, "merged_in": true, "photos": true}
+
+func (d *deputyDesk) casePage(c *gin.Context) {
+	dep := c.MustGet(deputyKey).(mashang.Deputy)
+	k, events, err := d.pages.Desk.DeputyCase(c.Request.Context(), dep.ID, c.Param("number"))
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	var shown []mashang.CaseEvent
+	for _, e := range events {
+		if deputyEventsShown[e.Kind] {
+			shown = append(shown, e)
+		}
+	}
+	open := k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld
+	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown,
+		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open,
+		"Done": c.Query("done"), "Error": c.Query("error")})
+}
+
+// act runs a deputy's action on a case they answer for and goes back to
+// the case with how it went; each is audited under the deputy's name.
+func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, actor string) (done string, err error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		dep := c.MustGet(deputyKey).(mashang.Deputy)
+		k, _, err := d.pages.Desk.DeputyCase(c.Request.Context(), dep.ID, c.Param("number"))
+		if err != nil {
+			d.fail(c, err)
+			return
+		}
+		actor := mashang.DeputyActor(dep)
+		done, err := do(c, k, actor)
+		q := url.Values{}
+		detail := done
+		if err != nil {
+			if statusFor(err) >= 500 {
+				d.deps.Log.Error("deputy action", "action", name, "err", err)
+			}
+			q.Set("error", mashang.ErrorMessage(err))
+			detail = "失败：" + mashang.ErrorMessage(err)
+		} else {
+			q.Set("done", done)
+		}
+		if d.deps.Audit != nil {
+			if err := d.deps.Audit.Audit(c.Request.Context(), mashang.AuditEntry{At: time.Now(), Username: "deputy:" + dep.Code,
+				Action: "deputy_" + name, Target: k.Number, Detail: detail, IP: c.ClientIP()}); err != nil {
+				d.deps.Log.Error("audit", "err", err)
+			}
+		}
+		c.Redirect(http.StatusSeeOther, "/d/cases/"+k.Number+"?"+q.Encode())
+	}
+}
+
+func (d *deputyDesk) accept(c *gin.Context, k mashang.Case, actor string) (string, error) {
+	return "已接单，请尽快办理", d.deps.Supervision.Accept(c.Request.Context(), k.Number, actor)
+}
+
+func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, actor string) (string, error) {
+	return "答复已交工作人员审核后发给群众", d.deps.Supervision.Draft(c.Request.Context(), k.Number, actor, c.PostForm("text"))
+}
+
+func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, actor string) (string, error) {
+	return "已标记为办结", d.deps.Supervision.Close(c.Request.Context(), k.Number, actor, c.PostForm("result"))
+}
