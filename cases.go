@@ -31,6 +31,9 @@ type Case struct {
 	PoorRatings   int    // dissatisfied verdicts so far: each sent it back
 	Colour        string // supervision: green, yellow or red
 	MergedInto    string // the number of the case it was merged into ("" for none)
+	// ResponsibleDeputyID is the deputy the case counts for in the duty
+	// record: the one who took it, else the one whose code it was raised at.
+	ResponsibleDeputyID int64
 }
 
 // Case statuses.

@@ -19,7 +19,8 @@ func DeputyActor(d Deputy) string { return d.Name + "代表" }
 // Draft records a deputy's answer for staff to check and send: it goes on
 // the timeline and to the station's staff; the citizen hears it only when
 // staff send it.
-func (s *Supervision) Draft(ctx context.Context, number, actor, text string) error {
+func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text string) error {
+	actor := DeputyActor(d)
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
@@ -37,6 +38,10 @@ func (s *Supervision) Draft(ctx context.Context, number, actor, text string) err
 			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
 		}
 		if err := tx.AddCaseEvent(ctx, c.ID, now, "draft", actor, text); err != nil {
+			return err
+		}
+		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
+			Detail: fmt.Sprintf("为问题 %s 拟写答复", c.Number)}); err != nil {
 			return err
 		}
 		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)

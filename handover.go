@@ -57,6 +57,10 @@ type HandoverTx interface {
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// MergeCase closes the duplicate as merged into main.
 	MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error
+	// SetHandlerDeputy records the deputy who took a case; their duty
+	// record counts it.
+	SetHandlerDeputy(ctx context.Context, caseID, deputyID int64) error
+	DutyRecorder
 	// SetCaseState sets status and category; leaving "closed" clears the
 	// closing time.
 	SetCaseState(ctx context.Context, caseID int64, status, category string) error
@@ -179,6 +183,9 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := tx.CloseCase(ctx, c.ID, now, colour); err != nil {
 			return err
 		}
+		if err := recordCaseDuty(ctx, tx, c, DutyClose, now); err != nil {
+			return err
+		}
 		return tx.AddCaseEvent(ctx, c.ID, now, "closed", staff, "办结："+result)
 	})
 }
@@ -291,6 +298,32 @@ func (s *Supervision) Accept(ctx context.Context, number, staff string) error {
 			return "", "", "", Errorf(ECONFLICT, "问题 %s 当前「%s」，不需要再受理", c.Number, c.StatusLabel())
 		}
 		return CaseAccepted, c.Category, "已受理，开始办理", nil
+	})
+}
+
+// AcceptAsDeputy is a deputy taking a case (定单) from their phone: it is
+// theirs to follow from then on, and their duty record says so.
+func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deputy) error {
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status != CaseOpen && c.Status != CaseReopened {
+			return Errorf(ECONFLICT, "问题 %s 当前「%s」，不需要再接单", c.Number, c.StatusLabel())
+		}
+		if err := tx.SetCaseState(ctx, c.ID, CaseAccepted, c.Category); err != nil {
+			return err
+		}
+		if err := tx.SetHandlerDeputy(ctx, c.ID, d.ID); err != nil {
+			return err
+		}
+		c.ResponsibleDeputyID = d.ID
+		if err := recordCaseDuty(ctx, tx, c, DutyAccept, now); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, "accepted", DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理")
 	})
 }
 

@@ -71,6 +71,8 @@ type IntakeTx interface {
 
 	BindTokenState(ctx context.Context, token string) (BindState, error)
 	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
+	// Standing is a deputy's points and rank (积分).
+	PointsReader
 	// BindDeputy uses the token: the deputy it was made for gets openid.
 	BindDeputy(ctx context.Context, token, openid string, at time.Time) error
 	// StaffBindTokenState reads a staff member's binding token.
@@ -129,6 +131,7 @@ type TextChecker interface {
 const (
 	MenuMyCases      = "MY_CASES"
 	MenuDutyBookings = "DUTY_BOOKINGS"
+	MenuMyPoints     = "MY_POINTS"
 )
 
 // Receive stores and applies m and returns the reply to give WeChat.
@@ -256,6 +259,9 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 		}
 		if m.Event == EventClick && m.EventKey == MenuDutyBookings {
 			return in.dutyBookings(ctx, tx, m.OpenID, m.CreateTime)
+		}
+		if m.Event == EventClick && m.EventKey == MenuMyPoints {
+			return in.myPoints(ctx, tx, m.OpenID, m.CreateTime)
 		}
 	}
 	// CLICK, VIEW, LOCATION, unsubscribe, TEMPLATESENDJOBFINISH, and types
@@ -386,6 +392,11 @@ func (in *Intake) caseGap() time.Duration {
 // (filed into a case when applied), or a message with no context, which is
 // kept and answered with how to reach someone.
 func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
+	if text := strings.TrimSpace(m.Content); m.MsgType == MsgText && (text == "积分" || text == "我的积分") {
+		if _, err := tx.DeputyByOpenID(ctx, m.OpenID); err == nil {
+			return in.myPoints(ctx, tx, m.OpenID, m.CreateTime)
+		}
+	}
 	if text := strings.TrimSpace(m.Content); m.MsgType == MsgText && caseNumberPattern.MatchString(text) {
 		c, err := tx.CaseByNumber(ctx, m.OpenID, text)
 		if ErrorCode(err) == ENOTFOUND {
@@ -792,3 +803,24 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	}
 	return reply.Text, nil
 }
+
+// myPoints answers a deputy who asks for their points (积分): this
+// quarter's, all time, and their rank in their group. Others are told the
+// points are deputies'.
+func (in *Intake) myPoints(ctx context.Context, tx IntakeTx, openid string, at time.Time) (decision, error) {
+	d, err := tx.DeputyByOpenID(ctx, openid)
+	if ErrorCode(err) == ENOTFOUND {
+		return decision{reply: Reply{Text: replyPointsNotDeputy}}, nil
+	} else if err != nil {
+		return decision{}, err
+	}
+	name, from, to := Quarter(at)
+	st, err := tx.Standing(ctx, d.ID, from, to)
+	if err != nil {
+		return decision{}, err
+	}
+	st.Quarter = name
+	return decision{reply: Reply{Text: standingText(d, st)}}, nil
+}
+
+const replyPointsNotDeputy = "履职积分是人大代表的。您如果是代表，请先扫描工作人员提供的绑定二维码，绑定后再查询。"

@@ -55,6 +55,7 @@ type RatingTx interface {
 	// rated already) and keeps the case's latest verdict and count of poor
 	// ones; dissatisfied reopens the case.
 	AddRating(ctx context.Context, caseID int64, r Rating) (poorRatings int, err error)
+	DutyRecorder
 }
 
 // RatingStore runs fn in one write transaction.
@@ -116,7 +117,7 @@ func (rs *Ratings) Rate(ctx context.Context, openid, number, verdict, comment st
 			return err
 		}
 		if v != RatingDissatisfied {
-			return nil
+			return recordCaseDuty(ctx, tx, c, DutySatisfied, r.At)
 		}
 		reopened := fmt.Sprintf("群众不满意，问题重新交办（第%d次不满意）", poor)
 		if err := tx.AddCaseEvent(ctx, c.ID, r.At, "reopened", "系统", reopened); err != nil {

@@ -152,6 +152,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 		Audit:              db,
+		Duty:               db,
 		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: appID, OAuthBase: base,
 			Sessions: &mashang.Sessions{Secret: []byte("deputy-test-secret"), Purpose: "mashang-deputy-session"}},
 	})

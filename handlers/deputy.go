@@ -217,7 +217,7 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 
 // act runs a deputy's action on a case they answer for and goes back to
 // the case with how it went; each is audited under the deputy's name.
-func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, actor string) (done string, err error)) gin.HandlerFunc {
+func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, dep mashang.Deputy) (done string, err error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		dep := c.MustGet(deputyKey).(mashang.Deputy)
 		k, _, err := d.pages.Desk.DeputyCase(c.Request.Context(), dep.ID, c.Param("number"))
@@ -225,8 +225,7 @@ func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, ac
 			d.fail(c, err)
 			return
 		}
-		actor := mashang.DeputyActor(dep)
-		done, err := do(c, k, actor)
+		done, err := do(c, k, dep)
 		q := url.Values{}
 		detail := done
 		if err != nil {
@@ -248,14 +247,14 @@ func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, ac
 	}
 }
 
-func (d *deputyDesk) accept(c *gin.Context, k mashang.Case, actor string) (string, error) {
-	return "已接单，请尽快办理", d.deps.Supervision.Accept(c.Request.Context(), k.Number, actor)
+func (d *deputyDesk) accept(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
+	return "已接单，请尽快办理", d.deps.Supervision.AcceptAsDeputy(c.Request.Context(), k.Number, dep)
 }
 
-func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, actor string) (string, error) {
-	return "答复已交工作人员审核后发给群众", d.deps.Supervision.Draft(c.Request.Context(), k.Number, actor, c.PostForm("text"))
+func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
+	return "答复已交工作人员审核后发给群众", d.deps.Supervision.Draft(c.Request.Context(), k.Number, dep, c.PostForm("text"))
 }
 
-func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, actor string) (string, error) {
-	return "已标记为办结", d.deps.Supervision.Close(c.Request.Context(), k.Number, actor, c.PostForm("result"))
+func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
+	return "已标记为办结", d.deps.Supervision.Close(c.Request.Context(), k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
 }

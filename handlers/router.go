@@ -66,6 +66,8 @@ type Deps struct {
 	Roster         RosterReader
 	// Deputy serves deputies' pages at /d/ (a zero value: none).
 	Deputy DeputyPages
+	// Duty reports deputies' duty and points to staff (*store.DB).
+	Duty DutyReports
 	// Audit records what deputies do (*store.DB).
 	Audit interface {
 		Audit(ctx context.Context, e mashang.AuditEntry) error
@@ -220,6 +222,11 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/bulk-handover", con.bulkHandOver)
 		}
 		desk.GET("/figures", con.figures)
+		if d.Duty != nil {
+			desk.GET("/points", con.points)
+			desk.GET("/points.xlsx", con.pointsExcel)
+			desk.POST("/points/corrections", con.adminOnly, con.correctPoints)
+		}
 		desk.GET("/board", con.board)
 		if d.StaffBinding != nil && d.StaffWeChat != nil {
 			desk.GET("/wechat", con.wechatPage)

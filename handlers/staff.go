@@ -124,7 +124,8 @@ type SupervisionService interface {
 	SetCategory(ctx context.Context, number, category, staff string) error
 	Reopen(ctx context.Context, number, staff, reason string) error
 	Merge(ctx context.Context, duplicate, main, staff string) error
-	Draft(ctx context.Context, number, actor, text string) error
+	Draft(ctx context.Context, number string, d mashang.Deputy, text string) error
+	AcceptAsDeputy(ctx context.Context, number string, d mashang.Deputy) error
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":

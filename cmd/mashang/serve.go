@@ -297,6 +297,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
 		StaffWeChat:        db,
 		Audit:              db,
+		Duty:               db,
 		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-deputy-session"}},
 		PublicURL: cfg.HTTP.PublicURL,

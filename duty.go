@@ -1,0 +1,111 @@
+package mashang
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// A deputy's duty record (履职档案) fills itself: attending an activity,
+// taking a case, closing one, a citizen satisfied with it, an answer
+// drafted — each lands there when it happens, in the same transaction, and
+// earns the points the rules (kept as data) give it. The points ledger is
+// only ever added to; a correction is another entry.
+
+// Duty actions, as the rules name them.
+const (
+	DutyAttend    = "attend"
+	DutyAccept    = "accept"
+	DutyClose     = "close"
+	DutySatisfied = "satisfied"
+	DutyReply     = "reply"
+)
+
+// DutyActions are the actions in the order reports show them.
+var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply}
+
+var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复"}
+
+// DutyLabel is an action as staff and deputies read it.
+func DutyLabel(action string) string { return dutyLabels[action] }
+
+// DutyEntry is one line of a deputy's duty record.
+type DutyEntry struct {
+	DeputyID   int64
+	Action     string
+	CaseID     int64 // 0: none
+	ActivityID int64 // 0: none
+	At         time.Time
+	Detail     string
+}
+
+// DutyRecorder writes duty records and their points (a store transaction).
+// A deputy's action on a case or activity is recorded once: doing it again
+// after a reopening earns nothing twice.
+type DutyRecorder interface {
+	RecordDuty(ctx context.Context, e DutyEntry) error
+}
+
+// recordCaseDuty records action for the case's responsible deputy, if it
+// has one (raised at their code, or taken by them).
+func recordCaseDuty(ctx context.Context, tx DutyRecorder, c Case, action string, at time.Time) error {
+	if c.ResponsibleDeputyID == 0 {
+		return nil
+	}
+	return tx.RecordDuty(ctx, DutyEntry{DeputyID: c.ResponsibleDeputyID, Action: action, CaseID: c.ID, At: at,
+		Detail: fmt.Sprintf("问题 %s（%s）", c.Number, c.StationName)})
+}
+
+// Quarter is the China-time quarter t falls in: its name (2026年第4季度)
+// and its bounds.
+func Quarter(t time.Time) (name string, from, to time.Time) {
+	t = t.In(china)
+	first := time.Month((int(t.Month())-1)/3*3 + 1)
+	from = time.Date(t.Year(), first, 1, 0, 0, 0, 0, china)
+	return fmt.Sprintf("%d年第%d季度", t.Year(), (int(first)-1)/3+1), from, from.AddDate(0, 3, 0)
+}
+
+// ParseQuarter reads "2026Q4" (or "" for the quarter of now).
+func ParseQuarter(s string, now time.Time) (name string, from, to time.Time, err error) {
+	if s == "" {
+		name, from, to = Quarter(now)
+		return name, from, to, nil
+	}
+	var year, q int
+	if n, _ := fmt.Sscanf(s, "%dQ%d", &year, &q); n != 2 || q < 1 || q > 4 || year < 2000 || year > 2100 {
+		return "", time.Time{}, time.Time{}, Errorf(EINVALID, "季度应写成 2026Q4 这样")
+	}
+	name, from, to = Quarter(time.Date(year, time.Month(q*3), 1, 0, 0, 0, 0, china))
+	return name, from, to, nil
+}
+
+// Standing is a deputy's points in a quarter and their rank in their group.
+type Standing struct {
+	Quarter       string
+	Points, Total int // this quarter's, and all time
+	Group         string
+	Rank, Of      int // 0 when they are in no group
+}
+
+// PointsReader tells a deputy's standing.
+type PointsReader interface {
+	Standing(ctx context.Context, deputyID int64, from, to time.Time) (Standing, error)
+}
+
+// DutyLine is one deputy's quarter in the report: counts by action and points.
+type DutyLine struct {
+	StationName, GroupName string
+	DeputyCode, DeputyName string
+	Counts                 map[string]int // by action
+	Points                 int
+}
+
+const replyPointsFormat = "%s代表，您%s的履职积分为 %d 分（累计 %d 分）%s。\n积分来自参加活动、接单、办结、群众满意和拟写答复，规则由人大工作人员公布。"
+
+func standingText(d Deputy, s Standing) string {
+	rank := ""
+	if s.Of > 0 {
+		rank = fmt.Sprintf("，在「%s」%d位代表中排第%d", s.Group, s.Of, s.Rank)
+	}
+	return fmt.Sprintf(replyPointsFormat, d.Name, s.Quarter, s.Points, s.Total, rank)
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"mashang"
+)
+
+// RecordDuty writes a duty record and the points its rule gives
+// (mashang.DutyRecorder). Recorded before, it does nothing.
+func (tx *Tx) RecordDuty(ctx context.Context, e mashang.DutyEntry) error {
+	res, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO duty_records (deputy_id, action, case_id, activity_id, at, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.DeputyID, e.Action, e.CaseID, e.ActivityID, e.At.UTC(), e.Detail)
+	if tx.dialect.isUniqueViolation(err) {
+		return nil // done before: counted once
+	}
+	if err != nil {
+		return fmt.Errorf("record duty: %w", err)
+	}
+	recordID, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("record duty: %w", err)
+	}
+	var points int
+	var reason string
+	err = tx.tx.QueryRowContext(ctx, `SELECT points, reason FROM point_rules WHERE action = ?`, e.Action).Scan(&points, &reason)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && points == 0) {
+		return nil // recorded, worth no points
+	}
+	if err != nil {
+		return fmt.Errorf("read point rule: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO point_entries (deputy_id, duty_record_id, points, reason, at) VALUES (?, ?, ?, ?, ?)`,
+		e.DeputyID, recordID, points, reason, e.At.UTC()); err != nil {
+		return fmt.Errorf("add points: %w", err)
+	}
+	return nil
+}
+
+// SetHandlerDeputy records the deputy who took a case.
+func (tx *Tx) SetHandlerDeputy(ctx context.Context, caseID, deputyID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET handler_deputy_id = ? WHERE id = ?`, deputyID, caseID); err != nil {
+		return fmt.Errorf("set the case's deputy: %w", err)
+	}
+	return nil
+}
+
+// AddPointCorrection adds a correcting entry to a deputy's points: the
+// ledger is never edited.
+func (db *DB) AddPointCorrection(ctx context.Context, deputyCode string, points int, reason, by string, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		d, err := deputyByCode(ctx, txQueryer{tx}, deputyCode)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO point_entries (deputy_id, points, reason, at, entered_by) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, points, reason, at.UTC(), by); err != nil {
+			return fmt.Errorf("add a correction: %w", err)
+		}
+		return nil
+	})
+}
+
+// Standing is a deputy's points in [from, to), all time, and their rank in
+// the first group they belong to (mashang.PointsReader).
+func (tx *Tx) Standing(ctx context.Context, deputyID int64, from, to time.Time) (mashang.Standing, error) {
+	return standing(ctx, tx.tx, deputyID, from, to)
+}
+
+// rowQueryer reads rows, inside a transaction or not.
+type rowQueryer interface {
+	rowsQueryer
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func standing(ctx context.Context, q rowQueryer, deputyID int64, from, to time.Time) (mashang.Standing, error) {
+	var s mashang.Standing
+	type score struct {
+		deputy int64
+		group  string
+		points int
+	}
+	// The deputy's first group, and every member's points in the quarter.
+	scores, err := scanAll(ctx, q, func(row scanner) (score, error) {
+		var sc score
+		return sc, row.Scan(&sc.deputy, &sc.group, &sc.points)
+	}, `
+		SELECT m.deputy_id, g.name, COALESCE((SELECT SUM(p.points) FROM point_entries p
+		                                     WHERE p.deputy_id = m.deputy_id AND p.at >= ? AND p.at < ?), 0)
+		FROM group_members m JOIN deputy_groups g ON g.id = m.group_id
+		WHERE m.group_id = (SELECT MIN(group_id) FROM group_members WHERE deputy_id = ?)`, from.UTC(), to.UTC(), deputyID)
+	if err != nil {
+		return s, fmt.Errorf("read the group's points: %w", err)
+	}
+	slices.SortStableFunc(scores, func(a, b score) int { return b.points - a.points })
+	for i, sc := range scores {
+		if sc.deputy == deputyID {
+			s.Group, s.Points, s.Of = sc.group, sc.points, len(scores)
+			// Equal points share a rank.
+			s.Rank = i + 1
+			for s.Rank > 1 && scores[s.Rank-2].points == sc.points {
+				s.Rank--
+			}
+		}
+	}
+	if s.Of == 0 {
+		err = q.QueryRowContext(ctx, `SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE deputy_id = ? AND at >= ? AND at < ?`,
+			deputyID, from.UTC(), to.UTC()).Scan(&s.Points)
+		if err != nil {
+			return s, fmt.Errorf("read points: %w", err)
+		}
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE deputy_id = ?`, deputyID).Scan(&s.Total); err != nil {
+		return s, fmt.Errorf("read points: %w", err)
+	}
+	return s, nil
+}
+
+// DutyReport is the quarter's duty of every deputy of the stations in
+// reach, by station and group: counts by action, and points.
+func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.DutyLine, error) {
+	stations, err := db.StationsWithin(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	inReach := map[int64]bool{}
+	for _, st := range stations {
+		inReach[st.ID] = true
+	}
+	type member struct {
+		deputy, stationID int64
+		station, group    string
+		code, name        string
+	}
+	all, err := scanAll(ctx, db.db, func(row scanner) (member, error) {
+		var m member
+		return m, row.Scan(&m.deputy, &m.stationID, &m.station, &m.group, &m.code, &m.name)
+	}, `
+		SELECT d.id, s.id, s.name, g.name, d.code, d.name
+		FROM group_members m JOIN deputy_groups g ON g.id = m.group_id JOIN stations s ON s.id = g.station_id
+		JOIN deputies d ON d.id = m.deputy_id
+		ORDER BY s.code, g.id, d.code`)
+	if err != nil {
+		return nil, fmt.Errorf("read the report's deputies: %w", err)
+	}
+	var members []member
+	for _, m := range all {
+		if inReach[m.stationID] {
+			members = append(members, m)
+		}
+	}
+	counts := map[int64]map[string]int{}
+	type count struct {
+		deputy int64
+		action string
+		n      int
+	}
+	cs, err := scanAll(ctx, db.db, func(row scanner) (count, error) {
+		var c count
+		return c, row.Scan(&c.deputy, &c.action, &c.n)
+	}, `SELECT deputy_id, action, COUNT(*) FROM duty_records WHERE at >= ? AND at < ? GROUP BY deputy_id, action`, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("count duty: %w", err)
+	}
+	for _, c := range cs {
+		if counts[c.deputy] == nil {
+			counts[c.deputy] = map[string]int{}
+		}
+		counts[c.deputy][c.action] = c.n
+	}
+	points, err := scanAll(ctx, db.db, func(row scanner) ([2]int64, error) {
+		var p [2]int64
+		return p, row.Scan(&p[0], &p[1])
+	}, `SELECT deputy_id, SUM(points) FROM point_entries WHERE at >= ? AND at < ? GROUP BY deputy_id`, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("sum points: %w", err)
+	}
+	byDeputy := map[int64]int{}
+	for _, p := range points {
+		byDeputy[p[0]] = int(p[1])
+	}
+	out := make([]mashang.DutyLine, len(members))
+	for i, m := range members {
+		c := counts[m.deputy]
+		if c == nil {
+			c = map[string]int{}
+		}
+		out[i] = mashang.DutyLine{StationName: m.station, GroupName: m.group, DeputyCode: m.code, DeputyName: m.name,
+			Counts: c, Points: byDeputy[m.deputy]}
+	}
+	return out, nil
+}
