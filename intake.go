@@ -73,6 +73,13 @@ type IntakeTx interface {
 	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
 	// Standing is a deputy's points and rank (积分).
 	PointsReader
+	// ActivityByToken finds the activity of a check-in code (ENOTFOUND: none).
+	ActivityByToken(ctx context.Context, token string) (Activity, error)
+	// Invitation is a deputy's invitation to an activity (ENOTFOUND: none).
+	Invitation(ctx context.Context, activityID, deputyID int64) (Invitation, error)
+	// CheckIn records a deputy at an activity; their duty record follows.
+	CheckIn(ctx context.Context, activityID, deputyID int64, at time.Time) error
+	DutyRecorder
 	// BindDeputy uses the token: the deputy it was made for gets openid.
 	BindDeputy(ctx context.Context, token, openid string, at time.Time) error
 	// StaffBindTokenState reads a staff member's binding token.
@@ -219,8 +226,9 @@ type decision struct {
 	scene       Scene  // after a scan, where the conversation goes; for a message, where it is filed
 	bind        string // a binding token to use
 	staffBind   string // a staff member's binding token to use
-	caseMessage bool   // a message to file in a case (its reply carries the case number)
-	joinCase    int64  // the case it joins; 0 opens a new one
+	checkIn     *checkIn
+	caseMessage bool  // a message to file in a case (its reply carries the case number)
+	joinCase    int64 // the case it joins; 0 opens a new one
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
@@ -240,6 +248,10 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 				target, err = in.bindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
 			} else if scene.Kind == SceneStaffBind {
 				target, err = in.staffBindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
+			} else if scene.Kind == SceneActivity {
+				var ci *checkIn
+				target, ci, err = in.checkInTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
+				return decision{reply: Reply{Text: target.reply}, checkIn: ci}, err
 			} else {
 				target, err = in.scanTarget(ctx, tx, scene)
 			}
@@ -337,6 +349,13 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision)
 	}
 	if d.staffBind != "" {
 		return tx.BindStaff(ctx, d.staffBind, m.OpenID, m.CreateTime)
+	}
+	if ci := d.checkIn; ci != nil {
+		if err := tx.CheckIn(ctx, ci.activityID, ci.deputyID, m.CreateTime); err != nil {
+			return err
+		}
+		return tx.RecordDuty(ctx, DutyEntry{DeputyID: ci.deputyID, Action: DutyAttend, ActivityID: ci.activityID, At: m.CreateTime,
+			Detail: "参加「" + ci.title + "」，扫码签到"})
 	}
 	if d.scene.Kind != SceneUnknown {
 		return tx.RecordScan(ctx, m.OpenID, m.CreateTime, d.scene)

@@ -16,7 +16,9 @@ const (
 	// ScenePrefixStaffBind is a one-time code a staff member scans so that
 	// supervision notices reach their WeChat.
 	ScenePrefixStaffBind = "sb:"
-	MaxSceneLength       = 32
+	// ScenePrefixActivity is an activity's check-in code (结单).
+	ScenePrefixActivity = "ac:"
+	MaxSceneLength      = 32
 )
 
 // SceneKind says what a scene names.
@@ -28,6 +30,7 @@ const (
 	SceneDeputy
 	SceneBind
 	SceneStaffBind
+	SceneActivity
 )
 
 // Scene is a parsed scene string.
@@ -41,7 +44,7 @@ func ParseScene(s string) Scene {
 	if len(s) > MaxSceneLength {
 		return Scene{}
 	}
-	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind, ScenePrefixStaffBind: SceneStaffBind} {
+	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind, ScenePrefixStaffBind: SceneStaffBind, ScenePrefixActivity: SceneActivity} {
 		if code, ok := strings.CutPrefix(s, prefix); ok && ValidCode(code) {
 			return Scene{Kind: kind, Code: code}
 		}
@@ -60,6 +63,8 @@ func (s Scene) String() string {
 		return ScenePrefixBind + s.Code
 	case SceneStaffBind:
 		return ScenePrefixStaffBind + s.Code
+	case SceneActivity:
+		return ScenePrefixActivity + s.Code
 	}
 	return ""
 }

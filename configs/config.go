@@ -61,6 +61,15 @@ type Notify struct {
 	// secretaries) or red (the chairs of its level).
 	SupervisionTemplate string            `yaml:"supervision_template"`
 	SupervisionFields   SupervisionFields `yaml:"supervision_fields"`
+	// ActivityTemplate invites deputies to an activity staff dispatched.
+	ActivityTemplate string         `yaml:"activity_template"`
+	ActivityFields   ActivityFields `yaml:"activity_fields"`
+}
+
+type ActivityFields struct {
+	Title string `yaml:"title"`
+	Time  string `yaml:"time"`
+	Place string `yaml:"place"`
 }
 
 type SupervisionFields struct {
@@ -172,7 +181,8 @@ func Defaults() Config {
 			Summary: "thing4", Time: "time5"},
 			ReplyFields:       ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"},
 			ReminderFields:    ReminderFields{Station: "thing1", Time: "time2", Topic: "thing3", Note: "thing4"},
-			SupervisionFields: SupervisionFields{Number: "character_string1", Station: "thing2", Colour: "thing3", Deadline: "time4"}},
+			SupervisionFields: SupervisionFields{Number: "character_string1", Station: "thing2", Colour: "thing3", Deadline: "time4"},
+			ActivityFields:    ActivityFields{Title: "thing1", Time: "time2", Place: "thing3"}},
 	}
 }
 
@@ -262,6 +272,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
 		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
 		str("MASHANG_TEMPLATE_SUPERVISION", &cfg.Notify.SupervisionTemplate, false),
+		str("MASHANG_TEMPLATE_ACTIVITY", &cfg.Notify.ActivityTemplate, false),
 		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
@@ -344,6 +355,7 @@ func (c *Config) fillSandbox() {
 	set(&c.Notify.ReplyTemplate, "sandbox-reply")
 	set(&c.Notify.ReminderTemplate, "sandbox-reception-reminder")
 	set(&c.Notify.SupervisionTemplate, "sandbox-supervision")
+	set(&c.Notify.ActivityTemplate, "sandbox-activity")
 	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
 

@@ -153,6 +153,10 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		StaffWeChat:        db,
 		Audit:              db,
 		Duty:               db,
+		Activities: &mashang.Activities{Store: db, Issuer: clients, Notify: mashang.ActivityNotify{TemplateID: activityTemplate,
+			TitleField: "thing1", TimeField: "time2", PlaceField: "thing3",
+			URL: func(int64) string { return "https://mashang.example/d/activities" }}},
+		ActivityReader: db,
 		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: appID, OAuthBase: base,
 			Sessions: &mashang.Sessions{Secret: []byte("deputy-test-secret"), Purpose: "mashang-deputy-session"}},
 	})
@@ -171,6 +175,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 
 const (
 	supervisionTemplate = "TPL-SUPERVISION"
+	activityTemplate    = "TPL-ACTIVITY"
 	reminderTemplate    = "TPL-RECEPTION-REMINDER"
 	mpPushToken         = "mppushtoken"
 	mpPushAESKey        = "bWFzaGFuZy1taW5pcHJvZ3JhbS10ZXN0LXB1c2gta2U" // 43 characters

@@ -66,6 +66,9 @@ type Deps struct {
 	Roster         RosterReader
 	// Deputy serves deputies' pages at /d/ (a zero value: none).
 	Deputy DeputyPages
+	// Activities and ActivityReader serve deputies' activities (发单、接单、结单).
+	Activities     ActivityService
+	ActivityReader ActivityReader
 	// Duty reports deputies' duty and points to staff (*store.DB).
 	Duty DutyReports
 	// Audit records what deputies do (*store.DB).
@@ -200,6 +203,10 @@ func New(d Deps) *gin.Engine {
 		desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
 		desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
 		desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
+		if d.Activities != nil && d.ActivityReader != nil {
+			desk.GET("/activities", dd.activities)
+			desk.POST("/activities/:id/respond", dd.respond)
+		}
 	}
 	if d.Accounts != nil && d.Console != nil {
 		con := &console{deps: d}
@@ -222,6 +229,12 @@ func New(d Deps) *gin.Engine {
 			desk.POST("/bulk-handover", con.bulkHandOver)
 		}
 		desk.GET("/figures", con.figures)
+		if d.Activities != nil && d.ActivityReader != nil {
+			acts := desk.Group("/activities", con.notHandler)
+			acts.GET("", con.activitiesPage)
+			acts.POST("", con.dispatchActivity)
+			acts.GET("/:id", con.activityPage)
+		}
 		if d.Duty != nil {
 			desk.GET("/points", con.points)
 			desk.GET("/points.xlsx", con.pointsExcel)

@@ -298,6 +298,11 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		StaffWeChat:        db,
 		Audit:              db,
 		Duty:               db,
+		Activities: &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
+			TemplateID: cfg.Notify.ActivityTemplate, TitleField: cfg.Notify.ActivityFields.Title,
+			TimeField: cfg.Notify.ActivityFields.Time, PlaceField: cfg.Notify.ActivityFields.Place,
+			URL: func(int64) string { return publicURL(cfg) + "/d/activities" }}},
+		ActivityReader: db,
 		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-deputy-session"}},
 		PublicURL: cfg.HTTP.PublicURL,

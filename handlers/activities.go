@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/qrcode"
+)
+
+// ActivityService dispatches activities and takes answers (*mashang.Activities).
+type ActivityService interface {
+	Dispatch(ctx context.Context, a mashang.Activity, names []string, allowed func(stationCode string) bool) (mashang.Activity, error)
+	Respond(ctx context.Context, activityID int64, d mashang.Deputy, accept bool) error
+	CheckInCode(ctx context.Context, a mashang.Activity) (mashang.BindCode, error)
+}
+
+// ActivityReader lists activities and invitations (*store.DB).
+type ActivityReader interface {
+	Activities(ctx context.Context, deputyID int64, limit int) ([]mashang.Activity, error)
+	Activity(ctx context.Context, id int64) (mashang.Activity, error)
+	Invitations(ctx context.Context, activityID, deputyID int64) ([]mashang.Invitation, error)
+}
+
+// nameSeparators split the invitation list as people type it.
+var nameSeparators = regexp.MustCompile(`[\s,，、;；]+`)
+
+// notHandler keeps department handlers out of the deputies' activities.
+func (con *console) notHandler(c *gin.Context) {
+	if c.MustGet(staffKey).(mashang.StaffSession).User.Role == mashang.RoleHandler {
+		con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "承办单位经办人不安排代表活动"))
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+func (con *console) activitiesPage(c *gin.Context) {
+	list, err := con.deps.ActivityReader.Activities(c.Request.Context(), 0, 100)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	con.page(c, http.StatusOK, "console_activities.html", gin.H{"Title": "代表活动", "Activities": list,
+		"Done": c.Query("done"), "Error": c.Query("error")})
+}
+
+// dispatchActivity answers the dispatch form (发单): times in China time,
+// invitees by deputy code or 站点编码/小组名称, each within the account's reach.
+func (con *console) dispatchActivity(c *gin.Context) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	stations, err := con.deps.Console.StationsWithin(c.Request.Context(), reach)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	within := map[string]bool{}
+	for _, st := range stations {
+		within[st.Code] = true
+	}
+	start, errStart := time.ParseInLocation("2006-01-02T15:04", c.PostForm("start"), chinaTime)
+	end, errEnd := time.ParseInLocation("2006-01-02T15:04", c.PostForm("end"), chinaTime)
+	a := mashang.Activity{Title: c.PostForm("title"), Place: c.PostForm("place"), CreatedBy: s.User.Username}
+	if errStart == nil && errEnd == nil {
+		a.Start, a.End = start, end
+	}
+	a, err = con.deps.Activities.Dispatch(c.Request.Context(), a, nameSeparators.Split(strings.TrimSpace(c.PostForm("invitees")), -1),
+		func(code string) bool { return within[code] })
+	q := url.Values{}
+	detail := fmt.Sprintf("%s %s %s", a.Title, c.PostForm("start"), c.PostForm("invitees"))
+	target := "/console/activities"
+	if err != nil {
+		q.Set("error", mashang.ErrorMessage(err))
+		detail = "失败：" + mashang.ErrorMessage(err)
+	} else {
+		q.Set("done", fmt.Sprintf("已发出活动「%s」，邀请%d位代表", a.Title, a.Invited))
+		target = "/console/activities/" + strconv.FormatInt(a.ID, 10)
+	}
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, "dispatch_activity", strconv.FormatInt(a.ID, 10), detail, c.ClientIP()); err != nil {
+		con.deps.Log.Error("audit", "err", err)
+	}
+	c.Redirect(http.StatusSeeOther, target+"?"+q.Encode())
+}
+
+// activityPage shows an activity: who was invited, who answered, who is
+// checked in, and the code to show at the venue.
+func (con *console) activityPage(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		con.fail(c, mashang.NotFound("活动"))
+		return
+	}
+	a, err := con.deps.ActivityReader.Activity(c.Request.Context(), id)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	invitations, err := con.deps.ActivityReader.Invitations(c.Request.Context(), id, 0)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	data := gin.H{"Title": a.Title, "Activity": a, "Invitations": invitations, "Done": c.Query("done"), "Error": c.Query("error")}
+	if time.Now().Before(a.End) {
+		code, err := con.deps.Activities.CheckInCode(c.Request.Context(), a)
+		if err != nil {
+			con.deps.Log.Warn("check-in code", "err", err)
+			data["Error"] = "暂时无法向微信申请签到二维码，请稍后刷新。"
+		}
+		data["Scene"] = code.Scene.String()
+		if code.URL != "" {
+			if png, err := qrcode.PNG(code.URL, 320); err == nil {
+				data["QR"] = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+			}
+		}
+	}
+	con.page(c, http.StatusOK, "console_activity.html", data)
+}
+
+// deputyActivities answers GET /d/activities: a deputy's invitations.
+func (d *deputyDesk) activities(c *gin.Context) {
+	dep := c.MustGet(deputyKey).(mashang.Deputy)
+	invitations, err := d.deps.ActivityReader.Invitations(c.Request.Context(), 0, dep.ID)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	list, err := d.deps.ActivityReader.Activities(c.Request.Context(), dep.ID, 100)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	byID := map[int64]mashang.Invitation{}
+	for _, inv := range invitations {
+		byID[inv.ActivityID] = inv
+	}
+	rows := make([]gin.H, len(list))
+	now := time.Now()
+	for i, a := range list {
+		rows[i] = gin.H{"Activity": a, "Invitation": byID[a.ID], "Open": now.Before(a.End)}
+	}
+	d.page(c, http.StatusOK, "deputy_activities.html", gin.H{"Title": "我的活动", "Rows": rows,
+		"Done": c.Query("done"), "Error": c.Query("error")})
+}
+
+// respond answers an invitation: 接单 or 不参加.
+func (d *deputyDesk) respond(c *gin.Context) {
+	dep := c.MustGet(deputyKey).(mashang.Deputy)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		d.fail(c, mashang.NotFound("活动"))
+		return
+	}
+	accept := c.PostForm("answer") == "accept"
+	err = d.deps.Activities.Respond(c.Request.Context(), id, dep, accept)
+	if mashang.ErrorCode(err) == mashang.ENOTFOUND {
+		d.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "您不在这项活动的邀请名单中"))
+		return
+	}
+	q := url.Values{}
+	if err != nil {
+		q.Set("error", mashang.ErrorMessage(err))
+	} else {
+		q.Set("done", map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept])
+	}
+	if d.deps.Audit != nil {
+		_ = d.deps.Audit.Audit(c.Request.Context(), mashang.AuditEntry{At: time.Now(), Username: "deputy:" + dep.Code,
+			Action: "deputy_respond", Target: c.Param("id"), Detail: c.PostForm("answer"), IP: c.ClientIP()})
+	}
+	c.Redirect(http.StatusSeeOther, "/d/activities?"+q.Encode())
+}
