@@ -153,6 +153,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		StaffWeChat:        db,
 		Audit:              db,
 		Duty:               db,
+		Wall:               db,
 		Activities: &mashang.Activities{Store: db, Issuer: clients, Notify: mashang.ActivityNotify{TemplateID: activityTemplate,
 			TitleField: "thing1", TimeField: "time2", PlaceField: "thing3",
 			URL: func(int64) string { return "https://mashang.example/d/activities" }}},

@@ -69,6 +69,8 @@ type Deps struct {
 	// Activities and ActivityReader serve deputies' activities (发单、接单、结单).
 	Activities     ActivityService
 	ActivityReader ActivityReader
+	// Wall serves the results wall (代表回音壁) at /wall.
+	Wall WallReader
 	// Duty reports deputies' duty and points to staff (*store.DB).
 	Duty DutyReports
 	// Audit records what deputies do (*store.DB).
@@ -207,6 +209,11 @@ func New(d Deps) *gin.Engine {
 			desk.GET("/activities", dd.activities)
 			desk.POST("/activities/:id/respond", dd.respond)
 		}
+	}
+	if d.Wall != nil && d.Console != nil && d.Staff != nil && d.Public != nil {
+		pub := &public{deps: d}
+		r.GET("/wall", pub.wall)
+		r.GET("/stations/:code", pub.station)
 	}
 	if d.Accounts != nil && d.Console != nil {
 		con := &console{deps: d}

@@ -298,6 +298,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		StaffWeChat:        db,
 		Audit:              db,
 		Duty:               db,
+		Wall:               db,
 		Activities: &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 			TemplateID: cfg.Notify.ActivityTemplate, TitleField: cfg.Notify.ActivityFields.Title,
 			TimeField: cfg.Notify.ActivityFields.Time, PlaceField: cfg.Notify.ActivityFields.Place,

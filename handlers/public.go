@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/web"
+)
+
+// WallReader reads the handled cases citizens agreed to show (*store.DB).
+type WallReader interface {
+	WallCases(ctx context.Context, r mashang.Reach, limit int) ([]mashang.WallCase, error)
+}
+
+// public serves the pages anyone may open, with no sign-in: the results
+// wall (代表回音壁) and each station's public page (四公开).
+type public struct{ deps Deps }
+
+func (p *public) page(c *gin.Context, status int, name string, data gin.H) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'")
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Status(status)
+	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		p.deps.Log.Error("public page", "page", name, "err", err)
+	}
+}
+
+func (p *public) fail(c *gin.Context, err error) {
+	status := statusFor(err)
+	if status >= 500 {
+		p.deps.Log.Error("public page", "path", c.FullPath(), "err", err)
+	}
+	p.page(c, status, "public_message.html", gin.H{"Title": "码上", "Message": mashang.ErrorMessage(err)})
+}
+
+// thisYear is the period the public figures cover: this year to now.
+func thisYear(now time.Time) (time.Time, time.Time) {
+	n := now.In(chinaTime)
+	return time.Date(n.Year(), 1, 1, 0, 0, 0, 0, chinaTime), now
+}
+
+// wall answers GET /wall[?area=青岛市/市南区]: the jurisdiction's handled
+// cases its citizens agreed to show, anonymised, and its figures.
+func (p *public) wall(c *gin.Context) {
+	ctx := c.Request.Context()
+	reach, area := mashang.Reach{All: true}, strings.TrimSpace(c.Query("area"))
+	if area != "" {
+		id, err := p.deps.Staff.JurisdictionByPath(ctx, area)
+		if err != nil {
+			p.fail(c, mashang.NotFound("地区 "+area))
+			return
+		}
+		if reach, err = p.deps.Console.ReachOf(ctx, mashang.StaffUser{Role: mashang.RoleStaff, JurisdictionID: id}); err != nil {
+			p.fail(c, err)
+			return
+		}
+	}
+	cases, err := p.deps.Wall.WallCases(ctx, reach, 50)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	entries := make([]mashang.WallEntry, len(cases))
+	for i, w := range cases {
+		entries[i] = w.Entry()
+	}
+	from, to := thisYear(time.Now())
+	groups, err := p.deps.Console.FigureGroups(ctx, reach, from, to, to)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.page(c, http.StatusOK, "public_wall.html", gin.H{"Title": "代表回音壁", "Area": area, "Entries": entries,
+		"Figures": mashang.RollUp(groups).Total, "Year": from.Year()})
+}
+
+// station answers GET /stations/:code: the station's public page (四公开) —
+// its deputies, reception plan, deputies on duty, and how its work goes.
+func (p *public) station(c *gin.Context) {
+	ctx := c.Request.Context()
+	page, err := p.deps.Public.StationPage(ctx, c.Param("code"))
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	var slots []mashang.ReceptionSlot
+	if p.deps.Receptions != nil {
+		if slots, err = p.deps.Receptions.Slots(ctx, page.Station.Code); err != nil {
+			p.fail(c, err)
+			return
+		}
+	}
+	from, to := thisYear(time.Now())
+	groups, err := p.deps.Console.FigureGroups(ctx, mashang.Reach{StationID: page.Station.ID}, from, to, to)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.page(c, http.StatusOK, "public_station.html", gin.H{"Title": page.Station.Name, "Page": page, "Slots": slots,
+		"Figures": mashang.RollUp(groups).Total, "Year": from.Year()})
+}

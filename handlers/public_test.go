@@ -1,0 +1,89 @@
+package handlers_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mashang/store/storetest"
+	"mashang/wechat/wechattest"
+)
+
+func publicGet(t *testing.T, e *env, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// The results wall shows handled cases whose citizens agreed, with what was
+// done and the rating, and the jurisdiction's figures; nothing identifying
+// reaches it, or the station's public page, whatever citizens and staff wrote.
+func TestResultsWallAndStationPagesShowNothingIdentifying(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		const citizen = "oWallCitizen0000000000000001"
+		token := e.login(t, citizen)
+		_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "wall-case-1", "scene": "st:demo-bdg", "public": true,
+			"text": "我是王大爷，电话13912345678，住居庸关路28号3单元502室，门口路灯坏了一周"}`)
+		shown := out["number"]
+		if shown == "" {
+			t.Fatalf("raise: %v", out)
+		}
+		_, out = e.mp(t, "POST", "/mp/cases", token, `{"request_id": "wall-case-2", "scene": "st:demo-bdg", "public": false, "text": "楼道里堆满杂物，不想公开"}`)
+		private := out["number"]
+		for _, number := range []string{shown, private} {
+			if status, body := e.staffReply(t, number, staffToken, `{"text": "已安排维修。", "staff": "联络站"}`); status != http.StatusAccepted {
+				t.Fatalf("reply %s: %d %s", number, status, body)
+			}
+			if status, out := e.staffPost(t, "/api/cases/"+number+"/close", staffToken,
+				`{"staff": "王秘书", "result": "已修复路灯，回访王大爷（13912345678）确认亮了"}`); status != http.StatusOK {
+				t.Fatalf("close %s: %d %v", number, status, out)
+			}
+		}
+		if status, out := e.mp(t, "POST", "/mp/cases/"+shown+"/rating", token, `{"verdict": "satisfied"}`); status != http.StatusCreated {
+			t.Fatalf("rate: %d %v", status, out)
+		}
+
+		status, wall := publicGet(t, e, "/wall")
+		for _, want := range []string{"门口路灯坏了一周", "已修复路灯", "群众评价：满意", "市南区八大关街道人大代表联络站", "已办结"} {
+			if status != http.StatusOK || !strings.Contains(wall, want) {
+				t.Fatalf("wall lacks %q: %d %s", want, status, wall)
+			}
+		}
+		if strings.Contains(wall, "楼道里堆满杂物") {
+			t.Error("the wall shows a case whose citizen did not agree")
+		}
+		_, station := publicGet(t, e, "/stations/demo-bdg")
+		if !strings.Contains(station, "李建国") || !strings.Contains(station, "生活保障组") || !strings.Contains(station, "收集问题") {
+			t.Fatalf("station page: %s", station)
+		}
+		// The citizen's openid, name, phone and home; the case numbers, which
+		// the citizen holds; the bound deputy's openid.
+		bindDeputy(t, e, "demo-d02", "oWallDeputyLi000000000000001", time.Now())
+		_, station = publicGet(t, e, "/stations/demo-bdg")
+		identifying := []string{citizen, "王大爷", "13912345678", "1391234", "502", "28号", "3单元", shown, private, "oWallDeputyLi"}
+		for page, body := range map[string]string{"wall": wall, "station": station} {
+			for _, leak := range identifying {
+				if strings.Contains(body, leak) {
+					t.Errorf("the %s page shows %q", page, leak)
+				}
+			}
+		}
+		if _, other := publicGet(t, e, "/wall?area="+"青岛市/崂山区"); strings.Contains(other, "门口路灯坏了一周") {
+			t.Error("崂山区's wall shows a 市南区 case")
+		}
+		if status, _ := publicGet(t, e, "/wall?area=不存在的地方"); status != http.StatusNotFound {
+			t.Errorf("unknown area: %d", status)
+		}
+		if status, _ := publicGet(t, e, "/stations/nope"); status != http.StatusNotFound {
+			t.Errorf("unknown station: %d", status)
+		}
+	})
+}
