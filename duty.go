@@ -109,3 +109,19 @@ func standingText(d Deputy, s Standing) string {
 	}
 	return fmt.Sprintf(replyPointsFormat, d.Name, s.Quarter, s.Points, s.Total, rank)
 }
+
+// DutyRecordLine is one line of a deputy's duty record as they read it.
+type DutyRecordLine struct {
+	At     time.Time
+	Action string // a duty action, or "correction"
+	Detail string
+	Points int
+}
+
+// Label is the line's action as people read it.
+func (l DutyRecordLine) Label() string {
+	if l.Action == "correction" {
+		return "积分更正"
+	}
+	return DutyLabel(l.Action)
+}

@@ -23,6 +23,8 @@ type DeputyDesk interface {
 	BoundDeputy(ctx context.Context, openid string) (mashang.Deputy, error)
 	DeputyCases(ctx context.Context, deputyID int64, limit int) ([]mashang.Case, error)
 	DeputyCase(ctx context.Context, deputyID int64, number string) (mashang.Case, []mashang.CaseEvent, error)
+	DutyRecord(ctx context.Context, deputyID int64, limit int) ([]mashang.DutyRecordLine, error)
+	Standing(ctx context.Context, deputyID int64, from, to time.Time) (mashang.Standing, error)
 }
 
 // DeputyOAuth trades a web authorisation code for an openid (*wechat.Clients).
@@ -257,4 +259,23 @@ func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (
 
 func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
 	return "已标记为办结", d.deps.Supervision.Close(c.Request.Context(), k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
+}
+
+// record answers GET /d/record: the deputy's duty record (履职档案) and
+// their points this quarter.
+func (d *deputyDesk) record(c *gin.Context) {
+	dep := c.MustGet(deputyKey).(mashang.Deputy)
+	lines, err := d.pages.Desk.DutyRecord(c.Request.Context(), dep.ID, 200)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	name, from, to := mashang.Quarter(time.Now())
+	st, err := d.pages.Desk.Standing(c.Request.Context(), dep.ID, from, to)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
+	st.Quarter = name
+	d.page(c, http.StatusOK, "deputy_record.html", gin.H{"Title": "履职档案", "Lines": lines, "Standing": st})
 }

@@ -112,5 +112,14 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		if got := e.say(t, wechattest.Text(account, li, 9102, "积分", now)); !strings.Contains(got, "的履职积分为 8 分（累计 8 分）") {
 			t.Fatalf("积分 after the correction: %q", got)
 		}
+		// The deputy reads the same record on their phone: each action with
+		// its points, and the correction as a line of its own.
+		status, page = b.get("/d/record")
+		for _, want := range []string{"积分：8 分</strong>（累计 8 分）", "在「生活保障组」2位代表中排第1",
+			"办结（&#43;5分）", "积分更正（-3分）<br>更正：重复计分"} {
+			if status != http.StatusOK || !strings.Contains(page, want) {
+				t.Fatalf("/d/record lacks %q: %d %s", want, status, page)
+			}
+		}
 	})
 }

@@ -201,6 +201,7 @@ func New(d Deps) *gin.Engine {
 		r.GET("/d/oauth", dd.oauth)
 		desk := r.Group("/d", dd.signedIn)
 		desk.GET("/cases", dd.cases)
+		desk.GET("/record", dd.record)
 		desk.GET("/cases/:number", dd.casePage)
 		desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
 		desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))

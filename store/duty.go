@@ -81,6 +81,11 @@ type rowQueryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// Standing is Tx.Standing outside a transaction.
+func (db *DB) Standing(ctx context.Context, deputyID int64, from, to time.Time) (mashang.Standing, error) {
+	return standing(ctx, db.db, deputyID, from, to)
+}
+
 func standing(ctx context.Context, q rowQueryer, deputyID int64, from, to time.Time) (mashang.Standing, error) {
 	var s mashang.Standing
 	type score struct {
@@ -195,6 +200,26 @@ func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Tim
 		}
 		out[i] = mashang.DutyLine{StationName: m.station, GroupName: m.group, DeputyCode: m.code, DeputyName: m.name,
 			Counts: c, Points: byDeputy[m.deputy]}
+	}
+	return out, nil
+}
+
+// DutyRecord is a deputy's duty record (履职档案), newest first, with the
+// points each entry earned and the corrections made to their points.
+func (db *DB) DutyRecord(ctx context.Context, deputyID int64, limit int) ([]mashang.DutyRecordLine, error) {
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.DutyRecordLine, error) {
+		var l mashang.DutyRecordLine
+		return l, row.Scan(&l.At, &l.Action, &l.Detail, &l.Points)
+	}, `
+		SELECT r.at, r.action, r.detail, COALESCE(p.points, 0)
+		FROM duty_records r LEFT JOIN point_entries p ON p.duty_record_id = r.id
+		WHERE r.deputy_id = ?
+		UNION ALL
+		SELECT p.at, 'correction', p.reason, p.points FROM point_entries p
+		WHERE p.deputy_id = ? AND p.duty_record_id IS NULL
+		ORDER BY 1 DESC LIMIT ?`, deputyID, deputyID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read the duty record: %w", err)
 	}
 	return out, nil
 }
