@@ -47,3 +47,18 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)
 	})
 }
+
+// PendingDraft is the latest answer a deputy drafted that staff have not
+// yet answered past: the console offers it as the reply, to check and send.
+// events are oldest first, as on the timeline.
+func PendingDraft(events []CaseEvent) (CaseEvent, bool) {
+	for i := len(events) - 1; i >= 0; i-- {
+		switch events[i].Kind {
+		case "reply":
+			return CaseEvent{}, false
+		case "draft":
+			return events[i], true
+		}
+	}
+	return CaseEvent{}, false
+}

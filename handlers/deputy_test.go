@@ -117,6 +117,14 @@ func TestDeputyWorksTheirCasesFromWeChat(t *testing.T) {
 		if status, page := b.post("/d/cases/"+mine.Number+"/draft", url.Values{"text": {"已联系物业，明天修好。"}}); status != http.StatusOK || !strings.Contains(page, "答复已交工作人员审核") {
 			t.Fatalf("draft: %d %s", status, page)
 		}
+		// The station's staff find the draft in the reply box, to check and send.
+		e.addStaff(t, mashang.StaffUser{Username: "bdgsec", Name: "八大关秘书", Role: mashang.RoleSecretary}, "", "demo-bdg")
+		sec := e.browser(t)
+		sec.login("bdgsec", staffPassword)
+		if status, page := sec.get("/console/cases/" + mine.Number); status != http.StatusOK ||
+			!strings.Contains(page, "李建国代表拟写的答复") || !strings.Contains(page, `maxlength="600">已联系物业，明天修好。</textarea>`) {
+			t.Fatalf("the console's reply box: %d %s", status, page)
+		}
 		if status, page := b.post("/d/cases/"+mine.Number+"/solved", url.Values{"result": {"路灯已修复"}}); status != http.StatusOK || !strings.Contains(page, "已标记为办结") {
 			t.Fatalf("solved: %d %s", status, page)
 		}
