@@ -125,3 +125,32 @@ func (l DutyRecordLine) Label() string {
 	}
 	return DutyLabel(l.Action)
 }
+
+// PointRule is how many points an action earns, and the reason the ledger
+// gives. Changing a rule changes what is earned from then on; points
+// already earned stay as they were.
+type PointRule struct {
+	Action string
+	Points int
+	Reason string
+}
+
+// MaxRulePoints bounds a rule, so a slip of the keyboard cannot swamp a
+// quarter's ranking.
+const MaxRulePoints = 100
+
+// Check says what is wrong with a rule an administrator set, in Chinese.
+func (r PointRule) Check() error {
+	switch {
+	case DutyLabel(r.Action) == "":
+		return Errorf(EINVALID, "没有「%s」这项履职行为", r.Action)
+	case r.Points < 0 || r.Points > MaxRulePoints:
+		return Errorf(EINVALID, "「%s」的积分应为 0 到 %d 之间的整数", DutyLabel(r.Action), MaxRulePoints)
+	case r.Reason == "" || len([]rune(r.Reason)) > 60:
+		return Errorf(EINVALID, "请为「%s」写明计分事由（60个字以内）", DutyLabel(r.Action))
+	}
+	return nil
+}
+
+// Label is the rule's action as people read it.
+func (r PointRule) Label() string { return DutyLabel(r.Action) }

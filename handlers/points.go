@@ -19,6 +19,8 @@ import (
 type DutyReports interface {
 	DutyReport(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.DutyLine, error)
 	AddPointCorrection(ctx context.Context, deputyCode string, points int, reason, by string, at time.Time) error
+	PointRules(ctx context.Context) ([]mashang.PointRule, error)
+	SetPointRule(ctx context.Context, r mashang.PointRule) error
 }
 
 // dutyReport reads the quarter (?quarter=2026Q4, default this one) for the
@@ -57,8 +59,13 @@ func (con *console) points(c *gin.Context) {
 		}
 		rows[i] = gin.H{"Line": l, "Counts": counts}
 	}
+	rules, err := con.deps.Duty.PointRules(c.Request.Context())
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	con.page(c, http.StatusOK, "console_points.html", gin.H{"Title": "履职积分", "Quarter": name, "QuarterParam": c.Query("quarter"),
-		"Labels": labels, "Rows": rows, "Done": c.Query("done"), "Error": c.Query("error")})
+		"Labels": labels, "Rows": rows, "Rules": rules, "MaxRulePoints": mashang.MaxRulePoints, "Done": c.Query("done"), "Error": c.Query("error")})
 }
 
 // pointsExcel answers GET /console/points.xlsx: the same report as Excel.
@@ -127,6 +134,32 @@ func (con *console) correctPoints(c *gin.Context) {
 		q.Set("done", fmt.Sprintf("已为代表 %s 记入 %+d 分", code, points))
 	}
 	if err := con.deps.Accounts.Record(c.Request.Context(), s, "correct_points", code, detail, c.ClientIP()); err != nil {
+		con.deps.Log.Error("audit", "err", err)
+	}
+	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())
+}
+
+// setPointRule answers POST /console/points/rules (administrators): what
+// one action earns from now on. Points already earned stay as they were.
+func (con *console) setPointRule(c *gin.Context) {
+	s := c.MustGet(staffKey).(mashang.StaffSession)
+	rule := mashang.PointRule{Action: c.PostForm("action"), Reason: strings.TrimSpace(c.PostForm("reason"))}
+	points, err := strconv.Atoi(strings.TrimSpace(c.PostForm("points")))
+	if err != nil {
+		err = mashang.Errorf(mashang.EINVALID, "积分应为 0 到 %d 之间的整数", mashang.MaxRulePoints)
+	} else {
+		rule.Points = points
+		err = con.deps.Duty.SetPointRule(c.Request.Context(), rule)
+	}
+	q := url.Values{}
+	detail := fmt.Sprintf("%s %d %s", rule.Action, rule.Points, rule.Reason)
+	if err != nil {
+		q.Set("error", mashang.ErrorMessage(err))
+		detail = "失败：" + mashang.ErrorMessage(err)
+	} else {
+		q.Set("done", fmt.Sprintf("「%s」此后每次记 %d 分", mashang.DutyLabel(rule.Action), rule.Points))
+	}
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, "set_point_rule", rule.Action, detail, c.ClientIP()); err != nil {
 		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())

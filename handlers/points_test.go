@@ -123,3 +123,71 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		}
 	})
 }
+
+// Administrators set what each action earns; a change counts from then
+// on, and what was earned before stays as it was.
+func TestPointRulesChangeWhatIsEarnedFromThenOn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		now := time.Now()
+		const li = "oDeputyLiRules00000000000001"
+		bindDeputy(t, e, "demo-d02", li, now)
+		token := e.login(t, "oRulesCitizen000000000000001")
+		accept := func(requestID string) {
+			t.Helper()
+			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "`+requestID+`", "scene": "dp:demo-d02", "text": "小区电梯坏了`+requestID+`"}`)
+			b := e.wechatBrowser(t, li)
+			if status, page := b.get("/d/cases/" + out["number"]); status != http.StatusOK {
+				t.Fatalf("the case %v: %d %s", out, status, page)
+			}
+			if status, page := b.post("/d/cases/"+out["number"]+"/accept", url.Values{}); status != http.StatusOK || !strings.Contains(page, "已接单") {
+				t.Fatalf("accept: %d %s", status, page)
+			}
+		}
+		accept("rules-case-1")
+
+		e.addStaff(t, mashang.StaffUser{Username: "city", Name: "市人大", Role: mashang.RoleStaff}, "青岛市", "")
+		e.addStaff(t, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		city := e.browser(t)
+		city.login("city", staffPassword)
+		if _, page := city.get("/console/points"); !strings.Contains(page, "<td>接单</td><td>2</td><td>接单办理群众反映的问题</td>") || strings.Contains(page, "/console/points/rules") {
+			t.Fatalf("staff read the rules, without a form: %s", page)
+		}
+		if status, _ := city.post("/console/points/rules", url.Values{"action": {"accept"}, "points": {"9"}, "reason": {"x"}, "csrf": {city.csrf}}); status != http.StatusForbidden {
+			t.Fatalf("a rule set by staff: %d", status)
+		}
+		admin := e.browser(t)
+		admin.login("admin", staffPassword)
+		admin.get("/console/points")
+		for _, bad := range []url.Values{
+			{"action": {"accept"}, "points": {"101"}, "reason": {"接单"}},
+			{"action": {"accept"}, "points": {"-1"}, "reason": {"接单"}},
+			{"action": {"accept"}, "points": {"三"}, "reason": {"接单"}},
+			{"action": {"accept"}, "points": {"3"}, "reason": {" "}},
+			{"action": {"bribe"}, "points": {"3"}, "reason": {"x"}},
+		} {
+			bad.Set("csrf", admin.csrf)
+			if status, loc := admin.post("/console/points/rules", bad); status != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+				t.Fatalf("%v: %d %s", bad, status, loc)
+			}
+		}
+		if status, loc := admin.post("/console/points/rules", url.Values{"action": {"accept"}, "points": {"4"}, "reason": {"接单办理（加倍）"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+			t.Fatalf("a rule: %d %s", status, loc)
+		}
+		accept("rules-case-2")
+		if got := e.say(t, wechattest.Text(account, li, 9201, "积分", now)); !strings.Contains(got, "的履职积分为 6 分") {
+			t.Fatalf("2 before the change and 4 after: %q", got)
+		}
+		audit, _ := e.db.AuditLog(ctx, 20)
+		found := 0
+		for _, a := range audit {
+			if a.Action == "set_point_rule" && a.Username == "admin" {
+				found++
+			}
+		}
+		if found != 6 { // five refused, one set: each written down
+			t.Fatalf("audit: %d set_point_rule entries in %+v", found, audit)
+		}
+	})
+}

@@ -247,6 +247,7 @@ func New(d Deps) *gin.Engine {
 			desk.GET("/points", con.points)
 			desk.GET("/points.xlsx", con.pointsExcel)
 			desk.POST("/points/corrections", con.adminOnly, con.correctPoints)
+			desk.POST("/points/rules", con.adminOnly, con.setPointRule)
 		}
 		desk.GET("/board", con.board)
 		if d.StaffBinding != nil && d.StaffWeChat != nil {

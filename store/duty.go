@@ -52,6 +52,48 @@ func (tx *Tx) SetHandlerDeputy(ctx context.Context, caseID, deputyID int64) erro
 	return nil
 }
 
+// PointRules are the rules in force, in the reports' order of actions.
+func (db *DB) PointRules(ctx context.Context) ([]mashang.PointRule, error) {
+	rules, err := scanAll(ctx, db.db, func(row scanner) (mashang.PointRule, error) {
+		var r mashang.PointRule
+		return r, row.Scan(&r.Action, &r.Points, &r.Reason)
+	}, `SELECT action, points, reason FROM point_rules`)
+	if err != nil {
+		return nil, fmt.Errorf("read the point rules: %w", err)
+	}
+	byAction := make(map[string]mashang.PointRule, len(rules))
+	for _, r := range rules {
+		byAction[r.Action] = r
+	}
+	out := make([]mashang.PointRule, 0, len(rules))
+	for _, a := range mashang.DutyActions {
+		if r, ok := byAction[a]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// SetPointRule changes what an action earns from now on; the ledger keeps
+// what was earned before.
+func (db *DB) SetPointRule(ctx context.Context, r mashang.PointRule) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE point_rules SET points = ?, reason = ? WHERE action = ?`, r.Points, r.Reason, r.Action)
+	if err != nil {
+		return fmt.Errorf("set the point rule %s: %w", r.Action, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// MySQL counts only changed rows: an unchanged rule is not missing.
+		var one int
+		if err := db.db.QueryRowContext(ctx, `SELECT 1 FROM point_rules WHERE action = ?`, r.Action).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return mashang.Errorf(mashang.ENOTFOUND, "没有「%s」的计分规则", mashang.DutyLabel(r.Action))
+		}
+	}
+	return nil
+}
+
 // AddPointCorrection adds a correcting entry to a deputy's points: the
 // ledger is never edited.
 func (db *DB) AddPointCorrection(ctx context.Context, deputyCode string, points int, reason, by string, at time.Time) error {
