@@ -192,6 +192,7 @@ type OutboxItem struct {
 	Data        map[string]string
 	ClientMsgID string // WeChat drops a repeat within 10 minutes: a retry after a lost answer is not a second message
 	Attempts    int
+	LeaseUntil  time.Time // set by the claim: the lease this sender holds, to hand back unsent
 }
 
 // newCaseNotice builds the template message for one deputy.

@@ -144,6 +144,9 @@ func (m Inbound) Scene() (string, bool) {
 // callback then answers "success" as WeChat asks.
 type Reply struct {
 	Text string
+	// Repeat says the push was a retried delivery: this is the answer the
+	// first one got, and nothing changed.
+	Repeat bool
 }
 
 // IsEmpty reports whether there is nothing to send back.

@@ -166,6 +166,7 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		}
 		if !claimed {
 			reply = earlier
+			reply.Repeat = true
 			return nil
 		}
 		reply = d.reply

@@ -17,6 +17,8 @@ type OutboxStore interface {
 	MarkOutboxSent(ctx context.Context, item OutboxItem, msgID int64, at time.Time, detail string) error
 	MarkOutboxRetry(ctx context.Context, item OutboxItem, next time.Time, errcode int, reason string) error
 	MarkOutboxFailed(ctx context.Context, item OutboxItem, errcode int, reason string, at time.Time) error
+	// ReleaseOutbox hands back claimed notifications that were not sent.
+	ReleaseOutbox(ctx context.Context, items []OutboxItem) error
 }
 
 // TemplateSender sends through WeChat: template messages, customer-service
@@ -48,6 +50,9 @@ type Outbox struct {
 	Sender TemplateSender
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Observe, when set, hears of each send: its kind, outcome ("sent",
+	// "retry", "failed") and WeChat's errcode (0: none).
+	Observe func(kind, outcome string, errcode int)
 
 	Batch       int           // per claim; 0 = 50
 	Concurrency int           // sends in flight; 0 = 8
@@ -77,14 +82,23 @@ func (o *Outbox) Drain(ctx context.Context) (DrainResult, error) {
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, defaultInt(o.Concurrency, 8))
-		for _, item := range items {
+		// A send under way finishes and is recorded even when ctx ends
+		// (shutdown): WeChat may already have it. What has not started is
+		// handed back.
+		sendCtx := context.WithoutCancel(ctx)
+		var unsent []OutboxItem
+		for i, item := range items {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
 			if ctx.Err() != nil {
+				unsent = items[i:]
 				break
 			}
-			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				result := o.send(ctx, item)
+				result := o.send(sendCtx, item)
 				mu.Lock()
 				defer mu.Unlock()
 				switch result {
@@ -99,6 +113,15 @@ func (o *Outbox) Drain(ctx context.Context) (DrainResult, error) {
 		}
 		wg.Wait()
 		if err := ctx.Err(); err != nil {
+			if len(unsent) > 0 {
+				handCtx, cancel := context.WithTimeout(sendCtx, 5*time.Second)
+				if err := o.Store.ReleaseOutbox(handCtx, unsent); err != nil {
+					o.log().Error("hand back unsent notifications", "n", len(unsent), "err", err)
+				} else {
+					o.log().Info("unsent notifications handed back", "n", len(unsent))
+				}
+				cancel()
+			}
 			return total, err
 		}
 	}
@@ -173,6 +196,7 @@ func (o *Outbox) send(ctx context.Context, item OutboxItem) outcome {
 	now := o.now()
 	if err == nil {
 		o.log().Info("notification sent", "kind", item.Kind, "case", item.CaseID, "how", detail)
+		o.observe(item.Kind, "sent", 0)
 		if err := o.Store.MarkOutboxSent(ctx, item, msgID, now, detail); err != nil {
 			// Sent but not recorded: the lease runs out and it is sent again
 			// with the same client_msg_id, which WeChat drops.
@@ -187,16 +211,24 @@ func (o *Outbox) send(ctx context.Context, item OutboxItem) outcome {
 	}
 	attempts := item.Attempts + 1
 	if permanentCodes[code] || attempts >= o.maxAttempts() {
+		o.observe(item.Kind, "failed", code)
 		if err := o.Store.MarkOutboxFailed(ctx, item, code, err.Error(), now); err != nil {
 			o.log().Error("record a failed notification", "id", item.ID, "err", err)
 		}
 		return outcomeFailed
 	}
+	o.observe(item.Kind, "retry", code)
 	delay := o.backoff() << min(attempts-1, 10)
 	if err := o.Store.MarkOutboxRetry(ctx, item, now.Add(min(delay, time.Hour)), code, err.Error()); err != nil {
 		o.log().Error("record a notification to retry", "id", item.ID, "err", err)
 	}
 	return outcomeRetry
+}
+
+func (o *Outbox) observe(kind, outcome string, errcode int) {
+	if o.Observe != nil {
+		o.Observe(kind, outcome, errcode)
+	}
 }
 
 func (o *Outbox) now() time.Time {

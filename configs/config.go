@@ -115,6 +115,9 @@ type HTTP struct {
 	// TrustedProxies are the addresses (nginx) whose X-Forwarded-For is
 	// believed; anyone else's is ignored, so a client cannot pick its own.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsAllow are the networks that may read /metrics (the client's
+	// address as the trusted proxies report it); default: this host.
+	MetricsAllow []string `yaml:"metrics_allow"`
 }
 
 type DB struct {
@@ -302,6 +305,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("MASHANG_TRUSTED_PROXIES"); v != "" {
 		cfg.HTTP.TrustedProxies = strings.Split(v, ",")
 	}
+	if v := getenv("MASHANG_METRICS_ALLOW"); v != "" {
+		cfg.HTTP.MetricsAllow = strings.Split(v, ",")
+	}
 	if v := getenv("MASHANG_HTTP_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -388,6 +394,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.ParseCIDR(strings.TrimSpace(p)); err != nil && net.ParseIP(strings.TrimSpace(p)) == nil {
 			return &SettingError{"MASHANG_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR range", p)}
 		}
+	}
+	if _, err := c.HTTP.MetricsNetworks(); err != nil {
+		return err
 	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -500,4 +509,31 @@ func (c Config) String() string {
 	return fmt.Sprintf("staff_api_token=%s addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
 		mask(c.HTTP.StaffAPIToken), c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
 		c.WeChat.APIBase, c.MiniProgram.AppID, mask(c.MiniProgram.Secret), c.Sandbox)
+}
+
+// MetricsNetworks are the networks allowed to read /metrics: the
+// configured ones, or loopback.
+func (h HTTP) MetricsNetworks() ([]*net.IPNet, error) {
+	allow := h.MetricsAllow
+	if len(allow) == 0 {
+		allow = []string{"127.0.0.0/8", "::1/128"}
+	}
+	var nets []*net.IPNet
+	for _, a := range allow {
+		a = strings.TrimSpace(a)
+		if ip := net.ParseIP(a); ip != nil {
+			bits := 8 * len(ip.To4())
+			if bits == 0 {
+				bits = 128
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(a)
+		if err != nil {
+			return nil, &SettingError{"MASHANG_METRICS_ALLOW", fmt.Sprintf("%q is not an IP address or CIDR range", a)}
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,6 +49,14 @@ func (cb *callback) receive(c *gin.Context) {
 		cb.refuse(c, err)
 		return
 	}
+	pushType := msg.MsgType
+	if msg.MsgType == mashang.MsgEvent {
+		pushType += "/" + strings.ToLower(msg.Event)
+	}
+	if len(pushType) > 40 { // signed by WeChat, but a label must stay bounded
+		pushType = "other"
+	}
+	c.Set(pushTypeKey, pushType)
 
 	ctx, cancel := context.WithTimeout(c.Request.Context(), cb.deps.CallbackTimeout)
 	defer cancel()
@@ -55,8 +64,10 @@ func (cb *callback) receive(c *gin.Context) {
 	if err != nil {
 		if mashang.ErrorCode(err) == mashang.EINVALID {
 			cb.refuse(c, err)
+			c.Set(pushOutcomeKey, "refused_invalid")
 			return
 		}
+		c.Set(pushOutcomeKey, "store_failed")
 		// 5xx makes WeChat deliver again; the dedup key makes that safe.
 		cb.deps.Log.Error("push not stored; answered 503 so WeChat retries",
 			"err", err, "msg_type", msg.MsgType, "event", msg.Event, requestIDKey, c.GetString(requestIDKey))
@@ -68,8 +79,13 @@ func (cb *callback) receive(c *gin.Context) {
 		// Stored, but the answer cannot be rendered: a retry will find the
 		// dedup key and try again.
 		cb.deps.Log.Error("reply not rendered", "err", err, requestIDKey, c.GetString(requestIDKey))
+		c.Set(pushOutcomeKey, "reply_failed")
 		c.String(http.StatusInternalServerError, "could not render the reply")
 		return
+	}
+	c.Set(pushOutcomeKey, "stored")
+	if reply.Repeat {
+		c.Set(pushOutcomeKey, "repeat")
 	}
 	contentType := "text/xml; charset=utf-8"
 	if reply.IsEmpty() {
@@ -95,21 +111,22 @@ var (
 )
 
 func refusePush(c *gin.Context, deps Deps, err error, names pushSettings) {
-	status, text := http.StatusBadRequest, "malformed push: "+err.Error()
+	status, text, outcome := http.StatusBadRequest, "malformed push: "+err.Error(), "refused_malformed"
 	switch {
 	case errors.Is(err, errTooLarge):
-		status, text = http.StatusRequestEntityTooLarge, "request body too large"
+		status, text, outcome = http.StatusRequestEntityTooLarge, "request body too large", "refused_too_large"
 	case errors.Is(err, wechat.ErrBadSignature):
-		status, text = http.StatusForbidden, "signature does not match: check that "+names.token+" equals the Token in "+names.where
+		status, text, outcome = http.StatusForbidden, "signature does not match: check that "+names.token+" equals the Token in "+names.where, "refused_signature"
 	case errors.Is(err, wechat.ErrStale):
-		status, text = http.StatusForbidden, "timestamp too far from now: check the server's clock"
+		status, text, outcome = http.StatusForbidden, "timestamp too far from now: check the server's clock", "refused_stale"
 	case errors.Is(err, wechat.ErrPlaintext):
-		status, text = http.StatusForbidden, "plaintext pushes are refused: set WeChat's message mode to safe (安全模式)"
+		status, text, outcome = http.StatusForbidden, "plaintext pushes are refused: set WeChat's message mode to safe (安全模式)", "refused_plaintext"
 	case errors.Is(err, wechat.ErrWrongAppID):
-		text = "the message is for another AppID: check " + names.appID
+		text, outcome = "the message is for another AppID: check "+names.appID, "refused_appid"
 	case errors.Is(err, wechat.ErrUndecryptable):
-		text = "cannot decrypt the message: check " + names.aesKey + " against the EncodingAESKey in " + names.where
+		text, outcome = "cannot decrypt the message: check "+names.aesKey+" against the EncodingAESKey in "+names.where, "refused_undecryptable"
 	}
+	c.Set(pushOutcomeKey, outcome)
 	deps.Log.Warn("push refused", "status", status, "reason", err.Error(),
 		"remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey))
 	c.String(status, text)

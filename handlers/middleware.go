@@ -4,10 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"mashang/metrics"
 )
 
 const requestIDKey = "request_id"
@@ -40,5 +45,62 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 			}
 		}()
 		c.Next()
+	}
+}
+
+// Keys a push handler sets for pushMetrics: what the push was and what
+// became of it.
+const (
+	pushTypeKey    = "push_type"
+	pushOutcomeKey = "push_outcome"
+)
+
+// pushMetrics times a WeChat push from arrival to answer and counts it by
+// type and outcome.
+func pushMetrics(m *metrics.Metrics, endpoint string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		outcome := c.GetString(pushOutcomeKey)
+		if outcome == "" {
+			outcome = "status_" + strconv.Itoa(c.Writer.Status())
+		}
+		m.Callback(endpoint, c.GetString(pushTypeKey), outcome, time.Since(start))
+	}
+}
+
+// observe counts and times every request by route, and logs it: at debug
+// level when it went well, as a warning when the server failed.
+func observe(m *metrics.Metrics, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		took, status := time.Since(start), c.Writer.Status()
+		m.HTTP(c.Request.Method, c.FullPath(), status, took)
+		level := slog.LevelDebug
+		if status >= 500 {
+			level = slog.LevelWarn
+		}
+		if log.Enabled(c.Request.Context(), level) {
+			log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", c.FullPath(),
+				"status", status, "took", took, "remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey))
+		}
+	}
+}
+
+// metricsAllowed lets only the listed networks read /metrics: it tells how
+// busy the service is and which WeChat errors it meets, nothing a citizen
+// needs. Behind a trusted proxy the client is the forwarded address.
+func metricsAllowed(nets []*net.IPNet) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ip := net.ParseIP(c.ClientIP())
+		for _, n := range nets {
+			if ip != nil && n.Contains(ip) {
+				c.Next()
+				return
+			}
+		}
+		c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"code": "forbidden",
+			"message": "metrics are readable only from MASHANG_METRICS_ALLOW (default: this host)"})
 	}
 }

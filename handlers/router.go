@@ -6,12 +6,14 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/metrics"
 	"mashang/wechat"
 )
 
@@ -27,6 +29,9 @@ type Pinger interface {
 
 // Deps is what the routes need.
 type Deps struct {
+	// Metrics (nil: none) are served at /metrics to MetricsAllow.
+	Metrics      *metrics.Metrics
+	MetricsAllow []*net.IPNet
 	Inbound      *wechat.Inbound
 	Receiver     Receiver
 	DB           Pinger
@@ -108,13 +113,13 @@ func New(d Deps) *gin.Engine {
 		d.Log.Error("trusted proxies ignored", "err", err) // configs validated them; never trust everyone
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(recoverer(d.Log), requestID())
+	r.Use(requestID(), observe(d.Metrics, d.Log), recoverer(d.Log))
 	r.HandleMethodNotAllowed = true
 
 	cb := &callback{deps: d}
 	// WeChat → us. Authorised by WeChat's signature, not by a session.
 	r.GET("/wechat/callback", cb.verifyURL)
-	r.POST("/wechat/callback", cb.receive)
+	r.POST("/wechat/callback", pushMetrics(d.Metrics, "oa"), cb.receive)
 
 	// Codes are posted on walls: public. The bulk export is limited to one at
 	// a time; staff authorisation arrives with the console.
@@ -163,7 +168,7 @@ func New(d Deps) *gin.Engine {
 	if d.MPInbound != nil && d.Photos != nil {
 		push := &mpPush{deps: d}
 		r.GET("/wechat/mp-callback", push.verifyURL)
-		r.POST("/wechat/mp-callback", push.receive)
+		r.POST("/wechat/mp-callback", pushMetrics(d.Metrics, "mp"), push.receive)
 	}
 	if d.Login != nil {
 		open.POST("/login", mp.login)
@@ -274,6 +279,9 @@ func New(d Deps) *gin.Engine {
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", readiness(d.DB))
+	if d.Metrics != nil {
+		r.GET("/metrics", metricsAllowed(d.MetricsAllow), gin.WrapH(d.Metrics.Handler()))
+	}
 	// The API's contract, for the Mini Program's developers (OpenAPI 3).
 	r.GET("/openapi.yaml", serveOpenAPIYAML)
 	r.GET("/openapi.json", serveOpenAPIJSON)

@@ -45,11 +45,15 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 		if len(items) == 0 {
 			return nil
 		}
-		args := []any{now.Add(lease).UTC()}
+		// Whole seconds, so that the value read back to hand a lease over
+		// compares equal on either database.
+		until := now.Add(lease).UTC().Truncate(time.Second)
+		args := []any{until}
 		marks := make([]string, len(items))
 		for i, it := range items {
 			marks[i] = "?"
 			args = append(args, it.ID)
+			items[i].LeaseUntil = until
 		}
 		// Placeholders only: the list is as long as the batch, the values are bound.
 		_, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET claimed_until = ? WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
@@ -59,6 +63,21 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 		return nil
 	})
 	return items, err
+}
+
+// ReleaseOutbox hands back notifications claimed but not sent, so that
+// another instance (or this one, started again) sends them at once rather
+// than when the lease runs out. A lease another sender took since is left
+// alone.
+func (db *DB) ReleaseOutbox(ctx context.Context, items []mashang.OutboxItem) error {
+	for _, it := range items {
+		if _, err := db.db.ExecContext(ctx, `
+			UPDATE outbox SET claimed_until = NULL
+			WHERE id = ? AND status = 'pending' AND claimed_until = ?`, it.ID, it.LeaseUntil.UTC()); err != nil {
+			return fmt.Errorf("hand back notification %d: %w", it.ID, err)
+		}
+	}
+	return nil
 }
 
 // MarkOutboxSent records a delivered notification, on its case's timeline too.
@@ -182,4 +201,38 @@ func (db *DB) EnqueueAll(ctx context.Context, items []mashang.OutboxItem, at tim
 		}
 		return nil
 	})
+}
+
+// OutboxStats counts the notifications waiting and refused for good, and
+// tells when the oldest waiting one was queued (zero when none waits).
+func (db *DB) OutboxStats(ctx context.Context) (pending, failed int, oldest time.Time, err error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status`)
+	if err != nil {
+		return 0, 0, time.Time{}, fmt.Errorf("count the outbox: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return 0, 0, time.Time{}, fmt.Errorf("count the outbox: %w", err)
+		}
+		if status == "pending" {
+			pending = n
+		} else {
+			failed = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, time.Time{}, fmt.Errorf("count the outbox: %w", err)
+	}
+	if pending > 0 {
+		err := db.db.QueryRowContext(ctx, `
+			SELECT created_at FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1`).Scan(&oldest)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, time.Time{}, fmt.Errorf("the outbox's oldest: %w", err)
+		}
+	}
+	return pending, failed, oldest, nil
 }

@@ -80,8 +80,8 @@ func TestIntakeStoresOnceAndAnswersTheSame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again != first {
-				t.Fatalf("retry answered %q, first answer was %q", again.Text, first.Text)
+			if again.Text != first.Text || !again.Repeat || first.Repeat {
+				t.Fatalf("retry answered %+v, first answer was %+v", again, first)
 			}
 		}
 		// Another citizen's message with the same MsgId is a different message.
@@ -113,13 +113,20 @@ func TestConcurrentDeliveriesOfOnePushStoreOne(t *testing.T) {
 			wg.Go(func() { replies[i], errs[i] = intake.Receive(ctx, text("oSame", 7, "同一条消息")) })
 		}
 		wg.Wait()
+		firsts := 0
 		for i := range replies {
 			if errs[i] != nil {
 				t.Fatalf("delivery %d: %v", i, errs[i])
 			}
-			if replies[i] != replies[0] || replies[i].IsEmpty() {
+			if replies[i].Text != replies[0].Text || replies[i].IsEmpty() {
 				t.Fatalf("delivery %d answered %q, delivery 0 %q", i, replies[i].Text, replies[0].Text)
 			}
+			if !replies[i].Repeat {
+				firsts++
+			}
+		}
+		if firsts != 1 {
+			t.Fatalf("%d deliveries were taken as the first", firsts)
 		}
 		if n, _ := db.CountInbound(ctx); n != 1 {
 			t.Fatalf("stored %d, want 1", n)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/silenceper/wechat/v2/cache"
+	"github.com/silenceper/wechat/v2/credential"
 	"github.com/silenceper/wechat/v2/miniprogram"
 	mpConfig "github.com/silenceper/wechat/v2/miniprogram/config"
 	"github.com/silenceper/wechat/v2/officialaccount"
@@ -31,6 +32,11 @@ type ClientConfig struct {
 	Secret   string
 	MPAppID  string // Mini Program, optional
 	MPSecret string
+	// Observe, when set, hears of every call to WeChat's API: its path and
+	// HTTP status (0: no answer). DeadToken hears of each call answered with
+	// a dead access token (40001, 40014, 42001), retried once.
+	Observe   func(path string, status int)
+	DeadToken func(errcode int)
 }
 
 // Clients are the SDK's Official Account and (when configured) Mini Program.
@@ -38,6 +44,12 @@ type Clients struct {
 	OA      *officialaccount.OfficialAccount
 	MP      *miniprogram.MiniProgram
 	mpAppID string
+
+	// The SDK keeps each app's token in a cache of ours under these keys,
+	// so that a token WeChat calls dead can be dropped.
+	oaTokens, mpTokens cache.Cache
+	oaKey, mpKey       string
+	deadToken          func(errcode int)
 }
 
 var installOnce sync.Mutex
@@ -60,12 +72,17 @@ func NewClients(cfg ClientConfig) (*Clients, error) {
 	defer installOnce.Unlock()
 	logrus.SetLevel(logrus.ErrorLevel)
 	logrus.SetOutput(io.Discard)
-	util.DefaultHTTPClient = NewHTTPClient(base, cfg.Timeout)
+	client := NewHTTPClient(base, cfg.Timeout)
+	if cfg.Observe != nil {
+		client.Transport = observed{next: client.Transport, observe: cfg.Observe}
+	}
+	util.DefaultHTTPClient = client
 
+	oaTokens := cache.NewMemory()
 	oa := officialaccount.NewOfficialAccount(&oaConfig.Config{
 		AppID:     cfg.AppID,
 		AppSecret: cfg.Secret,
-		Cache:     cache.NewMemory(),
+		Cache:     oaTokens,
 		// The stable token never invalidates another instance's token.
 		UseStableAK: true,
 	})
@@ -77,12 +94,15 @@ func NewClients(cfg ClientConfig) (*Clients, error) {
 	oa.GetUser()
 	oa.GetSubscribe()
 	oa.GetMaterial()
-	clients := &Clients{OA: oa}
+	clients := &Clients{OA: oa, oaTokens: oaTokens, deadToken: cfg.DeadToken,
+		oaKey: stableTokenKey(credential.CacheKeyOfficialAccountPrefix, cfg.AppID)}
 	if cfg.MPAppID != "" {
+		clients.mpTokens = cache.NewMemory()
+		clients.mpKey = stableTokenKey(credential.CacheKeyMiniProgramPrefix, cfg.MPAppID)
 		clients.MP = miniprogram.NewMiniProgram(&mpConfig.Config{
 			AppID:       cfg.MPAppID,
 			AppSecret:   cfg.MPSecret,
-			Cache:       cache.NewMemory(),
+			Cache:       clients.mpTokens,
 			UseStableAK: true,
 		})
 		clients.MP.GetAuth() // initialised now, not lazily under concurrent requests
@@ -152,4 +172,66 @@ func Redact(err error) string {
 		return ""
 	}
 	return secretPattern.ReplaceAllString(err.Error(), "${1}****")
+}
+
+// stableTokenKey is where the SDK's stable-token handle caches an app's
+// token (credential.StableAccessToken.GetAccessTokenContext).
+func stableTokenKey(prefix, appID string) string {
+	return fmt.Sprintf("%s_stable_access_token_%s", prefix, appID)
+}
+
+// deadTokenCodes mean the cached access token is no longer WeChat's: it was
+// replaced elsewhere (40001), is not valid (40014) or expired early (42001).
+var deadTokenCodes = map[int]bool{40001: true, 40014: true, 42001: true}
+
+type app int
+
+const (
+	officialAccount app = iota
+	miniProgram
+)
+
+// withToken makes a call that uses an access token. When WeChat answers
+// that the token is dead, the cached one is dropped, a fresh one fetched
+// (stable_token in normal mode, which gives every instance the same token
+// and never invalidates another's) and the call made once more; never a
+// loop, never a forced refresh. A call that failed for a dead token did
+// nothing at WeChat, so repeating it is safe.
+func (c *Clients) withToken(a app, call func() error) error {
+	err := call()
+	code := ErrCode(err)
+	if !deadTokenCodes[code] {
+		return err
+	}
+	tokens, key := c.oaTokens, c.oaKey
+	if a == miniProgram {
+		tokens, key = c.mpTokens, c.mpKey
+	}
+	if tokens != nil {
+		_ = tokens.Delete(key)
+	}
+	if c.deadToken != nil {
+		c.deadToken(code)
+	}
+	return call()
+}
+
+// observed tells of each call to WeChat's API.
+type observed struct {
+	next    http.RoundTripper
+	observe func(path string, status int)
+}
+
+func (o observed) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := o.next.RoundTrip(req)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	path := req.URL.Path
+	if req.URL.Host != "api.weixin.qq.com" {
+		path = "other" // a video's download link: any path, not a label
+	}
+	o.observe(path, status)
+	return resp, err
 }

@@ -40,7 +40,11 @@ func apiError(op string, err error) error {
 // client's timeout bounds the call.
 func (c *Clients) PermanentCode(_ context.Context, scene string) (ticket, url string, err error) {
 	// A string scene: the SDK's request builder panics on int64 scenes.
-	t, err := c.OA.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
+	var t *basic.Ticket
+	err = c.withToken(officialAccount, func() (err error) {
+		t, err = c.OA.GetBasic().GetQRTicket(basic.NewLimitQrRequest(scene))
+		return err
+	})
 	if err != nil {
 		return "", "", apiError("qrcode/create", err)
 	}
@@ -50,7 +54,11 @@ func (c *Clients) PermanentCode(_ context.Context, scene string) (ticket, url st
 // MiniProgramCode asks WeChat for a Mini Program code for the scene, at the
 // largest width WeChat draws (1280 px), for print.
 func (c *Clients) MiniProgramCode(_ context.Context, scene string) ([]byte, error) {
-	img, err := c.MP.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Scene: scene, Width: 1280})
+	var img []byte
+	err := c.withToken(miniProgram, func() (err error) {
+		img, err = c.MP.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Scene: scene, Width: 1280})
+		return err
+	})
 	if err != nil {
 		return nil, apiError("wxa/getwxacodeunlimit", err)
 	}
@@ -60,7 +68,11 @@ func (c *Clients) MiniProgramCode(_ context.Context, scene string) ([]byte, erro
 // TemporaryCode asks WeChat for a temporary code with a string scene
 // (QR_STR_SCENE) that expires after ttl.
 func (c *Clients) TemporaryCode(_ context.Context, scene string, ttl time.Duration) (ticket, url string, err error) {
-	t, err := c.OA.GetBasic().GetQRTicket(basic.NewTmpQrRequest(ttl, scene))
+	var t *basic.Ticket
+	err = c.withToken(officialAccount, func() (err error) {
+		t, err = c.OA.GetBasic().GetQRTicket(basic.NewTmpQrRequest(ttl, scene))
+		return err
+	})
 	if err != nil {
 		return "", "", apiError("qrcode/create", err)
 	}

@@ -22,7 +22,11 @@ func (c *Clients) MsgSecCheck(ctx context.Context, openid, content string) (mash
 	}
 	verdict := mashang.SecurityVerdict{Suggest: "pass", Label: 100}
 	for _, piece := range splitRunes(content, msgSecCheckMaxRunes) {
-		res, err := c.MP.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{OpenID: openid, Scene: security.MsgSceneForum, Content: piece})
+		var res security.MsgCheckResponse
+		err := c.withToken(miniProgram, func() (err error) {
+			res, err = c.MP.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{OpenID: openid, Scene: security.MsgSceneForum, Content: piece})
+			return err
+		})
 		if err != nil {
 			return mashang.SecurityVerdict{}, apiError("wxa/msg_sec_check", err)
 		}
@@ -64,8 +68,12 @@ func (c *Clients) MediaCheckAsync(ctx context.Context, openid, mediaURL string, 
 	if image {
 		mediaType = 2
 	}
-	traceID, err := c.MP.GetSecurity().MediaCheckAsyncContext(ctx, &security.MediaCheckAsyncRequest{
-		MediaURL: mediaURL, MediaType: mediaType, OpenID: openid, Scene: uint8(security.MsgSceneForum)})
+	var traceID string
+	err := c.withToken(miniProgram, func() (err error) {
+		traceID, err = c.MP.GetSecurity().MediaCheckAsyncContext(ctx, &security.MediaCheckAsyncRequest{
+			MediaURL: mediaURL, MediaType: mediaType, OpenID: openid, Scene: uint8(security.MsgSceneForum)})
+		return err
+	})
 	if err != nil {
 		return "", apiError("wxa/media_check_async", err)
 	}

@@ -19,6 +19,16 @@ const maxMediaBytes = 20 << 20
 // only builds the URL for (mashang.MediaFetcher). WeChat answers with the
 // file, or with JSON: an error, or for a video the link to it.
 func (c *Clients) FetchMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
+	var data []byte
+	var contentType string
+	err := c.withToken(officialAccount, func() (err error) {
+		data, contentType, err = c.fetchMedia(ctx, mediaID)
+		return err
+	})
+	return data, contentType, err
+}
+
+func (c *Clients) fetchMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
 	u, err := c.OA.GetMaterial().GetMediaURL(mediaID)
 	if err != nil {
 		return nil, "", apiError("media/get", err)

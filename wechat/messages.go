@@ -18,8 +18,12 @@ func (c *Clients) SendTemplate(_ context.Context, item mashang.OutboxItem) (int6
 	for k, v := range item.Data {
 		data[k] = &message.TemplateDataItem{Value: v}
 	}
-	msgID, err := c.OA.GetTemplate().Send(&message.TemplateMessage{
-		ToUser: item.ToUser, TemplateID: item.TemplateID, URL: item.URL, Data: data, ClientMsgID: item.ClientMsgID,
+	var msgID int64
+	err := c.withToken(officialAccount, func() (err error) {
+		msgID, err = c.OA.GetTemplate().Send(&message.TemplateMessage{
+			ToUser: item.ToUser, TemplateID: item.TemplateID, URL: item.URL, Data: data, ClientMsgID: item.ClientMsgID,
+		})
+		return err
 	})
 	if err != nil {
 		return 0, apiError("message/template/send", err)
@@ -29,7 +33,9 @@ func (c *Clients) SendTemplate(_ context.Context, item mashang.OutboxItem) (int6
 
 // SendText sends a customer-service text message (mashang.TemplateSender).
 func (c *Clients) SendText(_ context.Context, openid, text string) error {
-	if err := c.OA.GetCustomerMessageManager().Send(message.NewCustomerTextMessage(openid, text)); err != nil {
+	if err := c.withToken(officialAccount, func() error {
+		return c.OA.GetCustomerMessageManager().Send(message.NewCustomerTextMessage(openid, text))
+	}); err != nil {
 		return apiError("message/custom/send", err)
 	}
 	return nil
@@ -56,7 +62,11 @@ func (c *Clients) PhoneNumber(ctx context.Context, code string) (string, error) 
 	if c.MP == nil {
 		return "", &APIError{Op: "wxa/business/getuserphonenumber", err: errors.New("no Mini Program is configured (MASHANG_MP_APPID)")}
 	}
-	info, err := c.MP.GetBusiness().GetPhoneNumberWithContext(ctx, &business.GetPhoneNumberRequest{Code: code})
+	var info business.PhoneInfo
+	err := c.withToken(miniProgram, func() (err error) {
+		info, err = c.MP.GetBusiness().GetPhoneNumberWithContext(ctx, &business.GetPhoneNumberRequest{Code: code})
+		return err
+	})
 	if err != nil {
 		return "", apiError("wxa/business/getuserphonenumber", err)
 	}

@@ -21,8 +21,10 @@ func (c *Clients) SendSubscribe(_ context.Context, item mashang.OutboxItem) erro
 		data[k] = &subscribe.DataItem{Value: v} // strings only: WeChat checks each value's type
 	}
 	// The SDK sends page, miniprogram_state and lang even when empty; set them.
-	err := c.MP.GetSubscribe().Send(&subscribe.Message{ToUser: item.ToUser, TemplateID: item.TemplateID,
-		Page: item.URL, Data: data, MiniprogramState: "formal", Lang: "zh_CN"})
+	err := c.withToken(miniProgram, func() error {
+		return c.MP.GetSubscribe().Send(&subscribe.Message{ToUser: item.ToUser, TemplateID: item.TemplateID,
+			Page: item.URL, Data: data, MiniprogramState: "formal", Lang: "zh_CN"})
+	})
 	if err != nil {
 		return apiError("message/subscribe/send", err)
 	}

@@ -57,11 +57,13 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 }
 
 // startSandbox wires the service as `serve --sandbox` does, on a real listener.
-func startSandbox(t *testing.T) (*app, *httptest.Server) {
+func startSandbox(t *testing.T, settings ...string) (*app, *httptest.Server) {
 	t.Helper()
-	cfg, err := configs.Load("", envFrom(map[string]string{
-		"MASHANG_SANDBOX": "true", "MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db"),
-	}))
+	env := map[string]string{"MASHANG_SANDBOX": "true", "MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db")}
+	for i := 0; i+1 < len(settings); i += 2 {
+		env[settings[i]] = settings[i+1]
+	}
+	cfg, err := configs.Load("", envFrom(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,20 +207,8 @@ func TestCodesCommands(t *testing.T) {
 func TestSandboxLoop(t *testing.T) {
 	a, srv := startSandbox(t)
 	ctx := context.Background()
-	bind, err := (&mashang.Binding{Store: a.db}).NewCode(ctx, "demo-d02")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const deputy, citizen = "oSandboxDeputy00000000000000", "oSandboxCitizen0000000000000"
-	for _, args := range [][]string{
-		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", deputy, "--scene", bind.Scene.String()},
-		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", citizen, "--scene", "st:demo-bdg"},
-	} {
-		var out, errOut bytes.Buffer
-		if code := run(ctx, args, &out, &errOut, envFrom(nil)); code != 0 {
-			t.Fatalf("%v: %s", args, errOut.String())
-		}
-	}
+	bindAndWrite(t, a, srv, deputy, citizen)
 	if n, err := a.db.CountCases(ctx); err != nil || n != 1 {
 		t.Fatalf("%d cases (%v)", n, err)
 	}
@@ -308,5 +298,25 @@ func TestSandboxConsoleSignIn(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 || !resp.Cookies()[0].HttpOnly {
 		t.Fatalf("sandbox sign-in: %d %v", resp.StatusCode, resp.Cookies())
+	}
+}
+
+// bindAndWrite plays, with `simulate`, a deputy (demo-d02) who binds their
+// WeChat and a citizen who scans a station's code and writes in.
+func bindAndWrite(t *testing.T, a *app, srv *httptest.Server, deputy, citizen string) {
+	t.Helper()
+	ctx := context.Background()
+	bind, err := (&mashang.Binding{Store: a.db}).NewCode(ctx, "demo-d02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", deputy, "--scene", bind.Scene.String()},
+		{"simulate", "--url", srv.URL + "/wechat/callback", "--openid", citizen, "--scene", "st:demo-bdg"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(ctx, args, &out, &errOut, envFrom(nil)); code != 0 {
+			t.Fatalf("%v: %s", args, errOut.String())
+		}
 	}
 }

@@ -14,11 +14,15 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"mashang"
 	"mashang/configs"
+
 	"mashang/handlers"
+	"mashang/metrics"
 	"mashang/store"
 	"mashang/wechat"
 	"mashang/wechat/wechattest"
@@ -106,6 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 // app is the wired service, without its listener.
 type app struct {
 	stopOutbox context.CancelFunc
+	workers    sync.WaitGroup // the outbox, media and other background work
 	cfg        configs.Config // as started: in the sandbox, the fake's address
 	router     http.Handler
 	db         *store.DB
@@ -117,7 +122,10 @@ type app struct {
 
 func (a *app) close() {
 	if a.stopOutbox != nil {
-		a.stopOutbox() // what is not sent stays in the outbox for the next start
+		// Sends under way finish and are recorded; what was claimed and not
+		// started is handed back for another instance or the next start.
+		a.stopOutbox()
+		a.workers.Wait()
 	}
 	if a.fake != nil {
 		_ = a.fake.Close()
@@ -163,9 +171,27 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		}
 	}
 
+	metricsAllow, err := cfg.HTTP.MetricsNetworks()
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	m := metrics.New(func(ctx context.Context, now time.Time) (metrics.OutboxStats, error) {
+		pending, failed, oldest, err := db.OutboxStats(ctx)
+		s := metrics.OutboxStats{Pending: pending, Failed: failed}
+		if !oldest.IsZero() {
+			s.OldestPending = max(now.Sub(oldest), 0)
+		}
+		return s, err
+	}, log)
+	m.Register(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	clients, err := wechat.NewClients(wechat.ClientConfig{
 		APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret,
 		MPAppID: cfg.MiniProgram.AppID, MPSecret: cfg.MiniProgram.Secret,
+		Observe: m.WeChatCall, DeadToken: func(code int) {
+			m.TokenInvalidated(code)
+			log.Warn("WeChat called the access token dead; fetched it again and retried once", "errcode", code)
+		},
 	})
 	if err != nil {
 		a.close()
@@ -197,13 +223,13 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	intake := newIntake(cfg, db)
 	unionsWake := make(chan struct{}, 1)
 	intake.Queued, intake.MediaStored, intake.Followed = wake, wakeUp(mediaWake), wakeUp(unionsWake)
-	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log}
+	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log, Observe: m.OutboxSend}
 	media := &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
 	runCtx, stop := context.WithCancel(context.Background())
 	a.stopOutbox = stop
-	go outbox.Run(runCtx, outboxWake)
-	go media.Run(runCtx, mediaWake, 30*time.Second)
-	go (&mashang.Unions{Store: db, WeChat: clients, Log: log}).Run(runCtx, unionsWake, time.Minute)
+	a.workers.Go(func() { outbox.Run(runCtx, outboxWake) })
+	a.workers.Go(func() { media.Run(runCtx, mediaWake, 30*time.Second) })
+	a.workers.Go(func() { (&mashang.Unions{Store: db, WeChat: clients, Log: log}).Run(runCtx, unionsWake, time.Minute) })
 	calendar, err := loadCalendar(cfg)
 	if err != nil {
 		a.close()
@@ -217,10 +243,12 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return publicURL(cfg) + "/console/cases/" + number }}}
-	go runEvery(runCtx, 10*time.Minute, func() {
-		if _, err := supervision.Sweep(runCtx); err != nil && runCtx.Err() == nil {
-			log.Error("supervision colours", "err", err)
-		}
+	a.workers.Go(func() {
+		runEvery(runCtx, 10*time.Minute, func() {
+			if _, err := supervision.Sweep(runCtx); err != nil && runCtx.Err() == nil {
+				log.Error("supervision colours", "err", err)
+			}
+		})
 	})
 	photos := &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
 	var mpInbound *wechat.Inbound
@@ -232,7 +260,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		photoWake := make(chan struct{}, 1)
 		photos.Checker, photos.Saved = clients, wakeUp(photoWake)
 		photos.URL = func(id string) string { return base + "/media/checks/" + id }
-		go photos.Run(runCtx, photoWake, time.Minute)
+		a.workers.Go(func() { photos.Run(runCtx, photoWake, time.Minute) })
 		if cfg.MiniProgram.PushToken != "" {
 			if mpInbound, err = wechat.NewInbound(wechat.InboundConfig{Token: cfg.MiniProgram.PushToken, AppID: cfg.MiniProgram.AppID,
 				AESKey: cfg.MiniProgram.PushAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew}); err != nil {
@@ -263,6 +291,8 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
 	}
 	a.router = handlers.New(handlers.Deps{
+		Metrics:            m,
+		MetricsAllow:       metricsAllow,
 		Inbound:            inbound,
 		Receiver:           sandboxAware(intake, a.fakeAPI),
 		DB:                 db,
@@ -332,7 +362,7 @@ const (
 func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 	fmt.Fprintf(w, "码上 (Mashang) is running at %s\n", base)
 	fmt.Fprintf(w, "  WeChat callback:  %s/wechat/callback\n", base)
-	fmt.Fprintf(w, "  health:           %s/healthz   readiness: %s/readyz\n", base, base)
+	fmt.Fprintf(w, "  health:           %s/healthz   readiness: %s/readyz   metrics: %s/metrics\n", base, base, base)
 	fmt.Fprintf(w, "  database:         %s %s\n", cfg.DB.Driver, dsnForDisplay(cfg))
 	if cfg.Sandbox {
 		fmt.Fprintf(w, "\nSandbox: a fake WeChat API runs at %s (nothing reaches the real WeChat).\n", fakeURL)
