@@ -70,6 +70,7 @@ type Fake struct {
 
 	failNext   map[string][]int
 	stalls     map[string][]time.Duration
+	loseAnswer map[string]int // path → calls to act on and never answer
 	randomFail map[string]randomFailure
 	rng        *mathrand.Rand
 }
@@ -87,6 +88,9 @@ type Call struct {
 	Duplicate bool
 	// Abandoned marks a stalled call whose client gave up before the answer.
 	Abandoned bool
+	// AnswerLost marks a call WeChat acted on whose answer never reached the
+	// client (LoseAnswerNext).
+	AnswerLost bool
 }
 
 // Delivery is a message that actually reached a person.
@@ -295,8 +299,22 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	rep := f.answer(r, call)
 	call.ErrCode = rep.errcode
+	lose := f.loseAnswer[r.URL.Path] > 0
+	if lose {
+		f.loseAnswer[r.URL.Path]--
+		call.AnswerLost = true
+	}
 	f.mu.Unlock()
 
+	if lose {
+		// Done at WeChat, but the answer is lost on the way: the client
+		// times out and cannot know.
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+		return
+	}
 	writeReply(w, rep)
 }
 

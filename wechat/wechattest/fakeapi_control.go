@@ -47,7 +47,7 @@ func (f *Fake) Reset() {
 
 func (f *Fake) resetRecords() {
 	f.calls, f.delivered = nil, nil
-	f.failNext, f.stalls, f.randomFail = map[string][]int{}, map[string][]time.Duration{}, map[string]randomFailure{}
+	f.failNext, f.stalls, f.randomFail, f.loseAnswer = map[string][]int{}, map[string][]time.Duration{}, map[string]randomFailure{}, map[string]int{}
 	// A fixed seed makes a run that fails randomly repeat the same way.
 	f.rng = mathrand.New(mathrand.NewPCG(20140101, 7200))
 }
@@ -78,6 +78,15 @@ func (f *Fake) StallNext(path string, d time.Duration, times int) {
 	for range times {
 		f.stalls[path] = append(f.stalls[path], d)
 	}
+}
+
+// LoseAnswerNext makes the next `times` calls of path take effect (a
+// template message is delivered) but never answers them, as when the
+// answer is lost on the network: the client times out not knowing.
+func (f *Fake) LoseAnswerNext(path string, times int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.loseAnswer[path] += times
 }
 
 // FailRandomly makes about ratio of the calls of path ("*" for every path)
