@@ -30,6 +30,15 @@ type Config struct {
 	Cases       Cases       `yaml:"cases"`
 	MediaDir    string      `yaml:"media_dir"`
 	Notify      Notify      `yaml:"notify"`
+	Outbox      Outbox      `yaml:"outbox"`
+}
+
+// Outbox says how notifications leave.
+type Outbox struct {
+	// Lease is how long an instance holds the notifications it claimed;
+	// if it dies, another sends them when the lease runs out. Longer than
+	// one call to WeChat may take.
+	Lease time.Duration `yaml:"lease"`
 }
 
 // Cases says how messages become cases.
@@ -134,6 +143,8 @@ type WeChat struct {
 	AllowPlaintext bool          `yaml:"allow_plaintext"`
 	MaxClockSkew   time.Duration `yaml:"max_clock_skew"`
 	APIBase        string        `yaml:"api_base"`
+	// Timeout bounds one call to WeChat's API.
+	Timeout time.Duration `yaml:"timeout"`
 	// OAuthBase stands for https://open.weixin.qq.com, where deputies'
 	// pages send WeChat's browser for web authorisation.
 	OAuthBase string `yaml:"oauth_base"`
@@ -176,8 +187,9 @@ func Defaults() Config {
 	return Config{
 		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10, CitizenRate: 2, CitizenBurst: 30},
 		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
-		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, APIBase: "https://api.weixin.qq.com", OAuthBase: "https://open.weixin.qq.com"},
+		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, Timeout: 10 * time.Second, APIBase: "https://api.weixin.qq.com", OAuthBase: "https://open.weixin.qq.com"},
 		Log:      Log{Level: "info", Format: "text"},
+		Outbox:   Outbox{Lease: time.Minute},
 		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute, NearDeadlineDays: 2},
 		MediaDir: "data/media",
 		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
@@ -315,7 +327,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.HTTP.MaxBodyBytes = n
 	}
-	for name, dst := range map[string]*time.Duration{"MASHANG_SCAN_WINDOW": &cfg.Cases.ScanWindow, "MASHANG_CASE_GAP": &cfg.Cases.Gap} {
+	for name, dst := range map[string]*time.Duration{"MASHANG_SCAN_WINDOW": &cfg.Cases.ScanWindow, "MASHANG_CASE_GAP": &cfg.Cases.Gap,
+		"MASHANG_WECHAT_TIMEOUT": &cfg.WeChat.Timeout, "MASHANG_OUTBOX_LEASE": &cfg.Outbox.Lease} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -478,6 +491,12 @@ func (c Config) Validate() error {
 	}
 	if c.Cases.Gap < time.Minute || c.Cases.Gap > 24*time.Hour {
 		return &SettingError{"MASHANG_CASE_GAP", fmt.Sprintf("%s is outside 1m–24h", c.Cases.Gap)}
+	}
+	if c.WeChat.Timeout < 100*time.Millisecond || c.WeChat.Timeout > time.Minute {
+		return &SettingError{"MASHANG_WECHAT_TIMEOUT", fmt.Sprintf("%s is outside 100ms–1m", c.WeChat.Timeout)}
+	}
+	if c.Outbox.Lease <= 2*c.WeChat.Timeout || c.Outbox.Lease > time.Hour {
+		return &SettingError{"MASHANG_OUTBOX_LEASE", fmt.Sprintf("%s should be more than twice MASHANG_WECHAT_TIMEOUT (%s) and at most 1h, so that a send under way is not taken over", c.Outbox.Lease, c.WeChat.Timeout)}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

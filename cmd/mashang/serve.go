@@ -187,7 +187,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	m.Register(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	clients, err := wechat.NewClients(wechat.ClientConfig{
 		APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret,
-		MPAppID: cfg.MiniProgram.AppID, MPSecret: cfg.MiniProgram.Secret,
+		MPAppID: cfg.MiniProgram.AppID, MPSecret: cfg.MiniProgram.Secret, Timeout: cfg.WeChat.Timeout,
 		Observe: m.WeChatCall, DeadToken: func(code int) {
 			m.TokenInvalidated(code)
 			log.Warn("WeChat called the access token dead; fetched it again and retried once", "errcode", code)
@@ -223,7 +223,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 	intake := newIntake(cfg, db)
 	unionsWake := make(chan struct{}, 1)
 	intake.Queued, intake.MediaStored, intake.Followed = wake, wakeUp(mediaWake), wakeUp(unionsWake)
-	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log, Observe: m.OutboxSend}
+	outbox := &mashang.Outbox{Store: db, Sender: clients, Log: log, Observe: m.OutboxSend, Lease: cfg.Outbox.Lease}
 	media := &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
 	runCtx, stop := context.WithCancel(context.Background())
 	a.stopOutbox = stop
