@@ -247,6 +247,32 @@ func citizenLoad(citizens, texts int) (scans, messages []wechattest.Push) {
 	return scans, messages
 }
 
+// prepare binds the deputy and has every citizen scan the station's code,
+// through instances, all acknowledged; it returns every push (binding,
+// scans, texts), the indices of the texts, still to be sent, and how many
+// pushes came before them.
+func (r *rig) prepare(instances []*proc, citizens, texts int) (all []wechattest.Push, load []int, setup int) {
+	r.t.Helper()
+	scans, messages := citizenLoad(citizens, texts)
+	bind := wechattest.SubscribeByScan(faultAccount, faultDeputy, r.bindScene, time.Now())
+	all = append(append([]wechattest.Push{bind}, scans...), messages...)
+	if acked, _ := r.deliver(instances, all, []int{0}, 1, 0, nil); !acked[0] {
+		r.t.Fatal("the deputy's binding was not acknowledged")
+	}
+	scanning := make([]int, len(scans))
+	for i := range scanning {
+		scanning[i] = 1 + i
+	}
+	if acked, _ := r.deliver(instances, all, scanning, 8, 0, nil); count(acked) != len(scans) {
+		r.t.Fatal("the scans were not all acknowledged")
+	}
+	setup = 1 + len(scans)
+	for i := range messages {
+		load = append(load, setup+i)
+	}
+	return all, load, setup
+}
+
 // check opens the store and proves the loop's promises: every push
 // acknowledged is stored once, one case per citizen, and the deputy got
 // one notification per case, each recorded as sent.
@@ -304,25 +330,13 @@ func TestKilledMidLoadLosesNothingAcknowledged(t *testing.T) {
 		r := newRig(t, driver, storetest.DSN(t, driver))
 		first := r.serve("first")
 		const citizens, texts = 150, 4
-		scans, messages := citizenLoad(citizens, texts)
-		bind := []wechattest.Push{wechattest.SubscribeByScan(faultAccount, faultDeputy, r.bindScene, time.Now())}
-		all := append(append(bind, scans...), messages...)
-		setup := make([]int, 1+len(scans))
-		for i := range setup {
-			setup[i] = i
-		}
-		if acked, _ := r.deliver([]*proc{first}, all, setup, 8, 0, nil); !allTrue(acked[:len(setup)]) {
-			t.Fatal("the scans were not all acknowledged")
-		}
-		load := make([]int, len(messages))
-		for i := range load {
-			load[i] = len(setup) + i
-		}
+		all, load, setup := r.prepare([]*proc{first}, citizens, texts)
+		messages := load
 		acked, _ := r.deliver([]*proc{first}, all, load, 16, len(messages)/3, first.kill)
 		for i := range setup {
 			acked[i] = true
 		}
-		ackedBeforeKill := count(acked) - len(setup)
+		ackedBeforeKill := count(acked) - setup
 		if ackedBeforeKill < len(messages)/3 || ackedBeforeKill == len(messages) {
 			t.Fatalf("the kill did not fall mid-load: %d of %d acknowledged", ackedBeforeKill, len(messages))
 		}
@@ -369,23 +383,8 @@ func TestSurvivorFinishesTheOutbox(t *testing.T) {
 	// The deputy's notifications are slow to leave: the victim dies holding some.
 	r.fake.StallNext("/cgi-bin/message/template/send", 400*time.Millisecond, 40)
 	const citizens, texts = 120, 3
-	scans, messages := citizenLoad(citizens, texts)
-	bind := []wechattest.Push{wechattest.SubscribeByScan(faultAccount, faultDeputy, r.bindScene, time.Now())}
-	all := append(append(bind, scans...), messages...)
-	setup := make([]int, 1+len(scans))
-	for i := range setup {
-		setup[i] = i
-	}
-	if acked, _ := r.deliver([]*proc{a, b}, all, setup[:1], 1, 0, nil); !acked[0] {
-		t.Fatal("the deputy's binding was not acknowledged")
-	}
-	if acked, _ := r.deliver([]*proc{a, b}, all, setup[1:], 8, 0, nil); !allTrue(acked[1:len(setup)]) {
-		t.Fatal("the scans were not all acknowledged")
-	}
-	load := make([]int, len(messages))
-	for i := range load {
-		load[i] = len(setup) + i
-	}
+	all, load, setup := r.prepare([]*proc{a, b}, citizens, texts)
+	messages := load
 	got, _ := r.deliver([]*proc{a, b}, all, load, 16, len(load)/2, b.kill)
 	for i := range setup {
 		got[i] = true
@@ -393,7 +392,7 @@ func TestSurvivorFinishesTheOutbox(t *testing.T) {
 	if n := count(got); n == len(all) {
 		t.Fatal("the kill did not fall mid-load")
 	}
-	t.Logf("%d of %d texts acknowledged around the kill", count(got)-len(setup), len(messages))
+	t.Logf("%d of %d texts acknowledged around the kill", count(got)-setup, len(messages))
 	r.retryUntilStored([]*proc{a}, all, got)
 	r.check(len(all), citizens)
 }
@@ -403,8 +402,6 @@ func pushKey(p wechattest.Push) string {
 	return mashang.Inbound{OpenID: p.FromUserName, MsgType: p.MsgType, MsgID: p.MsgID,
 		CreateTime: p.CreateTime.Truncate(time.Second), Event: p.Event}.DedupKey()
 }
-
-func allTrue(bs []bool) bool { return count(bs) == len(bs) }
 
 func count(bs []bool) int {
 	n := 0
@@ -507,23 +504,8 @@ func TestDatabaseStoppedMidLoad(t *testing.T) {
 	p := r.serve("only", "MASHANG_DB_DSN="+cfg.FormatDSN())
 
 	const citizens, texts = 120, 4
-	scans, messages := citizenLoad(citizens, texts)
-	bind := []wechattest.Push{wechattest.SubscribeByScan(faultAccount, faultDeputy, r.bindScene, time.Now())}
-	all := append(append(bind, scans...), messages...)
-	setup := make([]int, 1+len(scans))
-	for i := range setup {
-		setup[i] = i
-	}
-	if acked, _ := r.deliver([]*proc{p}, all, setup[:1], 1, 0, nil); !acked[0] {
-		t.Fatal("the deputy's binding was not acknowledged")
-	}
-	if acked, _ := r.deliver([]*proc{p}, all, setup[1:], 8, 0, nil); !allTrue(acked[1:len(setup)]) {
-		t.Fatal("the scans were not all acknowledged")
-	}
-	load := make([]int, len(messages))
-	for i := range load {
-		load[i] = len(setup) + i
-	}
+	all, load, setup := r.prepare([]*proc{p}, citizens, texts)
+	messages := load
 	readyz := func() int {
 		resp, err := http.Get("http://" + p.addr + "/readyz")
 		if err != nil {
@@ -551,7 +533,7 @@ func TestDatabaseStoppedMidLoad(t *testing.T) {
 	for i := range setup {
 		acked[i] = true
 	}
-	t.Logf("%d of %d texts acknowledged through the outage, %d answered 5xx", count(acked)-len(setup), len(messages), unavailable)
+	t.Logf("%d of %d texts acknowledged through the outage, %d answered 5xx", count(acked)-setup, len(messages), unavailable)
 	if unavailable == 0 {
 		t.Fatal("no callback was answered 5xx while the database was down")
 	}
