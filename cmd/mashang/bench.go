@@ -56,8 +56,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	selfBin := fs.String("self", "", "the mashang binary to benchmark (default: this one)")
 	profileDir := fs.String("profile", "", "write each serve's CPU profile into this directory")
 	mysqlDSN := fs.String("mysql", "", "also benchmark serve on MySQL: a DSN whose user may create a database, e.g. root@tcp(127.0.0.1:3306)/test")
+	remote := addRemoteFlags(fs) // --target URL: a server already running (bench_target.go)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *remote.url != "" {
+		return remote.run(ctx, *n, *conns, *rounds, stdout, stderr)
 	}
 	if *selfBin == "" {
 		exe, err := os.Executable()
