@@ -35,6 +35,9 @@ import (
 // the same run, against the bare SDK server (cmd/sdkpeer). Both run as
 // separate processes on loopback; the load comes from this process.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "all" {
+		return benchAll(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "codes" {
 		return benchCodes(ctx, args[1:], stdout, stderr)
 	}
@@ -232,6 +235,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		m := t.median()
 		fmt.Fprintf(stdout, "ratio %s / bare SDK: %.2f× throughput; p99 %s vs %s (median of %d rounds); %d cases\n",
 			t.driver, m.throughput()/peer0.throughput(), m.percentile(99), peer0.percentile(99), *rounds, t.cases)
+		ratio := m.throughput() / peer0.throughput()
+		want := map[string]float64{store.DriverSQLite: 1.5, store.DriverMySQL: 1.0}[t.driver]
+		addBenchRow(benchRow{"callback " + t.driver, "throughput, req/s", fmt.Sprintf("%.0f", m.throughput()),
+			fmt.Sprintf("%.0f bare SDK", peer0.throughput()), fmt.Sprintf("%.2f×", ratio),
+			fmt.Sprintf("≥ %.1f×: %s", want, metOrNot(ratio >= want))})
+		addBenchRow(benchRow{"callback " + t.driver, "p99 latency", m.percentile(99).Round(10 * time.Microsecond).String(),
+			peer0.percentile(99).Round(10*time.Microsecond).String() + " bare SDK", "",
+			"< 25ms: " + metOrNot(m.percentile(99) < 25*time.Millisecond)})
+		addBenchRow(benchRow{"callback " + t.driver, "server CPU per push", fmt.Sprintf("%.0f µs", m.cpuPerRequest()),
+			fmt.Sprintf("%.0f µs bare SDK", peer0.cpuPerRequest()), "", ""})
 	}
 	fmt.Fprintf(stdout, "notifications delivered by serve's outbox to the bound deputy (fake WeChat): %d\n", delivered)
 	for _, t := range targets[:len(targets)-1] {
@@ -240,6 +253,13 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+func metOrNot(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
 }
 
 // benchCitizens is how many citizens the benchmark's pushes come from.

@@ -69,6 +69,8 @@ func benchOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *n)
 	fmt.Fprintf(stdout, "sent %d, retried %d, failed %d, delivered (by the fake) %d in %s: %.0f notifications/s\n",
 		res.Sent, res.Retried, res.Failed, delivered, took.Round(time.Millisecond), float64(res.Sent)/took.Seconds())
+	addBenchRow(benchRow{"outbox drain", fmt.Sprintf("%d notices, per s", *n), fmt.Sprintf("%.0f", float64(res.Sent)/took.Seconds()),
+		"-", "", fmt.Sprintf("all delivered once: %s", metOrNot(delivered == *n))})
 	if delivered != *n {
 		return fmt.Errorf("the fake received %d of %d", delivered, *n)
 	}
