@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GOTESTFLAGS ?=
 
-.PHONY: run test bench build lint
+.PHONY: run test bench build lint fuzz
 
 ## run: the whole service on embedded defaults (SQLite, sandbox WeChat, demo data)
 run:
@@ -26,6 +26,16 @@ bench: build
 	bin/mashang bench codes
 	bin/mashang bench outbox
 	bin/mashang bench console $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
+
+## fuzz: every fuzz target for FUZZTIME each, one `go test -fuzz` per target (it takes one
+## per package run); the seed corpora are testdata/fuzz/<FuzzName>/ beside each package,
+## and an input that fails is written there too, to be kept as a regression
+FUZZTIME ?= 10s
+fuzz:
+	go test ./wechat -run '^$$' -fuzz '^FuzzFlatParseAgreesWithEncodingXML$$' -fuzztime $(FUZZTIME)
+	go test ./wechat -run '^$$' -fuzz '^FuzzInboundOpen$$' -fuzztime $(FUZZTIME)
+	go test . -run '^$$' -fuzz '^FuzzParseScene$$' -fuzztime $(FUZZTIME)
+	go test ./handlers -run '^$$' -fuzz '^FuzzMiniProgramBodies$$' -fuzztime $(FUZZTIME)
 
 build:
 	go build -o bin/mashang ./cmd/mashang

@@ -115,6 +115,11 @@ func (m Inbound) Validate() error {
 		return Errorf(EINVALID, "message has no MsgType")
 	case len(m.MsgType) > 32 || len(m.Event) > 64:
 		return Errorf(EINVALID, "MsgType or Event is too long")
+	// Longer than the columns that keep them: MySQL would refuse the row.
+	case len(m.Account) > 64 || len(m.Format) > 32:
+		return Errorf(EINVALID, "ToUserName or Format is too long")
+	case len(m.MediaID) > 255 || len(m.ThumbMediaID) > 255 || len(m.Ticket) > 255:
+		return Errorf(EINVALID, "MediaId, ThumbMediaId or Ticket is too long")
 	case m.CreateTime.Unix() <= 0:
 		return Errorf(EINVALID, "message has no CreateTime")
 	case m.MsgType == MsgEvent && m.Event == "":

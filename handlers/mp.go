@@ -129,6 +129,8 @@ func decodeJSON(c *gin.Context, v any, max int64) bool {
 	switch {
 	case errors.As(err, &tooLarge):
 		c.JSON(http.StatusRequestEntityTooLarge, apiError{"too_large", "请求过大"})
+	case errors.As(err, &typeErr) && typeErr.Field == "": // the body itself, e.g. an array
+		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请求体应为一个 JSON 对象 {…}"})
 	case errors.As(err, &typeErr):
 		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "字段「" + typeErr.Field + "」类型不对"})
 	default:

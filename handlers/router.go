@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -115,6 +116,15 @@ func New(d Deps) *gin.Engine {
 	}
 	r.Use(requestID(), observe(d.Metrics, d.Log), recoverer(d.Log))
 	r.HandleMethodNotAllowed = true
+	// A path no route takes (an ID with an encoded '/' in it, say): under the
+	// JSON APIs the 404 is JSON as well, as openapi.yaml documents it.
+	r.NoRoute(func(c *gin.Context) {
+		if p := c.Request.URL.Path; strings.HasPrefix(p, "/mp/") || strings.HasPrefix(p, "/api/") {
+			c.JSON(http.StatusNotFound, apiError{mashang.ENOTFOUND, "没有这个地址"})
+			return
+		}
+		c.String(http.StatusNotFound, "404 page not found")
+	})
 
 	cb := &callback{deps: d}
 	// WeChat → us. Authorised by WeChat's signature, not by a session.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 
 	"github.com/silenceper/wechat/v2/util"
 )
@@ -29,7 +30,9 @@ func (c *Clients) FetchMedia(ctx context.Context, mediaID string) ([]byte, strin
 }
 
 func (c *Clients) fetchMedia(ctx context.Context, mediaID string) ([]byte, string, error) {
-	u, err := c.OA.GetMaterial().GetMediaURL(mediaID)
+	// The SDK puts the ID into the query as it is: escaped here, an ID with
+	// '&', '#', '+' or a space still asks for itself.
+	u, err := c.OA.GetMaterial().GetMediaURL(url.QueryEscape(mediaID))
 	if err != nil {
 		return nil, "", apiError("media/get", err)
 	}
