@@ -18,24 +18,11 @@ test:
 	[ -n "$$MASHANG_TEST_MYSQL_DSN" ] || echo "make test: no MySQL found; running the SQLite suites only (set MASHANG_TEST_MYSQL_DSN)"; \
 	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
 
-## bench: the callback against the bare SDK server, the code export against go-qrcode, the outbox,
-## and the console's queries on generated cases
-## (with MASHANG_TEST_MYSQL_DSN set, the callback is also measured on MySQL)
+## bench: one suite — the callback against the bare SDK server, the code export against
+## go-qrcode, the outbox drain and the console's queries — printed as one table at the end
+## (with MASHANG_TEST_MYSQL_DSN set, the callback and the console are also measured on MySQL)
 bench: build
-	bin/mashang bench callback --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
-	bin/mashang bench codes
-	bin/mashang bench outbox
-	bin/mashang bench console $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
-
-## fuzz: every fuzz target for FUZZTIME each, one `go test -fuzz` per target (it takes one
-## per package run); the seed corpora are testdata/fuzz/<FuzzName>/ beside each package,
-## and an input that fails is written there too, to be kept as a regression
-FUZZTIME ?= 10s
-fuzz:
-	go test ./wechat -run '^$$' -fuzz '^FuzzFlatParseAgreesWithEncodingXML$$' -fuzztime $(FUZZTIME)
-	go test ./wechat -run '^$$' -fuzz '^FuzzInboundOpen$$' -fuzztime $(FUZZTIME)
-	go test . -run '^$$' -fuzz '^FuzzParseScene$$' -fuzztime $(FUZZTIME)
-	go test ./handlers -run '^$$' -fuzz '^FuzzMiniProgramBodies$$' -fuzztime $(FUZZTIME)
+	bin/mashang bench all --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 
 build:
 	go build -o bin/mashang ./cmd/mashang
