@@ -24,6 +24,16 @@ test:
 bench: build
 	bin/mashang bench all --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 
+## fuzz: every fuzz target for FUZZTIME each, one `go test -fuzz` per target (it takes one
+## per package run); the seed corpora are testdata/fuzz/<FuzzName>/ beside each package,
+## and an input that fails is written there too, to be kept as a regression
+FUZZTIME ?= 10s
+fuzz:
+	go test ./wechat -run '^$$' -fuzz '^FuzzFlatParseAgreesWithEncodingXML$$' -fuzztime $(FUZZTIME)
+	go test ./wechat -run '^$$' -fuzz '^FuzzInboundOpen$$' -fuzztime $(FUZZTIME)
+	go test . -run '^$$' -fuzz '^FuzzParseScene$$' -fuzztime $(FUZZTIME)
+	go test ./handlers -run '^$$' -fuzz '^FuzzMiniProgramBodies$$' -fuzztime $(FUZZTIME)
+
 build:
 	go build -o bin/mashang ./cmd/mashang
 	go build -o bin/sdkpeer ./cmd/sdkpeer
