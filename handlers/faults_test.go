@@ -24,16 +24,7 @@ func TestFlakyWeChatDeliversEveryNotificationOnce(t *testing.T) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		ctx := context.Background()
 		const n = 120
-		var items []mashang.OutboxItem
-		for i := range n {
-			openid := fmt.Sprintf("oFlakyDeputy%016d", i)
-			e.fake.Follow(openid)
-			items = append(items, mashang.OutboxItem{Kind: "template", ToUser: openid, TemplateID: "TPL-NEW-CASE",
-				ClientMsgID: fmt.Sprintf("flaky-%d", i), Data: map[string]string{"thing2": "八大关"}})
-		}
-		if err := e.db.EnqueueAll(ctx, items, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		items := e.queueNotices(t, "flaky", n)
 		const send = "/cgi-bin/message/template/send"
 		e.fake.FailRandomly(send, 1.0/3, -1)
 		e.fake.StallNext(send, 2*time.Second, 4)
@@ -88,4 +79,21 @@ func TestFlakyWeChatDeliversEveryNotificationOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// queueNotices puts n template messages in the outbox, each to a deputy of
+// its own who follows the Official Account.
+func (e *env) queueNotices(t *testing.T, name string, n int) []mashang.OutboxItem {
+	t.Helper()
+	var items []mashang.OutboxItem
+	for i := range n {
+		openid := fmt.Sprintf("o%sDeputy%020d", name, i)
+		e.fake.Follow(openid)
+		items = append(items, mashang.OutboxItem{Kind: "template", ToUser: openid, TemplateID: "TPL-NEW-CASE",
+			ClientMsgID: fmt.Sprintf("%s-%d", name, i), Data: map[string]string{"thing2": "八大关"}})
+	}
+	if err := e.db.EnqueueAll(context.Background(), items, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return items
 }

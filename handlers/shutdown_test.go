@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -22,17 +21,7 @@ func TestShutdownHandsUnsentNotificationsBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		ctx := context.Background()
-		now := time.Now()
-		var items []mashang.OutboxItem
-		for i := range 5 {
-			openid := fmt.Sprintf("oHandBackDeputy%013d", i)
-			e.fake.Follow(openid)
-			items = append(items, mashang.OutboxItem{Kind: "template", ToUser: openid, TemplateID: "TPL-NEW-CASE",
-				ClientMsgID: fmt.Sprintf("handback-%d", i), Data: map[string]string{"thing2": "八大关"}})
-		}
-		if err := e.db.EnqueueAll(ctx, items, now); err != nil {
-			t.Fatal(err)
-		}
+		items := e.queueNotices(t, "handback", 5)
 		const send = "/cgi-bin/message/template/send"
 		e.fake.StallNext(send, 300*time.Millisecond, 1)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
