@@ -155,7 +155,7 @@ func (n ActivityNotify) invitation(a Activity, d Deputy, openid string) OutboxIt
 		}
 	}
 	set(n.TitleField, a.Title)
-	set(n.TimeField, a.Start.In(china).Format("2006-01-02 15:04"))
+	set(n.TimeField, a.Start.In(China).Format("2006-01-02 15:04"))
 	set(n.PlaceField, a.Place)
 	url := ""
 	if n.URL != nil {
@@ -230,9 +230,9 @@ func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid 
 	case err != nil:
 		return scanTarget{}, nil, err
 	case inv.CheckedInAt != nil:
-		return scanTarget{reply: fmt.Sprintf(replyCheckInAlready, d.Name, inv.CheckedInAt.In(china).Format("15:04"), a.Title)}, nil, nil
+		return scanTarget{reply: fmt.Sprintf(replyCheckInAlready, d.Name, inv.CheckedInAt.In(China).Format("15:04"), a.Title)}, nil, nil
 	case at.Before(a.Start.Add(-CheckInEarly)):
-		return scanTarget{reply: fmt.Sprintf(replyCheckInEarly, a.Title, a.Start.Add(-CheckInEarly).In(china).Format("1月2日15:04"))}, nil, nil
+		return scanTarget{reply: fmt.Sprintf(replyCheckInEarly, a.Title, a.Start.Add(-CheckInEarly).In(China).Format("1月2日15:04"))}, nil, nil
 	case !at.Before(a.End):
 		return scanTarget{reply: fmt.Sprintf(replyCheckInOver, a.Title)}, nil, nil
 	}

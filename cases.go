@@ -69,13 +69,14 @@ func (c Case) StatusLabel() string {
 // caseNumberPattern is how citizens send a number back to ask about it.
 var caseNumberPattern = regexp.MustCompile(`^\d{6}-\d{4}$`)
 
-// china is the time zone case numbers and messages use. A fixed zone: the
-// machine may carry no time zone database, and China has no DST.
-var china = time.FixedZone("CST", 8*3600)
+// China is the one time zone of the service: case numbers, dates in
+// messages, working days, the console's clock. A fixed zone: the machine may
+// carry no time zone database, and China has no DST.
+var China = time.FixedZone("CST", 8*3600)
 
 // CaseNumber formats the n-th case of a day.
 func CaseNumber(day time.Time, n int) string {
-	return fmt.Sprintf("%s-%04d", day.In(china).Format("060102"), n)
+	return fmt.Sprintf("%s-%04d", day.In(China).Format("060102"), n)
 }
 
 // Group is a deputy group of a station, as routing needs it.
@@ -211,7 +212,7 @@ func (n NotifyConfig) newCaseNotice(c Case, r Recipient) OutboxItem {
 	set(n.StationField, c.StationName)
 	set(n.CategoryField, category)
 	set(n.SummaryField, c.Summary)
-	set(n.TimeField, c.CreatedAt.In(china).Format("2006-01-02 15:04"))
+	set(n.TimeField, c.CreatedAt.In(China).Format("2006-01-02 15:04"))
 	url := ""
 	if n.CaseURL != nil {
 		url = n.CaseURL(c.Number)

@@ -71,12 +71,26 @@ type HandoverStore interface {
 	UpdateHandover(ctx context.Context, fn func(HandoverTx) error) error
 }
 
+// Calendar counts China's working days (*workday.Calendar): deadlines of
+// handed-over cases are set in them.
+type Calendar interface {
+	// AddWorkingDays is the deadline of a case handed over at from with n
+	// working days to answer: the end of the n-th working day after it.
+	AddWorkingDays(from time.Time, n int) time.Time
+	// WorkingDaysBetween counts the working days after a's date up to and
+	// including b's date, negative when b is before a.
+	WorkingDaysBetween(a, b time.Time) int
+	// Uncovered says, in a sentence for staff, which years between a and b
+	// the calendar has no holiday table for, or nil.
+	Uncovered(a, b time.Time) error
+}
+
 // Supervision hands cases to departments with a deadline in working days and
 // keeps their three colours (三色督办): green on time; yellow near the
 // deadline or rated poorly; red overdue or rated poorly twice.
 type Supervision struct {
 	Store    HandoverStore
-	Calendar *WorkCalendar
+	Calendar Calendar
 	NearDays int // working days before the deadline that turn a case yellow
 	Now      func() time.Time
 	// Notify, with a template, sends yellow to the station's secretaries
@@ -84,6 +98,48 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
+}
+
+// The three colours of chasing (三色督办).
+const (
+	ColourGreen  = "green"  // on time
+	ColourYellow = "yellow" // near the deadline, or rated poorly once: the station secretary chases
+	ColourRed    = "red"    // overdue, or rated poorly twice: the chair of that level chases
+)
+
+// Colour is a handed-over case's colour at now:
+//   - red when it is past its deadline (closed after it, or still open at
+//     now), or when it has been rated poorly twice or more;
+//   - yellow when it is open and no more than NearDays working days are left
+//     after today (WorkingDaysBetween(now, deadline) <= NearDays; with 0,
+//     only on the deadline's own day; negative never), or when it has been
+//     rated poorly once;
+//   - green otherwise.
+//
+// closedAt is when it was closed, nil while open: a case closed on or before
+// its deadline stays green as time passes, a case closed late stays red.
+// Poor ratings count whether or not it is closed: they are part of the
+// record. A zero deadline (not handed over yet) leaves only the ratings.
+func (s *Supervision) Colour(deadline, now time.Time, closedAt *time.Time, poorRatings int) string {
+	colour := ColourGreen
+	switch {
+	case deadline.IsZero():
+	case closedAt != nil:
+		if closedAt.After(deadline) {
+			colour = ColourRed
+		}
+	case now.After(deadline):
+		colour = ColourRed
+	case s.Calendar.WorkingDaysBetween(now, deadline) <= s.NearDays:
+		colour = ColourYellow
+	}
+	switch {
+	case poorRatings >= 2:
+		return ColourRed
+	case poorRatings == 1 && colour == ColourGreen:
+		return ColourYellow
+	}
+	return colour
 }
 
 // MaxHandoverDays bounds a deadline: a quarter of a year of working days.
@@ -144,7 +200,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if err := tx.HandOver(ctx, c.ID, d.ID, now, days, due); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(china).Format("2006年1月2日"))
+		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(China).Format("2006年1月2日"))
 		if err := s.Calendar.Uncovered(now, due); err != nil {
 			detail += "（" + err.Error() + "）"
 		}
@@ -179,7 +235,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err != nil {
 			return err
 		}
-		colour := s.Calendar.Colour(due, now, &now, s.NearDays, c.PoorRatings)
+		colour := s.Colour(due, now, &now, c.PoorRatings)
 		if err := tx.CloseCase(ctx, c.ID, now, colour); err != nil {
 			return err
 		}
@@ -208,7 +264,7 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			colour := s.Calendar.Colour(d.Due, now, d.ClosedAt, s.NearDays, d.PoorRatings)
+			colour := s.Colour(d.Due, now, d.ClosedAt, d.PoorRatings)
 			if colour == d.Colour {
 				continue
 			}
@@ -266,7 +322,7 @@ func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadlin
 func colourNotice(d Deadline, colour string, now time.Time) string {
 	due := ""
 	if !d.Due.IsZero() {
-		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(china).Format("1月2日"))
+		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(China).Format("1月2日"))
 	}
 	switch colour {
 	case ColourRed:

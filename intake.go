@@ -425,7 +425,7 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 			return decision{}, err
 		}
 		return decision{reply: Reply{Text: fmt.Sprintf(replyCaseStatusFormat, c.Number, c.StationName,
-			c.StatusLabel(), c.CreatedAt.In(china).Format("2006-01-02 15:04"))}}, nil
+			c.StatusLabel(), c.CreatedAt.In(China).Format("2006-01-02 15:04"))}}, nil
 	}
 	scene, at, err := tx.ConversationScene(ctx, m.OpenID)
 	if ErrorCode(err) == ENOTFOUND {
@@ -542,7 +542,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		routing.Reason = fmt.Sprintf("内容安全检测提示「%s」（%s），暂不分派，由工作人员审核", m.TextCheck.LabelName(), m.TextCheck.Suggest)
 	}
 
-	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(china).Format("060102"))
+	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(China).Format("060102"))
 	if err != nil {
 		return Reply{}, 0, err
 	}
@@ -726,7 +726,7 @@ func (in *Intake) dutyBookings(ctx context.Context, tx IntakeTx, openid string, 
 	} else if err != nil {
 		return decision{}, err
 	}
-	bookings, err := tx.DutyBookings(ctx, openid, now.In(china).Format("2006-01-02"))
+	bookings, err := tx.DutyBookings(ctx, openid, now.In(China).Format("2006-01-02"))
 	if err != nil {
 		return decision{}, err
 	}

@@ -100,7 +100,7 @@ func (n SupervisionNotify) notice(d Deadline, colour, why string, r StaffRecipie
 	set(n.ColourField, light+"："+why)
 	due := "未交办"
 	if !d.Due.IsZero() {
-		due = d.Due.In(china).Format("2006-01-02 15:04")
+		due = d.Due.In(China).Format("2006-01-02 15:04")
 	}
 	set(n.DeadlineField, due)
 	url := ""

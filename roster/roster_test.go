@@ -1,4 +1,4 @@
-package mashang_test
+package roster_test
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"mashang"
+	"mashang/roster"
 )
 
 func TestParseStationsListsEveryBadRow(t *testing.T) {
@@ -18,10 +19,10 @@ func TestParseStationsListsEveryBadRow(t *testing.T) {
 		{"ok2", "崂山联络点", "点", "青岛市", "崂山区", "", "36.1", "", ""},        // 6: latitude without longitude
 		{"ok3", "西海岸代表之家", "家", "青岛市", "西海岸新区", "薛家岛街道", "", "", "关闭"}, // fine, closed
 	}
-	_, err := mashang.ParseStations(rows)
-	var re *mashang.RosterError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want a RosterError", err)
+	_, err := roster.ParseStations(rows)
+	var fe *mashang.FileError
+	if !errors.As(err, &fe) || mashang.ErrorCode(err) != mashang.EINVALID {
+		t.Fatalf("got %v, want a FileError, invalid", err)
 	}
 	want := []string{
 		"第3行「编码」：与第2行重复",
@@ -42,7 +43,7 @@ func TestParseStationsListsEveryBadRow(t *testing.T) {
 		t.Errorf("good rows reported as bad:\n%s", msg)
 	}
 
-	good, err := mashang.ParseStations(append(rows[:2:2], rows[6]))
+	good, err := roster.ParseStations(append(rows[:2:2], rows[6]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +54,14 @@ func TestParseStationsListsEveryBadRow(t *testing.T) {
 }
 
 func TestParseRosterHeaders(t *testing.T) {
-	_, err := mashang.ParseStations([][]string{{"编码", "名称", "备注"}, {"a", "b", "c"}})
+	_, err := roster.ParseStations([][]string{{"编码", "名称", "备注"}, {"a", "b", "c"}})
 	msg := err.Error()
 	for _, w := range []string{"「备注」：不认识这一列", "「类型」：缺少这一必填列", "「市」：缺少这一必填列"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("header problems: %q not in\n%s", w, msg)
 		}
 	}
-	if _, err := mashang.ParseDeputies(nil); err == nil || !strings.Contains(err.Error(), "文件是空的") {
+	if _, err := roster.ParseDeputies(nil); err == nil || !strings.Contains(err.Error(), "文件是空的") {
 		t.Errorf("empty file: %v", err)
 	}
 }
@@ -71,14 +72,14 @@ func TestParseDeputies(t *testing.T) {
 		{"d1", "王海燕", "市", "13800138001", "s1、s2", "政策咨询组，法律服务组", "是"},
 		{"d2", "", "村", "12345", "", "", "也许"},
 	}
-	_, err := mashang.ParseDeputies(rows)
+	_, err := roster.ParseDeputies(rows)
 	msg := err.Error()
 	for _, w := range []string{"第3行「姓名」：必填", "第3行「层级」", "第3行「手机」", "第3行「编组站点」", "第3行「在任」"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("%q not in\n%s", w, msg)
 		}
 	}
-	ok, err := mashang.ParseDeputies(rows[:2])
+	ok, err := roster.ParseDeputies(rows[:2])
 	if err != nil {
 		t.Fatal(err)
 	}
