@@ -266,3 +266,19 @@ func summarize(m Inbound) string {
 	}
 	return "[" + m.MsgType + "]"
 }
+
+// CaseMessage is one thing a citizen sent into a case through the Official
+// Account: text, a photo or a voice message (with WeChat's recognition of
+// it), a location.
+type CaseMessage struct {
+	ID          int64
+	Type        string // text, image, voice, video, shortvideo, location, link
+	Text        string
+	Recognition string // voice: what WeChat heard
+	MediaPath   string // where the fetched photo or voice is kept ("" until fetched)
+	MediaError  string // why fetching failed so far
+	Latitude    *float64
+	Longitude   *float64
+	Label       string // location: the place's name
+	At          time.Time
+}
