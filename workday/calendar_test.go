@@ -169,7 +169,7 @@ func TestDeadlinesCountWorkingDays(t *testing.T) {
 			case c.missing == nil && err != nil:
 				t.Errorf("uncovered: %v", err)
 			case c.missing != nil && !errors.As(err, &ue):
-				t.Errorf("got %v, want an UncoveredError for %v", err, c.missing)
+				t.Errorf("got %v, want an uncoveredError for %v", err, c.missing)
 			case c.missing != nil && !slices.Equal(ue.Years, c.missing):
 				t.Errorf("uncovered %v, want %v", ue.Years, c.missing)
 			}
