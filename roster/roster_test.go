@@ -2,6 +2,7 @@ package roster_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,5 +87,84 @@ func TestParseDeputies(t *testing.T) {
 	d := ok[0]
 	if d.Level != mashang.LevelCity || strings.Join(d.Stations, "|") != "s1|s2" || strings.Join(d.Groups, "|") != "政策咨询组|法律服务组" || !d.InOffice {
 		t.Fatalf("parsed %+v", d)
+	}
+}
+
+// The values a column takes are written once, in its description: the
+// parser accepts each of them, and a refusal names them all, as before.
+func TestAllowedValuesAreTheColumnsOwn(t *testing.T) {
+	valid := map[string]map[string]string{ // one good record of each roster, by header
+		"stations": {"编码": "s1", "名称": "八大关联络站", "类型": "代表联络站", "市": "青岛市"},
+		"deputies": {"编码": "d1", "姓名": "王海燕", "层级": "市", "编组站点": "s1"},
+		"groups":   {"站点编码": "s1", "小组名称": "综合组"},
+	}
+	parse := map[string]func([][]string) error{
+		"stations": func(rows [][]string) error { _, err := roster.ParseStations(rows); return err },
+		"deputies": func(rows [][]string) error { _, err := roster.ParseDeputies(rows); return err },
+		"groups":   func(rows [][]string) error { _, err := roster.ParseGroups(rows); return err },
+	}
+	refusals := map[string]string{
+		"类型":  "第2行「类型」：「也许」应为 代表之家、代表联络站 或 代表联络点",
+		"层级":  "第2行「层级」：「也许」应为 全国、省、市、区（市、县） 或 镇（街道）",
+		"状态":  "第2行「状态」：「也许」应为 开放 或 关闭",
+		"在任":  "第2行「在任」：「也许」应为 是 或 否",
+		"值班组": "第2行「值班组」：「也许」应为 是 或 否",
+	}
+	seen := 0
+	for _, l := range roster.Layouts {
+		for _, col := range l.Columns {
+			if col.Allowed == nil {
+				continue
+			}
+			seen++
+			record := func(v string) [][]string {
+				row := make([]string, len(l.Columns))
+				for i, c := range l.Columns {
+					row[i] = valid[l.Kind][c.Header]
+				}
+				row[slices.Index(l.Headers(), col.Header)] = v
+				return [][]string{l.Headers(), row}
+			}
+			for _, v := range col.Allowed {
+				if err := parse[l.Kind](record(v)); err != nil {
+					t.Errorf("%s「%s」= %s refused: %v", l.Kind, col.Header, v, err)
+				}
+			}
+			err := parse[l.Kind](record("也许"))
+			if err == nil || !strings.Contains(err.Error(), refusals[col.Header]) {
+				t.Errorf("%s「%s」: got %v, want %q", l.Kind, col.Header, err, refusals[col.Header])
+			}
+		}
+	}
+	if seen != len(refusals) {
+		t.Errorf("%d columns with allowed values, %d refusals checked", seen, len(refusals))
+	}
+}
+
+// Every column is described once: a header or an alias names one column of
+// its roster, and the export writes back exactly the columns the import reads.
+func TestLayoutsNameEachColumnOnce(t *testing.T) {
+	for _, l := range roster.Layouts {
+		names := map[string]string{}
+		for _, c := range l.Columns {
+			for _, n := range append([]string{c.Header}, c.Aliases...) {
+				if other, dup := names[n]; dup {
+					t.Errorf("%s: 「%s」 names both %s and %s", l.Kind, n, other, c.Header)
+				}
+				names[n] = c.Header
+			}
+		}
+		if got, ok := roster.Lookup(l.Kind); !ok || got.Label != l.Label {
+			t.Errorf("%s not found by its kind", l.Kind)
+		}
+	}
+	rows := roster.DeputyRows([]roster.DeputyRecord{{Code: "d1", Name: "王海燕", Level: mashang.LevelCity, Phone: "13800138001",
+		Stations: []string{"s1", "s2"}, Groups: []string{"综合组"}, InOffice: true}})
+	back, err := roster.ParseDeputies(rows)
+	if err != nil || len(back) != 1 || back[0].Phone != "13800138001" || strings.Join(back[0].Stations, "|") != "s1|s2" || !back[0].InOffice {
+		t.Fatalf("a deputy written and read back: %+v %v", back, err)
+	}
+	if key := roster.Groups.Key([]string{"s1", "综合组", "", "", "否"}); key != "s1/综合组" {
+		t.Errorf("a group's key: %q", key)
 	}
 }
