@@ -1,5 +1,12 @@
 // Package workday counts China's working days, which the deadlines of
 // handed-over cases (交办期限) are set in.
+//
+// China's working days are not plain weeks. Each year the State Council
+// announces the public holidays and the weekend days worked to make up for
+// them (调休上班, e.g. 2025: 国庆节、中秋节 off from 1 to 8 October, Sunday 28
+// September and Saturday 11 October worked). A Calendar is built from a
+// table of those dated entries (configs/holidays/cn.csv), which staff extend
+// each year from the notice.
 package workday
 
 import (
@@ -13,34 +20,27 @@ import (
 	"mashang"
 )
 
-// China's working days are not plain weeks. Each year the State Council announces the
-// public holidays and the weekend days worked to make up for them (调休上班,
-// e.g. 2025: 国庆节、中秋节 off from 1 to 8 October, Sunday 28 September and
-// Saturday 11 October worked). A Calendar is built from a table of those
-// dated entries (configs/holidays/cn.csv), which staff extend each year from
-// the notice.
-
-// DayKind is what an entry of a holiday table makes of its days.
-type DayKind string
+// dayKind is what an entry of a holiday table makes of its days.
+type dayKind string
 
 const (
-	Holiday DayKind = "休" // a day off: a public holiday, or a day given off around one
-	MakeUp  DayKind = "班" // a Saturday or Sunday worked to make up for one (调休上班)
+	holiday dayKind = "休" // a day off: a public holiday, or a day given off around one
+	makeUp  dayKind = "班" // a Saturday or Sunday worked to make up for one (调休上班)
 )
 
 // dayKindLabels lists what staff may write for each kind, the first being how
 // the service writes it back.
-var dayKindLabels = map[DayKind][]string{
-	Holiday: {"休", "放假", "假", "休息"},
-	MakeUp:  {"班", "上班", "补班", "调休上班"},
+var dayKindLabels = map[dayKind][]string{
+	holiday: {"休", "放假", "假", "休息"},
+	makeUp:  {"班", "上班", "补班", "调休上班"},
 }
 
-// Entry is one line of a holiday table: a date or a range of dates
+// entry is one line of a holiday table: a date or a range of dates
 // and what they are.
-type Entry struct {
+type entry struct {
 	From time.Time // the first day (its date in China counts, not its time)
 	To   time.Time // the last day, included; zero for a single day
-	Kind DayKind
+	Kind dayKind
 	Name string // the holiday, e.g. 春节; for a make-up day e.g. 春节调休
 	Line int    // the line it was read from, for errors; 0 when built in code
 }
@@ -57,7 +57,7 @@ type Calendar struct {
 }
 
 type calendarDay struct {
-	kind DayKind
+	kind dayKind
 	name string
 }
 
@@ -71,18 +71,8 @@ const (
 	maxCalendarNameLen = 30
 )
 
-// Parse reads a national holiday table (see parseEntries) into a calendar
-// covering the years it has entries for. A table with mistakes is refused
-// whole, with every problem by line, in one *mashang.FileError.
-func Parse(data []byte) (*Calendar, error) {
-	entries, err := parseEntries(data)
-	if err != nil {
-		return nil, err
-	}
-	return newCalendar(entries)
-}
-
-// parseEntries reads a holiday table: UTF-8 text, one entry a line,
+// Parse reads a national holiday table into a calendar covering the years
+// it has entries for. The table is UTF-8 text, one entry a line,
 //
 //	开始日期,结束日期,类别,名称
 //	2026-02-15,2026-02-23,休,春节
@@ -92,11 +82,19 @@ func Parse(data []byte) (*Calendar, error) {
 // 班 (a Saturday or Sunday worked); the name is required for 休. Blank lines
 // and lines starting with # are skipped, as are a header line and a UTF-8
 // byte-order mark; dates may also be written 2026/2/15, and a full-width
-// comma separates like a comma. Every problem is reported, by line, in one
-// *mashang.FileError.
-func parseEntries(data []byte) ([]Entry, error) {
+// comma separates like a comma. A table with mistakes is refused whole, with
+// every problem by line, in one *mashang.FileError.
+func Parse(data []byte) (*Calendar, error) {
+	entries, err := parseEntries(data)
+	if err != nil {
+		return nil, err
+	}
+	return newCalendar(entries)
+}
+
+func parseEntries(data []byte) ([]entry, error) {
 	var (
-		entries []Entry
+		entries []entry
 		errs    []mashang.RowError
 	)
 	for i, raw := range strings.Split(string(data), "\n") {
@@ -129,7 +127,7 @@ func parseEntries(data []byte) ([]Entry, error) {
 			errs = append(errs, mashang.RowError{Row: n, Column: col, Reason: reason})
 			bad = true
 		}
-		e := Entry{Line: n}
+		e := entry{Line: n}
 		var ok bool
 		if e.From, ok = parseCalendarDate(fields[0]); !ok {
 			fail("开始日期", fmt.Sprintf("「%s」不是有效的日期，应写作 2026-02-15", fields[0]))
@@ -173,7 +171,7 @@ func refused(errs []mashang.RowError) error {
 }
 
 // parseDayKind reads what staff write for a kind of day.
-func parseDayKind(s string) (DayKind, bool) {
+func parseDayKind(s string) (dayKind, bool) {
 	s = strings.TrimSpace(s)
 	for kind, names := range dayKindLabels {
 		if string(kind) == s || slices.Contains(names, s) {
@@ -186,7 +184,7 @@ func parseDayKind(s string) (DayKind, bool) {
 // newCalendar builds the national calendar from its entries. It covers
 // every year an entry falls in: each State Council notice has at least 元旦,
 // so a year whose notice is entered is covered.
-func newCalendar(entries []Entry) (*Calendar, error) {
+func newCalendar(entries []entry) (*Calendar, error) {
 	days, errs := collectCalendar(entries)
 	if len(errs) > 0 {
 		return nil, refused(errs)
@@ -201,7 +199,7 @@ func newCalendar(entries []Entry) (*Calendar, error) {
 // collectCalendar checks entries and spreads them into days. Two entries may
 // share a date only if they agree on its kind (国庆节 and 中秋节 may both give
 // off 6 October; the names are joined).
-func collectCalendar(entries []Entry) (map[int64]calendarDay, []mashang.RowError) {
+func collectCalendar(entries []entry) (map[int64]calendarDay, []mashang.RowError) {
 	days := map[int64]calendarDay{}
 	lineOf := map[int64]int{}
 	var errs []mashang.RowError
@@ -220,7 +218,7 @@ func collectCalendar(entries []Entry) (map[int64]calendarDay, []mashang.RowError
 		}
 		name := strings.TrimSpace(e.Name)
 		switch {
-		case name == "" && e.Kind == Holiday:
+		case name == "" && e.Kind == holiday:
 			fail("名称", "放假的日子要写节日名称，如 春节")
 		case utf8.RuneCountInString(name) > maxCalendarNameLen:
 			fail("名称", fmt.Sprintf("超过%d个字", maxCalendarNameLen))
@@ -250,7 +248,7 @@ func collectCalendar(entries []Entry) (map[int64]calendarDay, []mashang.RowError
 		if bad {
 			continue
 		}
-		if e.Kind == MakeUp {
+		if e.Kind == makeUp {
 			for d := first; d <= last; d++ {
 				if !isWeekend(d) {
 					fail("", fmt.Sprintf("%s 是%s：调休上班日只能是周六或周日，平常的周一至周五本来就上班", formatCivil(d), weekdayNames[civilDate(d).Weekday()]))
@@ -370,9 +368,9 @@ func (c *Calendar) lookup(d int64) calendarDay {
 
 func (c *Calendar) working(d int64) bool {
 	switch c.lookup(d).kind {
-	case Holiday:
+	case holiday:
 		return false
-	case MakeUp:
+	case makeUp:
 		return true
 	}
 	return !isWeekend(d)

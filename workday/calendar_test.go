@@ -28,7 +28,7 @@ func calTime(t *testing.T, s string) time.Time {
 // isWorkingDay and dayOf read the calendar on t's date in China.
 func isWorkingDay(c *Calendar, t time.Time) bool { return c.working(civilDay(t)) }
 
-func dayOf(c *Calendar, t time.Time) (DayKind, string) {
+func dayOf(c *Calendar, t time.Time) (dayKind, string) {
 	d := c.lookup(civilDay(t))
 	return d.kind, d.name
 }
@@ -53,49 +53,49 @@ func TestNationalTableFollowsTheNotices(t *testing.T) {
 	days := []struct {
 		date    string
 		working bool
-		kind    DayKind
+		kind    dayKind
 		name    string
 	}{
 		// 2025 (published 2024-11-12): 除夕 and 5月2日 are holidays from this year.
-		{"2025-01-01", false, Holiday, "元旦"},
+		{"2025-01-01", false, holiday, "元旦"},
 		{"2025-01-02", true, "", ""},
-		{"2025-01-26", true, MakeUp, "春节调休"}, // Sunday
+		{"2025-01-26", true, makeUp, "春节调休"}, // Sunday
 		{"2025-01-27", true, "", ""},
-		{"2025-01-28", false, Holiday, "春节"}, // 除夕, Tuesday
-		{"2025-02-04", false, Holiday, "春节"},
+		{"2025-01-28", false, holiday, "春节"}, // 除夕, Tuesday
+		{"2025-02-04", false, holiday, "春节"},
 		{"2025-02-05", true, "", ""},
-		{"2025-02-08", true, MakeUp, "春节调休"}, // Saturday
+		{"2025-02-08", true, makeUp, "春节调休"}, // Saturday
 		{"2025-02-09", false, "", ""},
-		{"2025-04-04", false, Holiday, "清明节"},
-		{"2025-04-27", true, MakeUp, "劳动节调休"},
-		{"2025-05-02", false, Holiday, "劳动节"},
-		{"2025-05-05", false, Holiday, "劳动节"},
+		{"2025-04-04", false, holiday, "清明节"},
+		{"2025-04-27", true, makeUp, "劳动节调休"},
+		{"2025-05-02", false, holiday, "劳动节"},
+		{"2025-05-05", false, holiday, "劳动节"},
 		{"2025-05-06", true, "", ""},
-		{"2025-05-31", false, Holiday, "端午节"},
-		{"2025-06-02", false, Holiday, "端午节"},
-		{"2025-09-28", true, MakeUp, "国庆节、中秋节调休"}, // Sunday
-		{"2025-10-06", false, Holiday, "国庆节、中秋节"},
-		{"2025-10-08", false, Holiday, "国庆节、中秋节"},
+		{"2025-05-31", false, holiday, "端午节"},
+		{"2025-06-02", false, holiday, "端午节"},
+		{"2025-09-28", true, makeUp, "国庆节、中秋节调休"}, // Sunday
+		{"2025-10-06", false, holiday, "国庆节、中秋节"},
+		{"2025-10-08", false, holiday, "国庆节、中秋节"},
 		{"2025-10-09", true, "", ""},
-		{"2025-10-11", true, MakeUp, "国庆节、中秋节调休"}, // Saturday
+		{"2025-10-11", true, makeUp, "国庆节、中秋节调休"}, // Saturday
 		{"2025-10-12", false, "", ""},
 		// 2026 (published 2025-11-04).
-		{"2026-01-03", false, Holiday, "元旦"}, // Saturday
-		{"2026-01-04", true, MakeUp, "元旦调休"}, // Sunday
-		{"2026-02-14", true, MakeUp, "春节调休"}, // Saturday
-		{"2026-02-15", false, Holiday, "春节"},
-		{"2026-02-23", false, Holiday, "春节"}, // Monday
+		{"2026-01-03", false, holiday, "元旦"}, // Saturday
+		{"2026-01-04", true, makeUp, "元旦调休"}, // Sunday
+		{"2026-02-14", true, makeUp, "春节调休"}, // Saturday
+		{"2026-02-15", false, holiday, "春节"},
+		{"2026-02-23", false, holiday, "春节"}, // Monday
 		{"2026-02-24", true, "", ""},
-		{"2026-02-28", true, MakeUp, "春节调休"},
-		{"2026-04-06", false, Holiday, "清明节"},
-		{"2026-05-05", false, Holiday, "劳动节"},
-		{"2026-05-09", true, MakeUp, "劳动节调休"},
-		{"2026-06-19", false, Holiday, "端午节"},
-		{"2026-09-20", true, MakeUp, "国庆节调休"},
-		{"2026-09-25", false, Holiday, "中秋节"},
-		{"2026-10-07", false, Holiday, "国庆节"},
+		{"2026-02-28", true, makeUp, "春节调休"},
+		{"2026-04-06", false, holiday, "清明节"},
+		{"2026-05-05", false, holiday, "劳动节"},
+		{"2026-05-09", true, makeUp, "劳动节调休"},
+		{"2026-06-19", false, holiday, "端午节"},
+		{"2026-09-20", true, makeUp, "国庆节调休"},
+		{"2026-09-25", false, holiday, "中秋节"},
+		{"2026-10-07", false, holiday, "国庆节"},
 		{"2026-10-08", true, "", ""},
-		{"2026-10-10", true, MakeUp, "国庆节调休"},
+		{"2026-10-10", true, makeUp, "国庆节调休"},
 	}
 	for _, d := range days {
 		day := calTime(t, d.date)
@@ -261,10 +261,10 @@ func TestParseIsForgiving(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if kind, name := dayOf(cal, calTime(t, "2025-10-06")); kind != Holiday || name != "国庆节、中秋节" {
+	if kind, name := dayOf(cal, calTime(t, "2025-10-06")); kind != holiday || name != "国庆节、中秋节" {
 		t.Errorf("6 October: %q %q", kind, name)
 	}
-	if kind, _ := dayOf(cal, calTime(t, "2025-10-11")); kind != MakeUp {
+	if kind, _ := dayOf(cal, calTime(t, "2025-10-11")); kind != makeUp {
 		t.Errorf("11 October: %q", kind)
 	}
 	if !isWorkingDay(cal, calTime(t, "2025-09-28")) || isWorkingDay(cal, calTime(t, "2025-10-08")) {
