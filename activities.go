@@ -208,37 +208,6 @@ type checkIn struct {
 	title                string
 }
 
-// checkInTarget decides what scanning an activity's code does (reading
-// only): only an invited, bound deputy, within the activity's time, once.
-func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, *checkIn, error) {
-	a, err := tx.ActivityByToken(ctx, token)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: replyCheckInUnknown}, nil, nil
-	} else if err != nil {
-		return scanTarget{}, nil, err
-	}
-	d, err := tx.DeputyByOpenID(ctx, openid)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: fmt.Sprintf(replyCheckInNotDeputy, a.Title)}, nil, nil
-	} else if err != nil {
-		return scanTarget{}, nil, err
-	}
-	inv, err := tx.Invitation(ctx, a.ID, d.ID)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return scanTarget{reply: fmt.Sprintf(replyCheckInNotInvited, d.Name, a.Title)}, nil, nil
-	case err != nil:
-		return scanTarget{}, nil, err
-	case inv.CheckedInAt != nil:
-		return scanTarget{reply: fmt.Sprintf(replyCheckInAlready, d.Name, inv.CheckedInAt.In(China).Format("15:04"), a.Title)}, nil, nil
-	case at.Before(a.Start.Add(-CheckInEarly)):
-		return scanTarget{reply: fmt.Sprintf(replyCheckInEarly, a.Title, a.Start.Add(-CheckInEarly).In(China).Format("1月2日15:04"))}, nil, nil
-	case !at.Before(a.End):
-		return scanTarget{reply: fmt.Sprintf(replyCheckInOver, a.Title)}, nil, nil
-	}
-	return scanTarget{reply: fmt.Sprintf(replyCheckedIn, d.Name, a.Title, a.Place)}, &checkIn{activityID: a.ID, deputyID: d.ID, title: a.Title}, nil
-}
-
 const (
 	replyCheckedIn         = "签到成功！%s代表，欢迎参加「%s」（%s）。本次签到已记入您的履职档案。"
 	replyCheckInAlready    = "%s代表，您已于%s签到「%s」，无需重复扫码。"

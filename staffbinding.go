@@ -2,7 +2,6 @@ package mashang
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -38,28 +37,6 @@ func (b *StaffBinding) NewCode(ctx context.Context, userID int64) (BindCode, err
 	return newBindCode(ctx, SceneStaffBind, b.TTL, b.Now, b.Issuer, func(token string, expires time.Time) error {
 		return b.Store.CreateStaffBindToken(ctx, userID, token, expires)
 	})
-}
-
-// staffBindTarget decides what scanning a staff binding code does (reading
-// only). One WeChat may serve one staff account; rebinding an account moves
-// its notices to the new WeChat.
-func (in *Intake) staffBindTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, error) {
-	st, err := tx.StaffBindTokenState(ctx, token)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: replyBindUnknown}, nil
-	} else if err != nil {
-		return scanTarget{}, err
-	}
-	if st.UsedAt != nil {
-		if st.UsedBy == openid {
-			return scanTarget{reply: fmt.Sprintf(replyStaffBindAlready, st.Name)}, nil
-		}
-		return scanTarget{reply: replyBindUsed}, nil
-	}
-	if !at.Before(st.ExpiresAt) {
-		return scanTarget{reply: replyStaffBindExpired}, nil
-	}
-	return scanTarget{reply: fmt.Sprintf(replyStaffBound, st.Name), staffBind: token}, nil
 }
 
 const (
