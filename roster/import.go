@@ -195,15 +195,15 @@ type Importer struct{ Store Store }
 // refuses it whole with every bad row (*mashang.FileError).
 func (r *Importer) Apply(ctx context.Context, kind string, rows [][]string) (ImportResult, error) {
 	switch kind {
-	case "stations":
+	case Stations.Kind:
 		return parseThenImport(ctx, r.Store, rows, ParseStations, ImportStations)
-	case "deputies":
+	case Deputies.Kind:
 		return parseThenImport(ctx, r.Store, rows, ParseDeputies, ImportDeputies)
-	case "groups":
+	case Groups.Kind:
 		return parseThenImport(ctx, r.Store, rows, ParseGroups, ImportGroups)
-	case "keywords":
+	case Keywords.Kind:
 		return parseThenImport(ctx, r.Store, rows, ParseKeywords, ImportKeywords)
-	case "departments":
+	case Departments.Kind:
 		return parseThenImport(ctx, r.Store, rows, ParseDepartments, ImportDepartments)
 	}
 	return ImportResult{}, mashang.Errorf(mashang.EINVALID, "名册类型应为 stations、deputies、groups、departments 或 keywords")
