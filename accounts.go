@@ -177,7 +177,7 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 	}
 	if now.Before(u.LockedUntil) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(china).Format("15:04"))
+		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(China).Format("15:04"))
 	}
 	if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)); err != nil || u.Disabled {
 		failed, until := u.FailedLogins+1, time.Time{}

@@ -155,7 +155,7 @@ func (n ActivityNotify) invitation(a Activity, d Deputy, openid string) OutboxIt
 		}
 	}
 	set(n.TitleField, a.Title)
-	set(n.TimeField, a.Start.In(china).Format("2006-01-02 15:04"))
+	set(n.TimeField, a.Start.In(China).Format("2006-01-02 15:04"))
 	set(n.PlaceField, a.Place)
 	url := ""
 	if n.URL != nil {
@@ -206,37 +206,6 @@ func (s *Activities) CheckInCode(ctx context.Context, a Activity) (BindCode, err
 type checkIn struct {
 	activityID, deputyID int64
 	title                string
-}
-
-// checkInTarget decides what scanning an activity's code does (reading
-// only): only an invited, bound deputy, within the activity's time, once.
-func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, *checkIn, error) {
-	a, err := tx.ActivityByToken(ctx, token)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: replyCheckInUnknown}, nil, nil
-	} else if err != nil {
-		return scanTarget{}, nil, err
-	}
-	d, err := tx.DeputyByOpenID(ctx, openid)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: fmt.Sprintf(replyCheckInNotDeputy, a.Title)}, nil, nil
-	} else if err != nil {
-		return scanTarget{}, nil, err
-	}
-	inv, err := tx.Invitation(ctx, a.ID, d.ID)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		return scanTarget{reply: fmt.Sprintf(replyCheckInNotInvited, d.Name, a.Title)}, nil, nil
-	case err != nil:
-		return scanTarget{}, nil, err
-	case inv.CheckedInAt != nil:
-		return scanTarget{reply: fmt.Sprintf(replyCheckInAlready, d.Name, inv.CheckedInAt.In(china).Format("15:04"), a.Title)}, nil, nil
-	case at.Before(a.Start.Add(-CheckInEarly)):
-		return scanTarget{reply: fmt.Sprintf(replyCheckInEarly, a.Title, a.Start.Add(-CheckInEarly).In(china).Format("1月2日15:04"))}, nil, nil
-	case !at.Before(a.End):
-		return scanTarget{reply: fmt.Sprintf(replyCheckInOver, a.Title)}, nil, nil
-	}
-	return scanTarget{reply: fmt.Sprintf(replyCheckedIn, d.Name, a.Title, a.Place)}, &checkIn{activityID: a.ID, deputyID: d.ID, title: a.Title}, nil
 }
 
 const (

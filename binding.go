@@ -91,33 +91,6 @@ func newBindCode(ctx context.Context, kind SceneKind, ttl time.Duration, clock f
 	return code, nil
 }
 
-// bindTarget decides what scanning a binding code does (reading only).
-func (in *Intake) bindTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, error) {
-	st, err := tx.BindTokenState(ctx, token)
-	if ErrorCode(err) == ENOTFOUND {
-		return scanTarget{reply: replyBindUnknown}, nil
-	} else if err != nil {
-		return scanTarget{}, err
-	}
-	if st.UsedAt != nil {
-		if st.UsedBy == openid {
-			return scanTarget{reply: fmt.Sprintf(replyBindAlready, st.DeputyName)}, nil
-		}
-		return scanTarget{reply: replyBindUsed}, nil
-	}
-	if !at.Before(st.ExpiresAt) {
-		return scanTarget{reply: replyBindExpired}, nil
-	}
-	other, err := tx.DeputyByOpenID(ctx, openid)
-	switch {
-	case err == nil && other.ID != st.DeputyID:
-		return scanTarget{reply: fmt.Sprintf(replyBindOther, other.Name, st.DeputyName)}, nil
-	case err != nil && ErrorCode(err) != ENOTFOUND:
-		return scanTarget{}, err
-	}
-	return scanTarget{reply: fmt.Sprintf(replyBound, st.DeputyName), bind: token}, nil
-}
-
 const (
 	replyBound       = "绑定成功！%s代表，您的微信已与代表身份绑定，今后群众反映给您的问题会通过本公众号通知您。"
 	replyBindAlready = "您的微信已经绑定为%s代表，无需重复扫码。"

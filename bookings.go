@@ -32,7 +32,7 @@ func (s ReceptionSlot) Left() int { return max(s.Capacity-s.Booked, 0) }
 
 // StartsAt is when the slot begins.
 func (s ReceptionSlot) StartsAt() time.Time {
-	t, _ := time.ParseInLocation("2006-01-02 15:04", s.Day+" "+s.Starts, china)
+	t, _ := time.ParseInLocation("2006-01-02 15:04", s.Day+" "+s.Starts, China)
 	return t
 }
 
@@ -130,7 +130,7 @@ func (r *Receptions) now() time.Time {
 
 // Publish opens a slot on one of the station's published reception days.
 func (r *Receptions) Publish(ctx context.Context, p SlotPlan) (ReceptionSlot, error) {
-	day, err := time.ParseInLocation("2006-01-02", p.Day, china)
+	day, err := time.ParseInLocation("2006-01-02", p.Day, China)
 	switch {
 	case err != nil:
 		return ReceptionSlot{}, Errorf(EINVALID, "日期（day）应写成 2026-12-10 这样")
@@ -164,7 +164,7 @@ func (r *Receptions) Slots(ctx context.Context, stationCode string) ([]Reception
 	if _, err := r.Store.StationByCode(ctx, stationCode); err != nil {
 		return nil, err
 	}
-	return r.Store.Slots(ctx, stationCode, r.now().In(china).Format("2006-01-02"))
+	return r.Store.Slots(ctx, stationCode, r.now().In(China).Format("2006-01-02"))
 }
 
 // Book gives openid a place in the slot. remindWith is the subscribe
@@ -228,7 +228,7 @@ func (r *Receptions) reminder(b Booking, now time.Time) (OutboxItem, time.Time, 
 	if at == 0 {
 		at = 18 * time.Hour
 	}
-	day, _ := time.ParseInLocation("2006-01-02", b.Slot.Day, china)
+	day, _ := time.ParseInLocation("2006-01-02", b.Slot.Day, China)
 	due := day.AddDate(0, 0, -1).Add(at)
 	if !due.After(now) {
 		return OutboxItem{}, time.Time{}, false
@@ -281,5 +281,5 @@ func (r *Receptions) MyBookings(ctx context.Context, openid string) ([]Booking, 
 // DutyBookings lists the bookings of the slots a deputy is on duty for,
 // from today on (ENOTFOUND: the openid is no bound deputy's).
 func (r *Receptions) DutyBookings(ctx context.Context, deputyOpenID string) ([]Booking, error) {
-	return r.Store.DutyBookings(ctx, deputyOpenID, r.now().In(china).Format("2006-01-02"))
+	return r.Store.DutyBookings(ctx, deputyOpenID, r.now().In(China).Format("2006-01-02"))
 }

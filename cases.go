@@ -69,13 +69,14 @@ func (c Case) StatusLabel() string {
 // caseNumberPattern is how citizens send a number back to ask about it.
 var caseNumberPattern = regexp.MustCompile(`^\d{6}-\d{4}$`)
 
-// china is the time zone case numbers and messages use. A fixed zone: the
-// machine may carry no time zone database, and China has no DST.
-var china = time.FixedZone("CST", 8*3600)
+// China is the one time zone of the service: case numbers, dates in
+// messages, working days, the console's clock. A fixed zone: the machine may
+// carry no time zone database, and China has no DST.
+var China = time.FixedZone("CST", 8*3600)
 
 // CaseNumber formats the n-th case of a day.
 func CaseNumber(day time.Time, n int) string {
-	return fmt.Sprintf("%s-%04d", day.In(china).Format("060102"), n)
+	return fmt.Sprintf("%s-%04d", day.In(China).Format("060102"), n)
 }
 
 // Group is a deputy group of a station, as routing needs it.
@@ -211,7 +212,7 @@ func (n NotifyConfig) newCaseNotice(c Case, r Recipient) OutboxItem {
 	set(n.StationField, c.StationName)
 	set(n.CategoryField, category)
 	set(n.SummaryField, c.Summary)
-	set(n.TimeField, c.CreatedAt.In(china).Format("2006-01-02 15:04"))
+	set(n.TimeField, c.CreatedAt.In(China).Format("2006-01-02 15:04"))
 	url := ""
 	if n.CaseURL != nil {
 		url = n.CaseURL(c.Number)
@@ -264,4 +265,20 @@ func summarize(m Inbound) string {
 		return "[链接] " + m.Title
 	}
 	return "[" + m.MsgType + "]"
+}
+
+// CaseMessage is one thing a citizen sent into a case through the Official
+// Account: text, a photo or a voice message (with WeChat's recognition of
+// it), a location.
+type CaseMessage struct {
+	ID          int64
+	Type        string // text, image, voice, video, shortvideo, location, link
+	Text        string
+	Recognition string // voice: what WeChat heard
+	MediaPath   string // where the fetched photo or voice is kept ("" until fetched)
+	MediaError  string // why fetching failed so far
+	Latitude    *float64
+	Longitude   *float64
+	Label       string // location: the place's name
+	At          time.Time
 }

@@ -84,26 +84,47 @@ func TestErrorsReadForPeople(t *testing.T) {
 }
 
 // The layering written in the README, checked: the domain imports nothing of
-// HTTP, SQL or WeChat; store and wechat do not import the layers above them.
+// HTTP, SQL or WeChat, nor any package of ours; the subsystems beside it
+// (roster, workday) import the domain and nothing of HTTP, SQL, WeChat or
+// the adapters; store and wechat do not import the layers above them.
 func TestImportRules(t *testing.T) {
-	forbidden := map[string][]string{
-		"mashang":          {"github.com/gin-gonic/gin", "github.com/silenceper/wechat", "database/sql", "github.com/go-sql-driver/mysql", "modernc.org/sqlite", "net/http", "mashang/"},
-		"mashang/store":    {"mashang/handlers", "mashang/wechat", "github.com/gin-gonic/gin", "github.com/silenceper/wechat"},
-		"mashang/wechat":   {"mashang/handlers", "mashang/store", "database/sql", "github.com/gin-gonic/gin"},
-		"mashang/configs":  {"mashang/handlers", "mashang/store", "mashang/wechat"},
-		"mashang/handlers": {"mashang/store", "database/sql", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"},
+	adapters := []string{"mashang/handlers", "mashang/store", "mashang/wechat", "mashang/app",
+		"github.com/gin-gonic/gin", "github.com/silenceper/wechat",
+		"database/sql", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"}
+	rules := []struct {
+		pkg  string
+		deps []string // not even indirectly
+		own  []string // not in the package's own imports
+	}{
+		{"mashang", append([]string{"net/http", "mashang/"}, adapters...), nil},
+		// excelize, which reads .xlsx rosters, imports net/http itself.
+		{"mashang/roster", append([]string{"mashang/workday"}, adapters...), []string{"net/http"}},
+		{"mashang/workday", append([]string{"net/http", "mashang/roster"}, adapters...), nil},
+		{"mashang/store", []string{"mashang/handlers", "mashang/wechat", "github.com/gin-gonic/gin", "github.com/silenceper/wechat"}, nil},
+		{"mashang/wechat", []string{"mashang/handlers", "mashang/store", "database/sql", "github.com/gin-gonic/gin"}, nil},
+		{"mashang/configs", []string{"mashang/handlers", "mashang/store", "mashang/wechat"}, nil},
+		{"mashang/handlers", []string{"mashang/store", "database/sql", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"}, nil},
 	}
-	for pkg, bad := range forbidden {
-		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+	list := func(pkg string, args ...string) []string {
+		out, err := exec.Command("go", append([]string{"list"}, append(args, pkg)...)...).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", pkg, err)
 		}
-		for _, dep := range strings.Fields(string(out)) {
+		return strings.Fields(string(out))
+	}
+	check := func(pkg, what string, found, bad []string) {
+		for _, dep := range found {
 			for _, b := range bad {
 				if dep == b || strings.HasPrefix(dep, b+"/") || (strings.HasSuffix(b, "/") && strings.HasPrefix(dep, b)) {
-					t.Errorf("%s depends on %s", pkg, dep)
+					t.Errorf("%s %s %s", pkg, what, dep)
 				}
 			}
+		}
+	}
+	for _, r := range rules {
+		check(r.pkg, "depends on", list(r.pkg, "-deps", "-f", "{{.ImportPath}}"), r.deps)
+		if r.own != nil {
+			check(r.pkg, "imports", list(r.pkg, "-f", `{{join .Imports " "}}`), r.own)
 		}
 	}
 }

@@ -59,9 +59,9 @@ func recordCaseDuty(ctx context.Context, tx DutyRecorder, c Case, action string,
 // Quarter is the China-time quarter t falls in: its name (2026年第4季度)
 // and its bounds.
 func Quarter(t time.Time) (name string, from, to time.Time) {
-	t = t.In(china)
+	t = t.In(China)
 	first := time.Month((int(t.Month())-1)/3*3 + 1)
-	from = time.Date(t.Year(), first, 1, 0, 0, 0, 0, china)
+	from = time.Date(t.Year(), first, 1, 0, 0, 0, 0, China)
 	return fmt.Sprintf("%d年第%d季度", t.Year(), (int(first)-1)/3+1), from, from.AddDate(0, 3, 0)
 }
 
@@ -75,7 +75,7 @@ func ParseQuarter(s string, now time.Time) (name string, from, to time.Time, err
 	if n, _ := fmt.Sscanf(s, "%dQ%d", &year, &q); n != 2 || q < 1 || q > 4 || year < 2000 || year > 2100 {
 		return "", time.Time{}, time.Time{}, Errorf(EINVALID, "季度应写成 2026Q4 这样")
 	}
-	name, from, to = Quarter(time.Date(year, time.Month(q*3), 1, 0, 0, 0, 0, china))
+	name, from, to = Quarter(time.Date(year, time.Month(q*3), 1, 0, 0, 0, 0, China))
 	return name, from, to, nil
 }
 

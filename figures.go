@@ -91,7 +91,7 @@ func (t *Tally) plus(o Tally) {
 // Months lists the China-time months of [from, to) with where each starts,
 // so the store can name a case's month without dialect-specific SQL.
 func Months(from, to time.Time) (names []string, starts []time.Time) {
-	m := time.Date(from.In(china).Year(), from.In(china).Month(), 1, 0, 0, 0, 0, china)
+	m := time.Date(from.In(China).Year(), from.In(China).Month(), 1, 0, 0, 0, 0, China)
 	for ; m.Before(to); m = m.AddDate(0, 1, 0) {
 		names, starts = append(names, m.Format("2006-01")), append(starts, m)
 	}

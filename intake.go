@@ -332,6 +332,86 @@ func (in *Intake) scanTarget(ctx context.Context, tx IntakeTx, scene Scene) (sca
 	return scanTarget{reply: replyUnknownCode}, nil
 }
 
+// bindTarget decides what scanning a binding code does (reading only).
+func (in *Intake) bindTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, error) {
+	st, err := tx.BindTokenState(ctx, token)
+	if ErrorCode(err) == ENOTFOUND {
+		return scanTarget{reply: replyBindUnknown}, nil
+	} else if err != nil {
+		return scanTarget{}, err
+	}
+	if st.UsedAt != nil {
+		if st.UsedBy == openid {
+			return scanTarget{reply: fmt.Sprintf(replyBindAlready, st.DeputyName)}, nil
+		}
+		return scanTarget{reply: replyBindUsed}, nil
+	}
+	if !at.Before(st.ExpiresAt) {
+		return scanTarget{reply: replyBindExpired}, nil
+	}
+	other, err := tx.DeputyByOpenID(ctx, openid)
+	switch {
+	case err == nil && other.ID != st.DeputyID:
+		return scanTarget{reply: fmt.Sprintf(replyBindOther, other.Name, st.DeputyName)}, nil
+	case err != nil && ErrorCode(err) != ENOTFOUND:
+		return scanTarget{}, err
+	}
+	return scanTarget{reply: fmt.Sprintf(replyBound, st.DeputyName), bind: token}, nil
+}
+
+// staffBindTarget decides what scanning a staff binding code does (reading
+// only). One WeChat may serve one staff account; rebinding an account moves
+// its notices to the new WeChat.
+func (in *Intake) staffBindTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, error) {
+	st, err := tx.StaffBindTokenState(ctx, token)
+	if ErrorCode(err) == ENOTFOUND {
+		return scanTarget{reply: replyBindUnknown}, nil
+	} else if err != nil {
+		return scanTarget{}, err
+	}
+	if st.UsedAt != nil {
+		if st.UsedBy == openid {
+			return scanTarget{reply: fmt.Sprintf(replyStaffBindAlready, st.Name)}, nil
+		}
+		return scanTarget{reply: replyBindUsed}, nil
+	}
+	if !at.Before(st.ExpiresAt) {
+		return scanTarget{reply: replyStaffBindExpired}, nil
+	}
+	return scanTarget{reply: fmt.Sprintf(replyStaffBound, st.Name), staffBind: token}, nil
+}
+
+// checkInTarget decides what scanning an activity's code does (reading
+// only): only an invited, bound deputy, within the activity's time, once.
+func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid string, at time.Time) (scanTarget, *checkIn, error) {
+	a, err := tx.ActivityByToken(ctx, token)
+	if ErrorCode(err) == ENOTFOUND {
+		return scanTarget{reply: replyCheckInUnknown}, nil, nil
+	} else if err != nil {
+		return scanTarget{}, nil, err
+	}
+	d, err := tx.DeputyByOpenID(ctx, openid)
+	if ErrorCode(err) == ENOTFOUND {
+		return scanTarget{reply: fmt.Sprintf(replyCheckInNotDeputy, a.Title)}, nil, nil
+	} else if err != nil {
+		return scanTarget{}, nil, err
+	}
+	inv, err := tx.Invitation(ctx, a.ID, d.ID)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return scanTarget{reply: fmt.Sprintf(replyCheckInNotInvited, d.Name, a.Title)}, nil, nil
+	case err != nil:
+		return scanTarget{}, nil, err
+	case inv.CheckedInAt != nil:
+		return scanTarget{reply: fmt.Sprintf(replyCheckInAlready, d.Name, inv.CheckedInAt.In(China).Format("15:04"), a.Title)}, nil, nil
+	case at.Before(a.Start.Add(-CheckInEarly)):
+		return scanTarget{reply: fmt.Sprintf(replyCheckInEarly, a.Title, a.Start.Add(-CheckInEarly).In(China).Format("1月2日15:04"))}, nil, nil
+	case !at.Before(a.End):
+		return scanTarget{reply: fmt.Sprintf(replyCheckInOver, a.Title)}, nil, nil
+	}
+	return scanTarget{reply: fmt.Sprintf(replyCheckedIn, d.Name, a.Title, a.Place)}, &checkIn{activityID: a.ID, deputyID: d.ID, title: a.Title}, nil
+}
+
 // apply makes the changes a push causes; it runs once per push.
 func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision) error {
 	if m.MsgType != MsgEvent {
@@ -425,7 +505,7 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 			return decision{}, err
 		}
 		return decision{reply: Reply{Text: fmt.Sprintf(replyCaseStatusFormat, c.Number, c.StationName,
-			c.StatusLabel(), c.CreatedAt.In(china).Format("2006-01-02 15:04"))}}, nil
+			c.StatusLabel(), c.CreatedAt.In(China).Format("2006-01-02 15:04"))}}, nil
 	}
 	scene, at, err := tx.ConversationScene(ctx, m.OpenID)
 	if ErrorCode(err) == ENOTFOUND {
@@ -542,7 +622,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		routing.Reason = fmt.Sprintf("内容安全检测提示「%s」（%s），暂不分派，由工作人员审核", m.TextCheck.LabelName(), m.TextCheck.Suggest)
 	}
 
-	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(china).Format("060102"))
+	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(China).Format("060102"))
 	if err != nil {
 		return Reply{}, 0, err
 	}
@@ -726,7 +806,7 @@ func (in *Intake) dutyBookings(ctx context.Context, tx IntakeTx, openid string, 
 	} else if err != nil {
 		return decision{}, err
 	}
-	bookings, err := tx.DutyBookings(ctx, openid, now.In(china).Format("2006-01-02"))
+	bookings, err := tx.DutyBookings(ctx, openid, now.In(China).Format("2006-01-02"))
 	if err != nil {
 		return decision{}, err
 	}

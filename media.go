@@ -100,7 +100,7 @@ func (md *Media) fetchOne(ctx context.Context, p PendingMedia) (string, error) {
 		return "", errors.New("empty media")
 	}
 	ext := extensionFor(contentType, p.MsgType)
-	rel := filepath.Join(p.CreateTime.In(china).Format("2006/01/02"), fmt.Sprintf("%d%s", p.ID, ext))
+	rel := filepath.Join(p.CreateTime.In(China).Format("2006/01/02"), fmt.Sprintf("%d%s", p.ID, ext))
 	if err := writeFileAtomically(filepath.Join(md.Dir, rel), data); err != nil {
 		return "", err
 	}

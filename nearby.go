@@ -78,8 +78,8 @@ var (
 // now (China time), and whether it is today. What it cannot read gives the
 // zero time: the plan is still shown as written.
 func NextReception(plan string, now time.Time) (time.Time, bool) {
-	today := now.In(china)
-	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, china)
+	today := now.In(China)
+	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, China)
 	var days []int
 	if at := strings.Index(plan, "每月"); at >= 0 {
 		for _, g := range monthlyDay.FindAllStringSubmatch(plan[at:], -1) {

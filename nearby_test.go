@@ -8,7 +8,7 @@ import (
 )
 
 func TestNextReception(t *testing.T) {
-	cst := time.FixedZone("CST", 8*3600)
+	cst := mashang.China
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, cst) // a Monday
 	cases := []struct {
 		plan  string

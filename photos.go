@@ -127,7 +127,7 @@ func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, 
 	sum := sha256.Sum256(data)
 	u := Upload{ID: hex.EncodeToString(raw[:]), OpenID: openid, ContentType: contentType, Size: int64(len(data)),
 		SHA256: hex.EncodeToString(sum[:]), Width: cfg.Width, Height: cfg.Height, Check: PhotoUnchecked, CreatedAt: now}
-	u.Path = filepath.Join("uploads", now.In(china).Format("2006/01/02"), u.ID+ext)
+	u.Path = filepath.Join("uploads", now.In(China).Format("2006/01/02"), u.ID+ext)
 	if err := writeFileAtomically(filepath.Join(p.Dir, u.Path), data); err != nil {
 		return Upload{}, fmt.Errorf("keep photo: %w", err)
 	}

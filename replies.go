@@ -101,7 +101,7 @@ func (r *Replies) answer(c Case, text string, now time.Time) OutboxItem {
 	}
 	set(r.Config.NumberField, c.Number)
 	set(r.Config.StatusField, "已答复")
-	set(r.Config.TimeField, now.In(china).Format("2006-01-02 15:04"))
+	set(r.Config.TimeField, now.In(China).Format("2006-01-02 15:04"))
 	url := ""
 	if r.Config.CaseURL != nil {
 		url = r.Config.CaseURL(c.Number)

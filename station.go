@@ -1,6 +1,82 @@
 package mashang
 
-import "math"
+import (
+	"math"
+	"strings"
+)
+
+// StationKind is what the articles call 家、站、点.
+type StationKind string
+
+const (
+	StationHome    StationKind = "home"    // 代表之家
+	StationLiaison StationKind = "station" // 代表联络站
+	StationPoint   StationKind = "point"   // 代表联络点
+)
+
+// DeputyLevel is the congress a deputy sits in: the five levels.
+type DeputyLevel string
+
+const (
+	LevelNational   DeputyLevel = "national"   // 全国人大代表
+	LevelProvincial DeputyLevel = "provincial" // 省人大代表
+	LevelCity       DeputyLevel = "city"       // 市人大代表
+	LevelCounty     DeputyLevel = "county"     // 县（市、区）人大代表
+	LevelTown       DeputyLevel = "town"       // 乡镇人大代表
+)
+
+// JurisdictionLevel is a level of the jurisdiction tree.
+type JurisdictionLevel string
+
+const (
+	JurisdictionCity     JurisdictionLevel = "city"     // 市
+	JurisdictionDistrict JurisdictionLevel = "district" // 区（市、县）
+	JurisdictionTown     JurisdictionLevel = "town"     // 镇（街道）
+)
+
+// labels lists what staff write in a roster for each value, the first being
+// how the service writes it back.
+var (
+	stationKindLabels = map[StationKind][]string{
+		StationHome:    {"代表之家", "人大代表之家", "家"},
+		StationLiaison: {"代表联络站", "人大代表联络站", "联络站", "站"},
+		StationPoint:   {"代表联络点", "人大代表联络点", "联络点", "点"},
+	}
+	deputyLevelLabels = map[DeputyLevel][]string{
+		LevelNational:   {"全国", "全国人大代表", "全国人大"},
+		LevelProvincial: {"省", "省人大代表", "省人大"},
+		LevelCity:       {"市", "市人大代表", "市人大"},
+		LevelCounty:     {"区（市、县）", "区", "县", "县级", "区人大代表", "县人大代表", "区(市、县)"},
+		LevelTown:       {"镇（街道）", "镇", "乡", "街道", "乡镇", "镇人大代表", "乡镇人大代表", "镇(街道)"},
+	}
+)
+
+// ParseStationKind reads a station kind as staff write it in a roster.
+func ParseStationKind(s string) (StationKind, bool) { return parseLabel(stationKindLabels, s) }
+
+// ParseDeputyLevel reads a deputy's level as staff write it in a roster.
+func ParseDeputyLevel(s string) (DeputyLevel, bool) { return parseLabel(deputyLevelLabels, s) }
+
+func parseLabel[T ~string](labels map[T][]string, s string) (T, bool) {
+	s = strings.TrimSpace(s)
+	for v, names := range labels {
+		if string(v) == s {
+			return v, true
+		}
+		for _, n := range names {
+			if n == s {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Label is how a person reads the kind.
+func (k StationKind) Label() string { return stationKindLabels[k][0] }
+
+// Label is how a person reads the level.
+func (l DeputyLevel) Label() string { return deputyLevelLabels[l][0] }
 
 // Station is a place where deputies meet citizens (代表之家 / 代表联络站 /
 // 联络点), reached by its own code (一站一码).

@@ -31,7 +31,7 @@ type WallCase struct {
 // Entry anonymises a case for the wall.
 func (w WallCase) Entry() WallEntry {
 	return WallEntry{StationName: w.StationName, Category: orNone(w.Category, "其他"),
-		Month: w.ClosedAt.In(china).Format("2006年1月"), Problem: Anonymise(w.Summary),
+		Month: w.ClosedAt.In(China).Format("2006年1月"), Problem: Anonymise(w.Summary),
 		Result: Anonymise(strings.TrimPrefix(w.Result, "办结：")), Rating: RatingLabel(w.Rating)}
 }
 

@@ -12,6 +12,6 @@ import (
 var holidaysCN []byte
 
 // Holidays returns the national holiday table (configs/holidays/cn.csv, built
-// into the binary) for mashang.ParseWorkCalendar. The format is described at
+// into the binary) for workday.Parse. The format is described at
 // the top of the file.
 func Holidays() []byte { return bytes.Clone(holidaysCN) }

@@ -69,8 +69,8 @@ func (con *console) dispatchActivity(c *gin.Context) {
 	for _, st := range stations {
 		within[st.Code] = true
 	}
-	start, errStart := time.ParseInLocation("2006-01-02T15:04", c.PostForm("start"), chinaTime)
-	end, errEnd := time.ParseInLocation("2006-01-02T15:04", c.PostForm("end"), chinaTime)
+	start, errStart := time.ParseInLocation("2006-01-02T15:04", c.PostForm("start"), mashang.China)
+	end, errEnd := time.ParseInLocation("2006-01-02T15:04", c.PostForm("end"), mashang.China)
 	a := mashang.Activity{Title: c.PostForm("title"), Place: c.PostForm("place"), CreatedBy: s.User.Username}
 	if errStart == nil && errEnd == nil {
 		a.Start, a.End = start, end

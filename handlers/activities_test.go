@@ -24,7 +24,7 @@ func TestActivitiesDispatchAnswerCheckIn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		now := time.Now()
-		cst := time.FixedZone("CST", 8*3600)
+		cst := mashang.China
 		const li, wang, zhao = "oActivityLi00000000000000001", "oActivityWang000000000000001", "oActivityZhao000000000000001"
 		bindDeputy(t, e, "demo-d02", li, now)
 		bindDeputy(t, e, "demo-d06", zhao, now)

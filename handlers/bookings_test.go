@@ -172,7 +172,7 @@ func TestBookAReception(t *testing.T) {
 
 		// The evening before, the one reminder due goes out; the cancelled
 		// citizen's was withdrawn and nobody else asked for one.
-		dayStart, _ := time.ParseInLocation("2006-01-02", day, time.FixedZone("CST", 8*3600))
+		dayStart, _ := time.ParseInLocation("2006-01-02", day, mashang.China)
 		e.outbox.Now = func() time.Time { return dayStart.Add(-6*time.Hour + time.Minute) }
 		if _, err := e.outbox.Drain(ctx); err != nil {
 			t.Fatal(err)

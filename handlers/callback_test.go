@@ -18,10 +18,12 @@ import (
 	"mashang"
 	"mashang/configs"
 	"mashang/handlers"
+	"mashang/roster"
 	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat"
 	"mashang/wechat/wechattest"
+	"mashang/workday"
 )
 
 const (
@@ -101,7 +103,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		SummaryField: "thing4", TimeField: "time5",
 		CaseURL: func(n string) string { return "https://mashang.example/cases/" + n },
 	}, TextChecker: clients}
-	calendar, err := mashang.ParseWorkCalendar(configs.Holidays())
+	calendar, err := workday.Parse(configs.Holidays())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Console:            db,
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
-		Rosters:            &mashang.Rosters{Store: db},
+		Rosters:            &roster.Importer{Store: db},
 		Roster:             db,
 		MediaDir:           mediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
@@ -562,12 +564,12 @@ func TestRetiredCodesLeadOn(t *testing.T) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		ctx := context.Background()
 		lat, lng := 36.0152, 120.2425
-		if _, err := mashang.ImportStations(ctx, e.db, []mashang.StationRecord{{Code: "demo-xhw", Name: "西海岸新区薛家岛街道代表之家",
+		if _, err := roster.ImportStations(ctx, e.db, []roster.StationRecord{{Code: "demo-xhw", Name: "西海岸新区薛家岛街道代表之家",
 			Kind: mashang.StationHome, Jurisdiction: []string{"青岛市", "西海岸新区", "薛家岛街道"}, Address: "青岛市黄岛区薛家岛街道漓江东路18号",
 			Latitude: &lat, Longitude: &lng, Open: false}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := mashang.ImportDeputies(ctx, e.db, []mashang.DeputyRecord{{Code: "demo-d02", Name: "李建国",
+		if _, err := roster.ImportDeputies(ctx, e.db, []roster.DeputyRecord{{Code: "demo-d02", Name: "李建国",
 			Level: mashang.LevelCounty, Stations: []string{"demo-bdg"}, Groups: []string{"生活保障组"}, InOffice: false}}); err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/roster"
 	"mashang/web"
 )
 
@@ -108,7 +109,7 @@ func (con *console) signedIn(c *gin.Context) {
 		return
 	}
 	if c.Request.Method == http.MethodPost {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxSheetBytes+1<<20) // a roster upload is the largest form
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, roster.MaxFileBytes+1<<20) // a roster upload is the largest form
 		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(s.CSRF)) != 1 || !sameOrigin(c) {
 			c.Set(staffKey, s)
 			con.page(c, http.StatusForbidden, "console_error.html", gin.H{"Title": "请求被拒绝",

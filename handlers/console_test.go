@@ -339,7 +339,7 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 			t.Fatalf("figures: %d %s", status, page)
 		}
 		// The month's chart: two collected, one closed, as bars with their counts.
-		month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+		month := time.Now().In(mashang.China).Format("2006-01")
 		for _, want := range []string{"<svg", "<title>" + month + " 收集 2 件</title>", "<title>" + month + " 办结 1 件</title>"} {
 			if !strings.Contains(page, want) {
 				t.Fatalf("figures chart lacks %q: %s", want, page)

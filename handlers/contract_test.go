@@ -23,8 +23,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 
-	"mashang"
 	"mashang/handlers"
+	"mashang/roster"
 	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
@@ -350,7 +350,7 @@ func exerciseEveryOperation(t *testing.T, e *env) {
 	}
 	expect("near without numbers", getStatus("/mp/stations/near?lat=north&lng=120", ""), http.StatusBadRequest, nil)
 	// A group with no categories yet (an empty list is answered as null).
-	if _, err := mashang.ImportGroups(ctx, e.db, []mashang.GroupRecord{{StationCode: "demo-xhw", Name: "综合组"}}); err != nil {
+	if _, err := roster.ImportGroups(ctx, e.db, []roster.GroupRecord{{StationCode: "demo-xhw", Name: "综合组"}}); err != nil {
 		t.Fatal(err)
 	}
 	expect("station with a group without categories", getStatus("/mp/stations/demo-xhw", ""), http.StatusOK, nil)

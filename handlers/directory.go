@@ -12,28 +12,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/roster"
 )
 
 // RosterReader reads a roster back in its import layout (*store.DB).
 type RosterReader interface {
 	RosterRows(ctx context.Context, kind string) ([][]string, error)
 }
-
-// editableRosters are the rosters edited one record at a time in the
-// console; keyColumns says which columns name a record.
-var (
-	editableRosters = []string{"stations", "deputies", "groups", "departments"}
-	keyColumns      = map[string]int{"stations": 1, "deputies": 1, "groups": 2, "departments": 2}
-)
-
-// rosterKey names a record by its key columns.
-func rosterKey(kind string, row []string) string {
-	return strings.Join(row[:keyColumns[kind]], "/")
-}
-
-// phoneColumn is where the deputies' roster keeps the phone: shown masked,
-// and left as it is when the form leaves it empty.
-const phoneColumn = 3
 
 // rosterPage answers GET /console/manage/roster/:kind: every record, each
 // editable as a one-row roster (?edit=key), and a form for a new one.
@@ -42,21 +27,22 @@ func (con *console) rosterPage(c *gin.Context) {
 }
 
 // rosterRows reads an editable roster, or answers why not.
-func (con *console) rosterRows(c *gin.Context, kind string) ([][]string, bool) {
-	if !slices.Contains(editableRosters, kind) {
+func (con *console) rosterRows(c *gin.Context, kind string) (roster.Layout, [][]string, bool) {
+	layout, ok := roster.Lookup(kind)
+	if !ok || !layout.Editable {
 		con.fail(c, mashang.NotFound("名册"))
-		return nil, false
+		return layout, nil, false
 	}
 	rows, err := con.deps.Roster.RosterRows(c.Request.Context(), kind)
 	if err != nil {
 		con.fail(c, err)
-		return nil, false
+		return layout, nil, false
 	}
-	return rows, true
+	return layout, rows, true
 }
 
 func (con *console) showRoster(c *gin.Context, status int, kind, edit string, form []string, rowErrors []string) {
-	rows, ok := con.rosterRows(c, kind)
+	layout, rows, ok := con.rosterRows(c, kind)
 	if !ok {
 		return
 	}
@@ -64,11 +50,13 @@ func (con *console) showRoster(c *gin.Context, status int, kind, edit string, fo
 	shown := make([]gin.H, len(records))
 	for i, r := range records {
 		cells := slices.Clone(r)
-		if kind == "deputies" {
-			cells[phoneColumn] = mashang.MaskPhone(cells[phoneColumn])
+		for j, col := range layout.Columns {
+			if col.Mask != nil {
+				cells[j] = col.Mask(cells[j])
+			}
 		}
-		shown[i] = gin.H{"Cells": cells, "Key": rosterKey(kind, r)}
-		if form == nil && edit != "" && rosterKey(kind, r) == edit {
+		shown[i] = gin.H{"Cells": cells, "Key": layout.Key(r)}
+		if form == nil && edit != "" && layout.Key(r) == edit {
 			form = slices.Clone(r)
 		}
 	}
@@ -77,27 +65,30 @@ func (con *console) showRoster(c *gin.Context, status int, kind, edit string, fo
 		form = make([]string, len(headers))
 	}
 	fields := make([]gin.H, len(headers))
-	for i, h := range headers {
-		f := gin.H{"Name": "c" + strconv.Itoa(i), "Label": h, "Value": form[i], "Long": h == "接待计划" || h == "履职简介"}
-		if kind == "deputies" && i == phoneColumn {
-			f["Placeholder"], f["Value"] = "不修改请留空"+maskedOr(form[i]), ""
+	for i, col := range layout.Columns {
+		f := gin.H{"Name": "c" + strconv.Itoa(i), "Label": col.Header, "Value": form[i], "Long": col.Long}
+		if col.Mask != nil {
+			f["Placeholder"], f["Value"] = "不修改请留空"+maskedOr(col.Mask, form[i]), ""
 		}
 		fields[i] = f
 	}
 	var kinds []option
-	for _, k := range editableRosters {
-		kinds = append(kinds, option{k, mashang.RosterKinds[k]})
+	for _, l := range roster.Layouts {
+		if l.Editable {
+			kinds = append(kinds, option{l.Kind, l.Label})
+		}
 	}
-	con.page(c, status, "console_roster.html", gin.H{"Title": mashang.RosterKinds[kind], "Kind": kind, "Kinds": kinds,
-		"Label": mashang.RosterKinds[kind], "Headers": headers, "Rows": shown, "Fields": fields, "Editing": editing,
+	con.page(c, status, "console_roster.html", gin.H{"Title": layout.Label, "Kind": kind, "Kinds": kinds,
+		"Label": layout.Label, "Headers": headers, "Rows": shown, "Fields": fields, "Editing": editing,
 		"RowErrors": rowErrors, "Done": c.Query("done"), "Error": errorOf(rowErrors)})
 }
 
-func maskedOr(phone string) string {
-	if phone == "" {
+// maskedOr says, masked, what a personal value is now.
+func maskedOr(mask func(string) string, v string) string {
+	if v == "" {
 		return ""
 	}
-	return "（现为 " + mashang.MaskPhone(phone) + "）"
+	return "（现为 " + mask(v) + "）"
 }
 
 func errorOf(rowErrors []string) string {
@@ -112,7 +103,7 @@ func errorOf(rowErrors []string) string {
 // saved whole or not at all.
 func (con *console) saveRosterRecord(c *gin.Context) {
 	kind := c.Param("kind")
-	rows, ok := con.rosterRows(c, kind)
+	layout, rows, ok := con.rosterRows(c, kind)
 	if !ok {
 		return
 	}
@@ -121,24 +112,29 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 	for i := range headers {
 		record[i] = strings.TrimSpace(c.PostForm("c" + strconv.Itoa(i)))
 	}
-	if kind == "deputies" && record[phoneColumn] == "" {
+	for i, col := range layout.Columns {
+		if col.Mask == nil || record[i] != "" {
+			continue
+		}
 		for _, r := range rows[1:] {
-			if r[0] == record[0] {
-				record[phoneColumn] = r[phoneColumn] // kept, never shown
+			if layout.Key(r) == layout.Key(record) {
+				record[i] = r[i] // kept, never shown
 			}
 		}
 	}
 	res, err := con.deps.Rosters.Apply(c.Request.Context(), kind, [][]string{headers, record})
 	s := c.MustGet(staffKey).(mashang.StaffSession)
-	var rosterErr *mashang.RosterError
-	if errors.As(err, &rosterErr) {
+	var fileErr *mashang.FileError
+	if errors.As(err, &fileErr) {
 		var rowErrors []string
-		for _, r := range rosterErr.Errors {
+		for _, r := range fileErr.Errors {
 			rowErrors = append(rowErrors, r.String())
 		}
-		_ = con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, rosterKey(kind, record), "失败："+strings.Join(rowErrors, "；"), c.ClientIP())
-		if kind == "deputies" {
-			record[phoneColumn] = ""
+		_ = con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, layout.Key(record), "失败："+strings.Join(rowErrors, "；"), c.ClientIP())
+		for i, col := range layout.Columns {
+			if col.Mask != nil {
+				record[i] = ""
+			}
 		}
 		con.showRoster(c, http.StatusBadRequest, kind, "", record, rowErrors)
 		return
@@ -147,8 +143,8 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, rosterKey(kind, record), res.String(), c.ClientIP()); err != nil {
+	if err := con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, layout.Key(record), res.String(), c.ClientIP()); err != nil {
 		con.deps.Log.Error("audit", "err", err)
 	}
-	c.Redirect(http.StatusSeeOther, "/console/manage/roster/"+kind+"?done="+url.QueryEscape(rosterKey(kind, record)+" 已保存："+res.String()))
+	c.Redirect(http.StatusSeeOther, "/console/manage/roster/"+kind+"?done="+url.QueryEscape(layout.Key(record)+" 已保存："+res.String()))
 }

@@ -13,25 +13,23 @@ import (
 	"mashang"
 )
 
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 // period reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included; this
 // year so far by default).
 func period(c *gin.Context) (time.Time, time.Time, error) {
-	now := time.Now().In(chinaTime)
-	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, chinaTime), now
+	now := time.Now().In(mashang.China)
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, mashang.China), now
 	var err error
 	if v := c.Query("from"); v != "" {
-		if from, err = time.ParseInLocation("2006-01-02", v, chinaTime); err != nil {
+		if from, err = time.ParseInLocation("2006-01-02", v, mashang.China); err != nil {
 			return from, to, mashang.Errorf(mashang.EINVALID, "起始日期（from）应写成 2026-01-01 这样")
 		}
 	}
 	if v := c.Query("to"); v != "" {
-		if to, err = time.ParseInLocation("2006-01-02", v, chinaTime); err != nil {
+		if to, err = time.ParseInLocation("2006-01-02", v, mashang.China); err != nil {
 			return from, to, mashang.Errorf(mashang.EINVALID, "截止日期（to）应写成 2026-12-31 这样")
 		}
 	}
-	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
+	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, mashang.China).AddDate(0, 0, 1)
 	if !to.After(from) {
 		return from, to, mashang.Errorf(mashang.EINVALID, "截止日期应不早于起始日期")
 	}
@@ -124,12 +122,12 @@ func (con *console) problemList(c *gin.Context) {
 	for i, p := range problems {
 		deadline, closed := "", ""
 		if !p.Deadline.IsZero() {
-			deadline = p.Deadline.In(chinaTime).Format("2006-01-02")
+			deadline = p.Deadline.In(mashang.China).Format("2006-01-02")
 		}
 		if p.ClosedAt != nil {
-			closed = p.ClosedAt.In(chinaTime).Format("2006-01-02")
+			closed = p.ClosedAt.In(mashang.China).Format("2006-01-02")
 		}
-		row := []any{i + 1, p.Number, p.StationName, p.GroupName, p.Category, p.Summary, p.CreatedAt.In(chinaTime).Format("2006-01-02 15:04"),
+		row := []any{i + 1, p.Number, p.StationName, p.GroupName, p.Category, p.Summary, p.CreatedAt.In(mashang.China).Format("2006-01-02 15:04"),
 			p.Department, deadline, p.StatusLabel(), colours[p.Colour], closed, mashang.RatingLabel(p.Rating)}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := book.SetSheetRow(sheet, cell, &row); err != nil {

@@ -16,7 +16,7 @@ func TestHandOverWithAWorkingDayDeadlineAndThreeColours(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		ctx := context.Background()
-		cst := time.FixedZone("CST", 8*3600)
+		cst := mashang.China
 		now := time.Date(2025, 9, 26, 10, 0, 0, 0, cst) // a Friday before 国庆节、中秋节 2025
 		e.supervision.Now = func() time.Time { return now }
 		token := e.login(t, "oHandover0000000000000001")

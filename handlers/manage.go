@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/roster"
 )
 
 // StaffDirectory lists and creates console accounts (admin only).
@@ -26,9 +27,9 @@ type AccountCreator interface {
 	Change(ctx context.Context, by mashang.StaffSession, username, change, password string) error
 }
 
-// RosterService applies uploaded rosters (*mashang.Rosters).
+// RosterService applies uploaded rosters (*roster.Importer).
 type RosterService interface {
-	Apply(ctx context.Context, kind string, rows [][]string) (mashang.ImportResult, error)
+	Apply(ctx context.Context, kind string, rows [][]string) (roster.ImportResult, error)
 }
 
 // adminOnly lets only administrators manage accounts and rosters.
@@ -48,8 +49,8 @@ func (con *console) managePage(c *gin.Context) {
 		return
 	}
 	var kinds []option
-	for _, k := range []string{"stations", "deputies", "groups", "departments", "keywords"} {
-		kinds = append(kinds, option{k, mashang.RosterKinds[k]})
+	for _, l := range roster.Layouts {
+		kinds = append(kinds, option{l.Kind, l.Label})
 	}
 	var roles []option
 	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleHandler, mashang.RoleAdmin} {
@@ -97,25 +98,26 @@ func (con *console) changeAccount(c *gin.Context) {
 func (con *console) importRoster(c *gin.Context) {
 	kind := c.PostForm("kind")
 	file, header, err := c.Request.FormFile("file")
-	var res mashang.ImportResult
+	var res roster.ImportResult
 	if err == nil {
 		defer file.Close()
 		var rows [][]string
-		if rows, err = ReadSheet(header.Filename, file); err == nil {
+		if rows, err = roster.ReadFile(header.Filename, file); err == nil {
 			res, err = con.deps.Rosters.Apply(c.Request.Context(), kind, rows)
 		}
 	} else {
 		err = mashang.Errorf(mashang.EINVALID, "请选择名册文件（.xlsx 或 .csv）")
 	}
 	var rowErrors []string
-	var rosterErr *mashang.RosterError
-	if errors.As(err, &rosterErr) {
-		for _, r := range rosterErr.Errors {
+	layout, _ := roster.Lookup(kind)
+	var fileErr *mashang.FileError
+	if errors.As(err, &fileErr) {
+		for _, r := range fileErr.Errors {
 			rowErrors = append(rowErrors, r.String())
 		}
-		err = mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", mashang.RosterKinds[kind], len(rowErrors))
+		err = mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", layout.Label, len(rowErrors))
 	}
-	con.managed(c, "import_"+kind, res.String(), mashang.RosterKinds[kind]+"导入完成："+res.String(), err, rowErrors)
+	con.managed(c, "import_"+kind, res.String(), layout.Label+"导入完成："+res.String(), err, rowErrors)
 }
 
 // managed audits a management action and goes back to the page with how it went.

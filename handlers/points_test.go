@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"mashang"
+	"mashang/roster"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
@@ -28,7 +29,7 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		const li = "oDeputyLiPoints0000000000001"
 		bindDeputy(t, e, "demo-d02", li, now)
 		// 王海燕 joins 李建国's group too, with no points yet.
-		if _, err := (&mashang.Rosters{Store: e.db}).Apply(ctx, "deputies", [][]string{mashang.DeputyHeaders(),
+		if _, err := (&roster.Importer{Store: e.db}).Apply(ctx, "deputies", [][]string{roster.Deputies.Headers(),
 			{"demo-d01", "王海燕", "市", "", "demo-bdg", "生活保障组", "", "是"}}); err != nil {
 			t.Fatal(err)
 		}

@@ -41,8 +41,8 @@ func (p *public) fail(c *gin.Context, err error) {
 
 // thisYear is the period the public figures cover: this year to now.
 func thisYear(now time.Time) (time.Time, time.Time) {
-	n := now.In(chinaTime)
-	return time.Date(n.Year(), 1, 1, 0, 0, 0, 0, chinaTime), now
+	n := now.In(mashang.China)
+	return time.Date(n.Year(), 1, 1, 0, 0, 0, 0, mashang.China), now
 }
 
 // wall answers GET /wall[?area=青岛市/市南区]: the jurisdiction's handled

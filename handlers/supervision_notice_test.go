@@ -61,7 +61,7 @@ func TestColoursNotifySecretaryAndChairThroughWeChat(t *testing.T) {
 		bindStaffWeChat(t, e, "mishu", secretaryOpenID)
 		bindStaffWeChat(t, e, "zhuren", chairOpenID)
 
-		cst := time.FixedZone("CST", 8*3600)
+		cst := mashang.China
 		now := time.Date(2025, 9, 26, 10, 0, 0, 0, cst)
 		e.supervision.Now = func() time.Time { return now }
 		token := e.login(t, "oColourCitizen00000000000001")
@@ -128,7 +128,7 @@ func TestColoursNotifySecretaryAndChairThroughWeChat(t *testing.T) {
 func TestColourWithNobodyBoundSaysSo(t *testing.T) {
 	e := newEnv(t, "sqlite", wechattest.ModeSafe, options{})
 	ctx := context.Background()
-	cst := time.FixedZone("CST", 8*3600)
+	cst := mashang.China
 	now := time.Date(2025, 9, 26, 10, 0, 0, 0, cst)
 	e.supervision.Now = func() time.Time { return now }
 	token := e.login(t, "oColourCitizen00000000000002")

@@ -82,12 +82,11 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 			args = append(args, cond.value)
 		}
 	}
-	china := time.FixedZone("CST", 8*3600)
-	if day, err := time.ParseInLocation("2006-01-02", f.From, china); err == nil {
+	if day, err := time.ParseInLocation("2006-01-02", f.From, mashang.China); err == nil {
 		where += " AND c.created_at >= ?"
 		args = append(args, day.UTC())
 	}
-	if day, err := time.ParseInLocation("2006-01-02", f.To, china); err == nil {
+	if day, err := time.ParseInLocation("2006-01-02", f.To, mashang.China); err == nil {
 		where += " AND c.created_at < ?"
 		args = append(args, day.AddDate(0, 0, 1).UTC())
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"mashang"
+	"mashang/roster"
 )
 
 // StationByCode finds a station by its code.
@@ -144,33 +145,33 @@ func deputyByCode(ctx context.Context, q queryer, code string) (mashang.Deputy, 
 // SeedDemo loads a few stations and deputies so a newcomer has codes to
 // scan. Loading it again changes nothing.
 func (db *DB) SeedDemo(ctx context.Context) error {
-	if _, err := mashang.ImportStations(ctx, db, demoStations); err != nil {
+	if _, err := roster.ImportStations(ctx, db, demoStations); err != nil {
 		return fmt.Errorf("demo stations: %w", err)
 	}
-	if _, err := mashang.ImportDeputies(ctx, db, demoDeputies); err != nil {
+	if _, err := roster.ImportDeputies(ctx, db, demoDeputies); err != nil {
 		return fmt.Errorf("demo deputies: %w", err)
 	}
-	if _, err := mashang.ImportGroups(ctx, db, demoGroups); err != nil {
+	if _, err := roster.ImportGroups(ctx, db, demoGroups); err != nil {
 		return fmt.Errorf("demo groups: %w", err)
 	}
-	if _, err := mashang.ImportKeywords(ctx, db, demoKeywords); err != nil {
+	if _, err := roster.ImportKeywords(ctx, db, demoKeywords); err != nil {
 		return fmt.Errorf("demo keywords: %w", err)
 	}
-	if _, err := mashang.ImportDepartments(ctx, db, demoDepartments); err != nil {
+	if _, err := roster.ImportDepartments(ctx, db, demoDepartments); err != nil {
 		return fmt.Errorf("demo departments: %w", err)
 	}
 	return nil
 }
 
 // demoDepartments are a few 承办单位 at each level.
-var demoDepartments = []mashang.DepartmentRecord{
+var demoDepartments = []roster.DepartmentRecord{
 	{Row: 2, Name: "青岛市住房和城乡建设局", Jurisdiction: []string{"青岛市"}},
 	{Row: 3, Name: "市南区城市管理局", Jurisdiction: []string{"青岛市", "市南区"}},
 	{Row: 4, Name: "崂山区城市管理局", Jurisdiction: []string{"青岛市", "崂山区"}},
 	{Row: 5, Name: "八大关街道办事处", Jurisdiction: []string{"青岛市", "市南区", "八大关街道"}},
 }
 
-var demoGroups = []mashang.GroupRecord{
+var demoGroups = []roster.GroupRecord{
 	{StationCode: "demo-bdg", Name: "政策咨询组", Categories: []string{"政策咨询", "营商环境"}, LeaderCode: "demo-d01", Duty: true},
 	{StationCode: "demo-bdg", Name: "生活保障组", Categories: []string{"道路照明", "物业管理", "垃圾清运"}, LeaderCode: "demo-d02"},
 	{StationCode: "demo-xhw", Name: "医疗教育组", Categories: []string{"医疗卫生", "教育"}, LeaderCode: "demo-d03", Duty: true},
@@ -179,7 +180,7 @@ var demoGroups = []mashang.GroupRecord{
 	{StationCode: "demo-lsh", Name: "生活保障组", Categories: []string{"道路照明", "物业管理"}, LeaderCode: "demo-d06"},
 }
 
-var demoKeywords = []mashang.KeywordRecord{
+var demoKeywords = []roster.KeywordRecord{
 	{Category: "道路照明", Keywords: []string{"路灯", "照明"}},
 	{Category: "物业管理", Keywords: []string{"物业", "电梯", "楼道"}},
 	{Category: "垃圾清运", Keywords: []string{"垃圾"}},
@@ -190,7 +191,7 @@ var demoKeywords = []mashang.KeywordRecord{
 }
 
 // The demo people and places are invented; the shape follows the articles.
-var demoStations = []mashang.StationRecord{
+var demoStations = []roster.StationRecord{
 	{Code: "demo-bdg", Name: "市南区八大关街道人大代表联络站", Kind: mashang.StationLiaison,
 		Jurisdiction: []string{"青岛市", "市南区", "八大关街道"}, Address: "青岛市市南区居庸关路10号",
 		Latitude: ptr(36.0530), Longitude: ptr(120.3560), ReceptionDays: "每月10日", Open: true},
@@ -202,7 +203,7 @@ var demoStations = []mashang.StationRecord{
 		Latitude: ptr(36.1130), Longitude: ptr(120.5480), ReceptionDays: "每周三上午", Open: true},
 }
 
-var demoDeputies = []mashang.DeputyRecord{
+var demoDeputies = []roster.DeputyRecord{
 	{Code: "demo-d01", Name: "王海燕", Level: mashang.LevelCity, Stations: []string{"demo-bdg"}, Groups: []string{"政策咨询组"}, InOffice: true},
 	{Code: "demo-d02", Name: "李建国", Level: mashang.LevelCounty, Stations: []string{"demo-bdg"}, Groups: []string{"生活保障组"}, InOffice: true},
 	{Code: "demo-d03", Name: "张晓梅", Level: mashang.LevelCounty, Stations: []string{"demo-xhw"}, Groups: []string{"医疗教育组"}, InOffice: true},

@@ -57,7 +57,7 @@ func TestPointsLedgerIsNeverEdited(t *testing.T) {
 }
 
 func TestQuarters(t *testing.T) {
-	cst := time.FixedZone("CST", 8*3600)
+	cst := mashang.China
 	for _, tc := range []struct {
 		at   time.Time
 		name string

@@ -59,7 +59,7 @@ func (db *DB) figureGroups(ctx context.Context, query string, args []any) ([]mas
 
 // chinaDay is the China-time date a tally row is kept under.
 func chinaDay(t time.Time) string {
-	return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	return t.In(mashang.China).Format(time.DateOnly)
 }
 
 func figuresFromTallies(r mashang.Reach, names []string, starts []time.Time, from, to time.Time) (string, []any) {

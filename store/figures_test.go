@@ -10,6 +10,7 @@ import (
 
 	"mashang"
 	"mashang/store/storetest"
+	"mashang/workday"
 )
 
 // The dashboard adds up tallies that triggers keep as cases change; after
@@ -77,7 +78,7 @@ func TestFigureTalliesFollowEveryChangeOfACase(t *testing.T) {
 		}
 		// Reopened cases past their old deadline are late only once the
 		// sweep has seen them; the sweep then agrees with the count at its now.
-		calendar, err := mashang.NewWorkCalendar(nil)
+		calendar, err := workday.Parse(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

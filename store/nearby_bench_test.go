@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mashang"
+	"mashang/roster"
 	"mashang/store"
 	"mashang/store/storetest"
 )
@@ -18,14 +19,14 @@ import (
 func BenchmarkStationsNear(b *testing.B) {
 	ctx := context.Background()
 	db := storetest.Open(b, store.DriverSQLite)
-	records := make([]mashang.StationRecord, 5000)
+	records := make([]roster.StationRecord, 5000)
 	for i := range records {
 		lat, lng := 34.5+float64(i%80)*0.05, 116.5+float64(i/80)*0.08
-		records[i] = mashang.StationRecord{Row: i + 2, Code: fmt.Sprintf("st%05d", i), Name: fmt.Sprintf("第%d代表联络站", i),
+		records[i] = roster.StationRecord{Row: i + 2, Code: fmt.Sprintf("st%05d", i), Name: fmt.Sprintf("第%d代表联络站", i),
 			Kind: mashang.StationLiaison, Jurisdiction: []string{"青岛市", fmt.Sprintf("第%d区", i%10), fmt.Sprintf("第%d街道", i%200)},
 			Latitude: &lat, Longitude: &lng, ReceptionDays: "每月10日、20日", Open: true}
 	}
-	if _, err := mashang.ImportStations(ctx, db, records); err != nil {
+	if _, err := roster.ImportStations(ctx, db, records); err != nil {
 		b.Fatal(err)
 	}
 	now := time.Now()
@@ -44,18 +45,18 @@ func TestStationsNearAgreesWithReadingThemAll(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		db := storetest.Open(t, driver)
-		var records []mashang.StationRecord
+		var records []roster.StationRecord
 		for i := range 300 {
 			// Clusters and loners, a closed one, one without a place.
 			lat, lng := 30+float64(i%17)*0.37+float64(i%3)*0.001, 110+float64(i%23)*0.61
-			r := mashang.StationRecord{Row: i + 2, Code: fmt.Sprintf("s%04d", i), Name: fmt.Sprintf("站%d", i), Kind: mashang.StationPoint,
+			r := roster.StationRecord{Row: i + 2, Code: fmt.Sprintf("s%04d", i), Name: fmt.Sprintf("站%d", i), Kind: mashang.StationPoint,
 				Jurisdiction: []string{"省", "市"}, Latitude: &lat, Longitude: &lng, Open: i != 7}
 			if i == 11 {
 				r.Latitude, r.Longitude = nil, nil
 			}
 			records = append(records, r)
 		}
-		if _, err := mashang.ImportStations(ctx, db, records); err != nil {
+		if _, err := roster.ImportStations(ctx, db, records); err != nil {
 			t.Fatal(err)
 		}
 		all, err := db.Stations(ctx)

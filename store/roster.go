@@ -8,10 +8,11 @@ import (
 	"slices"
 
 	"mashang"
+	"mashang/roster"
 )
 
-// UpdateRoster runs fn in one write transaction (mashang.RosterStore).
-func (db *DB) UpdateRoster(ctx context.Context, fn func(mashang.RosterTx) error) error {
+// UpdateRoster runs fn in one write transaction (roster.Store).
+func (db *DB) UpdateRoster(ctx context.Context, fn func(roster.Tx) error) error {
 	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
@@ -48,7 +49,7 @@ func (tx *Tx) jurisdictionPath(ctx context.Context, path []string) (sql.NullInt6
 }
 
 // SaveStationRecord adds the station or brings it in line with r.
-func (tx *Tx) SaveStationRecord(ctx context.Context, r mashang.StationRecord) (mashang.Change, error) {
+func (tx *Tx) SaveStationRecord(ctx context.Context, r roster.StationRecord) (roster.Change, error) {
 	jurisdiction, err := tx.jurisdictionPath(ctx, r.Jurisdiction)
 	if err != nil {
 		return 0, err
@@ -78,14 +79,14 @@ func (tx *Tx) SaveStationRecord(ctx context.Context, r mashang.StationRecord) (m
 		if err != nil {
 			return 0, fmt.Errorf("add station: %w", err)
 		}
-		return mashang.Created, nil
+		return roster.Created, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read station: %w", err)
 	}
 	if name == r.Name && kind == string(r.Kind) && address == r.Address && curJurisdiction == jurisdiction &&
 		curLat == lat && curLng == lng && days == r.ReceptionDays && plan == r.ReceptionPlan && open == r.Open {
-		return mashang.Unchanged, nil
+		return roster.Unchanged, nil
 	}
 	_, err = tx.tx.ExecContext(ctx, `
 		UPDATE stations
@@ -96,7 +97,7 @@ func (tx *Tx) SaveStationRecord(ctx context.Context, r mashang.StationRecord) (m
 	if err != nil {
 		return 0, fmt.Errorf("update station: %w", err)
 	}
-	return mashang.Updated, nil
+	return roster.Updated, nil
 }
 
 // StationCodes lists every station code.
@@ -120,7 +121,7 @@ func (tx *Tx) StationCodes(ctx context.Context) (map[string]bool, error) {
 // SaveDeputyRecord adds the deputy or brings them in line with r: their
 // fields, the stations they are grouped into, and their groups at their
 // home station (the first listed).
-func (tx *Tx) SaveDeputyRecord(ctx context.Context, r mashang.DeputyRecord) (mashang.Change, error) {
+func (tx *Tx) SaveDeputyRecord(ctx context.Context, r roster.DeputyRecord) (roster.Change, error) {
 	stationIDs := make([]int64, len(r.Stations))
 	for i, code := range r.Stations {
 		st, err := stationByCode(ctx, txQueryer{tx}, code)
@@ -131,7 +132,7 @@ func (tx *Tx) SaveDeputyRecord(ctx context.Context, r mashang.DeputyRecord) (mas
 	}
 	home := stationIDs[0]
 
-	change := mashang.Unchanged
+	change := roster.Unchanged
 	var (
 		id                          int64
 		name, level, phone, profile string
@@ -157,7 +158,7 @@ func (tx *Tx) SaveDeputyRecord(ctx context.Context, r mashang.DeputyRecord) (mas
 		if id, err = res.LastInsertId(); err != nil {
 			return 0, err
 		}
-		change = mashang.Created
+		change = roster.Created
 	case err != nil:
 		return 0, fmt.Errorf("read deputy: %w", err)
 	case name != r.Name || level != string(r.Level) || phone != r.Phone || profile != r.Profile ||
@@ -169,7 +170,7 @@ func (tx *Tx) SaveDeputyRecord(ctx context.Context, r mashang.DeputyRecord) (mas
 		if err != nil {
 			return 0, fmt.Errorf("update deputy: %w", err)
 		}
-		change = mashang.Updated
+		change = roster.Updated
 	}
 
 	stationsChanged, err := tx.setDeputyStations(ctx, id, stationIDs)
@@ -180,8 +181,8 @@ func (tx *Tx) SaveDeputyRecord(ctx context.Context, r mashang.DeputyRecord) (mas
 	if err != nil {
 		return 0, err
 	}
-	if change == mashang.Unchanged && (stationsChanged || groupsChanged) {
-		change = mashang.Updated
+	if change == roster.Unchanged && (stationsChanged || groupsChanged) {
+		change = roster.Updated
 	}
 	return change, nil
 }
@@ -338,7 +339,7 @@ func (tx *Tx) DeputyStationCodes(ctx context.Context) (map[string]map[string]boo
 
 // SaveGroupRecord adds the group or brings it in line with r: leader, duty
 // flag (one per station) and categories.
-func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (mashang.Change, error) {
+func (tx *Tx) SaveGroupRecord(ctx context.Context, r roster.GroupRecord) (roster.Change, error) {
 	st, err := stationByCode(ctx, txQueryer{tx}, r.StationCode)
 	if err != nil {
 		return 0, err
@@ -351,7 +352,7 @@ func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (masha
 		}
 		leader = sql.NullInt64{Int64: d.ID, Valid: true}
 	}
-	change := mashang.Unchanged
+	change := roster.Unchanged
 	var id int64
 	var duty bool
 	var curLeader sql.NullInt64
@@ -372,7 +373,7 @@ func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (masha
 		if id, err = res.LastInsertId(); err != nil {
 			return 0, err
 		}
-		change = mashang.Created
+		change = roster.Created
 	case err != nil:
 		return 0, fmt.Errorf("read group: %w", err)
 	case duty != r.Duty || curLeader != leader:
@@ -380,7 +381,7 @@ func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (masha
 			r.Duty, leader, id); err != nil {
 			return 0, fmt.Errorf("update group: %w", err)
 		}
-		change = mashang.Updated
+		change = roster.Updated
 	}
 	if r.Duty {
 		if _, err := tx.tx.ExecContext(ctx, `
@@ -393,8 +394,8 @@ func (tx *Tx) SaveGroupRecord(ctx context.Context, r mashang.GroupRecord) (masha
 	if err != nil {
 		return 0, err
 	}
-	if change == mashang.Unchanged && categoriesChanged {
-		change = mashang.Updated
+	if change == roster.Unchanged && categoriesChanged {
+		change = roster.Updated
 	}
 	return change, nil
 }
@@ -438,7 +439,7 @@ func (tx *Tx) setGroupCategories(ctx context.Context, groupID int64, names []str
 }
 
 // SaveDepartmentRecord adds the department if it is new.
-func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r mashang.DepartmentRecord) (mashang.Change, error) {
+func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r roster.DepartmentRecord) (roster.Change, error) {
 	jurisdiction, err := tx.jurisdictionPath(ctx, r.Jurisdiction)
 	if err != nil {
 		return 0, err
@@ -446,7 +447,7 @@ func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r mashang.DepartmentReco
 	var id int64
 	err = tx.tx.QueryRowContext(ctx, `SELECT id FROM departments WHERE jurisdiction_id = ? AND name = ?`, jurisdiction, r.Name).Scan(&id)
 	if err == nil {
-		return mashang.Unchanged, nil
+		return roster.Unchanged, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("read department: %w", err)
@@ -458,12 +459,12 @@ func (tx *Tx) SaveDepartmentRecord(ctx context.Context, r mashang.DepartmentReco
 	if err != nil {
 		return 0, fmt.Errorf("add department: %w", err)
 	}
-	return mashang.Created, nil
+	return roster.Created, nil
 }
 
 // SaveKeywordRecord files the keywords under the category, adding the
 // category if it is new.
-func (tx *Tx) SaveKeywordRecord(ctx context.Context, r mashang.KeywordRecord) (mashang.Change, error) {
+func (tx *Tx) SaveKeywordRecord(ctx context.Context, r roster.KeywordRecord) (roster.Change, error) {
 	var station sql.NullInt64
 	if r.StationCode != "" {
 		st, err := stationByCode(ctx, txQueryer{tx}, r.StationCode)
@@ -487,7 +488,7 @@ func (tx *Tx) SaveKeywordRecord(ctx context.Context, r mashang.KeywordRecord) (m
 	if err != nil {
 		return 0, fmt.Errorf("find category: %w", err)
 	}
-	change := mashang.Unchanged
+	change := roster.Unchanged
 	for _, k := range r.Keywords {
 		var n int
 		if err := tx.tx.QueryRowContext(ctx, `
@@ -507,7 +508,7 @@ func (tx *Tx) SaveKeywordRecord(ctx context.Context, r mashang.KeywordRecord) (m
 		if err != nil {
 			return 0, fmt.Errorf("add keyword: %w", err)
 		}
-		change = mashang.Created
+		change = roster.Created
 	}
 	return change, nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"mashang"
-	"mashang/handlers"
+	"mashang/roster"
 	"mashang/store"
 	"mashang/store/storetest"
 )
@@ -20,29 +20,29 @@ func readRoster(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := handlers.ReadSheet(path, f)
+	rows, err := roster.ReadFile(path, f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows
 }
 
-func importSamples(t *testing.T, db *store.DB, ext string) (mashang.ImportResult, mashang.ImportResult) {
+func importSamples(t *testing.T, db *store.DB, ext string) (roster.ImportResult, roster.ImportResult) {
 	t.Helper()
 	ctx := context.Background()
-	stations, err := mashang.ParseStations(readRoster(t, "../configs/roster/stations.example"+ext))
+	stations, err := roster.ParseStations(readRoster(t, "../configs/roster/stations.example"+ext))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := mashang.ImportStations(ctx, db, stations)
+	st, err := roster.ImportStations(ctx, db, stations)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deputies, err := mashang.ParseDeputies(readRoster(t, "../configs/roster/deputies.example"+ext))
+	deputies, err := roster.ParseDeputies(readRoster(t, "../configs/roster/deputies.example"+ext))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dp, err := mashang.ImportDeputies(ctx, db, deputies)
+	dp, err := roster.ImportDeputies(ctx, db, deputies)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +90,12 @@ func TestRosterChangesAreApplied(t *testing.T) {
 		ctx := context.Background()
 		db := storetest.Open(t, driver)
 		importSamples(t, db, ".csv")
-		deputies, _ := mashang.ParseDeputies([][]string{
+		deputies, _ := roster.ParseDeputies([][]string{
 			{"编码", "姓名", "层级", "编组站点", "所在小组"},
 			{"qd-d0004", "刘志强", "镇（街道）", "lszsk01", "法律服务组"}, // leaves 政策咨询组
 			{"qd-d0009", "吴新", "市", "snbdg01", "新成立的小组"},     // a new deputy and a new group
 		})
-		res, err := mashang.ImportDeputies(ctx, db, deputies)
+		res, err := roster.ImportDeputies(ctx, db, deputies)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +116,7 @@ func TestUnknownStationRefusesTheWholeFile(t *testing.T) {
 		db := storetest.Open(t, driver)
 		importSamples(t, db, ".csv")
 		before, _ := db.CountRoster(ctx)
-		deputies, err := mashang.ParseDeputies([][]string{
+		deputies, err := roster.ParseDeputies([][]string{
 			{"编码", "姓名", "层级", "编组站点"},
 			{"new-1", "甲", "市", "snbdg01"},
 			{"new-2", "乙", "市", "nowhere1"},
@@ -125,8 +125,8 @@ func TestUnknownStationRefusesTheWholeFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = mashang.ImportDeputies(ctx, db, deputies)
-		var re *mashang.RosterError
+		_, err = roster.ImportDeputies(ctx, db, deputies)
+		var re *mashang.FileError
 		if !errors.As(err, &re) || len(re.Errors) != 2 ||
 			!strings.Contains(err.Error(), "第3行「编组站点」：没有编码为「nowhere1」的站点") ||
 			!strings.Contains(err.Error(), "第4行「编组站点」：没有编码为「nowhere2」的站点") {
@@ -138,22 +138,22 @@ func TestUnknownStationRefusesTheWholeFile(t *testing.T) {
 	})
 }
 
-func importCSV(t *testing.T, db *store.DB, kind string) mashang.ImportResult {
+func importCSV(t *testing.T, db *store.DB, kind string) roster.ImportResult {
 	t.Helper()
 	ctx := context.Background()
 	rows := readRoster(t, "../configs/roster/"+kind+".example.csv")
-	var res mashang.ImportResult
+	var res roster.ImportResult
 	var err error
 	switch kind {
 	case "groups":
-		var records []mashang.GroupRecord
-		if records, err = mashang.ParseGroups(rows); err == nil {
-			res, err = mashang.ImportGroups(ctx, db, records)
+		var records []roster.GroupRecord
+		if records, err = roster.ParseGroups(rows); err == nil {
+			res, err = roster.ImportGroups(ctx, db, records)
 		}
 	case "departments":
-		var records []mashang.DepartmentRecord
-		if records, err = mashang.ParseDepartments(rows); err == nil {
-			res, err = mashang.ImportDepartments(ctx, db, records)
+		var records []roster.DepartmentRecord
+		if records, err = roster.ParseDepartments(rows); err == nil {
+			res, err = roster.ImportDepartments(ctx, db, records)
 		}
 	}
 	if err != nil {
@@ -185,11 +185,11 @@ func TestGroupsAndDepartments(t *testing.T) {
 		}
 
 		// A new duty group takes over from the old one.
-		records, _ := mashang.ParseGroups([][]string{
+		records, _ := roster.ParseGroups([][]string{
 			{"站点编码", "小组名称", "受理类别", "值班组"},
 			{"snbdg01", "生活保障组", "物业管理", "是"},
 		})
-		if _, err := mashang.ImportGroups(ctx, db, records); err != nil {
+		if _, err := roster.ImportGroups(ctx, db, records); err != nil {
 			t.Fatal(err)
 		}
 		if c, _ := db.CountRoster(ctx); c.DutyGroups != 4 {
@@ -198,13 +198,13 @@ func TestGroupsAndDepartments(t *testing.T) {
 
 		// A leader who is not grouped into the station is refused, whole file.
 		before, _ := db.CountRoster(ctx)
-		records, _ = mashang.ParseGroups([][]string{
+		records, _ = roster.ParseGroups([][]string{
 			{"站点编码", "小组名称", "组长编码"},
 			{"snbdg01", "新小组", "qd-d0001"},
 			{"snbdg01", "另一小组", "qd-d0006"},
 			{"nowhere", "小组", ""},
 		})
-		_, err := mashang.ImportGroups(ctx, db, records)
+		_, err := roster.ImportGroups(ctx, db, records)
 		if err == nil || !strings.Contains(err.Error(), "第3行「组长编码」：代表「qd-d0006」没有编入站点「snbdg01」") ||
 			!strings.Contains(err.Error(), "第4行「站点编码」") {
 			t.Fatalf("got %v", err)
@@ -216,7 +216,7 @@ func TestGroupsAndDepartments(t *testing.T) {
 }
 
 func TestParseGroupsRefusesTwoDutyGroups(t *testing.T) {
-	_, err := mashang.ParseGroups([][]string{
+	_, err := roster.ParseGroups([][]string{
 		{"站点编码", "小组名称", "值班组"},
 		{"s1", "甲组", "是"},
 		{"s1", "乙组", "是"},

@@ -4,69 +4,70 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"mashang"
+	"mashang/roster"
 )
 
 // RosterRows reads a roster back out of the database in the layout it is
-// imported in (header first), so the console can show each record and edit
-// it as a one-row roster: the same checks and the same saving as an upload.
-// The deputies' roster holds their phones: for the server's use, never to be
-// shown unmasked.
+// imported in (header first, roster.StationRows and the like), so the
+// console can show each record and edit it as a one-row roster: the same
+// checks and the same saving as an upload. The deputies' roster holds their
+// phones: for the server's use, never to be shown unmasked.
 func (db *DB) RosterRows(ctx context.Context, kind string) ([][]string, error) {
 	paths, err := db.jurisdictionPaths(ctx)
 	if err != nil {
 		return nil, err
 	}
 	switch kind {
-	case "stations":
-		return db.stationRows(ctx, paths)
-	case "deputies":
-		return db.deputyRows(ctx)
-	case "groups":
-		return db.groupRows(ctx)
-	case "departments":
-		rows, err := scanAll(ctx, db.db, func(row scanner) ([]string, error) {
-			var name string
+	case roster.Stations.Kind:
+		records, err := db.stationRecords(ctx, paths)
+		return roster.StationRows(records), err
+	case roster.Deputies.Kind:
+		records, err := db.deputyRecords(ctx)
+		return roster.DeputyRows(records), err
+	case roster.Groups.Kind:
+		records, err := db.groupRecords(ctx)
+		return roster.GroupRows(records), err
+	case roster.Departments.Kind:
+		records, err := scanAll(ctx, db.db, func(row scanner) (roster.DepartmentRecord, error) {
+			var r roster.DepartmentRecord
 			var jurisdiction sql.NullInt64
-			err := row.Scan(&name, &jurisdiction)
-			return []string{name, strings.Join(paths[jurisdiction.Int64], "/")}, err
+			err := row.Scan(&r.Name, &jurisdiction)
+			r.Jurisdiction = paths[jurisdiction.Int64]
+			return r, err
 		}, `SELECT name, jurisdiction_id FROM departments ORDER BY jurisdiction_id, name`)
 		if err != nil {
 			return nil, fmt.Errorf("read departments: %w", err)
 		}
-		return append([][]string{mashang.DepartmentHeaders()}, rows...), nil
+		return roster.DepartmentRows(records), nil
 	}
 	return nil, mashang.Errorf(mashang.EINVALID, "名册类型应为 stations、deputies、groups 或 departments")
 }
 
-func (db *DB) stationRows(ctx context.Context, paths map[int64][]string) ([][]string, error) {
-	rows, err := scanAll(ctx, db.db, func(row scanner) ([]string, error) {
-		var code, name, kind, address, days, plan string
+func (db *DB) stationRecords(ctx context.Context, paths map[int64][]string) ([]roster.StationRecord, error) {
+	records, err := scanAll(ctx, db.db, func(row scanner) (roster.StationRecord, error) {
+		var r roster.StationRecord
 		var jurisdiction sql.NullInt64
 		var lat, lng sql.NullFloat64
-		var open bool
-		err := row.Scan(&code, &name, &kind, &address, &jurisdiction, &lat, &lng, &days, &plan, &open)
-		path := append(paths[jurisdiction.Int64], "", "", "")[:3]
-		coordinate := func(v sql.NullFloat64) string {
-			if !v.Valid {
-				return ""
-			}
-			return strconv.FormatFloat(v.Float64, 'f', -1, 64)
+		err := row.Scan(&r.Code, &r.Name, &r.Kind, &r.Address, &jurisdiction, &lat, &lng, &r.ReceptionDays, &r.ReceptionPlan, &r.Open)
+		r.Jurisdiction = paths[jurisdiction.Int64]
+		if lat.Valid {
+			r.Latitude = &lat.Float64
 		}
-		status := map[bool]string{true: "开放", false: "关闭"}[open]
-		return []string{code, name, kind, path[0], path[1], path[2], address, coordinate(lat), coordinate(lng), days, plan, status}, err
+		if lng.Valid {
+			r.Longitude = &lng.Float64
+		}
+		return r, err
 	}, `SELECT code, name, kind, address, jurisdiction_id, latitude, longitude, reception_days, COALESCE(reception_plan, ''), open
 		FROM stations ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("read stations: %w", err)
 	}
-	return append([][]string{mashang.StationHeaders()}, rows...), nil
+	return records, nil
 }
 
-func (db *DB) deputyRows(ctx context.Context) ([][]string, error) {
+func (db *DB) deputyRecords(ctx context.Context) ([]roster.DeputyRecord, error) {
 	stations, err := db.listsByID(ctx, `
 		SELECT ds.deputy_id, s.code FROM deputy_stations ds JOIN stations s ON s.id = ds.station_id ORDER BY ds.deputy_id, s.code`)
 	if err != nil {
@@ -77,47 +78,47 @@ func (db *DB) deputyRows(ctx context.Context) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := scanAll(ctx, db.db, func(row scanner) ([]string, error) {
+	records, err := scanAll(ctx, db.db, func(row scanner) (roster.DeputyRecord, error) {
+		var r roster.DeputyRecord
 		var id int64
-		var code, name, level, phone, profile, home string
-		var inOffice bool
-		err := row.Scan(&id, &code, &name, &level, &phone, &profile, &home, &inOffice)
+		var home string
+		err := row.Scan(&id, &r.Code, &r.Name, &r.Level, &r.Phone, &r.Profile, &home, &r.InOffice)
 		// The home station first: the roster names it first.
-		at := []string{home}
+		r.Stations = []string{home}
 		for _, s := range stations[id] {
 			if s != home {
-				at = append(at, s)
+				r.Stations = append(r.Stations, s)
 			}
 		}
-		office := map[bool]string{true: "是", false: "否"}[inOffice]
-		return []string{code, name, level, phone, strings.Join(at, "、"), strings.Join(groups[id], "、"), profile, office}, err
+		r.Groups = groups[id]
+		return r, err
 	}, `SELECT d.id, d.code, d.name, d.level, COALESCE(d.phone, ''), COALESCE(d.profile, ''), s.code, d.in_office
 		FROM deputies d JOIN stations s ON s.id = d.station_id ORDER BY d.code`)
 	if err != nil {
 		return nil, fmt.Errorf("read deputies: %w", err)
 	}
-	return append([][]string{mashang.DeputyHeaders()}, rows...), nil
+	return records, nil
 }
 
-func (db *DB) groupRows(ctx context.Context) ([][]string, error) {
+func (db *DB) groupRecords(ctx context.Context) ([]roster.GroupRecord, error) {
 	categories, err := db.listsByID(ctx, `
 		SELECT gc.group_id, c.name FROM group_categories gc JOIN categories c ON c.id = gc.category_id ORDER BY gc.group_id, c.name`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := scanAll(ctx, db.db, func(row scanner) ([]string, error) {
+	records, err := scanAll(ctx, db.db, func(row scanner) (roster.GroupRecord, error) {
+		var r roster.GroupRecord
 		var id int64
-		var station, name, leader string
-		var duty bool
-		err := row.Scan(&id, &station, &name, &leader, &duty)
-		return []string{station, name, strings.Join(categories[id], "、"), leader, map[bool]string{true: "是", false: "否"}[duty]}, err
+		err := row.Scan(&id, &r.StationCode, &r.Name, &r.LeaderCode, &r.Duty)
+		r.Categories = categories[id]
+		return r, err
 	}, `SELECT g.id, s.code, g.name, COALESCE(d.code, ''), g.is_duty
 		FROM deputy_groups g JOIN stations s ON s.id = g.station_id LEFT JOIN deputies d ON d.id = g.leader_deputy_id
 		ORDER BY s.code, g.id`)
 	if err != nil {
 		return nil, fmt.Errorf("read groups: %w", err)
 	}
-	return append([][]string{mashang.GroupHeaders()}, rows...), nil
+	return records, nil
 }
 
 // listsByID reads (id, value) pairs into lists by id.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"mashang"
+	"mashang/roster"
 	"mashang/store/storetest"
 )
 
@@ -17,7 +18,7 @@ func TestRosterRowsRoundTrip(t *testing.T) {
 		if err := db.SeedDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rosters := &mashang.Rosters{Store: db}
+		rosters := &roster.Importer{Store: db}
 		for _, kind := range []string{"stations", "deputies", "groups", "departments"} {
 			rows, err := db.RosterRows(ctx, kind)
 			if err != nil {

@@ -6,6 +6,8 @@ import (
 	"embed"
 	"html/template"
 	"time"
+
+	"mashang"
 )
 
 //go:embed templates/*.html
@@ -15,7 +17,7 @@ var files embed.FS
 // is a bug caught by any test that starts the router.
 var Templates = template.Must(template.New("").Funcs(template.FuncMap{
 	// cst shows a time as staff read it: China time, to the minute.
-	"cst":   func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04") },
+	"cst":   func(t time.Time) string { return t.In(mashang.China).Format("2006-01-02 15:04") },
 	"deref": func(f *float64) float64 { return *f },
 	"roleLabel": func(role string) string {
 		return map[string]string{"admin": "管理员", "staff": "人大工作人员", "secretary": "联络站秘书", "handler": "承办单位经办人"}[role]

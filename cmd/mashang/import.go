@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"mashang"
-	"mashang/handlers"
+	"mashang/roster"
 )
 
 // importCmd applies a station or deputy roster: the whole file in one
@@ -21,7 +21,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments|keywords ROSTER.xlsx|ROSTER.csv\n\n")
 		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\ngroups columns: %v\ndepartments columns: %v\n",
-			mashang.StationHeaders(), mashang.DeputyHeaders(), mashang.GroupHeaders(), mashang.DepartmentHeaders())
+			roster.Stations.Headers(), roster.Deputies.Headers(), roster.Groups.Headers(), roster.Departments.Headers())
 		fs.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fs, args)
@@ -32,7 +32,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errUsage
 	}
 	kind, path := positional[0], positional[1]
-	label, ok := mashang.RosterKinds[kind]
+	layout, ok := roster.Lookup(kind)
 	if !ok {
 		fs.Usage()
 		return errUsage
@@ -41,7 +41,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return fmt.Errorf("打开名册：%w", err)
 	}
-	rows, err := handlers.ReadSheet(path, f)
+	rows, err := roster.ReadFile(path, f)
 	f.Close()
 	if err != nil {
 		return err
@@ -53,14 +53,14 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer db.Close()
 
-	res, err := (&mashang.Rosters{Store: db}).Apply(ctx, kind, rows)
-	var rosterErr *mashang.RosterError
-	if errors.As(err, &rosterErr) {
-		return rosterErr
+	res, err := (&roster.Importer{Store: db}).Apply(ctx, kind, rows)
+	var fileErr *mashang.FileError
+	if errors.As(err, &fileErr) {
+		return fileErr
 	}
 	if err != nil {
 		return fmt.Errorf("导入失败，未做任何修改：%w", err)
 	}
-	fmt.Fprintf(stdout, "%s导入完成：%s\n", label, res)
+	fmt.Fprintf(stdout, "%s导入完成：%s\n", layout.Label, res)
 	return nil
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"mashang"
 	"mashang/configs"
+	"mashang/roster"
+	"mashang/workday"
 
 	"mashang/handlers"
 	"mashang/metrics"
@@ -321,7 +323,7 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Console:            db,
 		Staff:              db,
 		AccountCreator:     &mashang.Accounts{Store: db},
-		Rosters:            &mashang.Rosters{Store: db},
+		Rosters:            &roster.Importer{Store: db},
 		Roster:             db,
 		MediaDir:           cfg.MediaDir,
 		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
@@ -431,7 +433,7 @@ func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies 
 
 // loadCalendar reads the holiday table: the built-in national one, or the
 // file MASHANG_HOLIDAYS_FILE names.
-func loadCalendar(cfg configs.Config) (*mashang.WorkCalendar, error) {
+func loadCalendar(cfg configs.Config) (*workday.Calendar, error) {
 	data := configs.Holidays()
 	if path := cfg.Cases.HolidaysFile; path != "" {
 		var err error
@@ -439,7 +441,7 @@ func loadCalendar(cfg configs.Config) (*mashang.WorkCalendar, error) {
 			return nil, &configs.SettingError{Setting: "MASHANG_HOLIDAYS_FILE", Problem: err.Error()}
 		}
 	}
-	calendar, err := mashang.ParseWorkCalendar(data)
+	calendar, err := workday.Parse(data)
 	if err != nil {
 		return nil, &configs.SettingError{Setting: "MASHANG_HOLIDAYS_FILE", Problem: mashang.ErrorMessage(err)}
 	}

@@ -3,6 +3,8 @@ package wechattest
 import (
 	"net/http"
 	"time"
+
+	"mashang"
 )
 
 const (
@@ -17,9 +19,6 @@ const (
 	forceRefreshGap    = 30 * time.Second
 	tokenLength        = 136 // WeChat's tokens are 130-odd characters
 )
-
-// beijing is the zone WeChat's daily quotas reset in.
-var beijing = time.FixedZone("CST", 8*60*60)
 
 type accessToken struct {
 	appid     string
@@ -131,10 +130,10 @@ func (f *Fake) issueStableToken(r *apiRequest) apiReply {
 // allowForceRefresh counts a force_refresh against its daily quota (reset at
 // midnight Beijing time) and minimum gap, and says whether it may go ahead.
 func (f *Fake) allowForceRefresh(appid string, now time.Time) bool {
-	today := now.In(beijing).Format(time.DateOnly)
+	today := now.In(mashang.China).Format(time.DateOnly)
 	var kept []time.Time
 	for _, at := range f.forced[appid] {
-		if at.In(beijing).Format(time.DateOnly) == today {
+		if at.In(mashang.China).Format(time.DateOnly) == today {
 			kept = append(kept, at)
 		}
 	}

@@ -71,12 +71,26 @@ type HandoverStore interface {
 	UpdateHandover(ctx context.Context, fn func(HandoverTx) error) error
 }
 
+// Calendar counts China's working days (*workday.Calendar): deadlines of
+// handed-over cases are set in them.
+type Calendar interface {
+	// AddWorkingDays is the deadline of a case handed over at from with n
+	// working days to answer: the end of the n-th working day after it.
+	AddWorkingDays(from time.Time, n int) time.Time
+	// WorkingDaysBetween counts the working days after a's date up to and
+	// including b's date, negative when b is before a.
+	WorkingDaysBetween(a, b time.Time) int
+	// Uncovered says, in a sentence for staff, which years between a and b
+	// the calendar has no holiday table for, or nil.
+	Uncovered(a, b time.Time) error
+}
+
 // Supervision hands cases to departments with a deadline in working days and
 // keeps their three colours (三色督办): green on time; yellow near the
 // deadline or rated poorly; red overdue or rated poorly twice.
 type Supervision struct {
 	Store    HandoverStore
-	Calendar *WorkCalendar
+	Calendar Calendar
 	NearDays int // working days before the deadline that turn a case yellow
 	Now      func() time.Time
 	// Notify, with a template, sends yellow to the station's secretaries
@@ -84,6 +98,48 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
+}
+
+// The three colours of chasing (三色督办).
+const (
+	ColourGreen  = "green"  // on time
+	ColourYellow = "yellow" // near the deadline, or rated poorly once: the station secretary chases
+	ColourRed    = "red"    // overdue, or rated poorly twice: the chair of that level chases
+)
+
+// Colour is a handed-over case's colour at now:
+//   - red when it is past its deadline (closed after it, or still open at
+//     now), or when it has been rated poorly twice or more;
+//   - yellow when it is open and no more than NearDays working days are left
+//     after today (WorkingDaysBetween(now, deadline) <= NearDays; with 0,
+//     only on the deadline's own day; negative never), or when it has been
+//     rated poorly once;
+//   - green otherwise.
+//
+// closedAt is when it was closed, nil while open: a case closed on or before
+// its deadline stays green as time passes, a case closed late stays red.
+// Poor ratings count whether or not it is closed: they are part of the
+// record. A zero deadline (not handed over yet) leaves only the ratings.
+func (s *Supervision) Colour(deadline, now time.Time, closedAt *time.Time, poorRatings int) string {
+	colour := ColourGreen
+	switch {
+	case deadline.IsZero():
+	case closedAt != nil:
+		if closedAt.After(deadline) {
+			colour = ColourRed
+		}
+	case now.After(deadline):
+		colour = ColourRed
+	case s.Calendar.WorkingDaysBetween(now, deadline) <= s.NearDays:
+		colour = ColourYellow
+	}
+	switch {
+	case poorRatings >= 2:
+		return ColourRed
+	case poorRatings == 1 && colour == ColourGreen:
+		return ColourYellow
+	}
+	return colour
 }
 
 // MaxHandoverDays bounds a deadline: a quarter of a year of working days.
@@ -144,7 +200,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if err := tx.HandOver(ctx, c.ID, d.ID, now, days, due); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(china).Format("2006年1月2日"))
+		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(China).Format("2006年1月2日"))
 		if err := s.Calendar.Uncovered(now, due); err != nil {
 			detail += "（" + err.Error() + "）"
 		}
@@ -179,7 +235,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err != nil {
 			return err
 		}
-		colour := s.Calendar.Colour(due, now, &now, s.NearDays, c.PoorRatings)
+		colour := s.Colour(due, now, &now, c.PoorRatings)
 		if err := tx.CloseCase(ctx, c.ID, now, colour); err != nil {
 			return err
 		}
@@ -208,7 +264,7 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			colour := s.Calendar.Colour(d.Due, now, d.ClosedAt, s.NearDays, d.PoorRatings)
+			colour := s.Colour(d.Due, now, d.ClosedAt, d.PoorRatings)
 			if colour == d.Colour {
 				continue
 			}
@@ -266,7 +322,7 @@ func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadlin
 func colourNotice(d Deadline, colour string, now time.Time) string {
 	due := ""
 	if !d.Due.IsZero() {
-		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(china).Format("1月2日"))
+		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(China).Format("1月2日"))
 	}
 	switch colour {
 	case ColourRed:
@@ -381,4 +437,158 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		}
 		return tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail)
 	})
+}
+
+// BoardRow is one station's open cases by colour, on the supervision board.
+type BoardRow struct {
+	StationCode, StationName string
+	Green, Yellow, Red       int
+}
+
+// StaffRecipient is a staff member a supervision notice goes to.
+type StaffRecipient struct {
+	UserID int64
+	Name   string
+	OpenID string
+}
+
+// SupervisionNotify says which template message carries a yellow or red
+// light and which of its fields (the template's own keys) take what.
+type SupervisionNotify struct {
+	TemplateID    string
+	NumberField   string
+	StationField  string
+	ColourField   string // e.g. "黄灯：临近期限"
+	DeadlineField string
+	CaseURL       func(number string) string
+}
+
+// notice builds the template message for one staff member.
+func (n SupervisionNotify) notice(d Deadline, colour, why string, r StaffRecipient, at time.Time) OutboxItem {
+	data := map[string]string{}
+	set := func(key, value string) {
+		if key != "" {
+			data[key] = fitField(key, value)
+		}
+	}
+	light := map[string]string{ColourYellow: "黄灯", ColourRed: "红灯"}[colour]
+	set(n.NumberField, d.Number)
+	set(n.StationField, d.StationName)
+	set(n.ColourField, light+"："+why)
+	due := "未交办"
+	if !d.Due.IsZero() {
+		due = d.Due.In(China).Format("2006-01-02 15:04")
+	}
+	set(n.DeadlineField, due)
+	url := ""
+	if n.CaseURL != nil {
+		url = n.CaseURL(d.Number)
+	}
+	return OutboxItem{Kind: "template", CaseID: d.CaseID, ToUser: r.OpenID, TemplateID: n.TemplateID, URL: url, Data: data,
+		ClientMsgID: fmt.Sprintf("colour-%s-%s-u%d-%d", d.Number, colour, r.UserID, at.Unix())}
+}
+
+// Merge closes a duplicate (合并重复问题) into the main case that answers
+// for it: the same problem raised by another citizen, or twice. The
+// duplicate's citizen keeps their own number, which leads to the main case's
+// progress, and every later answer to the main case reaches them too; they
+// never see the other citizen's messages.
+func (s *Supervision) Merge(ctx context.Context, duplicate, main, staff string) error {
+	main = strings.TrimSpace(main)
+	switch {
+	case strings.TrimSpace(staff) == "":
+		return Errorf(EINVALID, "请说明操作人")
+	case main == "":
+		return Errorf(EINVALID, "请填写主问题的编号")
+	case main == duplicate:
+		return Errorf(EINVALID, "不能把问题 %s 合并到它自己", duplicate)
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		dup, err := tx.CaseForReply(ctx, duplicate)
+		if err != nil {
+			return err
+		}
+		into, err := tx.CaseForReply(ctx, main)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(EINVALID, "没有编号为 %s 的问题，请核对主问题的编号", main)
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case dup.Status == CaseMerged:
+			return Errorf(ECONFLICT, "问题 %s 已并入 %s", dup.Number, dup.MergedInto)
+		case dup.Status == CaseClosed:
+			return Errorf(ECONFLICT, "问题 %s 已经办结，不需要合并", dup.Number)
+		case into.Status == CaseMerged:
+			return Errorf(EINVALID, "问题 %s 本身已并入 %s，请合并到 %s", into.Number, into.MergedInto, into.MergedInto)
+		case into.Status == CaseHeld:
+			return Errorf(EINVALID, "问题 %s 还在审核中，不能作为主问题", into.Number)
+		}
+		if err := tx.MergeCase(ctx, dup.ID, into.ID, now); err != nil {
+			return err
+		}
+		if err := tx.AddCaseEvent(ctx, dup.ID, now, "merged", staff,
+			fmt.Sprintf("与其他群众反映的同一问题合并办理，并入问题 %s；办理进展和答复以 %s 为准，也会发给您。", into.Number, into.Number)); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, into.ID, now, "merged_in", staff,
+			fmt.Sprintf("并入重复问题 %s（%s）；今后的答复也会发给该问题的群众。", dup.Number, dup.StationName))
+	})
+}
+
+// A deputy works their cases from their phone: they open the template
+// message's link, WeChat's web authorisation names them by their bound
+// openid, and they take a case (定单), draft the answer for staff to send,
+// or mark it solved inside their group. What they may touch is what was
+// raised at their own code or routed to a group they belong to.
+
+// DeputyActor is how a deputy appears on a timeline and in the audit log.
+func DeputyActor(d Deputy) string { return d.Name + "代表" }
+
+// Draft records a deputy's answer for staff to check and send: it goes on
+// the timeline and to the station's staff; the citizen hears it only when
+// staff send it.
+func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text string) error {
+	actor := DeputyActor(d)
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return Errorf(EINVALID, "请写下答复的内容")
+	case utf8.RuneCountInString(text) > MaxReplyRunes:
+		return Errorf(EINVALID, "答复不能超过%d个字，请精简", MaxReplyRunes)
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status == CaseClosed || c.Status == CaseMerged {
+			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, now, "draft", actor, text); err != nil {
+			return err
+		}
+		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
+			Detail: fmt.Sprintf("为问题 %s 拟写答复", c.Number)}); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)
+	})
+}
+
+// PendingDraft is the latest answer a deputy drafted that staff have not
+// yet answered past: the console offers it as the reply, to check and send.
+// events are oldest first, as on the timeline.
+func PendingDraft(events []CaseEvent) (CaseEvent, bool) {
+	for i := len(events) - 1; i >= 0; i-- {
+		switch events[i].Kind {
+		case "reply":
+			return CaseEvent{}, false
+		case "draft":
+			return events[i], true
+		}
+	}
+	return CaseEvent{}, false
 }

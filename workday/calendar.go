@@ -1,69 +1,63 @@
-package mashang
+// Package workday counts China's working days, which the deadlines of
+// handed-over cases (交办期限) are set in.
+//
+// China's working days are not plain weeks. Each year the State Council
+// announces the public holidays and the weekend days worked to make up for
+// them (调休上班, e.g. 2025: 国庆节、中秋节 off from 1 to 8 October, Sunday 28
+// September and Saturday 11 October worked). A Calendar is built from a
+// table of those dated entries (configs/holidays/cn.csv), which staff extend
+// each year from the notice.
+package workday
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"mashang"
 )
 
-// Working days: the deadlines of handed-over cases (交办期限) count them, and
-// China's are not plain weeks. Each year the State Council announces the
-// public holidays and the weekend days worked to make up for them (调休上班,
-// e.g. 2025: 国庆节、中秋节 off from 1 to 8 October, Sunday 28 September and
-// Saturday 11 October worked). A WorkCalendar is built from a table of those
-// dated entries (configs/holidays/cn.csv), which staff extend each year from
-// the notice; a jurisdiction may lay its own table over the national one
-// (WithOverlay), e.g. an ethnic festival with its own make-up Saturday.
-//
-// A deadline is a function of the moment a case was handed over, the number
-// of working days allowed and the calendar: store the first two and compute
-// the deadline, so that a corrected or newly loaded calendar (Fingerprint
-// changes) moves the deadlines of open cases with it.
-
-// DayKind is what an entry of a holiday table makes of its days.
-type DayKind string
+// dayKind is what an entry of a holiday table makes of its days.
+type dayKind string
 
 const (
-	DayHoliday DayKind = "休" // a day off: a public holiday, or a day given off around one
-	DayMakeUp  DayKind = "班" // a Saturday or Sunday worked to make up for one (调休上班)
+	holiday dayKind = "休" // a day off: a public holiday, or a day given off around one
+	makeUp  dayKind = "班" // a Saturday or Sunday worked to make up for one (调休上班)
 )
 
 // dayKindLabels lists what staff may write for each kind, the first being how
 // the service writes it back.
-var dayKindLabels = map[DayKind][]string{
-	DayHoliday: {"休", "放假", "假", "休息"},
-	DayMakeUp:  {"班", "上班", "补班", "调休上班"},
+var dayKindLabels = map[dayKind][]string{
+	holiday: {"休", "放假", "假", "休息"},
+	makeUp:  {"班", "上班", "补班", "调休上班"},
 }
 
-// CalendarEntry is one line of a holiday table: a date or a range of dates
+// entry is one line of a holiday table: a date or a range of dates
 // and what they are.
-type CalendarEntry struct {
+type entry struct {
 	From time.Time // the first day (its date in China counts, not its time)
 	To   time.Time // the last day, included; zero for a single day
-	Kind DayKind
+	Kind dayKind
 	Name string // the holiday, e.g. 春节; for a make-up day e.g. 春节调休
 	Line int    // the line it was read from, for errors; 0 when built in code
 }
 
-// WorkCalendar says which days are working days. Monday to Friday are, and
+// Calendar says which days are working days. Monday to Friday are, and
 // Saturday and Sunday are not, except where the table says otherwise. It
 // covers the years its national table has entries for; other years are
 // counted as plain weeks, and Uncovered says when a computation ran through
-// one. A WorkCalendar does not change once built and is safe for concurrent
-// use; a nil *WorkCalendar is one with an empty table.
-type WorkCalendar struct {
+// one. A Calendar does not change once built and is safe for concurrent
+// use; a nil *Calendar is one with an empty table.
+type Calendar struct {
 	days   map[int64]calendarDay // by civil day number (days since 1970-01-01)
 	covers map[int]bool
 }
 
 type calendarDay struct {
-	kind DayKind
+	kind dayKind
 	name string
 }
 
@@ -77,17 +71,8 @@ const (
 	maxCalendarNameLen = 30
 )
 
-// ParseWorkCalendar reads a national holiday table (see ParseCalendarEntries)
-// into a calendar covering the years it has entries for.
-func ParseWorkCalendar(data []byte) (*WorkCalendar, error) {
-	entries, err := ParseCalendarEntries(data)
-	if err != nil {
-		return nil, err
-	}
-	return NewWorkCalendar(entries)
-}
-
-// ParseCalendarEntries reads a holiday table: UTF-8 text, one entry a line,
+// Parse reads a national holiday table into a calendar covering the years
+// it has entries for. The table is UTF-8 text, one entry a line,
 //
 //	开始日期,结束日期,类别,名称
 //	2026-02-15,2026-02-23,休,春节
@@ -97,12 +82,20 @@ func ParseWorkCalendar(data []byte) (*WorkCalendar, error) {
 // 班 (a Saturday or Sunday worked); the name is required for 休. Blank lines
 // and lines starting with # are skipped, as are a header line and a UTF-8
 // byte-order mark; dates may also be written 2026/2/15, and a full-width
-// comma separates like a comma. Every problem is reported, by line, in one
-// *CalendarError.
-func ParseCalendarEntries(data []byte) ([]CalendarEntry, error) {
+// comma separates like a comma. A table with mistakes is refused whole, with
+// every problem by line, in one *mashang.FileError.
+func Parse(data []byte) (*Calendar, error) {
+	entries, err := parseEntries(data)
+	if err != nil {
+		return nil, err
+	}
+	return newCalendar(entries)
+}
+
+func parseEntries(data []byte) ([]entry, error) {
 	var (
-		entries []CalendarEntry
-		errs    []RowError
+		entries []entry
+		errs    []mashang.RowError
 	)
 	for i, raw := range strings.Split(string(data), "\n") {
 		n := i + 1
@@ -126,15 +119,15 @@ func ParseCalendarEntries(data []byte) ([]CalendarEntry, error) {
 			if len(fields) > 4 {
 				reason = "多于四列：名称里请用顿号“、”，不要用逗号"
 			}
-			errs = append(errs, RowError{Row: n, Reason: reason})
+			errs = append(errs, mashang.RowError{Row: n, Reason: reason})
 			continue
 		}
 		bad := false
 		fail := func(col, reason string) {
-			errs = append(errs, RowError{Row: n, Column: col, Reason: reason})
+			errs = append(errs, mashang.RowError{Row: n, Column: col, Reason: reason})
 			bad = true
 		}
-		e := CalendarEntry{Line: n}
+		e := entry{Line: n}
 		var ok bool
 		if e.From, ok = parseCalendarDate(fields[0]); !ok {
 			fail("开始日期", fmt.Sprintf("「%s」不是有效的日期，应写作 2026-02-15", fields[0]))
@@ -144,7 +137,7 @@ func ParseCalendarEntries(data []byte) ([]CalendarEntry, error) {
 				fail("结束日期", fmt.Sprintf("「%s」不是有效的日期，应写作 2026-02-23，只有一天时留空", fields[1]))
 			}
 		}
-		if e.Kind, ok = parseLabel(dayKindLabels, fields[2]); !ok {
+		if e.Kind, ok = parseDayKind(fields[2]); !ok {
 			fail("类别", fmt.Sprintf("「%s」应为 休（放假）或 班（调休上班）", fields[2]))
 		}
 		if len(fields) == 4 {
@@ -157,78 +150,59 @@ func ParseCalendarEntries(data []byte) ([]CalendarEntry, error) {
 	_, more := collectCalendar(entries)
 	errs = append(errs, more...)
 	if len(errs) > 0 {
-		slices.SortStableFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
-		return nil, &CalendarError{Errors: errs}
+		slices.SortStableFunc(errs, func(a, b mashang.RowError) int { return a.Row - b.Row })
+		return nil, refused(errs)
 	}
 	return entries, nil
 }
 
 func parseCalendarDate(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-1-2", "2006/1/2", "2006.1.2"} {
-		if t, err := time.ParseInLocation(layout, s, china); err == nil {
+		if t, err := time.ParseInLocation(layout, s, mashang.China); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
 }
 
-// CalendarError refuses a whole holiday table and lists every problem in it.
-// It unwraps to an EINVALID *Error carrying the same text.
-type CalendarError struct {
-	Errors []RowError
+// refused is the error that refuses a table with problems.
+func refused(errs []mashang.RowError) error {
+	return &mashang.FileError{File: "节假日表", Refusal: "未载入", Errors: errs}
 }
 
-func (e *CalendarError) Error() string {
-	lines := make([]string, len(e.Errors))
-	for i, re := range e.Errors {
-		lines[i] = re.String()
+// parseDayKind reads what staff write for a kind of day.
+func parseDayKind(s string) (dayKind, bool) {
+	s = strings.TrimSpace(s)
+	for kind, names := range dayKindLabels {
+		if string(kind) == s || slices.Contains(names, s) {
+			return kind, true
+		}
 	}
-	return fmt.Sprintf("节假日表有%d处错误，未载入：\n%s", len(e.Errors), strings.Join(lines, "\n"))
+	return "", false
 }
 
-func (e *CalendarError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }
-
-// NewWorkCalendar builds the national calendar from its entries. It covers
+// newCalendar builds the national calendar from its entries. It covers
 // every year an entry falls in: each State Council notice has at least 元旦,
 // so a year whose notice is entered is covered.
-func NewWorkCalendar(entries []CalendarEntry) (*WorkCalendar, error) {
+func newCalendar(entries []entry) (*Calendar, error) {
 	days, errs := collectCalendar(entries)
 	if len(errs) > 0 {
-		return nil, &CalendarError{Errors: errs}
+		return nil, refused(errs)
 	}
-	c := &WorkCalendar{days: days, covers: map[int]bool{}}
+	c := &Calendar{days: days, covers: map[int]bool{}}
 	for d := range days {
 		c.covers[civilDate(d).Year()] = true
 	}
 	return c, nil
 }
 
-// WithOverlay returns a calendar with a jurisdiction's own entries laid over
-// this one: on a date both name, the overlay's entry wins (a local festival
-// may give off a national make-up Saturday). The overlay must be consistent
-// in itself; it does not change which years are covered. The receiver is
-// left as it was.
-func (c *WorkCalendar) WithOverlay(entries []CalendarEntry) (*WorkCalendar, error) {
-	local, errs := collectCalendar(entries)
-	if len(errs) > 0 {
-		return nil, &CalendarError{Errors: errs}
-	}
-	out := &WorkCalendar{days: map[int64]calendarDay{}, covers: map[int]bool{}}
-	if c != nil {
-		maps.Copy(out.days, c.days)
-		maps.Copy(out.covers, c.covers)
-	}
-	maps.Copy(out.days, local)
-	return out, nil
-}
-
 // collectCalendar checks entries and spreads them into days. Two entries may
 // share a date only if they agree on its kind (国庆节 and 中秋节 may both give
 // off 6 October; the names are joined).
-func collectCalendar(entries []CalendarEntry) (map[int64]calendarDay, []RowError) {
+func collectCalendar(entries []entry) (map[int64]calendarDay, []mashang.RowError) {
 	days := map[int64]calendarDay{}
 	lineOf := map[int64]int{}
-	var errs []RowError
+	var errs []mashang.RowError
 	for i, e := range entries {
 		line := e.Line
 		if line == 0 {
@@ -236,7 +210,7 @@ func collectCalendar(entries []CalendarEntry) (map[int64]calendarDay, []RowError
 		}
 		bad := false
 		fail := func(col, reason string) {
-			errs = append(errs, RowError{Row: line, Column: col, Reason: reason})
+			errs = append(errs, mashang.RowError{Row: line, Column: col, Reason: reason})
 			bad = true
 		}
 		if _, ok := dayKindLabels[e.Kind]; !ok {
@@ -244,7 +218,7 @@ func collectCalendar(entries []CalendarEntry) (map[int64]calendarDay, []RowError
 		}
 		name := strings.TrimSpace(e.Name)
 		switch {
-		case name == "" && e.Kind == DayHoliday:
+		case name == "" && e.Kind == holiday:
 			fail("名称", "放假的日子要写节日名称，如 春节")
 		case utf8.RuneCountInString(name) > maxCalendarNameLen:
 			fail("名称", fmt.Sprintf("超过%d个字", maxCalendarNameLen))
@@ -274,7 +248,7 @@ func collectCalendar(entries []CalendarEntry) (map[int64]calendarDay, []RowError
 		if bad {
 			continue
 		}
-		if e.Kind == DayMakeUp {
+		if e.Kind == makeUp {
 			for d := first; d <= last; d++ {
 				if !isWeekend(d) {
 					fail("", fmt.Sprintf("%s 是%s：调休上班日只能是周六或周日，平常的周一至周五本来就上班", formatCivil(d), weekdayNames[civilDate(d).Weekday()]))
@@ -309,26 +283,8 @@ func joinNames(a, b string) string {
 	return a + "、" + b
 }
 
-// Covers reports whether the calendar holds that year's entries.
-func (c *WorkCalendar) Covers(year int) bool { return c != nil && c.covers[year] }
-
-// Years lists the covered years, in order.
-func (c *WorkCalendar) Years() []int {
-	if c == nil {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(c.covers))
-}
-
-// Day says what the table makes of a day (its date in China): DayHoliday or
-// DayMakeUp and the entry's name, or "" and "" for an ordinary day.
-func (c *WorkCalendar) Day(t time.Time) (DayKind, string) {
-	d := c.lookup(civilDay(t))
-	return d.kind, d.name
-}
-
-// IsWorkingDay reports whether the day (its date in China) is worked.
-func (c *WorkCalendar) IsWorkingDay(t time.Time) bool { return c.working(civilDay(t)) }
+// covered reports whether the calendar holds that year's entries.
+func (c *Calendar) covered(year int) bool { return c != nil && c.covers[year] }
 
 // AddWorkingDays returns the deadline of a case handed over at from with n
 // working days to answer: the end (23:59:59 China time) of the n-th working
@@ -337,7 +293,7 @@ func (c *WorkCalendar) IsWorkingDay(t time.Time) bool { return c.working(civilDa
 // with 1 day is due at the end of Monday (if Monday is worked). For n <= 0
 // it is the end of from's own date. The deadline is stored to the second, as
 // a DATETIME keeps it; a case is overdue once now is after it.
-func (c *WorkCalendar) AddWorkingDays(from time.Time, n int) time.Time {
+func (c *Calendar) AddWorkingDays(from time.Time, n int) time.Time {
 	d := civilDay(from)
 	for n > 0 {
 		d++
@@ -353,7 +309,7 @@ func (c *WorkCalendar) AddWorkingDays(from time.Time, n int) time.Time {
 // a's. So WorkingDaysBetween(from, AddWorkingDays(from, n)) == n, and
 // WorkingDaysBetween(now, deadline) is how many working days are left after
 // today: 0 on the deadline's own day, negative once it has passed.
-func (c *WorkCalendar) WorkingDaysBetween(a, b time.Time) int {
+func (c *Calendar) WorkingDaysBetween(a, b time.Time) int {
 	first, last := civilDay(a), civilDay(b)
 	sign := 1
 	if last < first {
@@ -368,14 +324,14 @@ func (c *WorkCalendar) WorkingDaysBetween(a, b time.Time) int {
 	return sign * n
 }
 
-// UncoveredError says that a computation ran through years the calendar has
+// uncoveredError says that a computation ran through years the calendar has
 // no entries for, which were counted as plain weeks. Its text is meant for
 // staff (the console shows it next to the deadline).
-type UncoveredError struct {
+type uncoveredError struct {
 	Years []int
 }
 
-func (e *UncoveredError) Error() string {
+func (e *uncoveredError) Error() string {
 	ys := make([]string, len(e.Years))
 	for i, y := range e.Years {
 		ys[i] = strconv.Itoa(y)
@@ -383,125 +339,38 @@ func (e *UncoveredError) Error() string {
 	return fmt.Sprintf("%s年的节假日安排尚未载入，期限暂按普通周末推算；请按国务院办公厅的放假通知补充节假日表。", strings.Join(ys, "、"))
 }
 
-// Uncovered returns an *UncoveredError naming the years from a's date to
+// Uncovered returns an error naming the years from a's date to
 // b's date (China, either order, both included) that the calendar does not
 // cover, or nil. Ask it of (handed over, deadline) and of (now, deadline).
-func (c *WorkCalendar) Uncovered(a, b time.Time) error {
+func (c *Calendar) Uncovered(a, b time.Time) error {
 	y1, y2 := civilDate(civilDay(a)).Year(), civilDate(civilDay(b)).Year()
 	if y2 < y1 {
 		y1, y2 = y2, y1
 	}
 	var missing []int
 	for y := y1; y <= y2; y++ {
-		if !c.Covers(y) {
+		if !c.covered(y) {
 			missing = append(missing, y)
 		}
 	}
 	if missing == nil {
 		return nil
 	}
-	return &UncoveredError{Years: missing}
+	return &uncoveredError{Years: missing}
 }
 
-// The three colours of chasing (三色督办).
-const (
-	ColourGreen  = "green"  // on time
-	ColourYellow = "yellow" // near the deadline, or rated poorly once: the station secretary chases
-	ColourRed    = "red"    // overdue, or rated poorly twice: the chair of that level chases
-)
-
-// Colour is a handed-over case's colour at now:
-//   - red when it is past its deadline (closed after it, or still open at
-//     now), or when it has been rated poorly twice or more;
-//   - yellow when it is open and no more than nearDays working days are left
-//     after today (WorkingDaysBetween(now, deadline) <= nearDays; with 0,
-//     only on the deadline's own day; negative never), or when it has been
-//     rated poorly once;
-//   - green otherwise.
-//
-// closedAt is when it was closed, nil while open: a case closed on or before
-// its deadline stays green as time passes, a case closed late stays red.
-// Poor ratings count whether or not it is closed: they are part of the
-// record. A zero deadline (not handed over yet) leaves only the ratings.
-func (c *WorkCalendar) Colour(deadline, now time.Time, closedAt *time.Time, nearDays, poorRatings int) string {
-	colour := ColourGreen
-	switch {
-	case deadline.IsZero():
-	case closedAt != nil:
-		if closedAt.After(deadline) {
-			colour = ColourRed
-		}
-	case now.After(deadline):
-		colour = ColourRed
-	case c.WorkingDaysBetween(now, deadline) <= nearDays:
-		colour = ColourYellow
-	}
-	switch {
-	case poorRatings >= 2:
-		return ColourRed
-	case poorRatings == 1 && colour == ColourGreen:
-		return ColourYellow
-	}
-	return colour
-}
-
-// Warnings lists what looks wrong in a calendar that is nonetheless
-// consistent: a run of more than 6 working days in a row, which the 2024
-// revision of 《全国年节及纪念日放假办法》 allows only in exceptional cases, so
-// usually means a make-up day was typed on the wrong date. Show them to
-// whoever loaded the table.
-func (c *WorkCalendar) Warnings() []string {
-	years := c.Years()
-	if len(years) == 0 {
-		return nil
-	}
-	first := civilDay(time.Date(years[0], 1, 1, 0, 0, 0, 0, china)) - 7
-	last := civilDay(time.Date(years[len(years)-1], 12, 31, 0, 0, 0, 0, china)) + 7
-	var out []string
-	start := int64(-1)
-	for d := first; d <= last+1; d++ {
-		if d <= last && c.working(d) {
-			if start < 0 {
-				start = d
-			}
-			continue
-		}
-		if start >= 0 && d-start > 6 {
-			out = append(out, fmt.Sprintf("%s 至 %s 连续上班%d天：除个别特殊情形外，法定节假日前后连续工作一般不超过6天，请核对调休上班日",
-				formatCivil(start), formatCivil(d-1), d-start))
-		}
-		start = -1
-	}
-	return out
-}
-
-// Fingerprint identifies what the calendar makes of every day and which
-// years it covers (names aside): when it changes, recompute open deadlines.
-func (c *WorkCalendar) Fingerprint() string {
-	h := sha256.New()
-	for _, y := range c.Years() {
-		fmt.Fprintf(h, "covers %d\n", y)
-	}
-	if c != nil {
-		for _, d := range slices.Sorted(maps.Keys(c.days)) {
-			fmt.Fprintf(h, "%s %s\n", formatCivil(d), c.days[d].kind)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-func (c *WorkCalendar) lookup(d int64) calendarDay {
+func (c *Calendar) lookup(d int64) calendarDay {
 	if c == nil {
 		return calendarDay{}
 	}
 	return c.days[d]
 }
 
-func (c *WorkCalendar) working(d int64) bool {
+func (c *Calendar) working(d int64) bool {
 	switch c.lookup(d).kind {
-	case DayHoliday:
+	case holiday:
 		return false
-	case DayMakeUp:
+	case makeUp:
 		return true
 	}
 	return !isWeekend(d)
@@ -511,7 +380,7 @@ func (c *WorkCalendar) working(d int64) bool {
 // walking the calendar is integer arithmetic and never meets a clock.
 
 func civilDay(t time.Time) int64 {
-	y, m, d := t.In(china).Date()
+	y, m, d := t.In(mashang.China).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
@@ -519,7 +388,7 @@ func civilDate(d int64) time.Time { return time.Unix(d*86400, 0).UTC() }
 
 func endOfCivilDay(d int64) time.Time {
 	y, m, day := civilDate(d).Date()
-	return time.Date(y, m, day, 23, 59, 59, 0, china)
+	return time.Date(y, m, day, 23, 59, 59, 0, mashang.China)
 }
 
 func formatCivil(d int64) string { return civilDate(d).Format("2006-01-02") }

@@ -1,4 +1,4 @@
-package handlers
+package roster
 
 import (
 	"bytes"
@@ -13,20 +13,20 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// MaxSheetBytes bounds a roster file: Qingdao's 6,500 deputies fit in well
+// MaxFileBytes bounds a roster file: Qingdao's 6,500 deputies fit in well
 // under a megabyte.
-const MaxSheetBytes = 16 << 20
+const MaxFileBytes = 16 << 20
 
-// ReadSheet reads the rows of a roster file, as staff have it: an Excel
+// ReadFile reads the rows of a roster file, as staff have it: an Excel
 // workbook (.xlsx, its first sheet) or a CSV file (UTF-8, with or without
 // Excel's byte-order mark). The error says what to do.
-func ReadSheet(name string, r io.Reader) ([][]string, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSheetBytes+1))
+func ReadFile(name string, r io.Reader) ([][]string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("读取文件失败：%w", err)
 	}
-	if len(data) > MaxSheetBytes {
-		return nil, fmt.Errorf("文件超过%dMB，请拆分后再导入", MaxSheetBytes>>20)
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("文件超过%dMB，请拆分后再导入", MaxFileBytes>>20)
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx":

@@ -1,0 +1,288 @@
+package roster
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mashang"
+)
+
+// Column is one column of a roster, described once: the import matches
+// headers by name, in any order; the export writes the columns in this
+// order; the console's one-record form shows them so.
+type Column struct {
+	Header   string   // how the service writes it
+	Aliases  []string // other headers staff write for it
+	Required bool     // the column must be present (and its cells are checked)
+	Allowed  []string // the values it takes, when they are few, as the service writes them
+	Key      bool     // names a record, with the layout's other key columns
+	// Mask, for personal data, is how the value is shown to staff; a form
+	// that leaves it empty keeps the value it had.
+	Mask func(string) string
+	Long bool // free text: a text area in the form
+}
+
+// Layout is one kind of roster: its name and its columns.
+type Layout struct {
+	Kind     string // as the command line and URLs name it
+	Label    string // as staff read it
+	Columns  []Column
+	Editable bool // edited one record at a time in the console
+}
+
+// The rosters.
+var (
+	Stations = Layout{Kind: "stations", Label: "站点名册", Editable: true, Columns: []Column{
+		{Header: "编码", Aliases: []string{"站点编码"}, Required: true, Key: true},
+		{Header: "名称", Aliases: []string{"站点名称"}, Required: true},
+		{Header: "类型", Aliases: []string{"站点类型"}, Required: true,
+			Allowed: labels(mashang.StationHome, mashang.StationLiaison, mashang.StationPoint)},
+		{Header: "市", Required: true},
+		{Header: "区（市、县）", Aliases: []string{"区", "区县", "区(市、县)", "县(市、区)"}},
+		{Header: "镇（街道）", Aliases: []string{"镇", "街道", "镇街", "镇(街道)"}},
+		{Header: "地址"},
+		{Header: "纬度"},
+		{Header: "经度"},
+		{Header: "接待日"},
+		{Header: "接待计划", Long: true},
+		{Header: "状态", Allowed: []string{"开放", "关闭"}},
+	}}
+	Deputies = Layout{Kind: "deputies", Label: "代表名册", Editable: true, Columns: []Column{
+		{Header: "编码", Aliases: []string{"代表编码"}, Required: true, Key: true},
+		{Header: "姓名", Required: true},
+		{Header: "层级", Aliases: []string{"代表层级"}, Required: true,
+			Allowed: labels(mashang.LevelNational, mashang.LevelProvincial, mashang.LevelCity, mashang.LevelCounty, mashang.LevelTown)},
+		{Header: "手机", Aliases: []string{"手机号", "联系电话"}, Mask: mashang.MaskPhone},
+		{Header: "编组站点", Aliases: []string{"站点编码", "所在站点"}, Required: true},
+		{Header: "所在小组", Aliases: []string{"小组"}},
+		{Header: "履职简介", Aliases: []string{"简介"}, Long: true},
+		{Header: "在任", Aliases: []string{"是否在任"}, Allowed: []string{"是", "否"}},
+	}}
+	Groups = Layout{Kind: "groups", Label: "小组名册", Editable: true, Columns: []Column{
+		{Header: "站点编码", Required: true, Key: true},
+		{Header: "小组名称", Aliases: []string{"小组"}, Required: true, Key: true},
+		{Header: "受理类别", Aliases: []string{"类别"}},
+		{Header: "组长编码", Aliases: []string{"组长"}},
+		{Header: "值班组", Aliases: []string{"是否值班组"}, Allowed: []string{"是", "否"}},
+	}}
+	Departments = Layout{Kind: "departments", Label: "承办单位名册", Editable: true, Columns: []Column{
+		{Header: "名称", Aliases: []string{"单位名称", "部门名称"}, Required: true, Key: true},
+		{Header: "所属辖区", Aliases: []string{"辖区"}, Required: true, Key: true},
+	}}
+	Keywords = Layout{Kind: "keywords", Label: "分类关键词", Columns: []Column{
+		{Header: "站点编码"},
+		{Header: "类别", Aliases: []string{"受理类别"}, Required: true},
+		{Header: "关键词", Required: true},
+	}}
+)
+
+// Layouts lists every roster, in the order staff see them.
+var Layouts = []Layout{Stations, Deputies, Groups, Departments, Keywords}
+
+// Lookup finds a roster by its kind.
+func Lookup(kind string) (Layout, bool) {
+	for _, l := range Layouts {
+		if l.Kind == kind {
+			return l, true
+		}
+	}
+	return Layout{}, false
+}
+
+// Headers is the header row, for templates and messages.
+func (l Layout) Headers() []string {
+	out := make([]string, len(l.Columns))
+	for i, c := range l.Columns {
+		out[i] = c.Header
+	}
+	return out
+}
+
+// Key names a record of this roster by its key columns, e.g. s1/政策咨询组.
+func (l Layout) Key(row []string) string {
+	var parts []string
+	for i, c := range l.Columns {
+		if c.Key && i < len(row) {
+			parts = append(parts, row[i])
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func (l Layout) column(header string) Column {
+	for _, c := range l.Columns {
+		if c.Header == header {
+			return c
+		}
+	}
+	panic("roster: no column " + header + " in " + l.Kind)
+}
+
+// notAllowed says which values a column takes, e.g. 「村」应为 是 或 否.
+func (l Layout) notAllowed(header, v string) string {
+	allowed := l.column(header).Allowed
+	return fmt.Sprintf("「%s」应为 %s 或 %s", v, strings.Join(allowed[:len(allowed)-1], "、"), allowed[len(allowed)-1])
+}
+
+func labels[T interface{ Label() string }](values ...T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = v.Label()
+	}
+	return out
+}
+
+// refused is the error that refuses a roster with problems.
+func refused(errs []mashang.RowError) error {
+	return &mashang.FileError{File: "名册", Refusal: "未导入任何数据", Errors: errs}
+}
+
+// sheet reads rows by header name.
+type sheet struct {
+	index map[string]int // canonical header → column
+	rows  [][]string
+	errs  []mashang.RowError
+}
+
+func readSheet(rows [][]string, l Layout) *sheet {
+	s := &sheet{index: map[string]int{}}
+	if len(rows) == 0 {
+		s.errs = append(s.errs, mashang.RowError{Row: 1, Reason: "文件是空的，第一行应为表头：" + strings.Join(l.Headers(), "、")})
+		return s
+	}
+	known := map[string]string{}
+	for _, c := range l.Columns {
+		known[c.Header] = c.Header
+		for _, a := range c.Aliases {
+			known[a] = c.Header
+		}
+	}
+	for i, h := range rows[0] {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) // Excel's CSV starts with a BOM
+		if h == "" {
+			continue
+		}
+		canonical, ok := known[h]
+		if !ok {
+			s.errs = append(s.errs, mashang.RowError{Row: 1, Column: h, Reason: "不认识这一列，可用的列为：" + strings.Join(l.Headers(), "、")})
+			continue
+		}
+		if _, dup := s.index[canonical]; dup {
+			s.errs = append(s.errs, mashang.RowError{Row: 1, Column: h, Reason: "这一列重复了"})
+			continue
+		}
+		s.index[canonical] = i
+	}
+	for _, c := range l.Columns {
+		if _, ok := s.index[c.Header]; c.Required && !ok {
+			s.errs = append(s.errs, mashang.RowError{Row: 1, Column: c.Header, Reason: "缺少这一必填列"})
+		}
+	}
+	s.rows = rows[1:]
+	return s
+}
+
+func (s *sheet) cell(row []string, header string) string {
+	i, ok := s.index[header]
+	if !ok || i >= len(row) {
+		return ""
+	}
+	return strings.TrimSpace(row[i])
+}
+
+// eachRow calls fn for every non-blank data row, with its spreadsheet row
+// number and a function that records a problem in a column of that row.
+func (s *sheet) eachRow(fn func(n int, row []string, bad func(col, reason string))) {
+	for i, row := range s.rows {
+		if blank(row) {
+			continue
+		}
+		n := i + 2 // row 1 is the header
+		fn(n, row, func(col, reason string) {
+			s.errs = append(s.errs, mashang.RowError{Row: n, Column: col, Reason: reason})
+		})
+	}
+}
+
+// result returns the records, or every problem found.
+func result[T any](s *sheet, records []T) ([]T, error) {
+	if len(s.errs) > 0 {
+		return nil, refused(s.errs)
+	}
+	return records, nil
+}
+
+func blank(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// rows writes records in the layout, header first: each record gives its
+// cells by header, so no column is known by its position.
+func rows[R any](l Layout, records []R, cells func(R) map[string]string) [][]string {
+	out := [][]string{l.Headers()}
+	for _, r := range records {
+		c := cells(r)
+		row := make([]string, len(l.Columns))
+		for i, col := range l.Columns {
+			row[i] = c[col.Header]
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// StationRows, DeputyRows, GroupRows and DepartmentRows write records back
+// in the layout they are imported in, header first, so that the console can
+// show each record and edit it as a one-row roster. The deputies' rows hold
+// their phones: for the server's use, never to be shown unmasked.
+func StationRows(records []StationRecord) [][]string {
+	return rows(Stations, records, func(r StationRecord) map[string]string {
+		path := append(slices.Clone(r.Jurisdiction), "", "", "")[:3]
+		return map[string]string{"编码": r.Code, "名称": r.Name, "类型": string(r.Kind),
+			"市": path[0], "区（市、县）": path[1], "镇（街道）": path[2], "地址": r.Address,
+			"纬度": coordinate(r.Latitude), "经度": coordinate(r.Longitude),
+			"接待日": r.ReceptionDays, "接待计划": r.ReceptionPlan, "状态": yes(r.Open, "开放", "关闭")}
+	})
+}
+
+func DeputyRows(records []DeputyRecord) [][]string {
+	return rows(Deputies, records, func(r DeputyRecord) map[string]string {
+		return map[string]string{"编码": r.Code, "姓名": r.Name, "层级": string(r.Level), "手机": r.Phone,
+			"编组站点": strings.Join(r.Stations, "、"), "所在小组": strings.Join(r.Groups, "、"),
+			"履职简介": r.Profile, "在任": yes(r.InOffice, "是", "否")}
+	})
+}
+
+func GroupRows(records []GroupRecord) [][]string {
+	return rows(Groups, records, func(r GroupRecord) map[string]string {
+		return map[string]string{"站点编码": r.StationCode, "小组名称": r.Name, "受理类别": strings.Join(r.Categories, "、"),
+			"组长编码": r.LeaderCode, "值班组": yes(r.Duty, "是", "否")}
+	})
+}
+
+func DepartmentRows(records []DepartmentRecord) [][]string {
+	return rows(Departments, records, func(r DepartmentRecord) map[string]string {
+		return map[string]string{"名称": r.Name, "所属辖区": strings.Join(r.Jurisdiction, "/")}
+	})
+}
+
+func coordinate(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func yes(b bool, ifTrue, ifFalse string) string {
+	if b {
+		return ifTrue
+	}
+	return ifFalse
+}
