@@ -37,7 +37,7 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 		if c.Status == CaseClosed || c.Status == CaseMerged {
 			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, "draft", actor, text); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
 			return err
 		}
 		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
@@ -54,9 +54,9 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 func PendingDraft(events []CaseEvent) (CaseEvent, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
 		switch events[i].Kind {
-		case "reply":
+		case EventReply:
 			return CaseEvent{}, false
-		case "draft":
+		case EventDraft:
 			return events[i], true
 		}
 	}

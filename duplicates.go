@@ -46,11 +46,11 @@ func (s *Supervision) Merge(ctx context.Context, duplicate, main, staff string) 
 		if err := tx.MergeCase(ctx, dup.ID, into.ID, now); err != nil {
 			return err
 		}
-		if err := tx.AddCaseEvent(ctx, dup.ID, now, "merged", staff,
+		if err := tx.AddCaseEvent(ctx, dup.ID, now, EventMerged, staff,
 			fmt.Sprintf("与其他群众反映的同一问题合并办理，并入问题 %s；办理进展和答复以 %s 为准，也会发给您。", into.Number, into.Number)); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, into.ID, now, "merged_in", staff,
+		return tx.AddCaseEvent(ctx, into.ID, now, EventMergedIn, staff,
 			fmt.Sprintf("并入重复问题 %s（%s）；今后的答复也会发给该问题的群众。", dup.Number, dup.StationName))
 	})
 }
