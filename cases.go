@@ -52,12 +52,6 @@ var caseStatusLabels = map[string]string{
 	CaseReopened: "群众不满意，重新办理中", CaseHeld: "已收到，正在审核", CaseMerged: "已与其他群众反映的同一问题合并办理",
 }
 
-// CaseEvent is one line of a case's timeline.
-type CaseEvent struct {
-	At                  time.Time
-	Kind, Actor, Detail string
-}
-
 // StatusLabel is how a citizen reads a case's status.
 func (c Case) StatusLabel() string {
 	if c.Status == CaseMerged && c.MergedInto != "" {

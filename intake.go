@@ -58,7 +58,7 @@ type IntakeTx interface {
 	CreateCase(ctx context.Context, c *Case) error
 	// TouchCase notes a message in the case at that time.
 	TouchCase(ctx context.Context, caseID int64, at time.Time) error
-	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	StationGroups(ctx context.Context, stationID int64) ([]Group, error)
 	// DeputyGroupAt is the deputy's group at the station (ENOTFOUND: none).
 	DeputyGroupAt(ctx context.Context, deputyID, stationID int64) (Group, error)
@@ -634,7 +634,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if m.MsgType == MsgForm {
 		opened = fmt.Sprintf("群众通过小程序表单向%s反映：%s", who, c.Summary)
 	}
-	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "opened", "群众", opened); err != nil {
+	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventOpened, "群众", opened); err != nil {
 		return Reply{}, 0, err
 	}
 	if len(m.Photos) > 0 {
@@ -643,7 +643,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		}
 	}
 	if m.MsgType == MsgForm && m.TextCheck == nil {
-		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "unchecked", "系统", "未经内容安全检测："+m.TextCheckProblem); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventUnchecked, "系统", "未经内容安全检测："+m.TextCheckProblem); err != nil {
 			return Reply{}, 0, err
 		}
 	}
@@ -652,12 +652,12 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, m.ReceivedAt); err != nil {
 			return Reply{}, 0, err
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "held", "系统", routing.Reason); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventHeld, "系统", routing.Reason); err != nil {
 			return Reply{}, 0, err
 		}
 		return Reply{Text: c.Number}, c.ID, nil
 	}
-	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "routed", "系统", routing.Reason); err != nil {
+	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventRouted, "系统", routing.Reason); err != nil {
 		return Reply{}, 0, err
 	}
 	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
@@ -708,7 +708,7 @@ func (in *Intake) attachPhotos(ctx context.Context, tx IntakeTx, c Case, m *Inbo
 			if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, m.ReceivedAt); err != nil {
 				return err
 			}
-			if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "photo_held", "系统", msg); err != nil {
+			if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventPhotoHeld, "系统", msg); err != nil {
 				return err
 			}
 		case PhotoUnchecked, PhotoPending:
@@ -719,7 +719,7 @@ func (in *Intake) attachPhotos(ctx context.Context, tx IntakeTx, c Case, m *Inbo
 	if waiting > 0 {
 		detail += fmt.Sprintf("（%d张正在进行内容安全检测，通过后代表可见）", waiting)
 	}
-	return tx.AddCaseEvent(ctx, c.ID, m.CreateTime, "photos", "群众", detail)
+	return tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventPhotos, "群众", detail)
 }
 
 // notify queues a template message for each bound deputy of the case's
@@ -734,7 +734,7 @@ type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
-	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 }
 
 // notifyGroup tells the deputies of c's group about it (what is a headline
@@ -760,7 +760,7 @@ func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, 
 		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, at); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, at, "alert", "系统", msg)
+		return tx.AddCaseEvent(ctx, c.ID, at, EventAlert, "系统", msg)
 	}
 	names := make([]string, len(recipients))
 	for i, r := range recipients {
@@ -775,7 +775,7 @@ func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, 
 	if what != "新问题" {
 		about = "（" + what + "）"
 	}
-	return tx.AddCaseEvent(ctx, c.ID, at, "notified", "系统",
+	return tx.AddCaseEvent(ctx, c.ID, at, EventNotified, "系统",
 		fmt.Sprintf("已通过模板消息通知%d位代表%s：%s", len(recipients), about, strings.Join(names, "、")))
 }
 

@@ -113,14 +113,14 @@ func (rs *Ratings) Rate(ctx context.Context, openid, number, verdict, comment st
 		if comment != "" {
 			detail += "。意见：" + comment
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, r.At, "rated", "群众", detail); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, r.At, EventRated, "群众", detail); err != nil {
 			return err
 		}
 		if v != RatingDissatisfied {
 			return recordCaseDuty(ctx, tx, c, DutySatisfied, r.At)
 		}
 		reopened := fmt.Sprintf("群众不满意，问题重新交办（第%d次不满意）", poor)
-		if err := tx.AddCaseEvent(ctx, c.ID, r.At, "reopened", "系统", reopened); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, r.At, EventReopened, "系统", reopened); err != nil {
 			return err
 		}
 		c.Summary = "群众不满意：" + comment

@@ -15,7 +15,7 @@ const MaxReplyRunes = 600
 // ReplyTx is what answering a citizen needs from storage, in one transaction.
 type ReplyTx interface {
 	CaseForReply(ctx context.Context, number string) (Case, error)
-	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// MergedCases are the duplicates merged into a case: its answers reach
 	// their citizens too.
@@ -76,7 +76,7 @@ func (r *Replies) Reply(ctx context.Context, number, staff, text string) error {
 		}
 		// Each citizen gets the answer under their own number.
 		for _, k := range append([]Case{c}, merged...) {
-			if err := tx.AddCaseEvent(ctx, k.ID, now, "reply", staff, text); err != nil {
+			if err := tx.AddCaseEvent(ctx, k.ID, now, EventReply, staff, text); err != nil {
 				return err
 			}
 			if err := tx.Enqueue(ctx, r.answer(k, text, now), now); err != nil {

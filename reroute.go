@@ -92,7 +92,7 @@ func (r *Rerouting) Reroute(ctx context.Context, number, group, category, staff,
 		if c.GroupName != "" {
 			detail = fmt.Sprintf("由「%s」%s", c.GroupName, detail)
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, "rerouted", staff, detail+"。原因："+reason); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventRerouted, staff, detail+"。原因："+reason); err != nil {
 			return err
 		}
 		c.GroupID, c.GroupName, c.Category, c.Status = target.ID, target.Name, category, status

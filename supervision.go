@@ -40,7 +40,7 @@ type HandoverTx interface {
 	DepartmentsFor(ctx context.Context, caseID int64) ([]Department, error)
 	HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error
 	CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error
-	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
 	// Deadlines lists the cases whose colour may change: open, and handed
 	// over or poorly rated.
@@ -207,7 +207,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if note != "" {
 			detail += "。交办意见：" + note
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, "handed", staff, detail)
+		return tx.AddCaseEvent(ctx, c.ID, now, EventHanded, staff, detail)
 	})
 	return due, err
 }
@@ -242,7 +242,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := recordCaseDuty(ctx, tx, c, DutyClose, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, "closed", staff, "办结："+result)
+		return tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result)
 	})
 }
 
@@ -272,7 +272,7 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 				return err
 			}
 			msg := colourNotice(d, colour, now)
-			if err := tx.AddCaseEvent(ctx, d.CaseID, now, "colour", "系统", msg); err != nil {
+			if err := tx.AddCaseEvent(ctx, d.CaseID, now, EventColour, "系统", msg); err != nil {
 				return err
 			}
 			if colour != ColourGreen {
@@ -307,7 +307,7 @@ func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadlin
 	}
 	who := map[string]string{ColourYellow: "联络站秘书", ColourRed: "本级人大负责同志"}[colour]
 	if len(to) == 0 {
-		return 0, tx.AddCaseEvent(ctx, d.CaseID, now, "notify", "系统", fmt.Sprintf("没有已绑定微信的%s，督办提醒未能发出，请在工作台查看。", who))
+		return 0, tx.AddCaseEvent(ctx, d.CaseID, now, EventNotify, "系统", fmt.Sprintf("没有已绑定微信的%s，督办提醒未能发出，请在工作台查看。", who))
 	}
 	names := make([]string, 0, len(to))
 	for _, r := range to {
@@ -316,7 +316,7 @@ func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadlin
 		}
 		names = append(names, r.Name)
 	}
-	return len(to), tx.AddCaseEvent(ctx, d.CaseID, now, "notify", "系统", fmt.Sprintf("督办提醒已发给%s：%s", who, strings.Join(names, "、")))
+	return len(to), tx.AddCaseEvent(ctx, d.CaseID, now, EventNotify, "系统", fmt.Sprintf("督办提醒已发给%s：%s", who, strings.Join(names, "、")))
 }
 
 func colourNotice(d Deadline, colour string, now time.Time) string {
@@ -379,7 +379,7 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 		if err := recordCaseDuty(ctx, tx, c, DutyAccept, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, "accepted", DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理")
+		return tx.AddCaseEvent(ctx, c.ID, now, EventAccepted, DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理")
 	})
 }
 
@@ -431,9 +431,9 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		if err := tx.SetCaseState(ctx, c.ID, status, category); err != nil {
 			return err
 		}
-		kind := map[string]string{CaseAccepted: "accepted", CaseReopened: "reopened"}[status]
+		kind := map[string]EventKind{CaseAccepted: EventAccepted, CaseReopened: EventReopened}[status]
 		if kind == "" || status == c.Status {
-			kind = "categorised"
+			kind = EventCategorised
 		}
 		return tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail)
 	})

@@ -212,7 +212,9 @@ func (con *console) casePage(c *gin.Context) {
 		return
 	}
 	draft, _ := mashang.PendingDraft(events)
-	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": events, "Messages": messages, "Draft": draft,
+	role := c.MustGet(staffKey).(mashang.StaffSession).User.Role
+	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(role))
+	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
 		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
 		"Done": c.Query("done"), "Error": c.Query("error")})

@@ -192,12 +192,6 @@ func (d *deputyDesk) cases(c *gin.Context) {
 	d.page(c, http.StatusOK, "deputy_cases.html", gin.H{"Title": "我的问题", "Cases": list})
 }
 
-// deputyEventsShown are the timeline lines a deputy sees: what the citizen
-// and everyone handling the case did, not staff's alerts and checks.
-var deputyEventsShown = map[string]bool{"opened": true, "routed": true, "rerouted": true, "notified": true, "accepted": true,
-	"handed": true, "draft": true, "reply": true, "reply_sent": true, "closed": true, "rated": true, "reopened": true,
-	"merged": true, "merged_in": true, "photos": true}
-
 func (d *deputyDesk) casePage(c *gin.Context) {
 	dep := c.MustGet(deputyKey).(mashang.Deputy)
 	k, events, err := d.pages.Desk.DeputyCase(c.Request.Context(), dep.ID, c.Param("number"))
@@ -205,14 +199,8 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 		d.fail(c, err)
 		return
 	}
-	var shown []mashang.CaseEvent
-	for _, e := range events {
-		if deputyEventsShown[e.Kind] {
-			shown = append(shown, e)
-		}
-	}
 	open := k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld
-	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown,
+	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": mashang.TimelineFor(events, mashang.AudienceDeputy),
 		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open,
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }

@@ -63,7 +63,7 @@ func (e *env) caseOf(t *testing.T, reply string) (mashang.Case, []store.CaseEven
 func timeline(events []store.CaseEvent) string {
 	var b strings.Builder
 	for _, ev := range events {
-		b.WriteString(ev.Kind + ": " + ev.Detail + "\n")
+		b.WriteString(string(ev.Kind) + ": " + ev.Detail + "\n")
 	}
 	return b.String()
 }

@@ -302,11 +302,6 @@ func (h *mpAPI) cases(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"cases": out})
 }
 
-// staffOnlyEvents are timeline lines for staff: their alerts, and what the
-// content check said (the citizen sees only that the case is under review).
-var staffOnlyEvents = map[string]bool{"alert": true, "held": true, "unchecked": true, "photo_held": true,
-	"merged_in": true, "notify": true, "colour": true}
-
 // caseDetail answers GET /mp/cases/:number: one of the citizen's own cases
 // with its timeline; anyone else's is 404, never 403, so numbers cannot be
 // probed.
@@ -317,12 +312,10 @@ func (h *mpAPI) caseDetail(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	timeline := make([]gin.H, 0, len(events))
-	for _, e := range events {
-		if staffOnlyEvents[e.Kind] {
-			continue
-		}
-		timeline = append(timeline, gin.H{"at": e.At.UTC().Format(time.RFC3339), "kind": e.Kind, "detail": e.Detail})
+	shownEvents := mashang.TimelineFor(events, mashang.AudienceCitizen)
+	timeline := make([]gin.H, len(shownEvents))
+	for i, e := range shownEvents {
+		timeline[i] = gin.H{"at": e.At.UTC().Format(time.RFC3339), "kind": e.Kind, "detail": e.Detail}
 	}
 	photos, err := h.deps.Citizens.CasePhotos(c.Request.Context(), k.ID)
 	if err != nil {

@@ -152,7 +152,7 @@ func (tx *Tx) TouchCase(ctx context.Context, caseID int64, at time.Time) error {
 }
 
 // AddCaseEvent writes one line of a case's timeline.
-func (tx *Tx) AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind, actor, detail string) error {
+func (tx *Tx) AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind mashang.EventKind, actor, detail string) error {
 	_, err := tx.exec(ctx, insertCaseEvent,
 		caseID, at.UTC(), kind, actor, detail)
 	if err != nil {

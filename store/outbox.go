@@ -88,7 +88,7 @@ func (db *DB) MarkOutboxSent(ctx context.Context, item mashang.OutboxItem, msgID
 			WHERE id = ?`, msgID, at.UTC(), item.ID); err != nil {
 			return fmt.Errorf("record sent notification: %w", err)
 		}
-		return tx.outboxEvent(ctx, item, at, item.Kind+"_sent", detail+" "+maskOpenID(item.ToUser))
+		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, true), detail+" "+maskOpenID(item.ToUser))
 	})
 }
 
@@ -117,12 +117,12 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, item mashang.OutboxItem, err
 		if item.Kind == "reply" {
 			what = "答复群众"
 		}
-		return tx.outboxEvent(ctx, item, at, item.Kind+"_failed",
+		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, false),
 			fmt.Sprintf("%s %s 失败（微信错误码 %d）", what, maskOpenID(item.ToUser), errcode))
 	})
 }
 
-func (tx *Tx) outboxEvent(ctx context.Context, item mashang.OutboxItem, at time.Time, kind, detail string) error {
+func (tx *Tx) outboxEvent(ctx context.Context, item mashang.OutboxItem, at time.Time, kind mashang.EventKind, detail string) error {
 	if item.CaseID == 0 {
 		return nil
 	}

@@ -18,7 +18,7 @@ func (db *DB) UpdateRating(ctx context.Context, fn func(mashang.RatingTx) error)
 func (tx *Tx) LatestReply(ctx context.Context, caseID int64) (int64, error) {
 	var id int64
 	err := tx.tx.QueryRowContext(ctx, `
-		SELECT id FROM case_events WHERE case_id = ? AND kind = 'reply' ORDER BY id DESC LIMIT 1`, caseID).Scan(&id)
+		SELECT id FROM case_events WHERE case_id = ? AND kind = ? ORDER BY id DESC LIMIT 1`, caseID, mashang.EventReply).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, mashang.NotFound("答复")
 	}

@@ -111,7 +111,7 @@ func (tx *Tx) holdPhoto(ctx context.Context, u mashang.Upload, v mashang.Securit
 	if err := tx.AddStaffAlert(ctx, stationID, u.CaseID, msg, at); err != nil {
 		return err
 	}
-	return tx.AddCaseEvent(ctx, u.CaseID, at, "photo_held", "系统", msg)
+	return tx.AddCaseEvent(ctx, u.CaseID, at, mashang.EventPhotoHeld, "系统", msg)
 }
 
 // AttachPhotos files openid's uploads into their new case. Each must be

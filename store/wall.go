@@ -21,10 +21,10 @@ func (db *DB) WallCases(ctx context.Context, r mashang.Reach, limit int) ([]mash
 		return w, err
 	}, `
 		SELECT s.name, c.category, c.summary, c.rating, c.closed_at,
-		       (SELECT e.detail FROM case_events e WHERE e.case_id = c.id AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1)
+		       (SELECT e.detail FROM case_events e WHERE e.case_id = c.id AND e.kind = ? ORDER BY e.id DESC LIMIT 1)
 		FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE c.status = 'closed' AND c.public_consent = ? AND `+where+`
-		ORDER BY c.closed_at DESC, c.id DESC LIMIT ?`, append(append([]any{true}, args...), limit)...)
+		ORDER BY c.closed_at DESC, c.id DESC LIMIT ?`, append(append([]any{mashang.EventClosed, true}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("read the results wall: %w", err)
 	}

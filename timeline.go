@@ -1,0 +1,174 @@
+package mashang
+
+import "time"
+
+// CaseEvent is one line of a case's timeline.
+type CaseEvent struct {
+	At            time.Time
+	Kind          EventKind
+	Actor, Detail string
+}
+
+// EventKind is what one line of a case's timeline records. Every kind the
+// domain and the store write is one of these, and eventAudiences says who
+// reads it.
+type EventKind string
+
+const (
+	EventOpened      EventKind = "opened"      // the citizen raised the case
+	EventPhotos      EventKind = "photos"      // the citizen's photos came with it
+	EventUnchecked   EventKind = "unchecked"   // WeChat's text check could not run
+	EventHeld        EventKind = "held"        // the text check flagged it: staff look before anyone is told
+	EventPhotoHeld   EventKind = "photo_held"  // a photo failed the check and is hidden from deputies
+	EventRouted      EventKind = "routed"      // the group it went to, and why
+	EventNotified    EventKind = "notified"    // the group's deputies were sent a notice, by name
+	EventAlert       EventKind = "alert"       // nobody could be told: staff follow it up
+	EventRerouted    EventKind = "rerouted"    // staff sent it to another group, with their reason
+	EventCategorised EventKind = "categorised" // staff changed its category
+	EventAccepted    EventKind = "accepted"    // a deputy or staff took it on
+	EventDraft       EventKind = "draft"       // a deputy's answer, for staff to check and send
+	EventReply       EventKind = "reply"       // the answer staff sent the citizen
+	EventHanded      EventKind = "handed"      // handed to a department with a deadline
+	EventColour      EventKind = "colour"      // the supervision light changed
+	EventNotify      EventKind = "notify"      // who the supervision reminder went to, by name
+	EventClosed      EventKind = "closed"      // closed, with how it was resolved
+	EventRated       EventKind = "rated"       // the citizen's verdict on the answer
+	EventReopened    EventKind = "reopened"    // back into handling: the citizen was dissatisfied, or staff reopened it
+	EventMerged      EventKind = "merged"      // this duplicate went into another case
+	EventMergedIn    EventKind = "merged_in"   // a duplicate came into this case
+	// How the outbox's deliveries went, with the recipient's masked openid
+	// and, when WeChat refused, its error code.
+	EventNoticeSent   EventKind = "template_sent"   // a notice reached a deputy or staff member
+	EventNoticeFailed EventKind = "template_failed" // WeChat refused a notice for good
+	EventReplySent    EventKind = "reply_sent"      // the answer reached the citizen
+	EventReplyFailed  EventKind = "reply_failed"    // WeChat refused the answer for good
+)
+
+// DeliveryEvent is the kind of line recording how an outbox item went: an
+// answer to the citizen, or else a notice.
+func DeliveryEvent(itemKind string, sent bool) EventKind {
+	switch {
+	case itemKind == "reply" && sent:
+		return EventReplySent
+	case itemKind == "reply":
+		return EventReplyFailed
+	case sent:
+		return EventNoticeSent
+	}
+	return EventNoticeFailed
+}
+
+// Audience is who reads a case's timeline. The zero value is the public,
+// who read least.
+type Audience int
+
+const (
+	AudiencePublic  Audience = iota // anyone, on the results wall
+	AudienceCitizen                 // the citizen who raised the case, in the Mini Program
+	AudienceDeputy                  // the deputies answering for it, on their /d/ pages
+	AudienceHandler                 // a department's handler (承办单位经办人), in the console
+	AudienceStaff                   // the congress's staff, in the console
+)
+
+// ConsoleAudience is who a console account with role reads a timeline as.
+func ConsoleAudience(role string) Audience {
+	if role == RoleHandler {
+		return AudienceHandler
+	}
+	return AudienceStaff
+}
+
+// view is how one audience reads one kind of line: not at all, as written,
+// or in words of its own where the detail holds what is not for them (an
+// openid, WeChat's error code, who was sent what).
+type view struct {
+	shown   bool
+	wording string // replaces the detail when set
+}
+
+var (
+	hidden = view{}
+	shown  = view{shown: true}
+)
+
+func reworded(wording string) view { return view{shown: true, wording: wording} }
+
+// audiences is one row of eventAudiences: every audience, decided.
+type audiences struct{ citizen, deputy, handler, staff, public view }
+
+// eventAudiences says who reads each kind of line. Staff read everything.
+// A citizen hears an answer only when staff send it (never a deputy's
+// draft), and neither citizens nor deputies read content checks, staff's
+// alerts, supervision or deliveries' openids and error codes. A department's
+// handler reads how the case is handled, drafts and supervision lights
+// included, not the congress's own alerts, checks and deliveries. The
+// public read only how a case was closed, on the results wall (WallCases).
+// A kind missing here is for staff alone.
+var eventAudiences = map[EventKind]audiences{
+	// kind: {citizen, deputy, handler, staff, public}
+	EventOpened:       {shown, shown, shown, shown, hidden},
+	EventPhotos:       {shown, shown, shown, shown, hidden},
+	EventUnchecked:    {hidden, hidden, hidden, shown, hidden},
+	EventHeld:         {hidden, hidden, hidden, shown, hidden},
+	EventPhotoHeld:    {hidden, hidden, hidden, shown, hidden},
+	EventRouted:       {shown, shown, shown, shown, hidden},
+	EventNotified:     {reworded("已通知代表"), shown, shown, shown, hidden},
+	EventAlert:        {hidden, hidden, hidden, shown, hidden},
+	EventRerouted:     {shown, shown, shown, shown, hidden},
+	EventCategorised:  {shown, hidden, shown, shown, hidden},
+	EventAccepted:     {shown, shown, shown, shown, hidden},
+	EventDraft:        {hidden, shown, shown, shown, hidden},
+	EventReply:        {shown, shown, shown, shown, hidden},
+	EventHanded:       {shown, shown, shown, shown, hidden},
+	EventColour:       {hidden, hidden, shown, shown, hidden},
+	EventNotify:       {hidden, hidden, hidden, shown, hidden},
+	EventClosed:       {shown, shown, shown, shown, shown},
+	EventRated:        {shown, shown, shown, shown, hidden},
+	EventReopened:     {shown, shown, shown, shown, hidden},
+	EventMerged:       {shown, shown, shown, shown, hidden},
+	EventMergedIn:     {hidden, shown, shown, shown, hidden},
+	EventNoticeSent:   {hidden, hidden, hidden, shown, hidden},
+	EventNoticeFailed: {hidden, hidden, hidden, shown, hidden},
+	EventReplySent:    {reworded("答复已送达"), reworded("答复已送达群众"), reworded("答复已送达群众"), shown, hidden},
+	EventReplyFailed:  {hidden, hidden, hidden, shown, hidden},
+}
+
+func viewOf(k EventKind, who Audience) view {
+	row, ok := eventAudiences[k]
+	if !ok {
+		row = audiences{staff: shown}
+	}
+	switch who {
+	case AudienceCitizen:
+		return row.citizen
+	case AudienceDeputy:
+		return row.deputy
+	case AudienceHandler:
+		return row.handler
+	case AudienceStaff:
+		return row.staff
+	case AudiencePublic:
+		return row.public
+	}
+	return hidden
+}
+
+// Visible says whether who reads lines of kind k at all.
+func Visible(k EventKind, who Audience) bool { return viewOf(k, who).shown }
+
+// TimelineFor is a timeline as who reads it: the lines not for them left
+// out, and those whose detail is not for them in words of their own.
+func TimelineFor(events []CaseEvent, who Audience) []CaseEvent {
+	out := make([]CaseEvent, 0, len(events))
+	for _, e := range events {
+		v := viewOf(e.Kind, who)
+		if !v.shown {
+			continue
+		}
+		if v.wording != "" {
+			e.Detail = v.wording
+		}
+		out = append(out, e)
+	}
+	return out
+}
