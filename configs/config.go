@@ -396,6 +396,9 @@ func readFile(cfg *Config, path string) error {
 // readSection applies one mapping of the file, whose keys stand under
 // prefix ("" at the top, else e.g. "wechat.").
 func readSection(cfg *Config, m *yaml.Node, prefix string) error {
+	if m.Kind != yaml.MappingNode && prefix == "" {
+		return fmt.Errorf("line %d: the file should hold sections and settings, as configs/mashang.example.yaml does", m.Line)
+	}
 	if m.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: %s holds settings, not a value", m.Line, strings.TrimSuffix(prefix, "."))
 	}

@@ -173,7 +173,14 @@ var settings = []setting{
 		// The file's name or the server's address helps whoever reads the
 		// log; a MySQL password does not.
 		show: func(c Config) string {
-			if m, err := mysql.ParseDSN(c.DB.DSN); c.DB.Driver == "mysql" && err == nil && m.Passwd != "" {
+			if c.DB.Driver != "mysql" {
+				return c.DB.DSN
+			}
+			m, err := mysql.ParseDSN(c.DB.DSN)
+			switch {
+			case err != nil:
+				return "****"
+			case m.Passwd != "":
 				m.Passwd = "****"
 				return m.FormatDSN()
 			}

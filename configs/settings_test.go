@@ -262,6 +262,10 @@ func TestTheDumpMasksEverySecret(t *testing.T) {
 	if !strings.Contains(dump, "db.dsn=mashang:****@tcp(db:3306)/mashang") {
 		t.Fatalf("the dump hides where the database is: %s", dump)
 	}
+	c.DB.DSN = "mashang:Secret password@not a dsn"
+	if dump := c.String(); strings.Contains(dump, "Secret") {
+		t.Fatalf("the dump shows a DSN it cannot read: %s", dump)
+	}
 }
 
 // Only --sandbox makes a sandbox (Load with Sandbox): a command that finds
@@ -311,10 +315,22 @@ func TestOnlyTheFlagMakesASandbox(t *testing.T) {
 	}
 }
 
-func TestAFileKeyGivenTwiceIsAnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "c.yaml")
-	os.WriteFile(path, []byte("log:\n  level: debug\nlog:\n  format: json\n"), 0o600)
-	if _, err := Load(path, Command, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "log is given twice") {
-		t.Fatalf("got %v", err)
+// The file is read strictly, and what is wrong is said in one line with
+// its line number.
+func TestTheFileIsReadStrictly(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{"log:\n  level: debug\nlog:\n  format: json\n", "line 3: log is given twice"},
+		{"wechat:\n  tokn: x\n", "line 2: wechat.tokn is not a setting"},
+		{"http: 5\n", "line 1: http holds settings, not a value"},
+		{"- http\n", "line 1: the file should hold sections and settings"},
+		{"http:\n  addr: [a, b]\n", "line 2: http.addr: is a list or a section where text like 127.0.0.1:8080 belongs"},
+		{"cases:\n  gap: 30\n", `line 2: cases.gap: "30" is not a duration like 30m`},
+	} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte(c.file), 0o600)
+		_, err := Load(path, Command, func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: got %v, want one line with %q", c.file, err, c.want)
+		}
 	}
 }
