@@ -1,36 +1,36 @@
 // Package configs loads Mashang's configuration: built-in defaults, then an
 // optional YAML file (see mashang.example.yaml), then MASHANG_* environment
-// variables, which win. The result is one value passed down from main; no
-// package reads the environment on its own.
+// variables, which win. Every setting is declared once, in the table in
+// settings.go. The result is one value passed down from main; no package
+// reads the environment on its own.
 package configs
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"go.yaml.in/yaml/v3"
 )
 
 // Config is everything Mashang can be told.
 type Config struct {
-	HTTP        HTTP        `yaml:"http"`
-	DB          DB          `yaml:"db"`
-	WeChat      WeChat      `yaml:"wechat"`
-	MiniProgram MiniProgram `yaml:"miniprogram"`
-	Sandbox     bool        `yaml:"sandbox"`
-	Log         Log         `yaml:"log"`
-	Cases       Cases       `yaml:"cases"`
-	MediaDir    string      `yaml:"media_dir"`
-	Notify      Notify      `yaml:"notify"`
-	Outbox      Outbox      `yaml:"outbox"`
+	HTTP        HTTP
+	DB          DB
+	WeChat      WeChat
+	MiniProgram MiniProgram
+	// Sandbox runs a fake WeChat in-process with demo data. Only `mashang
+	// serve --sandbox` sets it (Load with Sandbox): it is not a setting, so
+	// no file or environment can turn a command into a sandbox unasked.
+	Sandbox  bool
+	Log      Log
+	Cases    Cases
+	MediaDir string
+	Notify   Notify
+	Outbox   Outbox
 }
 
 // Outbox says how notifications leave.
@@ -38,135 +38,135 @@ type Outbox struct {
 	// Lease is how long an instance holds the notifications it claimed;
 	// if it dies, another sends them when the lease runs out. Longer than
 	// one call to WeChat may take.
-	Lease time.Duration `yaml:"lease"`
+	Lease time.Duration
 }
 
 // Cases says how messages become cases.
 type Cases struct {
-	ScanWindow time.Duration `yaml:"scan_window"` // messages go to the code scanned this long ago
-	Gap        time.Duration `yaml:"gap"`         // messages this close together are one case
+	ScanWindow time.Duration // messages go to the code scanned this long ago
+	Gap        time.Duration // messages this close together are one case
 	// NearDeadlineDays turns a handed-over case yellow this many working
 	// days before its deadline.
-	NearDeadlineDays int `yaml:"near_deadline_days"`
+	NearDeadlineDays int
 	// HolidaysFile replaces the built-in national holiday table (same CSV
 	// format as configs/holidays/cn.csv), e.g. when next year's is out.
-	HolidaysFile string `yaml:"holidays_file"`
+	HolidaysFile string
 }
 
 // Notify names the template message that tells deputies of a new case and
 // which of its fields (the template's own keys) take what.
 type Notify struct {
-	NewCaseTemplate string       `yaml:"new_case_template"`
-	Fields          NotifyFields `yaml:"new_case_fields"`
+	NewCaseTemplate string
+	Fields          NotifyFields
 	// ReplyTemplate tells a citizen outside the 48-hour window that their
 	// case was answered.
-	ReplyTemplate string      `yaml:"reply_template"`
-	ReplyFields   ReplyFields `yaml:"reply_fields"`
+	ReplyTemplate string
+	ReplyFields   ReplyFields
 	// ReminderTemplate is the Mini Program subscribe message that reminds a
 	// citizen of their booked reception the day before.
-	ReminderTemplate string         `yaml:"reminder_template"`
-	ReminderFields   ReminderFields `yaml:"reminder_fields"`
+	ReminderTemplate string
+	ReminderFields   ReminderFields
 	// SupervisionTemplate tells staff a case turned yellow (the station's
 	// secretaries) or red (the chairs of its level).
-	SupervisionTemplate string            `yaml:"supervision_template"`
-	SupervisionFields   SupervisionFields `yaml:"supervision_fields"`
+	SupervisionTemplate string
+	SupervisionFields   SupervisionFields
 	// ActivityTemplate invites deputies to an activity staff dispatched.
-	ActivityTemplate string         `yaml:"activity_template"`
-	ActivityFields   ActivityFields `yaml:"activity_fields"`
+	ActivityTemplate string
+	ActivityFields   ActivityFields
 }
 
 type ActivityFields struct {
-	Title string `yaml:"title"`
-	Time  string `yaml:"time"`
-	Place string `yaml:"place"`
+	Title string
+	Time  string
+	Place string
 }
 
 type SupervisionFields struct {
-	Number   string `yaml:"number"`
-	Station  string `yaml:"station"`
-	Colour   string `yaml:"colour"`
-	Deadline string `yaml:"deadline"`
+	Number   string
+	Station  string
+	Colour   string
+	Deadline string
 }
 
 type ReminderFields struct {
-	Station string `yaml:"station"`
-	Time    string `yaml:"time"`
-	Topic   string `yaml:"topic"`
-	Note    string `yaml:"note"`
+	Station string
+	Time    string
+	Topic   string
+	Note    string
 }
 
 type ReplyFields struct {
-	Number string `yaml:"number"`
-	Status string `yaml:"status"`
-	Time   string `yaml:"time"`
+	Number string
+	Status string
+	Time   string
 }
 
 type NotifyFields struct {
-	Number   string `yaml:"number"`
-	Station  string `yaml:"station"`
-	Category string `yaml:"category"`
-	Summary  string `yaml:"summary"`
-	Time     string `yaml:"time"`
+	Number   string
+	Station  string
+	Category string
+	Summary  string
+	Time     string
 }
 
 type HTTP struct {
-	Addr         string `yaml:"addr"`
-	PublicURL    string `yaml:"public_url"`
-	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+	Addr         string
+	PublicURL    string
+	MaxBodyBytes int64
 	// StaffAPIToken guards the staff API until the console brings staff
 	// accounts; empty disables the staff API.
-	StaffAPIToken string `yaml:"staff_api_token"`
+	StaffAPIToken string
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.
-	CitizenRate  float64 `yaml:"citizen_rate"`
-	CitizenBurst int     `yaml:"citizen_burst"`
+	CitizenRate  float64
+	CitizenBurst int
 	// TrustedProxies are the addresses (nginx) whose X-Forwarded-For is
 	// believed; anyone else's is ignored, so a client cannot pick its own.
-	TrustedProxies []string `yaml:"trusted_proxies"`
+	TrustedProxies []string
 	// MetricsAllow are the networks that may read /metrics (the client's
 	// address as the trusted proxies report it); default: this host.
-	MetricsAllow []string `yaml:"metrics_allow"`
+	MetricsAllow []string
 }
 
 type DB struct {
-	Driver string `yaml:"driver"`
-	DSN    string `yaml:"dsn"`
+	Driver string
+	DSN    string
 }
 
 type WeChat struct {
-	AppID          string        `yaml:"appid"`
-	Secret         string        `yaml:"secret"`
-	Token          string        `yaml:"token"`
-	AESKey         string        `yaml:"aes_key"`
-	PreviousAESKey string        `yaml:"previous_aes_key"`
-	AllowPlaintext bool          `yaml:"allow_plaintext"`
-	MaxClockSkew   time.Duration `yaml:"max_clock_skew"`
-	APIBase        string        `yaml:"api_base"`
+	AppID          string
+	Secret         string
+	Token          string
+	AESKey         string
+	PreviousAESKey string
+	AllowPlaintext bool
+	MaxClockSkew   time.Duration
+	APIBase        string
 	// Timeout bounds one call to WeChat's API.
-	Timeout time.Duration `yaml:"timeout"`
+	Timeout time.Duration
 	// OAuthBase stands for https://open.weixin.qq.com, where deputies'
 	// pages send WeChat's browser for web authorisation.
-	OAuthBase string `yaml:"oauth_base"`
+	OAuthBase string
 }
 
 type MiniProgram struct {
-	AppID  string `yaml:"appid"`
-	Secret string `yaml:"secret"`
+	AppID  string
+	Secret string
 	// SessionSecret signs the Mini Program's session tokens; every instance
 	// needs the same one.
-	SessionSecret string `yaml:"session_secret"`
+	SessionSecret string
 	// DataKey (64 hex digits) encrypts citizens' phone numbers at rest.
-	DataKey string `yaml:"data_key"`
+	DataKey string
 	// PushToken and PushAESKey are the Mini Program's message push
 	// (消息推送, JSON, safe mode), where WeChat sends its media-check verdicts.
-	PushToken  string `yaml:"push_token"`
-	PushAESKey string `yaml:"push_aes_key"`
+	PushToken  string
+	PushAESKey string
 }
 
 type Log struct {
-	Level  string `yaml:"level"`
-	Format string `yaml:"format"`
+	Level  string
+	Format string
 }
 
 // The sandbox's WeChat account: fixed, so `mashang simulate` finds it with
@@ -182,53 +182,76 @@ const (
 	SandboxMPSecret = "sandbox-mp-secret-not-for-production"
 )
 
+// SandboxStaffAPIToken opens the staff API in the sandbox.
+const SandboxStaffAPIToken = "sandbox-staff-token"
+
+// Purpose says what the configuration is loaded for, which decides what
+// must be given.
+type Purpose int
+
+const (
+	// Serve is `mashang serve` against the real WeChat: the settings it
+	// cannot do without (WeChat's AppID and Token, …) must be given.
+	Serve Purpose = iota
+	// Sandbox is `mashang serve --sandbox`: a fake WeChat whose fixed
+	// account fills what is not given.
+	Sandbox
+	// Command is a command on the database (migrate, import, codes, staff,
+	// deputies): what is given is checked and used, nothing WeChat's is
+	// required, and it is never a sandbox.
+	Command
+)
+
 // Defaults are what Mashang runs with when told nothing.
 func Defaults() Config {
-	return Config{
-		HTTP:     HTTP{Addr: "127.0.0.1:8080", MaxBodyBytes: 64 << 10, CitizenRate: 2, CitizenBurst: 30},
-		DB:       DB{Driver: "sqlite", DSN: "data/mashang.db"},
-		WeChat:   WeChat{MaxClockSkew: 5 * time.Minute, Timeout: 10 * time.Second, APIBase: "https://api.weixin.qq.com", OAuthBase: "https://open.weixin.qq.com"},
-		Log:      Log{Level: "info", Format: "text"},
-		Outbox:   Outbox{Lease: time.Minute},
-		Cases:    Cases{ScanWindow: 24 * time.Hour, Gap: 30 * time.Minute, NearDeadlineDays: 2},
-		MediaDir: "data/media",
-		Notify: Notify{Fields: NotifyFields{Number: "character_string1", Station: "thing2", Category: "thing3",
-			Summary: "thing4", Time: "time5"},
-			ReplyFields:       ReplyFields{Number: "character_string1", Status: "phrase2", Time: "time3"},
-			ReminderFields:    ReminderFields{Station: "thing1", Time: "time2", Topic: "thing3", Note: "thing4"},
-			SupervisionFields: SupervisionFields{Number: "character_string1", Station: "thing2", Colour: "thing3", Deadline: "time4"},
-			ActivityFields:    ActivityFields{Title: "thing1", Time: "time2", Place: "thing3"}},
+	var c Config
+	for _, s := range settings {
+		if err := s.set(&c, s.def); err != nil {
+			panic("configs: the default of " + s.name() + ": " + err.Error()) // the table is wrong; its tests say so
+		}
 	}
+	return c
 }
 
 // Load reads the file at path (none when empty) over the defaults, then the
-// environment (getenv, usually os.Getenv) over that, then checks the result.
-func Load(path string, getenv func(string) string) (Config, error) {
+// environment (getenv, usually os.Getenv) over that, then checks the result
+// for the purpose.
+func Load(path string, purpose Purpose, getenv func(string) string) (Config, error) {
 	cfg := Defaults()
 	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return Config{}, fmt.Errorf("read configuration file: %w", err)
-		}
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		dec.KnownFields(true) // a misspelt setting is an error, not a silent default
-		if err := dec.Decode(&cfg); err != nil {
-			return Config{}, fmt.Errorf("configuration file %s: %w", path, err)
+		if err := readFile(&cfg, path); err != nil {
+			return Config{}, err
 		}
 	}
-	if err := applyEnv(&cfg, getenv); err != nil {
+	if err := readEnv(&cfg, getenv); err != nil {
 		return Config{}, err
 	}
-	if cfg.Sandbox {
-		cfg.fillSandbox()
+	if purpose == Sandbox {
+		cfg.Sandbox = true
+		for _, s := range settings {
+			if s.sandbox != "" && s.text(cfg) == "" {
+				_ = s.set(&cfg, s.sandbox) // strings, set as given
+			}
+		}
 	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, err
+	// One line naming one setting beats a list: fix it, run again.
+	for _, s := range settings {
+		problem := ""
+		if s.check != nil {
+			problem = s.check(cfg)
+		}
+		if problem == "" && s.need != nil && purpose == Serve {
+			problem = s.need(cfg)
+		}
+		if problem != "" {
+			return Config{}, &SettingError{s.name(), problem}
+		}
 	}
 	return cfg, nil
 }
 
-// SettingError names the setting that is wrong, by its environment name.
+// SettingError names the setting that is wrong, by its environment name
+// (or, for a setting only the file holds, its place in the file).
 type SettingError struct {
 	Setting string
 	Problem string
@@ -236,298 +259,229 @@ type SettingError struct {
 
 func (e *SettingError) Error() string { return e.Setting + ": " + e.Problem }
 
-func applyEnv(cfg *Config, getenv func(string) string) error {
-	str := func(name string, dst *string, secret bool) error {
-		if v := getenv(name); v != "" {
-			*dst = v
-		}
-		if secret {
-			if file := getenv(name + "_FILE"); file != "" {
-				data, err := os.ReadFile(file)
-				if err != nil {
-					return &SettingError{name + "_FILE", fmt.Sprintf("cannot read %s: %v", file, err)}
-				}
-				*dst = strings.TrimSpace(string(data))
-			}
-		}
+// set puts text, written as in the environment, into the setting's field;
+// empty text leaves the field as it is.
+func (s setting) set(c *Config, text string) error {
+	if text == "" {
 		return nil
 	}
-	boolean := func(name string, dst *bool) error {
-		if v := getenv(name); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return &SettingError{name, fmt.Sprintf("%q is not true or false", v)}
-			}
-			*dst = b
+	var err error
+	switch f := s.field(c).(type) {
+	case *string:
+		*f = text
+	case *bool:
+		*f, err = strconv.ParseBool(text)
+	case *int:
+		*f, err = strconv.Atoi(text)
+	case *int64:
+		*f, err = strconv.ParseInt(text, 10, 64)
+	case *float64:
+		*f, err = strconv.ParseFloat(text, 64)
+	case *time.Duration:
+		*f, err = time.ParseDuration(text)
+	case *[]string:
+		*f = strings.Split(text, ",")
+	default:
+		panic(fmt.Sprintf("configs: %s is a %T, which the settings table does not know", s.name(), f))
+	}
+	if err != nil {
+		return fmt.Errorf("%q is not %s", text, s.what())
+	}
+	return nil
+}
+
+// what says what the setting holds, for messages: "a duration like 30m".
+func (s setting) what() string {
+	var c Config
+	what := "text"
+	switch s.field(&c).(type) {
+	case *bool:
+		what = "true or false"
+	case *int, *int64:
+		what = "a whole number"
+	case *float64:
+		what = "a number"
+	case *time.Duration:
+		what = "a duration"
+	case *[]string:
+		what = "a list"
+	}
+	if s.def != "" {
+		what += " like " + s.def
+	}
+	return what
+}
+
+// text is the setting's value as the environment would give it.
+func (s setting) text(c Config) string {
+	switch f := s.field(&c).(type) {
+	case *string:
+		return *f
+	case *bool:
+		return strconv.FormatBool(*f)
+	case *int:
+		return strconv.Itoa(*f)
+	case *int64:
+		return strconv.FormatInt(*f, 10)
+	case *float64:
+		return strconv.FormatFloat(*f, 'g', -1, 64)
+	case *time.Duration:
+		return f.String()
+	case *[]string:
+		return strings.Join(*f, ",")
+	}
+	panic(fmt.Sprintf("configs: %s has a field the settings table does not know", s.name()))
+}
+
+// readEnv applies the environment: MASHANG_X, and for a secret
+// MASHANG_X_FILE, the path of a file holding it, which wins.
+func readEnv(cfg *Config, getenv func(string) string) error {
+	if err := retiredSandbox("MASHANG_SANDBOX", getenv("MASHANG_SANDBOX")); err != nil {
+		return err
+	}
+	for _, s := range settings {
+		if s.env == "" {
+			continue
 		}
+		if err := s.set(cfg, getenv(s.env)); err != nil {
+			return &SettingError{s.env, err.Error()}
+		}
+		if file := getenv(s.env + "_FILE"); s.secret && file != "" {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return &SettingError{s.env + "_FILE", fmt.Sprintf("cannot read %s: %v", file, err)}
+			}
+			if err := s.set(cfg, strings.TrimSpace(string(data))); err != nil {
+				return &SettingError{s.env + "_FILE", err.Error()}
+			}
+		}
+	}
+	return nil
+}
+
+// retiredSandbox refuses a sandbox asked for by a setting (`sandbox: true`
+// in the file, MASHANG_SANDBOX=true) now that only --sandbox chooses it,
+// rather than ignore it. "false" says what is so anyway: files copied from
+// an older example still load.
+func retiredSandbox(name, value string) error {
+	if value == "" {
 		return nil
 	}
-	steps := []error{
-		str("MASHANG_HTTP_ADDR", &cfg.HTTP.Addr, false),
-		str("MASHANG_PUBLIC_URL", &cfg.HTTP.PublicURL, false),
-		str("MASHANG_DB_DRIVER", &cfg.DB.Driver, false),
-		str("MASHANG_DB_DSN", &cfg.DB.DSN, true),
-		str("MASHANG_WECHAT_APPID", &cfg.WeChat.AppID, false),
-		str("MASHANG_WECHAT_SECRET", &cfg.WeChat.Secret, true),
-		str("MASHANG_WECHAT_TOKEN", &cfg.WeChat.Token, true),
-		str("MASHANG_WECHAT_AES_KEY", &cfg.WeChat.AESKey, true),
-		str("MASHANG_WECHAT_PREVIOUS_AES_KEY", &cfg.WeChat.PreviousAESKey, true),
-		str("MASHANG_WECHAT_API_BASE", &cfg.WeChat.APIBase, false),
-		str("MASHANG_WECHAT_OAUTH_BASE", &cfg.WeChat.OAuthBase, false),
-		str("MASHANG_MP_APPID", &cfg.MiniProgram.AppID, false),
-		str("MASHANG_MP_SECRET", &cfg.MiniProgram.Secret, true),
-		str("MASHANG_SESSION_SECRET", &cfg.MiniProgram.SessionSecret, true),
-		str("MASHANG_DATA_KEY", &cfg.MiniProgram.DataKey, true),
-		str("MASHANG_MP_TOKEN", &cfg.MiniProgram.PushToken, true),
-		str("MASHANG_MP_AES_KEY", &cfg.MiniProgram.PushAESKey, true),
-		str("MASHANG_LOG_LEVEL", &cfg.Log.Level, false),
-		str("MASHANG_MEDIA_DIR", &cfg.MediaDir, false),
-		str("MASHANG_HOLIDAYS_FILE", &cfg.Cases.HolidaysFile, false),
-		str("MASHANG_TEMPLATE_NEW_CASE", &cfg.Notify.NewCaseTemplate, false),
-		str("MASHANG_TEMPLATE_REPLY", &cfg.Notify.ReplyTemplate, false),
-		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
-		str("MASHANG_TEMPLATE_SUPERVISION", &cfg.Notify.SupervisionTemplate, false),
-		str("MASHANG_TEMPLATE_ACTIVITY", &cfg.Notify.ActivityTemplate, false),
-		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
-		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
-		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
-		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
+	if off, err := strconv.ParseBool(value); err != nil || off {
+		return &SettingError{name, "the sandbox is no longer a setting: run mashang serve --sandbox, and remove " + name}
 	}
-	if v := getenv("MASHANG_NEAR_DEADLINE_DAYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			steps = append(steps, &SettingError{"MASHANG_NEAR_DEADLINE_DAYS", fmt.Sprintf("%q is not a whole number of working days", v)})
+	return nil
+}
+
+// readFile applies the YAML file at path. A key the table does not know is
+// an error, not a silent default: it is usually a misspelt setting.
+func readFile(cfg *Config, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read configuration file: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("configuration file %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil // empty, or only comments
+	}
+	if err := readSection(cfg, doc.Content[0], ""); err != nil {
+		return fmt.Errorf("configuration file %s: %w", path, err)
+	}
+	return nil
+}
+
+// readSection applies one mapping of the file, whose keys stand under
+// prefix ("" at the top, else e.g. "wechat.").
+func readSection(cfg *Config, m *yaml.Node, prefix string) error {
+	if m.Kind != yaml.MappingNode && prefix == "" {
+		return fmt.Errorf("line %d: the file should hold sections and settings, as configs/mashang.example.yaml does", m.Line)
+	}
+	if m.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: %s holds settings, not a value", m.Line, strings.TrimSuffix(prefix, "."))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key, value := m.Content[i], m.Content[i+1]
+		path := prefix + key.Value
+		if seen[path] {
+			return fmt.Errorf("line %d: %s is given twice", key.Line, path)
 		}
-		cfg.Cases.NearDeadlineDays = n
-	}
-	if v := getenv("MASHANG_CITIZEN_RATE"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			steps = append(steps, &SettingError{"MASHANG_CITIZEN_RATE", fmt.Sprintf("%q is not a number of requests per second", v)})
-		}
-		cfg.HTTP.CitizenRate = f
-	}
-	if v := getenv("MASHANG_CITIZEN_BURST"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			steps = append(steps, &SettingError{"MASHANG_CITIZEN_BURST", fmt.Sprintf("%q is not a whole number of requests", v)})
-		}
-		cfg.HTTP.CitizenBurst = n
-	}
-	if v := getenv("MASHANG_TRUSTED_PROXIES"); v != "" {
-		cfg.HTTP.TrustedProxies = strings.Split(v, ",")
-	}
-	if v := getenv("MASHANG_METRICS_ALLOW"); v != "" {
-		cfg.HTTP.MetricsAllow = strings.Split(v, ",")
-	}
-	if v := getenv("MASHANG_HTTP_MAX_BODY_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			steps = append(steps, &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%q is not a number of bytes", v)})
-		}
-		cfg.HTTP.MaxBodyBytes = n
-	}
-	for name, dst := range map[string]*time.Duration{"MASHANG_SCAN_WINDOW": &cfg.Cases.ScanWindow, "MASHANG_CASE_GAP": &cfg.Cases.Gap,
-		"MASHANG_WECHAT_TIMEOUT": &cfg.WeChat.Timeout, "MASHANG_OUTBOX_LEASE": &cfg.Outbox.Lease} {
-		if v := getenv(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				steps = append(steps, &SettingError{name, fmt.Sprintf("%q is not a duration like 24h or 30m", v)})
+		seen[path] = true
+		if path == "sandbox" {
+			if err := retiredSandbox(path, value.Value); err != nil {
+				return fmt.Errorf("line %d: %w", key.Line, err)
 			}
-			*dst = d
+			continue
 		}
-	}
-	if v := getenv("MASHANG_WECHAT_MAX_CLOCK_SKEW"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			steps = append(steps, &SettingError{"MASHANG_WECHAT_MAX_CLOCK_SKEW", fmt.Sprintf("%q is not a duration like 5m", v)})
+		if s, ok := settingAt(path); ok {
+			if err := s.decode(cfg, value); err != nil {
+				return fmt.Errorf("line %d: %w", key.Line, err)
+			}
+			continue
 		}
-		cfg.WeChat.MaxClockSkew = d
-	}
-	// One line naming one setting beats a list: fix it, run again.
-	for _, err := range steps {
-		if err != nil {
+		if !isSection(path) {
+			return fmt.Errorf("line %d: %s is not a setting (see configs/mashang.example.yaml)", key.Line, path)
+		}
+		if err := readSection(cfg, value, path+"."); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// fillSandbox gives the sandbox its fixed account where nothing was set.
-func (c *Config) fillSandbox() {
-	set := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
+// decode applies the file's value for the setting. The YAML library reads
+// it as it read the whole file before the table: durations like 5m, lists,
+// and ~ for nothing.
+func (s setting) decode(cfg *Config, value *yaml.Node) error {
+	if err := value.Decode(s.field(cfg)); err != nil {
+		if value.Kind == yaml.ScalarNode {
+			return &SettingError{s.path, fmt.Sprintf("%q is not %s", value.Value, s.what())}
 		}
-	}
-	set(&c.WeChat.AppID, SandboxAppID)
-	set(&c.WeChat.Secret, SandboxSecret)
-	set(&c.WeChat.Token, SandboxToken)
-	set(&c.WeChat.AESKey, SandboxAESKey)
-	set(&c.MiniProgram.PushToken, SandboxMPToken)
-	set(&c.MiniProgram.PushAESKey, SandboxMPAESKey)
-	set(&c.MiniProgram.AppID, SandboxMPAppID)
-	set(&c.MiniProgram.Secret, SandboxMPSecret)
-	set(&c.Notify.NewCaseTemplate, "sandbox-new-case")
-	set(&c.MiniProgram.SessionSecret, "sandbox-session-secret-not-for-production")
-	set(&c.MiniProgram.DataKey, strings.Repeat("5a", 32))
-	set(&c.Notify.ReplyTemplate, "sandbox-reply")
-	set(&c.Notify.ReminderTemplate, "sandbox-reception-reminder")
-	set(&c.Notify.SupervisionTemplate, "sandbox-supervision")
-	set(&c.Notify.ActivityTemplate, "sandbox-activity")
-	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
-}
-
-// SandboxStaffAPIToken opens the staff API in the sandbox.
-const SandboxStaffAPIToken = "sandbox-staff-token"
-
-var (
-	tokenPattern  = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
-	aesKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{43}$`)
-)
-
-// Validate checks every setting and names the first wrong one.
-func (c Config) Validate() error {
-	if c.HTTP.Addr == "" {
-		return &SettingError{"MASHANG_HTTP_ADDR", "is empty; give host:port, e.g. 127.0.0.1:8080"}
-	}
-	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 16<<20 {
-		return &SettingError{"MASHANG_HTTP_MAX_BODY_BYTES", fmt.Sprintf("%d is outside 1024–16777216", c.HTTP.MaxBodyBytes)}
-	}
-	if c.Cases.NearDeadlineDays < 0 || c.Cases.NearDeadlineDays > 30 {
-		return &SettingError{"MASHANG_NEAR_DEADLINE_DAYS", fmt.Sprintf("%d is outside 0–30 working days", c.Cases.NearDeadlineDays)}
-	}
-	if c.HTTP.CitizenRate <= 0 || c.HTTP.CitizenRate > 1000 {
-		return &SettingError{"MASHANG_CITIZEN_RATE", fmt.Sprintf("%g is outside (0, 1000] requests per second", c.HTTP.CitizenRate)}
-	}
-	if c.HTTP.CitizenBurst < 1 || c.HTTP.CitizenBurst > 10000 {
-		return &SettingError{"MASHANG_CITIZEN_BURST", fmt.Sprintf("%d is outside 1–10000 requests", c.HTTP.CitizenBurst)}
-	}
-	for _, p := range c.HTTP.TrustedProxies {
-		if _, _, err := net.ParseCIDR(strings.TrimSpace(p)); err != nil && net.ParseIP(strings.TrimSpace(p)) == nil {
-			return &SettingError{"MASHANG_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR range", p)}
-		}
-	}
-	if _, err := c.HTTP.MetricsNetworks(); err != nil {
-		return err
-	}
-	if c.HTTP.PublicURL != "" {
-		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &SettingError{"MASHANG_PUBLIC_URL", fmt.Sprintf("%q is not an http(s) URL", c.HTTP.PublicURL)}
-		}
-	}
-	switch c.DB.Driver {
-	case "sqlite":
-		if c.DB.DSN == "" {
-			return &SettingError{"MASHANG_DB_DSN", "is empty; give the SQLite file, e.g. data/mashang.db"}
-		}
-	case "mysql":
-		if _, err := mysql.ParseDSN(c.DB.DSN); err != nil {
-			return &SettingError{"MASHANG_DB_DSN", "is not a MySQL DSN like user:password@tcp(127.0.0.1:3306)/mashang: " + err.Error()}
-		}
-	default:
-		return &SettingError{"MASHANG_DB_DRIVER", fmt.Sprintf("%q is not sqlite or mysql", c.DB.Driver)}
-	}
-	w := c.WeChat
-	if !c.Sandbox {
-		if w.Token == "" {
-			return &SettingError{"MASHANG_WECHAT_TOKEN", "is missing: copy the Token from 基本配置 > 服务器配置, or run with --sandbox to try Mashang without WeChat"}
-		}
-		if w.AppID == "" {
-			return &SettingError{"MASHANG_WECHAT_APPID", "is missing: copy the AppID from 基本配置, or run with --sandbox"}
-		}
-	}
-	if w.Token != "" && !tokenPattern.MatchString(w.Token) {
-		return &SettingError{"MASHANG_WECHAT_TOKEN", "must be 3–32 letters or digits, as WeChat's server configuration requires"}
-	}
-	for name, key := range map[string]string{"MASHANG_WECHAT_AES_KEY": w.AESKey, "MASHANG_WECHAT_PREVIOUS_AES_KEY": w.PreviousAESKey} {
-		if key != "" && len(key) != 43 {
-			return &SettingError{name, fmt.Sprintf("an EncodingAESKey is 43 characters; this one has %d", len(key))}
-		}
-		if key != "" && !aesKeyPattern.MatchString(key) {
-			return &SettingError{name, "an EncodingAESKey is only letters and digits; copy it again from WeChat's server configuration"}
-		}
-	}
-	if w.PreviousAESKey != "" && w.AESKey == "" {
-		return &SettingError{"MASHANG_WECHAT_AES_KEY", "is missing while a previous key is set"}
-	}
-	if w.MaxClockSkew < 30*time.Second || w.MaxClockSkew > time.Hour {
-		return &SettingError{"MASHANG_WECHAT_MAX_CLOCK_SKEW", fmt.Sprintf("%s is outside 30s–1h", w.MaxClockSkew)}
-	}
-	if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return &SettingError{"MASHANG_WECHAT_API_BASE", fmt.Sprintf("%q is not a scheme and host like https://api.weixin.qq.com", w.APIBase)}
-	}
-	if u, err := url.Parse(w.OAuthBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return &SettingError{"MASHANG_WECHAT_OAUTH_BASE", fmt.Sprintf("%q is not a scheme and host like https://open.weixin.qq.com", w.OAuthBase)}
-	}
-	if t := c.MiniProgram.PushToken; t != "" && !tokenPattern.MatchString(t) {
-		return &SettingError{"MASHANG_MP_TOKEN", "must be 3–32 letters or digits, as the Mini Program's message push configuration requires"}
-	}
-	if k := c.MiniProgram.PushAESKey; k != "" && (len(k) != 43 || !aesKeyPattern.MatchString(k)) {
-		return &SettingError{"MASHANG_MP_AES_KEY", fmt.Sprintf("an EncodingAESKey is 43 letters or digits; this one has %d characters", len(k))}
-	}
-	if (c.MiniProgram.PushToken == "") != (c.MiniProgram.PushAESKey == "") {
-		return &SettingError{"MASHANG_MP_AES_KEY", "the Mini Program's message push needs both MASHANG_MP_TOKEN and MASHANG_MP_AES_KEY (safe mode), or neither"}
-	}
-	if (c.MiniProgram.AppID == "") != (c.MiniProgram.Secret == "") {
-		return &SettingError{"MASHANG_MP_SECRET", "the Mini Program needs both MASHANG_MP_APPID and MASHANG_MP_SECRET, or neither"}
-	}
-	if k := c.MiniProgram.DataKey; k != "" || (c.MiniProgram.AppID != "" && !c.Sandbox) {
-		if b, err := hex.DecodeString(k); err != nil || len(b) != 32 {
-			return &SettingError{"MASHANG_DATA_KEY", "encrypts citizens' phone numbers: give 64 hex digits (e.g. openssl rand -hex 32), kept safe and the same on every instance"}
-		}
-	}
-	if c.MiniProgram.AppID != "" && !c.Sandbox && len(c.MiniProgram.SessionSecret) < 32 {
-		return &SettingError{"MASHANG_SESSION_SECRET", "signs the Mini Program's sessions: give 32 characters or more, the same on every instance (e.g. openssl rand -hex 32)"}
-	}
-	if t := c.HTTP.StaffAPIToken; t != "" && !c.Sandbox && len(t) < 24 {
-		return &SettingError{"MASHANG_STAFF_API_TOKEN", "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)"}
-	}
-	if c.MediaDir == "" {
-		return &SettingError{"MASHANG_MEDIA_DIR", "is empty; give the folder where citizens' photos and voice are kept"}
-	}
-	if c.Cases.ScanWindow < time.Minute || c.Cases.ScanWindow > 30*24*time.Hour {
-		return &SettingError{"MASHANG_SCAN_WINDOW", fmt.Sprintf("%s is outside 1m–720h", c.Cases.ScanWindow)}
-	}
-	if c.Cases.Gap < time.Minute || c.Cases.Gap > 24*time.Hour {
-		return &SettingError{"MASHANG_CASE_GAP", fmt.Sprintf("%s is outside 1m–24h", c.Cases.Gap)}
-	}
-	if c.WeChat.Timeout < 100*time.Millisecond || c.WeChat.Timeout > time.Minute {
-		return &SettingError{"MASHANG_WECHAT_TIMEOUT", fmt.Sprintf("%s is outside 100ms–1m", c.WeChat.Timeout)}
-	}
-	if c.Outbox.Lease <= 2*c.WeChat.Timeout || c.Outbox.Lease > time.Hour {
-		return &SettingError{"MASHANG_OUTBOX_LEASE", fmt.Sprintf("%s should be more than twice MASHANG_WECHAT_TIMEOUT (%s) and at most 1h, so that a send under way is not taken over", c.Outbox.Lease, c.WeChat.Timeout)}
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return &SettingError{"MASHANG_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", c.Log.Level)}
-	}
-	if c.Log.Format != "text" && c.Log.Format != "json" {
-		return &SettingError{"MASHANG_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.Log.Format)}
+		return &SettingError{s.path, "is a list or a section where " + s.what() + " belongs"}
 	}
 	return nil
 }
 
-// String prints the configuration with secrets and passwords masked, for the
-// start-up log.
+func settingAt(path string) (setting, bool) {
+	for _, s := range settings {
+		if s.path == path {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+// isSection says whether settings stand under path in the file.
+func isSection(path string) bool {
+	for _, s := range settings {
+		if strings.HasPrefix(s.path, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// String prints every setting for the start-up log, secrets masked.
 func (c Config) String() string {
-	mask := func(s string) string {
-		if s == "" {
-			return ""
+	var b strings.Builder
+	for _, s := range settings {
+		v := s.text(c)
+		switch {
+		case s.show != nil:
+			v = s.show(c)
+		case s.secret && v != "":
+			v = "****"
 		}
-		return "****"
-	}
-	dsn := c.DB.DSN
-	if c.DB.Driver == "mysql" {
-		if m, err := mysql.ParseDSN(dsn); err == nil && m.Passwd != "" {
-			m.Passwd = "****"
-			dsn = m.FormatDSN()
+		if strings.ContainsAny(v, " \t\"") {
+			v = strconv.Quote(v)
 		}
+		fmt.Fprintf(&b, "%s=%s ", s.path, v)
 	}
-	return fmt.Sprintf("staff_api_token=%s addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
-		mask(c.HTTP.StaffAPIToken), c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
-		c.WeChat.APIBase, c.MiniProgram.AppID, mask(c.MiniProgram.Secret), c.Sandbox)
+	fmt.Fprintf(&b, "sandbox=%t", c.Sandbox)
+	return b.String()
 }
 
 // MetricsNetworks are the networks allowed to read /metrics: the
@@ -537,22 +491,9 @@ func (h HTTP) MetricsNetworks() ([]*net.IPNet, error) {
 	if len(allow) == 0 {
 		allow = []string{"127.0.0.0/8", "::1/128"}
 	}
-	var nets []*net.IPNet
-	for _, a := range allow {
-		a = strings.TrimSpace(a)
-		if ip := net.ParseIP(a); ip != nil {
-			bits := 8 * len(ip.To4())
-			if bits == 0 {
-				bits = 128
-			}
-			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
-			continue
-		}
-		_, n, err := net.ParseCIDR(a)
-		if err != nil {
-			return nil, &SettingError{"MASHANG_METRICS_ALLOW", fmt.Sprintf("%q is not an IP address or CIDR range", a)}
-		}
-		nets = append(nets, n)
+	nets, bad := parseNetworks(allow)
+	if bad != "" {
+		return nil, &SettingError{"MASHANG_METRICS_ALLOW", fmt.Sprintf("%q is not an IP address or CIDR range", bad)}
 	}
 	return nets, nil
 }

@@ -28,7 +28,7 @@ wechat:
   appid: wxfromfile
   token: filetoken
 `), 0o600)
-	cfg, err := configs.Load(path, env(map[string]string{
+	cfg, err := configs.Load(path, configs.Serve, env(map[string]string{
 		"MASHANG_DB_DSN":       "from-env.db",
 		"MASHANG_WECHAT_TOKEN": "envtoken",
 	}))
@@ -44,7 +44,7 @@ wechat:
 }
 
 func TestTheExampleFileLoads(t *testing.T) {
-	cfg, err := configs.Load("mashang.example.yaml", env(map[string]string{"MASHANG_SANDBOX": "true"}))
+	cfg, err := configs.Load("mashang.example.yaml", configs.Sandbox, env(nil))
 	if err != nil {
 		t.Fatalf("the documented example does not load: %v", err)
 	}
@@ -56,7 +56,7 @@ func TestTheExampleFileLoads(t *testing.T) {
 func TestSecretFromFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(path, []byte("s3cret-from-file\n"), 0o600)
-	cfg, err := configs.Load("", env(map[string]string{
+	cfg, err := configs.Load("", configs.Serve, env(map[string]string{
 		"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123",
 		"MASHANG_WECHAT_SECRET_FILE": path,
 	}))
@@ -98,7 +98,7 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 			for k, v := range c.set {
 				vars[k] = v
 			}
-			_, err := configs.Load("", env(vars))
+			_, err := configs.Load("", configs.Serve, env(vars))
 			var se *configs.SettingError
 			if !errors.As(err, &se) || se.Setting != c.setting {
 				t.Fatalf("got %v, want an error naming %s", err, c.setting)
@@ -111,7 +111,7 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 }
 
 func TestSandboxNeedsNoSettings(t *testing.T) {
-	cfg, err := configs.Load("", env(map[string]string{"MASHANG_SANDBOX": "1"}))
+	cfg, err := configs.Load("", configs.Sandbox, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestSandboxNeedsNoSettings(t *testing.T) {
 func TestMisspeltFileSettingIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mashang.yaml")
 	os.WriteFile(path, []byte("wechat:\n  tokn: x\n"), 0o600)
-	if _, err := configs.Load(path, env(nil)); err == nil || !strings.Contains(err.Error(), "tokn") {
+	if _, err := configs.Load(path, configs.Serve, env(nil)); err == nil || !strings.Contains(err.Error(), "tokn") {
 		t.Fatalf("misspelt setting accepted: %v", err)
 	}
 }

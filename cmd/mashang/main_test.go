@@ -28,19 +28,20 @@ func envFrom(m map[string]string) func(string) string {
 func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
+		args    []string
 		env     map[string]string
 		setting string
 	}{
-		{map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_WECHAT_AES_KEY": "short"}, "MASHANG_WECHAT_AES_KEY"},
-		{map[string]string{"MASHANG_WECHAT_APPID": "wx1"}, "MASHANG_WECHAT_TOKEN"},
-		{map[string]string{"MASHANG_SANDBOX": "true", "MASHANG_DB_DRIVER": "mysql",
+		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_WECHAT_AES_KEY": "short"}, "MASHANG_WECHAT_AES_KEY"},
+		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1"}, "MASHANG_WECHAT_TOKEN"},
+		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DRIVER": "mysql",
 			"MASHANG_DB_DSN": "root:pw@tcp(127.0.0.1:1)/nothing?timeout=1s"}, "MASHANG_DB_DSN"},
-		{map[string]string{"MASHANG_SANDBOX": "true", "MASHANG_DB_DSN": filepath.Join(dir, "x.db"),
+		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "x.db"),
 			"MASHANG_HTTP_ADDR": "256.0.0.1:99999"}, "MASHANG_HTTP_ADDR"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"serve"}, &stdout, &stderr, envFrom(c.env))
+		code := run(context.Background(), c.args, &stdout, &stderr, envFrom(c.env))
 		if code != 1 {
 			t.Errorf("%s: exit %d, want 1 (stderr %q)", c.setting, code, stderr.String())
 			continue
@@ -59,11 +60,11 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 // startSandbox wires the service as `serve --sandbox` does, on a real listener.
 func startSandbox(t *testing.T, settings ...string) (*app, *httptest.Server) {
 	t.Helper()
-	env := map[string]string{"MASHANG_SANDBOX": "true", "MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db")}
+	env := map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db")}
 	for i := 0; i+1 < len(settings); i += 2 {
 		env[settings[i]] = settings[i+1]
 	}
-	cfg, err := configs.Load("", envFrom(env))
+	cfg, err := configs.Load("", configs.Sandbox, envFrom(env))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,15 +33,11 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	return nil
 }
 
-// openStore opens (and migrates) the database for a command that needs only
-// the database settings, so WeChat's may be absent.
+// openStore opens (and migrates) the database for a command. WeChat's
+// account is used when the file or the environment gives it, and may be
+// absent; such a command is never a sandbox.
 func openStore(ctx context.Context, configPath string, stderr io.Writer, getenv func(string) string) (*store.DB, configs.Config, error) {
-	cfg, err := configs.Load(configPath, func(k string) string {
-		if k == "MASHANG_SANDBOX" && getenv("MASHANG_WECHAT_TOKEN") == "" {
-			return "true"
-		}
-		return getenv(k)
-	})
+	cfg, err := configs.Load(configPath, configs.Command, getenv)
 	if err != nil {
 		return nil, configs.Config{}, err
 	}

@@ -50,16 +50,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	env := getenv
+	purpose := configs.Serve
 	if *sandbox {
-		env = func(k string) string {
-			if k == "MASHANG_SANDBOX" {
-				return "true"
-			}
-			return getenv(k)
-		}
+		purpose = configs.Sandbox
 	}
-	cfg, err := configs.Load(*configPath, env)
+	cfg, err := configs.Load(*configPath, purpose, getenv)
 	if err != nil {
 		return err
 	}
