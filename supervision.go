@@ -528,11 +528,11 @@ func (s *Supervision) Merge(ctx context.Context, duplicate, main, staff string) 
 		if err := tx.MergeCase(ctx, dup.ID, into.ID, now); err != nil {
 			return err
 		}
-		if err := tx.AddCaseEvent(ctx, dup.ID, now, "merged", staff,
+		if err := tx.AddCaseEvent(ctx, dup.ID, now, EventMerged, staff,
 			fmt.Sprintf("与其他群众反映的同一问题合并办理，并入问题 %s；办理进展和答复以 %s 为准，也会发给您。", into.Number, into.Number)); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, into.ID, now, "merged_in", staff,
+		return tx.AddCaseEvent(ctx, into.ID, now, EventMergedIn, staff,
 			fmt.Sprintf("并入重复问题 %s（%s）；今后的答复也会发给该问题的群众。", dup.Number, dup.StationName))
 	})
 }
@@ -567,7 +567,7 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 		if c.Status == CaseClosed || c.Status == CaseMerged {
 			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, "draft", actor, text); err != nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
 			return err
 		}
 		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
@@ -584,9 +584,9 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 func PendingDraft(events []CaseEvent) (CaseEvent, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
 		switch events[i].Kind {
-		case "reply":
+		case EventReply:
 			return CaseEvent{}, false
-		case "draft":
+		case EventDraft:
 			return events[i], true
 		}
 	}
