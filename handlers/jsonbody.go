@@ -62,7 +62,7 @@ func bodyError(err error, max int64) error {
 
 // wantedType says what a field should have held.
 func wantedType(e *json.UnmarshalTypeError) string {
-	number := strings.HasPrefix(e.Value, "number ") // a number that did not fit
+	literal, number := strings.CutPrefix(e.Value, "number ") // a number that did not fit
 	switch e.Type.Kind() {
 	case reflect.String:
 		return "应为字符串"
@@ -70,7 +70,7 @@ func wantedType(e *json.UnmarshalTypeError) string {
 		return "应为 true 或 false"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if number && !strings.ContainsAny(e.Value, ".eE") {
+		if number && !strings.ContainsAny(literal, ".eE") {
 			return "超出了允许的范围"
 		}
 		return "应为整数"
