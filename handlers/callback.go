@@ -100,7 +100,8 @@ var (
 	errNotSealed  = errors.New("push stored but its reply not rendered; answered 500 so WeChat retries")
 )
 
-// refuse answers a push that is not WeChat's, or not well formed.
+// refuse answers a push not taken: not WeChat's, not well formed, or not
+// stored (answerPush).
 func (cb *callback) refuse(c *gin.Context, err error) {
 	answerPush(c, cb.deps.Log, err, oaSettings)
 }
