@@ -81,6 +81,7 @@ func (con *console) dispatchActivity(c *gin.Context) {
 	detail := fmt.Sprintf("%s %s %s", a.Title, c.PostForm("start"), c.PostForm("invitees"))
 	target := "/console/activities"
 	if err != nil {
+		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
 		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
@@ -170,6 +171,7 @@ func (d *deputyDesk) respond(c *gin.Context) {
 	}
 	q := url.Values{}
 	if err != nil {
+		logged(c, d.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
 	} else {
 		q.Set("done", map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept])

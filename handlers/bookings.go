@@ -75,11 +75,12 @@ func (h *mpAPI) book(c *gin.Context) {
 		Topic            string `json:"topic"`
 		RemindTemplateID string `json:"remind_template_id"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		h.fail(c, err)
 		return
 	}
 	if req.SlotID <= 0 {
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请选择接待时段（slot_id）"})
+		h.fail(c, mashang.Errorf(mashang.EINVALID, "请选择接待时段（slot_id）"))
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
@@ -110,7 +111,7 @@ func (h *mpAPI) bookings(c *gin.Context) {
 func (h *mpAPI) cancelBooking(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		c.JSON(http.StatusNotFound, apiError{mashang.ENOTFOUND, "没有这个预约"})
+		h.fail(c, mashang.Errorf(mashang.ENOTFOUND, "没有这个预约"))
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
@@ -131,7 +132,8 @@ func (s *staffAPI) publishSlot(c *gin.Context) {
 		Capacity int      `json:"capacity"`
 		Deputies []string `json:"deputies"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		s.fail(c, "publish slot", err)
 		return
 	}
 	slot, err := s.deps.Receptions.Publish(c.Request.Context(), mashang.SlotPlan{StationCode: c.Param("code"),

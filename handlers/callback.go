@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -41,7 +43,7 @@ func (cb *callback) receive(c *gin.Context) {
 			cb.refuse(c, errTooLarge)
 			return
 		}
-		c.String(http.StatusBadRequest, "could not read the request body")
+		cb.refuse(c, fmt.Errorf("%w: %w", errUnreadable, err))
 		return
 	}
 	msg, session, err := cb.deps.Inbound.Open(wechat.QueryFrom(c.Request.URL.Query()), body)
@@ -67,20 +69,15 @@ func (cb *callback) receive(c *gin.Context) {
 			c.Set(pushOutcomeKey, "refused_invalid")
 			return
 		}
-		c.Set(pushOutcomeKey, "store_failed")
 		// 5xx makes WeChat deliver again; the dedup key makes that safe.
-		cb.deps.Log.Error("push not stored; answered 503 so WeChat retries",
-			"err", err, "msg_type", msg.MsgType, "event", msg.Event, requestIDKey, c.GetString(requestIDKey))
-		c.String(http.StatusServiceUnavailable, "temporarily unable to store the message; WeChat will retry")
+		cb.refuse(c, fmt.Errorf("%w: %w", errNotStored, err))
 		return
 	}
 	out, err := session.Seal(reply)
 	if err != nil {
 		// Stored, but the answer cannot be rendered: a retry will find the
 		// dedup key and try again.
-		cb.deps.Log.Error("reply not rendered", "err", err, requestIDKey, c.GetString(requestIDKey))
-		c.Set(pushOutcomeKey, "reply_failed")
-		c.String(http.StatusInternalServerError, "could not render the reply")
+		cb.refuse(c, fmt.Errorf("%w: %w", errNotSealed, err))
 		return
 	}
 	c.Set(pushOutcomeKey, "stored")
@@ -94,12 +91,19 @@ func (cb *callback) receive(c *gin.Context) {
 	c.Data(http.StatusOK, contentType, out)
 }
 
-var errTooLarge = errors.New("request body too large")
+// Why a push was not taken, beside the wechat package's refusals.
+var (
+	errTooLarge   = errors.New("request body too large")
+	errUnreadable = errors.New("request body not read to its end")
+	errNotStored  = errors.New("push not stored; answered 503 so WeChat retries")
+	errNotYet     = errors.New("push about something not (yet) known; answered 503 so WeChat retries")
+	errNotSealed  = errors.New("push stored but its reply not rendered; answered 500 so WeChat retries")
+)
 
-// refuse answers a push that is not WeChat's, or not well formed, with a 4xx
-// that says why, and logs it: a burst of these is an attack or a wrong Token.
+// refuse answers a push not taken: not WeChat's, not well formed, or not
+// stored (answerPush).
 func (cb *callback) refuse(c *gin.Context, err error) {
-	refusePush(c, cb.deps, err, oaSettings)
+	answerPush(c, cb.deps.Log, err, oaSettings)
 }
 
 // pushSettings names what an administrator checks when pushes are refused.
@@ -110,24 +114,63 @@ var (
 	mpSettings = pushSettings{"MASHANG_MP_TOKEN", "MASHANG_MP_AES_KEY", "MASHANG_MP_APPID", "the Mini Program's message push configuration (消息推送)"}
 )
 
-func refusePush(c *gin.Context, deps Deps, err error, names pushSettings) {
-	status, text, outcome := http.StatusBadRequest, "malformed push: "+err.Error(), "refused_malformed"
+// pushAnswer is how the callbacks answer a push they did not take.
+type pushAnswer struct {
+	status  int
+	text    string // for the sender: one fixed sentence per reason
+	outcome string // the metric's label ("": by status)
+	hint    string // for the administrator, in the log only
+}
+
+// pushAnswerFor says how to answer err. Whatever is not a known refusal
+// or failure is a push that does not parse: malformed.
+func pushAnswerFor(err error, names pushSettings) pushAnswer {
 	switch {
 	case errors.Is(err, errTooLarge):
-		status, text, outcome = http.StatusRequestEntityTooLarge, "request body too large", "refused_too_large"
+		return pushAnswer{http.StatusRequestEntityTooLarge, "请求体过大", "refused_too_large", ""}
+	case errors.Is(err, errUnreadable):
+		return pushAnswer{http.StatusBadRequest, "请求体没有读完", "", ""}
 	case errors.Is(err, wechat.ErrBadSignature):
-		status, text, outcome = http.StatusForbidden, "signature does not match: check that "+names.token+" equals the Token in "+names.where, "refused_signature"
+		return pushAnswer{http.StatusForbidden, "签名不符", "refused_signature",
+			"check that " + names.token + " equals the Token in " + names.where}
 	case errors.Is(err, wechat.ErrStale):
-		status, text, outcome = http.StatusForbidden, "timestamp too far from now: check the server's clock", "refused_stale"
+		return pushAnswer{http.StatusForbidden, "时间戳与服务器时间相差太远", "refused_stale", "check the server's clock"}
 	case errors.Is(err, wechat.ErrPlaintext):
-		status, text, outcome = http.StatusForbidden, "plaintext pushes are refused: set WeChat's message mode to safe (安全模式)", "refused_plaintext"
+		return pushAnswer{http.StatusForbidden, "不接受明文推送，请使用安全模式", "refused_plaintext",
+			"set the message mode in " + names.where + " to safe (安全模式)"}
 	case errors.Is(err, wechat.ErrWrongAppID):
-		text, outcome = "the message is for another AppID: check "+names.appID, "refused_appid"
+		return pushAnswer{http.StatusBadRequest, "消息不是发给本服务的 AppID", "refused_appid", "check " + names.appID}
 	case errors.Is(err, wechat.ErrUndecryptable):
-		text, outcome = "cannot decrypt the message: check "+names.aesKey+" against the EncodingAESKey in "+names.where, "refused_undecryptable"
+		return pushAnswer{http.StatusBadRequest, "无法解密消息", "refused_undecryptable",
+			"check " + names.aesKey + " against the EncodingAESKey in " + names.where}
+	case errors.Is(err, errNotYet): // WeChat can be quicker than we are: asked again, we will know
+		return pushAnswer{http.StatusServiceUnavailable, "暂时无法处理，请稍后重发", "", ""}
+	case errors.Is(err, errNotStored):
+		return pushAnswer{http.StatusServiceUnavailable, "暂时无法保存消息，请稍后重发", "store_failed", ""}
+	case errors.Is(err, errNotSealed):
+		return pushAnswer{http.StatusInternalServerError, "无法生成回复，请稍后重发", "reply_failed", ""}
 	}
-	c.Set(pushOutcomeKey, outcome)
-	deps.Log.Warn("push refused", "status", status, "reason", err.Error(),
-		"remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey))
-	c.String(status, text)
+	return pushAnswer{http.StatusBadRequest, "消息格式不正确", "refused_malformed", ""}
+}
+
+// answerPush is the callbacks' one way to answer an error: a fixed sentence
+// to the sender; the error itself and what to check go to the log, as a
+// warning for a refusal (a burst of them is an attack or a wrong Token) and
+// an error for a failure of ours.
+func answerPush(c *gin.Context, log *slog.Logger, err error, names pushSettings) {
+	a := pushAnswerFor(err, names)
+	if a.outcome != "" {
+		c.Set(pushOutcomeKey, a.outcome)
+	}
+	level, msg := slog.LevelWarn, "push refused"
+	if a.status >= 500 && !errors.Is(err, errNotYet) {
+		level, msg = slog.LevelError, "push failed"
+	}
+	attrs := []any{"status", a.status, "reason", err.Error(), "push_type", c.GetString(pushTypeKey),
+		"remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey)}
+	if a.hint != "" {
+		attrs = append(attrs, "check", a.hint)
+	}
+	log.Log(c.Request.Context(), level, msg, attrs...)
+	c.String(a.status, a.text)
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,27 +38,27 @@ func (h *codes) png(c *gin.Context) {
 	name, ok := strings.CutSuffix(c.Param("file"), ".png")
 	scene := mashang.ParseScene(name)
 	if !ok || scene.Kind == mashang.SceneUnknown {
-		c.String(http.StatusNotFound, "没有这个二维码：地址应为 /codes/st:<站点编码>.png 或 /codes/dp:<代表编码>.png")
+		failPublic(c, h.deps.Log, mashang.Errorf(mashang.ENOTFOUND, "没有这个二维码：地址应为 /codes/st:<站点编码>.png 或 /codes/dp:<代表编码>.png"))
 		return
 	}
 	size, err := sizeParam(c, 512)
 	if err != nil {
-		c.String(http.StatusBadRequest, err.Error())
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	if _, err := h.owner(c.Request.Context(), scene); err != nil {
-		fail(c, h.deps.Log, err)
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	img, err := h.deps.Codes.Image(c.Request.Context(), scene, mashang.CodeChannel(c.Query("channel")))
 	if err != nil {
-		fail(c, h.deps.Log, err)
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	data := img.PNG
 	if data == nil {
 		if data, err = qrcode.PNG(img.Content, size); err != nil {
-			fail(c, h.deps.Log, err)
+			failPublic(c, h.deps.Log, err)
 			return
 		}
 	}
@@ -74,7 +73,7 @@ func sizeParam(c *gin.Context, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < qrcode.MinSize || n > qrcode.MaxSize {
-		return 0, fmt.Errorf("size 应为 %d 到 %d 之间的像素数", qrcode.MinSize, qrcode.MaxSize)
+		return 0, mashang.Errorf(mashang.EINVALID, "size 应为 %d 到 %d 之间的像素数", qrcode.MinSize, qrcode.MaxSize)
 	}
 	return n, nil
 }
@@ -84,20 +83,20 @@ func sizeParam(c *gin.Context, def int) (int, error) {
 func (h *codes) zip(c *gin.Context) {
 	size, err := sizeParam(c, 512)
 	if err != nil {
-		c.String(http.StatusBadRequest, err.Error())
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	select {
 	case h.exports <- struct{}{}:
 		defer func() { <-h.exports }()
 	default:
-		c.String(http.StatusTooManyRequests, "另一个导出正在进行，请稍后再试")
+		failPublic(c, h.deps.Log, mashang.Errorf(eRateLimited, "另一个导出正在进行，请稍后再试"))
 		return
 	}
 	under := mashang.JurisdictionPath(c.Query("under"))
 	files, err := h.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")))
 	if err != nil {
-		fail(c, h.deps.Log, err)
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	items := make([]qrcode.Item, len(files))
@@ -127,7 +126,7 @@ func (h *codes) sheet(c *gin.Context) {
 	under := mashang.JurisdictionPath(c.Query("under"))
 	owners, err := h.deps.Codes.Owners(c.Request.Context(), under)
 	if err != nil {
-		fail(c, h.deps.Log, err)
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	channel := c.Query("channel")
@@ -204,7 +203,7 @@ func (h *codes) owner(ctx context.Context, scene mashang.Scene) (map[string]any,
 
 func (h *codes) unknownScene(c *gin.Context, err error) {
 	if mashang.ErrorCode(err) != mashang.ENOTFOUND {
-		fail(c, h.deps.Log, err)
+		failPublic(c, h.deps.Log, err)
 		return
 	}
 	c.Status(http.StatusNotFound)

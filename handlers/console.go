@@ -70,7 +70,7 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
 	c.Status(status)
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		con.deps.Log.Error("console page", "page", name, "err", err)
+		con.deps.Log.Error("console page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
 	}
 }
 
@@ -81,11 +81,7 @@ func (con *console) loginPage(c *gin.Context) {
 func (con *console) login(c *gin.Context) {
 	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
 	if err != nil {
-		status := statusFor(err)
-		if status >= 500 {
-			con.deps.Log.Error("console login", "err", err)
-		}
-		con.page(c, status, "console_login.html", gin.H{"Title": "登录", "Error": mashang.ErrorMessage(err), "MaxFailed": mashang.MaxFailedLogins})
+		con.page(c, logged(c, con.deps.Log, err), "console_login.html", gin.H{"Title": "登录", "Error": mashang.ErrorMessage(err), "MaxFailed": mashang.MaxFailedLogins})
 		return
 	}
 	con.setCookie(c, s.Token, int(mashang.SessionLifetime.Seconds()))
@@ -100,8 +96,8 @@ func (con *console) signedIn(c *gin.Context) {
 	s, err := con.deps.Accounts.Session(c.Request.Context(), token)
 	if err != nil {
 		if statusFor(err) >= 500 {
-			con.deps.Log.Error("console session", "err", err)
-			c.AbortWithStatus(http.StatusServiceUnavailable)
+			con.fail(c, err)
+			c.Abort()
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/console/login")
@@ -112,16 +108,15 @@ func (con *console) signedIn(c *gin.Context) {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, roster.MaxFileBytes+1<<20) // a roster upload is the largest form
 		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(s.CSRF)) != 1 || !sameOrigin(c) {
 			c.Set(staffKey, s)
-			con.page(c, http.StatusForbidden, "console_error.html", gin.H{"Title": "请求被拒绝",
-				"Error": "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"})
+			con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"))
 			c.Abort()
 			return
 		}
 	}
 	reach, err := con.deps.Console.ReachOf(c.Request.Context(), s.User)
 	if err != nil {
-		con.deps.Log.Error("console reach", "err", err)
-		c.AbortWithStatus(http.StatusServiceUnavailable)
+		con.fail(c, err)
+		c.Abort()
 		return
 	}
 	c.Set(staffKey, s)
@@ -301,6 +296,7 @@ func (con *console) bulkHandOver(c *gin.Context) {
 		}
 		detail := c.PostForm("department") + " " + c.PostForm("days") + "个工作日（批量）"
 		if err != nil {
+			logged(c, con.deps.Log.With("action", "bulk handover", "case", number), err)
 			failed = append(failed, number+"："+mashang.ErrorMessage(err))
 			detail = "失败：" + mashang.ErrorMessage(err)
 		}
@@ -325,9 +321,7 @@ func (con *console) bulkHandOver(c *gin.Context) {
 func (con *console) acted(c *gin.Context, s mashang.StaffSession, k mashang.Case, action, detail, done string, err error) {
 	q := url.Values{}
 	if err != nil {
-		if statusFor(err) >= 500 {
-			con.deps.Log.Error("console action", "action", action, "err", err)
-		}
+		logged(c, con.deps.Log.With("action", action), err)
 		q.Set("error", mashang.ErrorMessage(err))
 		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
@@ -395,10 +389,8 @@ func (con *console) photoReachable(c *gin.Context, reach mashang.Reach, u mashan
 	return err == nil && len(cases) == 1 && cases[0].ID == u.CaseID
 }
 
+// fail is how the console answers an error with a page of its own; an
+// action answers with the case's page and the message (acted).
 func (con *console) fail(c *gin.Context, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		con.deps.Log.Error("console", "path", c.FullPath(), "err", err)
-	}
-	con.page(c, status, "console_error.html", gin.H{"Title": "出错了", "Error": mashang.ErrorMessage(err)})
+	con.page(c, logged(c, con.deps.Log, err), "console_error.html", gin.H{"Title": "出错了", "Error": mashang.ErrorMessage(err)})
 }

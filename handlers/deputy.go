@@ -66,7 +66,7 @@ func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		d.deps.Log.Error("deputy page", "page", name, "err", err)
+		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
 	}
 }
 
@@ -74,12 +74,10 @@ func (d *deputyDesk) message(c *gin.Context, status int, text string) {
 	d.page(c, status, "deputy_message.html", gin.H{"Title": "码上 · 代表履职", "Message": text})
 }
 
+// fail is how the deputies' pages answer an error with a page of its own;
+// an action answers with the case's page and the message (act).
 func (d *deputyDesk) fail(c *gin.Context, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		d.deps.Log.Error("deputy pages", "path", c.FullPath(), "err", err)
-	}
-	d.message(c, status, mashang.ErrorMessage(err))
+	d.message(c, logged(c, d.deps.Log, err), mashang.ErrorMessage(err))
 }
 
 func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
@@ -130,7 +128,7 @@ func (d *deputyDesk) oauth(c *gin.Context) {
 	}
 	openid, err := d.pages.OAuth.OAuthOpenID(c.Request.Context(), code)
 	if err != nil {
-		d.deps.Log.Warn("deputy oauth", "err", wechat.Redact(err))
+		d.deps.Log.Warn("deputy oauth", "err", wechat.Redact(err), requestIDKey, c.GetString(requestIDKey))
 		d.message(c, http.StatusBadGateway, "暂时无法向微信确认您的身份，请稍后从公众号消息重新打开。")
 		return
 	}
@@ -219,9 +217,7 @@ func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, de
 		q := url.Values{}
 		detail := done
 		if err != nil {
-			if statusFor(err) >= 500 {
-				d.deps.Log.Error("deputy action", "action", name, "err", err)
-			}
+			logged(c, d.deps.Log.With("action", name), err)
 			q.Set("error", mashang.ErrorMessage(err))
 			detail = "失败：" + mashang.ErrorMessage(err)
 		} else {

@@ -125,9 +125,7 @@ func (con *console) managed(c *gin.Context, action, detail, done string, err err
 	s := c.MustGet(staffKey).(mashang.StaffSession)
 	q := url.Values{}
 	if err != nil {
-		if statusFor(err) >= 500 {
-			con.deps.Log.Error("console manage", "action", action, "err", err)
-		}
+		logged(c, con.deps.Log.With("action", action), err)
 		q.Set("error", mashang.ErrorMessage(err))
 		detail = "失败：" + mashang.ErrorMessage(err)
 		if len(rowErrors) > 50 {

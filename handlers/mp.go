@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -34,7 +32,8 @@ func (h *mpAPI) login(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if !decodeJSON(c, &req, 4<<10) {
+	if err := decodeJSON(c, &req, 4<<10); err != nil {
+		h.fail(c, err)
 		return
 	}
 	token, expires, err := h.deps.Login.Login(c.Request.Context(), req.Code)
@@ -50,12 +49,12 @@ func (h *mpAPI) login(c *gin.Context) {
 func (h *mpAPI) signedIn(c *gin.Context) {
 	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 	if !ok {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, apiError{mashang.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"})
+		h.fail(c, mashang.Errorf(mashang.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"))
 		return
 	}
 	session, err := h.deps.Sessions.Verify(token)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusUnauthorized, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+		h.fail(c, err)
 		return
 	}
 	c.Set(sessionKey, session)
@@ -88,7 +87,8 @@ func (h *mpAPI) phone(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if !decodeJSON(c, &req, 4<<10) {
+	if err := decodeJSON(c, &req, 4<<10); err != nil {
+		h.fail(c, err)
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
@@ -100,43 +100,14 @@ func (h *mpAPI) phone(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"phone": masked})
 }
 
-func (h *mpAPI) fail(c *gin.Context, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		h.deps.Log.Error("mini program request failed", "path", c.FullPath(), "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
-	c.JSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
-}
+// fail is how the Mini Program's API answers an error.
+func (h *mpAPI) fail(c *gin.Context, err error) { failJSON(c, h.deps.Log, err) }
 
 func maskID(s string) string {
 	if len(s) <= 8 {
 		return "****"
 	}
 	return s[:4] + "****" + s[len(s)-2:]
-}
-
-// decodeJSON reads a JSON body of at most max bytes into v, answering a
-// readable 4xx itself when it cannot.
-func decodeJSON(c *gin.Context, v any, max int64) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, max))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		return true
-	}
-	var tooLarge *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &tooLarge):
-		c.JSON(http.StatusRequestEntityTooLarge, apiError{"too_large", "请求过大"})
-	case errors.As(err, &typeErr) && typeErr.Field == "": // the body itself, e.g. an array
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请求体应为一个 JSON 对象 {…}"})
-	case errors.As(err, &typeErr):
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "字段「" + typeErr.Field + "」类型不对"})
-	default:
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请求不是有效的 JSON：" + err.Error()})
-	}
-	return false
 }
 
 // PublicDirectory reads what anyone may see of stations and deputies.
@@ -177,7 +148,7 @@ func (h *mpAPI) near(c *gin.Context) {
 	lat, errLat := strconv.ParseFloat(c.Query("lat"), 64)
 	lng, errLng := strconv.ParseFloat(c.Query("lng"), 64)
 	if errLat != nil || errLng != nil {
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "lat 和 lng 应为数字，如 lat=36.0671&lng=120.3826"})
+		h.fail(c, mashang.Errorf(mashang.EINVALID, "lat 和 lng 应为数字，如 lat=36.0671&lng=120.3826"))
 		return
 	}
 	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "10"))
@@ -256,7 +227,8 @@ type formRequest struct {
 // message is. A retry with the same request_id answers the same case.
 func (h *mpAPI) raise(c *gin.Context) {
 	var req formRequest
-	if !decodeJSON(c, &req, 16<<10) {
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		h.fail(c, err)
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
@@ -344,7 +316,8 @@ func (h *mpAPI) rate(c *gin.Context) {
 		Verdict string `json:"verdict"`
 		Comment string `json:"comment"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		h.fail(c, err)
 		return
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)

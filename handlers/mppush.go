@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -29,8 +31,12 @@ func (p *mpPush) verifyURL(c *gin.Context) {
 // pushes it again.
 func (p *mpPush) receive(c *gin.Context) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, p.deps.MaxBodyBytes))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
 		p.refuse(c, errTooLarge)
+		return
+	} else if err != nil {
+		p.refuse(c, fmt.Errorf("%w: %w", errUnreadable, err))
 		return
 	}
 	plain, err := p.deps.MPInbound.OpenJSON(wechat.QueryFrom(c.Request.URL.Query()), body)
@@ -49,16 +55,14 @@ func (p *mpPush) receive(c *gin.Context) {
 			// WeChat can answer before we have noted the trace ID it gave us:
 			// asked again shortly, we will know it. (One that is truly not
 			// ours is retried a few times and dropped by WeChat.)
-			p.deps.Log.Warn("media check for a trace not (yet) known; answered 503 so WeChat retries", "trace_id", result.TraceID)
-			c.String(http.StatusServiceUnavailable, "unknown trace_id; retry")
+			p.refuse(c, fmt.Errorf("media check for trace %q: %w", result.TraceID, errNotYet))
 			return
 		} else if err != nil {
-			p.deps.Log.Error("media check not recorded; answered 503 so WeChat retries", "err", err, requestIDKey, c.GetString(requestIDKey))
-			c.String(http.StatusServiceUnavailable, "temporarily unable to record the verdict; WeChat will retry")
+			p.refuse(c, fmt.Errorf("media check not recorded: %w: %w", errNotStored, err))
 			return
 		}
 	}
 	c.String(http.StatusOK, "success")
 }
 
-func (p *mpPush) refuse(c *gin.Context, err error) { refusePush(c, p.deps, err, mpSettings) }
+func (p *mpPush) refuse(c *gin.Context, err error) { answerPush(c, p.deps.Log, err, mpSettings) }

@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,12 +30,12 @@ func (h *mpAPI) uploadPhoto(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, mashang.MaxPhotoBytes+64<<10)
 	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mediaType != "multipart/form-data" {
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "请以 multipart/form-data 上传，文件放在 photo 字段（wx.uploadFile 的 name: \"photo\"）"})
+		h.fail(c, mashang.Errorf(mashang.EINVALID, "请以 multipart/form-data 上传，文件放在 photo 字段（wx.uploadFile 的 name: \"photo\"）"))
 		return
 	}
 	reader, err := c.Request.MultipartReader()
-	if err != nil {
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "上传的表单无法读取：" + err.Error()})
+	if err != nil { // the Content-Type has no boundary
+		h.fail(c, mashang.Errorf(mashang.EINVALID, "上传的表单缺少分隔符（Content-Type 中的 boundary）"))
 		return
 	}
 	part, err := photoPart(reader)
@@ -79,17 +78,17 @@ func photoPart(r *multipart.Reader) (*multipart.Part, error) {
 	}
 }
 
+// unreadable answers an upload that could not be read to its end.
 func (h *mpAPI) unreadable(c *gin.Context, err error) {
 	var tooLarge *http.MaxBytesError
 	var invalid *mashang.Error
 	switch {
 	case errors.As(err, &tooLarge):
-		c.JSON(http.StatusRequestEntityTooLarge, apiError{"too_large", "照片（photo）不能超过" + strconv.Itoa(mashang.MaxPhotoBytes>>20) + "MB"})
-	case errors.As(err, &invalid):
-		h.fail(c, err)
-	default:
-		c.JSON(http.StatusBadRequest, apiError{mashang.EINVALID, "上传的表单无法读取：" + err.Error()})
+		err = mashang.Errorf(eTooLarge, "照片（photo）不能超过%dMB", mashang.MaxPhotoBytes>>20)
+	case !errors.As(err, &invalid): // cut short or garbled on the way
+		err = mashang.Errorf(mashang.EINVALID, "上传的表单不完整或已损坏，请重新上传")
 	}
+	h.fail(c, err)
 }
 
 // photo answers GET /mp/photos/:id: one of the citizen's own photos.
@@ -117,7 +116,7 @@ func (h *mpAPI) checkedPhoto(c *gin.Context) {
 		err = mashang.NotFound("照片")
 	}
 	if err != nil {
-		c.JSON(statusFor(err), apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+		h.fail(c, err)
 		return
 	}
 	defer f.Close()

@@ -128,6 +128,7 @@ func (con *console) correctPoints(c *gin.Context) {
 	q := url.Values{}
 	detail := fmt.Sprintf("%s %+d %s", code, points, reason)
 	if err != nil {
+		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
 		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
@@ -154,6 +155,7 @@ func (con *console) setPointRule(c *gin.Context) {
 	q := url.Values{}
 	detail := fmt.Sprintf("%s %d %s", rule.Action, rule.Points, rule.Reason)
 	if err != nil {
+		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
 		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {

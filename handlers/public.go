@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/web"
 )
 
 // WallReader reads the handled cases citizens agreed to show (*store.DB).
@@ -22,22 +21,11 @@ type WallReader interface {
 type public struct{ deps Deps }
 
 func (p *public) page(c *gin.Context, status int, name string, data gin.H) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'")
-	c.Header("Cache-Control", "public, max-age=300")
-	c.Status(status)
-	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		p.deps.Log.Error("public page", "page", name, "err", err)
-	}
+	publicPage(c, p.deps.Log, status, name, data)
 }
 
-func (p *public) fail(c *gin.Context, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		p.deps.Log.Error("public page", "path", c.FullPath(), "err", err)
-	}
-	p.page(c, status, "public_message.html", gin.H{"Title": "码上", "Message": mashang.ErrorMessage(err)})
-}
+// fail is how the public pages answer an error.
+func (p *public) fail(c *gin.Context, err error) { failPublic(c, p.deps.Log, err) }
 
 // thisYear is the period the public figures cover: this year to now.
 func thisYear(now time.Time) (time.Time, time.Time) {

@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"log/slog"
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -69,7 +69,7 @@ func (cl *citizenLimiter) allow(key string, now time.Time) (bool, time.Duration)
 }
 
 // limitCitizens answers 429 with Retry-After to a citizen over their rate.
-func limitCitizens(cl *citizenLimiter) gin.HandlerFunc {
+func limitCitizens(cl *citizenLimiter, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := "ip:" + c.ClientIP()
 		if s, ok := c.Get(sessionKey); ok {
@@ -79,7 +79,7 @@ func limitCitizens(cl *citizenLimiter) gin.HandlerFunc {
 		if !ok {
 			seconds := int(math.Ceil(wait.Seconds()))
 			c.Header("Retry-After", strconv.Itoa(seconds))
-			c.AbortWithStatusJSON(http.StatusTooManyRequests, apiError{"rate_limited", "操作太频繁，请" + strconv.Itoa(seconds) + "秒后再试"})
+			failJSON(c, log, mashang.Errorf(eRateLimited, "操作太频繁，请%d秒后再试", seconds))
 			return
 		}
 		c.Next()

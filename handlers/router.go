@@ -120,7 +120,7 @@ func New(d Deps) *gin.Engine {
 	// JSON APIs the 404 is JSON as well, as openapi.yaml documents it.
 	r.NoRoute(func(c *gin.Context) {
 		if p := c.Request.URL.Path; strings.HasPrefix(p, "/mp/") || strings.HasPrefix(p, "/api/") {
-			c.JSON(http.StatusNotFound, apiError{mashang.ENOTFOUND, "没有这个地址"})
+			failJSON(c, d.Log, mashang.Errorf(mashang.ENOTFOUND, "没有这个地址"))
 			return
 		}
 		c.String(http.StatusNotFound, "404 page not found")
@@ -141,7 +141,7 @@ func New(d Deps) *gin.Engine {
 
 	// Staff API, for the console to come: token-guarded until it has accounts.
 	staff := &staffAPI{deps: d}
-	api := r.Group("/api", staffOnly(d.StaffAPIToken))
+	api := r.Group("/api", staffOnly(d.StaffAPIToken, d.Log))
 	api.POST("/cases/:number/replies", staff.reply)
 	if d.Rerouting != nil {
 		api.POST("/cases/:number/route", staff.reroute)
@@ -161,7 +161,7 @@ func New(d Deps) *gin.Engine {
 	open := r.Group("/mp")
 	var limited []gin.HandlerFunc
 	if d.CitizenLimit.PerSecond > 0 && d.CitizenLimit.Burst > 0 {
-		limited = append(limited, limitCitizens(newCitizenLimiter(d.CitizenLimit)))
+		limited = append(limited, limitCitizens(newCitizenLimiter(d.CitizenLimit), d.Log))
 		open.Use(limited...)
 	}
 	if d.Public != nil {

@@ -3,9 +3,8 @@ package handlers
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -20,24 +19,17 @@ type ReplyService interface {
 	Reply(ctx context.Context, number, staff, text string) error
 }
 
-// apiError is the JSON body of every API error (staff and Mini Program): a stable code and a
-// message a person can read.
-type apiError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 // staffOnly admits requests that carry the staff API token. It stands in
 // for the console's accounts (issue 6), compared in constant time.
-func staffOnly(token string) gin.HandlerFunc {
+func staffOnly(token string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if token == "" {
-			c.AbortWithStatusJSON(http.StatusServiceUnavailable, apiError{"disabled", "员工接口未启用：请配置 MASHANG_STAFF_API_TOKEN"})
+		if token == "" { // the setting is for the log: the caller is not known
+			failJSON(c, log, fmt.Errorf("MASHANG_STAFF_API_TOKEN is not set: %w", mashang.Errorf(eDisabled, "员工接口未启用")))
 			return
 		}
 		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			c.AbortWithStatusJSON(http.StatusUnauthorized, apiError{"unauthorized", "缺少或错误的员工接口令牌（Authorization: Bearer …）"})
+			failJSON(c, log, mashang.Errorf(mashang.EUNAUTHORIZED, "缺少或错误的员工接口令牌（Authorization: Bearer …）"))
 			return
 		}
 		c.Next()
@@ -46,13 +38,9 @@ func staffOnly(token string) gin.HandlerFunc {
 
 type staffAPI struct{ deps Deps }
 
-// fail answers err as JSON; what failed is logged when it was ours.
+// fail is how the staff API answers an error; the log names what failed.
 func (s *staffAPI) fail(c *gin.Context, what string, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		s.deps.Log.Error(what+" failed", "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
-	c.JSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
+	failJSON(c, s.deps.Log.With("action", what), err)
 }
 
 type replyRequest struct {
@@ -64,21 +52,8 @@ type replyRequest struct {
 // the answer goes on the timeline and to the citizen through the outbox.
 func (s *staffAPI) reply(c *gin.Context) {
 	var req replyRequest
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooLarge *http.MaxBytesError
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &tooLarge):
-			c.JSON(http.StatusRequestEntityTooLarge, apiError{"too_large", "请求超过16KB"})
-		case errors.As(err, &typeErr):
-			c.JSON(http.StatusBadRequest, apiError{"invalid", "字段「" + typeErr.Field + "」应为字符串"})
-		case errors.Is(err, io.EOF):
-			c.JSON(http.StatusBadRequest, apiError{"invalid", "请求体为空，应为 {\"text\": \"答复内容\", \"staff\": \"答复人\"}"})
-		default:
-			c.JSON(http.StatusBadRequest, apiError{"invalid", "请求不是有效的 JSON：" + err.Error()})
-		}
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		s.fail(c, "reply", err)
 		return
 	}
 	if err := s.deps.Replies.Reply(c.Request.Context(), c.Param("number"), req.Staff, req.Text); err != nil {
@@ -104,7 +79,8 @@ func (s *staffAPI) reroute(c *gin.Context) {
 		Staff    string `json:"staff"`
 		Reason   string `json:"reason"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		s.fail(c, "reroute", err)
 		return
 	}
 	k, err := s.deps.Rerouting.Reroute(c.Request.Context(), c.Param("number"), req.Group, req.Category, req.Staff, req.Reason)
@@ -138,7 +114,8 @@ func (s *staffAPI) handOver(c *gin.Context) {
 		Staff      string `json:"staff"`
 		Note       string `json:"note"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		s.fail(c, "hand over", err)
 		return
 	}
 	due, err := s.deps.Supervision.HandOver(c.Request.Context(), c.Param("number"), req.Department, req.Days, req.Staff, req.Note)
@@ -155,7 +132,8 @@ func (s *staffAPI) closeCase(c *gin.Context) {
 		Staff  string `json:"staff"`
 		Result string `json:"result"`
 	}
-	if !decodeJSON(c, &req, 8<<10) {
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		s.fail(c, "close", err)
 		return
 	}
 	if err := s.deps.Supervision.Close(c.Request.Context(), c.Param("number"), req.Staff, req.Result); err != nil {

@@ -56,6 +56,10 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("cannot reach %s: %w (is `mashang serve --sandbox` running?)", *target, err)
 	}
+	if status == http.StatusForbidden { // the server says why in a word; what to check is ours to say
+		return fmt.Errorf("URL check failed: HTTP %d %s: is --token the server's MASHANG_WECHAT_TOKEN, and are both clocks right?",
+			status, strings.TrimSpace(string(body)))
+	}
 	if status != http.StatusOK || string(body) != echo {
 		return fmt.Errorf("URL check failed: HTTP %d %s", status, strings.TrimSpace(string(body)))
 	}
