@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 )
 
 type callback struct {
-	deps Deps
+	deps CallbackDeps
 }
 
 // verifyURL answers the check WeChat makes when the server URL is saved.
@@ -99,7 +100,7 @@ var errTooLarge = errors.New("request body too large")
 // refuse answers a push that is not WeChat's, or not well formed, with a 4xx
 // that says why, and logs it: a burst of these is an attack or a wrong Token.
 func (cb *callback) refuse(c *gin.Context, err error) {
-	refusePush(c, cb.deps, err, oaSettings)
+	refusePush(c, cb.deps.Log, err, oaSettings)
 }
 
 // pushSettings names what an administrator checks when pushes are refused.
@@ -110,7 +111,7 @@ var (
 	mpSettings = pushSettings{"MASHANG_MP_TOKEN", "MASHANG_MP_AES_KEY", "MASHANG_MP_APPID", "the Mini Program's message push configuration (消息推送)"}
 )
 
-func refusePush(c *gin.Context, deps Deps, err error, names pushSettings) {
+func refusePush(c *gin.Context, log *slog.Logger, err error, names pushSettings) {
 	status, text, outcome := http.StatusBadRequest, "malformed push: "+err.Error(), "refused_malformed"
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -127,7 +128,7 @@ func refusePush(c *gin.Context, deps Deps, err error, names pushSettings) {
 		text, outcome = "cannot decrypt the message: check "+names.aesKey+" against the EncodingAESKey in "+names.where, "refused_undecryptable"
 	}
 	c.Set(pushOutcomeKey, outcome)
-	deps.Log.Warn("push refused", "status", status, "reason", err.Error(),
+	log.Warn("push refused", "status", status, "reason", err.Error(),
 		"remote", c.ClientIP(), requestIDKey, c.GetString(requestIDKey))
 	c.String(status, text)
 }

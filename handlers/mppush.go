@@ -13,7 +13,7 @@ import (
 // mpPush takes the Mini Program's message pushes (消息推送, JSON in safe
 // mode): today, the verdicts of WeChat's asynchronous media check. Its
 // refusals say MASHANG_MP_* where the Official Account's say MASHANG_WECHAT_*.
-type mpPush struct{ deps Deps }
+type mpPush struct{ deps MiniProgramDeps }
 
 func (p *mpPush) verifyURL(c *gin.Context) {
 	echostr, err := p.deps.MPInbound.VerifyURL(wechat.QueryFrom(c.Request.URL.Query()))
@@ -61,4 +61,4 @@ func (p *mpPush) receive(c *gin.Context) {
 	c.String(http.StatusOK, "success")
 }
 
-func (p *mpPush) refuse(c *gin.Context, err error) { refusePush(c, p.deps, err, mpSettings) }
+func (p *mpPush) refuse(c *gin.Context, err error) { refusePush(c, p.deps.Log, err, mpSettings) }

@@ -44,7 +44,7 @@ func staffOnly(token string) gin.HandlerFunc {
 	}
 }
 
-type staffAPI struct{ deps Deps }
+type staffAPI struct{ deps StaffAPIDeps }
 
 // fail answers err as JSON; what failed is logged when it was ours.
 func (s *staffAPI) fail(c *gin.Context, what string, err error) {
