@@ -69,7 +69,20 @@ type App struct {
 
 // New wires the service from its configuration. Every error names the
 // setting, or the dependency, that caused it.
-func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err error) {
+func New(ctx context.Context, cfg configs.Config, opt Options) (*App, error) {
+	a, deps, err := wire(ctx, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	if a.Handler, err = handlers.New(deps); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// wire builds the parts and what each surface's routes need of them.
+func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handlers.Deps, err error) {
 	log := opt.Log
 	if log == nil {
 		log = slog.Default()
@@ -87,7 +100,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret},
 		}})
 		if err != nil {
-			return nil, fmt.Errorf("start the sandbox WeChat: %w", err)
+			return nil, handlers.Deps{}, fmt.Errorf("start the sandbox WeChat: %w", err)
 		}
 		a.sandboxSrv, a.SandboxURL, a.Sandbox = srv, url, fake
 		cfg.WeChat.APIBase, cfg.WeChat.OAuthBase = url, url
@@ -96,24 +109,24 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 
 	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
 	if err != nil {
-		return nil, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
 	}
 	a.DB = db
 	if cfg.Sandbox {
 		if err := db.SeedDemo(ctx); err != nil {
-			return nil, fmt.Errorf("load demo data: %w", err)
+			return nil, handlers.Deps{}, fmt.Errorf("load demo data: %w", err)
 		}
 		// The sandbox's console account, so `make run` shows the console too.
 		_, err := (&mashang.Accounts{Store: db, Cost: opt.PasswordCost}).Create(ctx, mashang.StaffUser{Username: SandboxAdmin,
 			Name: "沙盒管理员", Role: mashang.RoleAdmin}, SandboxAdminPassword)
 		if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT {
-			return nil, fmt.Errorf("sandbox console account: %w", err)
+			return nil, handlers.Deps{}, fmt.Errorf("sandbox console account: %w", err)
 		}
 	}
 
 	metricsAllow, err := cfg.HTTP.MetricsNetworks()
 	if err != nil {
-		return nil, err
+		return nil, handlers.Deps{}, err
 	}
 	m := metrics.New(func(ctx context.Context, now time.Time) (metrics.OutboxStats, error) {
 		pending, failed, oldest, err := db.OutboxStats(ctx)
@@ -134,7 +147,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 		},
 	})
 	if err != nil {
-		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
 	}
 	a.Clients = clients
 	a.Codes = NewCodes(cfg, db, clients)
@@ -144,7 +157,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 		AllowPlaintext: cfg.WeChat.AllowPlaintext, MaxClockSkew: cfg.WeChat.MaxClockSkew,
 	})
 	if err != nil {
-		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_WECHAT_TOKEN", Problem: err.Error()}
 	}
 
 	wake := wakeUp(a.outboxWake)
@@ -155,7 +168,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 	a.Unions = &mashang.Unions{Store: db, WeChat: clients, Log: log}
 	calendar, err := loadCalendar(cfg)
 	if err != nil {
-		return nil, err
+		return nil, handlers.Deps{}, err
 	}
 	if err := calendar.Uncovered(time.Now(), time.Now().AddDate(0, 2, 0)); err != nil {
 		log.Warn("holiday calendar", "warning", err.Error())
@@ -177,7 +190,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 		if cfg.MiniProgram.PushToken != "" {
 			if mpInbound, err = wechat.NewInbound(wechat.InboundConfig{Token: cfg.MiniProgram.PushToken, AppID: cfg.MiniProgram.AppID,
 				AESKey: cfg.MiniProgram.PushAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew}); err != nil {
-				return nil, &configs.SettingError{Setting: "MASHANG_MP_TOKEN", Problem: err.Error()}
+				return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_MP_TOKEN", Problem: err.Error()}
 			}
 			if a.Sandbox != nil {
 				a.Sandbox.SetMPPush(cfg.MiniProgram.AppID, wechattest.PushTarget{URL: base + "/wechat/mp-callback",
@@ -197,7 +210,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
 		vault, err := mashang.NewVault(key)
 		if err != nil {
-			return nil, &configs.SettingError{Setting: "MASHANG_DATA_KEY", Problem: err.Error()}
+			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DATA_KEY", Problem: err.Error()}
 		}
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
 	}
@@ -209,7 +222,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
 		URL: func(int64) string { return base + "/d/activities" }}}
-	a.Handler, err = handlers.New(handlers.Deps{
+	return a, handlers.Deps{
 		Log:            log,
 		Metrics:        m,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
@@ -278,11 +291,7 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (_ *App, err erro
 			Staff:      db,
 		},
 		Operations: handlers.OperationsDeps{DB: db, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	}, nil
 }
 
 // Start starts the background work: the outbox and the media fetcher act
