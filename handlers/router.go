@@ -201,7 +201,7 @@ func configured(ok bool, handler, unconfigured gin.HandlerFunc) gin.HandlerFunc 
 // apiUnconfigured answers a JSON API route whose setting is missing.
 func apiUnconfigured(message string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.JSON(http.StatusServiceUnavailable, apiError{"unconfigured", message})
+		c.JSON(http.StatusServiceUnavailable, apiError{"disabled", message})
 	}
 }
 
