@@ -49,16 +49,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	err := bench(ctx, args, stdout, stderr)
-	if errors.Is(err, errUsage) {
+	switch err := bench(ctx, args, stdout, stderr); {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage): // the flag package said what was wrong
 		return 2
-	}
-	if err != nil {
+	default:
 		fmt.Fprintf(stderr, "mashang-bench %s: %v\n", args[0], err)
 		return 1
 	}
-	return 0
 }
 
-// errUsage means the flag package already printed what was wrong.
 var errUsage = errors.New("usage")
