@@ -22,7 +22,7 @@ test:
 ## go-qrcode, the outbox drain and the console's queries — printed as one table at the end
 ## (with MASHANG_TEST_MYSQL_DSN set, the callback and the console are also measured on MySQL)
 bench: build
-	bin/mashang bench all --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
+	bin/mashang-bench all --self bin/mashang --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)')
 
 ## fuzz: every fuzz target for FUZZTIME each, one `go test -fuzz` per target (it takes one
 ## per package run); the seed corpora are testdata/fuzz/<FuzzName>/ beside each package,
@@ -34,8 +34,10 @@ fuzz:
 	go test . -run '^$$' -fuzz '^FuzzParseScene$$' -fuzztime $(FUZZTIME)
 	go test ./handlers -run '^$$' -fuzz '^FuzzMiniProgramBodies$$' -fuzztime $(FUZZTIME)
 
+## build: the service (bin/mashang), and for make bench the benchmarks and the bare SDK server
 build:
 	go build -o bin/mashang ./cmd/mashang
+	go build -o bin/mashang-bench ./cmd/mashang-bench
 	go build -o bin/sdkpeer ./cmd/sdkpeer
 
 lint:

@@ -234,20 +234,29 @@ func Load(path string, purpose Purpose, getenv func(string) string) (Config, err
 			}
 		}
 	}
+	if err := cfg.Check(purpose); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Check checks a configuration for the purpose, as Load does; for one built
+// in code (the tests') rather than read.
+func (c Config) Check(purpose Purpose) error {
 	// One line naming one setting beats a list: fix it, run again.
 	for _, s := range settings {
 		problem := ""
 		if s.check != nil {
-			problem = s.check(cfg)
+			problem = s.check(c)
 		}
 		if problem == "" && s.need != nil && purpose == Serve {
-			problem = s.need(cfg)
+			problem = s.need(c)
 		}
 		if problem != "" {
-			return Config{}, &SettingError{s.name(), problem}
+			return &SettingError{s.name(), problem}
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 // SettingError names the setting that is wrong, by its environment name

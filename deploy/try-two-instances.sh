@@ -178,7 +178,7 @@ env -i PATH="$PATH" HOME="$HOME" \
 	MASHANG_WECHAT_APPID=$APPID \
 	MASHANG_WECHAT_TOKEN_FILE="$WORK/secrets/wechat_token" \
 	MASHANG_WECHAT_AES_KEY_FILE="$WORK/secrets/wechat_aes_key" \
-	bin/mashang bench callback --target "http://$PROXY/wechat/callback" \
+	bin/mashang-bench callback --target "http://$PROXY/wechat/callback" \
 	-n "$N" --rounds "$ROUNDS" -c "$CONNS" --resend "$RESEND" >"$WORK/bench.txt" &
 bench_pid=$!
 killed=

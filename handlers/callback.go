@@ -16,7 +16,7 @@ import (
 )
 
 type callback struct {
-	deps Deps
+	deps CallbackDeps
 }
 
 // verifyURL answers the check WeChat makes when the server URL is saved.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"mashang"
+	"mashang/app"
 	"mashang/configs"
 	"mashang/handlers"
 	"mashang/roster"
@@ -23,7 +25,6 @@ import (
 	"mashang/store/storetest"
 	"mashang/wechat"
 	"mashang/wechat/wechattest"
-	"mashang/workday"
 )
 
 const (
@@ -41,7 +42,8 @@ const (
 
 var (
 	testSessions = &mashang.Sessions{Secret: []byte("test-session-secret-0123456789abcdef")}
-	testVault, _ = mashang.NewVault([]byte("0123456789abcdef0123456789abcdef"))
+	testVaultKey = []byte("0123456789abcdef0123456789abcdef")
+	testVault, _ = mashang.NewVault(testVaultKey)
 )
 
 // env is one running service: the real router on a real listener over a
@@ -78,102 +80,68 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	if opts.maxBody == 0 {
 		opts.maxBody = 64 << 10
 	}
-	db := storetest.Open(t, driver)
-	if err := db.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	inbound, err := wechat.NewInbound(wechat.InboundConfig{
-		Token: token, AppID: appID, AESKey: opts.aesKey, PreviousAESKey: opts.previousAESKey,
-		AllowPlaintext: opts.allowPlaintext,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fakeSrv.Close() })
-	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: base, AppID: appID, Secret: "test-secret", MPAppID: mpAppID, MPSecret: "mp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	intake := &mashang.Intake{Store: db, Notify: mashang.NotifyConfig{
-		TemplateID: "TPL-NEW-CASE", NumberField: "character_string1", StationField: "thing2", CategoryField: "thing3",
-		SummaryField: "thing4", TimeField: "time5",
-		CaseURL: func(n string) string { return "https://mashang.example/cases/" + n },
-	}, TextChecker: clients}
-	calendar, err := workday.Parse(configs.Holidays())
-	if err != nil {
-		t.Fatal(err)
-	}
-	supervision := &mashang.Supervision{Store: db, Calendar: calendar, NearDays: 2,
-		Notify: mashang.SupervisionNotify{TemplateID: supervisionTemplate, NumberField: "character_string1",
-			StationField: "thing2", ColourField: "thing3", DeadlineField: "time4"}}
-	mediaDir := t.TempDir()
-	var serverURL string // known once the server runs; WeChat's media check downloads from it
-	photos := &mashang.Photos{Store: db, Dir: t.TempDir(), Checker: clients,
-		URL: func(id string) string { return serverURL + "/media/checks/" + id }}
-	mpInbound, err := wechat.NewInbound(wechat.InboundConfig{Token: mpPushToken, AppID: mpAppID, AESKey: mpPushAESKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	router := handlers.New(handlers.Deps{
-		Inbound:      inbound,
-		Receiver:     intake,
-		DB:           db,
-		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MaxBodyBytes: opts.maxBody,
-		Codes:        &mashang.Codes{Store: db, PublicURL: "https://mashang.example"},
-		Directory:    db,
-		Replies: &mashang.Replies{Store: db, Config: mashang.ReplyConfig{TemplateID: "TPL-REPLY",
-			NumberField: "character_string1", StatusField: "phrase2", TimeField: "time3"}},
-		StaffAPIToken: staffToken,
-		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
-		Sessions:      testSessions,
-		Public:        db,
-		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
-		Forms:         intake,
-		Citizens:      db,
-		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify},
-		Receptions: &mashang.Receptions{Store: db, Reminder: mashang.ReminderConfig{TemplateID: reminderTemplate,
-			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
-		ReminderTemplateID: reminderTemplate,
-		CitizenLimit:       opts.citizenLimit,
-		Photos:             photos,
-		MPInbound:          mpInbound,
-		Rerouting:          &mashang.Rerouting{Store: db, Notify: intake.Notify},
-		Supervision:        supervision,
-		Accounts:           &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
-		Console:            db,
-		Staff:              db,
-		AccountCreator:     &mashang.Accounts{Store: db, Cost: bcrypt.MinCost},
-		Rosters:            &roster.Importer{Store: db},
-		Roster:             db,
-		MediaDir:           mediaDir,
-		StaffBinding:       &mashang.StaffBinding{Store: db, Issuer: clients},
-		StaffWeChat:        db,
-		Audit:              db,
-		Duty:               db,
-		Wall:               db,
-		Activities: &mashang.Activities{Store: db, Issuer: clients, Notify: mashang.ActivityNotify{TemplateID: activityTemplate,
-			TitleField: "thing1", TimeField: "time2", PlaceField: "thing3",
-			URL: func(int64) string { return "https://mashang.example/d/activities" }}},
-		ActivityReader: db,
-		Deputy: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: appID, OAuthBase: base,
-			Sessions: &mashang.Sessions{Secret: []byte("deputy-test-secret"), Purpose: "mashang-deputy-session"}},
-	})
-	srv := httptest.NewServer(checkContract(t, router))
-	t.Cleanup(srv.Close)
-	serverURL = srv.URL
+	cfg := testConfig(t, driver, base)
+	cfg.WeChat.AESKey, cfg.WeChat.PreviousAESKey, cfg.WeChat.AllowPlaintext = opts.aesKey, opts.previousAESKey, opts.allowPlaintext
+	cfg.HTTP.MaxBodyBytes = opts.maxBody
+	cfg.HTTP.CitizenRate, cfg.HTTP.CitizenBurst = opts.citizenLimit.PerSecond, opts.citizenLimit.Burst
+	// The listener's address is the service's public URL: WeChat's media
+	// check downloads from it.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.HTTP.PublicURL = "http://" + srv.Listener.Addr().String()
+	a := newApp(t, cfg)
+	t.Cleanup(srv.Close) // before the database closes
+	srv.Config.Handler = checkContract(t, a.Handler)
+	srv.Start()
+	a.Outbox.Backoff = time.Millisecond
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
-	return &env{srv: srv, db: db, fake: fake, clients: clients, photos: photos, supervision: supervision, mediaDir: mediaDir, fakeURL: base,
-		outbox: &mashang.Outbox{Store: db, Sender: clients, Backoff: time.Millisecond,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+	return &env{srv: srv, db: a.DB, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
+		mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}
+}
+
+// testConfig configures the service as a city would, on a database of its
+// own, with WeChat's API (both the Official Account's and the Mini
+// Program's) at wechatURL.
+func testConfig(t testing.TB, driver, wechatURL string) configs.Config {
+	t.Helper()
+	cfg := configs.Defaults()
+	cfg.DB.Driver, cfg.DB.DSN = driver, storetest.DSN(t, driver)
+	cfg.HTTP.StaffAPIToken = staffToken
+	cfg.WeChat.AppID, cfg.WeChat.Secret, cfg.WeChat.Token, cfg.WeChat.AESKey = appID, "test-secret", token, aesKey
+	cfg.WeChat.APIBase, cfg.WeChat.OAuthBase = wechatURL, wechatURL
+	cfg.MiniProgram = configs.MiniProgram{AppID: mpAppID, Secret: "mp-secret", SessionSecret: string(testSessions.Secret),
+		DataKey: hex.EncodeToString(testVaultKey), PushToken: mpPushToken, PushAESKey: mpPushAESKey}
+	cfg.MediaDir = t.TempDir()
+	cfg.Notify.NewCaseTemplate, cfg.Notify.ReplyTemplate = "TPL-NEW-CASE", "TPL-REPLY"
+	cfg.Notify.ReminderTemplate, cfg.Notify.SupervisionTemplate, cfg.Notify.ActivityTemplate = reminderTemplate, supervisionTemplate, activityTemplate
+	return cfg
+}
+
+// newApp wires the service from cfg through app.New, as `mashang serve`
+// does, with the demo roster. Its background work is not started: tests
+// drive the outbox themselves.
+func newApp(t testing.TB, cfg configs.Config) *app.App {
+	t.Helper()
+	if err := cfg.Check(configs.Serve); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if err := a.DB.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 const (

@@ -29,7 +29,7 @@ type Directory interface {
 }
 
 type codes struct {
-	deps    Deps
+	deps    PublicDeps
 	exports chan struct{} // one bulk export at a time: each takes every core
 }
 

@@ -51,7 +51,7 @@ func TestOneCodeAsPNG(t *testing.T) {
 	if cfg.Width != 300 {
 		t.Errorf("width %d", cfg.Width)
 	}
-	if got := scan(t, body); got != "https://mashang.example/s/st:demo-bdg" {
+	if got := scan(t, body); got != e.srv.URL+"/s/st:demo-bdg" { // the public URL
 		t.Errorf("scans as %q", got)
 	}
 	for path, status := range map[string]int{
@@ -90,7 +90,7 @@ func TestExportZIPByJurisdiction(t *testing.T) {
 	rc, _ := zr.File[1].Open()
 	data, _ := io.ReadAll(rc)
 	rc.Close()
-	if got := scan(t, data); got != "https://mashang.example/s/dp:demo-d05" {
+	if got := scan(t, data); got != e.srv.URL+"/s/dp:demo-d05" {
 		t.Errorf("scans as %q", got)
 	}
 	if resp, _ := get(t, e.srv.URL+"/codes/export.zip?under=上海市"); resp.StatusCode != http.StatusNotFound {

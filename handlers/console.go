@@ -46,7 +46,7 @@ const (
 	consolePageLen = 50
 )
 
-type console struct{ deps Deps }
+type console struct{ deps ConsoleDeps }
 
 // secureCookies tells whether cookies need TLS: when the service is reached
 // over https (directly or through nginx, by its public URL).

@@ -51,7 +51,7 @@ const (
 )
 
 type deputyDesk struct {
-	deps  Deps
+	deps  DeputyDeps
 	pages DeputyPages
 }
 

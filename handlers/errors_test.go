@@ -16,10 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"mashang"
+	"mashang/app"
+	"mashang/configs"
 	"mashang/handlers"
 	"mashang/store"
-	"mashang/wechat"
 	"mashang/wechat/wechattest"
 )
 
@@ -235,22 +238,27 @@ func (knownOAuth) OAuthOpenID(context.Context, string) (string, error) { return 
 // every surface; the error goes to the log with the request's id.
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	var logs syncBuffer
-	inbound, err := wechat.NewInbound(wechat.InboundConfig{Token: token, AppID: appID, AllowPlaintext: true})
+	cfg := testConfig(t, store.DriverSQLite, "http://127.0.0.1:1") // WeChat is never reached
+	cfg.WeChat.AESKey, cfg.WeChat.AllowPlaintext = "", true
+	if err := cfg.Check(configs.Serve); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	a, err := app.New(context.Background(), cfg, app.Options{Log: log, PasswordCost: bcrypt.MinCost, Replace: func(d *handlers.Deps) {
+		d.Log, d.Callback.Log, d.MiniProgram.Log, d.StaffAPI.Log, d.Console.Log, d.Deputies.Log, d.Public.Log = log, log, log, log, log, log, log
+		d.Callback.Receiver = failingReceiver{}
+		d.MiniProgram.Forms = failingForms{}
+		d.StaffAPI.Replies = failingReplies{}
+		d.Public.Directory = failingDir{}
+		d.Public.Wall = failingWall{}
+		d.Console.Accounts = failingAccounts{}
+		d.Deputies.Pages.Desk, d.Deputies.Pages.OAuth = failingDesk{}, knownOAuth{}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := handlers.New(handlers.Deps{
-		Log: slog.New(slog.NewTextHandler(&logs, nil)), MaxBodyBytes: 64 << 10,
-		Inbound: inbound, Receiver: failingReceiver{},
-		Login: &mashang.Login{Sessions: testSessions}, Sessions: testSessions, Forms: failingForms{},
-		StaffAPIToken: staffToken, Replies: failingReplies{},
-		Directory: failingDir{},
-		Accounts:  failingAccounts{}, Console: struct{ handlers.ConsoleReader }{},
-		Wall: failingWall{}, Staff: struct{ handlers.StaffDirectory }{}, Public: struct{ handlers.PublicDirectory }{},
-		Supervision: struct{ handlers.SupervisionService }{},
-		Deputy: handlers.DeputyPages{Desk: failingDesk{}, OAuth: knownOAuth{}, AppID: appID, OAuthBase: "https://open.example",
-			Sessions: &mashang.Sessions{Secret: []byte("deputy-test-secret"), Purpose: "mashang-deputy-session"}},
-	})
+	t.Cleanup(a.Close)
+	router := a.Handler
 	srv := httptest.NewServer(router)
 	defer srv.Close()
 	citizen, _ := testSessions.Issue("oCitizenInternal0001", "")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,10 +12,7 @@ import (
 	"time"
 
 	"mashang"
-	"mashang/handlers"
 	"mashang/store"
-	"mashang/store/storetest"
-	"mashang/wechat"
 	"mashang/wechat/wechattest"
 )
 
@@ -31,17 +27,12 @@ func TestTwoInstancesOneMySQL(t *testing.T) {
 		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
 	}
 	ctx := context.Background()
-	dsn := storetest.DSN(t, store.DriverMySQL)
-	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "s"}}})
+	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fakeSrv.Close()
-	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: base, AppID: appID, Secret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := testConfig(t, store.DriverMySQL, base) // one database for both
 
 	type instance struct {
 		db     *store.DB
@@ -49,23 +40,11 @@ func TestTwoInstancesOneMySQL(t *testing.T) {
 		outbox *mashang.Outbox
 	}
 	var instances []instance
-	for i := range 2 {
-		db, err := store.Open(ctx, store.DriverMySQL, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if i == 0 {
-			if err := db.SeedDemo(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		inbound, _ := wechat.NewInbound(wechat.InboundConfig{Token: token, AppID: appID, AESKey: aesKey})
-		router := handlers.New(handlers.Deps{Inbound: inbound, DB: db, Log: quiet, MaxBodyBytes: 64 << 10,
-			Receiver: &mashang.Intake{Store: db, Notify: mashang.NotifyConfig{TemplateID: "TPL", NumberField: "character_string1"}}})
-		srv := httptest.NewServer(router)
+	for range 2 {
+		a := newApp(t, cfg)
+		srv := httptest.NewServer(a.Handler)
 		defer srv.Close()
-		instances = append(instances, instance{db: db, srv: srv, outbox: &mashang.Outbox{Store: db, Sender: clients, Log: quiet}})
+		instances = append(instances, instance{db: a.DB, srv: srv, outbox: a.Outbox})
 	}
 	signerFor := func(i int) wechattest.CallbackSigner {
 		return wechattest.CallbackSigner{URL: instances[i].srv.URL + "/wechat/callback", Token: token, AESKey: aesKey, AppID: appID, Mode: wechattest.ModeSafe}

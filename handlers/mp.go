@@ -23,7 +23,7 @@ type SessionVerifier interface {
 	Verify(token string) (mashang.MPSession, error)
 }
 
-type mpAPI struct{ deps Deps }
+type mpAPI struct{ deps MiniProgramDeps }
 
 const sessionKey = "mp_session"
 

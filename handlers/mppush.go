@@ -15,7 +15,7 @@ import (
 // mpPush takes the Mini Program's message pushes (消息推送, JSON in safe
 // mode): today, the verdicts of WeChat's asynchronous media check. Its
 // refusals say MASHANG_MP_* where the Official Account's say MASHANG_WECHAT_*.
-type mpPush struct{ deps Deps }
+type mpPush struct{ deps MiniProgramDeps }
 
 func (p *mpPush) verifyURL(c *gin.Context) {
 	echostr, err := p.deps.MPInbound.VerifyURL(wechat.QueryFrom(c.Request.URL.Query()))

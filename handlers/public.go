@@ -18,7 +18,7 @@ type WallReader interface {
 
 // public serves the pages anyone may open, with no sign-in: the results
 // wall (代表回音壁) and each station's public page (四公开).
-type public struct{ deps Deps }
+type public struct{ deps PublicDeps }
 
 func (p *public) page(c *gin.Context, status int, name string, data gin.H) {
 	publicPage(c, p.deps.Log, status, name, data)

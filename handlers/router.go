@@ -5,8 +5,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -14,8 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/metrics"
-	"mashang/wechat"
 )
 
 // Receiver takes a verified push (implemented by *mashang.Intake).
@@ -28,91 +26,27 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps is what the routes need.
-type Deps struct {
-	// Metrics (nil: none) are served at /metrics to MetricsAllow.
-	Metrics      *metrics.Metrics
-	MetricsAllow []*net.IPNet
-	Inbound      *wechat.Inbound
-	Receiver     Receiver
-	DB           Pinger
-	Log          *slog.Logger
-	MaxBodyBytes int64
-	// CallbackTimeout bounds storing a push. WeChat gives up after 5 s and
-	// retries; answering 5xx before that is better than a dropped connection.
-	CallbackTimeout time.Duration
-	Sandbox         bool
-	Codes           CodeService
-	Directory       Directory
-	Replies         ReplyService
-	StaffAPIToken   string
-	Login           LoginService
-	Sessions        SessionVerifier
-	Public          PublicDirectory
-	Phones          PhoneService
-	Forms           FormService
-	Citizens        CitizenCases
-	Ratings         RatingService
-	Receptions      ReceptionService
-	// ReminderTemplateID is the subscribe template a citizen accepts for a
-	// reminder of their booking.
-	ReminderTemplateID string
-	Photos             PhotoService
-	// MPInbound checks the Mini Program's message pushes (its own token and
-	// key); nil: no push URL is served.
-	MPInbound   *wechat.Inbound
-	Rerouting   RerouteService
-	Supervision SupervisionService
-	// Accounts and Console serve the staff console at /console.
-	Accounts       AccountService
-	Console        ConsoleReader
-	Staff          StaffDirectory
-	AccountCreator AccountCreator
-	Rosters        RosterService
-	Roster         RosterReader
-	// Deputy serves deputies' pages at /d/ (a zero value: none).
-	Deputy DeputyPages
-	// Activities and ActivityReader serve deputies' activities (发单、接单、结单).
-	Activities     ActivityService
-	ActivityReader ActivityReader
-	// Wall serves the results wall (代表回音壁) at /wall.
-	Wall WallReader
-	// Duty reports deputies' duty and points to staff (*store.DB).
-	Duty DutyReports
-	// Audit records what deputies do (*store.DB).
-	Audit interface {
-		Audit(ctx context.Context, e mashang.AuditEntry) error
-	}
-	// MediaDir is where the photos and voice citizens sent are kept, for
-	// the console to show them.
-	MediaDir string
-	// StaffBinding and StaffWeChat let staff bind their WeChat for
-	// supervision notices (nil: the console offers no binding).
-	StaffBinding StaffBinder
-	StaffWeChat  StaffWeChat
-	// PublicURL is where citizens and staff reach the service; https there
-	// makes the console's cookies Secure.
-	PublicURL string
-	// CitizenLimit limits each citizen's Mini Program requests (zero: none).
-	CitizenLimit RateLimit
-	// TrustedProxies are the addresses whose X-Forwarded-For names the
-	// client; nobody else's is believed.
-	TrustedProxies []string
-}
-
-// New builds the router with every route Mashang serves.
-func New(d Deps) *gin.Engine {
+// New builds the router with every route Mashang serves, or names the
+// first dependency missing.
+func New(d Deps) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	if d.CallbackTimeout == 0 {
-		d.CallbackTimeout = 4 * time.Second
+	for _, l := range []**slog.Logger{&d.Callback.Log, &d.MiniProgram.Log, &d.StaffAPI.Log, &d.Console.Log, &d.Deputies.Log, &d.Public.Log} {
+		if *l == nil {
+			*l = d.Log
+		}
+	}
+	if d.Callback.CallbackTimeout == 0 {
+		d.Callback.CallbackTimeout = 4 * time.Second
+	}
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	r := gin.New()
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
-		d.Log.Error("trusted proxies ignored", "err", err) // configs validated them; never trust everyone
-		_ = r.SetTrustedProxies(nil)
+		return nil, fmt.Errorf("handlers: trusted proxies: %w", err)
 	}
 	r.Use(requestID(), observe(d.Metrics, d.Log), recoverer(d.Log))
 	r.HandleMethodNotAllowed = true
@@ -126,178 +60,149 @@ func New(d Deps) *gin.Engine {
 		c.String(http.StatusNotFound, "404 page not found")
 	})
 
-	cb := &callback{deps: d}
+	cb := &callback{deps: d.Callback}
 	// WeChat → us. Authorised by WeChat's signature, not by a session.
 	r.GET("/wechat/callback", cb.verifyURL)
 	r.POST("/wechat/callback", pushMetrics(d.Metrics, "oa"), cb.receive)
 
 	// Codes are posted on walls: public. The bulk export is limited to one at
-	// a time; staff authorisation arrives with the console.
-	codes := &codes{deps: d, exports: make(chan struct{}, 1)}
+	// a time.
+	codes := &codes{deps: d.Public, exports: make(chan struct{}, 1)}
 	r.GET("/codes/:file", codes.png)
 	r.GET("/codes/export.zip", codes.zip)
 	r.GET("/codes/sheet", codes.sheet)
 	r.GET("/s/:scene", codes.scenePage)
 
-	// Staff API, for the console to come: token-guarded until it has accounts.
-	staff := &staffAPI{deps: d}
-	api := r.Group("/api", staffOnly(d.StaffAPIToken, d.Log))
+	// Staff API: token-guarded.
+	staff := &staffAPI{deps: d.StaffAPI}
+	api := r.Group("/api", staffOnly(d.StaffAPI.Token, d.Log))
 	api.POST("/cases/:number/replies", staff.reply)
-	if d.Rerouting != nil {
-		api.POST("/cases/:number/route", staff.reroute)
-	}
-	if d.Supervision != nil {
-		api.POST("/cases/:number/handover", staff.handOver)
-		api.POST("/cases/:number/close", staff.closeCase)
-	}
-	if d.Receptions != nil {
-		api.POST("/stations/:code/slots", staff.publishSlot)
-	}
+	api.POST("/cases/:number/route", staff.reroute)
+	api.POST("/cases/:number/handover", staff.handOver)
+	api.POST("/cases/:number/close", staff.closeCase)
+	api.POST("/stations/:code/slots", staff.publishSlot)
 
 	// Mini Program API: public pages and login are open, the rest needs a session.
 	// Each citizen is rate-limited: by address on the open routes, by their
 	// openid once signed in.
-	mp := &mpAPI{deps: d}
-	open := r.Group("/mp")
+	mp := &mpAPI{deps: d.MiniProgram}
 	var limited []gin.HandlerFunc
-	if d.CitizenLimit.PerSecond > 0 && d.CitizenLimit.Burst > 0 {
-		limited = append(limited, limitCitizens(newCitizenLimiter(d.CitizenLimit), d.Log))
-		open.Use(limited...)
+	if l := d.MiniProgram.CitizenLimit; l.PerSecond > 0 && l.Burst > 0 {
+		limited = append(limited, limitCitizens(newCitizenLimiter(l), d.Log))
 	}
-	if d.Public != nil {
-		open.GET("/stations/near", mp.near)
-		open.GET("/stations/:code", mp.station)
-		open.GET("/deputies/:code", mp.deputy)
+	open := r.Group("/mp", limited...)
+	open.GET("/stations/near", mp.near)
+	open.GET("/stations/:code", mp.station)
+	open.GET("/deputies/:code", mp.deputy)
+	open.GET("/stations/:code/slots", mp.slots)
+	open.POST("/login", mp.login)
+	signed := r.Group("/mp", append([]gin.HandlerFunc{mp.signedIn}, limited...)...)
+	signed.GET("/me", mp.me)
+	signed.POST("/phone", configured(d.MiniProgram.Phones != nil, mp.phone, apiUnconfigured("未配置手机号加密密钥（MASHANG_DATA_KEY），暂不能绑定手机号")))
+	signed.POST("/cases", mp.raise)
+	signed.GET("/cases", mp.cases)
+	signed.GET("/cases/:number", mp.caseDetail)
+	signed.POST("/cases/:number/rating", mp.rate)
+	signed.POST("/uploads", mp.uploadPhoto)
+	signed.GET("/photos/:id", mp.photo)
+	signed.POST("/bookings", mp.book)
+	signed.GET("/bookings", mp.bookings)
+	signed.DELETE("/bookings/:id", mp.cancelBooking)
+	r.GET("/media/checks/:id", mp.checkedPhoto) // WeChat's media check downloads here
+	push := &mpPush{deps: d.MiniProgram}
+	pushUnconfigured := func(c *gin.Context) {
+		c.String(http.StatusServiceUnavailable, "未配置小程序消息推送：请设置 MASHANG_MP_TOKEN 和 MASHANG_MP_AES_KEY")
 	}
-	if d.Receptions != nil {
-		open.GET("/stations/:code/slots", mp.slots)
-	}
-	if d.Photos != nil {
-		r.GET("/media/checks/:id", mp.checkedPhoto) // WeChat's media check downloads here
-	}
-	if d.MPInbound != nil && d.Photos != nil {
-		push := &mpPush{deps: d}
-		r.GET("/wechat/mp-callback", push.verifyURL)
-		r.POST("/wechat/mp-callback", pushMetrics(d.Metrics, "mp"), push.receive)
-	}
-	if d.Login != nil {
-		open.POST("/login", mp.login)
-		signed := r.Group("/mp", append([]gin.HandlerFunc{mp.signedIn}, limited...)...)
-		signed.GET("/me", mp.me)
-		if d.Phones != nil {
-			signed.POST("/phone", mp.phone)
-		}
-		if d.Forms != nil {
-			signed.POST("/cases", mp.raise)
-		}
-		if d.Citizens != nil {
-			signed.GET("/cases", mp.cases)
-			signed.GET("/cases/:number", mp.caseDetail)
-		}
-		if d.Ratings != nil {
-			signed.POST("/cases/:number/rating", mp.rate)
-		}
-		if d.Photos != nil {
-			signed.POST("/uploads", mp.uploadPhoto)
-			signed.GET("/photos/:id", mp.photo)
-		}
-		if d.Receptions != nil {
-			signed.POST("/bookings", mp.book)
-			signed.GET("/bookings", mp.bookings)
-			signed.DELETE("/bookings/:id", mp.cancelBooking)
-		}
-	}
+	r.GET("/wechat/mp-callback", configured(d.MiniProgram.MPInbound != nil, push.verifyURL, pushUnconfigured))
+	r.POST("/wechat/mp-callback", pushMetrics(d.Metrics, "mp"), configured(d.MiniProgram.MPInbound != nil, push.receive, pushUnconfigured))
+
+	// Deputies' pages, signed in by WeChat's web authorisation.
+	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
+	r.GET("/d/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/d/cases") })
+	r.GET("/d/login", dd.login)
+	r.GET("/d/oauth", dd.oauth)
+	desk := r.Group("/d", dd.signedIn)
+	desk.GET("/cases", dd.cases)
+	desk.GET("/record", dd.record)
+	desk.GET("/cases/:number", dd.casePage)
+	desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
+	desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
+	desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
+	desk.GET("/activities", dd.activities)
+	desk.POST("/activities/:id/respond", dd.respond)
+
+	// Public pages.
+	pub := &public{deps: d.Public}
+	r.GET("/wall", pub.wall)
+	r.GET("/stations/:code", pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
-	if p := d.Deputy; p.Desk != nil && p.OAuth != nil && p.Sessions != nil && d.Supervision != nil {
-		dd := &deputyDesk{deps: d, pages: p}
-		r.GET("/d/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/d/cases") })
-		r.GET("/d/login", dd.login)
-		r.GET("/d/oauth", dd.oauth)
-		desk := r.Group("/d", dd.signedIn)
-		desk.GET("/cases", dd.cases)
-		desk.GET("/record", dd.record)
-		desk.GET("/cases/:number", dd.casePage)
-		desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
-		desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
-		desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
-		if d.Activities != nil && d.ActivityReader != nil {
-			desk.GET("/activities", dd.activities)
-			desk.POST("/activities/:id/respond", dd.respond)
-		}
-	}
-	if d.Wall != nil && d.Console != nil && d.Staff != nil && d.Public != nil {
-		pub := &public{deps: d}
-		r.GET("/wall", pub.wall)
-		r.GET("/stations/:code", pub.station)
-	}
-	if d.Accounts != nil && d.Console != nil {
-		con := &console{deps: d}
-		r.GET("/console/login", con.loginPage)
-		r.POST("/console/login", con.login)
-		desk := r.Group("/console", con.signedIn)
-		desk.GET("/", con.inbox)
-		desk.POST("/logout", con.logout)
-		desk.GET("/cases/:number", con.casePage)
-		desk.GET("/cases/:number/media/:id", con.caseMedia)
-		desk.POST("/cases/:number/reply", con.act("reply", con.reply))
-		desk.POST("/cases/:number/route", con.act("reroute", con.reroute))
-		if d.Supervision != nil {
-			desk.POST("/cases/:number/handover", con.act("handover", con.handOver))
-			desk.POST("/cases/:number/close", con.act("close", con.closeCase))
-			desk.POST("/cases/:number/do/accept", con.act("accept", con.accept))
-			desk.POST("/cases/:number/do/category", con.act("category", con.setCategory))
-			desk.POST("/cases/:number/do/reopen", con.act("reopen", con.reopen))
-			desk.POST("/cases/:number/do/merge", con.act("merge", con.merge))
-			desk.POST("/bulk-handover", con.bulkHandOver)
-		}
-		desk.GET("/figures", con.figures)
-		if d.Activities != nil && d.ActivityReader != nil {
-			acts := desk.Group("/activities", con.notHandler)
-			acts.GET("", con.activitiesPage)
-			acts.POST("", con.dispatchActivity)
-			acts.GET("/:id", con.activityPage)
-		}
-		if d.Duty != nil {
-			desk.GET("/points", con.points)
-			desk.GET("/points.xlsx", con.pointsExcel)
-			desk.POST("/points/corrections", con.adminOnly, con.correctPoints)
-			desk.POST("/points/rules", con.adminOnly, con.setPointRule)
-		}
-		desk.GET("/board", con.board)
-		if d.StaffBinding != nil && d.StaffWeChat != nil {
-			desk.GET("/wechat", con.wechatPage)
-			desk.POST("/wechat/bind", con.bindWeChat)
-		}
-		if d.Staff != nil && d.AccountCreator != nil && d.Rosters != nil {
-			manage := desk.Group("/manage", con.adminOnly)
-			manage.GET("", con.managePage)
-			manage.POST("/users", con.createUser)
-			manage.POST("/import", con.importRoster)
-			manage.POST("/accounts/:username", con.changeAccount)
-			if d.Roster != nil {
-				manage.GET("/roster/:kind", con.rosterPage)
-				manage.POST("/roster/:kind", con.saveRosterRecord)
-			}
-		}
-		desk.GET("/problems.xlsx", con.problemList)
-		if d.Photos != nil {
-			desk.GET("/photos/:id", con.photo)
-		}
-	}
+	con := &console{deps: d.Console}
+	r.GET("/console/login", con.loginPage)
+	r.POST("/console/login", con.login)
+	cdesk := r.Group("/console", con.signedIn)
+	cdesk.GET("/", con.inbox)
+	cdesk.POST("/logout", con.logout)
+	cdesk.GET("/cases/:number", con.casePage)
+	cdesk.GET("/cases/:number/media/:id", con.caseMedia)
+	cdesk.POST("/cases/:number/reply", con.act("reply", con.reply))
+	cdesk.POST("/cases/:number/route", con.act("reroute", con.reroute))
+	cdesk.POST("/cases/:number/handover", con.act("handover", con.handOver))
+	cdesk.POST("/cases/:number/close", con.act("close", con.closeCase))
+	cdesk.POST("/cases/:number/do/accept", con.act("accept", con.accept))
+	cdesk.POST("/cases/:number/do/category", con.act("category", con.setCategory))
+	cdesk.POST("/cases/:number/do/reopen", con.act("reopen", con.reopen))
+	cdesk.POST("/cases/:number/do/merge", con.act("merge", con.merge))
+	cdesk.POST("/bulk-handover", con.bulkHandOver)
+	cdesk.GET("/figures", con.figures)
+	acts := cdesk.Group("/activities", con.notHandler)
+	acts.GET("", con.activitiesPage)
+	acts.POST("", con.dispatchActivity)
+	acts.GET("/:id", con.activityPage)
+	cdesk.GET("/points", con.points)
+	cdesk.GET("/points.xlsx", con.pointsExcel)
+	cdesk.POST("/points/corrections", con.adminOnly, con.correctPoints)
+	cdesk.POST("/points/rules", con.adminOnly, con.setPointRule)
+	cdesk.GET("/board", con.board)
+	cdesk.GET("/wechat", con.wechatPage)
+	cdesk.POST("/wechat/bind", con.bindWeChat)
+	manage := cdesk.Group("/manage", con.adminOnly)
+	manage.GET("", con.managePage)
+	manage.POST("/users", con.createUser)
+	manage.POST("/import", con.importRoster)
+	manage.POST("/accounts/:username", con.changeAccount)
+	manage.GET("/roster/:kind", con.rosterPage)
+	manage.POST("/roster/:kind", con.saveRosterRecord)
+	cdesk.GET("/problems.xlsx", con.problemList)
+	cdesk.GET("/photos/:id", con.photo)
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.GET("/readyz", readiness(d.DB))
-	if d.Metrics != nil {
-		r.GET("/metrics", metricsAllowed(d.MetricsAllow), gin.WrapH(d.Metrics.Handler()))
-	}
+	r.GET("/readyz", readiness(d.Operations.DB))
+	r.GET("/metrics", metricsAllowed(d.Operations.MetricsAllow), gin.WrapH(d.Metrics.Handler()))
 	// The API's contract, for the Mini Program's developers (OpenAPI 3).
 	r.GET("/openapi.yaml", serveOpenAPIYAML)
 	r.GET("/openapi.json", serveOpenAPIJSON)
 
-	r.GET("/", home(d.Sandbox))
-	return r
+	r.GET("/", home(d.Operations.Sandbox))
+	return r, nil
+}
+
+// configured serves with handler when what it needs is configured, and
+// with unconfigured, which says what to configure, when not: a route that
+// answers is plainer than one missing.
+func configured(ok bool, handler, unconfigured gin.HandlerFunc) gin.HandlerFunc {
+	if ok {
+		return handler
+	}
+	return unconfigured
+}
+
+// apiUnconfigured answers a JSON API route whose setting is missing.
+func apiUnconfigured(message string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.JSON(http.StatusServiceUnavailable, apiError{"disabled", message})
+	}
 }
 
 func readiness(db Pinger) gin.HandlerFunc {

@@ -36,7 +36,7 @@ func staffOnly(token string, log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-type staffAPI struct{ deps Deps }
+type staffAPI struct{ deps StaffAPIDeps }
 
 // fail is how the staff API answers an error; the log names what failed.
 func (s *staffAPI) fail(c *gin.Context, what string, err error) {

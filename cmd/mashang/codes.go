@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mashang"
+	"mashang/app"
 	"mashang/configs"
 	"mashang/qrcode"
 	"mashang/wechat"
@@ -44,7 +45,7 @@ func codesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
 	}
-	codes := newCodes(cfg, db, clients)
+	codes := app.NewCodes(cfg, db, clients)
 	path := mashang.JurisdictionPath(*under)
 
 	if args[0] == "create" {

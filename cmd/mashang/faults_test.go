@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -117,10 +118,7 @@ type proc struct {
 // a dead instance's notifications within the test's patience.
 func (r *rig) serve(name string, env ...string) *proc {
 	r.t.Helper()
-	addr, err := freeAddr()
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	addr := loopbackAddr(r.t)
 	logFile, err := os.Create(filepath.Join(r.dir, name+".log"))
 	if err != nil {
 		r.t.Fatal(err)
@@ -130,7 +128,7 @@ func (r *rig) serve(name string, env ...string) *proc {
 		"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+r.driver, "MASHANG_DB_DSN="+r.dsn,
 		"MASHANG_WECHAT_APPID="+faultAppID, "MASHANG_WECHAT_SECRET=fault", "MASHANG_WECHAT_TOKEN="+faultToken,
 		"MASHANG_WECHAT_AES_KEY="+r.aesKey, "MASHANG_WECHAT_API_BASE="+r.fakeURL, "MASHANG_LOG_LEVEL=info",
-		"MASHANG_TEMPLATE_NEW_CASE=TPL-FAULT", "MASHANG_MEDIA_DIR="+filepath.Join(r.dir, "media"), "MASHANG_SANDBOX=false",
+		"MASHANG_TEMPLATE_NEW_CASE=TPL-FAULT", "MASHANG_MEDIA_DIR="+filepath.Join(r.dir, "media"),
 		"MASHANG_WECHAT_TIMEOUT=1s", "MASHANG_OUTBOX_LEASE=3s")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -140,13 +138,36 @@ func (r *rig) serve(name string, env ...string) *proc {
 	p := &proc{cmd: cmd, addr: addr, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(p.done) }()
 	r.t.Cleanup(func() { p.kill() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := waitListening(ctx, addr); err != nil {
+	if err := waitAnswering(addr); err != nil {
 		log, _ := os.ReadFile(logFile.Name())
 		r.t.Fatalf("%s did not start: %v\n%s", name, err, log)
 	}
 	return p
+}
+
+// loopbackAddr is a port on 127.0.0.1 that nobody listens on just now.
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitAnswering waits, 30 s at most, until the instance at addr answers
+// /healthz.
+func waitAnswering(addr string) error {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return errors.New("not answering after 30 s")
 }
 
 // kill is kill -9: no shutdown, nothing flushed, leases left held.

@@ -4,9 +4,9 @@
 //	mashang migrate [--config file]             bring the database schema up to date
 //	mashang import stations|deputies FILE       apply a roster (.xlsx or .csv)
 //	mashang simulate [flags]                    play WeChat against a running server
-//	mashang bench [callback|codes] [flags]      measure the callback, or the code export
 //
-// This is the one place where the parts are wired together.
+// The parts are wired together in package app; the benchmarks are a
+// command of their own (cmd/mashang-bench).
 package main
 
 import (
@@ -38,7 +38,6 @@ Usage:
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
-  mashang bench [callback|codes] [flags]      callback benchmark against the bare SDK server, or code export
 
 Settings come from the --config file and MASHANG_* environment variables
 (see configs/mashang.example.yaml). Run "mashang COMMAND -h" for its flags.
@@ -66,8 +65,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = staffCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr)
-	case "bench":
-		err = bench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mashang"
+	"mashang/app"
 	"mashang/configs"
 	"mashang/wechat/wechattest"
 )
@@ -58,7 +59,7 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 }
 
 // startSandbox wires the service as `serve --sandbox` does, on a real listener.
-func startSandbox(t *testing.T, settings ...string) (*app, *httptest.Server) {
+func startSandbox(t *testing.T, settings ...string) (*app.App, *httptest.Server) {
 	t.Helper()
 	env := map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db")}
 	for i := 0; i+1 < len(settings); i += 2 {
@@ -68,12 +69,13 @@ func startSandbox(t *testing.T, settings ...string) (*app, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.close)
-	srv := httptest.NewServer(a.router)
+	t.Cleanup(a.Close)
+	a.Start()
+	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
 	return a, srv
 }
@@ -95,7 +97,7 @@ func TestSimulateAgainstTheSandbox(t *testing.T) {
 			}
 		}
 	}
-	n, err := a.db.CountInbound(context.Background())
+	n, err := a.DB.CountInbound(context.Background())
 	if err != nil || n != 8 {
 		t.Fatalf("the sandbox stored %d pushes (%v), want 8", n, err)
 	}
@@ -210,14 +212,14 @@ func TestSandboxLoop(t *testing.T) {
 	ctx := context.Background()
 	const deputy, citizen = "oSandboxDeputy00000000000000", "oSandboxCitizen0000000000000"
 	bindAndWrite(t, a, srv, deputy, citizen)
-	if n, err := a.db.CountCases(ctx); err != nil || n != 1 {
+	if n, err := a.DB.CountCases(ctx); err != nil || n != 1 {
 		t.Fatalf("%d cases (%v)", n, err)
 	}
 	// The deputy's notification leaves through the outbox on its own.
-	waitFor(t, func() bool { return len(a.fakeAPI.Delivered(deputy)) == 1 })
+	waitFor(t, func() bool { return len(a.Sandbox.Delivered(deputy)) == 1 })
 
 	// Staff answer; it reaches the citizen as a customer-service message.
-	rows, err := a.db.OutboxRows(ctx)
+	rows, err := a.DB.OutboxRows(ctx)
 	if err != nil || len(rows) == 0 {
 		t.Fatalf("outbox %v %v", rows, err)
 	}
@@ -237,7 +239,7 @@ func TestSandboxLoop(t *testing.T) {
 		t.Fatalf("reply answered %d", resp.StatusCode)
 	}
 	waitFor(t, func() bool {
-		for _, d := range a.fakeAPI.Delivered(citizen) {
+		for _, d := range a.Sandbox.Delivered(citizen) {
 			if d.Text == "已派人修理。" {
 				return true
 			}
@@ -292,7 +294,7 @@ func TestStaffCommands(t *testing.T) {
 func TestSandboxConsoleSignIn(t *testing.T) {
 	_, srv := startSandbox(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {sandboxAdmin}, "password": {sandboxAdminPassword}})
+	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {app.SandboxAdmin}, "password": {app.SandboxAdminPassword}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,10 +306,10 @@ func TestSandboxConsoleSignIn(t *testing.T) {
 
 // bindAndWrite plays, with `simulate`, a deputy (demo-d02) who binds their
 // WeChat and a citizen who scans a station's code and writes in.
-func bindAndWrite(t *testing.T, a *app, srv *httptest.Server, deputy, citizen string) {
+func bindAndWrite(t *testing.T, a *app.App, srv *httptest.Server, deputy, citizen string) {
 	t.Helper()
 	ctx := context.Background()
-	bind, err := (&mashang.Binding{Store: a.db}).NewCode(ctx, "demo-d02")
+	bind, err := (&mashang.Binding{Store: a.DB}).NewCode(ctx, "demo-d02")
 	if err != nil {
 		t.Fatal(err)
 	}

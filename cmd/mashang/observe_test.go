@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -16,7 +17,12 @@ func TestMetricsTellWhatHappened(t *testing.T) {
 	a, srv := startSandbox(t)
 	const deputy, citizen = "oMetricsDeputy00000000000000", "oMetricsCitizen0000000000000"
 	bindAndWrite(t, a, srv, deputy, citizen)
-	waitFor(t, func() bool { return len(a.fakeAPI.Delivered(deputy)) == 1 })
+	// Delivered, and recorded as sent: WeChat has it before the outbox
+	// writes down that it does.
+	waitFor(t, func() bool {
+		rows, err := a.DB.OutboxRows(context.Background())
+		return len(a.Sandbox.Delivered(deputy)) == 1 && err == nil && len(rows) == 1 && rows[0].Status == "sent"
+	})
 	// A forged push is counted as refused.
 	resp, err := http.Post(srv.URL+"/wechat/callback?signature=0&timestamp=1&nonce=2&msg_signature=3&encrypt_type=aes", "text/xml", strings.NewReader("<xml/>"))
 	if err != nil {

@@ -2,7 +2,7 @@
 // that the SDK's README shows (wechat.NewWechat, GetOfficialAccount,
 // GetServer, Serve, Send), under gin, answering every text with a passive
 // text reply and storing nothing. It is not part of the service; it exists
-// so `mashang bench` can compare against what a team would start from.
+// so `mashang-bench` can compare against what a team would start from.
 //
 // It imports the SDK's root package because the README does; that package
 // sets logrus to Debug on stdout, which the benchmark sends to /dev/null.

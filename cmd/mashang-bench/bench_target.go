@@ -18,7 +18,7 @@ import (
 	"mashang/wechat/wechattest"
 )
 
-// remoteBench is `mashang bench callback --target URL`: the benchmark's
+// remoteBench is `mashang-bench callback --target URL`: the benchmark's
 // signed, encrypted text pushes sent to a server that is already running —
 // one instance, or nginx in front of several — instead of to servers the
 // benchmark starts. The server must have the same Token, EncodingAESKey and
@@ -178,7 +178,7 @@ func (b *remoteBench) checkURL(ctx context.Context, client *http.Client, signer 
 	if err != nil {
 		return err
 	}
-	status, body, err := send(ctx, client, req)
+	status, body, err := fetch(ctx, client, req)
 	if err != nil {
 		return fmt.Errorf("--target: cannot reach %s: %w", *b.url, err)
 	}
@@ -196,7 +196,7 @@ func (b *remoteBench) checkPush(ctx context.Context, client *http.Client, signer
 		return err
 	}
 	req.RequestURI, req.URL.Scheme, req.URL.Host = "", "http", addr
-	status, body, err := send(ctx, client, req)
+	status, body, err := fetch(ctx, client, req)
 	if err != nil {
 		return fmt.Errorf("--target: first push: %w", err)
 	}
@@ -207,4 +207,15 @@ func (b *remoteBench) checkPush(ctx context.Context, client *http.Client, signer
 		return fmt.Errorf("--target: first push: the answer does not open with this Token, key and AppID: %w", err)
 	}
 	return nil
+}
+
+// fetch sends req and reads at most 1 MiB of the answer.
+func fetch(ctx context.Context, client *http.Client, req *http.Request) (status int, body []byte, err error) {
+	resp, err := client.Do(req.WithContext(ctx))
+	if err == nil {
+		defer resp.Body.Close()
+		status = resp.StatusCode
+		body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	}
+	return status, body, err
 }

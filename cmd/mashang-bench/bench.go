@@ -56,7 +56,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	conns := fs.Int("c", 32, "concurrent connections")
 	rounds := fs.Int("rounds", 5, "rounds per server, alternating; the median is reported")
 	peerBin := fs.String("peer", "bin/sdkpeer", "the bare SDK server binary (go build -o bin/sdkpeer ./cmd/sdkpeer)")
-	selfBin := fs.String("self", "", "the mashang binary to benchmark (default: this one)")
+	selfBin := fs.String("self", "bin/mashang", "the mashang binary to benchmark (go build -o bin/mashang ./cmd/mashang)")
 	profileDir := fs.String("profile", "", "write each serve's CPU profile into this directory")
 	mysqlDSN := fs.String("mysql", "", "also benchmark serve on MySQL: a DSN whose user may create a database, e.g. root@tcp(127.0.0.1:3306)/test")
 	remote := addRemoteFlags(fs) // --target URL: a server already running (bench_target.go)
@@ -65,13 +65,6 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *remote.url != "" {
 		return remote.run(ctx, *n, *conns, *rounds, stdout, stderr)
-	}
-	if *selfBin == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		*selfBin = exe
 	}
 	dir, err := os.MkdirTemp("", "mashang-bench-")
 	if err != nil {
@@ -123,7 +116,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+driver, "MASHANG_DB_DSN="+dsn,
 			"MASHANG_WECHAT_APPID="+appID, "MASHANG_WECHAT_SECRET=bench", "MASHANG_WECHAT_TOKEN="+token,
 			"MASHANG_WECHAT_AES_KEY="+aesKey, "MASHANG_WECHAT_API_BASE="+fakeURL, "MASHANG_LOG_LEVEL=warn",
-			"MASHANG_TEMPLATE_NEW_CASE=TPL-BENCH", "MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"), "MASHANG_SANDBOX=false")
+			"MASHANG_TEMPLATE_NEW_CASE=TPL-BENCH", "MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"))
 		return &benchTarget{name: name, cmd: cmd, addr: addr, driver: driver, dsn: dsn, bindScene: bind.Scene.String()}, nil
 	}
 

@@ -36,6 +36,7 @@ func benchAll(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench all", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	peer := fs.String("peer", "bin/sdkpeer", "the bare SDK server binary")
+	self := fs.String("self", "bin/mashang", "the mashang binary to benchmark")
 	mysqlDSN := fs.String("mysql", "", "also on MySQL: a DSN whose user may create a database")
 	rounds := fs.String("rounds", "3", "callback rounds per server")
 	if err := fs.Parse(args); err != nil {
@@ -57,7 +58,7 @@ func benchAll(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fn   func() error
 	}{
 		{"callback", func() error {
-			return bench(ctx, withMySQL("callback", "--peer", *peer, "--rounds", *rounds), stdout, stderr)
+			return bench(ctx, withMySQL("callback", "--peer", *peer, "--self", *self, "--rounds", *rounds), stdout, stderr)
 		}},
 		{"codes", func() error { return benchCodes(ctx, nil, stdout, stderr) }},
 		{"outbox", func() error { return benchOutbox(ctx, nil, stdout, stderr) }},

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+
+	"mashang"
+	"mashang/handlers"
+	"mashang/wechat/wechattest"
+)
+
+// sandboxAware tells the sandbox's fake WeChat what the real one knows of
+// its users from the pushes it sends: who follows, and who wrote just now
+// (which opens the 48-hour window for customer-service messages). Without
+// it, the sandbox's notifications and replies would all be refused.
+func sandboxAware(r handlers.Receiver, fake *wechattest.Fake) handlers.Receiver {
+	if fake == nil {
+		return r
+	}
+	return sandboxReceiver{next: r, fake: fake}
+}
+
+type sandboxReceiver struct {
+	next handlers.Receiver
+	fake *wechattest.Fake
+}
+
+func (s sandboxReceiver) Receive(ctx context.Context, m mashang.Inbound) (mashang.Reply, error) {
+	reply, err := s.next.Receive(ctx, m)
+	if err != nil {
+		return reply, err
+	}
+	switch {
+	case m.MsgType == mashang.MsgEvent && m.Event == mashang.EventUnsubscribe:
+		s.fake.Unfollow(m.OpenID)
+	case m.MsgType == mashang.MsgEvent:
+		s.fake.Follow(m.OpenID)
+	default:
+		s.fake.Follow(m.OpenID)
+		s.fake.UserMessaged(m.OpenID)
+	}
+	return reply, nil
+}

@@ -1,0 +1,246 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"time"
+
+	"mashang"
+	"mashang/metrics"
+	"mashang/wechat"
+)
+
+// Deps is what the routes need, one group per surface: each group of routes
+// receives only what it uses. Every dependency is required unless its
+// comment says otherwise; New names the first one missing.
+type Deps struct {
+	// Log (nil: slog.Default()) is every surface's unless it has its own.
+	Log *slog.Logger
+	// Metrics counts and times every request and push, and is served at
+	// /metrics to Operations.MetricsAllow.
+	Metrics *metrics.Metrics
+	// TrustedProxies are the addresses whose X-Forwarded-For names the
+	// client; nobody else's is believed.
+	TrustedProxies []string
+
+	Callback    CallbackDeps
+	MiniProgram MiniProgramDeps
+	StaffAPI    StaffAPIDeps
+	Console     ConsoleDeps
+	Deputies    DeputyDeps
+	Public      PublicDeps
+	Operations  OperationsDeps
+}
+
+// CallbackDeps serve the Official Account's callback (/wechat/callback).
+type CallbackDeps struct {
+	Log          *slog.Logger // nil: Deps.Log
+	Inbound      *wechat.Inbound
+	Receiver     Receiver
+	MaxBodyBytes int64
+	// CallbackTimeout (0: 4 s) bounds storing a push. WeChat gives up after
+	// 5 s and retries; answering 5xx before that is better than a dropped
+	// connection.
+	CallbackTimeout time.Duration
+}
+
+// MiniProgramDeps serve the Mini Program's API (/mp/), its message push
+// (/wechat/mp-callback) and the photos WeChat's media check downloads.
+type MiniProgramDeps struct {
+	Log        *slog.Logger // nil: Deps.Log
+	Login      LoginService
+	Sessions   SessionVerifier
+	Public     PublicDirectory
+	Phones     PhoneService // nil: no data key, POST /mp/phone answers that it is not configured
+	Forms      FormService
+	Citizens   CitizenCases
+	Ratings    RatingService
+	Receptions ReceptionService
+	Photos     PhotoService
+	// ReminderTemplateID (optional) is the subscribe template a citizen
+	// accepts for a reminder of their booking.
+	ReminderTemplateID string
+	// MPInbound checks the Mini Program's message pushes (its own token and
+	// key); nil: no push token, the push URL answers that it is not configured.
+	MPInbound    *wechat.Inbound
+	MaxBodyBytes int64
+	// CitizenLimit limits each citizen's requests (zero: none).
+	CitizenLimit RateLimit
+}
+
+// StaffAPIDeps serve the staff JSON API (/api/).
+type StaffAPIDeps struct {
+	Log *slog.Logger // nil: Deps.Log
+	// Token guards the API; empty: it answers that it is not enabled.
+	Token       string
+	Replies     ReplyService
+	Rerouting   RerouteService
+	Supervision SupervisionService
+	Receptions  ReceptionService
+}
+
+// ConsoleDeps serve the staff console (/console/).
+type ConsoleDeps struct {
+	Log            *slog.Logger // nil: Deps.Log
+	Accounts       AccountService
+	Console        ConsoleReader
+	Staff          StaffDirectory
+	AccountCreator AccountCreator
+	Rosters        RosterService
+	Roster         RosterReader
+	Replies        ReplyService
+	Rerouting      RerouteService
+	Supervision    SupervisionService
+	// Activities and ActivityReader: deputies' activities (发单、接单、结单).
+	Activities     ActivityService
+	ActivityReader ActivityReader
+	// Duty reports deputies' duty and points to staff.
+	Duty   DutyReports
+	Photos PhotoService
+	// MediaDir is where the photos and voice citizens sent are kept.
+	MediaDir string
+	// StaffBinding and StaffWeChat let staff bind their WeChat for
+	// supervision notices.
+	StaffBinding StaffBinder
+	StaffWeChat  StaffWeChat
+	// PublicURL (optional) is where staff reach the service; https there
+	// makes the console's cookies Secure.
+	PublicURL string
+}
+
+// DeputyDeps serve deputies' pages (/d/).
+type DeputyDeps struct {
+	Log         *slog.Logger // nil: Deps.Log
+	Pages       DeputyPages
+	Supervision SupervisionService
+	// Activities and ActivityReader: the activities deputies are invited to.
+	Activities     ActivityService
+	ActivityReader ActivityReader
+	// Audit records what deputies do (*store.DB).
+	Audit interface {
+		Audit(ctx context.Context, e mashang.AuditEntry) error
+	}
+	// PublicURL (optional) is where deputies reach the service.
+	PublicURL string
+}
+
+// PublicDeps serve what anyone may open: the codes and their pages, the
+// results wall (/wall) and each station's public page.
+type PublicDeps struct {
+	Log        *slog.Logger // nil: Deps.Log
+	Codes      CodeService
+	Directory  Directory
+	Wall       WallReader
+	Public     PublicDirectory
+	Receptions ReceptionService
+	// Console and Staff read a jurisdiction's figures (*store.DB).
+	Console interface {
+		ReachOf(ctx context.Context, u mashang.StaffUser) (mashang.Reach, error)
+		FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error)
+	}
+	Staff interface {
+		JurisdictionByPath(ctx context.Context, path string) (int64, error)
+	}
+}
+
+// OperationsDeps serve health, readiness and metrics.
+type OperationsDeps struct {
+	DB Pinger
+	// MetricsAllow are the networks that may read /metrics.
+	MetricsAllow []*net.IPNet
+	// Sandbox says so on the home page.
+	Sandbox bool
+}
+
+// check names the first dependency missing, in one line that stops
+// start-up: a route is never left out silently for want of one.
+func (d Deps) check() error {
+	for _, err := range []error{
+		need("Metrics", d.Metrics),
+		need("Callback.Inbound", d.Callback.Inbound),
+		need("Callback.Receiver", d.Callback.Receiver),
+		positive("Callback.MaxBodyBytes", d.Callback.MaxBodyBytes),
+		need("MiniProgram.Login", d.MiniProgram.Login),
+		need("MiniProgram.Sessions", d.MiniProgram.Sessions),
+		need("MiniProgram.Public", d.MiniProgram.Public),
+		need("MiniProgram.Forms", d.MiniProgram.Forms),
+		need("MiniProgram.Citizens", d.MiniProgram.Citizens),
+		need("MiniProgram.Ratings", d.MiniProgram.Ratings),
+		need("MiniProgram.Receptions", d.MiniProgram.Receptions),
+		need("MiniProgram.Photos", d.MiniProgram.Photos),
+		positive("MiniProgram.MaxBodyBytes", d.MiniProgram.MaxBodyBytes),
+		need("StaffAPI.Replies", d.StaffAPI.Replies),
+		need("StaffAPI.Rerouting", d.StaffAPI.Rerouting),
+		need("StaffAPI.Supervision", d.StaffAPI.Supervision),
+		need("StaffAPI.Receptions", d.StaffAPI.Receptions),
+		need("Console.Accounts", d.Console.Accounts),
+		need("Console.Console", d.Console.Console),
+		need("Console.Staff", d.Console.Staff),
+		need("Console.AccountCreator", d.Console.AccountCreator),
+		need("Console.Rosters", d.Console.Rosters),
+		need("Console.Roster", d.Console.Roster),
+		need("Console.Replies", d.Console.Replies),
+		need("Console.Rerouting", d.Console.Rerouting),
+		need("Console.Supervision", d.Console.Supervision),
+		need("Console.Activities", d.Console.Activities),
+		need("Console.ActivityReader", d.Console.ActivityReader),
+		need("Console.Duty", d.Console.Duty),
+		need("Console.Photos", d.Console.Photos),
+		text("Console.MediaDir", d.Console.MediaDir),
+		need("Console.StaffBinding", d.Console.StaffBinding),
+		need("Console.StaffWeChat", d.Console.StaffWeChat),
+		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
+		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
+		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
+		text("Deputies.Pages.AppID", d.Deputies.Pages.AppID),
+		text("Deputies.Pages.OAuthBase", d.Deputies.Pages.OAuthBase),
+		need("Deputies.Supervision", d.Deputies.Supervision),
+		need("Deputies.Activities", d.Deputies.Activities),
+		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
+		need("Deputies.Audit", d.Deputies.Audit),
+		need("Public.Codes", d.Public.Codes),
+		need("Public.Directory", d.Public.Directory),
+		need("Public.Wall", d.Public.Wall),
+		need("Public.Public", d.Public.Public),
+		need("Public.Receptions", d.Public.Receptions),
+		need("Public.Console", d.Public.Console),
+		need("Public.Staff", d.Public.Staff),
+		need("Operations.DB", d.Operations.DB),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// need says when v, an interface or a pointer, holds nothing: a nil
+// pointer in an interface is as missing as a nil interface.
+func need(name string, v any) error {
+	if v == nil {
+		return missing(name)
+	}
+	if r := reflect.ValueOf(v); r.Kind() == reflect.Pointer && r.IsNil() {
+		return missing(name)
+	}
+	return nil
+}
+
+func text(name, v string) error {
+	if v == "" {
+		return missing(name)
+	}
+	return nil
+}
+
+func positive(name string, v int64) error {
+	if v <= 0 {
+		return fmt.Errorf("handlers: Deps.%s is %d; it must be positive", name, v)
+	}
+	return nil
+}
+
+func missing(name string) error { return fmt.Errorf("handlers: Deps.%s is missing", name) }
