@@ -1,6 +1,9 @@
 package mashang
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Reach is what a staff account may see and act on: every case, the cases
 // of stations in some jurisdictions, or one station's.
@@ -24,6 +27,19 @@ type CaseFilter struct {
 	Text        string
 	Before      int64
 	Limit       int
+}
+
+// MaxSearchLen bounds the inbox's text search: longer than any phrase
+// anyone looks for, and far below what the databases refuse (SQLite fails
+// on a LIKE pattern over 50,000 bytes).
+const MaxSearchLen = 100
+
+// Check refuses a filter no one would type.
+func (f CaseFilter) Check() error {
+	if utf8.RuneCountInString(f.Text) > MaxSearchLen {
+		return Errorf(EINVALID, "搜索内容不能超过%d个字，请缩短后再搜", MaxSearchLen)
+	}
+	return nil
 }
 
 // BoardRow is one station's open cases by colour, on the supervision board.
