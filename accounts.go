@@ -61,9 +61,14 @@ type AccountStore interface {
 	AddStaffUser(ctx context.Context, u *StaffUser) error
 	// StaffUserByName finds an account (ENOTFOUND: none).
 	StaffUserByName(ctx context.Context, username string) (StaffUser, error)
-	// RecordLogin keeps the failure count and lock after an attempt.
-	RecordLogin(ctx context.Context, userID int64, failed int, lockedUntil time.Time) error
-	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error
+	// CountFailedLogin adds one to the account's wrong passwords in a row,
+	// in one statement so attempts at once are all counted, and locks the
+	// account until lockUntil when the count reaches a multiple of
+	// MaxFailedLogins; the audit line is written in the same transaction.
+	CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time, e AuditEntry) error
+	// AddStaffSession starts a session, clears the wrong passwords in a row
+	// and writes the audit line, in one transaction.
+	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time, e AuditEntry) error
 	// StaffSession finds a live session's account and CSRF token (ENOTFOUND: none or expired).
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
@@ -163,8 +168,8 @@ type StaffSession struct {
 	CSRF  string // put in every form
 }
 
-// Login checks a password; after MaxFailedLogins wrong ones in a row the
-// account is locked for LockoutPeriod, whatever is typed.
+// Login checks a password; every MaxFailedLogins-th wrong one in a row
+// locks the account for LockoutPeriod, whatever is typed then.
 func (a *Accounts) Login(ctx context.Context, username, password, ip string) (StaffSession, error) {
 	now := a.now()
 	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
@@ -175,29 +180,28 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 	if err != nil {
 		return StaffSession{}, err
 	}
-	if now.Before(u.LockedUntil) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(china).Format("15:04"))
-	}
-	if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)); err != nil || u.Disabled {
-		failed, until := u.FailedLogins+1, time.Time{}
-		if failed >= MaxFailedLogins {
-			failed, until = 0, now.Add(LockoutPeriod)
-		}
-		if err := a.Store.RecordLogin(ctx, u.ID, failed, until); err != nil {
+	locked := now.Before(u.LockedUntil)
+	// Checked even while locked, so that every wrong password counts (and
+	// keeps a guesser locked out) and every attempt takes as long.
+	wrong := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled
+	if wrong {
+		audit := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip}
+		if err := a.Store.CountFailedLogin(ctx, u.ID, now.Add(LockoutPeriod), audit); err != nil {
 			return StaffSession{}, err
 		}
-		_ = a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
+	}
+	if locked {
+		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(china).Format("15:04"))
+	}
+	if wrong {
 		return StaffSession{}, ErrBadLogin
 	}
-	if err := a.Store.RecordLogin(ctx, u.ID, 0, time.Time{}); err != nil {
-		return StaffSession{}, err
-	}
 	s := StaffSession{User: u, Token: randomToken(32), CSRF: randomToken(24)}
-	if err := a.Store.AddStaffSession(ctx, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
+	audit := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip}
+	if err := a.Store.AddStaffSession(ctx, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime), audit); err != nil {
 		return StaffSession{}, err
 	}
-	return s, a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
+	return s, nil
 }
 
 // Session finds the signed-in staff member behind a cookie's token.
