@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,11 +65,11 @@ type AccountStore interface {
 	// CountFailedLogin adds one to the account's wrong passwords in a row,
 	// in one statement so attempts at once are all counted, and locks the
 	// account until lockUntil when the count reaches a multiple of
-	// MaxFailedLogins; the audit line is written in the same transaction.
-	CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time, e AuditEntry) error
-	// AddStaffSession starts a session, clears the wrong passwords in a row
-	// and writes the audit line, in one transaction.
-	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time, e AuditEntry) error
+	// MaxFailedLogins.
+	CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error
+	// AddStaffSession starts a session and clears the wrong passwords in a
+	// row, in one transaction.
+	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error
 	// StaffSession finds a live session's account and CSRF token (ENOTFOUND: none or expired).
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
@@ -88,6 +89,42 @@ type AuditEntry struct {
 	Detail   string
 	IP       string
 }
+
+type auditKey struct{}
+
+// PendingAudit is an action's line in the audit log, waiting for the
+// action's write transaction.
+type PendingAudit struct {
+	Entry   AuditEntry
+	written atomic.Bool
+}
+
+// Audited attaches an action's audit line to the action's context. The
+// store writes the line in the action's write transaction (every action is
+// one), so that both commit or neither does: an action whose line cannot
+// be written is undone. Written then says whether it was; an action that
+// was refused, or writes nothing of its own (an export), is recorded by
+// the caller on its own.
+func Audited(ctx context.Context, e AuditEntry) (context.Context, *PendingAudit) {
+	p := &PendingAudit{Entry: e}
+	return context.WithValue(ctx, auditKey{}, p), p
+}
+
+// AuditPending is the line to write with ctx's next write transaction
+// (nil: none, or already written).
+func AuditPending(ctx context.Context) *PendingAudit {
+	p, _ := ctx.Value(auditKey{}).(*PendingAudit)
+	if p == nil || p.written.Load() {
+		return nil
+	}
+	return p
+}
+
+// MarkWritten is called by the store once the line has committed.
+func (p *PendingAudit) MarkWritten() { p.written.Store(true) }
+
+// Written tells whether the line committed with the action.
+func (p *PendingAudit) Written() bool { return p.written.Load() }
 
 // Accounts signs staff in and out of the console.
 type Accounts struct {
@@ -185,8 +222,8 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 	// keeps a guesser locked out) and every attempt takes as long.
 	wrong := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled
 	if wrong {
-		audit := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip}
-		if err := a.Store.CountFailedLogin(ctx, u.ID, now.Add(LockoutPeriod), audit); err != nil {
+		audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
+		if err := a.Store.CountFailedLogin(audited, u.ID, now.Add(LockoutPeriod)); err != nil {
 			return StaffSession{}, err
 		}
 	}
@@ -197,8 +234,8 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 		return StaffSession{}, ErrBadLogin
 	}
 	s := StaffSession{User: u, Token: randomToken(32), CSRF: randomToken(24)}
-	audit := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip}
-	if err := a.Store.AddStaffSession(ctx, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime), audit); err != nil {
+	audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
+	if err := a.Store.AddStaffSession(audited, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
 		return StaffSession{}, err
 	}
 	return s, nil
@@ -224,16 +261,13 @@ func (a *Accounts) Session(ctx context.Context, token string) (StaffSession, err
 
 // Logout ends a session.
 func (a *Accounts) Logout(ctx context.Context, s StaffSession, ip string) error {
-	if err := a.Store.DeleteStaffSession(ctx, hashToken(s.Token)); err != nil {
-		return err
-	}
-	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
+	audited, _ := Audited(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
+	return a.Store.DeleteStaffSession(audited, hashToken(s.Token))
 }
 
-// Record writes a staff action to the audit log.
-func (a *Accounts) Record(ctx context.Context, s StaffSession, action, target, detail, ip string) error {
-	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: action,
-		Target: target, Detail: detail, IP: ip})
+// StaffAudit is the audit line of a staff member's action.
+func StaffAudit(u StaffUser, action, target, detail, ip string) AuditEntry {
+	return AuditEntry{At: time.Now(), UserID: u.ID, Username: u.Username, Action: action, Target: target, Detail: detail, IP: ip}
 }
 
 func randomToken(n int) string {

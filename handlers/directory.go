@@ -128,15 +128,18 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 			}
 		}
 	}
-	res, err := con.deps.Rosters.Apply(c.Request.Context(), kind, [][]string{headers, record})
-	s := c.MustGet(staffKey).(mashang.StaffSession)
+	var res mashang.ImportResult
+	err := con.audited(c, "edit_"+kind, rosterKey(kind, record), "保存记录", func(ctx context.Context) error {
+		var err error
+		res, err = con.deps.Rosters.Apply(ctx, kind, [][]string{headers, record})
+		return err
+	})
 	var rosterErr *mashang.RosterError
 	if errors.As(err, &rosterErr) {
 		var rowErrors []string
 		for _, r := range rosterErr.Errors {
 			rowErrors = append(rowErrors, r.String())
 		}
-		_ = con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, rosterKey(kind, record), "失败："+strings.Join(rowErrors, "；"), c.ClientIP())
 		if kind == "deputies" {
 			record[phoneColumn] = ""
 		}
@@ -146,9 +149,6 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 	if err != nil {
 		con.fail(c, err)
 		return
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, rosterKey(kind, record), res.String(), c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/manage/roster/"+kind+"?done="+url.QueryEscape(rosterKey(kind, record)+" 已保存："+res.String()))
 }

@@ -87,7 +87,7 @@ func (db *DB) StaffUserByName(ctx context.Context, username string) (mashang.Sta
 // at once are each counted. locked_until is assigned first: MySQL evaluates
 // assignments left to right, so it must read failed_logins before the
 // increment, as SQLite always does.
-func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time, e mashang.AuditEntry) error {
+func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `
 			UPDATE staff_users SET locked_until = CASE WHEN (failed_logins + 1) % ? = 0 THEN ? ELSE locked_until END,
@@ -95,13 +95,13 @@ func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time
 			WHERE id = ?`, mashang.MaxFailedLogins, lockUntil.UTC(), userID); err != nil {
 			return fmt.Errorf("count a failed login: %w", err)
 		}
-		return tx.audit(ctx, e)
+		return nil
 	})
 }
 
 // AddStaffSession keeps a session by its token's hash and clears the
 // account's wrong passwords in a row.
-func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time, e mashang.AuditEntry) error {
+func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, userID); err != nil {
 			return fmt.Errorf("clear failed logins: %w", err)
@@ -111,7 +111,7 @@ func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int6
 			tokenHash, userID, csrf, time.Now().UTC(), expires.UTC()); err != nil {
 			return fmt.Errorf("add staff session: %w", err)
 		}
-		return tx.audit(ctx, e)
+		return nil
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -47,8 +48,31 @@ func Open(t testing.TB, driver string) *store.DB {
 	if err != nil {
 		t.Fatalf("open %s store: %v", driver, err)
 	}
-	t.Cleanup(func() { db.Close() })
+	opened.Store(db, dsn)
+	t.Cleanup(func() {
+		opened.Delete(db)
+		db.Close()
+	})
 	return db
+}
+
+// opened remembers the DSN of each store Open returned, for RawSQL.
+var opened sync.Map
+
+// RawSQL opens a plain connection to a store Open returned, for a test to
+// do what the service never does (break a table, say); closed after the test.
+func RawSQL(t testing.TB, db *store.DB) *sql.DB {
+	t.Helper()
+	dsn, ok := opened.Load(db)
+	if !ok {
+		t.Fatal("RawSQL: the store was not opened by storetest.Open")
+	}
+	raw, err := sql.Open(map[string]string{store.DriverSQLite: "sqlite", store.DriverMySQL: "mysql"}[db.Driver()], dsn.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
 }
 
 // DSN creates an empty database for driver and returns its DSN.
