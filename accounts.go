@@ -74,6 +74,10 @@ type AccountStore interface {
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
 	Audit(ctx context.Context, e AuditEntry) error
+	// SetStaffAPIToken makes tokenHash the account's one API token.
+	SetStaffAPIToken(ctx context.Context, userID int64, tokenHash string) error
+	// StaffUserByAPIToken finds the account of an API token (ENOTFOUND: none).
+	StaffUserByAPIToken(ctx context.Context, tokenHash string) (StaffUser, error)
 	// UpdateStaffUser saves Disabled, Chair, PasswordHash, FailedLogins
 	// and LockedUntil (ENOTFOUND: no such account).
 	UpdateStaffUser(ctx context.Context, u StaffUser) error
@@ -263,6 +267,44 @@ func (a *Accounts) Session(ctx context.Context, token string) (StaffSession, err
 func (a *Accounts) Logout(ctx context.Context, s StaffSession, ip string) error {
 	audited, _ := Audited(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
 	return a.Store.DeleteStaffSession(audited, hashToken(s.Token))
+}
+
+// NewAPIToken gives the account a new token for the staff JSON API
+// (/api/…), replacing the one before, and returns it: it is shown once, and
+// only its hash is kept. The API acts as that person, within their reach.
+func (a *Accounts) NewAPIToken(ctx context.Context, username string) (string, error) {
+	token := randomToken(32)
+	return token, a.GrantAPIToken(ctx, username, token)
+}
+
+// GrantAPIToken makes token the account's API token (the sandbox's is a
+// known one; everywhere else NewAPIToken makes it).
+func (a *Accounts) GrantAPIToken(ctx context.Context, username, token string) error {
+	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
+	if err != nil {
+		return err
+	}
+	ctx, _ = Audited(ctx, AuditEntry{At: a.now(), UserID: u.ID, Username: u.Username, Action: "api_token", Target: u.Username,
+		Detail: "生成新的接口令牌（旧令牌作废）"})
+	return a.Store.SetStaffAPIToken(ctx, u.ID, hashToken(token))
+}
+
+// APISession finds the staff member behind an API token.
+func (a *Accounts) APISession(ctx context.Context, token string) (StaffSession, error) {
+	if token == "" {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "缺少员工接口令牌（Authorization: Bearer …）：请管理员用 mashang staff token <用户名> 为您生成")
+	}
+	u, err := a.Store.StaffUserByAPIToken(ctx, hashToken(token))
+	if ErrorCode(err) == ENOTFOUND {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "员工接口令牌无效或已作废：请管理员用 mashang staff token <用户名> 重新生成")
+	}
+	if err != nil {
+		return StaffSession{}, err
+	}
+	if u.Disabled {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "账号已停用")
+	}
+	return StaffSession{User: u}, nil
 }
 
 // StaffAudit is the audit line of a staff member's action.

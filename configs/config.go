@@ -113,9 +113,6 @@ type HTTP struct {
 	Addr         string `yaml:"addr"`
 	PublicURL    string `yaml:"public_url"`
 	MaxBodyBytes int64  `yaml:"max_body_bytes"`
-	// StaffAPIToken guards the staff API until the console brings staff
-	// accounts; empty disables the staff API.
-	StaffAPIToken string `yaml:"staff_api_token"`
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.
@@ -288,7 +285,6 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		str("MASHANG_TEMPLATE_RECEPTION_REMINDER", &cfg.Notify.ReminderTemplate, false),
 		str("MASHANG_TEMPLATE_SUPERVISION", &cfg.Notify.SupervisionTemplate, false),
 		str("MASHANG_TEMPLATE_ACTIVITY", &cfg.Notify.ActivityTemplate, false),
-		str("MASHANG_STAFF_API_TOKEN", &cfg.HTTP.StaffAPIToken, true),
 		str("MASHANG_LOG_FORMAT", &cfg.Log.Format, false),
 		boolean("MASHANG_SANDBOX", &cfg.Sandbox),
 		boolean("MASHANG_WECHAT_ALLOW_PLAINTEXT", &cfg.WeChat.AllowPlaintext),
@@ -375,11 +371,7 @@ func (c *Config) fillSandbox() {
 	set(&c.Notify.ReminderTemplate, "sandbox-reception-reminder")
 	set(&c.Notify.SupervisionTemplate, "sandbox-supervision")
 	set(&c.Notify.ActivityTemplate, "sandbox-activity")
-	set(&c.HTTP.StaffAPIToken, SandboxStaffAPIToken)
 }
-
-// SandboxStaffAPIToken opens the staff API in the sandbox.
-const SandboxStaffAPIToken = "sandbox-staff-token"
 
 var (
 	tokenPattern  = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
@@ -480,9 +472,6 @@ func (c Config) Validate() error {
 	if c.MiniProgram.AppID != "" && !c.Sandbox && len(c.MiniProgram.SessionSecret) < 32 {
 		return &SettingError{"MASHANG_SESSION_SECRET", "signs the Mini Program's sessions: give 32 characters or more, the same on every instance (e.g. openssl rand -hex 32)"}
 	}
-	if t := c.HTTP.StaffAPIToken; t != "" && !c.Sandbox && len(t) < 24 {
-		return &SettingError{"MASHANG_STAFF_API_TOKEN", "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)"}
-	}
 	if c.MediaDir == "" {
 		return &SettingError{"MASHANG_MEDIA_DIR", "is empty; give the folder where citizens' photos and voice are kept"}
 	}
@@ -525,8 +514,8 @@ func (c Config) String() string {
 			dsn = m.FormatDSN()
 		}
 	}
-	return fmt.Sprintf("staff_api_token=%s addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
-		mask(c.HTTP.StaffAPIToken), c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
+	return fmt.Sprintf("addr=%s db=%s:%s wechat.appid=%s wechat.secret=%s wechat.token=%s wechat.aes_key=%s wechat.api_base=%s mp.appid=%s mp.secret=%s sandbox=%t",
+		c.HTTP.Addr, c.DB.Driver, dsn, c.WeChat.AppID, mask(c.WeChat.Secret), mask(c.WeChat.Token), mask(c.WeChat.AESKey),
 		c.WeChat.APIBase, c.MiniProgram.AppID, mask(c.MiniProgram.Secret), c.Sandbox)
 }
 

@@ -33,8 +33,11 @@ const (
 var aesKey = wechattest.NewAESKey()
 
 const (
-	staffToken = "test-staff-token-0123456789abcdef"
-	mpAppID    = "wxmptest00000001"
+	// staffToken is the staff API token of the account apiStaff (an administrator).
+	staffToken   = "test-staff-token-0123456789abcdef"
+	apiStaff     = "apistaff"
+	apiStaffName = "接口工作人员"
+	mpAppID      = "wxmptest00000001"
 )
 
 var (
@@ -78,6 +81,14 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	}
 	db := storetest.Open(t, driver)
 	if err := db.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The staff API acts as the account whose token it is given.
+	apiAccounts := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost}
+	if _, err := apiAccounts.Create(context.Background(), mashang.StaffUser{Username: apiStaff, Name: apiStaffName, Role: mashang.RoleAdmin}, "api staff password"); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiAccounts.GrantAPIToken(context.Background(), apiStaff, staffToken); err != nil {
 		t.Fatal(err)
 	}
 	inbound, err := wechat.NewInbound(wechat.InboundConfig{
@@ -126,14 +137,13 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 		Directory:    db,
 		Replies: &mashang.Replies{Store: db, Config: mashang.ReplyConfig{TemplateID: "TPL-REPLY",
 			NumberField: "character_string1", StatusField: "phrase2", TimeField: "time3"}},
-		StaffAPIToken: staffToken,
-		Login:         &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
-		Sessions:      testSessions,
-		Public:        db,
-		Phones:        &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
-		Forms:         intake,
-		Citizens:      db,
-		Ratings:       &mashang.Ratings{Store: db, Notify: intake.Notify},
+		Login:    &mashang.Login{WeChat: clients, Users: db, Sessions: testSessions},
+		Sessions: testSessions,
+		Public:   db,
+		Phones:   &mashang.Phones{WeChat: clients, Store: db, Vault: testVault},
+		Forms:    intake,
+		Citizens: db,
+		Ratings:  &mashang.Ratings{Store: db, Notify: intake.Notify},
 		Receptions: &mashang.Receptions{Store: db, Reminder: mashang.ReminderConfig{TemplateID: reminderTemplate,
 			StationField: "thing1", TimeField: "time2", TopicField: "thing3", NoteField: "thing4", Page: "pages/bookings/index"}},
 		ReminderTemplateID: reminderTemplate,

@@ -22,6 +22,8 @@ type AccountService interface {
 	Login(ctx context.Context, username, password, ip string) (mashang.StaffSession, error)
 	Session(ctx context.Context, token string) (mashang.StaffSession, error)
 	Logout(ctx context.Context, s mashang.StaffSession, ip string) error
+	// APISession finds the staff member behind a staff API token.
+	APISession(ctx context.Context, token string) (mashang.StaffSession, error)
 }
 
 // ConsoleReader reads what the console shows, within a staff member's reach (*store.DB).

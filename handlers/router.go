@@ -45,7 +45,6 @@ type Deps struct {
 	Codes           CodeService
 	Directory       Directory
 	Replies         ReplyService
-	StaffAPIToken   string
 	Login           LoginService
 	Sessions        SessionVerifier
 	Public          PublicDirectory
@@ -79,7 +78,7 @@ type Deps struct {
 	Wall WallReader
 	// Duty reports deputies' duty and points to staff (*store.DB).
 	Duty DutyReports
-	// Audit records what deputies do (*store.DB).
+	// Audit records what staff and deputies do (*store.DB).
 	Audit interface {
 		Audit(ctx context.Context, e mashang.AuditEntry) error
 	}
@@ -139,9 +138,10 @@ func New(d Deps) *gin.Engine {
 	r.GET("/codes/sheet", codes.sheet)
 	r.GET("/s/:scene", codes.scenePage)
 
-	// Staff API, for the console to come: token-guarded until it has accounts.
+	// Staff API: each staff member's own token (`mashang staff token`), the
+	// console's reach and audit.
 	staff := &staffAPI{deps: d}
-	api := r.Group("/api", staffOnly(d.StaffAPIToken))
+	api := r.Group("/api", staff.signedIn)
 	api.POST("/cases/:number/replies", staff.reply)
 	if d.Rerouting != nil {
 		api.POST("/cases/:number/route", staff.reroute)

@@ -99,6 +99,28 @@ func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time
 	})
 }
 
+// SetStaffAPIToken makes tokenHash the account's one API token.
+func (db *DB) SetStaffAPIToken(ctx context.Context, userID int64, tokenHash string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET api_token_hash = ? WHERE id = ?`, tokenHash, userID); err != nil {
+			return fmt.Errorf("set API token: %w", err)
+		}
+		return nil
+	})
+}
+
+// StaffUserByAPIToken finds the account whose API token hashes to tokenHash.
+func (db *DB) StaffUserByAPIToken(ctx context.Context, tokenHash string) (mashang.StaffUser, error) {
+	u, err := scanStaffUser(db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+staffUserFrom+` WHERE u.api_token_hash = ?`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, mashang.NotFound("接口令牌")
+	}
+	if err != nil {
+		return u, fmt.Errorf("find staff user by API token: %w", err)
+	}
+	return u, nil
+}
+
 // AddStaffSession keeps a session by its token's hash and clears the
 // account's wrong passwords in a row.
 func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error {

@@ -225,8 +225,8 @@ func TestSandboxLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/cases/"+data["character_string1"]+"/replies",
-		strings.NewReader(`{"text": "已派人修理。", "staff": "联络员"}`))
-	req.Header.Set("Authorization", "Bearer "+configs.SandboxStaffAPIToken)
+		strings.NewReader(`{"text": "已派人修理。"}`))
+	req.Header.Set("Authorization", "Bearer "+sandboxAPIToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -162,10 +162,15 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 			a.close()
 			return nil, fmt.Errorf("load demo data: %w", err)
 		}
-		// The sandbox's console account, so `make run` shows the console too.
-		_, err := (&mashang.Accounts{Store: db}).Create(ctx, mashang.StaffUser{Username: sandboxAdmin, Name: "沙盒管理员",
+		// The sandbox's console account, so `make run` shows the console
+		// too, with a known staff API token for the README's curl examples.
+		accounts := &mashang.Accounts{Store: db}
+		_, err := accounts.Create(ctx, mashang.StaffUser{Username: sandboxAdmin, Name: "沙盒管理员",
 			Role: mashang.RoleAdmin}, sandboxAdminPassword)
-		if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT {
+		if err == nil || mashang.ErrorCode(err) == mashang.ECONFLICT {
+			err = accounts.GrantAPIToken(ctx, sandboxAdmin, sandboxAPIToken)
+		}
+		if err != nil {
 			a.close()
 			return nil, fmt.Errorf("sandbox console account: %w", err)
 		}
@@ -302,7 +307,6 @@ func start(ctx context.Context, cfg configs.Config, log *slog.Logger) (*app, err
 		Codes:              a.codes,
 		Directory:          db,
 		Replies:            newReplies(cfg, db, wake),
-		StaffAPIToken:      cfg.HTTP.StaffAPIToken,
 		Login:              &mashang.Login{WeChat: clients, Users: db, Sessions: sessions},
 		Sessions:           sessions,
 		Public:             db,
@@ -357,6 +361,7 @@ func newLogger(cfg configs.Log, w io.Writer) *slog.Logger {
 const (
 	sandboxAdmin         = "admin"
 	sandboxAdminPassword = "mashang-sandbox"
+	sandboxAPIToken      = "sandbox-staff-token"
 )
 
 func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
@@ -369,6 +374,7 @@ func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 		fmt.Fprintf(w, "  AppID %s, Token %s, EncodingAESKey %s (safe mode)\n", cfg.WeChat.AppID, cfg.WeChat.Token, cfg.WeChat.AESKey)
 		fmt.Fprintf(w, "  Demo stations st:demo-bdg st:demo-xhw st:demo-lsh, deputies dp:demo-d01 … dp:demo-d06\n")
 		fmt.Fprintf(w, "  Staff console:    %s/console/  (sandbox account %s / %s)\n", base, sandboxAdmin, sandboxAdminPassword)
+		fmt.Fprintf(w, "  Staff API:        %s/api/…  (Authorization: Bearer %s, as %s)\n", base, sandboxAPIToken, sandboxAdmin)
 		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
 		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
 	}
