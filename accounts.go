@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -61,13 +62,22 @@ type AccountStore interface {
 	AddStaffUser(ctx context.Context, u *StaffUser) error
 	// StaffUserByName finds an account (ENOTFOUND: none).
 	StaffUserByName(ctx context.Context, username string) (StaffUser, error)
-	// RecordLogin keeps the failure count and lock after an attempt.
-	RecordLogin(ctx context.Context, userID int64, failed int, lockedUntil time.Time) error
+	// CountFailedLogin adds one to the account's wrong passwords in a row,
+	// in one statement so attempts at once are all counted, and locks the
+	// account until lockUntil when the count reaches a multiple of
+	// MaxFailedLogins.
+	CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error
+	// AddStaffSession starts a session and clears the wrong passwords in a
+	// row, in one transaction.
 	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error
 	// StaffSession finds a live session's account and CSRF token (ENOTFOUND: none or expired).
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
 	Audit(ctx context.Context, e AuditEntry) error
+	// SetStaffAPIToken makes tokenHash the account's one API token.
+	SetStaffAPIToken(ctx context.Context, userID int64, tokenHash string) error
+	// StaffUserByAPIToken finds the account of an API token (ENOTFOUND: none).
+	StaffUserByAPIToken(ctx context.Context, tokenHash string) (StaffUser, error)
 	// UpdateStaffUser saves Disabled, Chair, PasswordHash, FailedLogins
 	// and LockedUntil (ENOTFOUND: no such account).
 	UpdateStaffUser(ctx context.Context, u StaffUser) error
@@ -83,6 +93,42 @@ type AuditEntry struct {
 	Detail   string
 	IP       string
 }
+
+type auditKey struct{}
+
+// PendingAudit is an action's line in the audit log, waiting for the
+// action's write transaction.
+type PendingAudit struct {
+	Entry   AuditEntry
+	written atomic.Bool
+}
+
+// Audited attaches an action's audit line to the action's context. The
+// store writes the line in the action's write transaction (every action is
+// one), so that both commit or neither does: an action whose line cannot
+// be written is undone. Written then says whether it was; an action that
+// was refused, or writes nothing of its own (an export), is recorded by
+// the caller on its own.
+func Audited(ctx context.Context, e AuditEntry) (context.Context, *PendingAudit) {
+	p := &PendingAudit{Entry: e}
+	return context.WithValue(ctx, auditKey{}, p), p
+}
+
+// AuditPending is the line to write with ctx's next write transaction
+// (nil: none, or already written).
+func AuditPending(ctx context.Context) *PendingAudit {
+	p, _ := ctx.Value(auditKey{}).(*PendingAudit)
+	if p == nil || p.written.Load() {
+		return nil
+	}
+	return p
+}
+
+// MarkWritten is called by the store once the line has committed.
+func (p *PendingAudit) MarkWritten() { p.written.Store(true) }
+
+// Written tells whether the line committed with the action.
+func (p *PendingAudit) Written() bool { return p.written.Load() }
 
 // Accounts signs staff in and out of the console.
 type Accounts struct {
@@ -163,8 +209,8 @@ type StaffSession struct {
 	CSRF  string // put in every form
 }
 
-// Login checks a password; after MaxFailedLogins wrong ones in a row the
-// account is locked for LockoutPeriod, whatever is typed.
+// Login checks a password; every MaxFailedLogins-th wrong one in a row
+// locks the account for LockoutPeriod, whatever is typed then.
 func (a *Accounts) Login(ctx context.Context, username, password, ip string) (StaffSession, error) {
 	now := a.now()
 	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
@@ -175,29 +221,28 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 	if err != nil {
 		return StaffSession{}, err
 	}
-	if now.Before(u.LockedUntil) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(China).Format("15:04"))
-	}
-	if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)); err != nil || u.Disabled {
-		failed, until := u.FailedLogins+1, time.Time{}
-		if failed >= MaxFailedLogins {
-			failed, until = 0, now.Add(LockoutPeriod)
-		}
-		if err := a.Store.RecordLogin(ctx, u.ID, failed, until); err != nil {
+	locked := now.Before(u.LockedUntil)
+	// Checked even while locked, so that every wrong password counts (and
+	// keeps a guesser locked out) and every attempt takes as long.
+	wrong := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled
+	if wrong {
+		audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
+		if err := a.Store.CountFailedLogin(audited, u.ID, now.Add(LockoutPeriod)); err != nil {
 			return StaffSession{}, err
 		}
-		_ = a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
+	}
+	if locked {
+		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(China).Format("15:04"))
+	}
+	if wrong {
 		return StaffSession{}, ErrBadLogin
 	}
-	if err := a.Store.RecordLogin(ctx, u.ID, 0, time.Time{}); err != nil {
-		return StaffSession{}, err
-	}
 	s := StaffSession{User: u, Token: randomToken(32), CSRF: randomToken(24)}
-	if err := a.Store.AddStaffSession(ctx, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
+	audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
+	if err := a.Store.AddStaffSession(audited, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
 		return StaffSession{}, err
 	}
-	return s, a.Store.Audit(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
+	return s, nil
 }
 
 // Session finds the signed-in staff member behind a cookie's token.
@@ -220,16 +265,51 @@ func (a *Accounts) Session(ctx context.Context, token string) (StaffSession, err
 
 // Logout ends a session.
 func (a *Accounts) Logout(ctx context.Context, s StaffSession, ip string) error {
-	if err := a.Store.DeleteStaffSession(ctx, hashToken(s.Token)); err != nil {
-		return err
-	}
-	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
+	audited, _ := Audited(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: "logout", IP: ip})
+	return a.Store.DeleteStaffSession(audited, hashToken(s.Token))
 }
 
-// Record writes a staff action to the audit log.
-func (a *Accounts) Record(ctx context.Context, s StaffSession, action, target, detail, ip string) error {
-	return a.Store.Audit(ctx, AuditEntry{At: a.now(), UserID: s.User.ID, Username: s.User.Username, Action: action,
-		Target: target, Detail: detail, IP: ip})
+// NewAPIToken gives the account a new token for the staff JSON API
+// (/api/…), replacing the one before, and returns it: it is shown once, and
+// only its hash is kept. The API acts as that person, within their reach.
+func (a *Accounts) NewAPIToken(ctx context.Context, username string) (string, error) {
+	token := randomToken(32)
+	return token, a.GrantAPIToken(ctx, username, token)
+}
+
+// GrantAPIToken makes token the account's API token (the sandbox's is a
+// known one; everywhere else NewAPIToken makes it).
+func (a *Accounts) GrantAPIToken(ctx context.Context, username, token string) error {
+	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
+	if err != nil {
+		return err
+	}
+	ctx, _ = Audited(ctx, AuditEntry{At: a.now(), UserID: u.ID, Username: u.Username, Action: "api_token", Target: u.Username,
+		Detail: "生成新的接口令牌（旧令牌作废）"})
+	return a.Store.SetStaffAPIToken(ctx, u.ID, hashToken(token))
+}
+
+// APISession finds the staff member behind an API token.
+func (a *Accounts) APISession(ctx context.Context, token string) (StaffSession, error) {
+	if token == "" {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "缺少员工接口令牌（Authorization: Bearer …）：请管理员用 mashang staff token <用户名> 为您生成")
+	}
+	u, err := a.Store.StaffUserByAPIToken(ctx, hashToken(token))
+	if ErrorCode(err) == ENOTFOUND {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "员工接口令牌无效或已作废：请管理员用 mashang staff token <用户名> 重新生成")
+	}
+	if err != nil {
+		return StaffSession{}, err
+	}
+	if u.Disabled {
+		return StaffSession{}, Errorf(EUNAUTHORIZED, "账号已停用")
+	}
+	return StaffSession{User: u}, nil
+}
+
+// StaffAudit is the audit line of a staff member's action.
+func StaffAudit(u StaffUser, action, target, detail, ip string) AuditEntry {
+	return AuditEntry{At: time.Now(), UserID: u.ID, Username: u.Username, Action: action, Target: target, Detail: detail, IP: ip}
 }
 
 func randomToken(n int) string {

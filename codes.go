@@ -1,9 +1,12 @@
 package mashang
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image/jpeg"
+	"image/png"
 	"slices"
 	"strings"
 	"sync"
@@ -38,7 +41,7 @@ type IssuedCode struct {
 	Scene     string
 	Ticket    string // oa
 	URL       string // oa: what the code encodes; rendered locally at any size
-	Image     []byte // mp: the picture WeChat drew
+	Image     []byte // mp: the picture WeChat drew, as a PNG
 	CreatedAt time.Time
 }
 
@@ -124,6 +127,9 @@ func (c *Codes) Ensure(ctx context.Context, owners []CodeOwner) ([]EnsureResult,
 	if c.MP != nil {
 		r, err := c.ensure(ctx, ChannelMP, owners, func(ctx context.Context, scene string) (IssuedCode, error) {
 			img, err := c.MP.MiniProgramCode(ctx, scene)
+			if err == nil {
+				img, err = asPNG(img)
+			}
 			return IssuedCode{Image: img}, err
 		})
 		if err != nil {
@@ -251,7 +257,8 @@ func (c *Codes) Image(ctx context.Context, scene Scene, channel CodeChannel) (Co
 		}
 		if code, ok := have[scene.String()]; ok {
 			if want == ChannelMP {
-				return CodeImage{Channel: want, PNG: code.Image}, nil
+				png, err := asPNG(code.Image) // a JPEG stored before codes were kept as PNGs
+				return CodeImage{Channel: want, PNG: png}, err
 			}
 			return CodeImage{Channel: want, Content: code.URL}, nil
 		}
@@ -263,6 +270,26 @@ func (c *Codes) Image(ctx context.Context, scene Scene, channel CodeChannel) (Co
 		return CodeImage{Channel: ChannelH5, Content: c.H5Link(scene)}, nil
 	}
 	return CodeImage{}, Errorf(EINVALID, "二维码类型「%s」应为 oa、mp 或 h5", channel)
+}
+
+// asPNG turns the picture WeChat draws of a Mini Program code (a JPEG) into
+// a PNG. Every code is served and exported as <name>.png with image/png, one
+// address for all channels that printed sheets and the README already use;
+// and PNG is lossless, so the code's edges stay sharp when printed large.
+// It is converted once, when the code is made.
+func asPNG(picture []byte) ([]byte, error) {
+	if bytes.HasPrefix(picture, []byte("\x89PNG\r\n\x1a\n")) {
+		return picture, nil
+	}
+	img, err := jpeg.Decode(bytes.NewReader(picture))
+	if err != nil {
+		return nil, fmt.Errorf("read the Mini Program code WeChat drew: %w", err)
+	}
+	var out bytes.Buffer
+	if err := png.Encode(&out, img); err != nil {
+		return nil, fmt.Errorf("redraw the Mini Program code as PNG: %w", err)
+	}
+	return out.Bytes(), nil
 }
 
 // H5Link is the service's own page for a scene.

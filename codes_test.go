@@ -1,8 +1,12 @@
 package mashang_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +145,26 @@ func TestExportFilesAreNamedByPlace(t *testing.T) {
 	}
 	if _, err := codes.ExportFiles(ctx, []string{"上海市"}, ""); mashang.ErrorCode(err) != mashang.ENOTFOUND {
 		t.Fatalf("unknown jurisdiction: %v", err)
+	}
+}
+
+// A Mini Program code kept as WeChat drew it (a JPEG, before codes were
+// kept as PNGs) is still handed out as a PNG.
+func TestStoredJPEGCodeIsServedAsPNG(t *testing.T) {
+	ctx := context.Background()
+	codes, _, db := codesEnv(t, store.DriverSQLite)
+	var picture bytes.Buffer
+	if err := jpeg.Encode(&picture, image.NewGray(image.Rect(0, 0, 40, 40)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveIssuedCode(ctx, mashang.IssuedCode{Channel: mashang.ChannelMP, Scene: "st:demo-bdg", Image: picture.Bytes(), CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := codes.Image(ctx, mashang.ParseScene("st:demo-bdg"), mashang.ChannelMP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := png.DecodeConfig(bytes.NewReader(img.PNG)); err != nil || cfg.Width != 40 {
+		t.Fatalf("not the code as a PNG: %+v %v", cfg, err)
 	}
 }

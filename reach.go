@@ -1,5 +1,7 @@
 package mashang
 
+import "unicode/utf8"
+
 // Reach is what a staff account may see and act on: every case, the cases
 // of stations in some jurisdictions, or one station's.
 type Reach struct {
@@ -22,4 +24,17 @@ type CaseFilter struct {
 	Text        string
 	Before      int64
 	Limit       int
+}
+
+// MaxSearchLen bounds the inbox's text search: longer than any phrase
+// anyone looks for, and far below what the databases refuse (SQLite fails
+// on a LIKE pattern over 50,000 bytes).
+const MaxSearchLen = 100
+
+// Check refuses a filter no one would type.
+func (f CaseFilter) Check() error {
+	if utf8.RuneCountInString(f.Text) > MaxSearchLen {
+		return Errorf(EINVALID, "搜索内容不能超过%d个字，请缩短后再搜", MaxSearchLen)
+	}
+	return nil
 }

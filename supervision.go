@@ -47,7 +47,9 @@ type HandoverTx interface {
 	Deadlines(ctx context.Context) ([]Deadline, error)
 	// DueOf is the case's deadline (zero: never handed over).
 	DueOf(ctx context.Context, caseID int64) (time.Time, error)
-	SetColour(ctx context.Context, caseID int64, colour string) error
+	// SetColour changes a case's colour from one to another, if it is still
+	// the one: false when another sweep changed it first.
+	SetColour(ctx context.Context, caseID int64, from, to string) (bool, error)
 	// SetOverdue records whether an open case is past its deadline; the
 	// figures count it late from then on.
 	SetOverdue(ctx context.Context, caseID int64, overdue bool) error
@@ -268,8 +270,14 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 			if colour == d.Colour {
 				continue
 			}
-			if err := tx.SetColour(ctx, d.CaseID, colour); err != nil {
+			// Another instance may be sweeping at the same time: only the
+			// one that changes the colour notes it and tells anyone.
+			won, err := tx.SetColour(ctx, d.CaseID, d.Colour, colour)
+			if err != nil {
 				return err
+			}
+			if !won {
+				continue
 			}
 			msg := colourNotice(d, colour, now)
 			if err := tx.AddCaseEvent(ctx, d.CaseID, now, EventColour, "系统", msg); err != nil {

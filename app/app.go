@@ -125,10 +125,15 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		if err := db.SeedDemo(ctx); err != nil {
 			return nil, handlers.Deps{}, fmt.Errorf("load demo data: %w", err)
 		}
-		// The sandbox's console account, so `make run` shows the console too.
-		_, err := (&mashang.Accounts{Store: db, Cost: opt.PasswordCost}).Create(ctx, mashang.StaffUser{Username: SandboxAdmin,
+		// The sandbox's console account, so `make run` shows the console
+		// too, with a known staff API token for the README's curl examples.
+		accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost}
+		_, err := accounts.Create(ctx, mashang.StaffUser{Username: SandboxAdmin,
 			Name: "沙盒管理员", Role: mashang.RoleAdmin}, SandboxAdminPassword)
-		if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT {
+		if err == nil || mashang.ErrorCode(err) == mashang.ECONFLICT {
+			err = accounts.GrantAPIToken(ctx, SandboxAdmin, SandboxAPIToken)
+		}
+		if err != nil {
 			return nil, handlers.Deps{}, fmt.Errorf("sandbox console account: %w", err)
 		}
 	}
@@ -256,7 +261,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			CitizenLimit:       handlers.RateLimit{PerSecond: cfg.HTTP.CitizenRate, Burst: cfg.HTTP.CitizenBurst},
 		},
 		StaffAPI: handlers.StaffAPIDeps{
-			Token:       cfg.HTTP.StaffAPIToken,
+			Accounts:    accounts,
+			Console:     db,
+			Audit:       db,
 			Replies:     replies,
 			Rerouting:   rerouting,
 			Supervision: a.Supervision,
@@ -279,6 +286,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			MediaDir:       cfg.MediaDir,
 			StaffBinding:   &mashang.StaffBinding{Store: db, Issuer: clients},
 			StaffWeChat:    db,
+			Audit:          db,
 			PublicURL:      cfg.HTTP.PublicURL,
 		},
 		Deputies: handlers.DeputyDeps{
@@ -349,6 +357,7 @@ func (a *App) Close() {
 const (
 	SandboxAdmin         = "admin"
 	SandboxAdminPassword = "mashang-sandbox"
+	SandboxAPIToken      = "sandbox-staff-token"
 )
 
 func wakeUp(ch chan struct{}) func() {

@@ -46,7 +46,6 @@ var optional = map[string]string{
 	"MiniProgram.MPInbound":          "the push URL answers that it is not configured",
 	"MiniProgram.CitizenLimit":       "no limit",
 	"StaffAPI.Log":                   "Deps.Log",
-	"StaffAPI.Token":                 "the staff API answers that it is not enabled",
 	"Console.Log":                    "Deps.Log",
 	"Console.PublicURL":              "cookies Secure only over TLS",
 	"Deputies.Log":                   "Deps.Log",

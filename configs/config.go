@@ -113,9 +113,6 @@ type HTTP struct {
 	Addr         string
 	PublicURL    string
 	MaxBodyBytes int64
-	// StaffAPIToken guards the staff API until the console brings staff
-	// accounts; empty disables the staff API.
-	StaffAPIToken string
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.
@@ -181,9 +178,6 @@ const (
 	SandboxMPAppID  = "wxsandboxmp000001"
 	SandboxMPSecret = "sandbox-mp-secret-not-for-production"
 )
-
-// SandboxStaffAPIToken opens the staff API in the sandbox.
-const SandboxStaffAPIToken = "sandbox-staff-token"
 
 // Purpose says what the configuration is loaded for, which decides what
 // must be given.
@@ -348,6 +342,11 @@ func readEnv(cfg *Config, getenv func(string) string) error {
 	if err := retiredSandbox("MASHANG_SANDBOX", getenv("MASHANG_SANDBOX")); err != nil {
 		return err
 	}
+	for _, name := range []string{"MASHANG_STAFF_API_TOKEN", "MASHANG_STAFF_API_TOKEN_FILE"} {
+		if getenv(name) != "" {
+			return &SettingError{name, "is retired: a shared token cannot name who acted; give each person their own with mashang staff token USER, and remove " + name}
+		}
+	}
 	for _, s := range settings {
 		if s.env == "" {
 			continue
@@ -424,6 +423,9 @@ func readSection(cfg *Config, m *yaml.Node, prefix string) error {
 				return fmt.Errorf("line %d: %w", key.Line, err)
 			}
 			continue
+		}
+		if path == "http.staff_api_token" {
+			return fmt.Errorf("line %d: %s is retired: a shared token cannot name who acted; give each person their own with mashang staff token USER", key.Line, path)
 		}
 		if s, ok := settingAt(path); ok {
 			if err := s.decode(cfg, value); err != nil {

@@ -129,12 +129,6 @@ var settings = []setting{
 			n := c.HTTP.MaxBodyBytes
 			return wrongIf(n < 1024 || n > 16<<20, "%d is outside 1024–16777216", n)
 		}},
-	{env: "MASHANG_STAFF_API_TOKEN", path: "http.staff_api_token", secret: true, sandbox: SandboxStaffAPIToken,
-		field: func(c *Config) any { return &c.HTTP.StaffAPIToken },
-		need: func(c Config) string {
-			t := c.HTTP.StaffAPIToken
-			return wrongIf(t != "" && len(t) < 24, "is too short to guard the staff API: use 24 characters or more (e.g. openssl rand -hex 16)")
-		}},
 	{env: "MASHANG_CITIZEN_RATE", path: "http.citizen_rate", def: "2",
 		field: func(c *Config) any { return &c.HTTP.CitizenRate },
 		check: func(c Config) string {

@@ -75,21 +75,23 @@ func (con *console) dispatchActivity(c *gin.Context) {
 	if errStart == nil && errEnd == nil {
 		a.Start, a.End = start, end
 	}
-	a, err = con.deps.Activities.Dispatch(c.Request.Context(), a, nameSeparators.Split(strings.TrimSpace(c.PostForm("invitees")), -1),
-		func(code string) bool { return within[code] })
-	q := url.Values{}
+	// The activity's number is known only once it is saved: the audit
+	// line names it by its title.
 	detail := fmt.Sprintf("%s %s %s", a.Title, c.PostForm("start"), c.PostForm("invitees"))
+	err = con.audited(c, "dispatch_activity", a.Title, detail, func(ctx context.Context) error {
+		var err error
+		a, err = con.deps.Activities.Dispatch(ctx, a, nameSeparators.Split(strings.TrimSpace(c.PostForm("invitees")), -1),
+			func(code string) bool { return within[code] })
+		return err
+	})
+	q := url.Values{}
 	target := "/console/activities"
 	if err != nil {
 		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
-		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
 		q.Set("done", fmt.Sprintf("已发出活动「%s」，邀请%d位代表", a.Title, a.Invited))
 		target = "/console/activities/" + strconv.FormatInt(a.ID, 10)
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "dispatch_activity", strconv.FormatInt(a.ID, 10), detail, c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, target+"?"+q.Encode())
 }
@@ -164,7 +166,9 @@ func (d *deputyDesk) respond(c *gin.Context) {
 		return
 	}
 	accept := c.PostForm("answer") == "accept"
-	err = d.deps.Activities.Respond(c.Request.Context(), id, dep, accept)
+	err = d.audited(c, dep, "deputy_respond", c.Param("id"), c.PostForm("answer"), func(ctx context.Context) error {
+		return d.deps.Activities.Respond(ctx, id, dep, accept)
+	})
 	if mashang.ErrorCode(err) == mashang.ENOTFOUND {
 		d.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "您不在这项活动的邀请名单中"))
 		return
@@ -175,10 +179,6 @@ func (d *deputyDesk) respond(c *gin.Context) {
 		q.Set("error", mashang.ErrorMessage(err))
 	} else {
 		q.Set("done", map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept])
-	}
-	if d.deps.Audit != nil {
-		_ = d.deps.Audit.Audit(c.Request.Context(), mashang.AuditEntry{At: time.Now(), Username: "deputy:" + dep.Code,
-			Action: "deputy_respond", Target: c.Param("id"), Detail: c.PostForm("answer"), IP: c.ClientIP()})
 	}
 	c.Redirect(http.StatusSeeOther, "/d/activities?"+q.Encode())
 }

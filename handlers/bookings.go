@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -136,8 +138,27 @@ func (s *staffAPI) publishSlot(c *gin.Context) {
 		s.fail(c, "publish slot", err)
 		return
 	}
-	slot, err := s.deps.Receptions.Publish(c.Request.Context(), mashang.SlotPlan{StationCode: c.Param("code"),
-		Day: req.Day, Starts: req.Starts, Ends: req.Ends, Capacity: req.Capacity, DeputyCodes: req.Deputies})
+	// A station beyond the caller's reach is answered as unknown, as the
+	// console does.
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	stations, err := s.deps.Console.StationsWithin(c.Request.Context(), reach)
+	if err != nil {
+		s.fail(c, "publish slot", err)
+		return
+	}
+	if !slices.ContainsFunc(stations, func(st mashang.Station) bool { return st.Code == c.Param("code") }) {
+		s.fail(c, "publish slot", mashang.NotFound("站点"))
+		return
+	}
+	session := c.MustGet(staffKey).(mashang.StaffSession)
+	var slot mashang.ReceptionSlot
+	e := mashang.StaffAudit(session.User, "publish_slot", c.Param("code"), fmt.Sprintf("%s %s-%s %d人", req.Day, req.Starts, req.Ends, req.Capacity), c.ClientIP())
+	err = audited(c.Request.Context(), s.deps.Audit, s.deps.Log, e, func(ctx context.Context) error {
+		var err error
+		slot, err = s.deps.Receptions.Publish(ctx, mashang.SlotPlan{StationCode: c.Param("code"),
+			Day: req.Day, Starts: req.Starts, Ends: req.Ends, Capacity: req.Capacity, DeputyCodes: req.Deputies})
+		return err
+	})
 	if err != nil {
 		s.fail(c, "publish slot", err)
 		return

@@ -36,8 +36,11 @@ const (
 var aesKey = wechattest.NewAESKey()
 
 const (
-	staffToken = "test-staff-token-0123456789abcdef"
-	mpAppID    = "wxmptest00000001"
+	// staffToken is the staff API token of the account apiStaff (an administrator).
+	staffToken   = "test-staff-token-0123456789abcdef"
+	apiStaff     = "apistaff"
+	apiStaffName = "接口工作人员"
+	mpAppID      = "wxmptest00000001"
 )
 
 var (
@@ -51,6 +54,8 @@ var (
 type env struct {
 	srv     *httptest.Server
 	db      *store.DB
+	driver  string // the database's, for storetest.RawSQL
+	dsn     string
 	signer  wechattest.CallbackSigner
 	fake    *wechattest.Fake // the WeChat API, behind the outbox
 	outbox  *mashang.Outbox
@@ -100,7 +105,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	a.Outbox.Backoff = time.Millisecond
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
-	return &env{srv: srv, db: a.DB, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
+	return &env{srv: srv, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
 		mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
@@ -114,7 +119,6 @@ func testConfig(t testing.TB, driver, wechatURL string) configs.Config {
 	t.Helper()
 	cfg := configs.Defaults()
 	cfg.DB.Driver, cfg.DB.DSN = driver, storetest.DSN(t, driver)
-	cfg.HTTP.StaffAPIToken = staffToken
 	cfg.WeChat.AppID, cfg.WeChat.Secret, cfg.WeChat.Token, cfg.WeChat.AESKey = appID, "test-secret", token, aesKey
 	cfg.WeChat.APIBase, cfg.WeChat.OAuthBase = wechatURL, wechatURL
 	cfg.MiniProgram = configs.MiniProgram{AppID: mpAppID, Secret: "mp-secret", SessionSecret: string(testSessions.Secret),
@@ -139,6 +143,15 @@ func newApp(t testing.TB, cfg configs.Config) *app.App {
 	}
 	t.Cleanup(a.Close)
 	if err := a.DB.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The staff API acts as the account whose token it is given.
+	apiAccounts := &mashang.Accounts{Store: a.DB, Cost: bcrypt.MinCost}
+	_, err = apiAccounts.Create(context.Background(), mashang.StaffUser{Username: apiStaff, Name: apiStaffName, Role: mashang.RoleAdmin}, "api staff password")
+	if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT { // a second instance on one database
+		t.Fatal(err)
+	}
+	if err := apiAccounts.GrantAPIToken(context.Background(), apiStaff, staffToken); err != nil {
 		t.Fatal(err)
 	}
 	return a

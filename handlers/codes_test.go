@@ -3,15 +3,18 @@ package handlers_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"image/png"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"mashang"
 	"mashang/store"
 	"mashang/wechat/wechattest"
 )
@@ -117,5 +120,43 @@ func TestPrintSheetAndScenePage(t *testing.T) {
 	resp, body = get(t, e.srv.URL+"/s/dp:nobody")
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "未能识别这个二维码") {
 		t.Errorf("unknown scene page %d", resp.StatusCode)
+	}
+}
+
+// WeChat draws Mini Program codes as JPEGs; what is served under a .png
+// name, alone or in the ZIP, is a PNG.
+func TestMiniProgramCodesArePNG(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	ctx := context.Background()
+	codes := &mashang.Codes{Store: e.db, MP: e.clients, Backoff: time.Millisecond}
+	owners, err := codes.Owners(ctx, []string{"青岛市", "崂山区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := codes.Ensure(ctx, owners); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(t, e.srv.URL+"/codes/dp:demo-d05.png?channel=mp")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if got := scan(t, body); got != "wxacode:dp:demo-d05" {
+		t.Errorf("scans as %q", got)
+	}
+	resp, body = get(t, e.srv.URL+"/codes/export.zip?under=青岛市/崂山区&channel=mp")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export answered %d", resp.StatusCode)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil || len(zr.File) != 3 {
+		t.Fatalf("export: %v", err)
+	}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if !strings.HasSuffix(f.Name, ".png") || !strings.HasPrefix(scan(t, data), "wxacode:") {
+			t.Errorf("%s is not a Mini Program code as a PNG", f.Name)
+		}
 	}
 }

@@ -23,7 +23,8 @@ type AccountService interface {
 	Login(ctx context.Context, username, password, ip string) (mashang.StaffSession, error)
 	Session(ctx context.Context, token string) (mashang.StaffSession, error)
 	Logout(ctx context.Context, s mashang.StaffSession, ip string) error
-	Record(ctx context.Context, s mashang.StaffSession, action, target, detail, ip string) error
+	// APISession finds the staff member behind a staff API token.
+	APISession(ctx context.Context, token string) (mashang.StaffSession, error)
 }
 
 // ConsoleReader reads what the console shows, within a staff member's reach (*store.DB).
@@ -215,9 +216,10 @@ func (con *console) casePage(c *gin.Context) {
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }
 
-// caseAct is one action on a case page's form: it does the work as staff
-// and says, for the audit log and the page, what was asked and what happened.
-type caseAct func(c *gin.Context, k mashang.Case, staff string) (detail, done string, err error)
+// caseAct is one action on a case page's form: it says, for the audit log
+// and the page, what was asked and what happens, and gives the work to do
+// as staff (run in the audit's transaction).
+type caseAct func(c *gin.Context, k mashang.Case, staff string) (detail, done string, run func(context.Context) error)
 
 // act wraps an action: the case must be within reach (else 404), and the
 // outcome, refusals too, goes to the audit log and back to the case page.
@@ -228,57 +230,71 @@ func (con *console) act(name string, do caseAct) gin.HandlerFunc {
 			return
 		}
 		s := c.MustGet(staffKey).(mashang.StaffSession)
-		detail, done, err := do(c, k, s.User.Name)
-		con.acted(c, s, k, name, detail, done, err)
+		detail, done, run := do(c, k, s.User.Name)
+		err := con.audited(c, name, k.Number, detail, run)
+		con.acted(c, k, name, done, err)
 	}
 }
 
-func (con *console) reply(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	return c.PostForm("text"), "答复已发送", con.deps.Replies.Reply(c.Request.Context(), k.Number, staff, c.PostForm("text"))
+func (con *console) reply(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return c.PostForm("text"), "答复已发送", func(ctx context.Context) error {
+		return con.deps.Replies.Reply(ctx, k.Number, staff, c.PostForm("text"))
+	}
 }
 
-func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	_, err := con.deps.Rerouting.Reroute(c.Request.Context(), k.Number, c.PostForm("group"), "", staff, c.PostForm("reason"))
-	return c.PostForm("group") + "：" + c.PostForm("reason"), "已改派", err
+func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return c.PostForm("group") + "：" + c.PostForm("reason"), "已改派", func(ctx context.Context) error {
+		_, err := con.deps.Rerouting.Reroute(ctx, k.Number, c.PostForm("group"), "", staff, c.PostForm("reason"))
+		return err
+	}
 }
 
-func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
 	days, _ := strconv.Atoi(c.PostForm("days"))
-	_, err := con.deps.Supervision.HandOver(c.Request.Context(), k.Number, c.PostForm("department"), days, staff, c.PostForm("note"))
-	return c.PostForm("department") + " " + c.PostForm("days") + "个工作日", "已交办", err
+	return c.PostForm("department") + " " + c.PostForm("days") + "个工作日", "已交办", func(ctx context.Context) error {
+		_, err := con.deps.Supervision.HandOver(ctx, k.Number, c.PostForm("department"), days, staff, c.PostForm("note"))
+		return err
+	}
 }
 
-func (con *console) closeCase(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	return c.PostForm("result"), "已办结", con.deps.Supervision.Close(c.Request.Context(), k.Number, staff, c.PostForm("result"))
+func (con *console) closeCase(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return c.PostForm("result"), "已办结", func(ctx context.Context) error {
+		return con.deps.Supervision.Close(ctx, k.Number, staff, c.PostForm("result"))
+	}
 }
 
-func (con *console) accept(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	return "", "已受理", con.deps.Supervision.Accept(c.Request.Context(), k.Number, staff)
+func (con *console) accept(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return "", "已受理", func(ctx context.Context) error { return con.deps.Supervision.Accept(ctx, k.Number, staff) }
 }
 
-func (con *console) setCategory(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	return c.PostForm("category"), "分类已修改", con.deps.Supervision.SetCategory(c.Request.Context(), k.Number, c.PostForm("category"), staff)
+func (con *console) setCategory(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return c.PostForm("category"), "分类已修改", func(ctx context.Context) error {
+		return con.deps.Supervision.SetCategory(ctx, k.Number, c.PostForm("category"), staff)
+	}
 }
 
-func (con *console) reopen(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
-	return c.PostForm("reason"), "已重新打开", con.deps.Supervision.Reopen(c.Request.Context(), k.Number, staff, c.PostForm("reason"))
+func (con *console) reopen(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
+	return c.PostForm("reason"), "已重新打开", func(ctx context.Context) error {
+		return con.deps.Supervision.Reopen(ctx, k.Number, staff, c.PostForm("reason"))
+	}
 }
 
 // merge closes this case into the main one the form names; the main case
 // must be within reach too, and one beyond it is answered as unknown.
-func (con *console) merge(c *gin.Context, k mashang.Case, staff string) (string, string, error) {
+func (con *console) merge(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
 	main := strings.TrimSpace(c.PostForm("main"))
-	detail := "并入 " + main
-	if main != "" && main != k.Number {
-		reach := c.MustGet(reachKey).(mashang.Reach)
-		_, _, _, err := con.deps.Console.ConsoleCase(c.Request.Context(), reach, main)
-		if mashang.ErrorCode(err) == mashang.ENOTFOUND {
-			return detail, "", mashang.Errorf(mashang.EINVALID, "没有编号为 %s 的问题，请核对主问题的编号", main)
-		} else if err != nil {
-			return detail, "", err
+	return "并入 " + main, "已合并到 " + main, func(ctx context.Context) error {
+		if main != "" && main != k.Number {
+			reach := c.MustGet(reachKey).(mashang.Reach)
+			_, _, _, err := con.deps.Console.ConsoleCase(ctx, reach, main)
+			if mashang.ErrorCode(err) == mashang.ENOTFOUND {
+				return mashang.Errorf(mashang.EINVALID, "没有编号为 %s 的问题，请核对主问题的编号", main)
+			} else if err != nil {
+				return err
+			}
 		}
+		return con.deps.Supervision.Merge(ctx, k.Number, main, staff)
 	}
-	return detail, "已合并到 " + main, con.deps.Supervision.Merge(c.Request.Context(), k.Number, main, staff)
 }
 
 // bulkHandOver answers the inbox's form: the ticked cases to one department,
@@ -290,18 +306,16 @@ func (con *console) bulkHandOver(c *gin.Context) {
 	numbers := c.PostFormArray("number")
 	var failed []string
 	for _, number := range numbers {
-		_, _, _, err := con.deps.Console.ConsoleCase(c.Request.Context(), reach, number)
-		if err == nil {
-			_, err = con.deps.Supervision.HandOver(c.Request.Context(), number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
-		}
-		detail := c.PostForm("department") + " " + c.PostForm("days") + "个工作日（批量）"
+		err := con.audited(c, "handover", number, c.PostForm("department")+" "+c.PostForm("days")+"个工作日（批量）", func(ctx context.Context) error {
+			if _, _, _, err := con.deps.Console.ConsoleCase(ctx, reach, number); err != nil {
+				return err
+			}
+			_, err := con.deps.Supervision.HandOver(ctx, number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
+			return err
+		})
 		if err != nil {
 			logged(c, con.deps.Log.With("action", "bulk handover", "case", number), err)
 			failed = append(failed, number+"："+mashang.ErrorMessage(err))
-			detail = "失败：" + mashang.ErrorMessage(err)
-		}
-		if err := con.deps.Accounts.Record(c.Request.Context(), s, "handover", number, detail, c.ClientIP()); err != nil {
-			con.deps.Log.Error("audit", "err", err)
 		}
 	}
 	q := url.Values{}
@@ -316,19 +330,15 @@ func (con *console) bulkHandOver(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/console/?"+q.Encode())
 }
 
-// acted records an action in the audit log and goes back to the case page,
-// saying how it went.
-func (con *console) acted(c *gin.Context, s mashang.StaffSession, k mashang.Case, action, detail, done string, err error) {
+// acted goes back to the case page after an audited action, saying how it
+// went.
+func (con *console) acted(c *gin.Context, k mashang.Case, action, done string, err error) {
 	q := url.Values{}
 	if err != nil {
 		logged(c, con.deps.Log.With("action", action), err)
 		q.Set("error", mashang.ErrorMessage(err))
-		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
 		q.Set("done", done)
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, action, k.Number, detail, c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/cases/"+url.PathEscape(k.Number)+"?"+q.Encode())
 }

@@ -74,8 +74,12 @@ type MiniProgramDeps struct {
 // StaffAPIDeps serve the staff JSON API (/api/).
 type StaffAPIDeps struct {
 	Log *slog.Logger // nil: Deps.Log
-	// Token guards the API; empty: it answers that it is not enabled.
-	Token       string
+	// Accounts finds the staff member behind a bearer token (made by
+	// `mashang staff token`); Console gives their reach and the cases in it.
+	Accounts AccountService
+	Console  ConsoleReader
+	// Audit records what they do, in the action's transaction.
+	Audit       Auditor
 	Replies     ReplyService
 	Rerouting   RerouteService
 	Supervision SupervisionService
@@ -106,6 +110,8 @@ type ConsoleDeps struct {
 	// supervision notices.
 	StaffBinding StaffBinder
 	StaffWeChat  StaffWeChat
+	// Audit records what staff do, in the action's transaction.
+	Audit Auditor
 	// PublicURL (optional) is where staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
@@ -120,9 +126,7 @@ type DeputyDeps struct {
 	Activities     ActivityService
 	ActivityReader ActivityReader
 	// Audit records what deputies do (*store.DB).
-	Audit interface {
-		Audit(ctx context.Context, e mashang.AuditEntry) error
-	}
+	Audit Auditor
 	// PublicURL (optional) is where deputies reach the service.
 	PublicURL string
 }
@@ -172,6 +176,9 @@ func (d Deps) check() error {
 		need("MiniProgram.Receptions", d.MiniProgram.Receptions),
 		need("MiniProgram.Photos", d.MiniProgram.Photos),
 		positive("MiniProgram.MaxBodyBytes", d.MiniProgram.MaxBodyBytes),
+		need("StaffAPI.Accounts", d.StaffAPI.Accounts),
+		need("StaffAPI.Console", d.StaffAPI.Console),
+		need("StaffAPI.Audit", d.StaffAPI.Audit),
 		need("StaffAPI.Replies", d.StaffAPI.Replies),
 		need("StaffAPI.Rerouting", d.StaffAPI.Rerouting),
 		need("StaffAPI.Supervision", d.StaffAPI.Supervision),
@@ -192,6 +199,7 @@ func (d Deps) check() error {
 		text("Console.MediaDir", d.Console.MediaDir),
 		need("Console.StaffBinding", d.Console.StaffBinding),
 		need("Console.StaffWeChat", d.Console.StaffWeChat),
+		need("Console.Audit", d.Console.Audit),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),

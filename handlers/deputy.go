@@ -205,7 +205,7 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 
 // act runs a deputy's action on a case they answer for and goes back to
 // the case with how it went; each is audited under the deputy's name.
-func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, dep mashang.Deputy) (done string, err error)) gin.HandlerFunc {
+func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, dep mashang.Deputy) (done string, run func(context.Context) error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		dep := c.MustGet(deputyKey).(mashang.Deputy)
 		k, _, err := d.pages.Desk.DeputyCase(c.Request.Context(), dep.ID, c.Param("number"))
@@ -213,36 +213,40 @@ func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, de
 			d.fail(c, err)
 			return
 		}
-		done, err := do(c, k, dep)
+		done, run := do(c, k, dep)
+		err = d.audited(c, dep, "deputy_"+name, k.Number, done, run)
 		q := url.Values{}
-		detail := done
 		if err != nil {
 			logged(c, d.deps.Log.With("action", name), err)
 			q.Set("error", mashang.ErrorMessage(err))
-			detail = "失败：" + mashang.ErrorMessage(err)
 		} else {
 			q.Set("done", done)
-		}
-		if d.deps.Audit != nil {
-			if err := d.deps.Audit.Audit(c.Request.Context(), mashang.AuditEntry{At: time.Now(), Username: "deputy:" + dep.Code,
-				Action: "deputy_" + name, Target: k.Number, Detail: detail, IP: c.ClientIP()}); err != nil {
-				d.deps.Log.Error("audit", "err", err)
-			}
 		}
 		c.Redirect(http.StatusSeeOther, "/d/cases/"+k.Number+"?"+q.Encode())
 	}
 }
 
-func (d *deputyDesk) accept(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
-	return "已接单，请尽快办理", d.deps.Supervision.AcceptAsDeputy(c.Request.Context(), k.Number, dep)
+func (d *deputyDesk) accept(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
+	return "已接单，请尽快办理", func(ctx context.Context) error { return d.deps.Supervision.AcceptAsDeputy(ctx, k.Number, dep) }
 }
 
-func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
-	return "答复已交工作人员审核后发给群众", d.deps.Supervision.Draft(c.Request.Context(), k.Number, dep, c.PostForm("text"))
+func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
+	return "答复已交工作人员审核后发给群众", func(ctx context.Context) error {
+		return d.deps.Supervision.Draft(ctx, k.Number, dep, c.PostForm("text"))
+	}
 }
 
-func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, error) {
-	return "已标记为办结", d.deps.Supervision.Close(c.Request.Context(), k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
+func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
+	return "已标记为办结", func(ctx context.Context) error {
+		return d.deps.Supervision.Close(ctx, k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
+	}
+}
+
+// audited runs a deputy's action, recorded under the deputy's code (see
+// audited).
+func (d *deputyDesk) audited(c *gin.Context, dep mashang.Deputy, action, target, detail string, run func(context.Context) error) error {
+	e := mashang.AuditEntry{At: time.Now(), Username: "deputy:" + dep.Code, Action: action, Target: target, Detail: detail, IP: c.ClientIP()}
+	return audited(c.Request.Context(), d.deps.Audit, d.deps.Log, e, run)
 }
 
 // record answers GET /d/record: the deputy's duty record (履职档案) and

@@ -122,15 +122,18 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 			}
 		}
 	}
-	res, err := con.deps.Rosters.Apply(c.Request.Context(), kind, [][]string{headers, record})
-	s := c.MustGet(staffKey).(mashang.StaffSession)
+	var res roster.ImportResult
+	err := con.audited(c, "edit_"+kind, layout.Key(record), "保存记录", func(ctx context.Context) error {
+		var err error
+		res, err = con.deps.Rosters.Apply(ctx, kind, [][]string{headers, record})
+		return err
+	})
 	var fileErr *mashang.FileError
 	if errors.As(err, &fileErr) {
 		var rowErrors []string
 		for _, r := range fileErr.Errors {
 			rowErrors = append(rowErrors, r.String())
 		}
-		_ = con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, layout.Key(record), "失败："+strings.Join(rowErrors, "；"), c.ClientIP())
 		for i, col := range layout.Columns {
 			if col.Mask != nil {
 				record[i] = ""
@@ -142,9 +145,6 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 	if err != nil {
 		con.fail(c, err)
 		return
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "edit_"+kind, layout.Key(record), res.String(), c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/manage/roster/"+kind+"?done="+url.QueryEscape(layout.Key(record)+" 已保存："+res.String()))
 }

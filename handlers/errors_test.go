@@ -206,7 +206,6 @@ var errSecret = errors.New("disk I/O error at /var/lib/mashang/secret.db (pid 42
 // methods these tests do not reach unimplemented.
 type (
 	failingForms    struct{}
-	failingReplies  struct{}
 	failingReceiver struct{}
 	failingDir      struct{ handlers.Directory }
 	failingAccounts struct{ handlers.AccountService }
@@ -216,12 +215,14 @@ type (
 )
 
 func (failingForms) RaiseForm(context.Context, mashang.Form) (string, error) { return "", errSecret }
-func (failingReplies) Reply(context.Context, string, string, string) error   { return errSecret }
 func (failingReceiver) Receive(context.Context, mashang.Inbound) (mashang.Reply, error) {
 	return mashang.Reply{}, errSecret
 }
 func (failingDir) StationByCode(context.Context, string) (mashang.Station, error) {
 	return mashang.Station{}, errSecret
+}
+func (failingAccounts) APISession(context.Context, string) (mashang.StaffSession, error) {
+	return mashang.StaffSession{}, errSecret
 }
 func (failingAccounts) Login(context.Context, string, string, string) (mashang.StaffSession, error) {
 	return mashang.StaffSession{}, errSecret
@@ -248,7 +249,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 		d.Log, d.Callback.Log, d.MiniProgram.Log, d.StaffAPI.Log, d.Console.Log, d.Deputies.Log, d.Public.Log = log, log, log, log, log, log, log
 		d.Callback.Receiver = failingReceiver{}
 		d.MiniProgram.Forms = failingForms{}
-		d.StaffAPI.Replies = failingReplies{}
+		d.StaffAPI.Accounts = failingAccounts{}
 		d.Public.Directory = failingDir{}
 		d.Public.Wall = failingWall{}
 		d.Console.Accounts = failingAccounts{}

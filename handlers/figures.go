@@ -137,9 +137,9 @@ func (con *console) problemList(c *gin.Context) {
 	}
 	_ = book.SetColWidth(sheet, "F", "F", 50)
 	_ = book.SetColWidth(sheet, "B", "E", 16)
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "export", department, fmt.Sprintf("%d条", len(problems)), c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
+	if err := con.audited(c, "export", department, fmt.Sprintf("%d条", len(problems)), wroteNothing); err != nil {
+		con.fail(c, err)
+		return
 	}
 	name := department + "问题建议清单.xlsx"
 	c.Header("Content-Disposition", `attachment; filename="problems.xlsx"; filename*=UTF-8''`+url.PathEscape(name))

@@ -250,7 +250,7 @@ func TestStaffAnswerThroughTheOfficialAccount(t *testing.T) {
 		e.fake.Follow("oAsk")
 		e.fake.UserMessaged("oAsk")
 
-		status, body := e.staffReply(t, c.Number, staffToken, `{"text": "您好，已联系市政部门，三天内修复。", "staff": "八大关街道联络员"}`)
+		status, body := e.staffReply(t, c.Number, staffToken, `{"text": "您好，已联系市政部门，三天内修复。"}`)
 		if status != http.StatusAccepted {
 			t.Fatalf("reply answered %d %s", status, body)
 		}
@@ -265,7 +265,7 @@ func TestStaffAnswerThroughTheOfficialAccount(t *testing.T) {
 		// Later the window is closed: WeChat refuses the customer-service
 		// message and a template message leads the citizen to the answer.
 		e.fake.FailNext("/cgi-bin/message/custom/send", 45015, 1)
-		if status, body := e.staffReply(t, c.Number, staffToken, `{"text": "已修复，请查看。", "staff": "八大关街道联络员"}`); status != http.StatusAccepted {
+		if status, body := e.staffReply(t, c.Number, staffToken, `{"text": "已修复，请查看。"}`); status != http.StatusAccepted {
 			t.Fatalf("second reply %d %s", status, body)
 		}
 		if _, err := e.outbox.Drain(ctx); err != nil {
@@ -285,7 +285,7 @@ func TestStaffAnswerThroughTheOfficialAccount(t *testing.T) {
 
 		// A citizen who unfollowed: both ways refused, recorded, not retried.
 		e.fake.Unfollow("oAsk")
-		e.staffReply(t, c.Number, staffToken, `{"text": "第三次答复", "staff": "联络员"}`)
+		e.staffReply(t, c.Number, staffToken, `{"text": "第三次答复"}`)
 		res, _ := e.outbox.Drain(ctx)
 		if res.Failed != 1 {
 			t.Fatalf("drain %+v", res)
@@ -303,14 +303,14 @@ func TestStaffAPIRefusesWhatItShould(t *testing.T) {
 		status                    int
 		code                      string
 	}{
-		{"no token", c.Number, "", `{"text":"x","staff":"y"}`, http.StatusUnauthorized, "unauthorized"},
-		{"wrong token", c.Number, "guess", `{"text":"x","staff":"y"}`, http.StatusUnauthorized, "unauthorized"},
+		{"no token", c.Number, "", `{"text":"x"}`, http.StatusUnauthorized, "unauthorized"},
+		{"wrong token", c.Number, "guess", `{"text":"x"}`, http.StatusUnauthorized, "unauthorized"},
 		{"not JSON", c.Number, staffToken, `text=x`, http.StatusBadRequest, "invalid"},
-		{"wrong type", c.Number, staffToken, `{"text": 42, "staff": "y"}`, http.StatusBadRequest, "invalid"},
+		{"wrong type", c.Number, staffToken, `{"text": 42}`, http.StatusBadRequest, "invalid"},
 		{"unknown field", c.Number, staffToken, `{"txt": "x"}`, http.StatusBadRequest, "invalid"},
-		{"empty text", c.Number, staffToken, `{"text": "  ", "staff": "y"}`, http.StatusBadRequest, "invalid"},
-		{"too long", c.Number, staffToken, `{"text": "` + strings.Repeat("长", 601) + `", "staff": "y"}`, http.StatusBadRequest, "invalid"},
-		{"no such case", "000000-0000", staffToken, `{"text": "x", "staff": "y"}`, http.StatusNotFound, "not_found"},
+		{"empty text", c.Number, staffToken, `{"text": "  "}`, http.StatusBadRequest, "invalid"},
+		{"too long", c.Number, staffToken, `{"text": "` + strings.Repeat("长", 601) + `"}`, http.StatusBadRequest, "invalid"},
+		{"no such case", "000000-0000", staffToken, `{"text": "x"}`, http.StatusNotFound, "not_found"},
 		{"huge body", c.Number, staffToken, `{"text": "` + strings.Repeat("x", 20000) + `"}`, http.StatusRequestEntityTooLarge, "too_large"},
 	}
 	for _, tc := range cases {

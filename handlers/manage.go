@@ -76,10 +76,14 @@ func (con *console) createUser(c *gin.Context) {
 	case mashang.RoleHandler:
 		u.DepartmentID, err = con.deps.Staff.DepartmentByPath(ctx, strings.TrimSpace(c.PostForm("scope")))
 	}
-	if err == nil {
-		_, err = con.deps.AccountCreator.Create(ctx, u, c.PostForm("password"))
-	}
-	con.managed(c, "create_user", u.Username+" "+u.Role+" "+c.PostForm("scope"), "已创建账号 "+u.Username, err, nil)
+	err = con.audited(c, "create_user", "", u.Username+" "+u.Role+" "+c.PostForm("scope"), func(ctx context.Context) error {
+		if err != nil {
+			return err
+		}
+		_, err := con.deps.AccountCreator.Create(ctx, u, c.PostForm("password"))
+		return err
+	})
+	con.managed(c, "create_user", "已创建账号 "+u.Username, err, nil)
 }
 
 // changeAccount answers an account row's buttons: disable, enable, a new
@@ -87,10 +91,12 @@ func (con *console) createUser(c *gin.Context) {
 func (con *console) changeAccount(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
 	username, change := c.Param("username"), c.PostForm("change")
-	err := con.deps.AccountCreator.Change(c.Request.Context(), s, username, change, c.PostForm("password"))
+	err := con.audited(c, "account_"+change, "", username, func(ctx context.Context) error {
+		return con.deps.AccountCreator.Change(ctx, s, username, change, c.PostForm("password"))
+	})
 	done := map[string]string{mashang.AccountDisable: "已停用", mashang.AccountEnable: "已启用", mashang.AccountPassword: "已重设密码",
 		mashang.AccountChair: "已设为本级人大负责同志", mashang.AccountNotChair: "已取消本级人大负责同志"}[change]
-	con.managed(c, "account_"+change, username, "账号 "+username+" "+done, err, nil)
+	con.managed(c, "account_"+change, "账号 "+username+" "+done, err, nil)
 }
 
 // importRoster answers the roster upload: applied whole, or refused whole
@@ -98,45 +104,47 @@ func (con *console) changeAccount(c *gin.Context) {
 func (con *console) importRoster(c *gin.Context) {
 	kind := c.PostForm("kind")
 	file, header, err := c.Request.FormFile("file")
-	var res roster.ImportResult
+	detail := ""
 	if err == nil {
 		defer file.Close()
-		var rows [][]string
-		if rows, err = roster.ReadFile(header.Filename, file); err == nil {
-			res, err = con.deps.Rosters.Apply(c.Request.Context(), kind, rows)
-		}
-	} else {
-		err = mashang.Errorf(mashang.EINVALID, "请选择名册文件（.xlsx 或 .csv）")
+		detail = header.Filename
 	}
+	var res roster.ImportResult
 	var rowErrors []string
 	layout, _ := roster.Lookup(kind)
-	var fileErr *mashang.FileError
-	if errors.As(err, &fileErr) {
-		for _, r := range fileErr.Errors {
-			rowErrors = append(rowErrors, r.String())
+	err = con.audited(c, "import_"+kind, "", detail, func(ctx context.Context) error {
+		if err != nil {
+			return mashang.Errorf(mashang.EINVALID, "请选择名册文件（.xlsx 或 .csv）")
 		}
-		err = mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", layout.Label, len(rowErrors))
-	}
-	con.managed(c, "import_"+kind, res.String(), layout.Label+"导入完成："+res.String(), err, rowErrors)
+		rows, err := roster.ReadFile(header.Filename, file)
+		if err == nil {
+			res, err = con.deps.Rosters.Apply(ctx, kind, rows)
+		}
+		var fileErr *mashang.FileError
+		if errors.As(err, &fileErr) {
+			for _, r := range fileErr.Errors {
+				rowErrors = append(rowErrors, r.String())
+			}
+			return mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", layout.Label, len(rowErrors))
+		}
+		return err
+	})
+	con.managed(c, "import_"+kind, layout.Label+"导入完成："+res.String(), err, rowErrors)
 }
 
-// managed audits a management action and goes back to the page with how it went.
-func (con *console) managed(c *gin.Context, action, detail, done string, err error, rowErrors []string) {
-	s := c.MustGet(staffKey).(mashang.StaffSession)
+// managed goes back to the page after an audited management action, with
+// how it went.
+func (con *console) managed(c *gin.Context, action, done string, err error, rowErrors []string) {
 	q := url.Values{}
 	if err != nil {
 		logged(c, con.deps.Log.With("action", action), err)
 		q.Set("error", mashang.ErrorMessage(err))
-		detail = "失败：" + mashang.ErrorMessage(err)
 		if len(rowErrors) > 50 {
 			rowErrors = append(rowErrors[:50], "……")
 		}
 		q["row"] = rowErrors
 	} else {
 		q.Set("done", done)
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, action, "", detail, c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/manage?"+q.Encode())
 }

@@ -99,9 +99,9 @@ func (con *console) pointsExcel(c *gin.Context) {
 			return
 		}
 	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "export_points", name, fmt.Sprintf("%d位代表", len(lines)), c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
+	if err := con.audited(c, "export_points", name, fmt.Sprintf("%d位代表", len(lines)), wroteNothing); err != nil {
+		con.fail(c, err)
+		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="points.xlsx"; filename*=UTF-8''`+url.PathEscape(name+"履职积分.xlsx"))
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -117,25 +117,21 @@ func (con *console) correctPoints(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
 	code, reason := strings.TrimSpace(c.PostForm("deputy")), strings.TrimSpace(c.PostForm("reason"))
 	points, err := strconv.Atoi(strings.TrimSpace(c.PostForm("points")))
-	switch {
-	case err != nil || points == 0 || points < -100 || points > 100:
-		err = mashang.Errorf(mashang.EINVALID, "积分调整应为 -100 到 100 之间、不为 0 的整数")
-	case reason == "":
-		err = mashang.Errorf(mashang.EINVALID, "请写明调整的原因")
-	default:
-		err = con.deps.Duty.AddPointCorrection(c.Request.Context(), code, points, "更正："+reason, s.User.Username, time.Now())
-	}
+	err = con.audited(c, "correct_points", code, fmt.Sprintf("%s %+d %s", code, points, reason), func(ctx context.Context) error {
+		switch {
+		case err != nil || points == 0 || points < -100 || points > 100:
+			return mashang.Errorf(mashang.EINVALID, "积分调整应为 -100 到 100 之间、不为 0 的整数")
+		case reason == "":
+			return mashang.Errorf(mashang.EINVALID, "请写明调整的原因")
+		}
+		return con.deps.Duty.AddPointCorrection(ctx, code, points, "更正："+reason, s.User.Username, time.Now())
+	})
 	q := url.Values{}
-	detail := fmt.Sprintf("%s %+d %s", code, points, reason)
 	if err != nil {
 		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
-		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
 		q.Set("done", fmt.Sprintf("已为代表 %s 记入 %+d 分", code, points))
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "correct_points", code, detail, c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())
 }
@@ -143,26 +139,21 @@ func (con *console) correctPoints(c *gin.Context) {
 // setPointRule answers POST /console/points/rules (administrators): what
 // one action earns from now on. Points already earned stay as they were.
 func (con *console) setPointRule(c *gin.Context) {
-	s := c.MustGet(staffKey).(mashang.StaffSession)
 	rule := mashang.PointRule{Action: c.PostForm("action"), Reason: strings.TrimSpace(c.PostForm("reason"))}
 	points, err := strconv.Atoi(strings.TrimSpace(c.PostForm("points")))
-	if err != nil {
-		err = mashang.Errorf(mashang.EINVALID, "积分应为 0 到 %d 之间的整数", mashang.MaxRulePoints)
-	} else {
-		rule.Points = points
-		err = con.deps.Duty.SetPointRule(c.Request.Context(), rule)
-	}
+	rule.Points = points
+	err = con.audited(c, "set_point_rule", rule.Action, fmt.Sprintf("%s %d %s", rule.Action, rule.Points, rule.Reason), func(ctx context.Context) error {
+		if err != nil {
+			return mashang.Errorf(mashang.EINVALID, "积分应为 0 到 %d 之间的整数", mashang.MaxRulePoints)
+		}
+		return con.deps.Duty.SetPointRule(ctx, rule)
+	})
 	q := url.Values{}
-	detail := fmt.Sprintf("%s %d %s", rule.Action, rule.Points, rule.Reason)
 	if err != nil {
 		logged(c, con.deps.Log, err)
 		q.Set("error", mashang.ErrorMessage(err))
-		detail = "失败：" + mashang.ErrorMessage(err)
 	} else {
 		q.Set("done", fmt.Sprintf("「%s」此后每次记 %d 分", mashang.DutyLabel(rule.Action), rule.Points))
-	}
-	if err := con.deps.Accounts.Record(c.Request.Context(), s, "set_point_rule", rule.Action, detail, c.ClientIP()); err != nil {
-		con.deps.Log.Error("audit", "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())
 }

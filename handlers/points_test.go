@@ -48,7 +48,7 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		if status, _ := b.post("/d/cases/"+number+"/draft", url.Values{"text": {"补充：明天上午修。"}}); status != http.StatusOK {
 			t.Fatalf("second draft: %d", status)
 		}
-		if status, body := e.staffReply(t, number, staffToken, `{"text": "已联系物业维修电梯。", "staff": "八大关联络站"}`); status != http.StatusAccepted {
+		if status, body := e.staffReply(t, number, staffToken, `{"text": "已联系物业维修电梯。"}`); status != http.StatusAccepted {
 			t.Fatalf("reply: %d %s", status, body)
 		}
 		if status, out := e.mp(t, "POST", "/mp/cases/"+number+"/rating", token, `{"verdict": "satisfied"}`); status != http.StatusCreated {

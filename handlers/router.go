@@ -73,9 +73,10 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/codes/sheet", codes.sheet)
 	r.GET("/s/:scene", codes.scenePage)
 
-	// Staff API: token-guarded.
+	// Staff API: each staff member's own token (`mashang staff token`), the
+	// console's reach and audit.
 	staff := &staffAPI{deps: d.StaffAPI}
-	api := r.Group("/api", staffOnly(d.StaffAPI.Token, d.Log))
+	api := r.Group("/api", staff.signedIn)
 	api.POST("/cases/:number/replies", staff.reply)
 	api.POST("/cases/:number/route", staff.reroute)
 	api.POST("/cases/:number/handover", staff.handOver)

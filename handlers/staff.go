@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -19,21 +17,26 @@ type ReplyService interface {
 	Reply(ctx context.Context, number, staff, text string) error
 }
 
-// staffOnly admits requests that carry the staff API token. It stands in
-// for the console's accounts (issue 6), compared in constant time.
-func staffOnly(token string, log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if token == "" { // the setting is for the log: the caller is not known
-			failJSON(c, log, fmt.Errorf("MASHANG_STAFF_API_TOKEN is not set: %w", mashang.Errorf(eDisabled, "员工接口未启用")))
-			return
-		}
-		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			failJSON(c, log, mashang.Errorf(mashang.EUNAUTHORIZED, "缺少或错误的员工接口令牌（Authorization: Bearer …）"))
-			return
-		}
-		c.Next()
+// signedIn admits requests whose bearer token is a staff member's API
+// token (made by `mashang staff token`): the API acts as that person,
+// within their reach, as the console does.
+func (s *staffAPI) signedIn(c *gin.Context) {
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	session, err := s.deps.Accounts.APISession(c.Request.Context(), token)
+	if err != nil {
+		s.fail(c, "staff API token", err)
+		c.Abort()
+		return
 	}
+	reach, err := s.deps.Console.ReachOf(c.Request.Context(), session.User)
+	if err != nil {
+		s.fail(c, "staff API reach", err)
+		c.Abort()
+		return
+	}
+	c.Set(staffKey, session)
+	c.Set(reachKey, reach)
+	c.Next()
 }
 
 type staffAPI struct{ deps StaffAPIDeps }
@@ -43,24 +46,40 @@ func (s *staffAPI) fail(c *gin.Context, what string, err error) {
 	failJSON(c, s.deps.Log.With("action", what), err)
 }
 
-type replyRequest struct {
-	Text  string `json:"text"`
-	Staff string `json:"staff"`
+// act runs an API action on a case within the caller's reach (else 404),
+// as the caller, with its audit line in the action's transaction.
+func (s *staffAPI) act(c *gin.Context, action, detail string, run func(ctx context.Context, number, staff string) error) bool {
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	session := c.MustGet(staffKey).(mashang.StaffSession)
+	k, _, _, err := s.deps.Console.ConsoleCase(c.Request.Context(), reach, c.Param("number"))
+	if err == nil {
+		e := mashang.StaffAudit(session.User, action, k.Number, detail, c.ClientIP())
+		err = audited(c.Request.Context(), s.deps.Audit, s.deps.Log, e, func(ctx context.Context) error {
+			return run(ctx, k.Number, session.User.Name)
+		})
+	}
+	if err != nil {
+		s.fail(c, action, err)
+		return false
+	}
+	return true
 }
 
-// reply answers POST /api/cases/:number/replies {"text": "…", "staff": "…"}:
-// the answer goes on the timeline and to the citizen through the outbox.
+// reply answers POST /api/cases/:number/replies {"text": "…"}: the answer
+// goes on the timeline and to the citizen through the outbox.
 func (s *staffAPI) reply(c *gin.Context) {
-	var req replyRequest
+	var req struct {
+		Text string `json:"text"`
+	}
 	if err := decodeJSON(c, &req, 16<<10); err != nil {
 		s.fail(c, "reply", err)
 		return
 	}
-	if err := s.deps.Replies.Reply(c.Request.Context(), c.Param("number"), req.Staff, req.Text); err != nil {
-		s.fail(c, "reply", err)
-		return
+	if s.act(c, "reply", req.Text, func(ctx context.Context, number, staff string) error {
+		return s.deps.Replies.Reply(ctx, number, staff, req.Text)
+	}) {
+		c.JSON(http.StatusAccepted, gin.H{"status": "queued", "message": "答复已记录，正在通过公众号发送"})
 	}
-	c.JSON(http.StatusAccepted, gin.H{"status": "queued", "message": "答复已记录，正在通过公众号发送"})
 }
 
 // RerouteService hands cases to another group (*mashang.Rerouting).
@@ -69,26 +88,27 @@ type RerouteService interface {
 }
 
 // reroute answers POST /api/cases/:number/route {"group": "生活保障组",
-// "category": "道路照明" (optional), "staff": "…", "reason": "…"}: the case
-// goes to that group of its station, whose deputies are told; a case held
-// by the content check is released this way.
+// "category": "道路照明" (optional), "reason": "…"}: the case goes to that
+// group of its station, whose deputies are told; a case held by the
+// content check is released this way.
 func (s *staffAPI) reroute(c *gin.Context) {
 	var req struct {
 		Group    string `json:"group"`
 		Category string `json:"category"`
-		Staff    string `json:"staff"`
 		Reason   string `json:"reason"`
 	}
 	if err := decodeJSON(c, &req, 8<<10); err != nil {
 		s.fail(c, "reroute", err)
 		return
 	}
-	k, err := s.deps.Rerouting.Reroute(c.Request.Context(), c.Param("number"), req.Group, req.Category, req.Staff, req.Reason)
-	if err != nil {
-		s.fail(c, "reroute", err)
-		return
+	var k mashang.Case
+	if s.act(c, "reroute", req.Group+"："+req.Reason, func(ctx context.Context, number, staff string) error {
+		var err error
+		k, err = s.deps.Rerouting.Reroute(ctx, number, req.Group, req.Category, staff, req.Reason)
+		return err
+	}) {
+		c.JSON(http.StatusOK, gin.H{"number": k.Number, "group": k.GroupName, "category": k.Category, "status": k.Status})
 	}
-	c.JSON(http.StatusOK, gin.H{"number": k.Number, "group": k.GroupName, "category": k.Category, "status": k.Status})
 }
 
 // SupervisionService hands cases to departments and closes them
@@ -105,40 +125,40 @@ type SupervisionService interface {
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":
-// "市南区城市管理局" (or its path), "days": 10, "staff": "…", "note": "…"}:
-// the deadline is that many working days on, holidays and make-up days counted.
+// "市南区城市管理局" (or its path), "days": 10, "note": "…"}: the deadline
+// is that many working days on, holidays and make-up days counted.
 func (s *staffAPI) handOver(c *gin.Context) {
 	var req struct {
 		Department string `json:"department"`
 		Days       int    `json:"days"`
-		Staff      string `json:"staff"`
 		Note       string `json:"note"`
 	}
 	if err := decodeJSON(c, &req, 8<<10); err != nil {
 		s.fail(c, "hand over", err)
 		return
 	}
-	due, err := s.deps.Supervision.HandOver(c.Request.Context(), c.Param("number"), req.Department, req.Days, req.Staff, req.Note)
-	if err != nil {
-		s.fail(c, "hand over", err)
-		return
+	var due time.Time
+	if s.act(c, "handover", fmt.Sprintf("%s %d个工作日", req.Department, req.Days), func(ctx context.Context, number, staff string) error {
+		var err error
+		due, err = s.deps.Supervision.HandOver(ctx, number, req.Department, req.Days, staff, req.Note)
+		return err
+	}) {
+		c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseHanded, "deadline": due.UTC().Format(time.RFC3339)})
 	}
-	c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseHanded, "deadline": due.UTC().Format(time.RFC3339)})
 }
 
-// closeCase answers POST /api/cases/:number/close {"staff": "…", "result": "…"}.
+// closeCase answers POST /api/cases/:number/close {"result": "…"}.
 func (s *staffAPI) closeCase(c *gin.Context) {
 	var req struct {
-		Staff  string `json:"staff"`
 		Result string `json:"result"`
 	}
 	if err := decodeJSON(c, &req, 8<<10); err != nil {
 		s.fail(c, "close", err)
 		return
 	}
-	if err := s.deps.Supervision.Close(c.Request.Context(), c.Param("number"), req.Staff, req.Result); err != nil {
-		s.fail(c, "close", err)
-		return
+	if s.act(c, "close", req.Result, func(ctx context.Context, number, staff string) error {
+		return s.deps.Supervision.Close(ctx, number, staff, req.Result)
+	}) {
+		c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseClosed})
 	}
-	c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseClosed})
 }

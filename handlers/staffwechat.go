@@ -46,7 +46,12 @@ func (con *console) showWeChat(c *gin.Context, status int, data gin.H) {
 // minutes, once) and shows it; the scan arrives at the callback.
 func (con *console) bindWeChat(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
-	code, err := con.deps.StaffBinding.NewCode(c.Request.Context(), s.User.ID)
+	var code mashang.BindCode
+	err := con.audited(c, "wechat_bind_code", s.User.Username, "生成绑定微信二维码", func(ctx context.Context) error {
+		var err error
+		code, err = con.deps.StaffBinding.NewCode(ctx, s.User.ID)
+		return err
+	})
 	if err != nil {
 		con.deps.Log.Error("staff binding code", "err", err)
 		con.showWeChat(c, http.StatusBadGateway, gin.H{"Error": "暂时无法生成绑定二维码（微信接口未响应），请稍后再试。"})
@@ -62,6 +67,5 @@ func (con *console) bindWeChat(c *gin.Context) {
 		// The page's CSP allows data: images; the code lives only in this page.
 		data["QR"] = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 	}
-	_ = con.deps.Accounts.Record(c.Request.Context(), s, "wechat_bind_code", s.User.Username, "生成绑定微信二维码", c.ClientIP())
 	con.showWeChat(c, http.StatusOK, data)
 }

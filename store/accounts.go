@@ -83,23 +83,51 @@ func (db *DB) StaffUserByName(ctx context.Context, username string) (mashang.Sta
 	return u, nil
 }
 
-// RecordLogin keeps an account's failure count and lock.
-func (db *DB) RecordLogin(ctx context.Context, userID int64, failed int, lockedUntil time.Time) error {
+// CountFailedLogin counts a wrong password in one statement, so attempts
+// at once are each counted. locked_until is assigned first: MySQL evaluates
+// assignments left to right, so it must read failed_logins before the
+// increment, as SQLite always does.
+func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
-		var until any
-		if !lockedUntil.IsZero() {
-			until = lockedUntil.UTC()
-		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, until, userID); err != nil {
-			return fmt.Errorf("record login: %w", err)
+		if _, err := tx.tx.ExecContext(ctx, `
+			UPDATE staff_users SET locked_until = CASE WHEN (failed_logins + 1) % ? = 0 THEN ? ELSE locked_until END,
+				failed_logins = failed_logins + 1
+			WHERE id = ?`, mashang.MaxFailedLogins, lockUntil.UTC(), userID); err != nil {
+			return fmt.Errorf("count a failed login: %w", err)
 		}
 		return nil
 	})
 }
 
-// AddStaffSession keeps a session by its token's hash.
+// SetStaffAPIToken makes tokenHash the account's one API token.
+func (db *DB) SetStaffAPIToken(ctx context.Context, userID int64, tokenHash string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET api_token_hash = ? WHERE id = ?`, tokenHash, userID); err != nil {
+			return fmt.Errorf("set API token: %w", err)
+		}
+		return nil
+	})
+}
+
+// StaffUserByAPIToken finds the account whose API token hashes to tokenHash.
+func (db *DB) StaffUserByAPIToken(ctx context.Context, tokenHash string) (mashang.StaffUser, error) {
+	u, err := scanStaffUser(db.db.QueryRowContext(ctx, `SELECT `+staffUserColumns+staffUserFrom+` WHERE u.api_token_hash = ?`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, mashang.NotFound("接口令牌")
+	}
+	if err != nil {
+		return u, fmt.Errorf("find staff user by API token: %w", err)
+	}
+	return u, nil
+}
+
+// AddStaffSession keeps a session by its token's hash and clears the
+// account's wrong passwords in a row.
 func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("clear failed logins: %w", err)
+		}
 		if _, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			tokenHash, userID, csrf, time.Now().UTC(), expires.UTC()); err != nil {
@@ -136,14 +164,18 @@ func (db *DB) DeleteStaffSession(ctx context.Context, tokenHash string) error {
 
 // Audit writes one line of the audit log.
 func (db *DB) Audit(ctx context.Context, e mashang.AuditEntry) error {
-	return db.update(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `
-			INSERT INTO audit_log (at, user_id, username, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.At.UTC(), nullID(e.UserID), e.Username, e.Action, truncateRunes(e.Target, 64), truncateRunes(e.Detail, 2000), e.IP); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		return nil
-	})
+	return db.update(ctx, func(tx *Tx) error { return tx.audit(ctx, e) })
+}
+
+// audit writes one line of the audit log in the action's transaction: if
+// it fails, so does the action.
+func (tx *Tx) audit(ctx context.Context, e mashang.AuditEntry) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO audit_log (at, user_id, username, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.At.UTC(), nullID(e.UserID), e.Username, e.Action, truncateRunes(e.Target, 64), truncateRunes(e.Detail, 2000), e.IP); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }
 
 // AuditLog lists the latest audit lines, newest first (for tests and the console).

@@ -64,6 +64,9 @@ func reachCondition(r mashang.Reach) (string, []any) {
 
 // ConsoleCases lists the cases within reach that match f, newest first.
 func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Case, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
 	where, args := reachCondition(r)
 	if f.Status != "" {
 		where += " AND c.status = ?"

@@ -110,12 +110,19 @@ func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
 	return out, nil
 }
 
-// SetColour records a case's supervision colour.
-func (tx *Tx) SetColour(ctx context.Context, caseID int64, colour string) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET colour = ? WHERE id = ?`, colour, caseID); err != nil {
-		return fmt.Errorf("set colour: %w", err)
+// SetColour records a case's supervision colour if it is still from: on
+// MySQL the UPDATE waits for a concurrent sweep's row lock and then reads
+// the committed colour, so of two sweeps one changes it.
+func (tx *Tx) SetColour(ctx context.Context, caseID int64, from, to string) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE cases SET colour = ? WHERE id = ? AND colour = ?`, to, caseID, from)
+	if err != nil {
+		return false, fmt.Errorf("set colour: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("set colour: %w", err)
+	}
+	return n == 1, nil
 }
 
 // MergeCase closes the duplicate as merged into main (mashang.HandoverTx).

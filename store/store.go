@@ -17,6 +17,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"mashang"
 )
 
 // Drivers Mashang speaks.
@@ -193,8 +195,27 @@ type Tx struct {
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
-// writer, on MySQL in a transaction of its own, retried on deadlock.
+// writer, on MySQL in a transaction of its own, retried on deadlock. The
+// audit line the action's context carries (mashang.Audited) is written in
+// the same transaction: if it fails, the action is undone.
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	pending := mashang.AuditPending(ctx)
+	if pending == nil {
+		return db.write(ctx, fn)
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.audit(ctx, pending.Entry)
+	})
+	if err == nil {
+		pending.MarkWritten()
+	}
+	return err
+}
+
+func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 	if db.writer != nil {
 		return db.writer.do(ctx, fn)
 	}

@@ -41,8 +41,8 @@ type writeJob struct {
 	result chan error
 
 	// mu is held while fn runs; a caller that gives up takes it to set
-	// abandoned, after which fn never runs again (not even in a re-run of
-	// its group): fn writes to the caller's variables.
+	// abandoned, after which fn never runs: fn writes to the caller's
+	// variables.
 	mu        sync.Mutex
 	abandoned bool
 }
@@ -150,39 +150,64 @@ func (w *writer) run() {
 	}
 }
 
-// add runs job in the open transaction (beginning one if needed). A job
-// that fails takes the transaction down with it, since its writes cannot be
-// told apart; the jobs before it then run again in a new one (a job's
-// function has no effect outside its transaction, so running it again is
-// safe). The failed job is answered; the others stay in the group.
+// add runs job in the open transaction (beginning one if needed), inside a
+// savepoint of its own: a job that fails is rolled back alone and answered,
+// and the jobs before it stay in the group, run once. Should rolling back
+// to the savepoint fail, SQLite has lost the transaction, and the whole
+// group is answered with that error.
 func (w *writer) add(open *sql.Tx, group []*writeJob, job *writeJob) (*sql.Tx, []*writeJob) {
-	var err error
-	if open == nil {
-		if open, err = w.db.BeginTx(context.Background(), nil); err != nil {
-			job.result <- fmt.Errorf("begin: %w", err)
-			return nil, group
-		}
-	}
 	job.mu.Lock()
 	if job.abandoned {
 		job.mu.Unlock()
 		job.result <- context.Canceled
 		return open, group
 	}
-	err = job.fn(&Tx{tx: open, dialect: w.dialect, stmts: w.stmts})
+	var err error
+	if open == nil {
+		if open, err = w.db.BeginTx(context.Background(), nil); err != nil {
+			job.mu.Unlock()
+			job.result <- fmt.Errorf("begin: %w", err)
+			return nil, group
+		}
+	}
+	err = w.runInSavepoint(open, job)
 	job.mu.Unlock()
 	if err == nil {
 		return open, append(group, job)
 	}
 	job.result <- err
-	_ = open.Rollback()
-	open = nil
-	redo := group
-	group = nil
-	for _, earlier := range redo {
-		open, group = w.add(open, group, earlier)
+	if len(group) == 0 {
+		// Nothing else in the transaction: end it rather than keep
+		// SQLite's write lock while no job is waiting.
+		_ = open.Rollback()
+		return nil, nil
 	}
-	return open, group
+	_, lost := open.Exec(`ROLLBACK TO job`)
+	if lost == nil {
+		if _, lost = open.Exec(`RELEASE job`); lost == nil {
+			return open, group
+		}
+	}
+	_ = open.Rollback()
+	for _, earlier := range group {
+		earlier.result <- fmt.Errorf("the transaction was lost: %w", lost)
+	}
+	return nil, nil
+}
+
+// runInSavepoint runs a job's function in a savepoint that is released
+// when it succeeds and left open (for ROLLBACK TO) when it fails.
+func (w *writer) runInSavepoint(open *sql.Tx, job *writeJob) error {
+	if _, err := open.Exec(`SAVEPOINT job`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := job.fn(&Tx{tx: open, dialect: w.dialect, stmts: w.stmts}); err != nil {
+		return err
+	}
+	if _, err := open.Exec(`RELEASE job`); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
 }
 
 // syncLoop makes each committed group durable and answers its callers.

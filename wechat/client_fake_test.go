@@ -49,8 +49,8 @@ func TestSDKReachesTheFakeThroughTheAPIBase(t *testing.T) {
 		t.Fatalf("ticket URL %q leads to %q", ticket.URL, scene)
 	}
 
-	png, err := clients.MP.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Scene: "st:demo-bdg"})
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+	jpeg, err := clients.MP.GetQRCode().GetWXACodeUnlimit(qrcode.QRCoder{Scene: "st:demo-bdg"})
+	if err != nil || !bytes.HasPrefix(jpeg, []byte("\xff\xd8\xff")) {
 		t.Fatalf("wxacode: %v", err)
 	}
 

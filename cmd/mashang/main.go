@@ -37,6 +37,7 @@ Usage:
                                               make the codes once (WeChat), export them as a ZIP
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
+  mashang staff token USER                    a new staff API token for the account (printed once)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
 
 Settings come from the --config file and MASHANG_* environment variables

@@ -18,6 +18,7 @@ import (
 	"mashang"
 	"mashang/app"
 	"mashang/configs"
+	"mashang/store"
 	"mashang/wechat/wechattest"
 )
 
@@ -228,8 +229,8 @@ func TestSandboxLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/cases/"+data["character_string1"]+"/replies",
-		strings.NewReader(`{"text": "已派人修理。", "staff": "联络员"}`))
-	req.Header.Set("Authorization", "Bearer "+configs.SandboxStaffAPIToken)
+		strings.NewReader(`{"text": "已派人修理。"}`))
+	req.Header.Set("Authorization", "Bearer "+app.SandboxAPIToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -287,6 +288,23 @@ func TestStaffCommands(t *testing.T) {
 	}
 	if code, out, errOut := runWith("a long enough password", "staff", "add", "lin", "--name", "林", "--role", "staff", "--jurisdiction", "青岛市/市南区"); code != 0 || !strings.Contains(out, "人大工作人员 · 青岛市/市南区") {
 		t.Fatalf("add staff: %d %s %s", code, out, errOut)
+	}
+	// A staff API token: printed once on standard output, only its hash kept.
+	code, out, errOut := runWith("", "staff", "token", "lin")
+	token := strings.TrimSpace(out)
+	if code != 0 || len(token) < 32 || !strings.Contains(errOut, "只显示这一次") {
+		t.Fatalf("staff token: %d %q %s", code, out, errOut)
+	}
+	db, err := store.Open(context.Background(), store.DriverSQLite, env("MASHANG_DB_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if s, err := (&mashang.Accounts{Store: db}).APISession(context.Background(), token); err != nil || s.User.Username != "lin" {
+		t.Fatalf("the token names %+v (%v)", s.User, err)
+	}
+	if code, _, errOut := runWith("", "staff", "token", "nobody"); code != 1 || !strings.Contains(errOut, "账号") {
+		t.Fatalf("a token for nobody: %d %s", code, errOut)
 	}
 }
 

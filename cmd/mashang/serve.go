@@ -113,6 +113,7 @@ func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 		fmt.Fprintf(w, "  AppID %s, Token %s, EncodingAESKey %s (safe mode)\n", cfg.WeChat.AppID, cfg.WeChat.Token, cfg.WeChat.AESKey)
 		fmt.Fprintf(w, "  Demo stations st:demo-bdg st:demo-xhw st:demo-lsh, deputies dp:demo-d01 … dp:demo-d06\n")
 		fmt.Fprintf(w, "  Staff console:    %s/console/  (sandbox account %s / %s)\n", base, app.SandboxAdmin, app.SandboxAdminPassword)
+		fmt.Fprintf(w, "  Staff API:        %s/api/…  (Authorization: Bearer %s, as %s)\n", base, app.SandboxAPIToken, app.SandboxAdmin)
 		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
 		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
 	}

@@ -19,12 +19,17 @@ import (
 var stdin io.Reader = os.Stdin
 
 // staffCmd creates console accounts: the first admin, then staff of a
-// jurisdiction and station secretaries (until the console manages users).
+// jurisdiction and station secretaries (until the console manages users);
+// and gives a staff member a token for the staff API.
 func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "token" {
+		return staffTokenCmd(ctx, args[1:], stdout, stderr, getenv)
+	}
 	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
 		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
 			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 [--chair] | --role secretary --station CODE |\n"+
 			"                                               --role handler --department 青岛市/市南区/市南区城市管理局)\n"+
+			"       mashang staff token USERNAME   (prints a new staff API token for the account; the old one stops working)\n"+
 			"The password is read from standard input (asked twice on a terminal).\n")
 		return errUsage
 	}
@@ -86,6 +91,32 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	fmt.Fprintf(stdout, "已创建账号 %s（%s，%s%s）。登录：/console/login\n", created.Username, created.Name,
 		mashang.RoleLabel(created.Role), map[bool]string{true: " · " + created.Scope, false: ""}[created.Scope != ""])
+	return nil
+}
+
+// staffTokenCmd prints a new staff API token for an account. Only its hash
+// is kept, so it is shown this once; the account's earlier token stops
+// working.
+func staffTokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("staff token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil || len(positional) != 1 {
+		fmt.Fprint(stderr, "usage: mashang staff token USERNAME\n")
+		return errUsage
+	}
+	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := (&mashang.Accounts{Store: db}).NewAPIToken(ctx, positional[0])
+	if err != nil {
+		return errors.New(mashang.ErrorMessage(err))
+	}
+	fmt.Fprintf(stderr, "账号 %s 的员工接口令牌（只显示这一次，旧令牌已作废）：\n", positional[0])
+	fmt.Fprintln(stdout, token)
 	return nil
 }
 

@@ -51,6 +51,19 @@ func Open(t testing.TB, driver string) *store.DB {
 	return db
 }
 
+// RawSQL opens a plain connection to the database at dsn (one DSN made),
+// for a test to do what the service never does (break a table, say);
+// closed after the test.
+func RawSQL(t testing.TB, driver, dsn string) *sql.DB {
+	t.Helper()
+	raw, err := sql.Open(map[string]string{store.DriverSQLite: "sqlite", store.DriverMySQL: "mysql"}[driver], dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
 // DSN creates an empty database for driver and returns its DSN.
 func DSN(t testing.TB, driver string) string {
 	t.Helper()

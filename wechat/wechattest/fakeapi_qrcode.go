@@ -1,7 +1,9 @@
 package wechattest
 
 import (
+	"bytes"
 	"encoding/base64"
+	"image/jpeg"
 	"regexp"
 	"strconv"
 	"strings"
@@ -141,7 +143,8 @@ const (
 
 // wxaCodeUnlimit is POST /wxa/getwxacodeunlimit. WeChat draws a round
 // "sun code" only its app can read; the fake draws a standard QR code of
-// "wxacode:<scene>" so a test can decode it and see what it leads to.
+// "wxacode:<scene>" so a test can decode it and see what it leads to. Like
+// WeChat's, the picture is a JPEG.
 func (f *Fake) wxaCodeUnlimit(r *apiRequest) apiReply {
 	var in struct {
 		Scene      string `json:"scene"`
@@ -171,10 +174,13 @@ func (f *Fake) wxaCodeUnlimit(r *apiRequest) apiReply {
 	if width < wxaMinWidth || width > wxaMaxWidth {
 		return replyInvalid("width")
 	}
-	png, err := goqrcode.Encode("wxacode:"+in.Scene, goqrcode.Medium, width)
+	code, err := goqrcode.New("wxacode:"+in.Scene, goqrcode.Medium)
 	if err != nil {
 		return replyError(-1)
 	}
-	// WeChat labels the PNG image/jpeg, and the SDK accepts exactly that.
-	return apiReply{raw: &rawReply{contentType: "image/jpeg", data: png}}
+	var picture bytes.Buffer
+	if err := jpeg.Encode(&picture, code.Image(width), &jpeg.Options{Quality: 90}); err != nil {
+		return replyError(-1)
+	}
+	return apiReply{raw: &rawReply{contentType: "image/jpeg", data: picture.Bytes()}}
 }

@@ -5,7 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"image/png"
+	"image"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -619,9 +620,9 @@ func TestFakeAPIJSCode2Session(t *testing.T) {
 
 func decodeQR(t *testing.T, data []byte) string {
 	t.Helper()
-	img, err := png.Decode(bytes.NewReader(data))
+	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("not a PNG: %v", err)
+		t.Fatalf("not a picture: %v", err)
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
@@ -641,17 +642,17 @@ func TestFakeAPIWXACodeUnlimit(t *testing.T) {
 	q := url.Values{"access_token": {tok}}
 
 	resp, data := e.raw(t, http.MethodPost, "/wxa/getwxacodeunlimit", q, map[string]any{"scene": "st:demo-bdg", "page": "pages/index/index"})
-	if ct := resp.Header.Get("Content-Type"); ct != "image/jpeg" || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+	if ct := resp.Header.Get("Content-Type"); ct != "image/jpeg" || !bytes.HasPrefix(data, []byte("\xff\xd8\xff")) {
 		t.Fatalf("Content-Type %q, starts %q", ct, data[:min(8, len(data))])
 	}
-	if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 430 {
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 430 {
 		t.Fatalf("default width: %+v %v", cfg, err)
 	}
 	if got := decodeQR(t, data); got != "wxacode:st:demo-bdg" {
 		t.Fatalf("the code reads %q", got)
 	}
 	_, data = e.raw(t, http.MethodPost, "/wxa/getwxacodeunlimit", q, map[string]any{"scene": "a", "width": 280})
-	if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 280 {
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 280 {
 		t.Fatalf("width 280: %+v %v", cfg, err)
 	}
 
