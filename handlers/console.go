@@ -178,7 +178,7 @@ func (con *console) inbox(c *gin.Context) {
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
 		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done"), "Error": c.Query("error"),
-		"CanHandOver": con.deps.Supervision != nil})
+		"CanHandOver": true})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.
@@ -211,7 +211,7 @@ func (con *console) casePage(c *gin.Context) {
 	role := c.MustGet(staffKey).(mashang.StaffSession).User.Role
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(role))
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
-		"CanHandOver": con.deps.Supervision != nil && k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
+		"CanHandOver": k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
 		"Done": c.Query("done"), "Error": c.Query("error")})
 }

@@ -77,12 +77,10 @@ func (p *public) station(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	var slots []mashang.ReceptionSlot
-	if p.deps.Receptions != nil {
-		if slots, err = p.deps.Receptions.Slots(ctx, page.Station.Code); err != nil {
-			p.fail(c, err)
-			return
-		}
+	slots, err := p.deps.Receptions.Slots(ctx, page.Station.Code)
+	if err != nil {
+		p.fail(c, err)
+		return
 	}
 	from, to := thisYear(time.Now())
 	groups, err := p.deps.Console.FigureGroups(ctx, mashang.Reach{StationID: page.Station.ID}, from, to, to)
