@@ -307,7 +307,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Console:    db,
 			Staff:      db,
 		},
-		Operations: handlers.OperationsDeps{DB: db, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
+		Operations: handlers.OperationsDeps{DB: db, MediaDir: cfg.MediaDir, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
 	}, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/roster"
 	"mashang/web"
 )
 
@@ -49,15 +48,9 @@ const (
 
 type console struct{ deps ConsoleDeps }
 
-// secureCookies tells whether cookies need TLS: when the service is reached
-// over https (directly or through nginx, by its public URL).
-func (con *console) secure(c *gin.Context) bool {
-	return c.Request.TLS != nil || strings.HasPrefix(con.deps.PublicURL, "https://")
-}
-
 func (con *console) setCookie(c *gin.Context, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: consoleCookie, Value: value, Path: "/console", MaxAge: maxAge,
-		HttpOnly: true, Secure: con.secure(c), SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: secureCookie(c, con.deps.PublicURL), SameSite: http.SameSiteStrictMode})
 }
 
 // page renders a console template with what every page shows.
@@ -80,6 +73,10 @@ func (con *console) loginPage(c *gin.Context) {
 }
 
 func (con *console) login(c *gin.Context) {
+	if err := readForm(c); err != nil {
+		con.fail(c, err)
+		return
+	}
 	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
 	if err != nil {
 		con.page(c, logged(c, con.deps.Log, err), "console_login.html", gin.H{"Title": "登录", "Error": mashang.ErrorMessage(err), "MaxFailed": mashang.MaxFailedLogins})
@@ -106,7 +103,12 @@ func (con *console) signedIn(c *gin.Context) {
 		return
 	}
 	if c.Request.Method == http.MethodPost {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, roster.MaxFileBytes+1<<20) // a roster upload is the largest form
+		if err := readForm(c); err != nil {
+			c.Set(staffKey, s)
+			con.fail(c, err)
+			c.Abort()
+			return
+		}
 		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(s.CSRF)) != 1 || !sameOrigin(c) {
 			c.Set(staffKey, s)
 			con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"))

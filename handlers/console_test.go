@@ -31,6 +31,8 @@ type staffBrowser struct {
 	base   string
 	client *http.Client
 	csrf   string
+	// header goes with every request (a proxy's X-Forwarded-For, say).
+	header http.Header
 }
 
 func (e *env) browser(t *testing.T) *staffBrowser {
@@ -43,7 +45,11 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (b *staffBrowser) get(path string) (int, string) {
 	b.t.Helper()
-	resp, err := b.client.Get(b.base + path)
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
+	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -60,6 +66,9 @@ func (b *staffBrowser) post(path string, form url.Values) (int, string) {
 	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", b.base)
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
@@ -69,9 +78,12 @@ func (b *staffBrowser) post(path string, form url.Values) (int, string) {
 	return resp.StatusCode, resp.Header.Get("Location") + string(body)
 }
 
+// login signs in as a person does: the sign-in page first (its form
+// carries a token of its own), then the form.
 func (b *staffBrowser) login(username, password string) int {
 	b.t.Helper()
-	status, _ := b.post("/console/login", url.Values{"username": {username}, "password": {password}})
+	b.get("/console/login")
+	status, _ := b.post("/console/login", url.Values{"username": {username}, "password": {password}, "csrf": {b.csrf}})
 	if status == http.StatusSeeOther {
 		b.get("/console/") // picks up the CSRF token
 	}

@@ -84,7 +84,7 @@ func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
 	// Lax, not Strict: the browser arrives from WeChat's authorisation by a
 	// redirect from another site, and must bring the state cookie along.
 	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/d", MaxAge: maxAge, HttpOnly: true,
-		Secure: c.Request.TLS != nil || strings.HasPrefix(d.deps.PublicURL, "https://"), SameSite: http.SameSiteLaxMode})
+		Secure: secureCookie(c, d.deps.PublicURL), SameSite: http.SameSiteLaxMode})
 }
 
 // base is the service's address as the browser reaches it.
@@ -170,6 +170,13 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 	}
 	sum := sha256.Sum256([]byte("mashang-deputy-csrf\x00" + token))
 	csrf := base64.RawURLEncoding.EncodeToString(sum[:18])
+	if c.Request.Method == http.MethodPost {
+		if err := readForm(c); err != nil {
+			d.fail(c, err)
+			c.Abort()
+			return
+		}
+	}
 	if c.Request.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
 		d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
 		c.Abort()
