@@ -144,7 +144,7 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		for range mashang.MaxFailedLogins {
 			locked.login("wangms", "wrong password!!")
 		}
-		if status, body := locked.post("/console/login", url.Values{"username": {"wangms"}, "password": {staffPassword}}); status != http.StatusForbidden || !strings.Contains(body, "已锁定") {
+		if status, body := locked.post("/console/login", url.Values{"username": {"wangms"}, "password": {staffPassword}}); status != http.StatusForbidden || !strings.Contains(body, "暂停登录") {
 			t.Fatalf("locked account: %d", status)
 		}
 

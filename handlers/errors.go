@@ -25,10 +25,11 @@ import (
 // inside (5xx) goes to the log with the request id, never to the client.
 
 // Codes the HTTP edge adds to the domain's: they are about the request, not
-// about cases, and openapi.yaml lists them beside the domain's.
+// about cases, and openapi.yaml lists them beside the domain's. (Too many
+// attempts is the domain's too: sign-in counts them.)
 const (
 	eTooLarge    = "too_large"
-	eRateLimited = "rate_limited"
+	eRateLimited = mashang.ERATELIMITED
 	eDisabled    = "disabled"
 )
 
