@@ -16,8 +16,8 @@ import (
 //	the WeChat callbacks        answerPush (callback.go)
 //	the Mini Program JSON API   failJSON, through mpAPI.fail
 //	the staff JSON API          failJSON, through staffAPI.fail
-//	the console (HTML)          console.fail, or a redirect with the message
-//	the deputies' pages (HTML)  deputyDesk.fail, or a redirect with the message
+//	the console (HTML)          console.fail, or a redirect with a flash (flash.go)
+//	the deputies' pages (HTML)  deputyDesk.fail, or a redirect with a flash
 //	public pages and codes      failPublic
 //
 // What a person reads is mashang.ErrorMessage: the message of a

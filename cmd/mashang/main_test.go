@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -355,13 +357,31 @@ func TestStaffUnlockLiftsLockOutsAndIsAudited(t *testing.T) {
 // The sandbox has a console account, so `make run` shows the console.
 func TestSandboxConsoleSignIn(t *testing.T) {
 	_, srv := startSandbox(t)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {app.SandboxAdmin}, "password": {app.SandboxAdminPassword}})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page, err := client.Get(srv.URL + "/console/login") // the form carries a token of its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if token == nil {
+		t.Fatalf("the sign-in page has no token: %s", body)
+	}
+	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {app.SandboxAdmin}, "password": {app.SandboxAdminPassword},
+		"csrf": {string(token[1])}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 || !resp.Cookies()[0].HttpOnly {
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "mashang_staff" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.HttpOnly {
 		t.Fatalf("sandbox sign-in: %d %v", resp.StatusCode, resp.Cookies())
 	}
 }
