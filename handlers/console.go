@@ -117,6 +117,9 @@ func (con *console) login(c *gin.Context) {
 	}
 	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
 	if err != nil {
+		if mashang.ErrorCode(err) == mashang.ERATELIMITED {
+			c.Header("Retry-After", "60") // the count is per minute
+		}
 		con.signInForm(c, logged(c, con.deps.Log, err), mashang.ErrorMessage(err))
 		return
 	}
