@@ -193,7 +193,7 @@ func (a *Accounts) cost() int {
 // told by the time taken.
 func (a *Accounts) unknownName() []byte {
 	a.placeholderOnce.Do(func() {
-		a.placeholder, _ = bcrypt.GenerateFromPassword([]byte(randomToken(18)), a.cost()) // fails only above cost 31, refused by Create first
+		a.placeholder, _ = bcrypt.GenerateFromPassword([]byte(randomToken(18)), a.cost()) // fails only at a cost bcrypt refuses, at which no password could be kept either
 	})
 	return a.placeholder
 }

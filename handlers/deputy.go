@@ -189,11 +189,11 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 			c.Abort()
 			return
 		}
-	}
-	if c.Request.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
-		d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
-		c.Abort()
-		return
+		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
+			d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
+			c.Abort()
+			return
+		}
 	}
 	c.Set(deputyKey, dep)
 	c.Set(deputyCSRFKey, csrf)
