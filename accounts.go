@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -40,8 +41,6 @@ type StaffUser struct {
 	DepartmentID   int64  // RoleHandler
 	Scope          string // what it covers, as people read it: 青岛市/市南区, or a station's name
 	PasswordHash   string
-	FailedLogins   int
-	LockedUntil    time.Time
 	Disabled       bool
 	// Chair marks the congress's responsible person at a jurisdiction
 	// (本级人大负责同志): red lights at its stations notify them.
@@ -49,7 +48,8 @@ type StaffUser struct {
 	WeChatBound bool // read only: their WeChat is bound for notices
 }
 
-// Lockout: after this many wrong passwords in a row an account waits.
+// Lock-out: after this many wrong passwords in a row for one name from one
+// address, that name waits there. Sessions last a working day.
 const (
 	MaxFailedLogins = 5
 	LockoutPeriod   = 15 * time.Minute
@@ -57,19 +57,41 @@ const (
 	MinPasswordLen  = 12
 )
 
+// SignInKey is what wrong passwords are counted and locked out by: the name
+// as typed, hashed (people type passwords into it by mistake), and the
+// address it came from. Not the account: so an unknown name is locked out
+// as a real one is, and guessing from one address locks out that address
+// only.
+type SignInKey struct {
+	NameHash string
+	Address  string
+}
+
+// SignInName is how a typed name is kept in a SignInKey.
+func SignInName(name string) string { return hashToken("mashang-signin-name\x00" + name) }
+
 // AccountStore keeps staff accounts, their sessions and the audit log.
 type AccountStore interface {
 	AddStaffUser(ctx context.Context, u *StaffUser) error
 	// StaffUserByName finds an account (ENOTFOUND: none).
 	StaffUserByName(ctx context.Context, username string) (StaffUser, error)
-	// CountFailedLogin adds one to the account's wrong passwords in a row,
-	// in one statement so attempts at once are all counted, and locks the
-	// account until lockUntil when the count reaches a multiple of
-	// MaxFailedLogins.
-	CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error
+	// CountSignIn counts an attempt to sign in from address in minute (Unix
+	// time / 60), and answers the attempts from there in that minute so
+	// far, at every instance.
+	CountSignIn(ctx context.Context, address string, minute int64) (int, error)
+	// SignInLock answers the wrong passwords in a row at key and until when
+	// it is locked out (zero: not locked).
+	SignInLock(ctx context.Context, key SignInKey) (failures int, lockedUntil time.Time, err error)
+	// CountFailedSignIn adds one to the wrong passwords in a row at key, in
+	// one statement so attempts at once are all counted, and locks key
+	// until lockUntil when the count reaches a multiple of MaxFailedLogins.
+	CountFailedSignIn(ctx context.Context, key SignInKey, lockUntil time.Time) error
+	// ClearSignInFailures lifts a name's lock-outs at every address and
+	// answers how many there were.
+	ClearSignInFailures(ctx context.Context, nameHash string) (int, error)
 	// AddStaffSession starts a session and clears the wrong passwords in a
-	// row, in one transaction.
-	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error
+	// row at the key it was signed in with, in one transaction.
+	AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time, cleared SignInKey) error
 	// StaffSession finds a live session's account and CSRF token (ENOTFOUND: none or expired).
 	StaffSession(ctx context.Context, tokenHash string, now time.Time) (StaffUser, string, error)
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
@@ -78,9 +100,21 @@ type AccountStore interface {
 	SetStaffAPIToken(ctx context.Context, userID int64, tokenHash string) error
 	// StaffUserByAPIToken finds the account of an API token (ENOTFOUND: none).
 	StaffUserByAPIToken(ctx context.Context, tokenHash string) (StaffUser, error)
-	// UpdateStaffUser saves Disabled, Chair, PasswordHash, FailedLogins
-	// and LockedUntil (ENOTFOUND: no such account).
-	UpdateStaffUser(ctx context.Context, u StaffUser) error
+	// UpdateStaffUser saves an administrator's change, in one transaction
+	// (ENOTFOUND: no such account).
+	UpdateStaffUser(ctx context.Context, ch AccountUpdate) error
+}
+
+// AccountUpdate is an administrator's change to an account as it is
+// written: the account's Disabled, Chair and PasswordHash, and what goes
+// with the change.
+type AccountUpdate struct {
+	User StaffUser
+	// EndSessions signs the account out everywhere: it was disabled, or
+	// given a new password (whoever knew the old one is out).
+	EndSessions bool
+	// Unlock lifts its name's lock-outs at every address.
+	Unlock bool
 }
 
 // AuditEntry is one line of the audit log: who did what to what.
@@ -134,7 +168,41 @@ func (p *PendingAudit) Written() bool { return p.written.Load() }
 type Accounts struct {
 	Store AccountStore
 	Cost  int // bcrypt cost; 0 = bcrypt.DefaultCost
-	Now   func() time.Time
+	// SignInsPerMinute is how many sign-ins one address may try a minute
+	// (0: no limit).
+	SignInsPerMinute int
+	Now              func() time.Time
+	// compare checks a password against a hash (nil: bcrypt's); tests
+	// count what it is asked.
+	compare func(hash, password []byte) error
+	// placeholder is what an unknown name's password is checked against.
+	placeholder     []byte
+	placeholderOnce sync.Once
+}
+
+func (a *Accounts) cost() int {
+	if a.Cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return a.Cost
+}
+
+// unknownName is the hash an unknown name's password is checked against:
+// made once, at the cost real passwords are kept at, so that an unknown
+// name costs sign-in the same work as a wrong password and names cannot be
+// told by the time taken.
+func (a *Accounts) unknownName() []byte {
+	a.placeholderOnce.Do(func() {
+		a.placeholder, _ = bcrypt.GenerateFromPassword([]byte(randomToken(18)), a.cost()) // fails only at a cost bcrypt refuses, at which no password could be kept either
+	})
+	return a.placeholder
+}
+
+func (a *Accounts) check(hash, password []byte) error {
+	if a.compare != nil {
+		return a.compare(hash, password)
+	}
+	return bcrypt.CompareHashAndPassword(hash, password)
 }
 
 func (a *Accounts) now() time.Time {
@@ -168,11 +236,7 @@ func (a *Accounts) Create(ctx context.Context, u StaffUser, password string) (St
 	if err := checkPassword(password); err != nil {
 		return StaffUser{}, err
 	}
-	cost := a.Cost
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost())
 	if err != nil {
 		return StaffUser{}, fmt.Errorf("hash password: %w", err)
 	}
@@ -195,10 +259,6 @@ func checkPassword(p string) error {
 	return nil
 }
 
-// dummyHash is compared against when the username is unknown, so a wrong
-// name takes as long as a wrong password and names cannot be probed.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, never used"), bcrypt.MinCost)
-
 // ErrBadLogin is the one answer to a wrong name or password.
 var ErrBadLogin = Errorf(EUNAUTHORIZED, "用户名或密码不对")
 
@@ -209,40 +269,78 @@ type StaffSession struct {
 	CSRF  string // put in every form
 }
 
-// Login checks a password; every MaxFailedLogins-th wrong one in a row
-// locks the account for LockoutPeriod, whatever is typed then.
+// Login checks a password. One address may try SignInsPerMinute a minute;
+// every MaxFailedLogins-th wrong password in a row for one name from one
+// address locks that name out there for LockoutPeriod, whatever is typed
+// then. A known name and an unknown one get the same work (one bcrypt
+// comparison at the same cost, the same writes) and the same answers, the
+// lock-out included: nothing tells which names exist.
 func (a *Accounts) Login(ctx context.Context, username, password, ip string) (StaffSession, error) {
 	now := a.now()
-	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
-	if ErrorCode(err) == ENOTFOUND {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return StaffSession{}, ErrBadLogin
+	name := strings.TrimSpace(username)
+	placeholder := a.unknownName()
+	if a.SignInsPerMinute > 0 {
+		n, err := a.Store.CountSignIn(ctx, ip, now.Unix()/60)
+		if err != nil {
+			return StaffSession{}, err
+		}
+		if n > a.SignInsPerMinute {
+			return StaffSession{}, Errorf(ERATELIMITED, "登录尝试过于频繁，请一分钟后再试")
+		}
 	}
+	key := SignInKey{NameHash: SignInName(name), Address: ip}
+	_, lockedUntil, err := a.Store.SignInLock(ctx, key)
 	if err != nil {
 		return StaffSession{}, err
 	}
-	locked := now.Before(u.LockedUntil)
-	// Checked even while locked, so that every wrong password counts (and
-	// keeps a guesser locked out) and every attempt takes as long.
-	wrong := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled
+	u, err := a.Store.StaffUserByName(ctx, name)
+	known := err == nil
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return StaffSession{}, err
+	}
+	hash := []byte(u.PasswordHash)
+	if !known {
+		hash = placeholder
+	}
+	// Checked even while locked out, so that every wrong password counts
+	// (and keeps a guesser out) and every attempt takes as long.
+	wrong := a.check(hash, []byte(password)) != nil || !known || u.Disabled
 	if wrong {
-		audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip})
-		if err := a.Store.CountFailedLogin(audited, u.ID, now.Add(LockoutPeriod)); err != nil {
+		e := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip}
+		if !known {
+			e.Detail = "没有这个用户名"
+		}
+		audited, _ := Audited(ctx, e)
+		if err := a.Store.CountFailedSignIn(audited, key, now.Add(LockoutPeriod)); err != nil {
 			return StaffSession{}, err
 		}
 	}
-	if locked {
-		return StaffSession{}, Errorf(EFORBIDDEN, "密码连续输错%d次，账号已锁定，请于%s后再试或联系管理员", MaxFailedLogins, u.LockedUntil.In(China).Format("15:04"))
+	if now.Before(lockedUntil) {
+		return StaffSession{}, Errorf(EFORBIDDEN, "用户名或密码已连续输错%d次，此用户名在您所在的网络暂停登录，请于%s后再试，或请管理员解锁",
+			MaxFailedLogins, lockedUntil.In(China).Format("15:04"))
 	}
 	if wrong {
 		return StaffSession{}, ErrBadLogin
 	}
 	s := StaffSession{User: u, Token: randomToken(32), CSRF: randomToken(24)}
 	audited, _ := Audited(ctx, AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login", IP: ip})
-	if err := a.Store.AddStaffSession(audited, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime)); err != nil {
+	if err := a.Store.AddStaffSession(audited, hashToken(s.Token), u.ID, s.CSRF, now.Add(SessionLifetime), key); err != nil {
 		return StaffSession{}, err
 	}
 	return s, nil
+}
+
+// Unlock lifts an account's lock-outs at every address, for an
+// administrator at the command line (`mashang staff unlock`); audited.
+// It answers how many addresses were locked out.
+func (a *Accounts) Unlock(ctx context.Context, username string) (int, error) {
+	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
+	if err != nil {
+		return 0, err
+	}
+	ctx, _ = Audited(ctx, AuditEntry{At: a.now(), Username: "(命令行)", Action: "unlock", Target: u.Username,
+		Detail: "解除登录锁定（mashang staff unlock）"})
+	return a.Store.ClearSignInFailures(ctx, SignInName(u.Username))
 }
 
 // Session finds the signed-in staff member behind a cookie's token.
@@ -334,43 +432,41 @@ const (
 	AccountNotChair = "not_chair"
 )
 
-// Change applies an administrator's change to an account: disable or
-// enable it, give it a new password (which also lifts a lockout), or mark
-// whether it is the chair of its level. Nobody disables themselves: the
+// Change applies an administrator's change to an account: disable it
+// (which signs it out everywhere), enable it (lifting its lock-outs), give
+// it a new password (which does both: whoever knew the old one is out), or
+// mark whether it is the chair of its level. Nobody disables themselves: the
 // last administrator must not lock everyone out.
 func (a *Accounts) Change(ctx context.Context, by StaffSession, username, change, password string) error {
 	u, err := a.Store.StaffUserByName(ctx, strings.TrimSpace(username))
 	if err != nil {
 		return err
 	}
+	ch := AccountUpdate{User: u}
 	switch change {
 	case AccountDisable:
 		if u.ID == by.User.ID {
 			return Errorf(EINVALID, "不能停用自己的账号")
 		}
-		u.Disabled = true
+		ch.User.Disabled, ch.EndSessions = true, true
 	case AccountEnable:
-		u.Disabled, u.FailedLogins, u.LockedUntil = false, 0, time.Time{}
+		ch.User.Disabled, ch.Unlock = false, true
 	case AccountPassword:
 		if err := checkPassword(password); err != nil {
 			return err
 		}
-		cost := a.Cost
-		if cost == 0 {
-			cost = bcrypt.DefaultCost
-		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cost())
 		if err != nil {
 			return fmt.Errorf("hash password: %w", err)
 		}
-		u.PasswordHash, u.FailedLogins, u.LockedUntil = string(hash), 0, time.Time{}
+		ch.User.PasswordHash, ch.EndSessions, ch.Unlock = string(hash), true, true
 	case AccountChair, AccountNotChair:
 		if change == AccountChair && u.Role != RoleStaff {
 			return Errorf(EINVALID, "只有辖区的人大工作人员可以设为本级人大负责同志")
 		}
-		u.Chair = change == AccountChair
+		ch.User.Chair = change == AccountChair
 	default:
 		return Errorf(EINVALID, "不认识的操作：%s", change)
 	}
-	return a.Store.UpdateStaffUser(ctx, u)
+	return a.Store.UpdateStaffUser(ctx, ch)
 }

@@ -228,7 +228,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		}
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
 	}
-	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost}
+	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake}
@@ -307,7 +307,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Console:    db,
 			Staff:      db,
 		},
-		Operations: handlers.OperationsDeps{DB: db, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
+		Operations: handlers.OperationsDeps{DB: db, MediaDir: cfg.MediaDir, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
 	}, nil
 }
 

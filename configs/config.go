@@ -118,6 +118,9 @@ type HTTP struct {
 	// second and the burst allowed on top.
 	CitizenRate  float64
 	CitizenBurst int
+	// SignInsPerMinute is how many console sign-ins one address may try a
+	// minute, counted in the database so every instance sees them all.
+	SignInsPerMinute int
 	// TrustedProxies are the addresses (nginx) whose X-Forwarded-For is
 	// believed; anyone else's is ignored, so a client cannot pick its own.
 	TrustedProxies []string

@@ -141,6 +141,12 @@ var settings = []setting{
 			n := c.HTTP.CitizenBurst
 			return wrongIf(n < 1 || n > 10000, "%d is outside 1–10000 requests", n)
 		}},
+	{env: "MASHANG_SIGNINS_PER_MINUTE", path: "http.signins_per_minute", def: "20",
+		field: func(c *Config) any { return &c.HTTP.SignInsPerMinute },
+		check: func(c Config) string {
+			n := c.HTTP.SignInsPerMinute
+			return wrongIf(n < 1 || n > 10000, "%d is outside 1–10000 attempts a minute", n)
+		}},
 	{env: "MASHANG_TRUSTED_PROXIES", path: "http.trusted_proxies",
 		field: func(c *Config) any { return &c.HTTP.TrustedProxies },
 		check: func(c Config) string { return networksProblem(c.HTTP.TrustedProxies) }},

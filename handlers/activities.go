@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,8 +50,7 @@ func (con *console) activitiesPage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	con.page(c, http.StatusOK, "console_activities.html", gin.H{"Title": "代表活动", "Activities": list,
-		"Done": c.Query("done"), "Error": c.Query("error")})
+	con.page(c, http.StatusOK, "console_activities.html", gin.H{"Title": "代表活动", "Activities": list})
 }
 
 // dispatchActivity answers the dispatch form (发单): times in China time,
@@ -84,16 +82,11 @@ func (con *console) dispatchActivity(c *gin.Context) {
 			func(code string) bool { return within[code] })
 		return err
 	})
-	q := url.Values{}
 	target := "/console/activities"
-	if err != nil {
-		logged(c, con.deps.Log, err)
-		q.Set("error", mashang.ErrorMessage(err))
-	} else {
-		q.Set("done", fmt.Sprintf("已发出活动「%s」，邀请%d位代表", a.Title, a.Invited))
+	if err == nil {
 		target = "/console/activities/" + strconv.FormatInt(a.ID, 10)
 	}
-	c.Redirect(http.StatusSeeOther, target+"?"+q.Encode())
+	con.said(c, target, outcome(c, con.deps.Log, fmt.Sprintf("已发出活动「%s」，邀请%d位代表", a.Title, a.Invited), err))
 }
 
 // activityPage shows an activity: who was invited, who answered, who is
@@ -114,7 +107,7 @@ func (con *console) activityPage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	data := gin.H{"Title": a.Title, "Activity": a, "Invitations": invitations, "Done": c.Query("done"), "Error": c.Query("error")}
+	data := gin.H{"Title": a.Title, "Activity": a, "Invitations": invitations}
 	if time.Now().Before(a.End) {
 		code, err := con.deps.Activities.CheckInCode(c.Request.Context(), a)
 		if err != nil {
@@ -153,8 +146,7 @@ func (d *deputyDesk) activities(c *gin.Context) {
 	for i, a := range list {
 		rows[i] = gin.H{"Activity": a, "Invitation": byID[a.ID], "Open": now.Before(a.End)}
 	}
-	d.page(c, http.StatusOK, "deputy_activities.html", gin.H{"Title": "我的活动", "Rows": rows,
-		"Done": c.Query("done"), "Error": c.Query("error")})
+	d.page(c, http.StatusOK, "deputy_activities.html", gin.H{"Title": "我的活动", "Rows": rows})
 }
 
 // respond answers an invitation: 接单 or 不参加.
@@ -173,12 +165,5 @@ func (d *deputyDesk) respond(c *gin.Context) {
 		d.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "您不在这项活动的邀请名单中"))
 		return
 	}
-	q := url.Values{}
-	if err != nil {
-		logged(c, d.deps.Log, err)
-		q.Set("error", mashang.ErrorMessage(err))
-	} else {
-		q.Set("done", map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept])
-	}
-	c.Redirect(http.StatusSeeOther, "/d/activities?"+q.Encode())
+	d.said(c, "/d/activities", outcome(c, d.deps.Log, map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept], err))
 }

@@ -37,7 +37,7 @@ func TestActionAndItsAuditCommitTogether(t *testing.T) {
 		if _, err := raw.ExecContext(ctx, `ALTER TABLE audit_log RENAME TO audit_log_away`); err != nil {
 			t.Fatal(err)
 		}
-		if _, loc := staff.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已报修"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error=") {
+		if _, loc := staff.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已报修"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Errorf("a reply whose audit failed: %s", loc)
 		}
 		if status, page := deputy.post("/d/cases/"+k.Number+"/accept", url.Values{}); status != http.StatusOK || strings.Contains(page, "已接单，请尽快办理") {
@@ -53,10 +53,10 @@ func TestActionAndItsAuditCommitTogether(t *testing.T) {
 		if _, err := raw.ExecContext(ctx, `ALTER TABLE audit_log_away RENAME TO audit_log`); err != nil {
 			t.Fatal(err)
 		}
-		if _, loc := staff.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已报修"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "done=") {
+		if _, loc := staff.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已报修"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "done: ") {
 			t.Fatalf("reply: %s", loc)
 		}
-		if _, loc := staff.post("/console/cases/"+k.Number+"/do/merge", url.Values{"main": {"000000-0000"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error=") {
+		if _, loc := staff.post("/console/cases/"+k.Number+"/do/merge", url.Values{"main": {"000000-0000"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Fatalf("a merge into nothing: %s", loc)
 		}
 		log, err := e.db.AuditLog(ctx, 10)

@@ -72,6 +72,11 @@ type options struct {
 	allowPlaintext         bool
 	maxBody                int64
 	citizenLimit           handlers.RateLimit
+	// trustedProxies are believed about the client (X-Forwarded-For,
+	// X-Forwarded-Proto): tests sign in from several addresses through them.
+	trustedProxies []string
+	// signInsPerMinute limits sign-in attempts per address (0: the default).
+	signInsPerMinute int
 }
 
 func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
@@ -94,6 +99,11 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	cfg.WeChat.AESKey, cfg.WeChat.PreviousAESKey, cfg.WeChat.AllowPlaintext = opts.aesKey, opts.previousAESKey, opts.allowPlaintext
 	cfg.HTTP.MaxBodyBytes = opts.maxBody
 	cfg.HTTP.CitizenRate, cfg.HTTP.CitizenBurst = opts.citizenLimit.PerSecond, opts.citizenLimit.Burst
+	cfg.HTTP.TrustedProxies = opts.trustedProxies
+	cfg.HTTP.SignInsPerMinute = opts.signInsPerMinute
+	if cfg.HTTP.SignInsPerMinute == 0 {
+		cfg.HTTP.SignInsPerMinute = 1000 // on, out of the tests' way
+	}
 	// The listener's address is the service's public URL: WeChat's media
 	// check downloads from it.
 	srv := httptest.NewUnstartedServer(nil)

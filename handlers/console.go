@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/roster"
 	"mashang/web"
 )
 
@@ -49,22 +49,20 @@ const (
 
 type console struct{ deps ConsoleDeps }
 
-// secureCookies tells whether cookies need TLS: when the service is reached
-// over https (directly or through nginx, by its public URL).
-func (con *console) secure(c *gin.Context) bool {
-	return c.Request.TLS != nil || strings.HasPrefix(con.deps.PublicURL, "https://")
-}
-
 func (con *console) setCookie(c *gin.Context, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: consoleCookie, Value: value, Path: "/console", MaxAge: maxAge,
-		HttpOnly: true, Secure: con.secure(c), SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: secureCookie(c, con.deps.PublicURL), SameSite: http.SameSiteStrictMode})
 }
 
-// page renders a console template with what every page shows.
+// page renders a console template with what every page shows, and what
+// the action before it said (its flash).
 func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 	if s, ok := c.Get(staffKey); ok {
 		session := s.(mashang.StaffSession)
 		data["User"], data["CSRF"], data["RoleLabel"] = session.User, session.CSRF, mashang.RoleLabel(session.User.Role)
+		if status == http.StatusOK {
+			con.flashes().take(c, session.CSRF).show(data)
+		}
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -75,16 +73,58 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 	}
 }
 
+func (con *console) flashes() flashes {
+	return flashes{path: "/console", sameSite: http.SameSiteStrictMode, publicURL: con.deps.PublicURL}
+}
+
+// said goes to a console page after an action; the page says f, once.
+func (con *console) said(c *gin.Context, to string, f flash) {
+	con.flashes().redirect(c, to, c.MustGet(staffKey).(mashang.StaffSession).CSRF, f)
+}
+
+// signInCookie holds the sign-in form's own token before there is a
+// session: the form is taken only with the token in both the cookie and
+// the form, and from this site, so another site cannot sign a browser into
+// an account of its choosing (login CSRF) and watch what its victim types
+// there.
+const signInCookie = "mashang_signin"
+
 func (con *console) loginPage(c *gin.Context) {
-	con.page(c, http.StatusOK, "console_login.html", gin.H{"Title": "登录", "MaxFailed": mashang.MaxFailedLogins})
+	con.signInForm(c, http.StatusOK, "")
+}
+
+// signInForm shows the sign-in form with a fresh token, saying message.
+func (con *console) signInForm(c *gin.Context, status int, message string) {
+	token := rand.Text()
+	http.SetCookie(c.Writer, &http.Cookie{Name: signInCookie, Value: token, Path: "/console/login", HttpOnly: true,
+		Secure: secureCookie(c, con.deps.PublicURL), SameSite: http.SameSiteStrictMode})
+	data := gin.H{"Title": "登录", "CSRF": token, "MaxFailed": mashang.MaxFailedLogins}
+	if message != "" {
+		data["Error"] = message
+	}
+	con.page(c, status, "console_login.html", data)
 }
 
 func (con *console) login(c *gin.Context) {
-	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
-	if err != nil {
-		con.page(c, logged(c, con.deps.Log, err), "console_login.html", gin.H{"Title": "登录", "Error": mashang.ErrorMessage(err), "MaxFailed": mashang.MaxFailedLogins})
+	if err := readForm(c); err != nil {
+		con.fail(c, err)
 		return
 	}
+	token, _ := c.Cookie(signInCookie)
+	if token == "" || subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(token)) != 1 || !sameOrigin(c) {
+		con.signInForm(c, http.StatusForbidden, "登录页面已过期或来源不明，请在本页重新输入用户名和密码。")
+		return
+	}
+	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
+	if err != nil {
+		if mashang.ErrorCode(err) == mashang.ERATELIMITED {
+			c.Header("Retry-After", "60") // the count is per minute
+		}
+		con.signInForm(c, logged(c, con.deps.Log, err), mashang.ErrorMessage(err))
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: signInCookie, Path: "/console/login", MaxAge: -1, HttpOnly: true,
+		Secure: secureCookie(c, con.deps.PublicURL), SameSite: http.SameSiteStrictMode})
 	con.setCookie(c, s.Token, int(mashang.SessionLifetime.Seconds()))
 	c.Redirect(http.StatusSeeOther, "/console/")
 }
@@ -106,7 +146,12 @@ func (con *console) signedIn(c *gin.Context) {
 		return
 	}
 	if c.Request.Method == http.MethodPost {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, roster.MaxFileBytes+1<<20) // a roster upload is the largest form
+		if err := readForm(c); err != nil {
+			c.Set(staffKey, s)
+			con.fail(c, err)
+			c.Abort()
+			return
+		}
 		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(s.CSRF)) != 1 || !sameOrigin(c) {
 			c.Set(staffKey, s)
 			con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "表单已过期或来源不明（CSRF 校验未通过），请返回页面刷新后重试。"))
@@ -177,8 +222,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done"), "Error": c.Query("error"),
-		"CanHandOver": true})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "CanHandOver": true})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.
@@ -212,8 +256,7 @@ func (con *console) casePage(c *gin.Context) {
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(role))
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
 		"CanHandOver": k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
-		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
-		"Done": c.Query("done"), "Error": c.Query("error")})
+		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log
@@ -318,29 +361,22 @@ func (con *console) bulkHandOver(c *gin.Context) {
 			failed = append(failed, number+"："+mashang.ErrorMessage(err))
 		}
 	}
-	q := url.Values{}
+	var f flash
 	switch {
 	case len(numbers) == 0:
-		q.Set("error", "请先勾选要交办的问题")
+		f.Error = "请先勾选要交办的问题"
 	case len(failed) > 0:
-		q.Set("error", fmt.Sprintf("交办%d件，%d件未交办：%s", len(numbers)-len(failed), len(failed), strings.Join(failed, "；")))
+		f.Error = fmt.Sprintf("交办%d件，%d件未交办：%s", len(numbers)-len(failed), len(failed), strings.Join(failed, "；"))
 	default:
-		q.Set("done", fmt.Sprintf("已交办%d件", len(numbers)))
+		f.Done = fmt.Sprintf("已交办%d件", len(numbers))
 	}
-	c.Redirect(http.StatusSeeOther, "/console/?"+q.Encode())
+	con.said(c, "/console/", f)
 }
 
 // acted goes back to the case page after an audited action, saying how it
 // went.
 func (con *console) acted(c *gin.Context, k mashang.Case, action, done string, err error) {
-	q := url.Values{}
-	if err != nil {
-		logged(c, con.deps.Log.With("action", action), err)
-		q.Set("error", mashang.ErrorMessage(err))
-	} else {
-		q.Set("done", done)
-	}
-	c.Redirect(http.StatusSeeOther, "/console/cases/"+url.PathEscape(k.Number)+"?"+q.Encode())
+	con.said(c, "/console/cases/"+url.PathEscape(k.Number), outcome(c, con.deps.Log.With("action", action), done, err))
 }
 
 // photo serves a case's photo to staff who reach the case.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -31,6 +32,10 @@ type staffBrowser struct {
 	base   string
 	client *http.Client
 	csrf   string
+	// header goes with every request (a proxy's X-Forwarded-For, say).
+	header http.Header
+	// said is what the page after the last form said of it.
+	said string
 }
 
 func (e *env) browser(t *testing.T) *staffBrowser {
@@ -43,7 +48,11 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (b *staffBrowser) get(path string) (int, string) {
 	b.t.Helper()
-	resp, err := b.client.Get(b.base + path)
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
+	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -60,18 +69,41 @@ func (b *staffBrowser) post(path string, form url.Values) (int, string) {
 	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", b.base)
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
 	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location") + string(body)
+	text := resp.Header.Get("Location") + string(body)
+	// After an action, the page it leads to says how it went: "done: …"
+	// or "error: …" is added to what is answered.
+	b.said = ""
+	if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/") && !strings.HasPrefix(loc, "/console/login") {
+		_, page := b.get(loc)
+		if m := saidError.FindStringSubmatch(page); m != nil {
+			b.said, text = html.UnescapeString(m[1]), text+"\nerror: "+html.UnescapeString(m[1])
+		} else if m := saidDone.FindStringSubmatch(page); m != nil {
+			b.said, text = html.UnescapeString(m[1]), text+"\ndone: "+html.UnescapeString(m[1])
+		}
+	}
+	return resp.StatusCode, text
 }
 
+var (
+	saidDone  = regexp.MustCompile(`<p class="ok">([^<]*)</p>`)
+	saidError = regexp.MustCompile(`<p class="error">([^<]*)</p>`)
+)
+
+// login signs in as a person does: the sign-in page first (its form
+// carries a token of its own), then the form.
 func (b *staffBrowser) login(username, password string) int {
 	b.t.Helper()
-	status, _ := b.post("/console/login", url.Values{"username": {username}, "password": {password}})
+	b.get("/console/login")
+	status, _ := b.post("/console/login", url.Values{"username": {username}, "password": {password}, "csrf": {b.csrf}})
 	if status == http.StatusSeeOther {
 		b.get("/console/") // picks up the CSRF token
 	}
@@ -113,8 +145,8 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		if status, _ := anon.get("/console/login"); status != http.StatusOK {
 			t.Fatalf("login page: %d", status)
 		}
-		if status, body := anon.post("/console/login", url.Values{"username": {"nobody"}, "password": {staffPassword}}); status != http.StatusUnauthorized || !strings.Contains(body, "用户名或密码不对") {
-			t.Fatalf("unknown user: %d", status)
+		if status, says := anon.signIn("nobody", staffPassword); status != http.StatusUnauthorized || says != "用户名或密码不对" {
+			t.Fatalf("unknown user: %d %q", status, says)
 		}
 
 		// Four wrong passwords, then the right one: in. Five wrong: locked,
@@ -132,8 +164,8 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		for range mashang.MaxFailedLogins {
 			locked.login("wangms", "wrong password!!")
 		}
-		if status, body := locked.post("/console/login", url.Values{"username": {"wangms"}, "password": {staffPassword}}); status != http.StatusForbidden || !strings.Contains(body, "已锁定") {
-			t.Fatalf("locked account: %d", status)
+		if status, says := locked.signIn("wangms", staffPassword); status != http.StatusForbidden || !strings.Contains(says, "暂停登录") {
+			t.Fatalf("locked account: %d %q", status, says)
 		}
 
 		// A form without the session's CSRF token, or from another site, is refused.
@@ -155,20 +187,20 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 			t.Fatalf("a refused form changed the case:\n%s", timeline(events))
 		}
 		// With the token: answered, and the audit log says who.
-		if status, loc := b.post("/console/cases/"+number+"/reply", url.Values{"text": {"已报修，三天内修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := b.post("/console/cases/"+number+"/reply", url.Values{"text": {"已报修，三天内修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("reply: %d %s", status, loc)
 		}
 		if _, events := e.caseOf(t, number); !strings.Contains(timeline(events), "reply: 已报修，三天内修好") {
 			t.Fatalf("timeline:\n%s", timeline(events))
 		}
 		// Accept it and set its category from the console.
-		if status, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("accept: %d %s", status, loc)
 		}
-		if _, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); !strings.Contains(loc, "error=") {
+		if _, loc := b.post("/console/cases/"+number+"/do/accept", url.Values{"csrf": {b.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Fatalf("accepted twice: %s", loc)
 		}
-		if status, loc := b.post("/console/cases/"+number+"/do/category", url.Values{"category": {"市容环境"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := b.post("/console/cases/"+number+"/do/category", url.Values{"category": {"市容环境"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("set category: %d %s", status, loc)
 		}
 		if c, events := e.caseOf(t, number); c.Status != mashang.CaseAccepted || c.Category != "市容环境" ||
@@ -176,7 +208,7 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 			t.Fatalf("after accept and category: %+v\n%s", c, timeline(events))
 		}
 		// Hand it over from the console: a department of its jurisdiction.
-		if status, loc := b.post("/console/cases/"+number+"/handover", url.Values{"department": {"市南区城市管理局"}, "days": {"5"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := b.post("/console/cases/"+number+"/handover", url.Values{"department": {"市南区城市管理局"}, "days": {"5"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("hand over: %d %s", status, loc)
 		}
 		if c, _ := e.caseOf(t, number); c.Status != mashang.CaseHanded {
@@ -184,7 +216,7 @@ func TestConsoleLoginLockoutAndCSRF(t *testing.T) {
 		}
 		// Closed, then reopened with a reason.
 		b.post("/console/cases/"+number+"/close", url.Values{"result": {"已修复"}, "csrf": {b.csrf}})
-		if status, loc := b.post("/console/cases/"+number+"/do/reopen", url.Values{"reason": {"群众反映仍未修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := b.post("/console/cases/"+number+"/do/reopen", url.Values{"reason": {"群众反映仍未修好"}, "csrf": {b.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("reopen: %d %s", status, loc)
 		}
 		if c, _ := e.caseOf(t, number); c.Status != mashang.CaseReopened {
@@ -384,14 +416,13 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		// Bulk hand-over from the inbox: one in reach is handed, one out of reach is refused.
 		status, loc := b.post("/console/bulk-handover", url.Values{"number": {numbers[1], numbers[2]}, "department": {"市南区教育局"},
 			"days": {"5"}, "csrf": {b.csrf}})
-		if status != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+		if status != http.StatusSeeOther || !strings.Contains(loc, "error: ") {
 			t.Fatalf("bulk with an unknown department: %d %s", status, loc)
 		}
 		status, loc = b.post("/console/bulk-handover", url.Values{"number": {numbers[1], numbers[2]}, "department": {"八大关街道办事处"},
 			"days": {"3"}, "csrf": {b.csrf}})
-		q, _ := url.ParseQuery(strings.TrimPrefix(loc, "/console/?"))
-		if status != http.StatusSeeOther || !strings.Contains(q.Get("error"), "交办1件，1件未交办："+numbers[2]+"：问题不存在") {
-			t.Fatalf("bulk hand-over: %d %v", status, q)
+		if status != http.StatusSeeOther || !strings.Contains(b.said, "交办1件，1件未交办："+numbers[2]+"：问题不存在") {
+			t.Fatalf("bulk hand-over: %d %s", status, loc)
 		}
 		if _, events := e.caseOf(t, numbers[1]); !strings.Contains(timeline(events), "八大关街道办事处") {
 			t.Fatalf("bulk hand-over did not reach %s:\n%s", numbers[1], timeline(events))
@@ -418,8 +449,9 @@ func (b *staffBrowser) uploadRoster(kind, name string, data []byte) (int, string
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Location")
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location") + string(page)
 }
 
 func TestConsoleManagement(t *testing.T) {
@@ -446,27 +478,30 @@ func TestConsoleManagement(t *testing.T) {
 		}
 		status, loc := admin.post("/console/manage/users", url.Values{"username": {"xhw"}, "name": {"薛家岛秘书"}, "role": {"secretary"},
 			"scope": {"demo-xhw"}, "password": {staffPassword}, "csrf": {admin.csrf}})
-		if status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("create a secretary: %d %s", status, loc)
 		}
 		if status := e.browser(t).login("xhw", staffPassword); status != http.StatusSeeOther {
 			t.Fatalf("the new secretary cannot sign in: %d", status)
 		}
 		if _, loc := admin.post("/console/manage/users", url.Values{"username": {"weak"}, "name": {"弱"}, "role": {"staff"},
-			"scope": {"青岛市"}, "password": {"short"}, "csrf": {admin.csrf}}); !strings.Contains(loc, "error=") {
+			"scope": {"青岛市"}, "password": {"short"}, "csrf": {admin.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Fatalf("a weak password was taken: %s", loc)
 		}
 
 		// A roster with bad rows is refused whole, each row named; a good one is applied.
 		bad := []byte("名称,所属辖区\n,青岛市/市南区\n市南区教育局,\n")
-		status, loc = admin.uploadRoster("departments", "departments.csv", bad)
-		q, _ := url.ParseQuery(strings.TrimPrefix(loc, "/console/manage?"))
-		if status != http.StatusSeeOther || q.Get("error") == "" || len(q["row"]) != 2 || !strings.Contains(q["row"][0], "第2行") {
-			t.Fatalf("bad roster: %d %v", status, q)
+		// The bad rows are shown at once, on the page the form is on.
+		status, page := admin.uploadRoster("departments", "departments.csv", bad)
+		if status != http.StatusBadRequest || !strings.Contains(page, `<p class="error">`) || strings.Count(page, "<li>第") != 2 || !strings.Contains(page, "第2行") {
+			t.Fatalf("bad roster: %d %s", status, page)
 		}
 		good := []byte("名称,所属辖区\n市南区教育局,青岛市/市南区\n")
-		if status, loc := admin.uploadRoster("departments", "departments.csv", good); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := admin.uploadRoster("departments", "departments.csv", good); status != http.StatusSeeOther || loc != "/console/manage" {
 			t.Fatalf("good roster: %d %s", status, loc)
+		}
+		if _, page := admin.get("/console/manage"); !strings.Contains(page, "导入完成") {
+			t.Fatal("the page after the good roster does not say it was applied")
 		}
 		audit, _ := e.db.AuditLog(ctx, 5)
 		if len(audit) < 3 || audit[0].Action != "import_departments" || audit[0].Username != "admin" {

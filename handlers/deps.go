@@ -153,6 +153,8 @@ type PublicDeps struct {
 // OperationsDeps serve health, readiness and metrics.
 type OperationsDeps struct {
 	DB Pinger
+	// MediaDir must take a file for /readyz to answer ready.
+	MediaDir string
 	// MetricsAllow are the networks that may read /metrics.
 	MetricsAllow []*net.IPNet
 	// Sandbox says so on the home page.
@@ -217,6 +219,7 @@ func (d Deps) check() error {
 		need("Public.Console", d.Public.Console),
 		need("Public.Staff", d.Public.Staff),
 		need("Operations.DB", d.Operations.DB),
+		text("Operations.MediaDir", d.Operations.MediaDir),
 	} {
 		if err != nil {
 			return err

@@ -59,6 +59,9 @@ type deputyDesk struct {
 func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
 	if dep, ok := c.Get(deputyKey); ok {
 		data["Deputy"], data["CSRF"] = dep, c.GetString(deputyCSRFKey)
+		if status == http.StatusOK {
+			d.flashes().take(c, c.GetString(deputyCSRFKey)).show(data)
+		}
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -68,6 +71,16 @@ func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
 		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
 	}
+}
+
+// flashes are kept Lax, as the deputies' other cookies (see setCookie).
+func (d *deputyDesk) flashes() flashes {
+	return flashes{path: "/d", sameSite: http.SameSiteLaxMode, publicURL: d.deps.PublicURL}
+}
+
+// said goes to a deputy's page after an action; the page says f, once.
+func (d *deputyDesk) said(c *gin.Context, to string, f flash) {
+	d.flashes().redirect(c, to, c.GetString(deputyCSRFKey), f)
 }
 
 func (d *deputyDesk) message(c *gin.Context, status int, text string) {
@@ -84,7 +97,7 @@ func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
 	// Lax, not Strict: the browser arrives from WeChat's authorisation by a
 	// redirect from another site, and must bring the state cookie along.
 	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/d", MaxAge: maxAge, HttpOnly: true,
-		Secure: c.Request.TLS != nil || strings.HasPrefix(d.deps.PublicURL, "https://"), SameSite: http.SameSiteLaxMode})
+		Secure: secureCookie(c, d.deps.PublicURL), SameSite: http.SameSiteLaxMode})
 }
 
 // base is the service's address as the browser reaches it.
@@ -170,10 +183,17 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 	}
 	sum := sha256.Sum256([]byte("mashang-deputy-csrf\x00" + token))
 	csrf := base64.RawURLEncoding.EncodeToString(sum[:18])
-	if c.Request.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
-		d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
-		c.Abort()
-		return
+	if c.Request.Method == http.MethodPost {
+		if err := readForm(c); err != nil {
+			d.fail(c, err)
+			c.Abort()
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
+			d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
+			c.Abort()
+			return
+		}
 	}
 	c.Set(deputyKey, dep)
 	c.Set(deputyCSRFKey, csrf)
@@ -199,8 +219,7 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 	}
 	open := k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld
 	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": mashang.TimelineFor(events, mashang.AudienceDeputy),
-		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open,
-		"Done": c.Query("done"), "Error": c.Query("error")})
+		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open})
 }
 
 // act runs a deputy's action on a case they answer for and goes back to
@@ -215,14 +234,7 @@ func (d *deputyDesk) act(name string, do func(c *gin.Context, k mashang.Case, de
 		}
 		done, run := do(c, k, dep)
 		err = d.audited(c, dep, "deputy_"+name, k.Number, done, run)
-		q := url.Values{}
-		if err != nil {
-			logged(c, d.deps.Log.With("action", name), err)
-			q.Set("error", mashang.ErrorMessage(err))
-		} else {
-			q.Set("done", done)
-		}
-		c.Redirect(http.StatusSeeOther, "/d/cases/"+k.Number+"?"+q.Encode())
+		d.said(c, "/d/cases/"+url.PathEscape(k.Number), outcome(c, d.deps.Log.With("action", name), done, err))
 	}
 }
 

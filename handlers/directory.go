@@ -80,7 +80,7 @@ func (con *console) showRoster(c *gin.Context, status int, kind, edit string, fo
 	}
 	con.page(c, status, "console_roster.html", gin.H{"Title": layout.Label, "Kind": kind, "Kinds": kinds,
 		"Label": layout.Label, "Headers": headers, "Rows": shown, "Fields": fields, "Editing": editing,
-		"RowErrors": rowErrors, "Done": c.Query("done"), "Error": errorOf(rowErrors)})
+		"RowErrors": rowErrors, "Error": errorOf(rowErrors)})
 }
 
 // maskedOr says, masked, what a personal value is now.
@@ -91,9 +91,9 @@ func maskedOr(mask func(string) string, v string) string {
 	return "（现为 " + mask(v) + "）"
 }
 
-func errorOf(rowErrors []string) string {
+func errorOf(rowErrors []string) any {
 	if len(rowErrors) == 0 {
-		return ""
+		return nil // the page may say what the action before it did
 	}
 	return "未保存：请改正下面的错误"
 }
@@ -146,5 +146,5 @@ func (con *console) saveRosterRecord(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/console/manage/roster/"+kind+"?done="+url.QueryEscape(layout.Key(record)+" 已保存："+res.String()))
+	con.said(c, "/console/manage/roster/"+url.PathEscape(kind), flash{Done: layout.Key(record) + " 已保存：" + res.String()})
 }

@@ -16,8 +16,8 @@ import (
 //	the WeChat callbacks        answerPush (callback.go)
 //	the Mini Program JSON API   failJSON, through mpAPI.fail
 //	the staff JSON API          failJSON, through staffAPI.fail
-//	the console (HTML)          console.fail, or a redirect with the message
-//	the deputies' pages (HTML)  deputyDesk.fail, or a redirect with the message
+//	the console (HTML)          console.fail, or a redirect with a flash (flash.go)
+//	the deputies' pages (HTML)  deputyDesk.fail, or a redirect with a flash
 //	public pages and codes      failPublic
 //
 // What a person reads is mashang.ErrorMessage: the message of a
@@ -25,10 +25,11 @@ import (
 // inside (5xx) goes to the log with the request id, never to the client.
 
 // Codes the HTTP edge adds to the domain's: they are about the request, not
-// about cases, and openapi.yaml lists them beside the domain's.
+// about cases, and openapi.yaml lists them beside the domain's. (Too many
+// attempts is the domain's too: sign-in counts them.)
 const (
 	eTooLarge    = "too_large"
-	eRateLimited = "rate_limited"
+	eRateLimited = mashang.ERATELIMITED
 	eDisabled    = "disabled"
 )
 

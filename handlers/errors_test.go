@@ -289,7 +289,8 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 		{"WeChat callback", push, 503, "暂时无法保存消息，请稍后重发"},
 		{"codes", request("GET", "/codes/st:demo-bdg.png", ""), 500, internal},
 		{"public pages", request("GET", "/wall", ""), 500, internal},
-		{"console", request("POST", "/console/login", "username=a&password=b", "Content-Type", "application/x-www-form-urlencoded"), 500, internal},
+		{"console", request("POST", "/console/login", "username=a&password=b&csrf=t", "Content-Type", "application/x-www-form-urlencoded",
+			"Cookie", "mashang_signin=t"), 500, internal},
 		{"deputies' pages", request("GET", "/d/oauth?state=s1&code=c1", "", "Cookie", "mashang_deputy_state=s1|/d/cases"), 500, internal},
 	} {
 		id := "req-" + strings.ReplaceAll(tc.surface, " ", "-")

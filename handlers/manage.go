@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -43,6 +42,12 @@ func (con *console) adminOnly(c *gin.Context) {
 }
 
 func (con *console) managePage(c *gin.Context) {
+	con.showManage(c, http.StatusOK, gin.H{})
+}
+
+// showManage renders the management page with data: what an action says
+// (its row errors too), or nothing.
+func (con *console) showManage(c *gin.Context, status int, data gin.H) {
 	users, err := con.deps.Staff.StaffUsers(c.Request.Context())
 	if err != nil {
 		con.fail(c, err)
@@ -56,8 +61,8 @@ func (con *console) managePage(c *gin.Context) {
 	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleHandler, mashang.RoleAdmin} {
 		roles = append(roles, option{r, mashang.RoleLabel(r)})
 	}
-	con.page(c, http.StatusOK, "console_manage.html", gin.H{"Title": "管理", "Users": users, "Kinds": kinds, "Roles": roles,
-		"Done": c.Query("done"), "Error": c.Query("error"), "RowErrors": c.QueryArray("row")})
+	data["Title"], data["Users"], data["Kinds"], data["Roles"] = "管理", users, kinds, roles
+	con.page(c, status, "console_manage.html", data)
 }
 
 // createUser answers the account form: a jurisdiction path for staff, a
@@ -133,18 +138,16 @@ func (con *console) importRoster(c *gin.Context) {
 }
 
 // managed goes back to the page after an audited management action, with
-// how it went.
+// how it went. A roster's bad rows are too many for a flash: the page is
+// shown at once with them, not redirected to.
 func (con *console) managed(c *gin.Context, action, done string, err error, rowErrors []string) {
-	q := url.Values{}
-	if err != nil {
-		logged(c, con.deps.Log.With("action", action), err)
-		q.Set("error", mashang.ErrorMessage(err))
+	f := outcome(c, con.deps.Log.With("action", action), done, err)
+	if err != nil && len(rowErrors) > 0 {
 		if len(rowErrors) > 50 {
 			rowErrors = append(rowErrors[:50], "……")
 		}
-		q["row"] = rowErrors
-	} else {
-		q.Set("done", done)
+		con.showManage(c, statusFor(err), gin.H{"Error": f.Error, "RowErrors": rowErrors})
+		return
 	}
-	c.Redirect(http.StatusSeeOther, "/console/manage?"+q.Encode())
+	con.said(c, "/console/manage", f)
 }

@@ -65,7 +65,7 @@ func (con *console) points(c *gin.Context) {
 		return
 	}
 	con.page(c, http.StatusOK, "console_points.html", gin.H{"Title": "履职积分", "Quarter": name, "QuarterParam": c.Query("quarter"),
-		"Labels": labels, "Rows": rows, "Rules": rules, "MaxRulePoints": mashang.MaxRulePoints, "Done": c.Query("done"), "Error": c.Query("error")})
+		"Labels": labels, "Rows": rows, "Rules": rules, "MaxRulePoints": mashang.MaxRulePoints})
 }
 
 // pointsExcel answers GET /console/points.xlsx: the same report as Excel.
@@ -126,14 +126,7 @@ func (con *console) correctPoints(c *gin.Context) {
 		}
 		return con.deps.Duty.AddPointCorrection(ctx, code, points, "更正："+reason, s.User.Username, time.Now())
 	})
-	q := url.Values{}
-	if err != nil {
-		logged(c, con.deps.Log, err)
-		q.Set("error", mashang.ErrorMessage(err))
-	} else {
-		q.Set("done", fmt.Sprintf("已为代表 %s 记入 %+d 分", code, points))
-	}
-	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())
+	con.said(c, "/console/points", outcome(c, con.deps.Log, fmt.Sprintf("已为代表 %s 记入 %+d 分", code, points), err))
 }
 
 // setPointRule answers POST /console/points/rules (administrators): what
@@ -148,12 +141,5 @@ func (con *console) setPointRule(c *gin.Context) {
 		}
 		return con.deps.Duty.SetPointRule(ctx, rule)
 	})
-	q := url.Values{}
-	if err != nil {
-		logged(c, con.deps.Log, err)
-		q.Set("error", mashang.ErrorMessage(err))
-	} else {
-		q.Set("done", fmt.Sprintf("「%s」此后每次记 %d 分", mashang.DutyLabel(rule.Action), rule.Points))
-	}
-	c.Redirect(http.StatusSeeOther, "/console/points?"+q.Encode())
+	con.said(c, "/console/points", outcome(c, con.deps.Log, fmt.Sprintf("「%s」此后每次记 %d 分", mashang.DutyLabel(rule.Action), rule.Points), err))
 }

@@ -104,10 +104,10 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		admin := e.browser(t)
 		admin.login("admin", staffPassword)
 		admin.get("/console/points")
-		if status, loc := admin.post("/console/points/corrections", url.Values{"deputy": {"demo-d02"}, "points": {"0"}, "reason": {"x"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+		if status, loc := admin.post("/console/points/corrections", url.Values{"deputy": {"demo-d02"}, "points": {"0"}, "reason": {"x"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "error: ") {
 			t.Fatalf("a zero correction: %d %s", status, loc)
 		}
-		if status, loc := admin.post("/console/points/corrections", url.Values{"deputy": {"demo-d02"}, "points": {"-3"}, "reason": {"重复计分"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := admin.post("/console/points/corrections", url.Values{"deputy": {"demo-d02"}, "points": {"-3"}, "reason": {"重复计分"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("a correction: %d %s", status, loc)
 		}
 		if got := e.say(t, wechattest.Text(account, li, 9102, "积分", now)); !strings.Contains(got, "的履职积分为 8 分（累计 8 分）") {
@@ -169,11 +169,11 @@ func TestPointRulesChangeWhatIsEarnedFromThenOn(t *testing.T) {
 			{"action": {"bribe"}, "points": {"3"}, "reason": {"x"}},
 		} {
 			bad.Set("csrf", admin.csrf)
-			if status, loc := admin.post("/console/points/rules", bad); status != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+			if status, loc := admin.post("/console/points/rules", bad); status != http.StatusSeeOther || !strings.Contains(loc, "error: ") {
 				t.Fatalf("%v: %d %s", bad, status, loc)
 			}
 		}
-		if status, loc := admin.post("/console/points/rules", url.Values{"action": {"accept"}, "points": {"4"}, "reason": {"接单办理（加倍）"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		if status, loc := admin.post("/console/points/rules", url.Values{"action": {"accept"}, "points": {"4"}, "reason": {"接单办理（加倍）"}, "csrf": {admin.csrf}}); status != http.StatusSeeOther || !strings.Contains(loc, "done: ") {
 			t.Fatalf("a rule: %d %s", status, loc)
 		}
 		accept("rules-case-2")

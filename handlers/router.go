@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/roster"
 )
 
 // Receiver takes a verified push (implemented by *mashang.Intake).
@@ -48,7 +49,30 @@ func New(d Deps) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("handlers: trusted proxies: %w", err)
 	}
-	r.Use(requestID(), observe(d.Metrics, d.Log), recoverer(d.Log))
+	proxies, err := networks(d.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: trusted proxies: %w", err)
+	}
+	con := &console{deps: d.Console}
+	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
+	// Every body is capped before anything reads it, each surface refusing
+	// in its own way; files have limits of their own.
+	bodies := capBodies(map[string]int64{
+		"/console/manage/import": roster.MaxFileBytes + 64<<10,
+		"/mp/uploads":            mashang.MaxPhotoBytes + 64<<10,
+	}, map[string]bool{"/wechat/callback": true, "/wechat/mp-callback": true}, func(c *gin.Context, err error) {
+		switch p := c.Request.URL.Path; {
+		case strings.HasPrefix(p, "/mp/"), strings.HasPrefix(p, "/api/"):
+			failJSON(c, d.Log, err)
+		case strings.HasPrefix(p, "/console/"):
+			con.fail(c, err)
+		case strings.HasPrefix(p, "/d/"):
+			dd.fail(c, err)
+		default:
+			failPublic(c, d.Log, err)
+		}
+	})
+	r.Use(requestID(), observe(d.Metrics, d.Log), recoverer(d.Log), overHTTPS(proxies), bodies)
 	r.HandleMethodNotAllowed = true
 	// A path no route takes (an ID with an encoded '/' in it, say): under the
 	// JSON APIs the 404 is JSON as well, as openapi.yaml documents it.
@@ -118,7 +142,6 @@ func New(d Deps) (*gin.Engine, error) {
 	r.POST("/wechat/mp-callback", pushMetrics(d.Metrics, "mp"), configured(d.MiniProgram.MPInbound != nil, push.receive, pushUnconfigured))
 
 	// Deputies' pages, signed in by WeChat's web authorisation.
-	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
 	r.GET("/d/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/d/cases") })
 	r.GET("/d/login", dd.login)
 	r.GET("/d/oauth", dd.oauth)
@@ -138,7 +161,6 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/stations/:code", pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
-	con := &console{deps: d.Console}
 	r.GET("/console/login", con.loginPage)
 	r.POST("/console/login", con.login)
 	cdesk := r.Group("/console", con.signedIn)
@@ -179,7 +201,7 @@ func New(d Deps) (*gin.Engine, error) {
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.GET("/readyz", readiness(d.Operations.DB))
+	r.GET("/readyz", readiness(d.Operations.DB, d.Operations.MediaDir, d.Log))
 	r.GET("/metrics", metricsAllowed(d.Operations.MetricsAllow), gin.WrapH(d.Metrics.Handler()))
 	// The API's contract, for the Mini Program's developers (OpenAPI 3).
 	r.GET("/openapi.yaml", serveOpenAPIYAML)
@@ -206,12 +228,20 @@ func apiUnconfigured(message string) gin.HandlerFunc {
 	}
 }
 
-func readiness(db Pinger) gin.HandlerFunc {
+// readiness answers whether this instance can take work: the database
+// answers, and the media folder takes a file (a full disk or a folder gone
+// read-only would lose citizens' photos and voice while "ready").
+func readiness(db Pinger, mediaDir string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
 			c.String(http.StatusServiceUnavailable, "database unreachable")
+			return
+		}
+		if err := writable(mediaDir); err != nil {
+			log.Error("readiness: the media folder cannot be written", "dir", mediaDir, "err", err)
+			c.String(http.StatusServiceUnavailable, "media folder not writable (MASHANG_MEDIA_DIR): disk full or read-only?")
 			return
 		}
 		c.String(http.StatusOK, "ready")

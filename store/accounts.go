@@ -12,41 +12,42 @@ import (
 )
 
 const staffUserColumns = `u.id, u.username, u.name, u.role, COALESCE(u.jurisdiction_id, 0), COALESCE(u.station_id, 0),
-	COALESCE(u.department_id, 0), COALESCE(st.name, dp.name, ''), u.password_hash, u.failed_logins, u.locked_until, u.disabled, u.chair,
+	COALESCE(u.department_id, 0), COALESCE(st.name, dp.name, ''), u.password_hash, u.disabled, u.chair,
 	u.openid IS NOT NULL`
 
 const staffUserFrom = ` FROM staff_users u LEFT JOIN stations st ON st.id = u.station_id LEFT JOIN departments dp ON dp.id = u.department_id `
 
 func scanStaffUser(row scanner) (mashang.StaffUser, error) {
 	var u mashang.StaffUser
-	var locked sql.NullTime
 	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.JurisdictionID, &u.StationID, &u.DepartmentID, &u.Scope, &u.PasswordHash,
-		&u.FailedLogins, &locked, &u.Disabled, &u.Chair, &u.WeChatBound)
-	u.LockedUntil = locked.Time
+		&u.Disabled, &u.Chair, &u.WeChatBound)
 	return u, err
 }
 
-// UpdateStaffUser saves what an administrator may change of an account:
-// disabled, the chair mark, the password hash with its failure count and
-// lock. Disabling also ends the account's sessions.
-func (db *DB) UpdateStaffUser(ctx context.Context, u mashang.StaffUser) error {
-	var locked any
-	if !u.LockedUntil.IsZero() {
-		locked = u.LockedUntil.UTC()
-	}
+// UpdateStaffUser saves what an administrator may change of an account
+// (disabled, the chair mark, the password hash) and, in the same
+// transaction, ends its sessions and lifts its name's lock-outs when the
+// change asks for it.
+func (db *DB) UpdateStaffUser(ctx context.Context, ch mashang.AccountUpdate) error {
+	u := ch.User
 	return db.update(ctx, func(tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `
-			UPDATE staff_users SET disabled = ?, chair = ?, password_hash = ?, failed_logins = ?, locked_until = ?
-			WHERE id = ?`, u.Disabled, u.Chair, u.PasswordHash, u.FailedLogins, locked, u.ID)
+			UPDATE staff_users SET disabled = ?, chair = ?, password_hash = ? WHERE id = ?`,
+			u.Disabled, u.Chair, u.PasswordHash, u.ID)
 		if err != nil {
 			return fmt.Errorf("update staff user: %w", err)
 		}
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return mashang.NotFound("账号")
 		}
-		if u.Disabled {
+		if ch.EndSessions {
 			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = ?`, u.ID); err != nil {
 				return fmt.Errorf("end the account's sessions: %w", err)
+			}
+		}
+		if ch.Unlock {
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE name_hash = ?`, mashang.SignInName(u.Username)); err != nil {
+				return fmt.Errorf("lift the account's lock-outs: %w", err)
 			}
 		}
 		return nil
@@ -83,20 +84,98 @@ func (db *DB) StaffUserByName(ctx context.Context, username string) (mashang.Sta
 	return u, nil
 }
 
-// CountFailedLogin counts a wrong password in one statement, so attempts
-// at once are each counted. locked_until is assigned first: MySQL evaluates
-// assignments left to right, so it must read failed_logins before the
-// increment, as SQLite always does.
-func (db *DB) CountFailedLogin(ctx context.Context, userID int64, lockUntil time.Time) error {
+// CountSignIn counts an attempt to sign in from address in minute (Unix
+// time / 60) and answers the attempts from there in that minute so far, at
+// every instance. The first attempt of a minute clears minutes gone by.
+func (db *DB) CountSignIn(ctx context.Context, address string, minute int64) (int, error) {
+	var n int
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE signin_attempts SET attempts = attempts + 1 WHERE address = ? AND minute = ?`, address, minute)
+		if err != nil {
+			return fmt.Errorf("count a sign-in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO signin_attempts (address, minute, attempts) VALUES (?, ?, 1)`, address, minute)
+			if tx.dialect.isUniqueViolation(err) {
+				return errConflictRetry // another instance counted this minute's first attempt
+			}
+			if err != nil {
+				return fmt.Errorf("count a sign-in: %w", err)
+			}
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM signin_attempts WHERE minute < ?`, minute-1); err != nil {
+				return fmt.Errorf("clear old sign-in counts: %w", err)
+			}
+		}
+		return tx.tx.QueryRowContext(ctx, `SELECT attempts FROM signin_attempts WHERE address = ? AND minute = ?`, address, minute).Scan(&n)
+	})
+	return n, err
+}
+
+// SignInLock answers the wrong passwords in a row at key and until when it
+// is locked out (zero: none, not locked).
+func (db *DB) SignInLock(ctx context.Context, key mashang.SignInKey) (int, time.Time, error) {
+	var failures int
+	var locked sql.NullTime
+	err := db.db.QueryRowContext(ctx, `SELECT failures, locked_until FROM signin_failures WHERE name_hash = ? AND address = ?`,
+		key.NameHash, key.Address).Scan(&failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("read sign-in failures: %w", err)
+	}
+	return failures, locked.Time, nil
+}
+
+// CountFailedSignIn counts a wrong password at key in one statement, so
+// attempts at once are each counted. locked_until is assigned first: MySQL
+// evaluates assignments left to right, so it must read failures before the
+// increment, as SQLite always does. A key's first failure also clears keys
+// left alone for a day.
+func (db *DB) CountFailedSignIn(ctx context.Context, key mashang.SignInKey, lockUntil time.Time) error {
+	now := time.Now().UTC()
 	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			UPDATE signin_failures SET locked_until = CASE WHEN (failures + 1) % ? = 0 THEN ? ELSE locked_until END,
+				failures = failures + 1, updated_at = ?
+			WHERE name_hash = ? AND address = ?`, mashang.MaxFailedLogins, lockUntil.UTC(), now, key.NameHash, key.Address)
+		if err != nil {
+			return fmt.Errorf("count a failed sign-in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		_, err = tx.tx.ExecContext(ctx, `
+			INSERT INTO signin_failures (name_hash, address, failures, locked_until, updated_at) VALUES (?, ?, 1, NULL, ?)`,
+			key.NameHash, key.Address, now)
+		if tx.dialect.isUniqueViolation(err) {
+			return errConflictRetry // a failure at once counted the first
+		}
+		if err != nil {
+			return fmt.Errorf("count a failed sign-in: %w", err)
+		}
+		day := now.Add(-24 * time.Hour)
 		if _, err := tx.tx.ExecContext(ctx, `
-			UPDATE staff_users SET locked_until = CASE WHEN (failed_logins + 1) % ? = 0 THEN ? ELSE locked_until END,
-				failed_logins = failed_logins + 1
-			WHERE id = ?`, mashang.MaxFailedLogins, lockUntil.UTC(), userID); err != nil {
-			return fmt.Errorf("count a failed login: %w", err)
+			DELETE FROM signin_failures WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)`, day, now); err != nil {
+			return fmt.Errorf("clear old sign-in failures: %w", err)
 		}
 		return nil
 	})
+}
+
+// ClearSignInFailures lifts a name's lock-outs at every address, and
+// answers how many there were.
+func (db *DB) ClearSignInFailures(ctx context.Context, nameHash string) (int, error) {
+	var n int64
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE name_hash = ?`, nameHash)
+		if err != nil {
+			return fmt.Errorf("lift lock-outs: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // SetStaffAPIToken makes tokenHash the account's one API token.
@@ -121,12 +200,12 @@ func (db *DB) StaffUserByAPIToken(ctx context.Context, tokenHash string) (mashan
 	return u, nil
 }
 
-// AddStaffSession keeps a session by its token's hash and clears the
-// account's wrong passwords in a row.
-func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time) error {
+// AddStaffSession keeps a session by its token's hash and clears the wrong
+// passwords in a row at the key it was signed in with.
+func (db *DB) AddStaffSession(ctx context.Context, tokenHash string, userID int64, csrf string, expires time.Time, cleared mashang.SignInKey) error {
 	return db.update(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, userID); err != nil {
-			return fmt.Errorf("clear failed logins: %w", err)
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE name_hash = ? AND address = ?`, cleared.NameHash, cleared.Address); err != nil {
+			return fmt.Errorf("clear failed sign-ins: %w", err)
 		}
 		if _, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,

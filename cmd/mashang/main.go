@@ -38,6 +38,7 @@ Usage:
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang staff token USER                    a new staff API token for the account (printed once)
+  mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
 
 Settings come from the --config file and MASHANG_* environment variables

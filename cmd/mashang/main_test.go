@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -260,17 +262,24 @@ func waitFor(t *testing.T, ok func() bool) {
 	}
 }
 
-// The first admin is made by a command, with the password from standard
-// input; weak passwords and unknown jurisdictions are refused plainly.
-func TestStaffCommands(t *testing.T) {
-	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "staff.db")})
-	runWith := func(password string, args ...string) (int, string, string) {
+// staffCommands runs commands on a database of their own, a password on
+// standard input: it answers the environment and the runner (exit code,
+// standard output, standard error).
+func staffCommands(t *testing.T, file string) (func(string) string, func(password string, args ...string) (int, string, string)) {
+	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), file)})
+	return env, func(password string, args ...string) (int, string, string) {
 		stdin = strings.NewReader(password + "\n")
 		t.Cleanup(func() { stdin = os.Stdin })
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), args, &out, &errOut, env)
 		return code, out.String(), errOut.String()
 	}
+}
+
+// The first admin is made by a command, with the password from standard
+// input; weak passwords and unknown jurisdictions are refused plainly.
+func TestStaffCommands(t *testing.T) {
+	env, runWith := staffCommands(t, "staff.db")
 	if code, _, errOut := runWith("short", "staff", "create-admin", "admin"); code != 1 || !strings.Contains(errOut, "密码至少12个字符") {
 		t.Fatalf("weak password: %d %s", code, errOut)
 	}
@@ -308,16 +317,71 @@ func TestStaffCommands(t *testing.T) {
 	}
 }
 
+// An administrator unlocks an account at once, at every address it is
+// locked out at, and the audit log says so.
+func TestStaffUnlockLiftsLockOutsAndIsAudited(t *testing.T) {
+	env, runWith := staffCommands(t, "unlock.db")
+	if code, _, errOut := runWith("a long enough password", "staff", "create-admin", "admin"); code != 0 {
+		t.Fatalf("create-admin: %d %s", code, errOut)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.DriverSQLite, env("MASHANG_DB_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	accounts := &mashang.Accounts{Store: db}
+	for _, address := range []string{"203.0.113.9", "198.51.100.7"} {
+		for range mashang.MaxFailedLogins {
+			accounts.Login(ctx, "admin", "wrong password!!", address)
+		}
+	}
+	if _, err := accounts.Login(ctx, "admin", "a long enough password", "198.51.100.7"); mashang.ErrorCode(err) != mashang.EFORBIDDEN {
+		t.Fatalf("locked out before the unlock: %v", err)
+	}
+	if code, out, errOut := runWith("", "staff", "unlock", "admin"); code != 0 || !strings.Contains(out, "2个地址") {
+		t.Fatalf("staff unlock: %d %q %s", code, out, errOut)
+	}
+	if _, err := accounts.Login(ctx, "admin", "a long enough password", "198.51.100.7"); err != nil {
+		t.Fatalf("signing in after the unlock: %v", err)
+	}
+	log, err := db.AuditLog(ctx, 3)
+	if err != nil || len(log) < 2 || log[1].Action != "unlock" || log[1].Target != "admin" {
+		t.Fatalf("the audit log: %+v %v", log, err)
+	}
+	if code, _, errOut := runWith("", "staff", "unlock", "nobody"); code != 1 || !strings.Contains(errOut, "账号") {
+		t.Fatalf("unlock nobody: %d %s", code, errOut)
+	}
+}
+
 // The sandbox has a console account, so `make run` shows the console.
 func TestSandboxConsoleSignIn(t *testing.T) {
 	_, srv := startSandbox(t)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {app.SandboxAdmin}, "password": {app.SandboxAdminPassword}})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page, err := client.Get(srv.URL + "/console/login") // the form carries a token of its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if token == nil {
+		t.Fatalf("the sign-in page has no token: %s", body)
+	}
+	resp, err := client.PostForm(srv.URL+"/console/login", url.Values{"username": {app.SandboxAdmin}, "password": {app.SandboxAdminPassword},
+		"csrf": {string(token[1])}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 || !resp.Cookies()[0].HttpOnly {
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "mashang_staff" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.HttpOnly {
 		t.Fatalf("sandbox sign-in: %d %v", resp.StatusCode, resp.Cookies())
 	}
 }

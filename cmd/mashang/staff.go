@@ -20,16 +20,21 @@ var stdin io.Reader = os.Stdin
 
 // staffCmd creates console accounts: the first admin, then staff of a
 // jurisdiction and station secretaries (until the console manages users);
-// and gives a staff member a token for the staff API.
+// gives a staff member a token for the staff API; and lifts an account's
+// sign-in lock-outs.
 func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return staffTokenCmd(ctx, args[1:], stdout, stderr, getenv)
+	}
+	if len(args) > 0 && args[0] == "unlock" {
+		return staffUnlockCmd(ctx, args[1:], stdout, stderr, getenv)
 	}
 	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
 		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
 			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 [--chair] | --role secretary --station CODE |\n"+
 			"                                               --role handler --department 青岛市/市南区/市南区城市管理局)\n"+
 			"       mashang staff token USERNAME   (prints a new staff API token for the account; the old one stops working)\n"+
+			"       mashang staff unlock USERNAME  (lifts the account's sign-in lock-outs at every address; audited)\n"+
 			"The password is read from standard input (asked twice on a terminal).\n")
 		return errUsage
 	}
@@ -94,16 +99,16 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	return nil
 }
 
-// staffTokenCmd prints a new staff API token for an account. Only its hash
-// is kept, so it is shown this once; the account's earlier token stops
-// working.
-func staffTokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("staff token", flag.ContinueOnError)
+// onAccount runs do on the one account a command names (`mashang staff
+// token|unlock USERNAME [--config FILE]`), with the configured store.
+func onAccount(ctx context.Context, command string, args []string, stderr io.Writer, getenv func(string) string,
+	do func(accounts *mashang.Accounts, username string) error) error {
+	fs := flag.NewFlagSet("staff "+command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil || len(positional) != 1 {
-		fmt.Fprint(stderr, "usage: mashang staff token USERNAME\n")
+		fmt.Fprintf(stderr, "usage: mashang staff %s USERNAME\n", command)
 		return errUsage
 	}
 	db, _, err := openStore(ctx, *configPath, stderr, getenv)
@@ -111,13 +116,42 @@ func staffTokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	defer db.Close()
-	token, err := (&mashang.Accounts{Store: db}).NewAPIToken(ctx, positional[0])
-	if err != nil {
+	if err := do(&mashang.Accounts{Store: db}, positional[0]); err != nil {
 		return errors.New(mashang.ErrorMessage(err))
 	}
-	fmt.Fprintf(stderr, "账号 %s 的员工接口令牌（只显示这一次，旧令牌已作废）：\n", positional[0])
-	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+// staffTokenCmd prints a new staff API token for an account. Only its hash
+// is kept, so it is shown this once; the account's earlier token stops
+// working.
+func staffTokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	return onAccount(ctx, "token", args, stderr, getenv, func(accounts *mashang.Accounts, username string) error {
+		token, err := accounts.NewAPIToken(ctx, username)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "账号 %s 的员工接口令牌（只显示这一次，旧令牌已作废）：\n", username)
+		fmt.Fprintln(stdout, token)
+		return nil
+	})
+}
+
+// staffUnlockCmd lifts an account's sign-in lock-outs at every address, for
+// the administrator who cannot wait LockoutPeriod; the audit log keeps it.
+func staffUnlockCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	return onAccount(ctx, "unlock", args, stderr, getenv, func(accounts *mashang.Accounts, username string) error {
+		n, err := accounts.Unlock(ctx, username)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Fprintf(stdout, "账号 %s 没有被锁定。\n", username)
+		} else {
+			fmt.Fprintf(stdout, "已解除账号 %s 在%d个地址的登录锁定。\n", username, n)
+		}
+		return nil
+	})
 }
 
 // readPassword reads the password: twice, unechoed, on a terminal; one line
