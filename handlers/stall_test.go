@@ -42,7 +42,12 @@ func TestFiguresAndInboxRefuseAPeriodBeyondTheAllowedRange(t *testing.T) {
 				{"/console/?from=0001-01-01", "2000-01-01至2100-12-31"},
 				{"/console/?from=2026-02-01&to=2026-01-01", "截止日期应不早于起始日期"},
 				{"/console/?to=2026-13-45", "2026-01-01 这样"},
+				{"/console/points?quarter=1999Q4", "年份在2000至2100之间"},
+				{"/console/points.xlsx?quarter=2101Q1", "年份在2000至2100之间"},
 			} {
+				if who == "dept" && strings.HasPrefix(tc.path, "/console/points") {
+					continue // points are not a department handler's to read (point 4 of issue 15)
+				}
 				start := time.Now()
 				status, page := b.get(tc.path)
 				if status != http.StatusBadRequest || !strings.Contains(page, tc.says) {
