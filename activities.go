@@ -25,6 +25,10 @@ type Activity struct {
 	CreatedBy  string
 	Invited    int // how many deputies, when listed
 	CheckedIn  int
+	// The check-in code WeChat issued for the activity, kept until it
+	// expires (zero: none asked for yet).
+	CheckInTicket, CheckInURL string
+	CheckInExpiresAt          time.Time
 }
 
 // Invitation is one deputy invited to an activity, and how they answered.
@@ -59,6 +63,8 @@ type ActivityTx interface {
 	ActivityByID(ctx context.Context, id int64) (Activity, error)
 	Respond(ctx context.Context, activityID, deputyID int64, response string, at time.Time) error
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	// KeepCheckInCode records the check-in code WeChat issued.
+	KeepCheckInCode(ctx context.Context, activityID int64, ticket, url string, expiresAt time.Time) error
 }
 
 // ActivityStore runs fn in one write transaction.
@@ -186,17 +192,29 @@ func (s *Activities) Respond(ctx context.Context, activityID int64, d Deputy, ac
 
 // CheckInCode is the code staff show at the venue: WeChat's temporary code
 // for the activity's scene, alive until the activity ends (WeChat allows at
-// most 30 days).
+// most 30 days). It is asked for once and kept: each page view asked WeChat
+// again, spending the account's daily quota of codes. A kept code is asked
+// for again only a minute before it expires.
 func (s *Activities) CheckInCode(ctx context.Context, a Activity) (BindCode, error) {
 	scene := Scene{Kind: SceneActivity, Code: a.Token}
 	code := BindCode{Scene: scene, ExpiresAt: a.End}
 	if s.Issuer == nil {
 		return code, nil
 	}
-	ttl := min(max(time.Until(a.End), time.Minute), 30*24*time.Hour)
-	_, url, err := s.Issuer.TemporaryCode(ctx, scene.String(), ttl)
+	now := s.now()
+	if a.CheckInURL != "" && now.Add(time.Minute).Before(a.CheckInExpiresAt) {
+		code.URL = a.CheckInURL
+		return code, nil
+	}
+	ttl := min(max(a.End.Sub(now), time.Minute), 30*24*time.Hour)
+	ticket, url, err := s.Issuer.TemporaryCode(ctx, scene.String(), ttl)
 	if err != nil {
 		return code, fmt.Errorf("ask WeChat for the check-in code: %w", err)
+	}
+	if err := s.Store.UpdateActivities(ctx, func(tx ActivityTx) error {
+		return tx.KeepCheckInCode(ctx, a.ID, ticket, url, now.Add(ttl))
+	}); err != nil {
+		return code, err
 	}
 	code.URL = url
 	return code, nil

@@ -73,7 +73,7 @@ func ParseQuarter(s string, now time.Time) (name string, from, to time.Time, err
 	}
 	var year, q int
 	if n, _ := fmt.Sscanf(s, "%dQ%d", &year, &q); n != 2 || q < 1 || q > 4 || year < 2000 || year > 2100 {
-		return "", time.Time{}, time.Time{}, Errorf(EINVALID, "季度应写成 2026Q4 这样")
+		return "", time.Time{}, time.Time{}, Errorf(EINVALID, "季度应写成 2026Q4 这样，年份在%d至%d之间", FirstDay.Year(), LastDay.Year())
 	}
 	name, from, to = Quarter(time.Date(year, time.Month(q*3), 1, 0, 0, 0, 0, China))
 	return name, from, to, nil

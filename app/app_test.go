@@ -40,6 +40,7 @@ var optional = map[string]string{
 	"TrustedProxies":                 "nobody's X-Forwarded-For is believed",
 	"Callback.Log":                   "Deps.Log",
 	"Callback.CallbackTimeout":       "4 s",
+	"QueryTimeout":                   "20 s",
 	"MiniProgram.Log":                "Deps.Log",
 	"MiniProgram.Phones":             "POST /mp/phone answers that the data key is not configured",
 	"MiniProgram.ReminderTemplateID": "bookings without reminders",

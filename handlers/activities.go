@@ -24,10 +24,13 @@ type ActivityService interface {
 	CheckInCode(ctx context.Context, a mashang.Activity) (mashang.BindCode, error)
 }
 
-// ActivityReader lists activities and invitations (*store.DB).
+// ActivityReader lists activities and invitations (*store.DB): a deputy's
+// own, or those within a staff account's reach (an activity whose invitees
+// are all within it; any other is not found).
 type ActivityReader interface {
 	Activities(ctx context.Context, deputyID int64, limit int) ([]mashang.Activity, error)
-	Activity(ctx context.Context, id int64) (mashang.Activity, error)
+	ActivitiesWithin(ctx context.Context, r mashang.Reach, limit int) ([]mashang.Activity, error)
+	ActivityWithin(ctx context.Context, r mashang.Reach, id int64) (mashang.Activity, error)
 	Invitations(ctx context.Context, activityID, deputyID int64) ([]mashang.Invitation, error)
 }
 
@@ -45,7 +48,7 @@ func (con *console) notHandler(c *gin.Context) {
 }
 
 func (con *console) activitiesPage(c *gin.Context) {
-	list, err := con.deps.ActivityReader.Activities(c.Request.Context(), 0, 100)
+	list, err := con.deps.ActivityReader.ActivitiesWithin(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach), 100)
 	if err != nil {
 		con.fail(c, err)
 		return
@@ -97,7 +100,7 @@ func (con *console) activityPage(c *gin.Context) {
 		con.fail(c, mashang.NotFound("活动"))
 		return
 	}
-	a, err := con.deps.ActivityReader.Activity(c.Request.Context(), id)
+	a, err := con.deps.ActivityReader.ActivityWithin(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach), id)
 	if err != nil {
 		con.fail(c, err)
 		return

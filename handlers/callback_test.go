@@ -77,6 +77,8 @@ type options struct {
 	trustedProxies []string
 	// signInsPerMinute limits sign-in attempts per address (0: the default).
 	signInsPerMinute int
+	// replace puts other parts in place of the wired ones (app.Options.Replace).
+	replace func(*handlers.Deps)
 }
 
 func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
@@ -108,7 +110,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	// check downloads from it.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.HTTP.PublicURL = "http://" + srv.Listener.Addr().String()
-	a := newApp(t, cfg)
+	a := newApp(t, cfg, opts.replace)
 	t.Cleanup(srv.Close) // before the database closes
 	srv.Config.Handler = checkContract(t, a.Handler)
 	srv.Start()
@@ -142,12 +144,19 @@ func testConfig(t testing.TB, driver, wechatURL string) configs.Config {
 // newApp wires the service from cfg through app.New, as `mashang serve`
 // does, with the demo roster. Its background work is not started: tests
 // drive the outbox themselves.
-func newApp(t testing.TB, cfg configs.Config) *app.App {
+func newApp(t testing.TB, cfg configs.Config, replace ...func(*handlers.Deps)) *app.App {
 	t.Helper()
 	if err := cfg.Check(configs.Serve); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), PasswordCost: bcrypt.MinCost})
+	a, err := app.New(context.Background(), cfg, app.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), PasswordCost: bcrypt.MinCost,
+		Replace: func(d *handlers.Deps) {
+			for _, r := range replace {
+				if r != nil {
+					r(d)
+				}
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

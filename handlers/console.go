@@ -438,5 +438,6 @@ func (con *console) photoReachable(c *gin.Context, reach mashang.Reach, u mashan
 // fail is how the console answers an error with a page of its own; an
 // action answers with the case's page and the message (acted).
 func (con *console) fail(c *gin.Context, err error) {
+	err = overran(c, err)
 	con.page(c, logged(c, con.deps.Log, err), "console_error.html", gin.H{"Title": "出错了", "Error": mashang.ErrorMessage(err)})
 }

@@ -25,6 +25,11 @@ type Deps struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For names the
 	// client; nobody else's is believed.
 	TrustedProxies []string
+	// QueryTimeout (0: DefaultQueryTimeout) bounds each request of the
+	// console, the exports and the public pages: what it asks of the
+	// database stops then and the page says so, before the HTTP server's
+	// write timeout (30 s) would drop the connection unanswered.
+	QueryTimeout time.Duration
 
 	Callback    CallbackDeps
 	MiniProgram MiniProgramDeps

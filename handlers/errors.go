@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -32,6 +35,19 @@ const (
 	eRateLimited = mashang.ERATELIMITED
 	eDisabled    = "disabled"
 )
+
+// errOverran answers a request stopped by its deadline (deadline).
+var errOverran = mashang.Errorf(mashang.EUNAVAILABLE, "查询用时过长，已停止：请缩短统计期间或加上筛选条件后再试；仍然如此请联系管理员。")
+
+// overran says so when what failed was stopped by the request's deadline:
+// the database's own error for it differs by driver, the context's does not.
+func overran(c *gin.Context, err error) error {
+	if mashang.ErrorCode(err) == mashang.EINTERNAL &&
+		(errors.Is(err, context.DeadlineExceeded) || errors.Is(c.Request.Context().Err(), context.DeadlineExceeded)) {
+		return fmt.Errorf("%w: %w", errOverran, err)
+	}
+	return err
+}
 
 // statusFor maps error codes to HTTP, in one place.
 func statusFor(err error) int {
@@ -78,6 +94,7 @@ type apiError struct {
 // failJSON answers err on the Mini Program and staff JSON APIs, and stops
 // the request there (it serves middleware as well as handlers).
 func failJSON(c *gin.Context, log *slog.Logger, err error) {
+	err = overran(c, err)
 	status := logged(c, log, err)
 	c.AbortWithStatusJSON(status, apiError{mashang.ErrorCode(err), mashang.ErrorMessage(err)})
 }
@@ -85,6 +102,7 @@ func failJSON(c *gin.Context, log *slog.Logger, err error) {
 // failPublic answers err on the pages anyone opens without signing in: the
 // results wall, stations' pages, the codes and the pages they lead to.
 func failPublic(c *gin.Context, log *slog.Logger, err error) {
+	err = overran(c, err)
 	publicPage(c, log, logged(c, log, err), "public_message.html", gin.H{"Title": "码上", "Message": mashang.ErrorMessage(err)})
 }
 

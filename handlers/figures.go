@@ -13,34 +13,11 @@ import (
 	"mashang"
 )
 
-// period reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included; this
-// year so far by default).
-func period(c *gin.Context) (time.Time, time.Time, error) {
-	now := time.Now().In(mashang.China)
-	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, mashang.China), now
-	var err error
-	if v := c.Query("from"); v != "" {
-		if from, err = time.ParseInLocation("2006-01-02", v, mashang.China); err != nil {
-			return from, to, mashang.Errorf(mashang.EINVALID, "起始日期（from）应写成 2026-01-01 这样")
-		}
-	}
-	if v := c.Query("to"); v != "" {
-		if to, err = time.ParseInLocation("2006-01-02", v, mashang.China); err != nil {
-			return from, to, mashang.Errorf(mashang.EINVALID, "截止日期（to）应写成 2026-12-31 这样")
-		}
-	}
-	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, mashang.China).AddDate(0, 0, 1)
-	if !to.After(from) {
-		return from, to, mashang.Errorf(mashang.EINVALID, "截止日期应不早于起始日期")
-	}
-	return from, to, nil
-}
-
 // figures answers GET /console/figures: collected, closed, on time and
 // satisfied, for the account's reach and a period, by station, group,
 // category and month, with bars.
 func (con *console) figures(c *gin.Context) {
-	from, to, err := period(c)
+	from, to, err := mashang.ParsePeriod(c.Query("from"), c.Query("to"), time.Now())
 	if err != nil {
 		con.fail(c, err)
 		return

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -16,6 +17,22 @@ import (
 )
 
 const requestIDKey = "request_id"
+
+// DefaultQueryTimeout is how long a console page, an export or a public
+// page may take: well below the HTTP server's 30 s write timeout.
+const DefaultQueryTimeout = 20 * time.Second
+
+// deadline gives the request's context a deadline, so that every query it
+// makes stops then and the request is answered (overran) rather than
+// running on after the server has dropped the connection.
+func deadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
 
 // requestID tags each request with an id, taken from X-Request-Id when a
 // proxy set one, so log lines of one request can be found together.

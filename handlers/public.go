@@ -54,9 +54,13 @@ func (p *public) wall(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	entries := make([]mashang.WallEntry, len(cases))
-	for i, w := range cases {
-		entries[i] = w.Entry()
+	// Until staff publish each case by hand, a case that still looks
+	// personal once anonymised is left off.
+	entries := make([]mashang.WallEntry, 0, len(cases))
+	for _, w := range cases {
+		if e, ok := w.Entry(); ok {
+			entries = append(entries, e)
+		}
 	}
 	from, to := thisYear(time.Now())
 	groups, err := p.deps.Console.FigureGroups(ctx, reach, from, to, to)

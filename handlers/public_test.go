@@ -87,3 +87,40 @@ func TestResultsWallAndStationPagesShowNothingIdentifying(t *testing.T) {
 		}
 	})
 }
+
+// What an attack got onto the wall: full-width phone digits, an e-mail
+// address, a WeChat ID, a titled name of which only the last character was
+// hidden. None reaches it now, and a case whose text still looks personal
+// once anonymised is left off the wall altogether.
+func TestWallShowsNoFullWidthPhoneEmailWeChatIDOrTitledName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		token := e.login(t, "oWallCitizen0000000000000002")
+		raise := func(id, text string) string {
+			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "`+id+`", "scene": "st:demo-bdg", "public": true, "text": "`+text+`"}`)
+			number := out["number"]
+			if number == "" {
+				t.Fatalf("raise: %v", out)
+			}
+			if status, out := e.staffPost(t, "/api/cases/"+number+"/close", staffToken, `{"result": "已疏通，回访王小明先生"}`); status != http.StatusOK {
+				t.Fatalf("close %s: %d %v", number, status, out)
+			}
+			return number
+		}
+		raise("wall-leak-1", "王小明先生反映门前下水道堵了，电话１３９１２３４５６７８，邮箱 wxm@example.com，微信号 WangXiaoMing88")
+		raise("wall-leak-2", "楼下垃圾桶满了，加我微信详谈")
+
+		status, wall := publicGet(t, e, "/wall")
+		if status != http.StatusOK || !strings.Contains(wall, "门前下水道堵了") || !strings.Contains(wall, "已疏通") {
+			t.Fatalf("the wall lacks the anonymised case: %d %s", status, wall)
+		}
+		for _, leak := range []string{"１３９", "13912345678", "５６７８", "wxm@", "example.com", "WangXiaoMing", "王小明", "小明", "王小"} {
+			if strings.Contains(wall, leak) {
+				t.Errorf("the wall shows %q", leak)
+			}
+		}
+		if strings.Contains(wall, "楼下垃圾桶满了") {
+			t.Error("the wall shows a case that still looks personal once anonymised")
+		}
+	})
+}

@@ -42,6 +42,10 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Callback.CallbackTimeout == 0 {
 		d.Callback.CallbackTimeout = 4 * time.Second
 	}
+	if d.QueryTimeout == 0 {
+		d.QueryTimeout = DefaultQueryTimeout
+	}
+	timed := deadline(d.QueryTimeout)
 	if err := d.check(); err != nil {
 		return nil, err
 	}
@@ -93,8 +97,8 @@ func New(d Deps) (*gin.Engine, error) {
 	// a time.
 	codes := &codes{deps: d.Public, exports: make(chan struct{}, 1)}
 	r.GET("/codes/:file", codes.png)
-	r.GET("/codes/export.zip", codes.zip)
-	r.GET("/codes/sheet", codes.sheet)
+	r.GET("/codes/export.zip", timed, codes.zip)
+	r.GET("/codes/sheet", timed, codes.sheet)
 	r.GET("/s/:scene", codes.scenePage)
 
 	// Staff API: each staff member's own token (`mashang staff token`), the
@@ -157,13 +161,13 @@ func New(d Deps) (*gin.Engine, error) {
 
 	// Public pages.
 	pub := &public{deps: d.Public}
-	r.GET("/wall", pub.wall)
-	r.GET("/stations/:code", pub.station)
+	r.GET("/wall", timed, pub.wall)
+	r.GET("/stations/:code", timed, pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
 	r.GET("/console/login", con.loginPage)
 	r.POST("/console/login", con.login)
-	cdesk := r.Group("/console", con.signedIn)
+	cdesk := r.Group("/console", timed, con.signedIn)
 	cdesk.GET("/", con.inbox)
 	cdesk.POST("/logout", con.logout)
 	cdesk.GET("/cases/:number", con.casePage)

@@ -95,16 +95,37 @@ func (tx *Tx) Invite(ctx context.Context, activityID, deputyID int64) (string, e
 	return openid.String, nil
 }
 
-const activityColumns = `a.id, a.title, a.place, a.starts_at, a.ends_at, a.token, a.created_by`
+const activityColumns = `a.id, a.title, a.place, a.starts_at, a.ends_at, a.token, a.created_by,
+	a.checkin_ticket, a.checkin_url, a.checkin_expires_at`
 
 func scanActivity(row scanner, extra ...any) (mashang.Activity, error) {
 	var a mashang.Activity
-	err := row.Scan(append([]any{&a.ID, &a.Title, &a.Place, &a.Start, &a.End, &a.Token, &a.CreatedBy}, extra...)...)
+	var expires sql.NullTime
+	err := row.Scan(append([]any{&a.ID, &a.Title, &a.Place, &a.Start, &a.End, &a.Token, &a.CreatedBy,
+		&a.CheckInTicket, &a.CheckInURL, &expires}, extra...)...)
+	a.CheckInExpiresAt = expires.Time
 	return a, err
 }
 
-func activityBy(ctx context.Context, q queryer, where string, arg any) (mashang.Activity, error) {
-	a, err := scanActivity(q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities a WHERE `+where, arg))
+// activityWithin is the SQL that keeps activities (a) to those within
+// reach: an activity is within it when every deputy it invites is at a
+// station within it, as dispatching demands; a department reaches cases,
+// not deputies, and no activity.
+func activityWithin(r mashang.Reach) (string, []any) {
+	switch {
+	case r.All:
+		return "1 = 1", nil
+	case r.DepartmentID != 0:
+		return "1 = 0", nil
+	}
+	where, args := reachCondition(r)
+	return `NOT EXISTS (SELECT 1 FROM activity_invitations ri JOIN deputies rd ON rd.id = ri.deputy_id
+		LEFT JOIN stations s ON s.id = rd.station_id
+		WHERE ri.activity_id = a.id AND (s.id IS NULL OR NOT (` + strings.ReplaceAll(where, "c.station_id", "s.id") + `)))`, args
+}
+
+func activityBy(ctx context.Context, q queryer, where string, args ...any) (mashang.Activity, error) {
+	a, err := scanActivity(q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities a WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, mashang.NotFound("活动")
 	}
@@ -124,9 +145,22 @@ func (tx *Tx) ActivityByToken(ctx context.Context, token string) (mashang.Activi
 	return activityBy(ctx, txQueryer{tx}, `a.token = ?`, token)
 }
 
-// Activity reads an activity outside a transaction.
-func (db *DB) Activity(ctx context.Context, id int64) (mashang.Activity, error) {
-	return activityBy(ctx, db.db, `a.id = ?`, id)
+// ActivityWithin reads an activity within reach; one beyond it is not
+// found, as if it did not exist.
+func (db *DB) ActivityWithin(ctx context.Context, r mashang.Reach, id int64) (mashang.Activity, error) {
+	within, args := activityWithin(r)
+	return activityBy(ctx, db.db, `a.id = ? AND `+within, append([]any{id}, args...)...)
+}
+
+// KeepCheckInCode records the check-in code WeChat issued for an activity
+// (mashang.ActivityTx).
+func (tx *Tx) KeepCheckInCode(ctx context.Context, activityID int64, ticket, url string, expiresAt time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE activities SET checkin_ticket = ?, checkin_url = ?, checkin_expires_at = ? WHERE id = ?`,
+		ticket, url, expiresAt.UTC(), activityID); err != nil {
+		return fmt.Errorf("keep the check-in code: %w", err)
+	}
+	return nil
 }
 
 // Respond records a deputy's answer to their invitation (ENOTFOUND: they
@@ -178,13 +212,20 @@ func timePtr(t sql.NullTime) *time.Time {
 	return &t.Time
 }
 
-// Activities lists activities newest first, with how many were invited and
-// checked in; for a deputy (deputyID ≠ 0) only theirs.
+// Activities lists a deputy's activities newest first, with how many were
+// invited and checked in.
 func (db *DB) Activities(ctx context.Context, deputyID int64, limit int) ([]mashang.Activity, error) {
-	where, args := "1 = 1", []any{}
-	if deputyID != 0 {
-		where, args = "a.id IN (SELECT activity_id FROM activity_invitations WHERE deputy_id = ?)", []any{deputyID}
-	}
+	return db.listActivities(ctx, "a.id IN (SELECT activity_id FROM activity_invitations WHERE deputy_id = ?)", []any{deputyID}, limit)
+}
+
+// ActivitiesWithin lists the activities within reach newest first, with
+// how many were invited and checked in.
+func (db *DB) ActivitiesWithin(ctx context.Context, r mashang.Reach, limit int) ([]mashang.Activity, error) {
+	where, args := activityWithin(r)
+	return db.listActivities(ctx, where, args, limit)
+}
+
+func (db *DB) listActivities(ctx context.Context, where string, args []any, limit int) ([]mashang.Activity, error) {
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.Activity, error) {
 		var invited, checked int
 		a, err := scanActivity(row, &invited, &checked)

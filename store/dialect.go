@@ -25,6 +25,9 @@ type dialect interface {
 	// skipLocked is appended to a SELECT that claims work: rows another
 	// transaction holds are passed over, not waited for.
 	skipLocked() string
+	// chinaMonth is the China-time month (YYYY-MM) of a UTC timestamp
+	// column. China keeps no daylight saving time: eight hours ahead, always.
+	chinaMonth(column string) string
 }
 
 type sqliteDialect struct{}
@@ -51,6 +54,10 @@ func (sqliteDialect) forUpdate() string { return "" }
 func (sqliteDialect) casesFirst() string { return "" } // SQLite already walks the primary key
 
 func (sqliteDialect) skipLocked() string { return "" }
+
+func (sqliteDialect) chinaMonth(column string) string {
+	return "strftime('%Y-%m', " + column + ", '+8 hours')"
+}
 
 type mysqlDialect struct{}
 
@@ -81,6 +88,10 @@ func (mysqlDialect) casesFirst() string { return "STRAIGHT_JOIN " }
 
 // MySQL 8 and MariaDB 10.6 have SKIP LOCKED.
 func (mysqlDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+func (mysqlDialect) chinaMonth(column string) string {
+	return "DATE_FORMAT(" + column + " + INTERVAL 8 HOUR, '%Y-%m')"
+}
 
 // errConflictRetry marks a race lost to a concurrent transaction (two
 // inserts of the same new row); running the transaction again resolves it.
