@@ -396,6 +396,9 @@ func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid 
 	} else if err != nil {
 		return scanTarget{}, nil, err
 	}
+	if !d.InOffice {
+		return scanTarget{reply: ReplyDeputyOutOfOffice}, nil, nil
+	}
 	inv, err := tx.Invitation(ctx, a.ID, d.ID)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
@@ -435,7 +438,7 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision)
 		if err := tx.CheckIn(ctx, ci.activityID, ci.deputyID, m.CreateTime); err != nil {
 			return err
 		}
-		return tx.RecordDuty(ctx, DutyEntry{DeputyID: ci.deputyID, Action: DutyAttend, ActivityID: ci.activityID, At: m.CreateTime,
+		return recordDuty(ctx, tx, DutyEntry{DeputyID: ci.deputyID, Action: DutyAttend, ActivityID: ci.activityID, At: m.CreateTime,
 			Detail: "参加「" + ci.title + "」，扫码签到"})
 	}
 	if d.scene.Kind != SceneUnknown {
@@ -548,6 +551,15 @@ func humanDuration(d time.Duration) string {
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
 func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, int64, error) {
+	if scene.Kind == SceneDeputy {
+		// A deputy who left office takes no new case: it goes to their
+		// station, as a scan of their code leads there.
+		if d, err := tx.DeputyByCode(ctx, scene.Code); err == nil && !d.InOffice {
+			scene = Scene{Kind: SceneStation, Code: d.StationCode}
+		} else if err != nil {
+			return Reply{}, 0, err
+		}
+	}
 	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime,
 		LastMessageAt: m.CreateTime, PublicConsent: m.PublicConsent}
 	var routing Routing
@@ -801,10 +813,12 @@ func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (deci
 // dutyBookings answers a deputy's "我的接待" menu: who booked the reception
 // slots they are on duty for, from today on.
 func (in *Intake) dutyBookings(ctx context.Context, tx IntakeTx, openid string, now time.Time) (decision, error) {
-	if _, err := tx.DeputyByOpenID(ctx, openid); ErrorCode(err) == ENOTFOUND {
+	if d, err := tx.DeputyByOpenID(ctx, openid); ErrorCode(err) == ENOTFOUND {
 		return decision{reply: Reply{Text: "「我的接待」供已绑定微信的代表查看值班接待预约。代表请先扫描工作人员提供的绑定码。"}}, nil
 	} else if err != nil {
 		return decision{}, err
+	} else if !d.InOffice {
+		return decision{reply: Reply{Text: ReplyDeputyOutOfOffice}}, nil
 	}
 	bookings, err := tx.DutyBookings(ctx, openid, now.In(China).Format("2006-01-02"))
 	if err != nil {
@@ -914,6 +928,9 @@ func (in *Intake) myPoints(ctx context.Context, tx IntakeTx, openid string, at t
 	} else if err != nil {
 		return decision{}, err
 	}
+	if !d.InOffice {
+		return decision{reply: Reply{Text: ReplyDeputyOutOfOffice}}, nil
+	}
 	name, from, to := Quarter(at)
 	st, err := tx.Standing(ctx, d.ID, from, to)
 	if err != nil {
@@ -922,5 +939,9 @@ func (in *Intake) myPoints(ctx context.Context, tx IntakeTx, openid string, at t
 	st.Quarter = name
 	return decision{reply: Reply{Text: standingText(d, st)}}, nil
 }
+
+// ReplyDeputyOutOfOffice answers a deputy set to 在任=否 wherever they
+// would act as a deputy: their pages, the deputies' menus, a check-in.
+const ReplyDeputyOutOfOffice = "您已不在任，不能再使用代表页面和代表功能；如有疑问请联系人大工作人员。"
 
 const replyPointsNotDeputy = "履职积分是人大代表的。您如果是代表，请先扫描工作人员提供的绑定二维码，绑定后再查询。"

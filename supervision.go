@@ -578,7 +578,7 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
 			return err
 		}
-		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
+		if err := recordDuty(ctx, tx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
 			Detail: fmt.Sprintf("为问题 %s 拟写答复", c.Number)}); err != nil {
 			return err
 		}

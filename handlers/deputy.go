@@ -132,11 +132,14 @@ func (d *deputyDesk) oauth(c *gin.Context) {
 		d.message(c, http.StatusBadGateway, "暂时无法向微信确认您的身份，请稍后从公众号消息重新打开。")
 		return
 	}
-	if _, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
+	if dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
 		d.message(c, http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
 		return
 	} else if err != nil {
 		d.fail(c, err)
+		return
+	} else if !dep.InOffice {
+		d.message(c, http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
 		return
 	}
 	token, expires := d.pages.Sessions.Issue(openid, "")
@@ -160,11 +163,21 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	// Looked up each time: a deputy unbound or retired loses access at once.
+	// Looked up each time: a deputy unbound or out of office (在任=否)
+	// loses access at once, whatever session they hold.
 	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), s.OpenID)
-	if err != nil {
+	if err != nil && mashang.ErrorCode(err) != mashang.ENOTFOUND {
+		d.fail(c, err)
+		c.Abort()
+		return
+	}
+	if err != nil || !dep.InOffice {
 		d.setCookie(c, deputyCookie, "", -1)
-		d.message(c, http.StatusForbidden, "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。")
+		text := "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。"
+		if err == nil {
+			text = mashang.ReplyDeputyOutOfOffice
+		}
+		d.message(c, http.StatusForbidden, text)
 		c.Abort()
 		return
 	}
