@@ -649,6 +649,11 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventOpened, "群众", opened); err != nil {
 		return Reply{}, 0, err
 	}
+	if c.DeputyID != 0 {
+		if err := flagOwnCase(ctx, tx, c, who, m.ReceivedAt); err != nil {
+			return Reply{}, 0, err
+		}
+	}
 	if len(m.Photos) > 0 {
 		if err := in.attachPhotos(ctx, tx, c, m); err != nil {
 			return Reply{}, 0, err
@@ -679,6 +684,22 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
+}
+
+// flagOwnCase tells staff when the deputy whose code a case was raised at
+// raised it from their own WeChat (their bound openid, or a Mini Program
+// account linked to it by unionid): it earns them nothing (recordDuty), and
+// staff see it on the timeline and in their alerts.
+func flagOwnCase(ctx context.Context, tx IntakeTx, c Case, deputy string, at time.Time) error {
+	_, own, err := tx.DutyEarner(ctx, c.DeputyID, c.ID)
+	if err != nil || !own {
+		return err
+	}
+	msg := fmt.Sprintf("问题 %s（%s）由%s本人的微信在其本人的二维码下提出：代表办理此问题不计履职积分，请工作人员核实。", c.Number, c.StationName, deputy)
+	if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, at); err != nil {
+		return err
+	}
+	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, EventOwnCase, "系统", msg)
 }
 
 // knownCategory checks a category a citizen chose against those the

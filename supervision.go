@@ -586,6 +586,32 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 	})
 }
 
+// ReportSolved records a deputy's word that a case is solved, with what was
+// done, and asks the station's staff to confirm it. A deputy does not close
+// a case on their own word: staff close it (Close), and only then does
+// closing count in the deputy's duty record.
+func (s *Supervision) ReportSolved(ctx context.Context, number string, d Deputy, result string) error {
+	actor := DeputyActor(d)
+	result = strings.TrimSpace(result)
+	if result == "" || utf8.RuneCountInString(result) > 1000 {
+		return Errorf(EINVALID, "请写明办理结果，不超过1000字")
+	}
+	now := s.now()
+	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		if c.Status == CaseClosed || c.Status == CaseMerged {
+			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventSolvedReport, actor, "报告已办结："+result); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s报告问题 %s 已办结：%s。请核实后在工作台办结。", actor, c.Number, result), now)
+	})
+}
+
 // PendingDraft is the latest answer a deputy drafted that staff have not
 // yet answered past: the console offers it as the reply, to check and send.
 // events are oldest first, as on the timeline.

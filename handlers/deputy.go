@@ -250,8 +250,8 @@ func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (
 }
 
 func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
-	return "已标记为办结", func(ctx context.Context) error {
-		return d.deps.Supervision.Close(ctx, k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
+	return "已报告办结，工作人员核实后办结", func(ctx context.Context) error {
+		return d.deps.Supervision.ReportSolved(ctx, k.Number, dep, c.PostForm("result"))
 	}
 }
 
