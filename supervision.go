@@ -566,15 +566,7 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 	case utf8.RuneCountInString(text) > MaxReplyRunes:
 		return Errorf(EINVALID, "答复不能超过%d个字，请精简", MaxReplyRunes)
 	}
-	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
-		c, err := tx.CaseForReply(ctx, number)
-		if err != nil {
-			return err
-		}
-		if c.Status == CaseClosed || c.Status == CaseMerged {
-			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
-		}
+	return s.onOpenCase(ctx, number, func(tx HandoverTx, c Case, now time.Time) error {
 		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
 			return err
 		}
@@ -596,6 +588,17 @@ func (s *Supervision) ReportSolved(ctx context.Context, number string, d Deputy,
 	if result == "" || utf8.RuneCountInString(result) > 1000 {
 		return Errorf(EINVALID, "请写明办理结果，不超过1000字")
 	}
+	return s.onOpenCase(ctx, number, func(tx HandoverTx, c Case, now time.Time) error {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventSolvedReport, actor, "报告已办结："+result); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s报告问题 %s 已办结：%s。请核实后在工作台办结。", actor, c.Number, result), now)
+	})
+}
+
+// onOpenCase runs a deputy's act on a case not yet closed, in one
+// transaction.
+func (s *Supervision) onOpenCase(ctx context.Context, number string, act func(tx HandoverTx, c Case, now time.Time) error) error {
 	now := s.now()
 	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
@@ -605,10 +608,7 @@ func (s *Supervision) ReportSolved(ctx context.Context, number string, d Deputy,
 		if c.Status == CaseClosed || c.Status == CaseMerged {
 			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, EventSolvedReport, actor, "报告已办结："+result); err != nil {
-			return err
-		}
-		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s报告问题 %s 已办结：%s。请核实后在工作台办结。", actor, c.Number, result), now)
+		return act(tx, c, now)
 	})
 }
 
