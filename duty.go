@@ -44,6 +44,21 @@ type DutyEntry struct {
 // after a reopening earns nothing twice.
 type DutyRecorder interface {
 	RecordDuty(ctx context.Context, e DutyEntry) error
+	// DutyEarner says whether the deputy is in office, and whether the
+	// case (0: none) was raised from the deputy's own WeChat: their bound
+	// openid, or a Mini Program openid linked to it by unionid.
+	DutyEarner(ctx context.Context, deputyID, caseID int64) (inOffice, ownCase bool, err error)
+}
+
+// recordDuty records e unless it is not earned. Points are earned, not
+// taken: a deputy out of office earns nothing, and neither does a deputy
+// on a case raised from their own WeChat (flagged to staff when raised).
+func recordDuty(ctx context.Context, tx DutyRecorder, e DutyEntry) error {
+	inOffice, own, err := tx.DutyEarner(ctx, e.DeputyID, e.CaseID)
+	if err != nil || !inOffice || own {
+		return err
+	}
+	return tx.RecordDuty(ctx, e)
 }
 
 // recordCaseDuty records action for the case's responsible deputy, if it
@@ -52,7 +67,7 @@ func recordCaseDuty(ctx context.Context, tx DutyRecorder, c Case, action string,
 	if c.ResponsibleDeputyID == 0 {
 		return nil
 	}
-	return tx.RecordDuty(ctx, DutyEntry{DeputyID: c.ResponsibleDeputyID, Action: action, CaseID: c.ID, At: at,
+	return recordDuty(ctx, tx, DutyEntry{DeputyID: c.ResponsibleDeputyID, Action: action, CaseID: c.ID, At: at,
 		Detail: fmt.Sprintf("问题 %s（%s）", c.Number, c.StationName)})
 }
 

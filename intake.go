@@ -396,6 +396,9 @@ func (in *Intake) checkInTarget(ctx context.Context, tx IntakeTx, token, openid 
 	} else if err != nil {
 		return scanTarget{}, nil, err
 	}
+	if !d.InOffice {
+		return scanTarget{reply: ReplyDeputyOutOfOffice}, nil, nil
+	}
 	inv, err := tx.Invitation(ctx, a.ID, d.ID)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
@@ -435,7 +438,7 @@ func (in *Intake) apply(ctx context.Context, tx IntakeTx, m Inbound, d decision)
 		if err := tx.CheckIn(ctx, ci.activityID, ci.deputyID, m.CreateTime); err != nil {
 			return err
 		}
-		return tx.RecordDuty(ctx, DutyEntry{DeputyID: ci.deputyID, Action: DutyAttend, ActivityID: ci.activityID, At: m.CreateTime,
+		return recordDuty(ctx, tx, DutyEntry{DeputyID: ci.deputyID, Action: DutyAttend, ActivityID: ci.activityID, At: m.CreateTime,
 			Detail: "参加「" + ci.title + "」，扫码签到"})
 	}
 	if d.scene.Kind != SceneUnknown {
@@ -548,6 +551,15 @@ func humanDuration(d time.Duration) string {
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
 func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, int64, error) {
+	if scene.Kind == SceneDeputy {
+		// A deputy who left office takes no new case: it goes to their
+		// station, as a scan of their code leads there.
+		if d, err := tx.DeputyByCode(ctx, scene.Code); err == nil && !d.InOffice {
+			scene = Scene{Kind: SceneStation, Code: d.StationCode}
+		} else if err != nil {
+			return Reply{}, 0, err
+		}
+	}
 	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime,
 		LastMessageAt: m.CreateTime, PublicConsent: m.PublicConsent}
 	var routing Routing
@@ -637,6 +649,11 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventOpened, "群众", opened); err != nil {
 		return Reply{}, 0, err
 	}
+	if c.DeputyID != 0 {
+		if err := flagOwnCase(ctx, tx, c, who, m.ReceivedAt); err != nil {
+			return Reply{}, 0, err
+		}
+	}
 	if len(m.Photos) > 0 {
 		if err := in.attachPhotos(ctx, tx, c, m); err != nil {
 			return Reply{}, 0, err
@@ -667,6 +684,22 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
 	}
 	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
+}
+
+// flagOwnCase tells staff when the deputy whose code a case was raised at
+// raised it from their own WeChat (their bound openid, or a Mini Program
+// account linked to it by unionid): it earns them nothing (recordDuty), and
+// staff see it on the timeline and in their alerts.
+func flagOwnCase(ctx context.Context, tx IntakeTx, c Case, deputy string, at time.Time) error {
+	_, own, err := tx.DutyEarner(ctx, c.DeputyID, c.ID)
+	if err != nil || !own {
+		return err
+	}
+	msg := fmt.Sprintf("问题 %s（%s）由%s本人的微信在其本人的二维码下提出：代表办理此问题不计履职积分，请工作人员核实。", c.Number, c.StationName, deputy)
+	if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, at); err != nil {
+		return err
+	}
+	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, EventOwnCase, "系统", msg)
 }
 
 // knownCategory checks a category a citizen chose against those the
@@ -801,10 +834,12 @@ func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (deci
 // dutyBookings answers a deputy's "我的接待" menu: who booked the reception
 // slots they are on duty for, from today on.
 func (in *Intake) dutyBookings(ctx context.Context, tx IntakeTx, openid string, now time.Time) (decision, error) {
-	if _, err := tx.DeputyByOpenID(ctx, openid); ErrorCode(err) == ENOTFOUND {
+	if d, err := tx.DeputyByOpenID(ctx, openid); ErrorCode(err) == ENOTFOUND {
 		return decision{reply: Reply{Text: "「我的接待」供已绑定微信的代表查看值班接待预约。代表请先扫描工作人员提供的绑定码。"}}, nil
 	} else if err != nil {
 		return decision{}, err
+	} else if !d.InOffice {
+		return decision{reply: Reply{Text: ReplyDeputyOutOfOffice}}, nil
 	}
 	bookings, err := tx.DutyBookings(ctx, openid, now.In(China).Format("2006-01-02"))
 	if err != nil {
@@ -914,6 +949,9 @@ func (in *Intake) myPoints(ctx context.Context, tx IntakeTx, openid string, at t
 	} else if err != nil {
 		return decision{}, err
 	}
+	if !d.InOffice {
+		return decision{reply: Reply{Text: ReplyDeputyOutOfOffice}}, nil
+	}
 	name, from, to := Quarter(at)
 	st, err := tx.Standing(ctx, d.ID, from, to)
 	if err != nil {
@@ -922,5 +960,9 @@ func (in *Intake) myPoints(ctx context.Context, tx IntakeTx, openid string, at t
 	st.Quarter = name
 	return decision{reply: Reply{Text: standingText(d, st)}}, nil
 }
+
+// ReplyDeputyOutOfOffice answers a deputy set to 在任=否 wherever they
+// would act as a deputy: their pages, the deputies' menus, a check-in.
+const ReplyDeputyOutOfOffice = "您已不在任，不能再使用代表页面和代表功能；如有疑问请联系人大工作人员。"
 
 const replyPointsNotDeputy = "履职积分是人大代表的。您如果是代表，请先扫描工作人员提供的绑定二维码，绑定后再查询。"

@@ -566,6 +566,39 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 	case utf8.RuneCountInString(text) > MaxReplyRunes:
 		return Errorf(EINVALID, "答复不能超过%d个字，请精简", MaxReplyRunes)
 	}
+	return s.onOpenCase(ctx, number, func(tx HandoverTx, c Case, now time.Time) error {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
+			return err
+		}
+		if err := recordDuty(ctx, tx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
+			Detail: fmt.Sprintf("为问题 %s 拟写答复", c.Number)}); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)
+	})
+}
+
+// ReportSolved records a deputy's word that a case is solved, with what was
+// done, and asks the station's staff to confirm it. A deputy does not close
+// a case on their own word: staff close it (Close), and only then does
+// closing count in the deputy's duty record.
+func (s *Supervision) ReportSolved(ctx context.Context, number string, d Deputy, result string) error {
+	actor := DeputyActor(d)
+	result = strings.TrimSpace(result)
+	if result == "" || utf8.RuneCountInString(result) > 1000 {
+		return Errorf(EINVALID, "请写明办理结果，不超过1000字")
+	}
+	return s.onOpenCase(ctx, number, func(tx HandoverTx, c Case, now time.Time) error {
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventSolvedReport, actor, "报告已办结："+result); err != nil {
+			return err
+		}
+		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s报告问题 %s 已办结：%s。请核实后在工作台办结。", actor, c.Number, result), now)
+	})
+}
+
+// onOpenCase runs a deputy's act on a case not yet closed, in one
+// transaction.
+func (s *Supervision) onOpenCase(ctx context.Context, number string, act func(tx HandoverTx, c Case, now time.Time) error) error {
 	now := s.now()
 	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
@@ -575,14 +608,7 @@ func (s *Supervision) Draft(ctx context.Context, number string, d Deputy, text s
 		if c.Status == CaseClosed || c.Status == CaseMerged {
 			return Errorf(ECONFLICT, "问题 %s 已经办结", c.Number)
 		}
-		if err := tx.AddCaseEvent(ctx, c.ID, now, EventDraft, actor, text); err != nil {
-			return err
-		}
-		if err := tx.RecordDuty(ctx, DutyEntry{DeputyID: d.ID, Action: DutyReply, CaseID: c.ID, At: now,
-			Detail: fmt.Sprintf("为问题 %s 拟写答复", c.Number)}); err != nil {
-			return err
-		}
-		return tx.AddStaffAlert(ctx, c.StationID, c.ID, fmt.Sprintf("%s为问题 %s 拟写了答复，请审核后发给群众。", actor, c.Number), now)
+		return act(tx, c, now)
 	})
 }
 

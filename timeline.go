@@ -36,6 +36,12 @@ const (
 	EventReopened    EventKind = "reopened"    // back into handling: the citizen was dissatisfied, or staff reopened it
 	EventMerged      EventKind = "merged"      // this duplicate went into another case
 	EventMergedIn    EventKind = "merged_in"   // a duplicate came into this case
+	// A deputy's own WeChat raised the case at their own code: staff look,
+	// and the deputy earns no points on it.
+	EventOwnCase EventKind = "own_case"
+	// A deputy reports the case solved, with what was done: staff confirm
+	// it by closing the case.
+	EventSolvedReport EventKind = "solved_report"
 	// How the outbox's deliveries went, with the recipient's masked openid
 	// and, when WeChat refused, its error code.
 	EventNoticeSent   EventKind = "template_sent"   // a notice reached a deputy or staff member
@@ -127,6 +133,8 @@ var eventAudiences = map[EventKind]audiences{
 	EventReopened:     {shown, shown, shown, shown, hidden},
 	EventMerged:       {shown, shown, shown, shown, hidden},
 	EventMergedIn:     {hidden, shown, shown, shown, hidden},
+	EventOwnCase:      {hidden, hidden, hidden, shown, hidden},
+	EventSolvedReport: {hidden, shown, shown, shown, hidden},
 	EventNoticeSent:   {hidden, hidden, hidden, shown, hidden},
 	EventNoticeFailed: {hidden, hidden, hidden, shown, hidden},
 	EventReplySent:    {reworded("答复已送达"), reworded("答复已送达群众"), reworded("答复已送达群众"), shown, hidden},

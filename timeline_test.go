@@ -52,6 +52,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventReopened, yes, yes, yes, yes, no},
 		{mashang.EventMerged, yes, yes, yes, yes, no},
 		{mashang.EventMergedIn, no, yes, yes, yes, no},
+		{mashang.EventOwnCase, no, no, no, yes, no},        // a deputy's own case: for staff to look at
+		{mashang.EventSolvedReport, no, yes, yes, yes, no}, // the citizen hears it is closed when staff close it
 		{mashang.EventNoticeSent, no, no, no, yes, no},
 		{mashang.EventNoticeFailed, no, no, no, yes, no},
 		{mashang.EventReplySent, "答复已送达", "答复已送达群众", "答复已送达群众", yes, no},

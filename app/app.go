@@ -114,6 +114,12 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		a.sandboxSrv, a.SandboxURL, a.Sandbox = srv, url, fake
 		cfg.WeChat.APIBase, cfg.WeChat.OAuthBase = url, url
 	}
+	if !cfg.Sandbox && cfg.HTTP.PublicURL == "" {
+		// Deputies' sign-in returns to it: made from a request's Host
+		// header instead, it would send a deputy's authorisation wherever
+		// the request said.
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_PUBLIC_URL", Problem: configs.PublicURLMissing}
+	}
 	a.Config = cfg
 
 	db, err := store.Open(ctx, cfg.DB.Driver, cfg.DB.DSN)
@@ -296,7 +302,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Activities:     activities,
 			ActivityReader: db,
 			Audit:          db,
-			PublicURL:      cfg.HTTP.PublicURL,
+			PublicURL:      base,
 		},
 		Public: handlers.PublicDeps{
 			Codes:      a.Codes,

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -26,6 +28,7 @@ func production(t *testing.T) configs.Config {
 	cfg.MediaDir = t.TempDir()
 	cfg.WeChat.AppID, cfg.WeChat.Secret, cfg.WeChat.Token = "wxcity0000000001", "city-secret", "citytoken"
 	cfg.MiniProgram.SessionSecret = "city-session-secret-0123456789abcdef"
+	cfg.HTTP.PublicURL = "https://mashang.city.example"
 	if err := cfg.Check(configs.Serve); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,6 @@ var optional = map[string]string{
 	"Console.PublicURL":              "cookies Secure only over TLS",
 	"Deputies.Log":                   "Deps.Log",
 	"Public.Log":                     "Deps.Log",
-	"Deputies.PublicURL":             "links from the request's host",
 	"Operations.MetricsAllow":        "nobody reads /metrics",
 	"Operations.Sandbox":             "the home page says nothing of a sandbox",
 }
@@ -153,5 +155,45 @@ func TestWiringErrorsNameTheSetting(t *testing.T) {
 	cfg.Cases.HolidaysFile = filepath.Join(t.TempDir(), "missing.csv")
 	if _, err := New(context.Background(), cfg, quiet); err == nil || !strings.HasPrefix(err.Error(), "MASHANG_HOLIDAYS_FILE: ") {
 		t.Fatalf("a missing holiday file: %v", err)
+	}
+}
+
+// Deputies' sign-in returns only to this service: outside the sandbox the
+// service does not start without MASHANG_PUBLIC_URL (a redirect_uri made
+// from a request's Host header would send a deputy's authorisation wherever
+// the request said); in the sandbox the listen address stands for it,
+// whatever Host a request names.
+func TestDeputyPagesNeedThePublicURL(t *testing.T) {
+	cfg := production(t)
+	cfg.HTTP.PublicURL = ""
+	var se *configs.SettingError
+	if err := cfg.Check(configs.Serve); !errors.As(err, &se) || se.Setting != "MASHANG_PUBLIC_URL" {
+		t.Errorf("serve without a public URL: %v", err)
+	}
+	if a, err := New(context.Background(), cfg, quiet); !errors.As(err, &se) || se.Setting != "MASHANG_PUBLIC_URL" {
+		if err == nil {
+			a.Close()
+		}
+		t.Errorf("started without a public URL: %v", err)
+	}
+
+	sandbox, err := configs.Load("", configs.Sandbox, func(name string) string {
+		return map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db"), "MASHANG_HTTP_ADDR": "127.0.0.1:18080"}[name]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), sandbox, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	req := httptest.NewRequest(http.MethodGet, "/d/login?next=/d/cases", nil)
+	req.Host = "evil.example"
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	authorize, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil || authorize.Query().Get("redirect_uri") != "http://127.0.0.1:18080/d/oauth" {
+		t.Errorf("the sandbox's redirect_uri: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }

@@ -31,6 +31,7 @@ wechat:
 	cfg, err := configs.Load(path, configs.Serve, env(map[string]string{
 		"MASHANG_DB_DSN":       "from-env.db",
 		"MASHANG_WECHAT_TOKEN": "envtoken",
+		"MASHANG_PUBLIC_URL":   "https://mashang.example.gov.cn",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestSecretFromFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(path, []byte("s3cret-from-file\n"), 0o600)
 	cfg, err := configs.Load("", configs.Serve, env(map[string]string{
-		"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123",
+		"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_PUBLIC_URL": "https://mashang.example.gov.cn",
 		"MASHANG_WECHAT_SECRET_FILE": path,
 	}))
 	if err != nil {
@@ -72,7 +73,7 @@ func TestSecretFromFile(t *testing.T) {
 }
 
 func TestBadValuesNameTheSetting(t *testing.T) {
-	base := map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123"}
+	base := map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_PUBLIC_URL": "https://mashang.example.gov.cn"}
 	cases := []struct {
 		name    string
 		set     map[string]string
@@ -81,6 +82,7 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{"short AES key", map[string]string{"MASHANG_WECHAT_AES_KEY": "abc"}, "MASHANG_WECHAT_AES_KEY"},
 		{"AES key with symbols", map[string]string{"MASHANG_WECHAT_AES_KEY": strings.Repeat("+", 43)}, "MASHANG_WECHAT_AES_KEY"},
 		{"no token outside sandbox", map[string]string{"MASHANG_WECHAT_TOKEN": ""}, "MASHANG_WECHAT_TOKEN"},
+		{"no public URL outside sandbox", map[string]string{"MASHANG_PUBLIC_URL": ""}, "MASHANG_PUBLIC_URL"},
 		{"token with spaces", map[string]string{"MASHANG_WECHAT_TOKEN": "has space"}, "MASHANG_WECHAT_TOKEN"},
 		{"unknown driver", map[string]string{"MASHANG_DB_DRIVER": "oracle"}, "MASHANG_DB_DRIVER"},
 		{"bad MySQL DSN", map[string]string{"MASHANG_DB_DRIVER": "mysql", "MASHANG_DB_DSN": "not a dsn"}, "MASHANG_DB_DSN"},

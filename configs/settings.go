@@ -12,6 +12,11 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
+// PublicURLMissing is what is said when MASHANG_PUBLIC_URL is missing
+// outside the sandbox (where the listen address stands for it).
+const PublicURLMissing = "is missing: give the address deputies and staff reach the service at, e.g. https://mashang.example.gov.cn; " +
+	"deputies' WeChat sign-in returns there, never to whatever host a request names (the sandbox uses its listen address)"
+
 // A setting is one thing Mashang can be told: its names, its default, and
 // what makes it wrong. The table below is the only place a setting is
 // declared; loading, checking and printing the configuration read it, and a
@@ -122,6 +127,11 @@ var settings = []setting{
 			}
 			u, err := url.Parse(c.HTTP.PublicURL)
 			return wrongIf(err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "", "%q is not an http(s) URL", c.HTTP.PublicURL)
+		},
+		// Asked for once the Official Account is named (which serve needs
+		// first): deputies' pages sign in through it.
+		need: func(c Config) string {
+			return wrongIf(c.WeChat.AppID != "" && c.HTTP.PublicURL == "", "%s", PublicURLMissing)
 		}},
 	{env: "MASHANG_HTTP_MAX_BODY_BYTES", path: "http.max_body_bytes", def: "65536",
 		field: func(c *Config) any { return &c.HTTP.MaxBodyBytes },

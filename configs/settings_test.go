@@ -272,7 +272,7 @@ func TestTheDumpMasksEverySecret(t *testing.T) {
 // WeChat's account in the file, and none in the environment, uses it.
 func TestOnlyTheFlagMakesASandbox(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "prod.yaml")
-	os.WriteFile(path, []byte("wechat:\n  appid: wxcity\n  secret: city-secret\n  token: citytoken\n"), 0o600)
+	os.WriteFile(path, []byte("http:\n  public_url: https://mashang.city.example\nwechat:\n  appid: wxcity\n  secret: city-secret\n  token: citytoken\n"), 0o600)
 	noEnv := func(string) string { return "" }
 	for _, p := range []Purpose{Serve, Command} {
 		cfg, err := Load(path, p, noEnv)

@@ -136,6 +136,7 @@ func testConfig(t testing.TB, driver, wechatURL string) configs.Config {
 	cfg.MiniProgram = configs.MiniProgram{AppID: mpAppID, Secret: "mp-secret", SessionSecret: string(testSessions.Secret),
 		DataKey: hex.EncodeToString(testVaultKey), PushToken: mpPushToken, PushAESKey: mpPushAESKey}
 	cfg.MediaDir = t.TempDir()
+	cfg.HTTP.PublicURL = "https://mashang.test" // newEnv puts its listener's address here
 	cfg.Notify.NewCaseTemplate, cfg.Notify.ReplyTemplate = "TPL-NEW-CASE", "TPL-REPLY"
 	cfg.Notify.ReminderTemplate, cfg.Notify.SupervisionTemplate, cfg.Notify.ActivityTemplate = reminderTemplate, supervisionTemplate, activityTemplate
 	return cfg

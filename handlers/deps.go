@@ -132,7 +132,10 @@ type DeputyDeps struct {
 	ActivityReader ActivityReader
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
-	// PublicURL (optional) is where deputies reach the service.
+	// PublicURL is where deputies reach the service: the web
+	// authorisation's redirect_uri is made from it, never from the
+	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
+	// address).
 	PublicURL string
 }
 
@@ -216,6 +219,7 @@ func (d Deps) check() error {
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
 		need("Deputies.Audit", d.Deputies.Audit),
+		text("Deputies.PublicURL", d.Deputies.PublicURL),
 		need("Public.Codes", d.Public.Codes),
 		need("Public.Directory", d.Public.Directory),
 		need("Public.Wall", d.Public.Wall),

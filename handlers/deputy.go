@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -100,36 +101,56 @@ func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
 		Secure: secureCookie(c, d.deps.PublicURL), SameSite: http.SameSiteLaxMode})
 }
 
-// base is the service's address as the browser reaches it.
-func (d *deputyDesk) base(c *gin.Context) string {
-	if d.deps.PublicURL != "" {
-		return strings.TrimRight(d.deps.PublicURL, "/")
-	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
+// login sends the browser to WeChat's web authorisation (snsapi_base, so
+// the deputy sees nothing). The state cookie holds the state only this
+// browser can return and where to go afterwards, signed (returnCookie):
+// the browser cannot choose where the sign-in returns. The redirect_uri is
+// the service's public URL, never the request's Host.
+func (d *deputyDesk) login(c *gin.Context) {
+	state := rand.Text()
+	d.setCookie(c, deputyStateCookie, d.returnCookie(state, deputyReturn(c.Query("next"))), 600)
+	c.Redirect(http.StatusFound, wechat.AuthorizeURL(d.pages.OAuthBase, d.pages.AppID, strings.TrimRight(d.deps.PublicURL, "/")+"/d/oauth", state))
 }
 
-// login sends the browser to WeChat's web authorisation (snsapi_base, so
-// the deputy sees nothing), with a state only this browser can return.
-func (d *deputyDesk) login(c *gin.Context) {
-	next := c.Query("next")
-	if !strings.HasPrefix(next, "/d/") || strings.HasPrefix(next, "//") {
-		next = "/d/cases"
+// returnCookie is the state cookie's value: the state, where to return
+// (base64) and their HMAC under the deputies' session secret.
+func (d *deputyDesk) returnCookie(state, next string) string {
+	value := state + "." + base64.RawURLEncoding.EncodeToString([]byte(next))
+	return value + "." + d.pages.Sessions.Sign("deputy-return", value)
+}
+
+// returnTo reads the state cookie: where to return, if the cookie is the
+// service's own and its state is the one WeChat handed back.
+func (d *deputyDesk) returnTo(cookie, state string) (string, bool) {
+	parts := strings.Split(cookie, ".")
+	if len(parts) != 3 || state == "" || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(state)) != 1 ||
+		!d.pages.Sessions.Signed("deputy-return", parts[0]+"."+parts[1], parts[2]) {
+		return "", false
 	}
-	state := rand.Text()
-	d.setCookie(c, deputyStateCookie, state+"|"+next, 600)
-	c.Redirect(http.StatusFound, wechat.AuthorizeURL(d.pages.OAuthBase, d.pages.AppID, d.base(c)+"/d/oauth", state))
+	next, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", false
+	}
+	return deputyReturn(string(next)), true
+}
+
+// deputyReturn keeps a return address to a path of the deputies' pages on
+// this service, else the deputy's cases.
+func deputyReturn(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.ContainsAny(next, "\\\x00") ||
+		!strings.HasPrefix(next, "/d/") || !strings.HasPrefix(path.Clean(u.Path)+"/", "/d/") {
+		return "/d/cases"
+	}
+	return u.RequestURI()
 }
 
 // oauth is where WeChat sends the browser back with a code: the code names
-// the WeChat user, who must be a bound deputy.
+// the WeChat user, who must be a bound deputy in office.
 func (d *deputyDesk) oauth(c *gin.Context) {
 	cookie, err := c.Cookie(deputyStateCookie)
-	state, next, _ := strings.Cut(cookie, "|")
-	if err != nil || state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(c.Query("state"))) != 1 {
+	next, ok := d.returnTo(cookie, c.Query("state"))
+	if err != nil || !ok {
 		d.message(c, http.StatusBadRequest, "登录已过期或链接不完整，请从公众号消息重新打开。")
 		return
 	}
@@ -145,11 +166,14 @@ func (d *deputyDesk) oauth(c *gin.Context) {
 		d.message(c, http.StatusBadGateway, "暂时无法向微信确认您的身份，请稍后从公众号消息重新打开。")
 		return
 	}
-	if _, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
+	if dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
 		d.message(c, http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
 		return
 	} else if err != nil {
 		d.fail(c, err)
+		return
+	} else if !dep.InOffice {
+		d.message(c, http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
 		return
 	}
 	token, expires := d.pages.Sessions.Issue(openid, "")
@@ -173,11 +197,21 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	// Looked up each time: a deputy unbound or retired loses access at once.
+	// Looked up each time: a deputy unbound or out of office (在任=否)
+	// loses access at once, whatever session they hold.
 	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), s.OpenID)
-	if err != nil {
+	if err != nil && mashang.ErrorCode(err) != mashang.ENOTFOUND {
+		d.fail(c, err)
+		c.Abort()
+		return
+	}
+	if err != nil || !dep.InOffice {
 		d.setCookie(c, deputyCookie, "", -1)
-		d.message(c, http.StatusForbidden, "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。")
+		text := "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。"
+		if err == nil {
+			text = mashang.ReplyDeputyOutOfOffice
+		}
+		d.message(c, http.StatusForbidden, text)
 		c.Abort()
 		return
 	}
@@ -249,8 +283,8 @@ func (d *deputyDesk) draft(c *gin.Context, k mashang.Case, dep mashang.Deputy) (
 }
 
 func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
-	return "已标记为办结", func(ctx context.Context) error {
-		return d.deps.Supervision.Close(ctx, k.Number, mashang.DeputyActor(dep), c.PostForm("result"))
+	return "已报告办结，工作人员核实后办结", func(ctx context.Context) error {
+		return d.deps.Supervision.ReportSolved(ctx, k.Number, dep, c.PostForm("result"))
 	}
 }
 

@@ -125,21 +125,22 @@ func TestDeputyWorksTheirCasesFromWeChat(t *testing.T) {
 			!strings.Contains(page, "李建国代表拟写的答复") || !strings.Contains(page, `maxlength="600">已联系物业，明天修好。</textarea>`) {
 			t.Fatalf("the console's reply box: %d %s", status, page)
 		}
-		if status, page := b.post("/d/cases/"+mine.Number+"/solved", url.Values{"result": {"路灯已修复"}}); status != http.StatusOK || !strings.Contains(page, "已标记为办结") {
+		// Solved on the deputy's word: staff are asked to confirm and close it.
+		if status, page := b.post("/d/cases/"+mine.Number+"/solved", url.Values{"result": {"路灯已修复"}}); status != http.StatusOK || !strings.Contains(page, "已报告办结") {
 			t.Fatalf("solved: %d %s", status, page)
 		}
 		c, events := e.caseOf(t, mine.Number)
 		tl := timeline(events)
-		for _, want := range []string{"accepted: ", "draft: 已联系物业，明天修好。", "closed: 办结：路灯已修复"} {
+		for _, want := range []string{"accepted: ", "draft: 已联系物业，明天修好。", "solved_report: 报告已办结：路灯已修复"} {
 			if !strings.Contains(tl, want) {
 				t.Errorf("timeline lacks %q:\n%s", want, tl)
 			}
 		}
-		if c.Status != mashang.CaseClosed {
+		if c.Status != mashang.CaseAccepted {
 			t.Errorf("status %s", c.Status)
 		}
 		alerts, _ := e.db.StaffAlerts(ctx)
-		if !strings.Contains(strings.Join(alerts, "\n"), "李建国代表为问题 "+mine.Number+" 拟写了答复") {
+		if all := strings.Join(alerts, "\n"); !strings.Contains(all, "李建国代表为问题 "+mine.Number+" 拟写了答复") || !strings.Contains(all, "李建国代表报告问题 "+mine.Number+" 已办结：路灯已修复") {
 			t.Errorf("staff alerts: %v", alerts)
 		}
 		audit, _ := e.db.AuditLog(ctx, 20)

@@ -18,7 +18,7 @@ import (
 
 // What a deputy does lands in their duty record by itself and earns the
 // rules' points: taking a case (2), drafting the answer (1), closing it
-// (5), a satisfied citizen (3). They ask for their points in the Official
+// (5, once staff close it), a satisfied citizen (3). They ask for their points in the Official
 // Account; staff read the quarter by station and group and export it; a
 // correction is another entry, by an administrator only.
 func TestDutyRecordAndPoints(t *testing.T) {
@@ -57,6 +57,10 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		b.get("/d/cases/" + number)
 		if status, page := b.post("/d/cases/"+number+"/solved", url.Values{"result": {"电梯已修好"}}); status != http.StatusOK || strings.Contains(page, `class="error"`) {
 			t.Fatalf("solved: %d %s", status, page)
+		}
+		// Closing counts when staff confirm it by closing the case.
+		if status, body := e.staffPost(t, "/api/cases/"+number+"/close", staffToken, `{"result": "电梯已修好"}`); status != http.StatusOK {
+			t.Fatalf("staff close: %d %v", status, body)
 		}
 
 		got := e.say(t, wechattest.Text(account, li, 9101, "积分", now))

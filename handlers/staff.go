@@ -122,6 +122,7 @@ type SupervisionService interface {
 	Merge(ctx context.Context, duplicate, main, staff string) error
 	Draft(ctx context.Context, number string, d mashang.Deputy, text string) error
 	AcceptAsDeputy(ctx context.Context, number string, d mashang.Deputy) error
+	ReportSolved(ctx context.Context, number string, d mashang.Deputy, result string) error
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":

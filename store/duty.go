@@ -265,3 +265,31 @@ func (db *DB) DutyRecord(ctx context.Context, deputyID int64, limit int) ([]mash
 	}
 	return out, nil
 }
+
+// DutyEarner says whether the deputy is in office and whether the case (0:
+// none) was raised from their own WeChat: their bound openid, or a Mini
+// Program openid whose unionid is the one WeChat gave for it
+// (mashang.DutyRecorder).
+func (tx *Tx) DutyEarner(ctx context.Context, deputyID, caseID int64) (inOffice, ownCase bool, err error) {
+	var openid sql.NullString
+	err = tx.tx.QueryRowContext(ctx, `SELECT in_office, openid FROM deputies WHERE id = ?`, deputyID).Scan(&inOffice, &openid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, mashang.NotFound("代表")
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("read deputy %d: %w", deputyID, err)
+	}
+	if caseID == 0 || !openid.Valid || openid.String == "" {
+		return inOffice, false, nil
+	}
+	var n int
+	err = tx.tx.QueryRowContext(ctx, `
+		SELECT COUNT(*) FROM cases c
+		WHERE c.id = ? AND (c.openid = ? OR c.openid IN (
+			SELECT m.openid FROM follower_unions fu JOIN mp_users m ON m.unionid = fu.unionid
+			WHERE fu.openid = ? AND fu.unionid <> ''))`, caseID, openid.String, openid.String).Scan(&n)
+	if err != nil {
+		return false, false, fmt.Errorf("who raised case %d: %w", caseID, err)
+	}
+	return inOffice, n > 0, nil
+}

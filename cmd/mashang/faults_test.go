@@ -125,7 +125,7 @@ func (r *rig) serve(name string, env ...string) *proc {
 	}
 	cmd := exec.Command(r.bin, "serve")
 	cmd.Env = append(os.Environ(),
-		"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+r.driver, "MASHANG_DB_DSN="+r.dsn,
+		"MASHANG_HTTP_ADDR="+addr, "MASHANG_PUBLIC_URL=http://"+addr, "MASHANG_DB_DRIVER="+r.driver, "MASHANG_DB_DSN="+r.dsn,
 		"MASHANG_WECHAT_APPID="+faultAppID, "MASHANG_WECHAT_SECRET=fault", "MASHANG_WECHAT_TOKEN="+faultToken,
 		"MASHANG_WECHAT_AES_KEY="+r.aesKey, "MASHANG_WECHAT_API_BASE="+r.fakeURL, "MASHANG_LOG_LEVEL=info",
 		"MASHANG_TEMPLATE_NEW_CASE=TPL-FAULT", "MASHANG_MEDIA_DIR="+filepath.Join(r.dir, "media"),

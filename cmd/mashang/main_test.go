@@ -36,8 +36,14 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 		env     map[string]string
 		setting string
 	}{
-		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_WECHAT_AES_KEY": "short"}, "MASHANG_WECHAT_AES_KEY"},
-		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1"}, "MASHANG_WECHAT_TOKEN"},
+		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123", "MASHANG_WECHAT_AES_KEY": "short",
+			"MASHANG_PUBLIC_URL": "https://mashang.example.gov.cn"}, "MASHANG_WECHAT_AES_KEY"},
+		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_PUBLIC_URL": "https://mashang.example.gov.cn"}, "MASHANG_WECHAT_TOKEN"},
+		// Deputies' sign-in returns only to the public URL: serve needs it
+		// (asked before the listener, whose unusable address is the other
+		// way this start could end).
+		{[]string{"serve"}, map[string]string{"MASHANG_WECHAT_APPID": "wx1", "MASHANG_WECHAT_TOKEN": "tok123",
+			"MASHANG_DB_DSN": filepath.Join(dir, "y.db"), "MASHANG_HTTP_ADDR": "256.0.0.1:99999"}, "MASHANG_PUBLIC_URL"},
 		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DRIVER": "mysql",
 			"MASHANG_DB_DSN": "root:pw@tcp(127.0.0.1:1)/nothing?timeout=1s"}, "MASHANG_DB_DSN"},
 		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "x.db"),
