@@ -56,6 +56,11 @@ func Open(t testing.TB, driver string) *store.DB {
 // closed after the test.
 func RawSQL(t testing.TB, driver, dsn string) *sql.DB {
 	t.Helper()
+	if driver == store.DriverSQLite {
+		// Wait for the service's writer as the service's own connections do,
+		// rather than fail at once with SQLITE_BUSY.
+		dsn += "?_busy_timeout=10000"
+	}
 	raw, err := sql.Open(map[string]string{store.DriverSQLite: "sqlite", store.DriverMySQL: "mysql"}[driver], dsn)
 	if err != nil {
 		t.Fatal(err)
