@@ -129,7 +129,7 @@ func TestMiniProgramCodesArePNG(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
 	ctx := context.Background()
 	codes := &mashang.Codes{Store: e.db, MP: e.clients, Backoff: time.Millisecond}
-	owners, err := codes.Owners(ctx, []string{"青岛市", "崂山区"})
+	owners, err := codes.Owners(ctx, []string{"青岛市", "崂山区"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,10 @@ const (
 	consolePageLen = 50
 )
 
-type console struct{ deps ConsoleDeps }
+type console struct {
+	deps    ConsoleDeps
+	exports *exportLimiter
+}
 
 // secureCookies tells whether cookies need TLS: when the service is reached
 // over https (directly or through nginx, by its public URL).
@@ -65,6 +68,7 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 	if s, ok := c.Get(staffKey); ok {
 		session := s.(mashang.StaffSession)
 		data["User"], data["CSRF"], data["RoleLabel"] = session.User, session.CSRF, mashang.RoleLabel(session.User.Role)
+		data["Can"] = mashang.Permissions(session.User.Role) // the buttons shown are the ones that work
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -177,8 +181,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done"), "Error": c.Query("error"),
-		"CanHandOver": true})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "Done": c.Query("done"), "Error": c.Query("error")})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.
