@@ -70,9 +70,33 @@ func TestOneCodeAsPNG(t *testing.T) {
 	}
 }
 
+// signedInAdmin is a console browser signed in as an administrator.
+func (e *env) signedInAdmin(t *testing.T) *staffBrowser {
+	t.Helper()
+	e.addStaff(t, mashang.StaffUser{Username: "codesadmin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+	b := e.browser(t)
+	if status := b.login("codesadmin", staffPassword); status != http.StatusSeeOther {
+		t.Fatalf("login: %d", status)
+	}
+	return b
+}
+
+// fetch GETs path in the browser's session and reads the whole answer.
+func (b *staffBrowser) fetch(path string) (*http.Response, []byte) {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
 func TestExportZIPByJurisdiction(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
-	resp, body := get(t, e.srv.URL+"/codes/export.zip?under=青岛市/崂山区&size=256")
+	admin := e.signedInAdmin(t)
+	resp, body := admin.fetch("/console/codes/export.zip?under=青岛市/崂山区&size=256")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
 		t.Fatalf("answered %d %v", resp.StatusCode, resp.Header)
 	}
@@ -96,14 +120,14 @@ func TestExportZIPByJurisdiction(t *testing.T) {
 	if got := scan(t, data); got != e.srv.URL+"/s/dp:demo-d05" {
 		t.Errorf("scans as %q", got)
 	}
-	if resp, _ := get(t, e.srv.URL+"/codes/export.zip?under=上海市"); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := admin.fetch("/console/codes/export.zip?under=上海市"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown jurisdiction answered %d", resp.StatusCode)
 	}
 }
 
 func TestPrintSheetAndScenePage(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
-	resp, body := get(t, e.srv.URL+"/codes/sheet?under=青岛市/西海岸新区")
+	resp, body := e.signedInAdmin(t).fetch("/console/codes/sheet?under=青岛市/西海岸新区")
 	page := string(body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "@page { size: A4") {
 		t.Fatalf("answered %d", resp.StatusCode)
@@ -143,7 +167,7 @@ func TestMiniProgramCodesArePNG(t *testing.T) {
 	if got := scan(t, body); got != "wxacode:dp:demo-d05" {
 		t.Errorf("scans as %q", got)
 	}
-	resp, body = get(t, e.srv.URL+"/codes/export.zip?under=青岛市/崂山区&channel=mp")
+	resp, body = e.signedInAdmin(t).fetch("/console/codes/export.zip?under=青岛市/崂山区&channel=mp")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("export answered %d", resp.StatusCode)
 	}
