@@ -3,10 +3,14 @@ package handlers_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"mashang"
 	"mashang/store"
@@ -115,5 +119,64 @@ func TestExportsAreLimitedPerAccount(t *testing.T) {
 	other.login("other", staffPassword)
 	if resp, _ := other.fetch("/console/codes/export.zip?under=青岛市/崂山区&size=128"); resp.StatusCode != http.StatusOK {
 		t.Errorf("another account's export: %d", resp.StatusCode)
+	}
+}
+
+// A reader that stops reading an export holds nothing anyone else waits
+// for: the ZIP is drawn into a file before it is sent, so once its first
+// bytes are out, another account's export is drawn at once; the stalled
+// account's own next export waits for its first (one at a time).
+func TestStalledReaderHoldsNoExportSlot(t *testing.T) {
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
+	admin := e.signedInAdmin(t)
+	// Enough deputies that the export outgrows what the sockets buffer
+	// (about 11 KB a code at 2048 pixels).
+	var roster strings.Builder
+	roster.WriteString("编码,姓名,层级,编组站点\n")
+	for i := range 600 {
+		fmt.Fprintf(&roster, "slow-%04d,代表%04d,区（市、县）,demo-lsh\n", i, i)
+	}
+	if status, loc := admin.uploadRoster("deputies", "deputies.csv", []byte(roster.String())); status != http.StatusSeeOther || !strings.Contains(loc, "done=") {
+		t.Fatalf("import: %d %s", status, loc)
+	}
+
+	// The stalled reader: asks, reads the answer's first bytes, stops.
+	base, _ := url.Parse(e.srv.URL)
+	var cookies []string
+	for _, c := range admin.client.Jar.Cookies(&url.URL{Scheme: "http", Host: base.Host, Path: "/console/"}) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	conn, err := net.Dial("tcp", base.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(conn, "GET /console/codes/export.zip?size=2048&under=%s HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n\r\n",
+		url.QueryEscape("青岛市/崂山区"), base.Host, strings.Join(cookies, "; "))
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	first := make([]byte, 12)
+	if _, err := io.ReadFull(conn, first); err != nil || string(first) != "HTTP/1.1 200" {
+		t.Fatalf("the stalled export: %q %v", first, err)
+	}
+
+	e.addStaff(t, mashang.StaffUser{Username: "other", Name: "另一位管理员", Role: mashang.RoleAdmin}, "", "")
+	other := e.browser(t)
+	other.login("other", staffPassword)
+	done := make(chan int, 1)
+	go func() {
+		resp, _ := other.fetch("/console/codes/export.zip?under=" + url.QueryEscape("青岛市/市南区") + "&size=128")
+		done <- resp.StatusCode
+	}()
+	select {
+	case status := <-done:
+		if status != http.StatusOK {
+			t.Fatalf("another account's export while one reader stalls: %d", status)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("another account's export waits for a stalled reader")
+	}
+	if resp, body := admin.fetch("/console/codes/sheet"); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "上一个导出还没有完成") {
+		t.Errorf("the stalled account's next export: %d, want 429 until its first is read", resp.StatusCode)
 	}
 }
