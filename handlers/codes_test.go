@@ -81,18 +81,6 @@ func (e *env) signedInAdmin(t *testing.T) *staffBrowser {
 	return b
 }
 
-// fetch GETs path in the browser's session and reads the whole answer.
-func (b *staffBrowser) fetch(path string) (*http.Response, []byte) {
-	b.t.Helper()
-	resp, err := b.client.Get(b.base + path)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
-}
-
 func TestExportZIPByJurisdiction(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
 	admin := e.signedInAdmin(t)

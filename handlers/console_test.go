@@ -43,16 +43,23 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (b *staffBrowser) get(path string) (int, string) {
 	b.t.Helper()
+	resp, body := b.fetch(path)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body)
+}
+
+// fetch GETs path in the browser's session and reads the whole answer.
+func (b *staffBrowser) fetch(path string) (*http.Response, []byte) {
+	b.t.Helper()
 	resp, err := b.client.Get(b.base + path)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if m := csrfField.FindSubmatch(body); m != nil {
-		b.csrf = string(m[1])
-	}
-	return resp.StatusCode, string(body)
+	return resp, body
 }
 
 func (b *staffBrowser) post(path string, form url.Values) (int, string) {
