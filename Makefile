@@ -10,13 +10,15 @@ run:
 
 ## test: every test. The MySQL suite runs against MASHANG_TEST_MYSQL_DSN, or
 ## against a local MySQL/MariaDB on 127.0.0.1:3306 (root, database test) if one answers.
+## The handlers' suite (every route on both databases, under the race detector) outlasts
+## go test's default 10 minutes on a shared two-core machine: 30 minutes.
 test:
 	@if [ -z "$$MASHANG_TEST_MYSQL_DSN" ] && (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
 		export MASHANG_TEST_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test'; \
 		echo "make test: using the local MySQL at 127.0.0.1:3306"; \
 	fi; \
 	[ -n "$$MASHANG_TEST_MYSQL_DSN" ] || echo "make test: no MySQL found; running the SQLite suites only (set MASHANG_TEST_MYSQL_DSN)"; \
-	go vet ./... && go test -race -count=1 $(GOTESTFLAGS) ./...
+	go vet ./... && go test -race -count=1 -timeout 30m $(GOTESTFLAGS) ./...
 
 ## bench: one suite — the callback against the bare SDK server, the code export against
 ## go-qrcode, the outbox drain and the console's queries — printed as one table at the end

@@ -50,6 +50,7 @@ type CodeOwner struct {
 	Scene        Scene
 	Name         string   // the station's or the deputy's name
 	StationName  string   // a deputy's home station; the station itself for a station
+	StationCode  string   // the same station's code, for reach
 	Jurisdiction []string // city, district, town of the station
 }
 
@@ -309,10 +310,11 @@ type CodeFile struct {
 }
 
 // ExportFiles lists the codes of every station and deputy under the
-// jurisdiction (a path such as 青岛市/市南区; empty for all), one file each,
-// named jurisdiction / station / name.
-func (c *Codes) ExportFiles(ctx context.Context, under []string, channel CodeChannel) ([]CodeFile, error) {
-	owners, err := c.Owners(ctx, under)
+// jurisdiction (a path such as 青岛市/市南区; empty for all) whose station is
+// allowed (nil: every one), one file each, named jurisdiction / station /
+// name.
+func (c *Codes) ExportFiles(ctx context.Context, under []string, channel CodeChannel, allowed func(stationCode string) bool) ([]CodeFile, error) {
+	owners, err := c.Owners(ctx, under, allowed)
 	if err != nil {
 		return nil, err
 	}
@@ -336,15 +338,16 @@ func (c *Codes) ExportFiles(ctx context.Context, under []string, channel CodeCha
 }
 
 // Owners lists the stations and deputies under a jurisdiction path (empty
-// for all).
-func (c *Codes) Owners(ctx context.Context, under []string) ([]CodeOwner, error) {
+// for all) whose station is allowed (nil: every one); none is ENOTFOUND,
+// so that what is beyond a staff member's reach reads as unknown.
+func (c *Codes) Owners(ctx context.Context, under []string, allowed func(stationCode string) bool) ([]CodeOwner, error) {
 	all, err := c.Store.CodeOwners(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []CodeOwner
 	for _, o := range all {
-		if len(o.Jurisdiction) >= len(under) && slices.Equal(o.Jurisdiction[:len(under)], under) {
+		if len(o.Jurisdiction) >= len(under) && slices.Equal(o.Jurisdiction[:len(under)], under) && (allowed == nil || allowed(o.StationCode)) {
 			out = append(out, o)
 		}
 	}

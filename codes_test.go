@@ -42,7 +42,7 @@ func TestCodesAreMadeOnceAndResume(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		codes, fake, _ := codesEnv(t, driver)
-		owners, err := codes.Owners(ctx, nil)
+		owners, err := codes.Owners(ctx, nil, nil)
 		if err != nil || len(owners) != 9 {
 			t.Fatalf("owners %d %v", len(owners), err)
 		}
@@ -84,7 +84,7 @@ func TestCodesFailingForGoodAreReported(t *testing.T) {
 	ctx := context.Background()
 	codes, fake, _ := codesEnv(t, store.DriverSQLite)
 	codes.MP = nil
-	owners, _ := codes.Owners(ctx, []string{"青岛市", "崂山区"})
+	owners, _ := codes.Owners(ctx, []string{"青岛市", "崂山区"}, nil)
 	fake.FailNext("/cgi-bin/qrcode/create", 48001, 1) // not verified: no retry helps
 	results, err := codes.Ensure(ctx, owners)
 	if err != nil {
@@ -110,7 +110,7 @@ func TestPermanentCodeQuotaIsRefusedClearly(t *testing.T) {
 	ctx := context.Background()
 	codes, fake, _ := codesEnv(t, store.DriverSQLite)
 	codes.Quota = 1_005 // 5 usable above the reserve of 1,000
-	owners, _ := codes.Owners(ctx, nil)
+	owners, _ := codes.Owners(ctx, nil, nil)
 	_, err := codes.Ensure(ctx, owners)
 	var e *mashang.Error
 	if !errors.As(err, &e) || e.Code != mashang.EFORBIDDEN || !strings.Contains(e.Message, "额度将用尽") {
@@ -124,7 +124,7 @@ func TestPermanentCodeQuotaIsRefusedClearly(t *testing.T) {
 func TestExportFilesAreNamedByPlace(t *testing.T) {
 	ctx := context.Background()
 	codes, _, _ := codesEnv(t, store.DriverSQLite)
-	files, err := codes.ExportFiles(ctx, []string{"青岛市", "市南区"}, mashang.ChannelH5)
+	files, err := codes.ExportFiles(ctx, []string{"青岛市", "市南区"}, mashang.ChannelH5, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestExportFilesAreNamedByPlace(t *testing.T) {
 	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("paths:\n%s", strings.Join(paths, "\n"))
 	}
-	if _, err := codes.ExportFiles(ctx, []string{"上海市"}, ""); mashang.ErrorCode(err) != mashang.ENOTFOUND {
+	if _, err := codes.ExportFiles(ctx, []string{"上海市"}, "", nil); mashang.ErrorCode(err) != mashang.ENOTFOUND {
 		t.Fatalf("unknown jurisdiction: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package mashang
 
 import (
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -57,4 +58,78 @@ func (f CaseFilter) Check() error {
 		return Errorf(EINVALID, "截止日期应不早于起始日期")
 	}
 	return nil
+}
+
+// Staff actions, by the names the audit log gives them. What a role may do
+// is Allowed; what it may do it to is its Reach.
+const (
+	ActRead        = "read"     // the cases within reach, their photos and media, the figures, board and problem list
+	ActReply       = "reply"    // answer the citizen
+	ActReroute     = "reroute"  // send a case to another group of deputies
+	ActHandOver    = "handover" // hand a case to a department with a deadline (one or in bulk)
+	ActClose       = "close"
+	ActAccept      = "accept"
+	ActCategory    = "category"
+	ActReopen      = "reopen"
+	ActMerge       = "merge"
+	ActActivities  = "activities"   // deputies' activities: read, dispatch
+	ActPoints      = "points"       // deputies' duty and points, as a page or Excel
+	ActSlots       = "publish_slot" // reception slots at a station
+	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
+	ActBindWeChat  = "wechat_bind"  // the account's own WeChat, for notices
+	ActManage      = "manage"       // accounts, rosters, point rules and corrections
+)
+
+// caseWork is what the congress's own staff do with cases.
+var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
+	ActActivities, ActPoints, ActSlots, ActExportCodes, ActBindWeChat}
+
+// roleActions is who may do what; anything not listed is refused. A
+// department's handler works for another body than the congress: it reads
+// what was handed to it (issue 16 adds acknowledging and recording a
+// result) and decides nothing about routing, deadlines or closing.
+var roleActions = map[string][]string{
+	RoleAdmin:     append([]string{ActManage}, caseWork...),
+	RoleStaff:     caseWork,
+	RoleSecretary: caseWork,
+	RoleHandler:   {ActRead, ActBindWeChat},
+}
+
+// Allowed tells whether a role may do an action at all; the account's
+// Reach then says on what.
+func Allowed(role, action string) bool {
+	return slices.Contains(roleActions[role], action)
+}
+
+// Permissions is every action a role may do, for pages to show only the
+// buttons that work.
+func Permissions(role string) map[string]bool {
+	out := map[string]bool{}
+	for _, a := range roleActions[role] {
+		out[a] = true
+	}
+	return out
+}
+
+var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
+	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
+	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
+	ActBindWeChat: "绑定微信", ActManage: "管理账号、名册和积分规则"}
+
+// Refusal is the answer to a role asking for an action it may not do: who
+// may, and what to do instead.
+func Refusal(role, action string) error {
+	what := actionLabels[action]
+	if what == "" {
+		what = "这项操作"
+	}
+	switch role {
+	case RoleHandler:
+		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看交办给本单位的问题。如需改派、延期或办结，请联系交办的人大工作人员。", what)
+	case RoleAdmin, RoleStaff, RoleSecretary:
+		if action == ActManage {
+			return Errorf(EFORBIDDEN, "只有管理员可以%s，请联系系统管理员。", what)
+		}
+	}
+	return Errorf(EFORBIDDEN, "您的账号（%s）不能%s，请联系系统管理员。", RoleLabel(role), what)
 }

@@ -294,6 +294,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			StaffWeChat:    db,
 			Audit:          db,
 			PublicURL:      cfg.HTTP.PublicURL,
+			Codes:          a.Codes,
 		},
 		Deputies: handlers.DeputyDeps{
 			Pages: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,

@@ -37,16 +37,6 @@ type ActivityReader interface {
 // nameSeparators split the invitation list as people type it.
 var nameSeparators = regexp.MustCompile(`[\s,，、;；]+`)
 
-// notHandler keeps department handlers out of the deputies' activities.
-func (con *console) notHandler(c *gin.Context) {
-	if c.MustGet(staffKey).(mashang.StaffSession).User.Role == mashang.RoleHandler {
-		con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "承办单位经办人不安排代表活动"))
-		c.Abort()
-		return
-	}
-	c.Next()
-}
-
 func (con *console) activitiesPage(c *gin.Context) {
 	list, err := con.deps.ActivityReader.ActivitiesWithin(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach), 100)
 	if err != nil {

@@ -95,5 +95,5 @@ func dispatchActivity(t *testing.T, e *env, username, title, invitees string) st
 	if status != http.StatusSeeOther || !strings.Contains(mustUnescape(loc), "已发出活动") {
 		t.Fatalf("dispatch: %d %s", status, mustUnescape(loc))
 	}
-	return strings.SplitN(loc, "?", 2)[0]
+	return sentTo(loc)
 }

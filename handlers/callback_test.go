@@ -53,6 +53,7 @@ var (
 // real store.
 type env struct {
 	srv     *httptest.Server
+	handler http.Handler // the router app.New built, as served
 	db      *store.DB
 	driver  string // the database's, for storetest.RawSQL
 	dsn     string
@@ -117,7 +118,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	a.Outbox.Backoff = time.Millisecond
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
-	return &env{srv: srv, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
+	return &env{srv: srv, handler: a.Handler, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
 		mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,

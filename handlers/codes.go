@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -17,8 +16,10 @@ import (
 // CodeService finds and lists codes (implemented by *mashang.Codes).
 type CodeService interface {
 	Image(ctx context.Context, scene mashang.Scene, channel mashang.CodeChannel) (mashang.CodeImage, error)
-	ExportFiles(ctx context.Context, under []string, channel mashang.CodeChannel) ([]mashang.CodeFile, error)
-	Owners(ctx context.Context, under []string) ([]mashang.CodeOwner, error)
+	// ExportFiles and Owners list what is under a jurisdiction path and
+	// allowed (a station's code within reach; nil: all).
+	ExportFiles(ctx context.Context, under []string, channel mashang.CodeChannel, allowed func(stationCode string) bool) ([]mashang.CodeFile, error)
+	Owners(ctx context.Context, under []string, allowed func(stationCode string) bool) ([]mashang.CodeOwner, error)
 	H5Link(scene mashang.Scene) string
 }
 
@@ -28,10 +29,7 @@ type Directory interface {
 	DeputyByCode(ctx context.Context, code string) (mashang.Deputy, error)
 }
 
-type codes struct {
-	deps    PublicDeps
-	exports chan struct{} // one bulk export at a time: each takes every core
-}
+type codes struct{ deps PublicDeps }
 
 // png answers GET /codes/<scene>.png?size=512&channel=oa|mp|h5.
 func (h *codes) png(c *gin.Context) {
@@ -76,82 +74,6 @@ func sizeParam(c *gin.Context, def int) (int, error) {
 		return 0, mashang.Errorf(mashang.EINVALID, "size 应为 %d 到 %d 之间的像素数", qrcode.MinSize, qrcode.MaxSize)
 	}
 	return n, nil
-}
-
-// zip answers GET /codes/export.zip?under=青岛市/市南区: every code under
-// the jurisdiction, named jurisdiction / station / name.
-func (h *codes) zip(c *gin.Context) {
-	size, err := sizeParam(c, 512)
-	if err != nil {
-		failPublic(c, h.deps.Log, err)
-		return
-	}
-	select {
-	case h.exports <- struct{}{}:
-		defer func() { <-h.exports }()
-	default:
-		failPublic(c, h.deps.Log, mashang.Errorf(eRateLimited, "另一个导出正在进行，请稍后再试"))
-		return
-	}
-	under := mashang.JurisdictionPath(c.Query("under"))
-	files, err := h.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")))
-	if err != nil {
-		failPublic(c, h.deps.Log, err)
-		return
-	}
-	items := make([]qrcode.Item, len(files))
-	for i, f := range files {
-		items[i] = qrcode.Item{Path: f.Path, Content: f.Content, PNG: f.PNG}
-	}
-	name := "二维码.zip"
-	if len(under) > 0 {
-		name = under[len(under)-1] + "二维码.zip"
-	}
-	c.Header("Content-Type", "application/zip")
-	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	c.Status(http.StatusOK)
-	if _, err := qrcode.ExportZIP(c.Request.Context(), c.Writer, items, size); err != nil {
-		// The status is sent; the client sees a truncated ZIP.
-		h.deps.Log.Error("code export failed midway", "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
-}
-
-type sheetCard struct {
-	Name, Station, Image string
-}
-
-// sheet answers GET /codes/sheet?under=…: an A4 page of cards, one code
-// each with the name under it, for printing from a browser.
-func (h *codes) sheet(c *gin.Context) {
-	under := mashang.JurisdictionPath(c.Query("under"))
-	owners, err := h.deps.Codes.Owners(c.Request.Context(), under)
-	if err != nil {
-		failPublic(c, h.deps.Log, err)
-		return
-	}
-	channel := c.Query("channel")
-	cards := make([]sheetCard, len(owners))
-	for i, o := range owners {
-		img := "/codes/" + url.PathEscape(o.Scene.String()) + ".png?size=480"
-		if channel != "" {
-			img += "&channel=" + url.QueryEscape(channel)
-		}
-		station := o.StationName
-		if o.Scene.Kind == mashang.SceneStation {
-			station = "站点二维码"
-		} else {
-			station += " · 人大代表"
-		}
-		cards[i] = sheetCard{Name: o.Name, Station: station, Image: img}
-	}
-	title := "全部站点和代表"
-	if len(under) > 0 {
-		title = strings.Join(under, " / ")
-	}
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	if err := web.Templates.ExecuteTemplate(c.Writer, "sheet.html", map[string]any{"Title": title, "Cards": cards}); err != nil {
-		h.deps.Log.Error("render print sheet", "err", err)
-	}
 }
 
 // scenePage answers GET /s/<scene>, where an H5 code leads: who the citizen

@@ -70,9 +70,21 @@ func TestOneCodeAsPNG(t *testing.T) {
 	}
 }
 
+// signedInAdmin is a console browser signed in as an administrator.
+func (e *env) signedInAdmin(t *testing.T) *staffBrowser {
+	t.Helper()
+	e.addStaff(t, mashang.StaffUser{Username: "codesadmin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+	b := e.browser(t)
+	if status := b.login("codesadmin", staffPassword); status != http.StatusSeeOther {
+		t.Fatalf("login: %d", status)
+	}
+	return b
+}
+
 func TestExportZIPByJurisdiction(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
-	resp, body := get(t, e.srv.URL+"/codes/export.zip?under=青岛市/崂山区&size=256")
+	admin := e.signedInAdmin(t)
+	resp, body := admin.fetch("/console/codes/export.zip?under=青岛市/崂山区&size=256")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
 		t.Fatalf("answered %d %v", resp.StatusCode, resp.Header)
 	}
@@ -96,14 +108,14 @@ func TestExportZIPByJurisdiction(t *testing.T) {
 	if got := scan(t, data); got != e.srv.URL+"/s/dp:demo-d05" {
 		t.Errorf("scans as %q", got)
 	}
-	if resp, _ := get(t, e.srv.URL+"/codes/export.zip?under=上海市"); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := admin.fetch("/console/codes/export.zip?under=上海市"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown jurisdiction answered %d", resp.StatusCode)
 	}
 }
 
 func TestPrintSheetAndScenePage(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
-	resp, body := get(t, e.srv.URL+"/codes/sheet?under=青岛市/西海岸新区")
+	resp, body := e.signedInAdmin(t).fetch("/console/codes/sheet?under=青岛市/西海岸新区")
 	page := string(body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "@page { size: A4") {
 		t.Fatalf("answered %d", resp.StatusCode)
@@ -129,7 +141,7 @@ func TestMiniProgramCodesArePNG(t *testing.T) {
 	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{})
 	ctx := context.Background()
 	codes := &mashang.Codes{Store: e.db, MP: e.clients, Backoff: time.Millisecond}
-	owners, err := codes.Owners(ctx, []string{"青岛市", "崂山区"})
+	owners, err := codes.Owners(ctx, []string{"青岛市", "崂山区"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +155,7 @@ func TestMiniProgramCodesArePNG(t *testing.T) {
 	if got := scan(t, body); got != "wxacode:dp:demo-d05" {
 		t.Errorf("scans as %q", got)
 	}
-	resp, body = get(t, e.srv.URL+"/codes/export.zip?under=青岛市/崂山区&channel=mp")
+	resp, body = e.signedInAdmin(t).fetch("/console/codes/export.zip?under=青岛市/崂山区&channel=mp")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("export answered %d", resp.StatusCode)
 	}

@@ -47,7 +47,10 @@ const (
 	consolePageLen = 50
 )
 
-type console struct{ deps ConsoleDeps }
+type console struct {
+	deps    ConsoleDeps
+	exports *exportLimiter
+}
 
 func (con *console) setCookie(c *gin.Context, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: consoleCookie, Value: value, Path: "/console", MaxAge: maxAge,
@@ -63,6 +66,7 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 		if status == http.StatusOK {
 			con.flashes().take(c, session.CSRF).show(data)
 		}
+		data["Can"] = mashang.Permissions(session.User.Role) // the buttons shown are the ones that work
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -222,7 +226,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "CanHandOver": true})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next})
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.

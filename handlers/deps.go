@@ -120,6 +120,8 @@ type ConsoleDeps struct {
 	// PublicURL (optional) is where staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
+	// Codes are the stations' and deputies' codes, exported within reach.
+	Codes CodeService
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -210,6 +212,7 @@ func (d Deps) check() error {
 		need("Console.StaffBinding", d.Console.StaffBinding),
 		need("Console.StaffWeChat", d.Console.StaffWeChat),
 		need("Console.Audit", d.Console.Audit),
+		need("Console.Codes", d.Console.Codes),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),

@@ -52,7 +52,7 @@ func TestDeputyOutOfOfficeLosesAccessAtOnce(t *testing.T) {
 		if status != http.StatusSeeOther || !strings.Contains(mustUnescape(loc), "邀请1位代表") {
 			t.Fatalf("dispatch: %d %s", status, mustUnescape(loc))
 		}
-		_, page := staff.get(strings.SplitN(loc, "?", 2)[0])
+		_, page := staff.get(sentTo(loc))
 		m := activityScene.FindStringSubmatch(page)
 		if m == nil {
 			t.Fatalf("no check-in code on %s", page)

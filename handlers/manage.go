@@ -31,16 +31,6 @@ type RosterService interface {
 	Apply(ctx context.Context, kind string, rows [][]string) (roster.ImportResult, error)
 }
 
-// adminOnly lets only administrators manage accounts and rosters.
-func (con *console) adminOnly(c *gin.Context) {
-	if c.MustGet(staffKey).(mashang.StaffSession).User.Role != mashang.RoleAdmin {
-		con.fail(c, mashang.Errorf(mashang.EFORBIDDEN, "只有管理员可以管理账号和名册"))
-		c.Abort()
-		return
-	}
-	c.Next()
-}
-
 func (con *console) managePage(c *gin.Context) {
 	con.showManage(c, http.StatusOK, gin.H{})
 }

@@ -57,7 +57,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: trusted proxies: %w", err)
 	}
-	con := &console{deps: d.Console}
+	con := &console{deps: d.Console, exports: newExportLimiter()}
 	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
 	// Every body is capped before anything reads it, each surface refusing
 	// in its own way; files have limits of their own.
@@ -93,23 +93,26 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/wechat/callback", cb.verifyURL)
 	r.POST("/wechat/callback", pushMetrics(d.Metrics, "oa"), cb.receive)
 
-	// Codes are posted on walls: public. The bulk export is limited to one at
-	// a time.
-	codes := &codes{deps: d.Public, exports: make(chan struct{}, 1)}
+	// A code is posted on a wall: each one, and the page it leads to, is
+	// public. The bulk export and the print sheet are the console's
+	// (/console/codes/…); their old addresses lead there.
+	codes := &codes{deps: d.Public}
 	r.GET("/codes/:file", codes.png)
-	r.GET("/codes/export.zip", timed, codes.zip)
-	r.GET("/codes/sheet", timed, codes.sheet)
+	r.GET("/codes/export.zip", movedToConsole)
+	r.GET("/codes/sheet", movedToConsole)
 	r.GET("/s/:scene", codes.scenePage)
 
 	// Staff API: each staff member's own token (`mashang staff token`), the
 	// console's reach and audit.
 	staff := &staffAPI{deps: d.StaffAPI}
 	api := r.Group("/api", staff.signedIn)
-	api.POST("/cases/:number/replies", staff.reply)
-	api.POST("/cases/:number/route", staff.reroute)
-	api.POST("/cases/:number/handover", staff.handOver)
-	api.POST("/cases/:number/close", staff.closeCase)
-	api.POST("/stations/:code/slots", staff.publishSlot)
+	// What the caller's role may not do is 403 (mashang.Allowed) before
+	// any case is looked up; a case or station beyond their reach is 404.
+	api.POST("/cases/:number/replies", staff.may(mashang.ActReply), staff.reply)
+	api.POST("/cases/:number/route", staff.may(mashang.ActReroute), staff.reroute)
+	api.POST("/cases/:number/handover", staff.may(mashang.ActHandOver), staff.handOver)
+	api.POST("/cases/:number/close", staff.may(mashang.ActClose), staff.closeCase)
+	api.POST("/stations/:code/slots", staff.may(mashang.ActSlots), staff.publishSlot)
 
 	// Mini Program API: public pages and login are open, the rest needs a session.
 	// Each citizen is rate-limited: by address on the open routes, by their
@@ -165,6 +168,10 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/stations/:code", timed, pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
+	// Every route reads or acts within the account's reach (a case beyond it
+	// is 404); con.may(action) first refuses, with 403, what the account's
+	// role may not do at all (mashang.Allowed: a department's handler only
+	// reads).
 	r.GET("/console/login", con.loginPage)
 	r.POST("/console/login", con.login)
 	cdesk := r.Group("/console", timed, con.signedIn)
@@ -172,35 +179,38 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/logout", con.logout)
 	cdesk.GET("/cases/:number", con.casePage)
 	cdesk.GET("/cases/:number/media/:id", con.caseMedia)
-	cdesk.POST("/cases/:number/reply", con.act("reply", con.reply))
-	cdesk.POST("/cases/:number/route", con.act("reroute", con.reroute))
-	cdesk.POST("/cases/:number/handover", con.act("handover", con.handOver))
-	cdesk.POST("/cases/:number/close", con.act("close", con.closeCase))
-	cdesk.POST("/cases/:number/do/accept", con.act("accept", con.accept))
-	cdesk.POST("/cases/:number/do/category", con.act("category", con.setCategory))
-	cdesk.POST("/cases/:number/do/reopen", con.act("reopen", con.reopen))
-	cdesk.POST("/cases/:number/do/merge", con.act("merge", con.merge))
-	cdesk.POST("/bulk-handover", con.bulkHandOver)
+	cdesk.POST("/cases/:number/reply", con.may(mashang.ActReply), con.act(mashang.ActReply, con.reply))
+	cdesk.POST("/cases/:number/route", con.may(mashang.ActReroute), con.act(mashang.ActReroute, con.reroute))
+	cdesk.POST("/cases/:number/handover", con.may(mashang.ActHandOver), con.act(mashang.ActHandOver, con.handOver))
+	cdesk.POST("/cases/:number/close", con.may(mashang.ActClose), con.act(mashang.ActClose, con.closeCase))
+	cdesk.POST("/cases/:number/do/accept", con.may(mashang.ActAccept), con.act(mashang.ActAccept, con.accept))
+	cdesk.POST("/cases/:number/do/category", con.may(mashang.ActCategory), con.act(mashang.ActCategory, con.setCategory))
+	cdesk.POST("/cases/:number/do/reopen", con.may(mashang.ActReopen), con.act(mashang.ActReopen, con.reopen))
+	cdesk.POST("/cases/:number/do/merge", con.may(mashang.ActMerge), con.act(mashang.ActMerge, con.merge))
+	cdesk.POST("/bulk-handover", con.may(mashang.ActHandOver), con.bulkHandOver)
 	cdesk.GET("/figures", con.figures)
-	acts := cdesk.Group("/activities", con.notHandler)
+	acts := cdesk.Group("/activities", con.may(mashang.ActActivities))
 	acts.GET("", con.activitiesPage)
 	acts.POST("", con.dispatchActivity)
 	acts.GET("/:id", con.activityPage)
-	cdesk.GET("/points", con.points)
-	cdesk.GET("/points.xlsx", con.pointsExcel)
-	cdesk.POST("/points/corrections", con.adminOnly, con.correctPoints)
-	cdesk.POST("/points/rules", con.adminOnly, con.setPointRule)
+	cdesk.GET("/points", con.may(mashang.ActPoints), con.points)
+	cdesk.GET("/points.xlsx", con.may(mashang.ActPoints), con.export, con.pointsExcel)
+	cdesk.POST("/points/corrections", con.may(mashang.ActManage), con.correctPoints)
+	cdesk.POST("/points/rules", con.may(mashang.ActManage), con.setPointRule)
 	cdesk.GET("/board", con.board)
-	cdesk.GET("/wechat", con.wechatPage)
-	cdesk.POST("/wechat/bind", con.bindWeChat)
-	manage := cdesk.Group("/manage", con.adminOnly)
+	cdesk.GET("/wechat", con.may(mashang.ActBindWeChat), con.wechatPage)
+	cdesk.POST("/wechat/bind", con.may(mashang.ActBindWeChat), con.bindWeChat)
+	manage := cdesk.Group("/manage", con.may(mashang.ActManage))
 	manage.GET("", con.managePage)
 	manage.POST("/users", con.createUser)
 	manage.POST("/import", con.importRoster)
 	manage.POST("/accounts/:username", con.changeAccount)
 	manage.GET("/roster/:kind", con.rosterPage)
 	manage.POST("/roster/:kind", con.saveRosterRecord)
-	cdesk.GET("/problems.xlsx", con.problemList)
+	// Exports: each account one at a time and a few a minute (con.export).
+	cdesk.GET("/problems.xlsx", con.export, con.problemList)
+	cdesk.GET("/codes/export.zip", con.may(mashang.ActExportCodes), con.export, con.codesZIP)
+	cdesk.GET("/codes/sheet", con.may(mashang.ActExportCodes), con.export, con.codesSheet)
 	cdesk.GET("/photos/:id", con.photo)
 
 	// Operations.

@@ -62,13 +62,13 @@ func (db *DB) CodeOwners(ctx context.Context) ([]mashang.CodeOwner, error) {
 			return nil, fmt.Errorf("read station: %w", err)
 		}
 		owners = append(owners, mashang.CodeOwner{Scene: mashang.Scene{Kind: mashang.SceneStation, Code: code},
-			Name: name, StationName: name, Jurisdiction: paths[jid.Int64]})
+			Name: name, StationName: name, StationCode: code, Jurisdiction: paths[jid.Int64]})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	drows, err := db.db.QueryContext(ctx, `
-		SELECT d.code, d.name, s.name, s.jurisdiction_id
+		SELECT d.code, d.name, s.name, s.code, s.jurisdiction_id
 		FROM deputies d JOIN stations s ON s.id = d.station_id
 		ORDER BY d.code`)
 	if err != nil {
@@ -76,13 +76,13 @@ func (db *DB) CodeOwners(ctx context.Context) ([]mashang.CodeOwner, error) {
 	}
 	defer drows.Close()
 	for drows.Next() {
-		var code, name, station string
+		var code, name, station, stationCode string
 		var jid sql.NullInt64
-		if err := drows.Scan(&code, &name, &station, &jid); err != nil {
+		if err := drows.Scan(&code, &name, &station, &stationCode, &jid); err != nil {
 			return nil, fmt.Errorf("read deputy: %w", err)
 		}
 		owners = append(owners, mashang.CodeOwner{Scene: mashang.Scene{Kind: mashang.SceneDeputy, Code: code},
-			Name: name, StationName: station, Jurisdiction: paths[jid.Int64]})
+			Name: name, StationName: station, StationCode: stationCode, Jurisdiction: paths[jid.Int64]})
 	}
 	return owners, drows.Err()
 }

@@ -59,7 +59,7 @@ func createCodes(ctx context.Context, codes *mashang.Codes, under []string, stdo
 		fmt.Fprintln(stdout, "没有配置微信公众号（或处于沙盒模式）：不向微信申请二维码，导出时使用本服务的网页二维码 (h5)。")
 		return nil
 	}
-	owners, err := codes.Owners(ctx, under)
+	owners, err := codes.Owners(ctx, under, nil)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func createCodes(ctx context.Context, codes *mashang.Codes, under []string, stdo
 
 func exportCodes(ctx context.Context, codes *mashang.Codes, under []string, channel mashang.CodeChannel,
 	out string, size int, stdout io.Writer) error {
-	files, err := codes.ExportFiles(ctx, under, channel)
+	files, err := codes.ExportFiles(ctx, under, channel, nil)
 	if err != nil {
 		return err
 	}

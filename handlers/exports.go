@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"mashang"
+	"mashang/qrcode"
+	"mashang/web"
+)
+
+// Exports (the codes' ZIP and print sheet, the problem list, the points
+// report) are for signed-in staff, of what is within their reach. Each
+// takes a good share of the machine, so each account runs one at a time
+// and a few a minute, and the code ZIP, which draws every code on every
+// core, is drawn for one account at a time. A ZIP is drawn into a
+// temporary file and the drawing slot freed before it is sent: a slow or
+// stalled reader holds nothing anyone else waits for.
+const (
+	exportsPerMinute = 6
+	exportWindow     = time.Minute
+)
+
+// exportLimiter counts each account's exports, per instance.
+type exportLimiter struct {
+	mu      sync.Mutex
+	running map[int64]bool
+	recent  map[int64][]time.Time // starts within the last window
+	drawing chan struct{}         // one code ZIP drawn at a time
+}
+
+func newExportLimiter() *exportLimiter {
+	return &exportLimiter{running: map[int64]bool{}, recent: map[int64][]time.Time{}, drawing: make(chan struct{}, 1)}
+}
+
+// start takes an export for the account, or says why not.
+func (l *exportLimiter) start(user int64, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.running[user] {
+		return mashang.Errorf(eRateLimited, "您的上一个导出还没有完成，请等它下载完再导出。")
+	}
+	var kept []time.Time
+	for _, t := range l.recent[user] {
+		if now.Sub(t) < exportWindow {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= exportsPerMinute {
+		l.recent[user] = kept
+		return mashang.Errorf(eRateLimited, "每个账号每分钟最多导出%d次，请一分钟后再试。", exportsPerMinute)
+	}
+	l.recent[user], l.running[user] = append(kept, now), true
+	return nil
+}
+
+func (l *exportLimiter) done(user int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.running, user)
+	// Accounts idle for a window are forgotten, so the maps hold only the
+	// accounts exporting lately.
+	for u, ts := range l.recent {
+		if len(ts) > 0 && time.Since(ts[len(ts)-1]) >= exportWindow && !l.running[u] {
+			delete(l.recent, u)
+		}
+	}
+}
+
+// export admits an export within the account's limits (else 429).
+func (con *console) export(c *gin.Context) {
+	user := c.MustGet(staffKey).(mashang.StaffSession).User.ID
+	if err := con.exports.start(user, time.Now()); err != nil {
+		c.Header("Retry-After", "60")
+		con.fail(c, err)
+		c.Abort()
+		return
+	}
+	defer con.exports.done(user)
+	c.Next()
+}
+
+// stationsWithin is the filter of what the account reaches: a station's
+// code, and through it the station's deputies.
+func (con *console) stationsWithin(c *gin.Context) (func(stationCode string) bool, error) {
+	reach := c.MustGet(reachKey).(mashang.Reach)
+	if reach.All {
+		return nil, nil
+	}
+	stations, err := con.deps.Console.StationsWithin(c.Request.Context(), reach)
+	if err != nil {
+		return nil, err
+	}
+	within := map[string]bool{}
+	for _, st := range stations {
+		within[st.Code] = true
+	}
+	return func(code string) bool { return within[code] }, nil
+}
+
+// codesZIP answers GET /console/codes/export.zip?under=青岛市/市南区: every
+// code under the jurisdiction and within reach, named jurisdiction /
+// station / name.
+func (con *console) codesZIP(c *gin.Context) {
+	size, err := sizeParam(c, 512)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	allowed, err := con.stationsWithin(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	under := mashang.JurisdictionPath(c.Query("under"))
+	files, err := con.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")), allowed)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	if err := con.audited(c, mashang.ActExportCodes, strings.Join(under, "/"), fmt.Sprintf("%d个二维码", len(files)), wroteNothing); err != nil {
+		con.fail(c, err)
+		return
+	}
+	zip, err := con.drawZIP(c.Request.Context(), files, size)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	defer os.Remove(zip.Name())
+	defer zip.Close()
+	name := "二维码.zip"
+	if len(under) > 0 {
+		name = under[len(under)-1] + "二维码.zip"
+	}
+	c.Header("Content-Disposition", `attachment; filename="codes.zip"; filename*=UTF-8''`+url.PathEscape(name))
+	c.Header("Content-Type", "application/zip")
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, zip)
+}
+
+// drawZIP draws the codes into a temporary file, holding the drawing slot
+// only while drawing; the file is the caller's to close and remove.
+func (con *console) drawZIP(ctx context.Context, files []mashang.CodeFile, size int) (*os.File, error) {
+	select {
+	case con.exports.drawing <- struct{}{}:
+		defer func() { <-con.exports.drawing }()
+	default:
+		return nil, mashang.Errorf(eRateLimited, "另一个二维码导出正在生成，请稍后再试。")
+	}
+	items := make([]qrcode.Item, len(files))
+	for i, f := range files {
+		items[i] = qrcode.Item{Path: f.Path, Content: f.Content, PNG: f.PNG}
+	}
+	tmp, err := os.CreateTemp("", "mashang-codes-*.zip")
+	if err != nil {
+		return nil, fmt.Errorf("code export: %w", err)
+	}
+	if _, err = qrcode.ExportZIP(ctx, tmp, items, size); err == nil {
+		_, err = tmp.Seek(0, 0)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("code export: %w", err)
+	}
+	return tmp, nil
+}
+
+type sheetCard struct {
+	Name, Station, Image string
+}
+
+// codesSheet answers GET /console/codes/sheet?under=…: an A4 page of cards,
+// one code each with the name under it, for printing from a browser; the
+// codes of what is within reach.
+func (con *console) codesSheet(c *gin.Context) {
+	allowed, err := con.stationsWithin(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	under := mashang.JurisdictionPath(c.Query("under"))
+	owners, err := con.deps.Codes.Owners(c.Request.Context(), under, allowed)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	if err := con.audited(c, mashang.ActExportCodes, strings.Join(under, "/"), fmt.Sprintf("打印版 %d个二维码", len(owners)), wroteNothing); err != nil {
+		con.fail(c, err)
+		return
+	}
+	channel := c.Query("channel")
+	cards := make([]sheetCard, len(owners))
+	for i, o := range owners {
+		img := "/codes/" + url.PathEscape(o.Scene.String()) + ".png?size=480"
+		if channel != "" {
+			img += "&channel=" + url.QueryEscape(channel)
+		}
+		station := o.StationName
+		if o.Scene.Kind == mashang.SceneStation {
+			station = "站点二维码"
+		} else {
+			station += " · 人大代表"
+		}
+		cards[i] = sheetCard{Name: o.Name, Station: station, Image: img}
+	}
+	title := "全部站点和代表"
+	if len(under) > 0 {
+		title = strings.Join(under, " / ")
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	if err := web.Templates.ExecuteTemplate(c.Writer, "sheet.html", map[string]any{"Title": title, "Cards": cards}); err != nil {
+		con.deps.Log.Error("render print sheet", "err", err)
+	}
+}
+
+// movedToConsole sends the old addresses of the bulk exports to the
+// console's, where staff sign in.
+func movedToConsole(c *gin.Context) {
+	to := "/console" + c.Request.URL.Path
+	if q := c.Request.URL.RawQuery; q != "" {
+		to += "?" + q
+	}
+	c.Redirect(http.StatusMovedPermanently, to)
+}
