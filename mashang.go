@@ -13,12 +13,13 @@ import (
 
 // Error codes: few, so that every edge maps them the same way.
 const (
-	EINVALID     = "invalid"     // the caller sent something wrong; saying what is the message
-	ENOTFOUND    = "not_found"   // no such thing (or not theirs to see)
-	ECONFLICT    = "conflict"    // the thing already exists or changed meanwhile
-	EFORBIDDEN   = "forbidden"   // known caller, not allowed
-	EUNAVAILABLE = "unavailable" // a dependency (database, WeChat) is down; try again
-	EINTERNAL    = "internal"    // a bug; details are logged, never shown
+	EINVALID     = "invalid"      // the caller sent something wrong; saying what is the message
+	ENOTFOUND    = "not_found"    // no such thing (or not theirs to see)
+	ECONFLICT    = "conflict"     // the thing already exists or changed meanwhile
+	EFORBIDDEN   = "forbidden"    // known caller, not allowed
+	EUNAVAILABLE = "unavailable"  // a dependency (database, WeChat) is down; try again
+	ELIMITED     = "rate_limited" // one person's limit is reached (a quota, cases a day); the message says which
+	EINTERNAL    = "internal"     // a bug; details are logged, never shown
 )
 
 // Error is an error meant for a person: Message is written for whoever made

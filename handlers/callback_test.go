@@ -72,6 +72,8 @@ type options struct {
 	allowPlaintext         bool
 	maxBody                int64
 	citizenLimit           handlers.RateLimit
+	// configure, when set, changes the configuration before the service is wired.
+	configure func(*configs.Config)
 }
 
 func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
@@ -98,6 +100,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	// check downloads from it.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.HTTP.PublicURL = "http://" + srv.Listener.Addr().String()
+	if opts.configure != nil {
+		opts.configure(&cfg)
+	}
 	a := newApp(t, cfg)
 	t.Cleanup(srv.Close) // before the database closes
 	srv.Config.Handler = checkContract(t, a.Handler)

@@ -28,7 +28,7 @@ import (
 // about cases, and openapi.yaml lists them beside the domain's.
 const (
 	eTooLarge    = "too_large"
-	eRateLimited = "rate_limited"
+	eRateLimited = mashang.ELIMITED
 	eDisabled    = "disabled"
 )
 
