@@ -410,11 +410,14 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 		MiniProgramAppID: cfg.MiniProgram.AppID,
 		ScanWindow:       cfg.Cases.ScanWindow,
 		CaseGap:          cfg.Cases.Gap,
+		PerDay:           cfg.Cases.PerDay,
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
 			// Deputies open the case on their phone, signed in by WeChat.
-			CaseURL: func(number string) string { return base + "/d/cases/" + number },
+			CaseURL:   func(number string) string { return base + "/d/cases/" + number },
+			PerMinute: cfg.Notify.DeputyPerMinute,
+			DeskURL:   base + "/d/cases",
 		},
 	}
 }

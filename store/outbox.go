@@ -236,3 +236,58 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, failed int, oldest time
 	}
 	return pending, failed, oldest, nil
 }
+
+// QueuedTo lists the notifications to openid due after since. The
+// deputy's row is locked first (MySQL): two cases notifying one deputy at
+// once then count that deputy's notices one after the other.
+func (tx *Tx) QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time) ([]mashang.QueuedNotice, error) {
+	if lock := tx.dialect.forUpdate(); lock != "" {
+		var id int64
+		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM deputies WHERE id = ?`+lock, deputyID).Scan(&id); err != nil {
+			return nil, fmt.Errorf("lock deputy for notices: %w", err)
+		}
+	}
+	rows, err := tx.tx.QueryContext(ctx, `
+		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts,
+			next_at, status = 'pending' AND claimed_until IS NULL
+		FROM outbox WHERE to_user = ? AND next_at > ?`, openid, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("read notices queued to a deputy: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.QueuedNotice
+	for rows.Next() {
+		var q mashang.QueuedNotice
+		var data string
+		it := &q.Item
+		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts,
+			&q.Due, &q.Waiting); err != nil {
+			return nil, fmt.Errorf("read a queued notice: %w", err)
+		}
+		if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
+			return nil, fmt.Errorf("notification %d: data: %w", it.ID, err)
+		}
+		out = append(out, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read notices queued to a deputy: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateWaiting rewrites a notification no sender has claimed by now.
+func (tx *Tx) UpdateWaiting(ctx context.Context, item mashang.OutboxItem, now time.Time) (bool, error) {
+	data, err := json.Marshal(item.Data)
+	if err != nil {
+		return false, fmt.Errorf("encode notification: %w", err)
+	}
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE outbox SET data = ?, url = ?, case_id = ?
+		WHERE id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)`,
+		string(data), item.URL, nullID(item.CaseID), item.ID, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("update a waiting notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
