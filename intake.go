@@ -791,10 +791,12 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
-	// QueuedTo lists the notifications to openid due after since (a
-	// summary waiting included), first locking the deputy's row (MySQL), so
-	// that two cases counting one deputy's notices count one after the other.
-	QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time) ([]QueuedNotice, error)
+	// QueuedTo lists the latest limit notifications to openid due after
+	// since whose client message ID starts with one of prefixes, latest
+	// first (a summary waiting included), first locking the deputy's row
+	// (MySQL), so that two cases counting one deputy's notices count one
+	// after the other.
+	QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, limit int) ([]QueuedNotice, error)
 	// UpdateWaiting rewrites the data, URL and case of a notification no
 	// sender has claimed by now (false: one has, or it is gone).
 	UpdateWaiting(ctx context.Context, item OutboxItem, now time.Time) (bool, error)
@@ -872,41 +874,29 @@ var newCaseNoticePrefixes = []string{"case-", "route-", summaryPrefix}
 
 // queueNotice queues item for r, unless r has had PerMinute new-case
 // notices in the minute to at: then the case goes into the one summary
-// waiting for r, or a new one due when the oldest of the minute's notices
-// is a minute old. It says whether the case was summarised.
+// waiting for r, or a new one due when the minute has room again (a minute
+// after the PerMinute-th latest notice). It says whether the case was
+// summarised.
 func (n NotifyConfig) queueNotice(ctx context.Context, tx groupNotifier, c Case, r Recipient, item OutboxItem, at time.Time) (bool, error) {
 	if n.PerMinute <= 0 {
 		return false, tx.Enqueue(ctx, item, at)
 	}
-	queued, err := tx.QueuedTo(ctx, r.DeputyID, r.OpenID, at.Add(-time.Minute))
+	latest, err := tx.QueuedTo(ctx, r.DeputyID, r.OpenID, at.Add(-time.Minute), newCaseNoticePrefixes, n.PerMinute)
 	if err != nil {
 		return false, err
 	}
-	count, oldest := 0, at
-	var waiting *QueuedNotice
-	for i, q := range queued {
-		if !slices.ContainsFunc(newCaseNoticePrefixes, func(p string) bool { return strings.HasPrefix(q.Item.ClientMsgID, p) }) {
-			continue
-		}
-		count++
-		if q.Due.Before(oldest) {
-			oldest = q.Due
-		}
-		if strings.HasPrefix(q.Item.ClientMsgID, summaryPrefix) && q.Waiting {
-			waiting = &queued[i]
-		}
-	}
-	if waiting != nil {
-		more := n.summaryNotice(c, r, heldIn(waiting.Item.Data)+1)
-		more.ID = waiting.Item.ID
+	if len(latest) > 0 && strings.HasPrefix(latest[0].Item.ClientMsgID, summaryPrefix) && latest[0].Waiting {
+		waiting := latest[0].Item
+		more := n.summaryNotice(c, r, heldIn(waiting.Data)+1)
+		more.ID = waiting.ID
 		if ok, err := tx.UpdateWaiting(ctx, more, at); err != nil || ok {
 			return ok, err
 		}
 	}
-	if count < n.PerMinute {
+	if len(latest) < n.PerMinute {
 		return false, tx.Enqueue(ctx, item, at)
 	}
-	due := oldest.Add(time.Minute)
+	due := latest[n.PerMinute-1].Due.Add(time.Minute)
 	more := n.summaryNotice(c, r, 1)
 	more.ClientMsgID = fmt.Sprintf("%sd%d-%d", summaryPrefix, r.DeputyID, due.UnixMilli())
 	return true, tx.Enqueue(ctx, more, due)

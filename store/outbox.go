@@ -237,20 +237,28 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, failed int, oldest time
 	return pending, failed, oldest, nil
 }
 
-// QueuedTo lists the notifications to openid due after since. The
+// QueuedTo lists the latest limit notifications to openid due after since
+// whose client_msg_id starts with one of prefixes, latest first. The
 // deputy's row is locked first (MySQL): two cases notifying one deputy at
 // once then count that deputy's notices one after the other.
-func (tx *Tx) QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time) ([]mashang.QueuedNotice, error) {
+func (tx *Tx) QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, limit int) ([]mashang.QueuedNotice, error) {
 	if lock := tx.dialect.forUpdate(); lock != "" {
 		var id int64
 		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM deputies WHERE id = ?`+lock, deputyID).Scan(&id); err != nil {
 			return nil, fmt.Errorf("lock deputy for notices: %w", err)
 		}
 	}
+	args := []any{openid, since.UTC()}
+	like := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		like[i] = "client_msg_id LIKE ?"
+		args = append(args, p+"%")
+	}
 	rows, err := tx.tx.QueryContext(ctx, `
 		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts,
 			next_at, status = 'pending' AND claimed_until IS NULL
-		FROM outbox WHERE to_user = ? AND next_at > ?`, openid, since.UTC())
+		FROM outbox WHERE to_user = ? AND next_at > ? AND (`+strings.Join(like, " OR ")+`)
+		ORDER BY next_at DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("read notices queued to a deputy: %w", err)
 	}
