@@ -204,10 +204,11 @@ func (p *Photos) reencode(ctx context.Context, data []byte) (cleanPhoto, error) 
 		// Cut short, or a valid header before anything else.
 		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，且文件完整（这张无法完整读出）")
 	}
-	out := cleanPhoto{contentType: "image/png", ext: ".png", width: cfg.Width, height: cfg.Height}
+	out := cleanPhoto{contentType: "image/png", ext: ".png"}
 	var b bytes.Buffer
 	if format == "jpeg" {
 		out.contentType, out.ext = "image/jpeg", ".jpg"
+		img = orient(img, jpegOrientation(data))
 		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: photoQuality})
 	} else {
 		err = png.Encode(&b, img)
@@ -218,7 +219,7 @@ func (p *Photos) reencode(ctx context.Context, data []byte) (cleanPhoto, error) 
 	if b.Len() > MaxPhotoBytes {
 		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）保存后会超过%dMB，请压缩后再传", MaxPhotoBytes>>20)
 	}
-	out.data = b.Bytes()
+	out.data, out.width, out.height = b.Bytes(), img.Bounds().Dx(), img.Bounds().Dy()
 	return out, nil
 }
 

@@ -85,6 +85,41 @@ func TestPhotoIsDecodedWholeAndWrittenAgainWithoutItsMetadata(t *testing.T) {
 	})
 }
 
+// A phone's portrait photo is stored on its side with EXIF Orientation 6;
+// written again without EXIF, it is turned first.
+func TestPhotoTakenUprightStaysUprightWithoutItsEXIF(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		token := e.login(t, "oPhotoOrient0000000000001")
+		sideways := image.NewGray(image.Rect(0, 0, 32, 24))
+		for y := range 8 {
+			for x := range 8 {
+				sideways.Pix[y*sideways.Stride+x] = 255 // a white corner, top left as stored
+			}
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, sideways, &jpeg.Options{Quality: 95}); err != nil {
+			t.Fatal(err)
+		}
+		exif := []byte("Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+		app1 := append([]byte{0xFF, 0xE1, 0, byte(len(exif) + 2)}, exif...)
+		data := append(append([]byte{0xFF, 0xD8}, app1...), b.Bytes()[2:]...)
+		status, out := e.upload(t, token, "photo", data)
+		if status != http.StatusCreated || out["width"] != "24" || out["height"] != "32" {
+			t.Fatalf("a photo to be turned a quarter: %d %v", status, out)
+		}
+		_, stored := getAuth(t, e.srv.URL+"/mp/photos/"+out["id"], token)
+		img, err := jpeg.Decode(bytes.NewReader(stored))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bright := func(x, y int) bool { r, _, _, _ := img.At(x, y).RGBA(); return r > 0x8000 }
+		if img.Bounds().Dx() != 24 || !bright(20, 3) || bright(3, 3) {
+			t.Fatalf("the stored photo is not upright: %v, top right bright %v, top left bright %v", img.Bounds(), bright(20, 3), bright(3, 3))
+		}
+	})
+}
+
 func TestCitizenCannotKeepMorePhotosOutsideCasesThanTheQuota(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: func(c *configs.Config) { c.Cases.UploadsPending = 9 }})

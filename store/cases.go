@@ -19,8 +19,9 @@ const (
 		SELECT id, number, station_id, category FROM cases
 		WHERE openid = ? AND scene = ? AND last_message_at >= ? AND status NOT IN ('closed', 'merged')
 		ORDER BY last_message_at DESC LIMIT 1`
-	touchCase       = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
-	insertCaseEvent = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
+	countCitizenCases = `SELECT COUNT(*) FROM cases WHERE openid = ? AND created_at >= ?`
+	touchCase         = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
+	insertCaseEvent   = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
 )
 
 // FileInbound files a stored push into the case it opened, with its reply.
@@ -84,7 +85,7 @@ func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene
 // CasesOpenedSince counts the cases openid opened from since on.
 func (tx *Tx) CasesOpenedSince(ctx context.Context, openid string, since time.Time) (int, error) {
 	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM cases WHERE openid = ? AND created_at >= ?`, openid, since.UTC()).Scan(&n); err != nil {
+	if err := tx.queryRow(ctx, countCitizenCases, openid, since.UTC()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count citizen's cases: %w", err)
 	}
 	return n, nil
