@@ -46,6 +46,10 @@ type IntakeTx interface {
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
 	// CasesOpenedSince counts the cases openid opened from since on.
 	CasesOpenedSince(ctx context.Context, openid string, since time.Time) (int, error)
+	// LockCitizen holds the Mini Program citizen openid until the
+	// transaction ends, so that their forms sent at once are decided one
+	// after the other (joined, counted) as their messages are.
+	LockCitizen(ctx context.Context, openid string) error
 	// AttachPhotos files openid's uploads into their new case (EINVALID:
 	// one is not theirs, or is in another case).
 	AttachPhotos(ctx context.Context, caseID int64, openid string, ids []string) ([]Upload, error)
@@ -251,6 +255,9 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 		// the one the citizen opened there moments before, as a message
 		// does, unless they chose another category. One the text check
 		// flagged is not put before deputies.
+		if err := tx.LockCitizen(ctx, m.OpenID); err != nil {
+			return decision{}, err
+		}
 		if m.TextCheck == nil || !m.TextCheck.Held() {
 			c, err := tx.RecentCase(ctx, m.OpenID, m.FormTarget, m.CreateTime.Add(-in.caseGap()))
 			switch {
@@ -791,12 +798,11 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
-	// QueuedTo lists the latest limit notifications to openid due after
-	// since whose client message ID starts with one of prefixes, latest
-	// first (a summary waiting included), first locking the deputy's row
-	// (MySQL), so that two cases counting one deputy's notices count one
-	// after the other.
-	QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, limit int) ([]QueuedNotice, error)
+	// NoticeWindow reads the notifications to openid due after since whose
+	// client message ID starts with one of prefixes: the latest, and when
+	// the nth latest is due. It first locks the deputy's row (MySQL), so
+	// that two cases counting one deputy's notices count one after the other.
+	NoticeWindow(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, nth int) (NoticeWindow, error)
 	// UpdateWaiting rewrites the data, URL and case of a notification no
 	// sender has claimed by now (false: one has, or it is gone).
 	UpdateWaiting(ctx context.Context, item OutboxItem, now time.Time) (bool, error)
@@ -833,7 +839,15 @@ func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, 
 	for _, r := range recipients {
 		item := n.newCaseNotice(c, r)
 		item.ClientMsgID = fmt.Sprintf("%s-d%d", msgKey, r.DeputyID)
-		summarised, err := n.queueNotice(ctx, tx, c, r, item, at)
+		// Only news of a case is limited: a citizen's verdict on an answer
+		// comes once per answer.
+		var summarised bool
+		var err error
+		if what == "新问题" {
+			summarised, err = n.queueNotice(ctx, tx, c, r, item, at)
+		} else {
+			err = tx.Enqueue(ctx, item, at)
+		}
 		if err != nil {
 			return err
 		}
@@ -857,12 +871,16 @@ func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, 
 	return tx.AddCaseEvent(ctx, c.ID, at, EventNotified, "系统", detail)
 }
 
-// QueuedNotice is a notification in the outbox as the notice limit reads
-// it: when it is due, and whether a sender may still change it.
-type QueuedNotice struct {
-	Item    OutboxItem
-	Due     time.Time
-	Waiting bool // pending and claimed by no sender
+// NoticeWindow is what the limit on one person's new-case notices reads
+// of the outbox.
+type NoticeWindow struct {
+	// Latest is the notice due last (a summary waiting, if there is one);
+	// its ID is 0 when there is none.
+	Latest OutboxItem
+	// LatestWaiting says no sender has claimed Latest: it may still change.
+	LatestWaiting bool
+	// NthDue is when the nth latest is due; zero when there are fewer.
+	NthDue time.Time
 }
 
 // Client message IDs of what a deputy is told of new cases: a case opened
@@ -881,22 +899,21 @@ func (n NotifyConfig) queueNotice(ctx context.Context, tx groupNotifier, c Case,
 	if n.PerMinute <= 0 {
 		return false, tx.Enqueue(ctx, item, at)
 	}
-	latest, err := tx.QueuedTo(ctx, r.DeputyID, r.OpenID, at.Add(-time.Minute), newCaseNoticePrefixes, n.PerMinute)
+	w, err := tx.NoticeWindow(ctx, r.DeputyID, r.OpenID, at.Add(-time.Minute), newCaseNoticePrefixes, n.PerMinute)
 	if err != nil {
 		return false, err
 	}
-	if len(latest) > 0 && strings.HasPrefix(latest[0].Item.ClientMsgID, summaryPrefix) && latest[0].Waiting {
-		waiting := latest[0].Item
-		more := n.summaryNotice(c, r, heldIn(waiting.Data)+1)
-		more.ID = waiting.ID
+	if w.LatestWaiting && strings.HasPrefix(w.Latest.ClientMsgID, summaryPrefix) {
+		more := n.summaryNotice(c, r, heldIn(w.Latest.Data)+1)
+		more.ID = w.Latest.ID
 		if ok, err := tx.UpdateWaiting(ctx, more, at); err != nil || ok {
 			return ok, err
 		}
 	}
-	if len(latest) < n.PerMinute {
+	if w.NthDue.IsZero() {
 		return false, tx.Enqueue(ctx, item, at)
 	}
-	due := latest[n.PerMinute-1].Due.Add(time.Minute)
+	due := w.NthDue.Add(time.Minute)
 	more := n.summaryNotice(c, r, 1)
 	more.ClientMsgID = fmt.Sprintf("%sd%d-%d", summaryPrefix, r.DeputyID, due.UnixMilli())
 	return true, tx.Enqueue(ctx, more, due)

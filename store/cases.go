@@ -82,6 +82,21 @@ func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene
 	return c, nil
 }
 
+// LockCitizen locks openid's Mini Program row (MySQL; SQLite has one
+// writer already).
+func (tx *Tx) LockCitizen(ctx context.Context, openid string) error {
+	lock := tx.dialect.forUpdate()
+	if lock == "" {
+		return nil
+	}
+	var locked string
+	err := tx.tx.QueryRowContext(ctx, `SELECT openid FROM mp_users WHERE openid = ?`+lock, openid).Scan(&locked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("lock citizen: %w", err)
+	}
+	return nil
+}
+
 // CasesOpenedSince counts the cases openid opened from since on.
 func (tx *Tx) CasesOpenedSince(ctx context.Context, openid string, since time.Time) (int, error) {
 	var n int

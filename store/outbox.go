@@ -237,15 +237,17 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, failed int, oldest time
 	return pending, failed, oldest, nil
 }
 
-// QueuedTo lists the latest limit notifications to openid due after since
-// whose client_msg_id starts with one of prefixes, latest first. The
-// deputy's row is locked first (MySQL): two cases notifying one deputy at
-// once then count that deputy's notices one after the other.
-func (tx *Tx) QueuedTo(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, limit int) ([]mashang.QueuedNotice, error) {
+// NoticeWindow reads the notifications to openid due after since whose
+// client_msg_id starts with one of prefixes: the latest, and when the nth
+// latest is due (found by the outbox_recipient index, however large nth).
+// The deputy's row is locked first (MySQL): two cases notifying one deputy
+// at once then count that deputy's notices one after the other.
+func (tx *Tx) NoticeWindow(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, nth int) (mashang.NoticeWindow, error) {
+	var w mashang.NoticeWindow
 	if lock := tx.dialect.forUpdate(); lock != "" {
 		var id int64
 		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM deputies WHERE id = ?`+lock, deputyID).Scan(&id); err != nil {
-			return nil, fmt.Errorf("lock deputy for notices: %w", err)
+			return w, fmt.Errorf("lock deputy for notices: %w", err)
 		}
 	}
 	args := []any{openid, since.UTC()}
@@ -254,33 +256,27 @@ func (tx *Tx) QueuedTo(ctx context.Context, deputyID int64, openid string, since
 		like[i] = "client_msg_id LIKE ?"
 		args = append(args, p+"%")
 	}
-	rows, err := tx.tx.QueryContext(ctx, `
+	from := ` FROM outbox WHERE to_user = ? AND next_at > ? AND (` + strings.Join(like, " OR ") + `) ORDER BY next_at DESC LIMIT 1`
+	var data string
+	it := &w.Latest
+	err := tx.tx.QueryRowContext(ctx, `
 		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts,
-			next_at, status = 'pending' AND claimed_until IS NULL
-		FROM outbox WHERE to_user = ? AND next_at > ? AND (`+strings.Join(like, " OR ")+`)
-		ORDER BY next_at DESC LIMIT ?`, append(args, limit)...)
+			status = 'pending' AND claimed_until IS NULL`+from, args...).
+		Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts, &w.LatestWaiting)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read notices queued to a deputy: %w", err)
+		return w, fmt.Errorf("read the latest notice to a deputy: %w", err)
 	}
-	defer rows.Close()
-	var out []mashang.QueuedNotice
-	for rows.Next() {
-		var q mashang.QueuedNotice
-		var data string
-		it := &q.Item
-		if err := rows.Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts,
-			&q.Due, &q.Waiting); err != nil {
-			return nil, fmt.Errorf("read a queued notice: %w", err)
-		}
-		if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
-			return nil, fmt.Errorf("notification %d: data: %w", it.ID, err)
-		}
-		out = append(out, q)
+	if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
+		return w, fmt.Errorf("notification %d: data: %w", it.ID, err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read notices queued to a deputy: %w", err)
+	err = tx.tx.QueryRowContext(ctx, `SELECT next_at`+from+` OFFSET ?`, append(args, nth-1)...).Scan(&w.NthDue)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return w, fmt.Errorf("read a deputy's notices of the last minute: %w", err)
 	}
-	return out, nil
+	return w, nil
 }
 
 // UpdateWaiting rewrites a notification no sender has claimed by now.

@@ -27,10 +27,8 @@ func scanUpload(row scanner) (mashang.Upload, error) {
 func (db *DB) AddUpload(ctx context.Context, u mashang.Upload, quota mashang.UploadQuota) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if quota.Count > 0 || quota.Bytes > 0 {
-			var locked string
-			err := tx.tx.QueryRowContext(ctx, `SELECT openid FROM mp_users WHERE openid = ?`+tx.dialect.forUpdate(), u.OpenID).Scan(&locked)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("lock citizen for upload: %w", err)
+			if err := tx.LockCitizen(ctx, u.OpenID); err != nil {
+				return err
 			}
 			var n int
 			var size int64
