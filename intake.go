@@ -728,6 +728,11 @@ func (in *Intake) joinForm(ctx context.Context, tx IntakeTx, c Case, m *Inbound)
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventAdded, "群众", "群众通过小程序表单补充："+summarize(*m)); err != nil {
 		return err
 	}
+	if m.TextCheck == nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventUnchecked, "系统", "补充内容未经内容安全检测："+m.TextCheckProblem); err != nil {
+			return err
+		}
+	}
 	if len(m.Photos) > 0 {
 		return in.attachPhotos(ctx, tx, c, m)
 	}
