@@ -173,6 +173,11 @@ type NotifyConfig struct {
 	TimeField string
 	// CaseURL is the page a deputy opens from the message.
 	CaseURL func(number string) string
+	// PerMinute is how many new-case notices one deputy gets in a minute;
+	// the rest are told in one summary when the minute allows. 0: no limit.
+	PerMinute int
+	// DeskURL is the deputy's list of cases, which a summary opens.
+	DeskURL string
 }
 
 // OutboxItem is one notification waiting to be sent, written in the same

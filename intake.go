@@ -41,8 +41,15 @@ type IntakeTx interface {
 	// messages go there while that is recent (ENOTFOUND: never scanned).
 	ConversationScene(ctx context.Context, openid string) (Scene, time.Time, error)
 	// RecentCase is openid's latest case from scene with a message since
-	// then: its ID and Number (ENOTFOUND: none).
+	// then, neither closed nor merged: its ID, Number, StationID and
+	// Category (ENOTFOUND: none).
 	RecentCase(ctx context.Context, openid string, scene Scene, since time.Time) (Case, error)
+	// CasesOpenedSince counts the cases openid opened from since on.
+	CasesOpenedSince(ctx context.Context, openid string, since time.Time) (int, error)
+	// LockCitizen holds the Mini Program citizen openid until the
+	// transaction ends, so that their forms sent at once are decided one
+	// after the other (joined, counted) as their messages are.
+	LockCitizen(ctx context.Context, openid string) error
 	// AttachPhotos files openid's uploads into their new case (EINVALID:
 	// one is not theirs, or is in another case).
 	AttachPhotos(ctx context.Context, caseID int64, openid string, ids []string) ([]Upload, error)
@@ -64,10 +71,9 @@ type IntakeTx interface {
 	DeputyGroupAt(ctx context.Context, deputyID, stationID int64) (Group, error)
 	// KeywordRules are the station's own rules, then those for every station.
 	KeywordRules(ctx context.Context, stationID int64) ([]KeywordRule, error)
-	// GroupRecipients are the group's members in office with a bound WeChat.
-	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
-	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
-	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
+	// GroupRecipients (the group's members in office with a bound WeChat),
+	// Enqueue, and what the limit on a deputy's notices reads.
+	groupNotifier
 
 	BindTokenState(ctx context.Context, token string) (BindState, error)
 	DeputyByOpenID(ctx context.Context, openid string) (Deputy, error)
@@ -103,9 +109,12 @@ type Intake struct {
 	// ScanWindow is how long after a scan a citizen's messages go to the
 	// station or deputy scanned; 0 = 24 hours.
 	ScanWindow time.Duration
-	// CaseGap joins messages into one case when each follows the last
-	// within it; 0 = 30 minutes.
+	// CaseGap joins messages (and forms) into one case when each follows
+	// the last within it; 0 = 30 minutes.
 	CaseGap time.Duration
+	// PerDay is how many cases one citizen may open in a day (China's);
+	// past it what they send is kept and answered, not opened. 0: no limit.
+	PerDay int
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
@@ -171,9 +180,15 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		}
 		reply = d.reply
 		if d.joinCase != 0 {
-			// Filed with the claim, its reply known before: only the case's
-			// time moves.
-			return tx.TouchCase(ctx, d.joinCase, m.CreateTime)
+			// Filed with the claim, its reply known before: the case's time
+			// moves, and a form's text and photos join its timeline.
+			if err := tx.TouchCase(ctx, d.joinCase, m.CreateTime); err != nil {
+				return err
+			}
+			if m.MsgType == MsgForm {
+				return in.joinForm(ctx, tx, d.joined, &m)
+			}
+			return nil
 		}
 		if d.caseMessage {
 			var caseID int64
@@ -230,13 +245,31 @@ type decision struct {
 	checkIn     *checkIn
 	caseMessage bool  // a message to file in a case (its reply carries the case number)
 	joinCase    int64 // the case it joins; 0 opens a new one
+	joined      Case  // that case (ID, Number, StationID), for a form's photos
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
 	switch m.MsgType {
 	case MsgForm:
-		// A form always opens a case, at the station or deputy it names.
-		return decision{caseMessage: true, scene: m.FormTarget}, nil
+		// A form opens a case at the station or deputy it names, or joins
+		// the one the citizen opened there moments before, as a message
+		// does, unless they chose another category. One the text check
+		// flagged is not put before deputies.
+		if err := tx.LockCitizen(ctx, m.OpenID); err != nil {
+			return decision{}, err
+		}
+		if m.TextCheck == nil || !m.TextCheck.Held() {
+			c, err := tx.RecentCase(ctx, m.OpenID, m.FormTarget, m.CreateTime.Add(-in.caseGap()))
+			switch {
+			case err == nil && m.FormCategory != "" && m.FormCategory != c.Category:
+				// The citizen said it is about something else.
+			case err == nil:
+				return decision{caseMessage: true, scene: m.FormTarget, joinCase: c.ID, joined: c, reply: Reply{Text: c.Number}}, nil
+			case ErrorCode(err) != ENOTFOUND:
+				return decision{}, err
+			}
+		}
+		return in.newCase(ctx, tx, m, m.FormTarget)
 	case MsgText, MsgImage, MsgVoice, MsgVideo, MsgShortVideo, MsgLocation, MsgLink:
 		return in.decideMessage(ctx, tx, m)
 	case MsgEvent:
@@ -465,6 +498,7 @@ const (
 	replyJoinedFormat              = "已补充到您反映的问题（编号：%s）。"
 	replyCaseStatusFormat          = "您的问题（编号：%s，%s）\n状态：%s\n提交时间：%s"
 	replyCaseUnknownFormat         = "没有找到您编号为 %s 的问题，请核对编号。"
+	replyPerDayFormat              = "您今天已反映了%d个问题，达到每人每天%d个的上限。您刚才%s已记录，但不再作为新问题转交代表；请明天再反映新的问题。发送问题编号可查询已反映问题的进展。"
 )
 
 // ErrNotFound is a convenience for stores: errors.Is(err, ErrNotFound) holds
@@ -535,6 +569,26 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 		return decision{caseMessage: true, scene: scene, joinCase: c.ID, reply: Reply{Text: fmt.Sprintf(replyJoinedFormat, c.Number)}}, nil
 	case ErrorCode(err) != ENOTFOUND:
 		return decision{}, err
+	}
+	return in.newCase(ctx, tx, m, scene)
+}
+
+// newCase decides to open a case for m at scene, unless its citizen has
+// opened PerDay cases today: then m is kept and answered, and opens none.
+func (in *Intake) newCase(ctx context.Context, tx IntakeTx, m Inbound, scene Scene) (decision, error) {
+	if in.PerDay > 0 {
+		y, mo, d := m.CreateTime.In(China).Date()
+		n, err := tx.CasesOpenedSince(ctx, m.OpenID, time.Date(y, mo, d, 0, 0, 0, 0, China))
+		if err != nil {
+			return decision{}, err
+		}
+		if n >= in.PerDay {
+			what := "消息"
+			if m.MsgType == MsgForm {
+				what = "填写的内容"
+			}
+			return decision{reply: Reply{Text: fmt.Sprintf(replyPerDayFormat, n, in.PerDay, what)}}, nil
+		}
 	}
 	return decision{caseMessage: true, scene: scene}, nil
 }
@@ -702,6 +756,22 @@ func flagOwnCase(ctx context.Context, tx IntakeTx, c Case, deputy string, at tim
 	return tx.AddCaseEvent(ctx, c.ID, c.CreatedAt, EventOwnCase, "系统", msg)
 }
 
+// joinForm puts a form that joined c on its timeline, with its photos.
+func (in *Intake) joinForm(ctx context.Context, tx IntakeTx, c Case, m *Inbound) error {
+	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventAdded, "群众", "群众通过小程序表单补充："+summarize(*m)); err != nil {
+		return err
+	}
+	if m.TextCheck == nil {
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventUnchecked, "系统", "补充内容未经内容安全检测："+m.TextCheckProblem); err != nil {
+			return err
+		}
+	}
+	if len(m.Photos) > 0 {
+		return in.attachPhotos(ctx, tx, c, m)
+	}
+	return nil
+}
+
 // knownCategory checks a category a citizen chose against those the
 // station's groups take and its keyword rules name.
 func knownCategory(category string, groups []Group, rules []KeywordRule) error {
@@ -766,6 +836,14 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	// NoticeWindow reads the notifications to openid due after since whose
+	// client message ID starts with one of prefixes: the latest, and when
+	// the nth latest is due. It first locks the deputy's row (MySQL), so
+	// that two cases counting one deputy's notices count one after the other.
+	NoticeWindow(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, nth int) (NoticeWindow, error)
+	// UpdateWaiting rewrites the data, URL and case of a notification no
+	// sender has claimed by now (false: one has, or it is gone).
+	UpdateWaiting(ctx context.Context, item OutboxItem, now time.Time) (bool, error)
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 }
@@ -795,21 +873,122 @@ func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, 
 		}
 		return tx.AddCaseEvent(ctx, c.ID, at, EventAlert, "系统", msg)
 	}
-	names := make([]string, len(recipients))
-	for i, r := range recipients {
+	var told, later []string
+	for _, r := range recipients {
 		item := n.newCaseNotice(c, r)
 		item.ClientMsgID = fmt.Sprintf("%s-d%d", msgKey, r.DeputyID)
-		if err := tx.Enqueue(ctx, item, at); err != nil {
+		// Only news of a case is limited: a citizen's verdict on an answer
+		// comes once per answer.
+		var summarised bool
+		var err error
+		if what == "新问题" {
+			summarised, err = n.queueNotice(ctx, tx, c, r, item, at)
+		} else {
+			err = tx.Enqueue(ctx, item, at)
+		}
+		if err != nil {
 			return err
 		}
-		names[i] = r.Name
+		if summarised {
+			later = append(later, r.Name)
+		} else {
+			told = append(told, r.Name)
+		}
 	}
 	about := ""
 	if what != "新问题" {
 		about = "（" + what + "）"
 	}
-	return tx.AddCaseEvent(ctx, c.ID, at, EventNotified, "系统",
-		fmt.Sprintf("已通过模板消息通知%d位代表%s：%s", len(recipients), about, strings.Join(names, "、")))
+	detail := fmt.Sprintf("已通过模板消息通知%d位代表%s：%s", len(told), about, strings.Join(told, "、"))
+	if len(later) > 0 {
+		detail = fmt.Sprintf("%s本分钟收到的新问题通知已达%d条上限，本件稍后合并在一条汇总消息中告知", strings.Join(later, "、"), n.PerMinute)
+		if len(told) > 0 {
+			detail = fmt.Sprintf("已通过模板消息通知%d位代表%s：%s；%s", len(told), about, strings.Join(told, "、"), detail)
+		}
+	}
+	return tx.AddCaseEvent(ctx, c.ID, at, EventNotified, "系统", detail)
+}
+
+// NoticeWindow is what the limit on one person's new-case notices reads
+// of the outbox.
+type NoticeWindow struct {
+	// Latest is the notice due last (a summary waiting, if there is one);
+	// its ID is 0 when there is none.
+	Latest OutboxItem
+	// LatestWaiting says no sender has claimed Latest: it may still change.
+	LatestWaiting bool
+	// NthDue is when the nth latest is due; zero when there are fewer.
+	NthDue time.Time
+}
+
+// Client message IDs of what a deputy is told of new cases: a case opened
+// (case-), a case routed to their group by staff (route-), and the summary
+// of those past the limit (more-).
+const summaryPrefix = "more-"
+
+var newCaseNoticePrefixes = []string{"case-", "route-", summaryPrefix}
+
+// queueNotice queues item for r, unless r has had PerMinute new-case
+// notices in the minute to at: then the case goes into the one summary
+// waiting for r, or a new one due when the minute has room again (a minute
+// after the PerMinute-th latest notice). It says whether the case was
+// summarised.
+func (n NotifyConfig) queueNotice(ctx context.Context, tx groupNotifier, c Case, r Recipient, item OutboxItem, at time.Time) (bool, error) {
+	if n.PerMinute <= 0 {
+		return false, tx.Enqueue(ctx, item, at)
+	}
+	w, err := tx.NoticeWindow(ctx, r.DeputyID, r.OpenID, at.Add(-time.Minute), newCaseNoticePrefixes, n.PerMinute)
+	if err != nil {
+		return false, err
+	}
+	if w.LatestWaiting && strings.HasPrefix(w.Latest.ClientMsgID, summaryPrefix) {
+		more := n.summaryNotice(c, r, heldIn(w.Latest.Data)+1)
+		more.ID = w.Latest.ID
+		if ok, err := tx.UpdateWaiting(ctx, more, at); err != nil || ok {
+			return ok, err
+		}
+	}
+	if w.NthDue.IsZero() {
+		return false, tx.Enqueue(ctx, item, at)
+	}
+	due := w.NthDue.Add(time.Minute)
+	more := n.summaryNotice(c, r, 1)
+	more.ClientMsgID = fmt.Sprintf("%sd%d-%d", summaryPrefix, r.DeputyID, due.UnixMilli())
+	return true, tx.Enqueue(ctx, more, due)
+}
+
+const summaryFormat = "另有%d件新问题，请打开代表页面查看"
+
+// summaryNotice tells r of held new cases, c the latest of them, in the
+// new-case template: its number and station, and how many wait.
+func (n NotifyConfig) summaryNotice(c Case, r Recipient, held int) OutboxItem {
+	item := n.newCaseNotice(c, r)
+	text := fmt.Sprintf(summaryFormat, held)
+	field := n.SummaryField
+	if field == "" {
+		field = n.CategoryField
+	}
+	if field != "" {
+		item.Data[field] = fitField(field, text)
+	}
+	if n.CategoryField != "" && field != n.CategoryField {
+		item.Data[n.CategoryField] = fitField(n.CategoryField, "多件新问题")
+	}
+	if n.DeskURL != "" {
+		item.URL = n.DeskURL
+	}
+	return item
+}
+
+// heldIn reads how many cases a summary's data counts.
+func heldIn(data map[string]string) int {
+	for _, v := range data {
+		var held int
+		if _, err := fmt.Sscanf(v, "另有%d件", &held); err == nil {
+			return held
+		}
+	}
+	return 1
 }
 
 // myCases answers the "my cases" menu: the citizen's latest cases and where
@@ -935,6 +1114,10 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	reply, err := in.Receive(ctx, m)
 	if err != nil {
 		return "", err
+	}
+	if !caseNumberPattern.MatchString(reply.Text) {
+		// Kept, and not opened: the answer says why (a retry reads it again).
+		return "", Errorf(ERATELIMITED, "%s", reply.Text)
 	}
 	return reply.Text, nil
 }

@@ -18,7 +18,7 @@ const (
 	ECONFLICT    = "conflict"     // the thing already exists or changed meanwhile
 	EFORBIDDEN   = "forbidden"    // known caller, not allowed
 	EUNAVAILABLE = "unavailable"  // a dependency (database, WeChat) is down; try again
-	ERATELIMITED = "rate_limited" // too many attempts; wait, then try again
+	ERATELIMITED = "rate_limited" // too many attempts, or one person's limit reached (a quota, cases a day); the message says which and when to try again
 	EINTERNAL    = "internal"     // a bug; details are logged, never shown
 )
 

@@ -9,23 +9,41 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // the photo formats the Mini Program sends
-	_ "image/png"
+	"image/jpeg" // the photo formats the Mini Program sends
+	"image/png"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 )
 
 // Photo limits. WeChat's image check takes files up to 10 MB; a phone photo
 // is 2–5 MB, and the Mini Program compresses by default.
 const (
-	MaxPhotos      = 9
-	MaxPhotoBytes  = 10 << 20
-	maxPhotoPixels = 50_000_000 // decoding more would take the server's memory, not show more
+	MaxPhotos     = 9
+	MaxPhotoBytes = 10 << 20
+	// A photo is decoded whole before it is kept; these bound what that
+	// costs (40 megapixels are 160 MB as RGBA) and are more than a phone
+	// camera gives.
+	maxPhotoSide   = 8192
+	maxPhotoPixels = 40_000_000
+	// photoQuality is the JPEG quality a photo is written again at.
+	photoQuality = 85
+	// UnattachedUploadTTL is how long an upload no case took is kept.
+	UnattachedUploadTTL = 24 * time.Hour
 )
+
+// UploadQuota bounds what one citizen may keep uploaded and not yet in a
+// case: photos are taken before the form is sent, so they cost disk before
+// anyone reads them.
+type UploadQuota struct {
+	Count int
+	Bytes int64
+}
 
 // Photo checks (WeChat's asynchronous media check) as they stand.
 const (
@@ -34,6 +52,16 @@ const (
 	PhotoPass      = "pass"
 	PhotoHeld      = "held" // risky or to review: hidden until staff look
 )
+
+// Allows says whether one more upload of size bytes fits beside n uploads
+// of used bytes not yet in a case (ERATELIMITED, saying what to do, if not).
+func (q UploadQuota) Allows(n int, used, size int64) error {
+	if (q.Count > 0 && n+1 > q.Count) || (q.Bytes > 0 && used+size > q.Bytes) {
+		return Errorf(ERATELIMITED, "您已上传%d张照片（共%.1fMB）还没有提交，已达上限（%d张、%dMB）。请先提交问题再上传；未提交的照片一天后会自动清除。",
+			n, float64(used)/(1<<20), q.Count, q.Bytes>>20)
+	}
+	return nil
+}
 
 // Upload is a photo a citizen uploaded for a case.
 type Upload struct {
@@ -54,7 +82,14 @@ type Upload struct {
 
 // UploadStore keeps uploads and their checks.
 type UploadStore interface {
-	AddUpload(ctx context.Context, u Upload) error
+	// AddUpload records u unless its citizen's uploads not in a case would
+	// then pass the quota (ERATELIMITED, saying which).
+	AddUpload(ctx context.Context, u Upload, quota UploadQuota) error
+	// UnattachedUploads lists uploads in no case made before before, oldest first.
+	UnattachedUploads(ctx context.Context, before time.Time, limit int) ([]Upload, error)
+	// DeleteUnattachedUpload deletes the row of an upload still in no case;
+	// false: a case took it meanwhile, or another instance deleted it.
+	DeleteUnattachedUpload(ctx context.Context, id string) (bool, error)
 	// Upload finds one by ID (ENOTFOUND: none).
 	Upload(ctx context.Context, id string) (Upload, error)
 	// UncheckedUploads lists uploads not yet sent to the media check.
@@ -81,6 +116,11 @@ type Photos struct {
 	Log *slog.Logger
 	// Saved, if set, is called after an upload is kept, to wake the checker.
 	Saved func()
+	// Quota is what one citizen may keep uploaded and not in a case.
+	Quota UploadQuota
+	// decoding admits a few full decodes at a time: each may take 160 MB.
+	decoding chan struct{}
+	once     sync.Once
 }
 
 var uploadID = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -89,7 +129,9 @@ var uploadID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func ValidUploadID(s string) bool { return uploadID.MatchString(s) }
 
 // Save keeps one photo for openid: a JPEG or PNG (by its content, not its
-// name), within the size and pixel limits, under a name of ours.
+// name), within the size and pixel limits, decoded whole and written again
+// by us (so nothing but its pixels is kept: no EXIF, no GPS position, no
+// bytes hidden after them), under a name of ours, within the citizen's quota.
 func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
 	if err != nil {
@@ -101,37 +143,23 @@ func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, 
 	case len(data) > MaxPhotoBytes:
 		return Upload{}, Errorf(EINVALID, "照片（photo）不能超过%dMB", MaxPhotoBytes>>20)
 	}
-	// The decoder, not the name or a header, says what the file is.
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	clean, err := p.reencode(ctx, data)
 	if err != nil {
-		return Upload{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，且文件完整")
-	}
-	contentType, ext := map[string]string{"jpeg": "image/jpeg", "png": "image/png"}[format], map[string]string{"jpeg": ".jpg", "png": ".png"}[format]
-	if ext == "" {
-		return Upload{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，收到的是 %s", format)
-	}
-	if !wholeImage(format, data) {
-		return Upload{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，且文件完整（这张缺了结尾）")
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPhotoPixels {
-		return Upload{}, Errorf(EINVALID, "照片（photo）尺寸 %d×%d 不合要求", cfg.Width, cfg.Height)
+		return Upload{}, err
 	}
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return Upload{}, fmt.Errorf("upload id: %w", err)
 	}
-	now := time.Now()
-	if p.Now != nil {
-		now = p.Now()
-	}
-	sum := sha256.Sum256(data)
-	u := Upload{ID: hex.EncodeToString(raw[:]), OpenID: openid, ContentType: contentType, Size: int64(len(data)),
-		SHA256: hex.EncodeToString(sum[:]), Width: cfg.Width, Height: cfg.Height, Check: PhotoUnchecked, CreatedAt: now}
-	u.Path = filepath.Join("uploads", now.In(China).Format("2006/01/02"), u.ID+ext)
-	if err := writeFileAtomically(filepath.Join(p.Dir, u.Path), data); err != nil {
+	now := p.now()
+	sum := sha256.Sum256(clean.data)
+	u := Upload{ID: hex.EncodeToString(raw[:]), OpenID: openid, ContentType: clean.contentType, Size: int64(len(clean.data)),
+		SHA256: hex.EncodeToString(sum[:]), Width: clean.width, Height: clean.height, Check: PhotoUnchecked, CreatedAt: now}
+	u.Path = filepath.Join("uploads", now.In(China).Format("2006/01/02"), u.ID+clean.ext)
+	if err := writeFileAtomically(filepath.Join(p.Dir, u.Path), clean.data); err != nil {
 		return Upload{}, fmt.Errorf("keep photo: %w", err)
 	}
-	if err := p.Store.AddUpload(ctx, u); err != nil {
+	if err := p.Store.AddUpload(ctx, u, p.Quota); err != nil {
 		_ = os.Remove(filepath.Join(p.Dir, u.Path)) // unrecorded, it would never be found or cleaned
 		return Upload{}, err
 	}
@@ -141,16 +169,97 @@ func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, 
 	return u, nil
 }
 
-// wholeImage checks that a JPEG or PNG ends as one must (EOI marker, IEND
-// chunk): a cut-off upload is refused without decoding every pixel.
-func wholeImage(format string, data []byte) bool {
-	switch format {
-	case "jpeg":
-		return bytes.HasSuffix(bytes.TrimRight(data, "\x00"), []byte{0xFF, 0xD9})
-	case "png":
-		return bytes.HasSuffix(data, []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82})
+// cleanPhoto is a photo as we write it.
+type cleanPhoto struct {
+	data             []byte
+	contentType, ext string
+	width, height    int
+}
+
+// reencode decodes data whole and writes its pixels again in its own
+// format. The header is read first, so a file claiming more pixels than
+// allowed is refused before any is decoded.
+func (p *Photos) reencode(ctx context.Context, data []byte) (cleanPhoto, error) {
+	// The decoder, not the name or a header, says what the file is.
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，且文件完整")
 	}
-	return false
+	if format != "jpeg" && format != "png" {
+		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，收到的是 %s", format)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPhotoSide || cfg.Height > maxPhotoSide || cfg.Width*cfg.Height > maxPhotoPixels {
+		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）尺寸 %d×%d 不合要求：每边不超过%d像素、共不超过%d万像素，请缩小后再传",
+			cfg.Width, cfg.Height, maxPhotoSide, maxPhotoPixels/10_000)
+	}
+	p.once.Do(func() { p.decoding = make(chan struct{}, 2) })
+	select {
+	case p.decoding <- struct{}{}:
+	case <-ctx.Done():
+		return cleanPhoto{}, ctx.Err()
+	}
+	defer func() { <-p.decoding }()
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		// Cut short, or a valid header before anything else.
+		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）只能是 JPG 或 PNG 图片，且文件完整（这张无法完整读出）")
+	}
+	out := cleanPhoto{contentType: "image/png", ext: ".png"}
+	var b bytes.Buffer
+	if format == "jpeg" {
+		out.contentType, out.ext = "image/jpeg", ".jpg"
+		img = orient(img, jpegOrientation(data))
+		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: photoQuality})
+	} else {
+		err = png.Encode(&b, img)
+	}
+	if err != nil {
+		return cleanPhoto{}, fmt.Errorf("write photo again: %w", err)
+	}
+	if b.Len() > MaxPhotoBytes {
+		return cleanPhoto{}, Errorf(EINVALID, "照片（photo）保存后会超过%dMB，请压缩后再传", MaxPhotoBytes>>20)
+	}
+	out.data, out.width, out.height = b.Bytes(), img.Bounds().Dx(), img.Bounds().Dy()
+	return out, nil
+}
+
+// SweepUnattached deletes the uploads no case took within
+// UnattachedUploadTTL: the row first, so a case that takes the photo at the
+// same moment keeps it, then the file. Two instances sweeping at once
+// delete each once. It returns how many it deleted.
+func (p *Photos) SweepUnattached(ctx context.Context) (int, error) {
+	deleted := 0
+	for {
+		stale, err := p.Store.UnattachedUploads(ctx, p.now().Add(-UnattachedUploadTTL), 100)
+		if err != nil {
+			return deleted, err
+		}
+		gone := 0
+		for _, u := range stale {
+			ok, err := p.Store.DeleteUnattachedUpload(ctx, u.ID)
+			if err != nil {
+				return deleted, err
+			}
+			if !ok {
+				continue
+			}
+			gone++
+			if err := os.Remove(filepath.Join(p.Dir, u.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				p.log().Warn("unattached photo's file not deleted", "upload", u.ID, "err", err)
+			}
+		}
+		deleted += gone
+		if len(stale) < 100 || gone == 0 {
+			return deleted, nil
+		}
+	}
+}
+
+func (p *Photos) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Open reads an upload's file (for WeChat's checker and for staff).
@@ -211,10 +320,7 @@ func (p *Photos) CheckResult(ctx context.Context, r MediaCheckResult) error {
 	if r.TraceID == "" {
 		return Errorf(EINVALID, "media check result without trace_id")
 	}
-	now := time.Now()
-	if p.Now != nil {
-		now = p.Now()
-	}
+	now := p.now()
 	v := r.Verdict
 	if r.ErrCode != 0 {
 		// WeChat could not check it (e.g. could not download it): staff look.

@@ -16,6 +16,7 @@ type EventKind string
 
 const (
 	EventOpened      EventKind = "opened"      // the citizen raised the case
+	EventAdded       EventKind = "added"       // the citizen added to it (a form soon after, at the same code)
 	EventPhotos      EventKind = "photos"      // the citizen's photos came with it
 	EventUnchecked   EventKind = "unchecked"   // WeChat's text check could not run
 	EventHeld        EventKind = "held"        // the text check flagged it: staff look before anyone is told
@@ -113,6 +114,7 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
 	EventOpened:       {shown, shown, shown, shown, hidden},
+	EventAdded:        {shown, shown, shown, shown, hidden},
 	EventPhotos:       {shown, shown, shown, shown, hidden},
 	EventUnchecked:    {hidden, hidden, hidden, shown, hidden},
 	EventHeld:         {hidden, hidden, hidden, shown, hidden},

@@ -32,6 +32,7 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		citizen, deputy, handler, staff, public string
 	}{
 		{mashang.EventOpened, yes, yes, yes, yes, no},
+		{mashang.EventAdded, yes, yes, yes, yes, no},
 		{mashang.EventPhotos, yes, yes, yes, yes, no},
 		{mashang.EventUnchecked, no, no, no, yes, no},
 		{mashang.EventHeld, no, no, no, yes, no},

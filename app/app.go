@@ -199,7 +199,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return base + "/console/cases/" + number }}}
-	a.Photos = &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log}
+	a.Photos = &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log,
+		Quota: mashang.UploadQuota{Count: cfg.Cases.UploadsPending, Bytes: int64(cfg.Cases.UploadsPendingMB) << 20}}
 	var mpInbound *wechat.Inbound
 	if cfg.MiniProgram.AppID != "" {
 		// Text is checked before a form is routed; photos are sent for the
@@ -320,8 +321,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 
 // Start starts the background work: the outbox and the media fetcher act
 // after the callback is answered (a stored push wakes them), unionids are
-// filled in, photos go to WeChat's check, and supervision colours are
-// swept every ten minutes. Close stops it.
+// filled in, photos go to WeChat's check, supervision colours are swept
+// every ten minutes, and photos no case took are deleted after a day
+// (swept every ten minutes too; instances may sweep at once). Close stops it.
 func (a *App) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop
@@ -335,6 +337,15 @@ func (a *App) Start() {
 		runEvery(ctx, 10*time.Minute, func() {
 			if _, err := a.Supervision.Sweep(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("supervision colours", "err", err)
+			}
+		})
+	})
+	a.workers.Go(func() {
+		runEvery(ctx, 10*time.Minute, func() {
+			if n, err := a.Photos.SweepUnattached(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("unattached photos", "err", err)
+			} else if n > 0 {
+				a.log.Info("unattached photos deleted", "n", n)
 			}
 		})
 	})
@@ -406,11 +417,14 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 		MiniProgramAppID: cfg.MiniProgram.AppID,
 		ScanWindow:       cfg.Cases.ScanWindow,
 		CaseGap:          cfg.Cases.Gap,
+		PerDay:           cfg.Cases.PerDay,
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
 			// Deputies open the case on their phone, signed in by WeChat.
-			CaseURL: func(number string) string { return base + "/d/cases/" + number },
+			CaseURL:   func(number string) string { return base + "/d/cases/" + number },
+			PerMinute: cfg.Notify.DeputyPerMinute,
+			DeskURL:   base + "/d/cases",
 		},
 	}
 }

@@ -51,12 +51,22 @@ type Cases struct {
 	// HolidaysFile replaces the built-in national holiday table (same CSV
 	// format as configs/holidays/cn.csv), e.g. when next year's is out.
 	HolidaysFile string
+	// PerDay is how many new cases one citizen may open in a day; past it
+	// what they send is kept and answered, not opened as a case.
+	PerDay int
+	// UploadsPending and UploadsPendingMB bound the photos one citizen may
+	// keep uploaded and not yet in a case.
+	UploadsPending   int
+	UploadsPendingMB int
 }
 
 // Notify names the template message that tells deputies of a new case and
 // which of its fields (the template's own keys) take what.
 type Notify struct {
 	NewCaseTemplate string
+	// DeputyPerMinute is how many new-case notices one deputy gets in a
+	// minute; the rest are told in one summary when the minute allows.
+	DeputyPerMinute int
 	Fields          NotifyFields
 	// ReplyTemplate tells a citizen outside the 48-hour window that their
 	// case was answered.

@@ -111,6 +111,15 @@ func fieldKey(path, def string, field func(*Config) *string) setting {
 	return setting{path: path, def: def, field: func(c *Config) any { return field(c) }}
 }
 
+// count is a whole-number setting between lo and hi; what says what it counts.
+func count(env, path, def string, field func(*Config) *int, lo, hi int, what string) setting {
+	return setting{env: env, path: path, def: def, field: func(c *Config) any { return field(c) },
+		check: func(c Config) string {
+			n := *field(&c)
+			return wrongIf(n < lo || n > hi, "%d is outside %d–%d %s", n, lo, hi, what)
+		}}
+}
+
 // settings is every setting, in the order of configs/mashang.example.yaml.
 // When several are wrong, the first one in this order is reported.
 var settings = []setting{
@@ -310,9 +319,17 @@ var settings = []setting{
 		}},
 	{env: "MASHANG_HOLIDAYS_FILE", path: "cases.holidays_file",
 		field: func(c *Config) any { return &c.Cases.HolidaysFile }},
+	count("MASHANG_CASES_PER_DAY", "cases.per_day", "10", func(c *Config) *int { return &c.Cases.PerDay },
+		1, 1000, "cases a citizen may open in a day"),
+	count("MASHANG_UPLOADS_PENDING", "cases.uploads_pending", "30", func(c *Config) *int { return &c.Cases.UploadsPending },
+		9, 1000, "photos (a form takes up to 9)"),
+	count("MASHANG_UPLOADS_PENDING_MB", "cases.uploads_pending_mb", "100", func(c *Config) *int { return &c.Cases.UploadsPendingMB },
+		10, 10000, "MB (one photo may have 10)"),
 
 	{env: "MASHANG_TEMPLATE_NEW_CASE", path: "notify.new_case_template", sandbox: "sandbox-new-case",
 		field: func(c *Config) any { return &c.Notify.NewCaseTemplate }},
+	count("MASHANG_DEPUTY_NOTICES_PER_MINUTE", "notify.deputy_notices_per_minute", "6", func(c *Config) *int { return &c.Notify.DeputyPerMinute },
+		1, 100000, "new-case notices a deputy gets in a minute"),
 	fieldKey("notify.new_case_fields.number", "character_string1", func(c *Config) *string { return &c.Notify.Fields.Number }),
 	fieldKey("notify.new_case_fields.station", "thing2", func(c *Config) *string { return &c.Notify.Fields.Station }),
 	fieldKey("notify.new_case_fields.category", "thing3", func(c *Config) *string { return &c.Notify.Fields.Category }),

@@ -80,6 +80,8 @@ type options struct {
 	signInsPerMinute int
 	// replace puts other parts in place of the wired ones (app.Options.Replace).
 	replace func(*handlers.Deps)
+	// configure, when set, changes the configuration before the service is wired.
+	configure func(*configs.Config)
 }
 
 func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *env {
@@ -111,6 +113,9 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	// check downloads from it.
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.HTTP.PublicURL = "http://" + srv.Listener.Addr().String()
+	if opts.configure != nil {
+		opts.configure(&cfg)
+	}
 	a := newApp(t, cfg, opts.replace)
 	t.Cleanup(srv.Close) // before the database closes
 	srv.Config.Handler = checkContract(t, a.Handler)

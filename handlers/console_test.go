@@ -374,8 +374,11 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
 		token := e.login(t, "oConsoleFigures000000001")
 		var numbers []string
+		// Two cases at one station from one citizen are two citizens' (one
+		// citizen's would join in one case).
+		tokens := []string{token, e.login(t, "oConsoleFigures000000002"), token}
 		for i, st := range []string{"demo-bdg", "demo-bdg", "demo-lsh"} {
-			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "figures-0`+string(rune('1'+i))+`", "scene": "st:`+st+`", "text": "路灯坏了"}`)
+			_, out := e.mp(t, "POST", "/mp/cases", tokens[i], `{"request_id": "figures-0`+string(rune('1'+i))+`", "scene": "st:`+st+`", "text": "路灯坏了"}`)
 			numbers = append(numbers, out["number"])
 		}
 		for _, n := range numbers[:2] {

@@ -53,7 +53,8 @@ func TestRiskyFormsAreHeldForStaff(t *testing.T) {
 		}
 
 		// A passing text is routed at once, and says it was checked.
-		_, out = e.mp(t, "POST", "/mp/cases", token, `{"request_id": "held-0002", "scene": "st:demo-bdg", "text": "小区垃圾没人清运"}`)
+		// (Other citizens: one citizen's forms moments apart join in one case.)
+		_, out = e.mp(t, "POST", "/mp/cases", e.login(t, "oHeldCitizen0000000000002"), `{"request_id": "held-0002", "scene": "st:demo-bdg", "text": "小区垃圾没人清运"}`)
 		if c, events := e.caseOf(t, out["number"]); c.Status != mashang.CaseOpen || c.GroupName != "生活保障组" || strings.Contains(timeline(events), "unchecked") {
 			t.Fatalf("passing case %+v\n%s", c, timeline(events))
 		}
@@ -61,7 +62,7 @@ func TestRiskyFormsAreHeldForStaff(t *testing.T) {
 		// WeChat's check unavailable: the form is still taken, and routed, and
 		// its timeline says it went unchecked.
 		e.fake.FailNext("/wxa/msg_sec_check", -1, 1)
-		_, out = e.mp(t, "POST", "/mp/cases", token, `{"request_id": "held-0003", "scene": "st:demo-bdg", "text": "物业不管楼道卫生"}`)
+		_, out = e.mp(t, "POST", "/mp/cases", e.login(t, "oHeldCitizen0000000000003"), `{"request_id": "held-0003", "scene": "st:demo-bdg", "text": "物业不管楼道卫生"}`)
 		if c, events := e.caseOf(t, out["number"]); c.Status != mashang.CaseOpen || !strings.Contains(timeline(events), "unchecked: 未经内容安全检测：内容安全接口返回错误码 -1") {
 			t.Fatalf("unchecked case %+v\n%s", c, timeline(events))
 		}

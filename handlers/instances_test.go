@@ -33,6 +33,7 @@ func TestTwoInstancesOneMySQL(t *testing.T) {
 	}
 	defer fakeSrv.Close()
 	cfg := testConfig(t, store.DriverMySQL, base) // one database for both
+	cfg.Notify.DeputyPerMinute = 100000           // every case's notice is counted here
 
 	type instance struct {
 		db     *store.DB

@@ -138,9 +138,10 @@ func TestPointRulesChangeWhatIsEarnedFromThenOn(t *testing.T) {
 		now := time.Now()
 		const li = "oDeputyLiRules00000000000001"
 		bindDeputy(t, e, "demo-d02", li, now)
-		token := e.login(t, "oRulesCitizen000000000000001")
 		accept := func(requestID string) {
 			t.Helper()
+			// A citizen each: one citizen's cases moments apart join in one.
+			token := e.login(t, "oRulesCitizen-"+requestID)
 			_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "`+requestID+`", "scene": "dp:demo-d02", "text": "小区电梯坏了`+requestID+`"}`)
 			b := e.wechatBrowser(t, li)
 			if status, page := b.get("/d/cases/" + out["number"]); status != http.StatusOK {

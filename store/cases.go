@@ -16,11 +16,12 @@ const (
 	fileInbound        = `UPDATE inbound_messages SET case_id = ?, reply = ? WHERE dedup_key = ?`
 	selectConversation = `SELECT last_scene, last_scene_at FROM followers WHERE openid = ?`
 	selectRecentCase   = `
-		SELECT id, number FROM cases
-		WHERE openid = ? AND scene = ? AND last_message_at >= ?
+		SELECT id, number, station_id, category FROM cases
+		WHERE openid = ? AND scene = ? AND last_message_at >= ? AND status NOT IN ('closed', 'merged')
 		ORDER BY last_message_at DESC LIMIT 1`
-	touchCase       = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
-	insertCaseEvent = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
+	countCitizenCases = `SELECT COUNT(*) FROM cases WHERE openid = ? AND created_at >= ?`
+	touchCase         = `UPDATE cases SET last_message_at = ? WHERE id = ? AND last_message_at < ?`
+	insertCaseEvent   = `INSERT INTO case_events (case_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)`
 )
 
 // FileInbound files a stored push into the case it opened, with its reply.
@@ -66,11 +67,12 @@ func scanCase(row scanner, extra ...any) (mashang.Case, error) {
 	return c, err
 }
 
-// RecentCase is openid's latest case from scene with a message since then:
+// RecentCase is openid's latest case from scene with a message since then,
+// not closed or merged (what comes after that is a new case):
 // its ID and number, all a joining message needs.
 func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene, since time.Time) (mashang.Case, error) {
 	c := mashang.Case{OpenID: openid, Scene: scene}
-	err := tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()).Scan(&c.ID, &c.Number)
+	err := tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()).Scan(&c.ID, &c.Number, &c.StationID, &c.Category)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")
 	}
@@ -78,6 +80,30 @@ func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene
 		return mashang.Case{}, fmt.Errorf("find recent case: %w", err)
 	}
 	return c, nil
+}
+
+// LockCitizen locks openid's Mini Program row (MySQL; SQLite has one
+// writer already).
+func (tx *Tx) LockCitizen(ctx context.Context, openid string) error {
+	lock := tx.dialect.forUpdate()
+	if lock == "" {
+		return nil
+	}
+	var locked string
+	err := tx.tx.QueryRowContext(ctx, `SELECT openid FROM mp_users WHERE openid = ?`+lock, openid).Scan(&locked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("lock citizen: %w", err)
+	}
+	return nil
+}
+
+// CasesOpenedSince counts the cases openid opened from since on.
+func (tx *Tx) CasesOpenedSince(ctx context.Context, openid string, since time.Time) (int, error) {
+	var n int
+	if err := tx.queryRow(ctx, countCitizenCases, openid, since.UTC()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count citizen's cases: %w", err)
+	}
+	return n, nil
 }
 
 // CaseByNumber finds openid's case by its number (a Mini Program openid

@@ -236,3 +236,62 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, failed int, oldest time
 	}
 	return pending, failed, oldest, nil
 }
+
+// NoticeWindow reads the notifications to openid due after since whose
+// client_msg_id starts with one of prefixes: the latest, and when the nth
+// latest is due (found by the outbox_recipient index, however large nth).
+// The deputy's row is locked first (MySQL): two cases notifying one deputy
+// at once then count that deputy's notices one after the other.
+func (tx *Tx) NoticeWindow(ctx context.Context, deputyID int64, openid string, since time.Time, prefixes []string, nth int) (mashang.NoticeWindow, error) {
+	var w mashang.NoticeWindow
+	if lock := tx.dialect.forUpdate(); lock != "" {
+		var id int64
+		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM deputies WHERE id = ?`+lock, deputyID).Scan(&id); err != nil {
+			return w, fmt.Errorf("lock deputy for notices: %w", err)
+		}
+	}
+	args := []any{openid, since.UTC()}
+	like := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		like[i] = "client_msg_id LIKE ?"
+		args = append(args, p+"%")
+	}
+	from := ` FROM outbox WHERE to_user = ? AND next_at > ? AND (` + strings.Join(like, " OR ") + `) ORDER BY next_at DESC LIMIT 1`
+	var data string
+	it := &w.Latest
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts,
+			status = 'pending' AND claimed_until IS NULL`+from, args...).
+		Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts, &w.LatestWaiting)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, nil
+	}
+	if err != nil {
+		return w, fmt.Errorf("read the latest notice to a deputy: %w", err)
+	}
+	if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
+		return w, fmt.Errorf("notification %d: data: %w", it.ID, err)
+	}
+	err = tx.tx.QueryRowContext(ctx, `SELECT next_at`+from+` OFFSET ?`, append(args, nth-1)...).Scan(&w.NthDue)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return w, fmt.Errorf("read a deputy's notices of the last minute: %w", err)
+	}
+	return w, nil
+}
+
+// UpdateWaiting rewrites a notification no sender has claimed by now.
+func (tx *Tx) UpdateWaiting(ctx context.Context, item mashang.OutboxItem, now time.Time) (bool, error) {
+	data, err := json.Marshal(item.Data)
+	if err != nil {
+		return false, fmt.Errorf("encode notification: %w", err)
+	}
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE outbox SET data = ?, url = ?, case_id = ?
+		WHERE id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)`,
+		string(data), item.URL, nullID(item.CaseID), item.ID, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("update a waiting notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -21,9 +21,25 @@ func scanUpload(row scanner) (mashang.Upload, error) {
 	return u, err
 }
 
-// AddUpload records a kept photo.
-func (db *DB) AddUpload(ctx context.Context, u mashang.Upload) error {
+// AddUpload records a kept photo, unless its citizen's uploads in no case
+// would then pass the quota. The citizen's Mini Program row is locked first
+// (MySQL), so two uploads at once cannot both fit in the last place.
+func (db *DB) AddUpload(ctx context.Context, u mashang.Upload, quota mashang.UploadQuota) error {
 	return db.update(ctx, func(tx *Tx) error {
+		if quota.Count > 0 || quota.Bytes > 0 {
+			if err := tx.LockCitizen(ctx, u.OpenID); err != nil {
+				return err
+			}
+			var n int
+			var size int64
+			if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads WHERE openid = ? AND case_id IS NULL`,
+				u.OpenID).Scan(&n, &size); err != nil {
+				return fmt.Errorf("count unattached uploads: %w", err)
+			}
+			if err := quota.Allows(n, size, u.Size); err != nil {
+				return err
+			}
+		}
 		_, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO uploads (id, openid, path, content_type, size, sha256, width, height, check_status, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -33,6 +49,31 @@ func (db *DB) AddUpload(ctx context.Context, u mashang.Upload) error {
 		}
 		return nil
 	})
+}
+
+// UnattachedUploads lists uploads in no case made before before, oldest first.
+func (db *DB) UnattachedUploads(ctx context.Context, before time.Time, limit int) ([]mashang.Upload, error) {
+	out, err := scanAll(ctx, db.db, scanUpload, `SELECT `+uploadColumns+` FROM uploads
+		WHERE case_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?`, before.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list unattached uploads: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUnattachedUpload deletes an upload's row if it is still in no case.
+func (db *DB) DeleteUnattachedUpload(ctx context.Context, id string) (bool, error) {
+	var deleted bool
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `DELETE FROM uploads WHERE id = ? AND case_id IS NULL`, id)
+		if err != nil {
+			return fmt.Errorf("delete unattached upload: %w", err)
+		}
+		n, err := res.RowsAffected()
+		deleted = n == 1
+		return err
+	})
+	return deleted, err
 }
 
 // Upload finds an upload by its ID.

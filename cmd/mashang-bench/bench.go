@@ -116,7 +116,11 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+driver, "MASHANG_DB_DSN="+dsn,
 			"MASHANG_WECHAT_APPID="+appID, "MASHANG_WECHAT_SECRET=bench", "MASHANG_WECHAT_TOKEN="+token,
 			"MASHANG_WECHAT_AES_KEY="+aesKey, "MASHANG_WECHAT_API_BASE="+fakeURL, "MASHANG_LOG_LEVEL=warn",
-			"MASHANG_TEMPLATE_NEW_CASE=TPL-BENCH", "MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"))
+			"MASHANG_TEMPLATE_NEW_CASE=TPL-BENCH", "MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"),
+			"MASHANG_PUBLIC_URL=http://"+addr,
+			// Every case's notice is sent and counted, as before the
+			// per-deputy limit: the bench's one bound deputy gets 997.
+			"MASHANG_DEPUTY_NOTICES_PER_MINUTE=100000")
 		return &benchTarget{name: name, cmd: cmd, addr: addr, driver: driver, dsn: dsn, bindScene: bind.Scene.String()}, nil
 	}
 

@@ -129,7 +129,10 @@ func (r *rig) serve(name string, env ...string) *proc {
 		"MASHANG_WECHAT_APPID="+faultAppID, "MASHANG_WECHAT_SECRET=fault", "MASHANG_WECHAT_TOKEN="+faultToken,
 		"MASHANG_WECHAT_AES_KEY="+r.aesKey, "MASHANG_WECHAT_API_BASE="+r.fakeURL, "MASHANG_LOG_LEVEL=info",
 		"MASHANG_TEMPLATE_NEW_CASE=TPL-FAULT", "MASHANG_MEDIA_DIR="+filepath.Join(r.dir, "media"),
-		"MASHANG_WECHAT_TIMEOUT=1s", "MASHANG_OUTBOX_LEASE=3s")
+		"MASHANG_WECHAT_TIMEOUT=1s", "MASHANG_OUTBOX_LEASE=3s",
+		// Every case's notice is counted here, so none is folded into a
+		// summary (the limit has tests of its own).
+		"MASHANG_DEPUTY_NOTICES_PER_MINUTE=100000")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
