@@ -45,7 +45,7 @@ func (db *DB) figureGroups(ctx context.Context, query string, args []any) ([]mas
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.FigureGroup, error) {
 		var g mashang.FigureGroup
 		var station, group int64
-		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
+		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Answered, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
 		g.Station, g.Group = stationNames[station], groupNames[group]
 		return g, err
 	}, query, args...)
@@ -78,7 +78,7 @@ func figuresFromTallies(r mashang.Reach, from, to time.Time) (string, []any) {
 	// first seven characters are the month.
 	return `
 		SELECT t.station_id, t.group_id, t.category, SUBSTR(t.day, 1, 7) AS month,
-		       SUM(t.collected), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
+		       SUM(t.collected), SUM(t.answered), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
 		FROM case_tallies t JOIN stations s ON s.id = t.station_id
 		WHERE ` + where + ` AND t.day >= ? AND t.day <= ?
 		GROUP BY t.station_id, t.group_id, t.category, month
@@ -92,6 +92,7 @@ func (db *DB) figuresFromCases(r mashang.Reach, from, to, now time.Time) (string
 	return `
 		SELECT c.station_id, COALESCE(c.group_id, 0), c.category, ` + month + ` AS month,
 		       COUNT(*),
+		       SUM(CASE WHEN c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
@@ -100,6 +101,34 @@ func (db *DB) figuresFromCases(r mashang.Reach, from, to, now time.Time) (string
 		FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE ` + where + ` AND c.created_at >= ? AND c.created_at < ?
 		GROUP BY c.station_id, COALESCE(c.group_id, 0), c.category, ` + month, args
+}
+
+// DepartmentFigures counts, per department, the cases within reach handed
+// over in [from, to): on time and late as FigureGroups counts them (open
+// past the deadline judged at now), rated and satisfied, and re-handled —
+// reopened after the hand-over. Counted from the cases themselves through
+// the hand-over index: only handed cases are read, a fraction of a city's.
+func (db *DB) DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error) {
+	where, reachArgs := reachCondition(r)
+	args := append(append([]any{now.UTC(), mashang.EventReopened}, reachArgs...), from.UTC(), to.UTC())
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.DepartmentTally, error) {
+		var d mashang.DepartmentTally
+		return d, row.Scan(&d.Department, &d.Handed, &d.OnTime, &d.Late, &d.Rated, &d.Satisfied, &d.Reopened)
+	}, `
+		SELECT dp.name, COUNT(*),
+		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = ? AND e.at >= c.handed_at) THEN 1 ELSE 0 END)
+		FROM cases c JOIN stations s ON s.id = c.station_id JOIN departments dp ON dp.id = c.department_id
+		WHERE `+where+` AND c.handed_at >= ? AND c.handed_at < ?
+		GROUP BY dp.id, dp.name
+		ORDER BY COUNT(*) DESC, dp.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count department figures: %w", err)
+	}
+	return out, nil
 }
 
 // ProblemList is a department's problem list (问题建议清单): the cases within
