@@ -162,7 +162,11 @@ func TestMonthlyRankingOrdersStationsByReplyRateThenOnTime(t *testing.T) {
 		month := time.Now().In(mashang.China).Format("2006-01")
 		b := adminBrowser(t, e)
 		page := figuresPage(t, b, "?month="+month)
-		ranking := page[strings.Index(page, `id="ranking"`):]
+		at := strings.Index(page, `id="ranking"`)
+		if at < 0 {
+			t.Fatalf("figures have no monthly ranking: %s", page)
+		}
+		ranking := page[at:]
 		var places []int
 		for _, code := range []string{"demo-xhw", "demo-lsh", "demo-bdg"} {
 			name := stationName(t, e, code)
