@@ -64,23 +64,29 @@ func chinaDay(t time.Time) string {
 // expression whatever the period: one term per month made a query of the
 // years 0001–9999 a hundred thousand terms long.
 
-func figuresFromTallies(r mashang.Reach, from, to time.Time) (string, []any) {
+// talliesWithin is the condition on a tally t (joined to its station s)
+// that keeps it within reach and [from, to), with its arguments. to is
+// exclusive: a period that ends at midnight ends the day before, one that
+// ends now includes today.
+func talliesWithin(r mashang.Reach, from, to time.Time) (string, []any) {
 	where, args := "1 = 1", []any(nil)
 	if r.StationID != 0 {
 		where, args = "t.station_id = ?", []any{r.StationID}
 	} else if !r.All {
 		where, args = reachCondition(r)
 	}
-	// to is exclusive: a period that ends at midnight ends the day before,
-	// one that ends now includes today.
-	args = append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+	return where + " AND t.day >= ? AND t.day <= ?", append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+}
+
+func figuresFromTallies(r mashang.Reach, from, to time.Time) (string, []any) {
+	where, args := talliesWithin(r, from, to)
 	// day is YYYY-MM-DD (SQLite's TEXT, MySQL's DATE read as text): its
 	// first seven characters are the month.
 	return `
 		SELECT t.station_id, t.group_id, t.category, SUBSTR(t.day, 1, 7) AS month,
 		       SUM(t.collected), SUM(t.answered), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
 		FROM case_tallies t JOIN stations s ON s.id = t.station_id
-		WHERE ` + where + ` AND t.day >= ? AND t.day <= ?
+		WHERE ` + where + `
 		GROUP BY t.station_id, t.group_id, t.category, month
 		HAVING SUM(t.collected) > 0`, args
 }
@@ -112,17 +118,11 @@ func (db *DB) DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, 
 	if r.DepartmentID != 0 {
 		return db.RecountDepartmentFigures(ctx, r, from, to, now)
 	}
-	where, args := "1 = 1", []any(nil)
-	if r.StationID != 0 {
-		where, args = "t.station_id = ?", []any{r.StationID}
-	} else if !r.All {
-		where, args = reachCondition(r)
-	}
-	args = append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+	where, args := talliesWithin(r, from, to)
 	return db.departmentFigures(ctx, `
 		SELECT dp.name, SUM(t.handed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied), SUM(t.rehandled)
 		FROM department_tallies t JOIN stations s ON s.id = t.station_id JOIN departments dp ON dp.id = t.department_id
-		WHERE `+where+` AND t.day >= ? AND t.day <= ?
+		WHERE `+where+`
 		GROUP BY dp.id, dp.name
 		HAVING SUM(t.handed) > 0
 		ORDER BY SUM(t.handed) DESC, dp.name`, args)
