@@ -3,6 +3,7 @@ package mashang
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,11 +22,12 @@ type Problem struct {
 	ClosedAt   *time.Time
 }
 
-// Tally is one line of the figures the articles report: collected, closed,
-// on time, satisfied.
+// Tally is one line of the figures the articles report: collected,
+// answered, closed, on time, satisfied.
 type Tally struct {
 	Key       string
 	Collected int
+	Answered  int // at least one answer sent to the citizen
 	Closed    int
 	// OnTime counts cases closed by their deadline (or without one);
 	// Late counts those closed late and those still open past it, so
@@ -35,20 +37,103 @@ type Tally struct {
 	Satisfied    int // 满意 or 基本满意
 }
 
-// OnTimeRate is closed on time ÷ (closed + open and overdue), in percent.
-func (t Tally) OnTimeRate() float64 { return percent(t.OnTime, t.OnTime+t.Late) }
+// OnTimeRate is closed on time ÷ (closed + open and overdue).
+func (t Tally) OnTimeRate() Rate { return Rate{t.OnTime, t.OnTime + t.Late} }
 
-// SatisfiedRate is satisfied ÷ rated, in percent.
-func (t Tally) SatisfiedRate() float64 { return percent(t.Satisfied, t.Rated) }
+// SatisfiedRate is satisfied ÷ rated.
+func (t Tally) SatisfiedRate() Rate { return Rate{t.Satisfied, t.Rated} }
 
-// ClosedRate is closed ÷ collected, in percent.
-func (t Tally) ClosedRate() float64 { return percent(t.Closed, t.Collected) }
+// ClosedRate is closed ÷ collected.
+func (t Tally) ClosedRate() Rate { return Rate{t.Closed, t.Collected} }
 
-func percent(a, b int) float64 {
-	if b == 0 {
+// ReplyRate (答复率) is cases with at least one answer sent ÷ cases collected.
+func (t Tally) ReplyRate() Rate { return Rate{t.Answered, t.Collected} }
+
+// Rate is Part out of Whole. A rate with nothing to measure (Whole 0) is
+// no rate at all: it shows "—", never "0.0%", which would read as failure.
+type Rate struct{ Part, Whole int }
+
+// Measured says whether there was anything to measure.
+func (r Rate) Measured() bool { return r.Whole > 0 }
+
+// Percent is the rate in percent, 0 when nothing was measured (for bars
+// and ordering; what people read goes through String).
+func (r Rate) Percent() float64 {
+	if r.Whole == 0 {
 		return 0
 	}
-	return float64(a) * 100 / float64(b)
+	return float64(r.Part) * 100 / float64(r.Whole)
+}
+
+func (r Rate) String() string {
+	if r.Whole == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", r.Percent())
+}
+
+// Public is the rate as a public page shows it: only when it measures at
+// least min cases, since a rate of three cases says more about chance than
+// about the work ("样本不足" otherwise).
+func (r Rate) Public(min int) string {
+	if r.Whole == 0 {
+		return "—"
+	}
+	if r.Whole < min {
+		return "样本不足"
+	}
+	return r.String()
+}
+
+// DepartmentTally is one department's line of figures over the cases handed
+// to it in a period: handed over, answered on time (closed by the deadline
+// ÷ closed and open past it, as Tally counts on time), satisfied, and
+// re-handled (reopened after the hand-over: the answer did not settle it).
+type DepartmentTally struct {
+	Department   string
+	Handed       int
+	OnTime, Late int
+	Rated        int
+	Satisfied    int
+	Reopened     int
+}
+
+// OnTimeRate is answered on time ÷ (closed + open and overdue).
+func (d DepartmentTally) OnTimeRate() Rate { return Rate{d.OnTime, d.OnTime + d.Late} }
+
+// SatisfiedRate is satisfied ÷ rated.
+func (d DepartmentTally) SatisfiedRate() Rate { return Rate{d.Satisfied, d.Rated} }
+
+// ReopenedRate is re-handled ÷ handed over.
+func (d DepartmentTally) ReopenedRate() Rate { return Rate{d.Reopened, d.Handed} }
+
+// RankStations orders a month's stations (ByStation of that month) for the
+// monthly ranking: by reply rate, then on-time rate, then satisfied rate,
+// then most collected; a rate with nothing to measure ranks below any
+// measured one, so a station is never ranked up for having done nothing.
+func RankStations(stations []Tally) []Tally {
+	out := slices.Clone(stations)
+	key := func(r Rate) float64 {
+		if !r.Measured() {
+			return -1
+		}
+		return r.Percent()
+	}
+	slices.SortStableFunc(out, func(a, b Tally) int {
+		for _, rates := range [][2]Rate{{a.ReplyRate(), b.ReplyRate()}, {a.OnTimeRate(), b.OnTimeRate()}, {a.SatisfiedRate(), b.SatisfiedRate()}} {
+			if x, y := key(rates[0]), key(rates[1]); x != y {
+				if x > y {
+					return -1
+				}
+				return 1
+			}
+		}
+		if a.Collected != b.Collected {
+			return b.Collected - a.Collected
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
 }
 
 // Figures are a jurisdiction's figures for a period, whole and broken down.
@@ -82,6 +167,7 @@ func RollUp(groups []FigureGroup) Figures {
 
 func (t *Tally) plus(o Tally) {
 	t.Collected += o.Collected
+	t.Answered += o.Answered
 	t.Closed += o.Closed
 	t.OnTime += o.OnTime
 	t.Late += o.Late

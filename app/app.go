@@ -312,6 +312,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Wall:       db,
 			Public:     db,
 			Receptions: receptions,
+			MinCount:   cfg.HTTP.PublicMinCount,
 			Console:    db,
 			Staff:      db,
 		},

@@ -123,6 +123,9 @@ type HTTP struct {
 	Addr         string
 	PublicURL    string
 	MaxBodyBytes int64
+	// PublicMinCount is how many cases a rate must measure before a public
+	// page shows it: a rate of three says more about chance than the work.
+	PublicMinCount int
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.

@@ -128,6 +128,8 @@ var settings = []setting{
 		check: func(c Config) string {
 			return wrongIf(c.HTTP.Addr == "", "is empty; give host:port, e.g. 127.0.0.1:8080")
 		}},
+	count("MASHANG_PUBLIC_MIN_COUNT", "http.public_min_count", "10", func(c *Config) *int { return &c.HTTP.PublicMinCount },
+		1, 100000, "cases a rate on a public page must measure"),
 	{env: "MASHANG_PUBLIC_URL", path: "http.public_url",
 		field: func(c *Config) any { return &c.HTTP.PublicURL },
 		check: func(c Config) string {

@@ -35,6 +35,7 @@ type ConsoleReader interface {
 	StationsWithin(ctx context.Context, r mashang.Reach) ([]mashang.Station, error)
 	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
 	FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error)
+	DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error)
 	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)

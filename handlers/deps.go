@@ -150,6 +150,9 @@ type PublicDeps struct {
 	Wall       WallReader
 	Public     PublicDirectory
 	Receptions ReceptionService
+	// MinCount is how many cases a rate must measure before a public page
+	// shows it (MASHANG_PUBLIC_MIN_COUNT).
+	MinCount int
 	// Console and Staff read a jurisdiction's figures (*store.DB).
 	Console interface {
 		ReachOf(ctx context.Context, u mashang.StaffUser) (mashang.Reach, error)

@@ -13,17 +13,35 @@ import (
 	"mashang"
 )
 
-// figures answers GET /console/figures: collected, closed, on time and
-// satisfied, for the account's reach and a period, by station, group,
-// category and month, with bars.
+// figures answers GET /console/figures: collected, answered, closed, on
+// time and satisfied, for the account's reach and a period, by station,
+// group, category and month, with bars; the departments' figures over the
+// cases handed to them in the period; and the month's ranking of stations
+// (month=YYYY-MM, the period's last month when left out).
 func (con *console) figures(c *gin.Context) {
-	from, to, err := mashang.ParsePeriod(c.Query("from"), c.Query("to"), time.Now())
+	now := time.Now()
+	from, to, err := mashang.ParsePeriod(c.Query("from"), c.Query("to"), now)
 	if err != nil {
 		con.fail(c, err)
 		return
 	}
-	reach := c.MustGet(reachKey).(mashang.Reach)
-	groups, err := con.deps.Console.FigureGroups(c.Request.Context(), reach, from, to, time.Now())
+	monthFrom, monthTo, err := parseMonth(c.Query("month"), to.Add(-time.Nanosecond))
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	ctx, reach := c.Request.Context(), c.MustGet(reachKey).(mashang.Reach)
+	groups, err := con.deps.Console.FigureGroups(ctx, reach, from, to, now)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	departments, err := con.deps.Console.DepartmentFigures(ctx, reach, from, to, now)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	month, err := con.deps.Console.FigureGroups(ctx, reach, monthFrom, monthTo, now)
 	if err != nil {
 		con.fail(c, err)
 		return
@@ -33,7 +51,37 @@ func (con *console) figures(c *gin.Context) {
 		"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02"),
 		"Sections": []gin.H{{"Name": "按站点", "Rows": f.ByStation}, {"Name": "按代表小组", "Rows": f.ByGroup},
 			{"Name": "按问题分类", "Rows": f.ByCategory}, {"Name": "按月份", "Rows": f.ByMonth}},
+		"Departments": departments,
+		"Month":       monthFrom.Format("2006-01"), "Ranking": ranked(mashang.RankStations(mashang.RollUp(month).ByStation)),
 		"Chart": monthChart(f.ByMonth)})
+}
+
+// rankedStation is one line of the monthly ranking.
+type rankedStation struct {
+	Place int
+	mashang.Tally
+}
+
+func ranked(stations []mashang.Tally) []rankedStation {
+	out := make([]rankedStation, len(stations))
+	for i, t := range stations {
+		out[i] = rankedStation{i + 1, t}
+	}
+	return out
+}
+
+// parseMonth reads month=YYYY-MM as [its first day, the next month's
+// first day); empty, the month of day.
+func parseMonth(text string, day time.Time) (from, to time.Time, err error) {
+	day = day.In(mashang.China)
+	from = time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, mashang.China)
+	if text != "" {
+		if from, err = mashang.ParseDay("排名月份（month）", text+"-01"); err != nil {
+			return from, to, mashang.Errorf(mashang.EINVALID, "排名月份（month）应写成 2026-01 这样，且在%s至%s之间",
+				mashang.FirstDay.Format("2006-01"), mashang.LastDay.Format("2006-01"))
+		}
+	}
+	return from, from.AddDate(0, 1, 0), nil
 }
 
 // chartBar is one month of the figures page's chart, in SVG units.
@@ -43,7 +91,7 @@ type chartBar struct {
 	X, ClosedX, LabelX     int
 	CollectedY, CollectedH int
 	ClosedY, ClosedH       int
-	SatisfiedRate          float64
+	SatisfiedRate          mashang.Rate
 	SatisfiedY             int
 	SatisfiedDot           bool // only months with ratings have a rate
 }
@@ -65,7 +113,7 @@ func monthChart(months []mashang.Tally) gin.H {
 		hc, hd := m.Collected*chartHeight/busiest, m.Closed*chartHeight/busiest
 		bars[i] = chartBar{Label: m.Key, Collected: m.Collected, Closed: m.Closed, X: x + 6, ClosedX: x + 26,
 			CollectedY: 10 + chartHeight - hc, CollectedH: hc, ClosedY: 10 + chartHeight - hd, ClosedH: hd, LabelX: x + 26,
-			SatisfiedRate: m.SatisfiedRate(), SatisfiedY: 10 + chartHeight - int(m.SatisfiedRate()*chartHeight/100),
+			SatisfiedRate: m.SatisfiedRate(), SatisfiedY: 10 + chartHeight - int(m.SatisfiedRate().Percent()*chartHeight/100),
 			SatisfiedDot: m.Rated > 0}
 	}
 	return gin.H{"Bars": bars, "Width": 60 + len(months)*chartSlot, "Busiest": busiest, "Base": 10 + chartHeight}

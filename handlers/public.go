@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +34,26 @@ func thisYear(now time.Time) (time.Time, time.Time) {
 	n := now.In(mashang.China)
 	return time.Date(n.Year(), 1, 1, 0, 0, 0, 0, mashang.China), now
 }
+
+// publicFigure is one figure as a public page shows it, with the one line
+// that says how it is counted.
+type publicFigure struct{ Value, Label, How string }
+
+// figures are a year's figures for a public page: a rate only when it
+// measures at least the minimum count, "—" when it measures nothing.
+func (p *public) figures(t mashang.Tally, year int, collected string) []publicFigure {
+	least := p.minCount()
+	return []publicFigure{
+		{strconv.Itoa(t.Collected), collected, fmt.Sprintf("%d年1月1日以来群众反映、已登记的问题件数", year)},
+		{strconv.Itoa(t.Closed), "已办结", "其中已办结的件数"},
+		{t.ReplyRate().Public(least), "答复率", "已向群众发出答复的件数 ÷ 收集件数"},
+		{t.OnTimeRate().Public(least), "按期办结率", "按期办结件数 ÷（已办结件数 + 在办已超期件数）"},
+		{t.SatisfiedRate().Public(least), "群众满意率", "评价“满意”或“基本满意”的件数 ÷ 作出评价的件数（未评价的不计入）"},
+	}
+}
+
+// minCount is MASHANG_PUBLIC_MIN_COUNT, at least 1.
+func (p *public) minCount() int { return max(p.deps.MinCount, 1) }
 
 // wall answers GET /wall[?area=青岛市/市南区]: the jurisdiction's handled
 // cases its citizens agreed to show, anonymised, and its figures.
@@ -69,7 +91,7 @@ func (p *public) wall(c *gin.Context) {
 		return
 	}
 	p.page(c, http.StatusOK, "public_wall.html", gin.H{"Title": "代表回音壁", "Area": area, "Entries": entries,
-		"Figures": mashang.RollUp(groups).Total, "Year": from.Year()})
+		"Figures": p.figures(mashang.RollUp(groups).Total, from.Year(), fmt.Sprintf("%d年收集", from.Year())), "MinCount": p.minCount(), "Year": from.Year()})
 }
 
 // station answers GET /stations/:code: the station's public page (四公开) —
@@ -93,5 +115,5 @@ func (p *public) station(c *gin.Context) {
 		return
 	}
 	p.page(c, http.StatusOK, "public_station.html", gin.H{"Title": page.Station.Name, "Page": page, "Slots": slots,
-		"Figures": mashang.RollUp(groups).Total, "Year": from.Year()})
+		"Figures": p.figures(mashang.RollUp(groups).Total, from.Year(), "收集问题"), "MinCount": p.minCount(), "Year": from.Year()})
 }

@@ -45,7 +45,7 @@ func (db *DB) figureGroups(ctx context.Context, query string, args []any) ([]mas
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.FigureGroup, error) {
 		var g mashang.FigureGroup
 		var station, group int64
-		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
+		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Answered, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
 		g.Station, g.Group = stationNames[station], groupNames[group]
 		return g, err
 	}, query, args...)
@@ -64,23 +64,29 @@ func chinaDay(t time.Time) string {
 // expression whatever the period: one term per month made a query of the
 // years 0001–9999 a hundred thousand terms long.
 
-func figuresFromTallies(r mashang.Reach, from, to time.Time) (string, []any) {
+// talliesWithin is the condition on a tally t (joined to its station s)
+// that keeps it within reach and [from, to), with its arguments. to is
+// exclusive: a period that ends at midnight ends the day before, one that
+// ends now includes today.
+func talliesWithin(r mashang.Reach, from, to time.Time) (string, []any) {
 	where, args := "1 = 1", []any(nil)
 	if r.StationID != 0 {
 		where, args = "t.station_id = ?", []any{r.StationID}
 	} else if !r.All {
 		where, args = reachCondition(r)
 	}
-	// to is exclusive: a period that ends at midnight ends the day before,
-	// one that ends now includes today.
-	args = append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+	return where + " AND t.day >= ? AND t.day <= ?", append(args, chinaDay(from), chinaDay(to.Add(-time.Nanosecond)))
+}
+
+func figuresFromTallies(r mashang.Reach, from, to time.Time) (string, []any) {
+	where, args := talliesWithin(r, from, to)
 	// day is YYYY-MM-DD (SQLite's TEXT, MySQL's DATE read as text): its
 	// first seven characters are the month.
 	return `
 		SELECT t.station_id, t.group_id, t.category, SUBSTR(t.day, 1, 7) AS month,
-		       SUM(t.collected), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
+		       SUM(t.collected), SUM(t.answered), SUM(t.closed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied)
 		FROM case_tallies t JOIN stations s ON s.id = t.station_id
-		WHERE ` + where + ` AND t.day >= ? AND t.day <= ?
+		WHERE ` + where + `
 		GROUP BY t.station_id, t.group_id, t.category, month
 		HAVING SUM(t.collected) > 0`, args
 }
@@ -92,6 +98,7 @@ func (db *DB) figuresFromCases(r mashang.Reach, from, to, now time.Time) (string
 	return `
 		SELECT c.station_id, COALESCE(c.group_id, 0), c.category, ` + month + ` AS month,
 		       COUNT(*),
+		       SUM(CASE WHEN c.answered_at IS NOT NULL THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
@@ -100,6 +107,55 @@ func (db *DB) figuresFromCases(r mashang.Reach, from, to, now time.Time) (string
 		FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE ` + where + ` AND c.created_at >= ? AND c.created_at < ?
 		GROUP BY c.station_id, COALESCE(c.group_id, 0), c.category, ` + month, args
+}
+
+// DepartmentFigures counts, per department, the cases within reach handed
+// over in [from, to): on time and late as FigureGroups counts them, rated
+// and satisfied, and re-handled (reopened after the hand-over). It adds up
+// the daily tallies the triggers of migration 00035 keep; a department
+// handler's reach is counted from the cases themselves, as FigureGroups does.
+func (db *DB) DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error) {
+	if r.DepartmentID != 0 {
+		return db.RecountDepartmentFigures(ctx, r, from, to, now)
+	}
+	where, args := talliesWithin(r, from, to)
+	return db.departmentFigures(ctx, `
+		SELECT dp.name, SUM(t.handed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied), SUM(t.rehandled)
+		FROM department_tallies t JOIN stations s ON s.id = t.station_id JOIN departments dp ON dp.id = t.department_id
+		WHERE `+where+`
+		GROUP BY dp.id, dp.name
+		HAVING SUM(t.handed) > 0
+		ORDER BY SUM(t.handed) DESC, dp.name`, args)
+}
+
+// RecountDepartmentFigures is DepartmentFigures counted from the cases
+// themselves, "open past the deadline" judged at now: exact, slow on a
+// city's whole history; it is how the tallies are checked.
+func (db *DB) RecountDepartmentFigures(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error) {
+	where, reachArgs := reachCondition(r)
+	args := append(append([]any{now.UTC()}, reachArgs...), from.UTC(), to.UTC())
+	return db.departmentFigures(ctx, `
+		SELECT dp.name, COUNT(*),
+		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN c.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END),
+		       SUM(c.rehandled)
+		FROM cases c JOIN stations s ON s.id = c.station_id JOIN departments dp ON dp.id = c.department_id
+		WHERE `+where+` AND c.handed_at >= ? AND c.handed_at < ?
+		GROUP BY dp.id, dp.name
+		ORDER BY COUNT(*) DESC, dp.name`, args)
+}
+
+func (db *DB) departmentFigures(ctx context.Context, query string, args []any) ([]mashang.DepartmentTally, error) {
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.DepartmentTally, error) {
+		var d mashang.DepartmentTally
+		return d, row.Scan(&d.Department, &d.Handed, &d.OnTime, &d.Late, &d.Rated, &d.Satisfied, &d.Reopened)
+	}, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count department figures: %w", err)
+	}
+	return out, nil
 }
 
 // ProblemList is a department's problem list (问题建议清单): the cases within

@@ -28,6 +28,9 @@ func TestFigureTalliesFollowEveryChangeOfACase(t *testing.T) {
 			t.Fatal(err)
 		}
 		from, to := now.AddDate(-1, 0, -1), now.Add(time.Hour)
+		// Hand-overs are counted by their day; the test hands over after
+		// to, so the departments' period runs to a midnight past them all.
+		departmentsTo := time.Date(2027, 1, 1, 0, 0, 0, 0, mashang.China)
 		compare := func(when string, at time.Time) {
 			t.Helper()
 			for _, r := range []mashang.Reach{{All: true}, {StationID: 1}} {
@@ -45,6 +48,20 @@ func TestFigureTalliesFollowEveryChangeOfACase(t *testing.T) {
 				if got, want := figureLines(kept), figureLines(counted); got != want {
 					t.Fatalf("%s, reach %+v: the tallies say\n%s\nbut the cases say\n%s", when, r, got, want)
 				}
+				keptDepartments, err := db.DepartmentFigures(ctx, r, from, departmentsTo, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				countedDepartments, err := db.RecountDepartmentFigures(ctx, r, from, departmentsTo, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(keptDepartments) == 0 {
+					t.Fatalf("%s: no department figures at all", when)
+				}
+				if got, want := fmt.Sprintf("%+v", keptDepartments), fmt.Sprintf("%+v", countedDepartments); got != want {
+					t.Fatalf("%s, reach %+v: the department tallies say\n%s\nbut the cases say\n%s", when, r, got, want)
+				}
 			}
 		}
 		compare("as generated", now)
@@ -59,11 +76,17 @@ func TestFigureTalliesFollowEveryChangeOfACase(t *testing.T) {
 				}
 				switch {
 				case c.Status == mashang.CaseClosed && i%2 == 0:
-					// Reopened into another category: it leaves its old row.
-					err = tx.SetCaseState(ctx, c.ID, mashang.CaseReopened, "重新分类")
+					// Reopened into another category: it leaves its old row,
+					// and counts as re-handled for its department.
+					if err = tx.SetCaseState(ctx, c.ID, mashang.CaseReopened, "重新分类"); err == nil {
+						err = tx.AddCaseEvent(ctx, c.ID, later, mashang.EventReopened, "", "不满意")
+					}
 				case c.Status == mashang.CaseClosed:
 				case i%3 == 0:
-					err = tx.HandOver(ctx, c.ID, 1, later, 5, later.Add(7*24*time.Hour))
+					if err = tx.HandOver(ctx, c.ID, 1, later, 5, later.Add(7*24*time.Hour)); err == nil {
+						// Answered: counted once however many answers.
+						err = tx.AddCaseEvent(ctx, c.ID, later, mashang.EventReply, "staff", "已安排")
+					}
 				default:
 					err = tx.CloseCase(ctx, c.ID, later, mashang.ColourGreen)
 				}

@@ -43,6 +43,13 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 	if len(stations) == 0 {
 		return fmt.Errorf("no stations: seed the demo first")
 	}
+	departments, err := scanAll(ctx, db.db, func(row scanner) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT id FROM departments`)
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(2026, 11))
 	words := []string{"路灯", "垃圾清运", "物业", "电梯", "停车", "噪音", "学校", "看病", "欠薪", "补贴", "道路破损", "供暖"}
 	categories := []string{"道路照明", "垃圾清运", "物业管理", "教育", "医疗卫生", "法律咨询", "政策咨询", ""}
@@ -54,8 +61,8 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 		size := min(batch, n-start)
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO cases (number, openid, scene, station_id, group_id, category, status, summary, created_at,
-			last_message_at, public_consent, rating, poor_ratings, colour, deadline, closed_at, overdue) VALUES `)
-		args := make([]any, 0, size*17)
+			last_message_at, public_consent, rating, poor_ratings, colour, deadline, closed_at, overdue, department_id, handed_at, answered_at) VALUES `)
+		args := make([]any, 0, size*20)
 		for i := range size {
 			k := start + i
 			si := rng.IntN(len(stations))
@@ -65,22 +72,29 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 			}
 			created := now.Add(-time.Duration(rng.Int64N(int64(365 * 24 * time.Hour)))).UTC()
 			status := statuses[rng.IntN(len(statuses))]
-			var deadline, closed any
+			var deadline, closed, department, handed, answered any
 			overdue := false
 			if status == "handed" || status == "closed" {
 				due := created.Add(14 * 24 * time.Hour)
 				deadline, overdue = due, status == "handed" && due.Before(now)
+				if len(departments) > 0 {
+					department, handed = departments[rng.IntN(len(departments))], created.Add(time.Hour)
+				}
 			}
 			if status == "closed" {
 				closed = created.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
 			}
+			if status != "open" && rng.IntN(4) > 0 {
+				answered = created.Add(2 * time.Hour)
+			}
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, fmt.Sprintf("G%09d", k), fmt.Sprintf("oGEN%020d", rng.IntN(200000)), "st:generated", stations[si], group,
 				categories[rng.IntN(len(categories))], status, words[rng.IntN(len(words))]+"的问题"+words[rng.IntN(len(words))],
-				created, created, rng.IntN(2) == 0, ratings[rng.IntN(len(ratings))], 0, colours[rng.IntN(len(colours))], deadline, closed, overdue)
+				created, created, rng.IntN(2) == 0, ratings[rng.IntN(len(ratings))], 0, colours[rng.IntN(len(colours))], deadline, closed, overdue,
+				department, handed, answered)
 		}
 		if err := db.update(ctx, func(tx *Tx) error {
 			_, err := tx.tx.ExecContext(ctx, sb.String(), args...)

@@ -103,9 +103,19 @@ func benchConsole(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		})
 		now := time.Now()
+		// The figures page: the year's tallies, the departments' lines and
+		// the month's ranking of stations.
 		dashboard := timeIt(func() error {
 			groups, err := db.FigureGroups(ctx, reach, now.AddDate(-1, 0, 0), now, now)
+			if err != nil {
+				return err
+			}
 			_ = mashang.RollUp(groups)
+			if _, err := db.DepartmentFigures(ctx, reach, now.AddDate(-1, 0, 0), now, now); err != nil {
+				return err
+			}
+			month, err := db.FigureGroups(ctx, reach, now.AddDate(0, -1, 0), now, now)
+			_ = mashang.RankStations(mashang.RollUp(month).ByStation)
 			return err
 		})
 		db.Close()
