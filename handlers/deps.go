@@ -229,6 +229,7 @@ func (d Deps) check() error {
 		need("Public.Codes", d.Public.Codes),
 		need("Public.Directory", d.Public.Directory),
 		need("Public.Wall", d.Public.Wall),
+		positive("Public.MinCount", int64(d.Public.MinCount)),
 		need("Public.Public", d.Public.Public),
 		need("Public.Receptions", d.Public.Receptions),
 		need("Public.Console", d.Public.Console),

@@ -52,8 +52,8 @@ func (p *public) figures(t mashang.Tally, year int, collected string) []publicFi
 	}
 }
 
-// minCount is MASHANG_PUBLIC_MIN_COUNT, at least 1.
-func (p *public) minCount() int { return max(p.deps.MinCount, 1) }
+// minCount is MASHANG_PUBLIC_MIN_COUNT.
+func (p *public) minCount() int { return p.deps.MinCount }
 
 // wall answers GET /wall[?area=青岛市/市南区]: the jurisdiction's handled
 // cases its citizens agreed to show, anonymised, and its figures.
