@@ -26,8 +26,11 @@ type CaseFilter struct {
 	Department  string
 	From, To    string // YYYY-MM-DD, China time, both included
 	Text        string
-	Before      int64
-	Limit       int
+	// Untaken keeps the open cases coloured because nobody took them by
+	// their first-response deadline (the board's 无人接手).
+	Untaken bool
+	Before  int64
+	Limit   int
 }
 
 // MaxSearchLen bounds the inbox's text search: longer than any phrase

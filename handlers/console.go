@@ -203,7 +203,7 @@ func (con *console) inbox(c *gin.Context) {
 	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
 	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
 		Colour: c.Query("colour"), Group: c.Query("group"), Category: c.Query("category"), Department: c.Query("department"),
-		From: c.Query("from"), To: c.Query("to"), Before: before, Limit: consolePageLen}
+		From: c.Query("from"), To: c.Query("to"), Untaken: c.Query("untaken") == "1", Before: before, Limit: consolePageLen}
 	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, f)
 	if err != nil {
 		con.fail(c, err)
