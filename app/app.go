@@ -296,6 +296,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			StaffBinding:   &mashang.StaffBinding{Store: db, Issuer: clients},
 			StaffWeChat:    db,
 			Audit:          db,
+			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
 		},

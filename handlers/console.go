@@ -216,9 +216,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	next := ""
 	if len(cases) == consolePageLen {
-		q := c.Request.URL.Query()
-		q.Set("before", strconv.FormatInt(cases[len(cases)-1].ID, 10))
-		next = "/console/?" + q.Encode()
+		next = nextPage(c, "/console/", cases[len(cases)-1].ID)
 	}
 	var statuses []option
 	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
@@ -227,6 +225,14 @@ func (con *console) inbox(c *gin.Context) {
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
 		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next})
+}
+
+// nextPage is the address of a keyset-paged list's next page: the same
+// query, from before the last ID shown.
+func nextPage(c *gin.Context, path string, lastID int64) string {
+	q := c.Request.URL.Query()
+	q.Set("before", strconv.FormatInt(lastID, 10))
+	return path + "?" + q.Encode()
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.

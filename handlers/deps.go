@@ -115,8 +115,10 @@ type ConsoleDeps struct {
 	// supervision notices.
 	StaffBinding StaffBinder
 	StaffWeChat  StaffWeChat
-	// Audit records what staff do, in the action's transaction.
-	Audit Auditor
+	// Audit records what staff do, in the action's transaction; AuditLog
+	// reads it back for administrators.
+	Audit    Auditor
+	AuditLog AuditReader
 	// PublicURL (optional) is where staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
