@@ -214,6 +214,7 @@ func (d Deps) check() error {
 		need("Console.StaffBinding", d.Console.StaffBinding),
 		need("Console.StaffWeChat", d.Console.StaffWeChat),
 		need("Console.Audit", d.Console.Audit),
+		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
