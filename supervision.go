@@ -386,7 +386,7 @@ func colourNotice(d Deadline, colour string, now time.Time) string {
 		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(China).Format("1月2日"))
 	case untaken(d, now):
 		due = fmt.Sprintf("（首次响应期限%s）", d.FirstResponseDue.In(China).Format("1月2日"))
-	case d.Taken && !d.FirstResponseDue.IsZero():
+	case d.Taken && !d.FirstResponseDue.IsZero() && colour == ColourGreen: // green again: taken at last
 		due = "（已有代表或工作人员接手）"
 	}
 	switch colour {
