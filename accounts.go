@@ -119,6 +119,7 @@ type AccountUpdate struct {
 
 // AuditEntry is one line of the audit log: who did what to what.
 type AuditEntry struct {
+	ID       int64 // as read back (0 before it is written)
 	At       time.Time
 	UserID   int64
 	Username string

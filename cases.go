@@ -34,6 +34,9 @@ type Case struct {
 	// ResponsibleDeputyID is the deputy the case counts for in the duty
 	// record: the one who took it, else the one whose code it was raised at.
 	ResponsibleDeputyID int64
+	// FirstResponseDue is when a deputy or staff member must have taken
+	// the case (zero: none was set, as for cases raised before there was one).
+	FirstResponseDue time.Time
 }
 
 // Case statuses.

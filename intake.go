@@ -115,6 +115,11 @@ type Intake struct {
 	// PerDay is how many cases one citizen may open in a day (China's);
 	// past it what they send is kept and answered, not opened. 0: no limit.
 	PerDay int
+	// FirstResponseDays is how many working days (on Calendar) a new case
+	// may wait for a deputy or staff member to take it before it turns
+	// yellow (Supervision.Sweep); 0 or no Calendar: no such deadline.
+	FirstResponseDays int
+	Calendar          Calendar
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
@@ -693,6 +698,10 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		return Reply{}, 0, err
 	}
 	c.Number = CaseNumber(m.CreateTime, n)
+	if in.Calendar != nil && in.FirstResponseDays > 0 {
+		// Computed once, written with the case: the sweep reads it.
+		c.FirstResponseDue = in.Calendar.AddWorkingDays(c.CreatedAt, in.FirstResponseDays)
+	}
 	if err := tx.CreateCase(ctx, &c); err != nil {
 		return Reply{}, 0, err
 	}

@@ -26,8 +26,11 @@ type CaseFilter struct {
 	Department  string
 	From, To    string // YYYY-MM-DD, China time, both included
 	Text        string
-	Before      int64
-	Limit       int
+	// Untaken keeps the open cases coloured because nobody took them by
+	// their first-response deadline (the board's 无人接手).
+	Untaken bool
+	Before  int64
+	Limit   int
 }
 
 // MaxSearchLen bounds the inbox's text search: longer than any phrase
@@ -78,6 +81,7 @@ const (
 	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
 	ActBindWeChat  = "wechat_bind"  // the account's own WeChat, for notices
 	ActManage      = "manage"       // accounts, rosters, point rules and corrections
+	ActAuditLog    = "audit_log"    // read and export the audit log
 )
 
 // caseWork is what the congress's own staff do with cases.
@@ -89,7 +93,7 @@ var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, Ac
 // what was handed to it (issue 16 adds acknowledging and recording a
 // result) and decides nothing about routing, deadlines or closing.
 var roleActions = map[string][]string{
-	RoleAdmin:     append([]string{ActManage}, caseWork...),
+	RoleAdmin:     append([]string{ActManage, ActAuditLog}, caseWork...),
 	RoleStaff:     caseWork,
 	RoleSecretary: caseWork,
 	RoleHandler:   {ActRead, ActBindWeChat},
@@ -114,7 +118,16 @@ func Permissions(role string) map[string]bool {
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
-	ActBindWeChat: "绑定微信", ActManage: "管理账号、名册和积分规则"}
+	ActBindWeChat: "绑定微信", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
+
+// ActionLabel is how the audit log names an action: in words for the
+// actions above, by its name for the rest (login, exports, corrections).
+func ActionLabel(action string) string {
+	if label := actionLabels[action]; label != "" {
+		return label
+	}
+	return action
+}
 
 // Refusal is the answer to a role asking for an action it may not do: who
 // may, and what to do instead.
@@ -127,7 +140,7 @@ func Refusal(role, action string) error {
 	case RoleHandler:
 		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看交办给本单位的问题。如需改派、延期或办结，请联系交办的人大工作人员。", what)
 	case RoleAdmin, RoleStaff, RoleSecretary:
-		if action == ActManage {
+		if action == ActManage || action == ActAuditLog {
 			return Errorf(EFORBIDDEN, "只有管理员可以%s，请联系系统管理员。", what)
 		}
 	}

@@ -20,6 +20,8 @@ type ReplyTx interface {
 	// MergedCases are the duplicates merged into a case: its answers reach
 	// their citizens too.
 	MergedCases(ctx context.Context, caseID int64) ([]Case, error)
+	// MarkTaken: an answer takes the case in hand (HandoverTx.MarkTaken).
+	MarkTaken(ctx context.Context, caseID int64, at time.Time) error
 }
 
 // ReplyStore runs fn in one write transaction.
@@ -68,6 +70,9 @@ func (r *Replies) Reply(ctx context.Context, number, staff, text string) error {
 	err := r.Store.UpdateReply(ctx, func(tx ReplyTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
+			return err
+		}
+		if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
 			return err
 		}
 		merged, err := tx.MergedCases(ctx, c.ID)

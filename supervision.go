@@ -30,6 +30,10 @@ type Deadline struct {
 	PoorRatings int
 	Colour      string // as last recorded
 	Overdue     bool   // as last recorded: open and past Due
+	// FirstResponseDue is when someone must have taken the case (zero:
+	// none); Taken says whether a deputy or staff member has (MarkTaken).
+	FirstResponseDue time.Time
+	Taken            bool
 }
 
 // HandoverTx is what handing a case over and closing it need from storage.
@@ -43,7 +47,8 @@ type HandoverTx interface {
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
 	// Deadlines lists the cases whose colour may change: open, and handed
-	// over or poorly rated.
+	// over, poorly rated, not yet taken with a first-response deadline, or
+	// not green.
 	Deadlines(ctx context.Context) ([]Deadline, error)
 	// DueOf is the case's deadline (zero: never handed over).
 	DueOf(ctx context.Context, caseID int64) (time.Time, error)
@@ -59,6 +64,10 @@ type HandoverTx interface {
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// MergeCase closes the duplicate as merged into main.
 	MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error
+	// MarkTaken records that a deputy or staff member took the case in
+	// hand at at, unless one already had: its first-response deadline no
+	// longer counts.
+	MarkTaken(ctx context.Context, caseID int64, at time.Time) error
 	// SetHandlerDeputy records the deputy who took a case; their duty
 	// record counts it.
 	SetHandlerDeputy(ctx context.Context, caseID, deputyID int64) error
@@ -94,7 +103,11 @@ type Supervision struct {
 	Store    HandoverStore
 	Calendar Calendar
 	NearDays int // working days before the deadline that turn a case yellow
-	Now      func() time.Time
+	// FirstResponseDays is the first-response deadline's length (Intake
+	// sets the deadline): a case nobody took turns red that many working
+	// days after it. 0: DefaultFirstResponseDays.
+	FirstResponseDays int
+	Now               func() time.Time
 	// Notify, with a template, sends yellow to the station's secretaries
 	// and red to the chairs of its level, through the outbox; Queued wakes
 	// the outbox after a sweep queued any.
@@ -142,6 +155,39 @@ func (s *Supervision) Colour(deadline, now time.Time, closedAt *time.Time, poorR
 		return ColourYellow
 	}
 	return colour
+}
+
+// DefaultFirstResponseDays is how many working days a new case may wait
+// for a deputy or staff member to take it (MASHANG_FIRST_RESPONSE_DAYS).
+const DefaultFirstResponseDays = 2
+
+// colourOf is a case's colour at now, as the sweep sets it: its hand-over
+// colour (Colour), or, while nobody has taken it, the worse of that and its
+// first-response colour: yellow once its first-response deadline has
+// passed, red once as many working days again have passed. Taking a case
+// (accepting, handing over, answering, closing) ends the first-response
+// deadline, so the colours keep their meaning after hand-over.
+func (s *Supervision) colourOf(d Deadline, now time.Time) string {
+	colour := s.Colour(d.Due, now, d.ClosedAt, d.PoorRatings)
+	if d.Taken || d.FirstResponseDue.IsZero() || d.ClosedAt != nil {
+		return colour
+	}
+	n := s.FirstResponseDays
+	if n < 1 {
+		n = DefaultFirstResponseDays
+	}
+	switch {
+	case now.After(s.Calendar.AddWorkingDays(d.FirstResponseDue, n)):
+		return ColourRed
+	case now.After(d.FirstResponseDue) && colour == ColourGreen:
+		return ColourYellow
+	}
+	return colour
+}
+
+// untaken says whether d's colour is that of a case nobody took in time.
+func untaken(d Deadline, now time.Time) bool {
+	return !d.Taken && !d.FirstResponseDue.IsZero() && d.ClosedAt == nil && now.After(d.FirstResponseDue)
 }
 
 // MaxHandoverDays bounds a deadline: a quarter of a year of working days.
@@ -202,6 +248,9 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if err := tx.HandOver(ctx, c.ID, d.ID, now, days, due); err != nil {
 			return err
 		}
+		if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(China).Format("2006年1月2日"))
 		if err := s.Calendar.Uncovered(now, due); err != nil {
 			detail += "（" + err.Error() + "）"
@@ -241,6 +290,9 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := tx.CloseCase(ctx, c.ID, now, colour); err != nil {
 			return err
 		}
+		if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
+			return err
+		}
 		if err := recordCaseDuty(ctx, tx, c, DutyClose, now); err != nil {
 			return err
 		}
@@ -266,7 +318,7 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 					return err
 				}
 			}
-			colour := s.Colour(d.Due, now, d.ClosedAt, d.PoorRatings)
+			colour := s.colourOf(d, now)
 			if colour == d.Colour {
 				continue
 			}
@@ -329,8 +381,13 @@ func (s *Supervision) notifyColour(ctx context.Context, tx HandoverTx, d Deadlin
 
 func colourNotice(d Deadline, colour string, now time.Time) string {
 	due := ""
-	if !d.Due.IsZero() {
+	switch {
+	case !d.Due.IsZero():
 		due = fmt.Sprintf("（承办单位「%s」，期限%s）", d.Department, d.Due.In(China).Format("1月2日"))
+	case untaken(d, now):
+		due = fmt.Sprintf("（首次响应期限%s）", d.FirstResponseDue.In(China).Format("1月2日"))
+	case d.Taken && !d.FirstResponseDue.IsZero() && colour == ColourGreen: // green again: taken at last
+		due = "（已有代表或工作人员接手）"
 	}
 	switch colour {
 	case ColourRed:
@@ -343,6 +400,12 @@ func colourNotice(d Deadline, colour string, now time.Time) string {
 
 // colourWhy is the reason for a yellow or red light, in a few words.
 func colourWhy(d Deadline, colour string, now time.Time) string {
+	if untaken(d, now) && d.PoorRatings == 0 && (d.Due.IsZero() || now.Before(d.Due)) {
+		if colour == ColourRed {
+			return "超过首次响应期限许久仍无人接手"
+		}
+		return "超过首次响应期限仍无人接手"
+	}
 	if colour == ColourRed {
 		if d.Due.IsZero() || now.Before(d.Due) {
 			return "群众两次不满意"
@@ -381,6 +444,9 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 			return err
 		}
 		if err := tx.SetHandlerDeputy(ctx, c.ID, d.ID); err != nil {
+			return err
+		}
+		if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
 			return err
 		}
 		c.ResponsibleDeputyID = d.ID
@@ -439,6 +505,11 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		if err := tx.SetCaseState(ctx, c.ID, status, category); err != nil {
 			return err
 		}
+		if status == CaseAccepted {
+			if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
+				return err
+			}
+		}
 		kind := map[string]EventKind{CaseAccepted: EventAccepted, CaseReopened: EventReopened}[status]
 		if kind == "" || status == c.Status {
 			kind = EventCategorised
@@ -451,6 +522,9 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 type BoardRow struct {
 	StationCode, StationName string
 	Green, Yellow, Red       int
+	// Untaken counts the yellow and red ones that are so because no deputy
+	// or staff member took them by their first-response deadline.
+	Untaken int
 }
 
 // StaffRecipient is a staff member a supervision notice goes to.
@@ -484,8 +558,11 @@ func (n SupervisionNotify) notice(d Deadline, colour, why string, r StaffRecipie
 	set(n.StationField, d.StationName)
 	set(n.ColourField, light+"："+why)
 	due := "未交办"
-	if !d.Due.IsZero() {
+	switch {
+	case !d.Due.IsZero():
 		due = d.Due.In(China).Format("2006-01-02 15:04")
+	case untaken(d, at):
+		due = d.FirstResponseDue.In(China).Format("2006-01-02 15:04") // the first response's
 	}
 	set(n.DeadlineField, due)
 	url := ""
@@ -534,6 +611,9 @@ func (s *Supervision) Merge(ctx context.Context, duplicate, main, staff string) 
 			return Errorf(EINVALID, "问题 %s 还在审核中，不能作为主问题", into.Number)
 		}
 		if err := tx.MergeCase(ctx, dup.ID, into.ID, now); err != nil {
+			return err
+		}
+		if err := tx.MarkTaken(ctx, dup.ID, now); err != nil {
 			return err
 		}
 		if err := tx.AddCaseEvent(ctx, dup.ID, now, EventMerged, staff,

@@ -68,3 +68,40 @@ func TestColours(t *testing.T) {
 		}
 	}
 }
+
+// A case nobody takes is yellow once its first-response deadline has
+// passed and red once as many working days again have passed, holidays not
+// counted; taken, only its hand-over deadline and ratings colour it.
+func TestFirstResponseColours(t *testing.T) {
+	cal, err := workday.Parse(configs.Holidays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Raised on Friday 26 September 2025 with 2 working days: due at the
+	// end of Monday 29th (Sunday 28th is a make-up working day).
+	due := cal.AddWorkingDays(chinaTime(t, "2025-09-26 10:00:00"), 2)
+	handedDue := cal.AddWorkingDays(chinaTime(t, "2025-10-09 10:00:00"), 5)
+	cases := []struct {
+		name string
+		days int
+		d    mashang.Deadline
+		now  string
+		want string
+	}{
+		{"the deadline's last second", 2, mashang.Deadline{FirstResponseDue: due}, "2025-09-29 23:59:59", mashang.ColourGreen},
+		{"the next day, untaken", 2, mashang.Deadline{FirstResponseDue: due}, "2025-09-30 00:00:00", mashang.ColourYellow},
+		{"through 国庆, still yellow", 2, mashang.Deadline{FirstResponseDue: due}, "2025-10-09 23:59:59", mashang.ColourYellow},
+		{"twice the time: red", 2, mashang.Deadline{FirstResponseDue: due}, "2025-10-10 00:00:00", mashang.ColourRed},
+		{"3 days: red only after 3 more working days", 3, mashang.Deadline{FirstResponseDue: due}, "2025-10-10 12:00:00", mashang.ColourYellow},
+		{"unset days count as the default", 0, mashang.Deadline{FirstResponseDue: due}, "2025-10-10 00:00:00", mashang.ColourRed},
+		{"taken: green", 2, mashang.Deadline{FirstResponseDue: due, Taken: true}, "2025-10-10 00:00:00", mashang.ColourGreen},
+		{"taken and handed over: the hand-over's colour", 2, mashang.Deadline{FirstResponseDue: due, Taken: true, Due: handedDue}, "2025-10-15 09:00:00", mashang.ColourYellow},
+		{"no first-response deadline (raised before there was one)", 2, mashang.Deadline{}, "2025-12-01 00:00:00", mashang.ColourGreen},
+	}
+	for _, c := range cases {
+		s := &mashang.Supervision{Calendar: cal, NearDays: 2, FirstResponseDays: c.days}
+		if got := s.ColourOf(c.d, chinaTime(t, c.now)); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}

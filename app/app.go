@@ -195,7 +195,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	}
 	base := publicURL(cfg)
 	sf := cfg.Notify.SupervisionFields
+	intake.Calendar, intake.FirstResponseDays = calendar, cfg.Cases.FirstResponseDays
 	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake,
+		FirstResponseDays: cfg.Cases.FirstResponseDays,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return base + "/console/cases/" + number }}}
@@ -294,6 +296,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			StaffBinding:   &mashang.StaffBinding{Store: db, Issuer: clients},
 			StaffWeChat:    db,
 			Audit:          db,
+			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
 		},

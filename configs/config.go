@@ -48,6 +48,10 @@ type Cases struct {
 	// NearDeadlineDays turns a handed-over case yellow this many working
 	// days before its deadline.
 	NearDeadlineDays int
+	// FirstResponseDays is how many working days a new case may wait for a
+	// deputy or staff member to take it before it turns yellow (red after
+	// twice as many).
+	FirstResponseDays int
 	// HolidaysFile replaces the built-in national holiday table (same CSV
 	// format as configs/holidays/cn.csv), e.g. when next year's is out.
 	HolidaysFile string

@@ -319,6 +319,12 @@ var settings = []setting{
 			n := c.Cases.NearDeadlineDays
 			return wrongIf(n < 0 || n > 30, "%d is outside 0–30 working days", n)
 		}},
+	{env: "MASHANG_FIRST_RESPONSE_DAYS", path: "cases.first_response_days", def: "2",
+		field: func(c *Config) any { return &c.Cases.FirstResponseDays },
+		check: func(c Config) string {
+			n := c.Cases.FirstResponseDays
+			return wrongIf(n < 1 || n > 30, "%d is outside 1–30 working days", n)
+		}},
 	{env: "MASHANG_HOLIDAYS_FILE", path: "cases.holidays_file",
 		field: func(c *Config) any { return &c.Cases.HolidaysFile }},
 	count("MASHANG_CASES_PER_DAY", "cases.per_day", "10", func(c *Config) *int { return &c.Cases.PerDay },

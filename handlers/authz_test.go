@@ -141,6 +141,8 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/wechat", path: "/console/wechat", want: "S SS SS AAAAAAA"},
 	{method: "POST", route: "/console/wechat/bind", path: "/console/wechat/bind", form: url.Values{}, want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/manage", path: "/console/manage", want: "S SS SS AFFFFFF"},
+	{method: "GET", route: "/console/audit", path: "/console/audit", want: "S SS SS AFFFFFF"},
+	{method: "GET", route: "/console/audit.xlsx", path: "/console/audit.xlsx", want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/manage/users", path: "/console/manage/users", form: url.Values{"username": {""}}, want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/manage/import", path: "/console/manage/import", form: url.Values{"kind": {"stations"}}, want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/manage/accounts/:username", path: "/console/manage/accounts/nobody", form: url.Values{"change": {"disable"}}, want: "S SS SS AFFFFFF"},

@@ -204,7 +204,7 @@ func (con *console) inbox(c *gin.Context) {
 	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
 	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
 		Colour: c.Query("colour"), Group: c.Query("group"), Category: c.Query("category"), Department: c.Query("department"),
-		From: c.Query("from"), To: c.Query("to"), Before: before, Limit: consolePageLen}
+		From: c.Query("from"), To: c.Query("to"), Untaken: c.Query("untaken") == "1", Before: before, Limit: consolePageLen}
 	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, f)
 	if err != nil {
 		con.fail(c, err)
@@ -217,9 +217,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	next := ""
 	if len(cases) == consolePageLen {
-		q := c.Request.URL.Query()
-		q.Set("before", strconv.FormatInt(cases[len(cases)-1].ID, 10))
-		next = "/console/?" + q.Encode()
+		next = nextPage(c, "/console/", cases[len(cases)-1].ID)
 	}
 	var statuses []option
 	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
@@ -228,6 +226,14 @@ func (con *console) inbox(c *gin.Context) {
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
 		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next})
+}
+
+// nextPage is the address of a keyset-paged list's next page: the same
+// query, from before the last ID shown.
+func nextPage(c *gin.Context, path string, lastID int64) string {
+	q := c.Request.URL.Query()
+	q.Set("before", strconv.FormatInt(lastID, 10))
+	return path + "?" + q.Encode()
 }
 
 // reachable reads a case within the staff member's reach; outside it, 404.

@@ -115,8 +115,10 @@ type ConsoleDeps struct {
 	// supervision notices.
 	StaffBinding StaffBinder
 	StaffWeChat  StaffWeChat
-	// Audit records what staff do, in the action's transaction.
-	Audit Auditor
+	// Audit records what staff do, in the action's transaction; AuditLog
+	// reads it back for administrators.
+	Audit    Auditor
+	AuditLog AuditReader
 	// PublicURL (optional) is where staff reach the service; https there
 	// makes the console's cookies Secure.
 	PublicURL string
@@ -215,6 +217,7 @@ func (d Deps) check() error {
 		need("Console.StaffBinding", d.Console.StaffBinding),
 		need("Console.StaffWeChat", d.Console.StaffWeChat),
 		need("Console.Audit", d.Console.Audit),
+		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),

@@ -185,7 +185,7 @@ func (con *console) board(c *gin.Context) {
 	}
 	var total mashang.BoardRow
 	for _, r := range rows {
-		total.Green, total.Yellow, total.Red = total.Green+r.Green, total.Yellow+r.Yellow, total.Red+r.Red
+		total.Green, total.Yellow, total.Red, total.Untaken = total.Green+r.Green, total.Yellow+r.Yellow, total.Red+r.Red, total.Untaken+r.Untaken
 	}
 	con.page(c, http.StatusOK, "console_board.html", gin.H{"Title": "三色督办", "Rows": rows, "Total": total})
 }

@@ -211,6 +211,8 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.GET("/problems.xlsx", con.export, con.problemList)
 	cdesk.GET("/codes/export.zip", con.may(mashang.ActExportCodes), con.export, con.codesZIP)
 	cdesk.GET("/codes/sheet", con.may(mashang.ActExportCodes), con.export, con.codesSheet)
+	cdesk.GET("/audit", con.may(mashang.ActAuditLog), con.auditLogPage)
+	cdesk.GET("/audit.xlsx", con.may(mashang.ActAuditLog), con.export, con.auditLogExcel)
 	cdesk.GET("/photos/:id", con.photo)
 
 	// Operations.

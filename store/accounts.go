@@ -257,16 +257,45 @@ func (tx *Tx) audit(ctx context.Context, e mashang.AuditEntry) error {
 	return nil
 }
 
-// AuditLog lists the latest audit lines, newest first (for tests and the console).
+// AuditLog lists the latest audit lines, newest first (for tests).
 func (db *DB) AuditLog(ctx context.Context, limit int) ([]mashang.AuditEntry, error) {
+	return db.AuditLines(ctx, mashang.AuditFilter{Limit: limit})
+}
+
+// AuditLines lists the audit lines that match f, newest first, f.Limit of
+// them (50 when unset) from before f.Before. Each filter has its index:
+// (username, id), (target, id), (at).
+func (db *DB) AuditLines(ctx context.Context, f mashang.AuditFilter) ([]mashang.AuditEntry, error) {
+	period, err := f.Check()
+	if err != nil {
+		return nil, err
+	}
+	where, args := "1 = 1", []any{}
+	for _, cond := range []struct {
+		ok  bool
+		sql string
+		arg any
+	}{{f.Username != "", " AND username = ?", f.Username}, {f.Target != "", " AND target = ?", f.Target},
+		{!period.From.IsZero(), " AND at >= ?", period.From.UTC()}, {!period.To.IsZero(), " AND at < ?", period.To.UTC()},
+		{f.Before > 0, " AND id < ?", f.Before}} {
+		if cond.ok {
+			where += cond.sql
+			args = append(args, cond.arg)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.AuditEntry, error) {
 		var e mashang.AuditEntry
 		var user sql.NullInt64
 		var detail sql.NullString
-		err := row.Scan(&e.At, &user, &e.Username, &e.Action, &e.Target, &detail, &e.IP)
+		err := row.Scan(&e.ID, &e.At, &user, &e.Username, &e.Action, &e.Target, &detail, &e.IP)
 		e.UserID, e.Detail = user.Int64, detail.String
 		return e, err
-	}, `SELECT at, user_id, username, action, target, detail, ip FROM audit_log ORDER BY id DESC LIMIT ?`, limit)
+	}, `SELECT id, at, user_id, username, action, target, detail, ip FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT ?`,
+		append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

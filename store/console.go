@@ -97,6 +97,9 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 		where += ` AND c.summary LIKE ? ESCAPE '!'`
 		args = append(args, "%"+strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(f.Text)+"%")
 	}
+	if f.Untaken {
+		where += " AND " + untakenCase
+	}
 	if f.Before > 0 {
 		where += " AND c.id < ?"
 		args = append(args, f.Before)
@@ -162,17 +165,23 @@ func (db *DB) StationGroupNames(ctx context.Context, stationID int64) ([]string,
 	return out, nil
 }
 
-// SupervisionBoard counts the open cases within reach by station and colour.
+// untakenCase is an open case coloured because nobody took it by its
+// first-response deadline (the sweep colours it; taking it sets taken_at).
+const untakenCase = `(c.closed_at IS NULL AND c.taken_at IS NULL AND c.first_response_due IS NOT NULL AND c.colour <> 'green')`
+
+// SupervisionBoard counts the open cases within reach by station and
+// colour, and those of them nobody took in time.
 func (db *DB) SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error) {
 	where, args := reachCondition(r)
 	type count struct {
 		code, name, colour string
-		n                  int
+		n, untaken         int
 	}
 	counts, err := scanAll(ctx, db.db, func(row scanner) (count, error) {
 		var c count
-		return c, row.Scan(&c.code, &c.name, &c.colour, &c.n)
-	}, `SELECT s.code, s.name, c.colour, COUNT(*) FROM cases c JOIN stations s ON s.id = c.station_id
+		return c, row.Scan(&c.code, &c.name, &c.colour, &c.n, &c.untaken)
+	}, `SELECT s.code, s.name, c.colour, COUNT(*), SUM(CASE WHEN `+untakenCase+` THEN 1 ELSE 0 END)
+		FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE `+where+` AND c.closed_at IS NULL GROUP BY s.code, s.name, c.colour ORDER BY s.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("supervision board: %w", err)
@@ -183,6 +192,7 @@ func (db *DB) SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.
 			out = append(out, mashang.BoardRow{StationCode: c.code, StationName: c.name})
 		}
 		row := &out[len(out)-1]
+		row.Untaken += c.untaken
 		switch c.colour {
 		case mashang.ColourRed:
 			row.Red += c.n

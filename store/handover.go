@@ -91,18 +91,20 @@ func (tx *Tx) DueOf(ctx context.Context, caseID int64) (time.Time, error) {
 func (tx *Tx) Deadlines(ctx context.Context) ([]mashang.Deadline, error) {
 	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.Deadline, error) {
 		var d mashang.Deadline
-		var handed, due, closed sql.NullTime
-		err := row.Scan(&d.CaseID, &d.Number, &d.StationID, &d.StationName, &d.Department, &handed, &d.Days, &due, &closed, &d.PoorRatings, &d.Colour, &d.Overdue)
-		d.HandedAt, d.Due = handed.Time, due.Time
+		var handed, due, closed, firstDue sql.NullTime
+		err := row.Scan(&d.CaseID, &d.Number, &d.StationID, &d.StationName, &d.Department, &handed, &d.Days, &due, &closed, &d.PoorRatings,
+			&d.Colour, &d.Overdue, &firstDue, &d.Taken)
+		d.HandedAt, d.Due, d.FirstResponseDue = handed.Time, due.Time, firstDue.Time
 		if closed.Valid {
 			d.ClosedAt = &closed.Time
 		}
 		return d, err
 	}, `
 		SELECT c.id, c.number, c.station_id, s.name, COALESCE(dp.name, ''), c.handed_at, c.deadline_days, c.deadline,
-		       c.closed_at, c.poor_ratings, c.colour, c.overdue
+		       c.closed_at, c.poor_ratings, c.colour, c.overdue, c.first_response_due, c.taken_at IS NOT NULL
 		FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN departments dp ON dp.id = c.department_id
-		WHERE c.closed_at IS NULL AND (c.deadline IS NOT NULL OR c.poor_ratings > 0)
+		WHERE c.closed_at IS NULL AND (c.deadline IS NOT NULL OR c.poor_ratings > 0
+		      OR (c.taken_at IS NULL AND c.first_response_due IS NOT NULL) OR c.colour <> 'green')
 		ORDER BY c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list deadlines: %w", err)
@@ -133,6 +135,14 @@ func (tx *Tx) MergeCase(ctx context.Context, duplicateID, mainID int64, at time.
 		UPDATE cases SET status = 'merged', merged_into = ?, closed_at = ?, overdue = 0 WHERE id = ?`,
 		mainID, at.UTC(), duplicateID); err != nil {
 		return fmt.Errorf("merge case: %w", err)
+	}
+	return nil
+}
+
+// MarkTaken records when a deputy or staff member first took the case.
+func (tx *Tx) MarkTaken(ctx context.Context, caseID int64, at time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET taken_at = ? WHERE id = ? AND taken_at IS NULL`, at.UTC(), caseID); err != nil {
+		return fmt.Errorf("mark case taken: %w", err)
 	}
 	return nil
 }
