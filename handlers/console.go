@@ -38,6 +38,8 @@ type ConsoleReader interface {
 	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)
+	// CaseDepartments are the departments a case is handed to, the lead first.
+	CaseDepartments(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error)
 }
 
 const (
@@ -255,10 +257,24 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	departments, err := con.deps.Console.CaseDepartments(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	draft, _ := mashang.PendingDraft(events)
-	role := c.MustGet(staffKey).(mashang.StaffSession).User.Role
-	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(role))
+	user := c.MustGet(staffKey).(mashang.StaffSession).User
+	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
+	// A handler acknowledges their own department's part, once, while the case is open.
+	var mine *mashang.CaseDepartment
+	for i, d := range departments {
+		if user.DepartmentID != 0 && d.DepartmentID == user.DepartmentID && d.AcknowledgedAt == nil &&
+			k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged {
+			mine = &departments[i]
+		}
+	}
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
+		"Departments": departments, "ToAcknowledge": mine,
 		"CanHandOver": k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
 }
@@ -298,10 +314,31 @@ func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (strin
 
 func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
 	days, _ := strconv.Atoi(c.PostForm("days"))
-	return c.PostForm("department") + " " + c.PostForm("days") + "个工作日", "已交办", func(ctx context.Context) error {
-		_, err := con.deps.Supervision.HandOver(ctx, k.Number, c.PostForm("department"), days, staff, c.PostForm("note"))
+	co := coDepartments(c)
+	return handOverDetail(c.PostForm("department"), co, c.PostForm("days")), "已交办", func(ctx context.Context) error {
+		_, err := con.deps.Supervision.HandOver(ctx, k.Number, c.PostForm("department"), co, days, staff, c.PostForm("note"))
 		return err
 	}
+}
+
+// coDepartments reads the co-handling departments (协办) of a hand-over
+// form: one field, the names separated by 、 or commas.
+func coDepartments(c *gin.Context) []string {
+	var out []string
+	for _, v := range c.PostFormArray("co") {
+		for _, name := range strings.FieldsFunc(v, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' }) {
+			if name = strings.TrimSpace(name); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// acknowledge is a department's handler acknowledging the case (签收).
+func (con *console) acknowledge(c *gin.Context, k mashang.Case, _ string) (string, string, func(context.Context) error) {
+	u := c.MustGet(staffKey).(mashang.StaffSession).User
+	return "签收", "已签收", func(ctx context.Context) error { return con.deps.Supervision.Acknowledge(ctx, k.Number, u) }
 }
 
 func (con *console) closeCase(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
@@ -353,11 +390,12 @@ func (con *console) bulkHandOver(c *gin.Context) {
 	numbers := c.PostFormArray("number")
 	var failed []string
 	for _, number := range numbers {
-		err := con.audited(c, "handover", number, c.PostForm("department")+" "+c.PostForm("days")+"个工作日（批量）", func(ctx context.Context) error {
+		co := coDepartments(c)
+		err := con.audited(c, "handover", number, handOverDetail(c.PostForm("department"), co, c.PostForm("days"))+"（批量）", func(ctx context.Context) error {
 			if _, _, _, err := con.deps.Console.ConsoleCase(ctx, reach, number); err != nil {
 				return err
 			}
-			_, err := con.deps.Supervision.HandOver(ctx, number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
+			_, err := con.deps.Supervision.HandOver(ctx, number, c.PostForm("department"), co, days, s.User.Name, c.PostForm("note"))
 			return err
 		})
 		if err != nil {

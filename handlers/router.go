@@ -187,6 +187,7 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/cases/:number/do/category", con.may(mashang.ActCategory), con.act(mashang.ActCategory, con.setCategory))
 	cdesk.POST("/cases/:number/do/reopen", con.may(mashang.ActReopen), con.act(mashang.ActReopen, con.reopen))
 	cdesk.POST("/cases/:number/do/merge", con.may(mashang.ActMerge), con.act(mashang.ActMerge, con.merge))
+	cdesk.POST("/cases/:number/do/acknowledge", con.may(mashang.ActAcknowledge), con.act(mashang.ActAcknowledge, con.acknowledge))
 	cdesk.POST("/bulk-handover", con.may(mashang.ActHandOver), con.bulkHandOver)
 	cdesk.GET("/figures", con.figures)
 	acts := cdesk.Group("/activities", con.may(mashang.ActActivities))
