@@ -78,6 +78,7 @@ const (
 	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
 	ActBindWeChat  = "wechat_bind"  // the account's own WeChat, for notices
 	ActAcknowledge = "acknowledge"  // a department's handler acknowledges a case handed to it (签收)
+	ActResult      = "result"       // a department's handler records its result (办理结果) with attachments
 	ActManage      = "manage"       // accounts, rosters, point rules and corrections
 )
 
@@ -93,7 +94,7 @@ var roleActions = map[string][]string{
 	RoleAdmin:     append([]string{ActManage}, caseWork...),
 	RoleStaff:     caseWork,
 	RoleSecretary: caseWork,
-	RoleHandler:   {ActRead, ActBindWeChat, ActAcknowledge},
+	RoleHandler:   {ActRead, ActBindWeChat, ActAcknowledge, ActResult},
 }
 
 // Allowed tells whether a role may do an action at all; the account's
@@ -115,7 +116,7 @@ func Permissions(role string) map[string]bool {
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
-	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActManage: "管理账号、名册和积分规则"}
+	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则"}
 
 // Refusal is the answer to a role asking for an action it may not do: who
 // may, and what to do instead.
@@ -126,10 +127,10 @@ func Refusal(role, action string) error {
 	}
 	switch role {
 	case RoleHandler:
-		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看和签收交办给本单位的问题。如需改派、延期或办结，请联系交办的人大工作人员。", what)
+		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看、签收交办给本单位的问题并填报办理结果。如需改派、延期或办结，请联系交办的人大工作人员。", what)
 	case RoleAdmin, RoleStaff, RoleSecretary:
-		if action == ActAcknowledge {
-			return Errorf(EFORBIDDEN, "只有承办单位经办人可以%s：人大工作人员交办后，由承办单位在工作台签收。", what)
+		if action == ActAcknowledge || action == ActResult {
+			return Errorf(EFORBIDDEN, "只有承办单位经办人可以%s：人大工作人员交办后，由承办单位在工作台签收并填报。", what)
 		}
 		if action == ActManage {
 			return Errorf(EFORBIDDEN, "只有管理员可以%s，请联系系统管理员。", what)

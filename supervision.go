@@ -64,6 +64,8 @@ type HandoverTx interface {
 	// MarkDepartmentNotice sets a timed notice's mark if not yet set:
 	// false when another sweep set it first.
 	MarkDepartmentNotice(ctx context.Context, caseID, departmentID int64, kind string, at time.Time) (bool, error)
+	// AddDepartmentResult records a department's result and its attachments.
+	AddDepartmentResult(ctx context.Context, caseID, departmentID int64, text, author string, at time.Time, files []ResultAttachment) error
 	CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
@@ -125,6 +127,8 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
+	// MediaDir keeps the attachments of departments' results.
+	MediaDir string
 }
 
 // The three colours of chasing (三色督办).

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +43,9 @@ type ConsoleReader interface {
 	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)
 	// CaseDepartments are the departments a case is handed to, the lead first.
 	CaseDepartments(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error)
+	// CaseResults are the results the case's departments recorded.
+	CaseResults(ctx context.Context, caseID int64) ([]mashang.DepartmentResult, error)
+	ResultAttachment(ctx context.Context, caseID int64, id string) (mashang.ResultAttachment, error)
 }
 
 const (
@@ -262,6 +268,11 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	results, err := con.deps.Console.CaseResults(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	draft, _ := mashang.PendingDraft(events)
 	user := c.MustGet(staffKey).(mashang.StaffSession).User
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
@@ -274,9 +285,10 @@ func (con *console) casePage(c *gin.Context) {
 		}
 	}
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
-		"Departments": departments, "ToAcknowledge": mine,
-		"CanHandOver": k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
-		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
+		"Departments": departments, "ToAcknowledge": mine, "Results": results,
+		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
+		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
+		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log
@@ -333,6 +345,65 @@ func coDepartments(c *gin.Context) []string {
 		}
 	}
 	return out
+}
+
+// recordResult is a department's handler recording its result (办理结果):
+// a text and up to mashang.MaxResultFiles attachments.
+func (con *console) recordResult(c *gin.Context, k mashang.Case, _ string) (string, string, func(context.Context) error) {
+	u := c.MustGet(staffKey).(mashang.StaffSession).User
+	var headers []*multipart.FileHeader
+	if c.Request.MultipartForm != nil {
+		headers = c.Request.MultipartForm.File["attachment"]
+	}
+	return fmt.Sprintf("%s（附件%d个）", c.PostForm("text"), len(headers)), "办理结果已提交，等待人大工作人员审核", func(ctx context.Context) error {
+		if len(headers) > mashang.MaxResultFiles {
+			return mashang.Errorf(mashang.EINVALID, "附件最多%d个", mashang.MaxResultFiles)
+		}
+		var files []mashang.ResultFile
+		for _, h := range headers {
+			if h.Size == 0 && h.Filename == "" {
+				continue // the form's empty file field
+			}
+			f, err := h.Open()
+			if err != nil {
+				return fmt.Errorf("open attachment: %w", err)
+			}
+			data, err := io.ReadAll(io.LimitReader(f, mashang.MaxResultFileBytes+1))
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("read attachment: %w", err)
+			}
+			files = append(files, mashang.ResultFile{Data: data})
+		}
+		return con.deps.Supervision.RecordResult(ctx, k.Number, u, c.PostForm("text"), files)
+	}
+}
+
+// resultAttachment serves an attachment of a department's result to staff
+// who reach the case: as a download, never rendered as this site's page.
+func (con *console) resultAttachment(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	a, err := con.deps.Console.ResultAttachment(c.Request.Context(), k.ID, c.Param("id"))
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	// The path was written by us (results/date/ID.ext), yet it is still
+	// kept inside the media folder.
+	path := filepath.Join(con.deps.MediaDir, filepath.FromSlash(a.Path))
+	if rel, err := filepath.Rel(con.deps.MediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
+		con.fail(c, mashang.NotFound("附件"))
+		return
+	}
+	c.Header("Content-Type", a.ContentType)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Header("Cache-Control", "private, max-age=3600")
+	c.Header("Content-Disposition", `attachment; filename="`+k.Number+"-"+a.ID[:8]+filepath.Ext(a.Path)+`"`)
+	c.File(path)
 }
 
 // acknowledge is a department's handler acknowledging the case (签收).

@@ -1,10 +1,17 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +208,142 @@ func acknowledgeAsHandler(t *testing.T, e *env, number, path string) {
 	if _, said := b.post("/console/cases/"+number+"/do/acknowledge", url.Values{"csrf": {b.csrf}}); !strings.Contains(said, "done: 已签收") {
 		t.Fatalf("the handler acknowledges: %s", said)
 	}
+}
+
+// postResult posts a department's result form with its attachments, as a
+// browser does.
+func (b *staffBrowser) postResult(number, text string, files map[string][]byte) (int, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", b.csrf)
+	w.WriteField("text", text)
+	for name, data := range files {
+		fw, _ := w.CreateFormFile("attachment", name)
+		fw.Write(data)
+	}
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/cases/"+number+"/do/result", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Origin", b.base)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b.follow(resp, page)
+}
+
+var attachmentLink = regexp.MustCompile(`/console/cases/[0-9-]+/attachments/([0-9a-f]{32})`)
+
+// A department records its result with a PDF: a file that only calls
+// itself a PDF is refused by its content; the case's staff read the result
+// and open the PDF, staff beyond reach do not, and staff send the result
+// to the citizen as the answer by the reply path.
+func TestDepartmentResultWithPDFIsReviewedAndSentAsTheAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		const citizen = "oResultCitizen00000000000001"
+		token := e.login(t, citizen)
+		_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "result-0001", "scene": "st:demo-bdg", "text": "路灯不亮已有一周"}`)
+		number := out["number"]
+		if number == "" {
+			t.Fatalf("raise: %v", out)
+		}
+		e.addStaff(t, mashang.StaffUser{Username: "jiaoban", Name: "孙交办", Role: mashang.RoleStaff}, "青岛市/市南区", "")
+		e.addStaff(t, mashang.StaffUser{Username: "xhw", Name: "周秘书", Role: mashang.RoleSecretary}, "", "demo-xhw")
+		staff := e.browser(t)
+		if status := staff.login("jiaoban", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("staff signs in: %d", status)
+		}
+		if _, said := staff.post("/console/cases/"+number+"/handover", url.Values{"csrf": {staff.csrf},
+			"department": {"市南区城市管理局"}, "days": {"5"}}); !strings.Contains(said, "done: 已交办") {
+			t.Fatalf("hand over: %s", said)
+		}
+		dept, err := e.db.DepartmentByPath(ctx, "青岛市/市南区/市南区城市管理局")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.addStaff(t, mashang.StaffUser{Username: "chengguan", Name: "赵经办", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
+		h := e.browser(t)
+		if status := h.login("chengguan", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("the handler signs in: %d", status)
+		}
+		h.get("/console/cases/" + number)
+
+		const result = "已更换路灯灯具，现已恢复照明。"
+		pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+		if _, said := h.postResult(number, result, map[string][]byte{"答复函.pdf": pdf}); !strings.Contains(said, "请先签收") {
+			t.Fatalf("a result before acknowledging: %s", said)
+		}
+		if _, said := h.post("/console/cases/"+number+"/do/acknowledge", url.Values{"csrf": {h.csrf}}); !strings.Contains(said, "done: 已签收") {
+			t.Fatalf("acknowledge: %s", said)
+		}
+		if _, said := h.postResult(number, result, map[string][]byte{"答复函.pdf": []byte("<html><script>alert(1)</script></html>")}); !strings.Contains(said, "附件只能是 PDF、JPG 或 PNG") {
+			t.Fatalf("a page calling itself a PDF: %s", said)
+		}
+		if _, said := h.postResult(number, result, map[string][]byte{"答复函.pdf": pdf, "现场.png": pngPhoto(t, 40)}); !strings.Contains(said, "done: 办理结果已提交") {
+			t.Fatalf("the result: %s", said)
+		}
+
+		// The case's staff read it and open its attachments.
+		_, page := staff.get("/console/cases/" + number)
+		links := attachmentLink.FindAllStringSubmatch(page, -1)
+		if !strings.Contains(page, result) || len(links) != 2 || !strings.Contains(page, "作为答复发给群众") {
+			t.Fatalf("the staff's case page: %s", page)
+		}
+		types := map[string]bool{}
+		for _, l := range links {
+			resp, body := staff.fetch(l[0])
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+				!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+				t.Fatalf("%s: %d %v", l[0], resp.StatusCode, resp.Header)
+			}
+			types[resp.Header.Get("Content-Type")] = true
+			if resp.Header.Get("Content-Type") == "application/pdf" && !bytes.Equal(body, pdf) {
+				t.Fatalf("the PDF came back changed: %q", body)
+			}
+		}
+		if !types["application/pdf"] || !types["image/png"] {
+			t.Fatalf("attachment types %v", types)
+		}
+		// Beyond reach, neither the case nor its attachment exists.
+		other := e.browser(t)
+		if status := other.login("xhw", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("the other secretary signs in: %d", status)
+		}
+		if resp, _ := other.fetch(links[0][0]); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("an attachment beyond reach: %d", resp.StatusCode)
+		}
+		// Under a name of ours in the media directory, never the one sent.
+		if matches, _ := filepath.Glob(filepath.Join(e.mediaDir, "results", "*", "*", "*", links[0][1]+".*")); len(matches) != 1 {
+			t.Fatalf("attachment files %v", matches)
+		}
+
+		// Staff send it as the answer, through the reply path.
+		e.fake.Follow(citizen)
+		e.fake.UserMessaged(citizen)
+		if _, said := staff.post("/console/cases/"+number+"/reply", url.Values{"csrf": {staff.csrf}, "text": {result}}); !strings.Contains(said, "done: 答复已发送") {
+			t.Fatalf("send the result: %s", said)
+		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, events := e.caseOf(t, number)
+		tl := timeline(events)
+		for _, want := range []string{"result: 「市南区城市管理局」办理结果（主办）：" + result + "（附件2个）", "reply: " + result + "\n"} {
+			if !strings.Contains(tl, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, tl)
+			}
+		}
+		sent := false
+		for _, d := range e.fake.Delivered(citizen) {
+			sent = sent || strings.Contains(d.Text, result) || slices.Contains(slices.Collect(maps.Values(d.Data)), result)
+		}
+		if !sent {
+			t.Errorf("the citizen did not receive the result: %+v", e.fake.Delivered(citizen))
+		}
+	})
 }

@@ -118,6 +118,8 @@ type SupervisionService interface {
 	// Acknowledge is a department's handler acknowledging a case handed
 	// to their department (签收).
 	Acknowledge(ctx context.Context, number string, u mashang.StaffUser) error
+	// RecordResult is a department's handler recording its result.
+	RecordResult(ctx context.Context, number string, u mashang.StaffUser, text string, files []mashang.ResultFile) error
 	Close(ctx context.Context, number, staff, result string) error
 	Accept(ctx context.Context, number, staff string) error
 	SetCategory(ctx context.Context, number, category, staff string) error
