@@ -116,7 +116,9 @@ func (s *Supervision) sweepDepartments(ctx context.Context, tx HandoverTx, dutie
 			kind, what = DutyNoticeOverdue, "已超期："+d.Role()+"，请尽快办理并填报结果"
 		case !now.After(d.Due) && !d.NearNoticed && !d.OverdueNotice &&
 			s.Calendar.WorkingDaysBetween(now, d.Due) <= 1 && s.Calendar.WorkingDaysBetween(d.HandedAt, d.Due) > 1:
-			kind, what = DutyNoticeNear, "明日到期："+d.Role()+"，请抓紧办理"
+			// The deadline field says when: the next working day, or today
+			// when the sweep could not run the day before.
+			kind, what = DutyNoticeNear, "即将到期："+d.Role()+"，请抓紧办理"
 		default:
 			continue
 		}

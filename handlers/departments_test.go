@@ -157,7 +157,7 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 		sweep(time.Date(2025, 11, 12, 9, 0, 0, 0, cst))
 		for _, openid := range []string{leadOpenID, coOpenID} {
 			got := told(openid)
-			if len(got) != 3 || !strings.HasPrefix(got[1], "明日到期：") || !strings.HasPrefix(got[2], "已超期：") {
+			if len(got) != 3 || !strings.HasPrefix(got[1], "即将到期：") || !strings.HasPrefix(got[2], "已超期：") {
 				t.Errorf("%s was told %q", openid, got)
 			}
 		}
