@@ -416,7 +416,11 @@ func (in *Intake) staffBindTarget(ctx context.Context, tx IntakeTx, token, openi
 	if !at.Before(st.ExpiresAt) {
 		return scanTarget{reply: replyStaffBindExpired}, nil
 	}
-	return scanTarget{reply: fmt.Sprintf(replyStaffBound, st.Name), staffBind: token}, nil
+	bound := replyStaffBound
+	if st.Role == RoleHandler {
+		bound = replyHandlerBound
+	}
+	return scanTarget{reply: fmt.Sprintf(bound, st.Name), staffBind: token}, nil
 }
 
 // checkInTarget decides what scanning an activity's code does (reading

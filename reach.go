@@ -80,6 +80,8 @@ const (
 	ActSlots       = "publish_slot" // reception slots at a station
 	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
 	ActBindWeChat  = "wechat_bind"  // the account's own WeChat, for notices
+	ActAcknowledge = "acknowledge"  // a department's handler acknowledges a case handed to it (签收)
+	ActResult      = "result"       // a department's handler records its result (办理结果) with attachments
 	ActManage      = "manage"       // accounts, rosters, point rules and corrections
 	ActAuditLog    = "audit_log"    // read and export the audit log
 )
@@ -90,13 +92,13 @@ var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, Ac
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
-// what was handed to it (issue 16 adds acknowledging and recording a
-// result) and decides nothing about routing, deadlines or closing.
+// what was handed to it, acknowledges it (签收), and decides nothing about
+// routing, deadlines or closing.
 var roleActions = map[string][]string{
 	RoleAdmin:     append([]string{ActManage, ActAuditLog}, caseWork...),
 	RoleStaff:     caseWork,
 	RoleSecretary: caseWork,
-	RoleHandler:   {ActRead, ActBindWeChat},
+	RoleHandler:   {ActRead, ActBindWeChat, ActAcknowledge, ActResult},
 }
 
 // Allowed tells whether a role may do an action at all; the account's
@@ -118,7 +120,7 @@ func Permissions(role string) map[string]bool {
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
-	ActBindWeChat: "绑定微信", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
+	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).
@@ -138,8 +140,11 @@ func Refusal(role, action string) error {
 	}
 	switch role {
 	case RoleHandler:
-		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看交办给本单位的问题。如需改派、延期或办结，请联系交办的人大工作人员。", what)
+		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看、签收交办给本单位的问题并填报办理结果。如需改派、延期或办结，请联系交办的人大工作人员。", what)
 	case RoleAdmin, RoleStaff, RoleSecretary:
+		if action == ActAcknowledge || action == ActResult {
+			return Errorf(EFORBIDDEN, "只有承办单位经办人可以%s：人大工作人员交办后，由承办单位在工作台签收并填报。", what)
+		}
 		if action == ActManage || action == ActAuditLog {
 			return Errorf(EFORBIDDEN, "只有管理员可以%s，请联系系统管理员。", what)
 		}

@@ -3,6 +3,7 @@ package mashang
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +35,12 @@ type Deadline struct {
 	// none); Taken says whether a deputy or staff member has (MarkTaken).
 	FirstResponseDue time.Time
 	Taken            bool
+	// AckDue is the earliest time by which a department not yet
+	// acknowledging should have (zero: every one has, or none must).
+	AckDue time.Time
+	// AckLate: the case is yellow only because a department let AckDue
+	// pass without acknowledging (set by the sweep).
+	AckLate bool
 }
 
 // HandoverTx is what handing a case over and closing it need from storage.
@@ -43,6 +50,26 @@ type HandoverTx interface {
 	// station's jurisdiction and of every level above (分级办理).
 	DepartmentsFor(ctx context.Context, caseID int64) ([]Department, error)
 	HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error
+	// AssignDepartments replaces the departments a case is handed to: the
+	// lead and the co-handling ones, each to acknowledge by ackDue.
+	AssignDepartments(ctx context.Context, caseID, lead int64, co []int64, at, ackDue time.Time) error
+	// CaseDepartment is one department's part in a case (ENOTFOUND: it
+	// has none).
+	CaseDepartment(ctx context.Context, caseID, departmentID int64) (CaseDepartment, error)
+	// AcknowledgeCase records the department's acknowledgement if none is
+	// yet: false when another got there first.
+	AcknowledgeCase(ctx context.Context, caseID, departmentID int64, by string, at time.Time) (bool, error)
+	// DepartmentRecipients are a department's enabled handlers with their
+	// WeChat bound.
+	DepartmentRecipients(ctx context.Context, departmentID int64) ([]StaffRecipient, error)
+	// DepartmentDuties lists the departments' parts in open handed-over
+	// cases, with the timed notices each has had.
+	DepartmentDuties(ctx context.Context) ([]DepartmentDuty, error)
+	// MarkDepartmentNotice sets a timed notice's mark if not yet set:
+	// false when another sweep set it first.
+	MarkDepartmentNotice(ctx context.Context, caseID, departmentID int64, kind string, at time.Time) (bool, error)
+	// AddDepartmentResult records a department's result and its attachments.
+	AddDepartmentResult(ctx context.Context, caseID, departmentID int64, text, author string, at time.Time, files []ResultAttachment) error
 	CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
@@ -113,6 +140,8 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
+	// MediaDir keeps the attachments of departments' results.
+	MediaDir string
 }
 
 // The three colours of chasing (三色督办).
@@ -200,23 +229,28 @@ func (s *Supervision) now() time.Time {
 	return time.Now()
 }
 
-// HandOver gives the case to a department (交办) to answer within days
-// working days, and says when that is.
-func (s *Supervision) HandOver(ctx context.Context, number, department string, days int, staff, note string) (time.Time, error) {
+// HandOver gives the case to a lead department (主办) and any co-handling
+// ones (协办) to answer within days working days, tells each department's
+// bound handlers, and says when the deadline is.
+func (s *Supervision) HandOver(ctx context.Context, number, department string, co []string, days int, staff, note string) (time.Time, error) {
 	department, staff, note = strings.TrimSpace(department), strings.TrimSpace(staff), strings.TrimSpace(note)
 	switch {
 	case department == "":
-		return time.Time{}, Errorf(EINVALID, "请指定承办单位（department）")
+		return time.Time{}, Errorf(EINVALID, "请指定主办单位（department）")
 	case days < 1 || days > MaxHandoverDays:
 		return time.Time{}, Errorf(EINVALID, "办理期限（days）应为 1 到 %d 个工作日", MaxHandoverDays)
 	case staff == "":
 		return time.Time{}, Errorf(EINVALID, "请说明交办人（staff）")
 	case utf8.RuneCountInString(note) > 500:
 		return time.Time{}, Errorf(EINVALID, "交办意见（note）不超过500字")
+	case len(co) > 10:
+		return time.Time{}, Errorf(EINVALID, "协办单位不超过10个")
 	}
 	now := s.now()
 	due := s.Calendar.AddWorkingDays(now, days)
+	queued := 0
 	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+		queued = 0
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -228,39 +262,88 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if err != nil {
 			return err
 		}
-		var chosen []Department
-		names := make([]string, len(depts))
-		for i, d := range depts {
-			names[i] = d.Path + "/" + d.Name
-			if d.Name == department || d.Path+"/"+d.Name == department {
-				chosen = append(chosen, d)
+		d, err := chooseDepartment(depts, department, c.StationName)
+		if err != nil {
+			return err
+		}
+		chosen := []Department{d}
+		var coIDs []int64
+		for _, name := range co {
+			if name = strings.TrimSpace(name); name == "" {
+				continue
 			}
+			o, err := chooseDepartment(depts, name, c.StationName)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(chosen, func(x Department) bool { return x.ID == o.ID }) {
+				return Errorf(EINVALID, "「%s」重复：主办和协办单位各只写一次", o.Name)
+			}
+			chosen, coIDs = append(chosen, o), append(coIDs, o.ID)
 		}
-		switch {
-		case len(chosen) == 0 && len(depts) == 0:
-			return Errorf(EINVALID, "「%s」所在辖区还没有承办单位；请先导入承办单位名册", c.StationName)
-		case len(chosen) == 0:
-			return Errorf(EINVALID, "没有「%s」这个承办单位；可选：%s", department, strings.Join(names, "、"))
-		case len(chosen) > 1:
-			return Errorf(EINVALID, "「%s」不止一个，请写全路径，如 %s/%s", department, chosen[0].Path, chosen[0].Name)
-		}
-		d := chosen[0]
 		if err := tx.HandOver(ctx, c.ID, d.ID, now, days, due); err != nil {
 			return err
 		}
 		if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("交「%s」办理，期限%d个工作日，至%s", d.Path+"/"+d.Name, days, due.In(China).Format("2006年1月2日"))
+		if err := tx.AssignDepartments(ctx, c.ID, d.ID, coIDs, now, s.Calendar.AddWorkingDays(now, ackWithin)); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("交「%s」办理", d.Path+"/"+d.Name)
+		if len(chosen) > 1 {
+			names := make([]string, 0, len(chosen)-1)
+			for _, o := range chosen[1:] {
+				names = append(names, "「"+o.Path+"/"+o.Name+"」")
+			}
+			detail = fmt.Sprintf("交「%s」主办，%s协办", d.Path+"/"+d.Name, strings.Join(names, "、"))
+		}
+		detail += fmt.Sprintf("，期限%d个工作日，至%s", days, due.In(China).Format("2006年1月2日"))
 		if err := s.Calendar.Uncovered(now, due); err != nil {
 			detail += "（" + err.Error() + "）"
 		}
 		if note != "" {
 			detail += "。交办意见：" + note
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventHanded, staff, detail)
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventHanded, staff, detail); err != nil {
+			return err
+		}
+		for i, o := range chosen {
+			n, err := s.notifyDepartment(ctx, tx, c.ID, c.Number, c.StationName, o.Name, o.ID,
+				"新交办："+CaseDepartment{Lead: i == 0}.Role()+"，请登录工作台签收", due, now)
+			if err != nil {
+				return err
+			}
+			queued += n
+		}
+		return nil
 	})
+	if err == nil && queued > 0 && s.Queued != nil {
+		s.Queued()
+	}
 	return due, err
+}
+
+// chooseDepartment finds the one department of depts that name (its name,
+// or its full path) means, or says why none.
+func chooseDepartment(depts []Department, name, station string) (Department, error) {
+	var chosen []Department
+	names := make([]string, len(depts))
+	for i, d := range depts {
+		names[i] = d.Path + "/" + d.Name
+		if d.Name == name || d.Path+"/"+d.Name == name {
+			chosen = append(chosen, d)
+		}
+	}
+	switch {
+	case len(chosen) == 0 && len(depts) == 0:
+		return Department{}, Errorf(EINVALID, "「%s」所在辖区还没有承办单位；请先导入承办单位名册", station)
+	case len(chosen) == 0:
+		return Department{}, Errorf(EINVALID, "没有「%s」这个承办单位；可选：%s", name, strings.Join(names, "、"))
+	case len(chosen) > 1:
+		return Department{}, Errorf(EINVALID, "「%s」不止一个，请写全路径，如 %s/%s", name, chosen[0].Path, chosen[0].Name)
+	}
+	return chosen[0], nil
 }
 
 // Close records a case as handled (办结) with what was done; its colour is
@@ -312,13 +395,24 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
+		duties, err := tx.DepartmentDuties(ctx)
+		if err != nil {
+			return err
+		}
+		unacknowledged := ackDues(duties)
 		for _, d := range deadlines {
+			d.AckDue = unacknowledged[d.CaseID]
 			if overdue := !d.Due.IsZero() && now.After(d.Due); overdue != d.Overdue {
 				if err := tx.SetOverdue(ctx, d.CaseID, overdue); err != nil {
 					return err
 				}
 			}
 			colour := s.colourOf(d, now)
+			// A department that lets a working day pass without
+			// acknowledging turns the case yellow: the secretary chases.
+			if colour == ColourGreen && !d.AckDue.IsZero() && now.After(d.AckDue) {
+				colour, d.AckLate = ColourYellow, true
+			}
 			if colour == d.Colour {
 				continue
 			}
@@ -347,7 +441,9 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 			}
 			changed++
 		}
-		return nil
+		n, err := s.sweepDepartments(ctx, tx, duties, now)
+		queued += n
+		return err
 	})
 	if err == nil && queued > 0 && s.Queued != nil {
 		s.Queued()
@@ -411,6 +507,9 @@ func colourWhy(d Deadline, colour string, now time.Time) string {
 			return "群众两次不满意"
 		}
 		return "已超期"
+	}
+	if d.AckLate {
+		return "承办单位逾期未签收"
 	}
 	if d.PoorRatings > 0 && (d.Due.IsZero() || d.ClosedAt != nil) {
 		return "群众不满意"

@@ -30,13 +30,17 @@ const (
 	EventDraft       EventKind = "draft"       // a deputy's answer, for staff to check and send
 	EventReply       EventKind = "reply"       // the answer staff sent the citizen
 	EventHanded      EventKind = "handed"      // handed to a department with a deadline
-	EventColour      EventKind = "colour"      // the supervision light changed
-	EventNotify      EventKind = "notify"      // who the supervision reminder went to, by name
-	EventClosed      EventKind = "closed"      // closed, with how it was resolved
-	EventRated       EventKind = "rated"       // the citizen's verdict on the answer
-	EventReopened    EventKind = "reopened"    // back into handling: the citizen was dissatisfied, or staff reopened it
-	EventMerged      EventKind = "merged"      // this duplicate went into another case
-	EventMergedIn    EventKind = "merged_in"   // a duplicate came into this case
+	// A department's handler acknowledged the hand-over (签收), by name.
+	EventAcknowledged EventKind = "acknowledged"
+	// A department's result (办理结果), for staff to review and send.
+	EventResult   EventKind = "result"
+	EventColour   EventKind = "colour"    // the supervision light changed
+	EventNotify   EventKind = "notify"    // who the supervision reminder went to, by name
+	EventClosed   EventKind = "closed"    // closed, with how it was resolved
+	EventRated    EventKind = "rated"     // the citizen's verdict on the answer
+	EventReopened EventKind = "reopened"  // back into handling: the citizen was dissatisfied, or staff reopened it
+	EventMerged   EventKind = "merged"    // this duplicate went into another case
+	EventMergedIn EventKind = "merged_in" // a duplicate came into this case
 	// A deputy's own WeChat raised the case at their own code: staff look,
 	// and the deputy earns no points on it.
 	EventOwnCase EventKind = "own_case"
@@ -128,6 +132,8 @@ var eventAudiences = map[EventKind]audiences{
 	EventDraft:        {hidden, shown, shown, shown, hidden},
 	EventReply:        {shown, shown, shown, shown, hidden},
 	EventHanded:       {shown, shown, shown, shown, hidden},
+	EventAcknowledged: {reworded("承办单位已签收"), shown, shown, shown, hidden},
+	EventResult:       {hidden, shown, shown, shown, hidden},
 	EventColour:       {hidden, hidden, shown, shown, hidden},
 	EventNotify:       {hidden, hidden, hidden, shown, hidden},
 	EventClosed:       {shown, shown, shown, shown, shown},

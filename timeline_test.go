@@ -46,6 +46,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventDraft, no, yes, yes, yes, no}, // the citizen hears an answer only when staff send it
 		{mashang.EventReply, yes, yes, yes, yes, no},
 		{mashang.EventHanded, yes, yes, yes, yes, no},
+		{mashang.EventAcknowledged, "承办单位已签收", yes, yes, yes, no},
+		{mashang.EventResult, no, yes, yes, yes, no}, // the citizen hears it when staff send it as the answer
 		{mashang.EventColour, no, no, yes, yes, no},
 		{mashang.EventNotify, no, no, no, yes, no},
 		{mashang.EventClosed, yes, yes, yes, yes, yes}, // the results wall

@@ -196,7 +196,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	base := publicURL(cfg)
 	sf := cfg.Notify.SupervisionFields
 	intake.Calendar, intake.FirstResponseDays = calendar, cfg.Cases.FirstResponseDays
-	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake,
+	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake, MediaDir: cfg.MediaDir,
 		FirstResponseDays: cfg.Cases.FirstResponseDays,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,

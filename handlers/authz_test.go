@@ -126,6 +126,12 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/cases/:number/do/category", path: "/console/cases/{case}/do/category", form: url.Values{"category": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/do/reopen", path: "/console/cases/{case}/do/reopen", form: url.Values{"reason": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/do/merge", path: "/console/cases/{case}/do/merge", form: url.Values{"main": {"000000-0000"}}, want: "S SS SS AAANANF"},
+	// Only a department's handler acknowledges (签收), a case handed to
+	// their department; the congress's staff are refused whatever they reach.
+	{method: "POST", route: "/console/cases/:number/do/acknowledge", path: "/console/cases/{case}/do/acknowledge", form: url.Values{}, want: "S SS SS FFFFFFA"},
+	{method: "POST", route: "/console/cases/:number/do/result", path: "/console/cases/{case}/do/result", form: url.Values{"text": {""}}, want: "S SS SS FFFFFFA"},
+	// No result of case 1 has an attachment: each one who reaches it is told so.
+	{method: "GET", route: "/console/cases/:number/attachments/:id", path: "/console/cases/{case}/attachments/0123456789abcdef0123456789abcdef", want: "S SS SS NNNNNNN"},
 	// Bulk hand-over answers on the inbox, naming each case it could not
 	// hand over: beyond reach reads as not found there.
 	{method: "POST", route: "/console/bulk-handover", path: "/console/bulk-handover", form: url.Values{"number": {"{case}"}, "department": {"不存在的局"}, "days": {"5"}}, want: "S SS SS AAAAAAF"},

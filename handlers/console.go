@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +42,11 @@ type ConsoleReader interface {
 	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)
+	// CaseDepartments are the departments a case is handed to, the lead first.
+	CaseDepartments(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error)
+	// CaseResults are the results the case's departments recorded.
+	CaseResults(ctx context.Context, caseID int64) ([]mashang.DepartmentResult, error)
+	ResultAttachment(ctx context.Context, caseID int64, id string) (mashang.ResultAttachment, error)
 }
 
 const (
@@ -262,12 +270,32 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	departments, err := con.deps.Console.CaseDepartments(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	results, err := con.deps.Console.CaseResults(c.Request.Context(), k.ID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	draft, _ := mashang.PendingDraft(events)
-	role := c.MustGet(staffKey).(mashang.StaffSession).User.Role
-	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(role))
+	user := c.MustGet(staffKey).(mashang.StaffSession).User
+	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
+	// A handler acknowledges their own department's part, once, while the case is open.
+	var mine *mashang.CaseDepartment
+	for i, d := range departments {
+		if user.DepartmentID != 0 && d.DepartmentID == user.DepartmentID && d.AcknowledgedAt == nil &&
+			k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged {
+			mine = &departments[i]
+		}
+	}
 	con.page(c, http.StatusOK, "console_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": shown, "Messages": messages, "Draft": draft,
-		"CanHandOver": k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
-		"Photos":      photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
+		"Departments": departments, "ToAcknowledge": mine, "Results": results,
+		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
+		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
+		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log
@@ -305,10 +333,90 @@ func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (strin
 
 func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
 	days, _ := strconv.Atoi(c.PostForm("days"))
-	return c.PostForm("department") + " " + c.PostForm("days") + "个工作日", "已交办", func(ctx context.Context) error {
-		_, err := con.deps.Supervision.HandOver(ctx, k.Number, c.PostForm("department"), days, staff, c.PostForm("note"))
+	co := coDepartments(c)
+	return handOverDetail(c.PostForm("department"), co, c.PostForm("days")), "已交办", func(ctx context.Context) error {
+		_, err := con.deps.Supervision.HandOver(ctx, k.Number, c.PostForm("department"), co, days, staff, c.PostForm("note"))
 		return err
 	}
+}
+
+// coDepartments reads the co-handling departments (协办) of a hand-over
+// form: one field, the names separated by 、 or commas.
+func coDepartments(c *gin.Context) []string {
+	var out []string
+	for _, v := range c.PostFormArray("co") {
+		for _, name := range strings.FieldsFunc(v, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' }) {
+			if name = strings.TrimSpace(name); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// recordResult is a department's handler recording its result (办理结果):
+// a text and up to mashang.MaxResultFiles attachments.
+func (con *console) recordResult(c *gin.Context, k mashang.Case, _ string) (string, string, func(context.Context) error) {
+	u := c.MustGet(staffKey).(mashang.StaffSession).User
+	var headers []*multipart.FileHeader
+	if c.Request.MultipartForm != nil {
+		headers = c.Request.MultipartForm.File["attachment"]
+	}
+	return fmt.Sprintf("%s（附件%d个）", c.PostForm("text"), len(headers)), "办理结果已提交，等待人大工作人员审核", func(ctx context.Context) error {
+		if len(headers) > mashang.MaxResultFiles {
+			return mashang.Errorf(mashang.EINVALID, "附件最多%d个", mashang.MaxResultFiles)
+		}
+		var files []mashang.ResultFile
+		for _, h := range headers {
+			if h.Size == 0 && h.Filename == "" {
+				continue // the form's empty file field
+			}
+			f, err := h.Open()
+			if err != nil {
+				return fmt.Errorf("open attachment: %w", err)
+			}
+			data, err := io.ReadAll(io.LimitReader(f, mashang.MaxResultFileBytes+1))
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("read attachment: %w", err)
+			}
+			files = append(files, mashang.ResultFile{Data: data})
+		}
+		return con.deps.Supervision.RecordResult(ctx, k.Number, u, c.PostForm("text"), files)
+	}
+}
+
+// resultAttachment serves an attachment of a department's result to staff
+// who reach the case: as a download, never rendered as this site's page.
+func (con *console) resultAttachment(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	a, err := con.deps.Console.ResultAttachment(c.Request.Context(), k.ID, c.Param("id"))
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	// The path was written by us (results/date/ID.ext), yet it is still
+	// kept inside the media folder.
+	path := filepath.Join(con.deps.MediaDir, filepath.FromSlash(a.Path))
+	if rel, err := filepath.Rel(con.deps.MediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
+		con.fail(c, mashang.NotFound("附件"))
+		return
+	}
+	c.Header("Content-Type", a.ContentType)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
+	c.Header("Cache-Control", "private, max-age=3600")
+	c.Header("Content-Disposition", `attachment; filename="`+k.Number+"-"+a.ID[:8]+filepath.Ext(a.Path)+`"`)
+	c.File(path)
+}
+
+// acknowledge is a department's handler acknowledging the case (签收).
+func (con *console) acknowledge(c *gin.Context, k mashang.Case, _ string) (string, string, func(context.Context) error) {
+	u := c.MustGet(staffKey).(mashang.StaffSession).User
+	return "签收", "已签收", func(ctx context.Context) error { return con.deps.Supervision.Acknowledge(ctx, k.Number, u) }
 }
 
 func (con *console) closeCase(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {
@@ -360,11 +468,12 @@ func (con *console) bulkHandOver(c *gin.Context) {
 	numbers := c.PostFormArray("number")
 	var failed []string
 	for _, number := range numbers {
-		err := con.audited(c, "handover", number, c.PostForm("department")+" "+c.PostForm("days")+"个工作日（批量）", func(ctx context.Context) error {
+		co := coDepartments(c)
+		err := con.audited(c, "handover", number, handOverDetail(c.PostForm("department"), co, c.PostForm("days"))+"（批量）", func(ctx context.Context) error {
 			if _, _, _, err := con.deps.Console.ConsoleCase(ctx, reach, number); err != nil {
 				return err
 			}
-			_, err := con.deps.Supervision.HandOver(ctx, number, c.PostForm("department"), days, s.User.Name, c.PostForm("note"))
+			_, err := con.deps.Supervision.HandOver(ctx, number, c.PostForm("department"), co, days, s.User.Name, c.PostForm("note"))
 			return err
 		})
 		if err != nil {

@@ -43,6 +43,9 @@ func TestHandOverWithAWorkingDayDeadlineAndThreeColours(t *testing.T) {
 			t.Fatalf("case %+v\n%s", c, timeline(events))
 		}
 
+		// The department acknowledges at once: its colour is the deadline's.
+		acknowledgeAsHandler(t, e, number, "青岛市/市南区/市南区城市管理局")
+
 		sweep := func(at time.Time) int {
 			now = at
 			n, err := e.supervision.Sweep(ctx)

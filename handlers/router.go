@@ -62,8 +62,9 @@ func New(d Deps) (*gin.Engine, error) {
 	// Every body is capped before anything reads it, each surface refusing
 	// in its own way; files have limits of their own.
 	bodies := capBodies(map[string]int64{
-		"/console/manage/import": roster.MaxFileBytes + 64<<10,
-		"/mp/uploads":            mashang.MaxPhotoBytes + 64<<10,
+		"/console/manage/import":           roster.MaxFileBytes + 64<<10,
+		"/mp/uploads":                      mashang.MaxPhotoBytes + 64<<10,
+		"/console/cases/:number/do/result": mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 	}, map[string]bool{"/wechat/callback": true, "/wechat/mp-callback": true}, func(c *gin.Context, err error) {
 		switch p := c.Request.URL.Path; {
 		case strings.HasPrefix(p, "/mp/"), strings.HasPrefix(p, "/api/"):
@@ -187,6 +188,9 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/cases/:number/do/category", con.may(mashang.ActCategory), con.act(mashang.ActCategory, con.setCategory))
 	cdesk.POST("/cases/:number/do/reopen", con.may(mashang.ActReopen), con.act(mashang.ActReopen, con.reopen))
 	cdesk.POST("/cases/:number/do/merge", con.may(mashang.ActMerge), con.act(mashang.ActMerge, con.merge))
+	cdesk.POST("/cases/:number/do/acknowledge", con.may(mashang.ActAcknowledge), con.act(mashang.ActAcknowledge, con.acknowledge))
+	cdesk.POST("/cases/:number/do/result", con.may(mashang.ActResult), con.act(mashang.ActResult, con.recordResult))
+	cdesk.GET("/cases/:number/attachments/:id", con.resultAttachment)
 	cdesk.POST("/bulk-handover", con.may(mashang.ActHandOver), con.bulkHandOver)
 	cdesk.GET("/figures", con.figures)
 	acts := cdesk.Group("/activities", con.may(mashang.ActActivities))

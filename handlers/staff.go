@@ -2,8 +2,8 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +114,12 @@ func (s *staffAPI) reroute(c *gin.Context) {
 // SupervisionService hands cases to departments and closes them
 // (*mashang.Supervision).
 type SupervisionService interface {
-	HandOver(ctx context.Context, number, department string, days int, staff, note string) (time.Time, error)
+	HandOver(ctx context.Context, number, department string, co []string, days int, staff, note string) (time.Time, error)
+	// Acknowledge is a department's handler acknowledging a case handed
+	// to their department (签收).
+	Acknowledge(ctx context.Context, number string, u mashang.StaffUser) error
+	// RecordResult is a department's handler recording its result.
+	RecordResult(ctx context.Context, number string, u mashang.StaffUser, text string, files []mashang.ResultFile) error
 	Close(ctx context.Context, number, staff, result string) error
 	Accept(ctx context.Context, number, staff string) error
 	SetCategory(ctx context.Context, number, category, staff string) error
@@ -126,22 +131,24 @@ type SupervisionService interface {
 }
 
 // handOver answers POST /api/cases/:number/handover {"department":
-// "市南区城市管理局" (or its path), "days": 10, "note": "…"}: the deadline
-// is that many working days on, holidays and make-up days counted.
+// "市南区城市管理局" (or its path; the lead, 主办), "co_departments":
+// ["…"] (optional, 协办), "days": 10, "note": "…"}: the deadline is that
+// many working days on, holidays and make-up days counted.
 func (s *staffAPI) handOver(c *gin.Context) {
 	var req struct {
-		Department string `json:"department"`
-		Days       int    `json:"days"`
-		Note       string `json:"note"`
+		Department    string   `json:"department"`
+		CoDepartments []string `json:"co_departments"`
+		Days          int      `json:"days"`
+		Note          string   `json:"note"`
 	}
 	if err := decodeJSON(c, &req, 8<<10); err != nil {
 		s.fail(c, "hand over", err)
 		return
 	}
 	var due time.Time
-	if s.act(c, "handover", fmt.Sprintf("%s %d个工作日", req.Department, req.Days), func(ctx context.Context, number, staff string) error {
+	if s.act(c, "handover", handOverDetail(req.Department, req.CoDepartments, strconv.Itoa(req.Days)), func(ctx context.Context, number, staff string) error {
 		var err error
-		due, err = s.deps.Supervision.HandOver(ctx, number, req.Department, req.Days, staff, req.Note)
+		due, err = s.deps.Supervision.HandOver(ctx, number, req.Department, req.CoDepartments, req.Days, staff, req.Note)
 		return err
 	}) {
 		c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseHanded, "deadline": due.UTC().Format(time.RFC3339)})
@@ -162,4 +169,13 @@ func (s *staffAPI) closeCase(c *gin.Context) {
 	}) {
 		c.JSON(http.StatusOK, gin.H{"number": c.Param("number"), "status": mashang.CaseClosed})
 	}
+}
+
+// handOverDetail is a hand-over as the audit log reads it.
+func handOverDetail(lead string, co []string, days string) string {
+	detail := lead
+	if len(co) > 0 {
+		detail += "（主办），" + strings.Join(co, "、") + "（协办）"
+	}
+	return detail + " " + days + "个工作日"
 }

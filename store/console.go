@@ -51,7 +51,8 @@ func reachCondition(r mashang.Reach) (string, []any) {
 	case r.StationID != 0:
 		return "c.station_id = ?", []any{r.StationID}
 	case r.DepartmentID != 0:
-		return "c.department_id = ?", []any{r.DepartmentID}
+		// The lead and the co-handling departments alike.
+		return "c.id IN (SELECT cd.case_id FROM case_departments cd WHERE cd.department_id = ?)", []any{r.DepartmentID}
 	case len(r.JurisdictionIDs) > 0:
 		args := make([]any, len(r.JurisdictionIDs))
 		for i, id := range r.JurisdictionIDs {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -163,4 +164,121 @@ func (tx *Tx) SetCaseState(ctx context.Context, caseID int64, status, category s
 		return fmt.Errorf("update case: %w", err)
 	}
 	return nil
+}
+
+// AssignDepartments replaces the departments the case is handed to
+// (mashang.HandoverTx): a new hand-over asks each to acknowledge again and
+// resets their timed notices.
+func (tx *Tx) AssignDepartments(ctx context.Context, caseID, lead int64, co []int64, at, ackDue time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_departments WHERE case_id = ?`, caseID); err != nil {
+		return fmt.Errorf("clear the case's departments: %w", err)
+	}
+	for i, id := range append([]int64{lead}, co...) {
+		if _, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO case_departments (case_id, department_id, lead, handed_at, ack_due) VALUES (?, ?, ?, ?, ?)`,
+			caseID, id, i == 0, at.UTC(), ackDue.UTC()); err != nil {
+			return fmt.Errorf("hand the case to a department: %w", err)
+		}
+	}
+	return nil
+}
+
+const caseDepartmentColumns = `cd.department_id, dp.name, cd.lead, cd.handed_at, cd.ack_due, cd.acknowledged_at, cd.acknowledged_by`
+
+func scanCaseDepartment(row scanner) (mashang.CaseDepartment, error) {
+	var d mashang.CaseDepartment
+	var ackDue, acked sql.NullTime
+	err := row.Scan(&d.DepartmentID, &d.Name, &d.Lead, &d.HandedAt, &ackDue, &acked, &d.AcknowledgedBy)
+	d.AckDue = ackDue.Time
+	if acked.Valid {
+		d.AcknowledgedAt = &acked.Time
+	}
+	return d, err
+}
+
+// CaseDepartment reads one department's part in a case (mashang.HandoverTx).
+func (tx *Tx) CaseDepartment(ctx context.Context, caseID, departmentID int64) (mashang.CaseDepartment, error) {
+	d, err := scanCaseDepartment(tx.tx.QueryRowContext(ctx, `SELECT `+caseDepartmentColumns+`
+		FROM case_departments cd JOIN departments dp ON dp.id = cd.department_id
+		WHERE cd.case_id = ? AND cd.department_id = ?`+tx.dialect.forUpdate(), caseID, departmentID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, mashang.NotFound("本单位承办的这件问题")
+	}
+	if err != nil {
+		return d, fmt.Errorf("read the department's part: %w", err)
+	}
+	return d, nil
+}
+
+// CaseDepartments lists the departments a case is handed to, the lead
+// first, for its page.
+func (db *DB) CaseDepartments(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error) {
+	out, err := scanAll(ctx, db.db, scanCaseDepartment, `SELECT `+caseDepartmentColumns+`
+		FROM case_departments cd JOIN departments dp ON dp.id = cd.department_id
+		WHERE cd.case_id = ? ORDER BY cd.lead DESC, dp.name`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("list the case's departments: %w", err)
+	}
+	return out, nil
+}
+
+// AcknowledgeCase records a department's acknowledgement if none is yet.
+func (tx *Tx) AcknowledgeCase(ctx context.Context, caseID, departmentID int64, by string, at time.Time) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE case_departments SET acknowledged_at = ?, acknowledged_by = ?
+		WHERE case_id = ? AND department_id = ? AND acknowledged_at IS NULL`, at.UTC(), truncateRunes(by, 128), caseID, departmentID)
+	if err != nil {
+		return false, fmt.Errorf("acknowledge: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// DepartmentRecipients are a department's enabled, bound handlers.
+func (tx *Tx) DepartmentRecipients(ctx context.Context, departmentID int64) ([]mashang.StaffRecipient, error) {
+	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.StaffRecipient, error) {
+		var r mashang.StaffRecipient
+		return r, row.Scan(&r.UserID, &r.Name, &r.OpenID)
+	}, `SELECT id, name, openid FROM staff_users
+		WHERE role = 'handler' AND department_id = ? AND openid IS NOT NULL AND disabled = 0 ORDER BY id`, departmentID)
+	if err != nil {
+		return nil, fmt.Errorf("find the department's handlers: %w", err)
+	}
+	return out, nil
+}
+
+// DepartmentDuties lists the departments' parts in open handed-over cases.
+func (tx *Tx) DepartmentDuties(ctx context.Context) ([]mashang.DepartmentDuty, error) {
+	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.DepartmentDuty, error) {
+		var d mashang.DepartmentDuty
+		var near, overdue, ackDue, acked sql.NullTime
+		err := row.Scan(&d.CaseID, &d.Number, &d.StationName, &d.DepartmentID, &d.Department, &d.Lead, &d.HandedAt, &d.Due, &near, &overdue,
+			&ackDue, &acked)
+		d.NearNoticed, d.OverdueNotice, d.AckDue, d.Acknowledged = near.Valid, overdue.Valid, ackDue.Time, acked.Valid
+		return d, err
+	}, `SELECT c.id, c.number, s.name, cd.department_id, dp.name, cd.lead, cd.handed_at, c.deadline, cd.near_noticed_at, cd.overdue_noticed_at,
+		       cd.ack_due, cd.acknowledged_at
+		FROM case_departments cd JOIN cases c ON c.id = cd.case_id JOIN stations s ON s.id = c.station_id
+		JOIN departments dp ON dp.id = cd.department_id
+		WHERE c.closed_at IS NULL AND c.deadline IS NOT NULL
+		ORDER BY c.id, cd.department_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list the departments' duties: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDepartmentNotice sets a timed notice's mark if it is not yet set.
+func (tx *Tx) MarkDepartmentNotice(ctx context.Context, caseID, departmentID int64, kind string, at time.Time) (bool, error) {
+	column := map[string]string{mashang.DutyNoticeNear: "near_noticed_at", mashang.DutyNoticeOverdue: "overdue_noticed_at"}[kind]
+	if column == "" {
+		return false, fmt.Errorf("mark a department notice: unknown kind %q", kind)
+	}
+	res, err := tx.tx.ExecContext(ctx, `UPDATE case_departments SET `+column+` = ?
+		WHERE case_id = ? AND department_id = ? AND `+column+` IS NULL`, at.UTC(), caseID, departmentID)
+	if err != nil {
+		return false, fmt.Errorf("mark a department notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

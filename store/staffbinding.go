@@ -38,10 +38,10 @@ func (tx *Tx) StaffBindTokenState(ctx context.Context, token string) (mashang.St
 	var usedAt sql.NullTime
 	var usedBy sql.NullString
 	err := tx.tx.QueryRowContext(ctx, `
-		SELECT u.id, u.name, b.expires_at, b.used_at, b.used_by
+		SELECT u.id, u.name, u.role, b.expires_at, b.used_at, b.used_by
 		FROM staff_bind_tokens b JOIN staff_users u ON u.id = b.user_id
 		WHERE b.token = ? AND u.disabled = 0`+tx.dialect.forUpdate(), token).
-		Scan(&st.UserID, &st.Name, &st.ExpiresAt, &usedAt, &usedBy)
+		Scan(&st.UserID, &st.Name, &st.Role, &st.ExpiresAt, &usedAt, &usedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.StaffBindState{}, mashang.NotFound("绑定码")
 	}

@@ -19,6 +19,7 @@ var Templates = template.Must(template.New("").Funcs(template.FuncMap{
 	// cst shows a time as staff read it: China time, to the minute.
 	"cst":   func(t time.Time) string { return t.In(mashang.China).Format("2006-01-02 15:04") },
 	"deref": func(f *float64) float64 { return *f },
+	"kb":    func(n int64) float64 { return float64(n) / 1024 },
 	"roleLabel": func(role string) string {
 		return map[string]string{"admin": "管理员", "staff": "人大工作人员", "secretary": "联络站秘书", "handler": "承办单位经办人"}[role]
 	},
