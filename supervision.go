@@ -56,7 +56,7 @@ type HandoverTx interface {
 	// SupervisionRecipients are the bound staff a colour at a station
 	// notifies: its secretaries for yellow, the chairs of its level for red.
 	SupervisionRecipients(ctx context.Context, stationID int64, colour string) ([]StaffRecipient, error)
-	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	progressQueuer
 	// MergeCase closes the duplicate as merged into main.
 	MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error
 	// SetHandlerDeputy records the deputy who took a case; their duty
@@ -100,6 +100,17 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
+	// Progress tells the citizen each step that matters to them: taken,
+	// handed over, closed, reopened.
+	Progress ProgressConfig
+}
+
+// queued wakes the outbox after a step that told the citizen.
+func (s *Supervision) queued(err error) error {
+	if err == nil && s.Queued != nil {
+		s.Queued()
+	}
+	return err
 }
 
 // The three colours of chasing (三色督办).
@@ -209,9 +220,13 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, d
 		if note != "" {
 			detail += "。交办意见：" + note
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventHanded, staff, detail)
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventHanded, staff, detail); err != nil {
+			return err
+		}
+		return s.Progress.tell(ctx, tx, c, CaseHanded,
+			fmt.Sprintf("已交「%s」办理，答复期限至%s", d.Name, due.In(China).Format("2006年1月2日")), now)
 	})
-	return due, err
+	return due, s.queued(err)
 }
 
 // Close records a case as handled (办结) with what was done; its colour is
@@ -225,7 +240,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		return Errorf(EINVALID, "请写明办理结果（result），不超过1000字")
 	}
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -244,8 +259,11 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := recordCaseDuty(ctx, tx, c, DutyClose, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result)
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result); err != nil {
+			return err
+		}
+		return s.Progress.tell(ctx, tx, c, CaseClosed, "已办结。办理结果："+result, now)
+	}))
 }
 
 // Sweep recolours the cases whose time or ratings moved them, notes each
@@ -369,7 +387,7 @@ func (s *Supervision) Accept(ctx context.Context, number, staff string) error {
 // theirs to follow from then on, and their duty record says so.
 func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deputy) error {
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -387,8 +405,11 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 		if err := recordCaseDuty(ctx, tx, c, DutyAccept, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventAccepted, DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理")
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventAccepted, DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理"); err != nil {
+			return err
+		}
+		return s.Progress.tell(ctx, tx, c, CaseAccepted, DeputyActor(d)+"已接单，将跟进办理", now)
+	}))
 }
 
 // SetCategory files a case under another category.
@@ -427,7 +448,7 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		return Errorf(EINVALID, "请说明操作人（staff）")
 	}
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -443,8 +464,15 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		if kind == "" || status == c.Status {
 			kind = EventCategorised
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail)
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail); err != nil {
+			return err
+		}
+		// The citizen hears that it was taken or reopened, not a category.
+		if step := map[EventKind]string{EventAccepted: "已受理，正在办理", EventReopened: detail}[kind]; step != "" {
+			return s.Progress.tell(ctx, tx, c, status, step, now)
+		}
+		return nil
+	}))
 }
 
 // BoardRow is one station's open cases by colour, on the supervision board.

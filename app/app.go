@@ -195,7 +195,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	}
 	base := publicURL(cfg)
 	sf := cfg.Notify.SupervisionFields
-	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake,
+	progress := newProgress(cfg)
+	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake, Progress: progress,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return base + "/console/cases/" + number }}}
@@ -238,7 +239,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
-	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake}
+	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress}
 	af := cfg.Notify.ActivityFields
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
@@ -431,11 +432,24 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 
 func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies {
 	f := cfg.Notify.ReplyFields
-	base := publicURL(cfg)
 	return &mashang.Replies{Store: db, Queued: wake, Config: mashang.ReplyConfig{
 		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
-		CaseURL: func(number string) string { return base + "/cases/" + number },
+		CaseURL: citizenCaseURL(cfg),
 	}}
+}
+
+// citizenCaseURL is the citizen's own page of their case, which every
+// answer and notice of progress links to (signed in silently by WeChat).
+func citizenCaseURL(cfg configs.Config) func(number string) string {
+	base := publicURL(cfg)
+	return func(number string) string { return base + "/c/" + number }
+}
+
+// newProgress wires the notices that tell a citizen how their case moves.
+func newProgress(cfg configs.Config) mashang.ProgressConfig {
+	f := cfg.Notify.ProgressFields
+	return mashang.ProgressConfig{TemplateID: cfg.Notify.ProgressTemplate, NumberField: f.Number, StatusField: f.Status,
+		TimeField: f.Time, CaseURL: citizenCaseURL(cfg)}
 }
 
 func newReceptions(cfg configs.Config, db *store.DB, wake func()) *mashang.Receptions {

@@ -72,6 +72,10 @@ type Notify struct {
 	// case was answered.
 	ReplyTemplate string
 	ReplyFields   ReplyFields
+	// ProgressTemplate tells a citizen outside the 48-hour window (or past
+	// its count) that their case moved: taken, handed over, closed, ….
+	ProgressTemplate string
+	ProgressFields   ReplyFields
 	// ReminderTemplate is the Mini Program subscribe message that reminds a
 	// citizen of their booked reception the day before.
 	ReminderTemplate string

@@ -1,0 +1,119 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mashang"
+	"mashang/configs"
+	"mashang/store/storetest"
+	"mashang/wechat/wechattest"
+)
+
+const progressTemplate = "TPL-PROGRESS"
+
+func withProgressTemplate(cfg *configs.Config) { cfg.Notify.ProgressTemplate = progressTemplate }
+
+// drainAt sends what the outbox holds due at the given time.
+func (e *env) drainAt(t *testing.T, at time.Time) {
+	t.Helper()
+	e.outbox.Now = func() time.Time { return at }
+	if _, err := e.outbox.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A citizen scans, writes, and hears each step as a customer-service
+// message linking to their case page: taken, handed to a department (which
+// one, due when), closed (with the result). Steps within a few minutes are
+// one message; outside the 48-hour window (or past its count) a template
+// message leads to the page instead.
+func TestCitizenHearsEveryStepThroughTheOfficialAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: withProgressTemplate})
+		ctx := context.Background()
+		const citizen = "oCitizenProgress0000000001"
+		now := time.Now()
+		e.say(t, wechattest.SubscribeByScan(account, citizen, "st:demo-bdg", now))
+		c, _ := e.caseOf(t, e.say(t, wechattest.Text(account, citizen, 7701, "小区门口道路破损，雨天积水", now)))
+		e.fake.Follow(citizen)
+		e.fake.UserMessaged(citizen)
+		e.drainAt(t, time.Now()) // the deputies' new-case notices
+		page := e.srv.URL + "/c/" + c.Number
+		customs := func() []wechattest.Delivery { return e.fake.Delivered(citizen) }
+
+		// Taken: nothing before the few minutes pass, then one message.
+		if err := e.supervision.Accept(ctx, c.Number, "工作人员"); err != nil {
+			t.Fatal(err)
+		}
+		e.drainAt(t, time.Now())
+		if got := customs(); len(got) != 0 {
+			t.Fatalf("told before the steps could gather: %+v", got)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got := customs()
+		if len(got) != 1 || got[0].Kind != wechattest.DeliveryCustom || !strings.Contains(got[0].Text, "已受理") ||
+			!strings.Contains(got[0].Text, c.Number) || !strings.Contains(got[0].Text, page) {
+			t.Fatalf("accepted: %+v", got)
+		}
+
+		// Handed over: which department, due by when.
+		status, out := e.staffPost(t, "/api/cases/"+c.Number+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 5}`)
+		if status != http.StatusOK {
+			t.Fatalf("hand over: %d %v", status, out)
+		}
+		due, _ := time.Parse(time.RFC3339, out["deadline"])
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got = customs()
+		if len(got) != 2 || got[1].Kind != wechattest.DeliveryCustom ||
+			!strings.Contains(got[1].Text, "已交「市南区城市管理局」办理，答复期限至"+due.In(mashang.China).Format("2006年1月2日")) {
+			t.Fatalf("handed over: %+v", got)
+		}
+
+		// Closed, with the result.
+		if status, out := e.staffPost(t, "/api/cases/"+c.Number+"/close", staffToken, `{"result": "道路已修复，积水已排除"}`); status != http.StatusOK {
+			t.Fatalf("close: %d %v", status, out)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got = customs()
+		if len(got) != 3 || !strings.Contains(got[2].Text, "已办结。办理结果：道路已修复，积水已排除") {
+			t.Fatalf("closed: %+v", got)
+		}
+
+		// Reopened and taken again within a minute: one message with both.
+		if err := e.supervision.Reopen(ctx, c.Number, "工作人员", "群众反映仍有积水"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.supervision.Accept(ctx, c.Number, "工作人员"); err != nil {
+			t.Fatal(err)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got = customs()
+		if len(got) != 4 || !strings.Contains(got[3].Text, "重新办理：群众反映仍有积水") || !strings.Contains(got[3].Text, "已受理，正在办理") {
+			t.Fatalf("two steps in a minute: %+v", got)
+		}
+
+		// Outside the window: a template message leads to the case page.
+		e.fake.FailNext("/cgi-bin/message/custom/send", 45015, 1)
+		if status, out := e.staffPost(t, "/api/cases/"+c.Number+"/close", staffToken, `{"result": "积水已彻底排除"}`); status != http.StatusOK {
+			t.Fatalf("close again: %d %v", status, out)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got = customs()
+		if len(got) != 5 || got[4].Kind != wechattest.DeliveryTemplate || got[4].TemplateID != progressTemplate ||
+			got[4].URL != page || got[4].Data["character_string1"] != c.Number || got[4].Data["phrase2"] != "已办结" {
+			t.Fatalf("outside the window: %+v", got)
+		}
+		_, events := e.caseOf(t, c.Number)
+		tl := timeline(events)
+		for _, want := range []string{"progress_sent: 办理进展已通过客服消息送达群众",
+			"progress_sent: 超出微信客服消息时限（错误码 45015），办理进展已改用模板消息通知群众查看"} {
+			if !strings.Contains(tl, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, tl)
+			}
+		}
+	})
+}
