@@ -307,6 +307,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Audit:          db,
 			PublicURL:      base,
 		},
+		Citizens: handlers.CitizenDeps{Cases: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
 		Public: handlers.PublicDeps{
 			Codes:      a.Codes,
 			Directory:  db,

@@ -2,7 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +117,74 @@ func TestCitizenHearsEveryStepThroughTheOfficialAccount(t *testing.T) {
 			if !strings.Contains(tl, want) {
 				t.Errorf("timeline lacks %q:\n%s", want, tl)
 			}
+		}
+	})
+}
+
+// browserOf is openid's phone: WeChat's browser, which WeChat's web
+// authorisation knows as that user, following every redirect.
+func (e *env) browserOf(t *testing.T, openid string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	fake, _ := url.Parse(e.fakeURL)
+	jar.SetCookies(fake, []*http.Cookie{{Name: wechattest.BrowserUserCookie, Value: openid}})
+	return &http.Client{Jar: jar}
+}
+
+func open(t *testing.T, client *http.Client, link string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// Outside the 48-hour window the answer comes as a template message; its
+// link opens the citizen's own case page in WeChat's browser, signed in
+// silently, with the answer, what they sent and the steps as a citizen
+// reads them. Another citizen opening the same link finds nothing.
+func TestTheAnswersLinkOpensTheCitizensOwnCasePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: withProgressTemplate})
+		ctx := context.Background()
+		const citizen, other = "oCitizenCasePage0000000001", "oCitizenCasePage0000000002"
+		const answer = "路灯已由市政部门更换，感谢您的反映。"
+		now := time.Now()
+		e.say(t, wechattest.SubscribeByScan(account, citizen, "st:demo-bdg", now))
+		c, _ := e.caseOf(t, e.say(t, wechattest.Text(account, citizen, 7801, "小区门口的路灯坏了一个多月", now)))
+		e.fake.Follow(citizen)
+		e.drainAt(t, time.Now())
+
+		e.fake.FailNext("/cgi-bin/message/custom/send", 45015, 1)
+		if status, body := e.staffReply(t, c.Number, staffToken, `{"text": "`+answer+`"}`); status != http.StatusAccepted {
+			t.Fatalf("reply %d %s", status, body)
+		}
+		e.drainAt(t, time.Now())
+		got := e.fake.Delivered(citizen)
+		if len(got) != 1 || got[0].Kind != wechattest.DeliveryTemplate || got[0].URL != e.srv.URL+"/c/"+c.Number {
+			t.Fatalf("delivered %+v", got)
+		}
+		_ = ctx
+
+		status, page := open(t, e.browserOf(t, citizen), got[0].URL)
+		if status != http.StatusOK {
+			t.Fatalf("the citizen's page: %d\n%s", status, page)
+		}
+		for _, want := range []string{answer, "小区门口的路灯坏了一个多月", "问题 " + c.Number, "答复已送达"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %q:\n%s", want, page)
+			}
+		}
+		for _, hidden := range []string{citizen[:4] + "****", "45015", "template_sent"} {
+			if strings.Contains(page, hidden) {
+				t.Errorf("the page shows %q:\n%s", hidden, page)
+			}
+		}
+		if status, page := open(t, e.browserOf(t, other), got[0].URL); status != http.StatusNotFound || strings.Contains(page, answer) {
+			t.Fatalf("another citizen: %d\n%s", status, page)
 		}
 	})
 }
