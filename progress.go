@@ -43,15 +43,22 @@ type progressQueuer interface {
 	// sender (false: none).
 	WaitingProgress(ctx context.Context, caseID int64, now time.Time) (OutboxItem, bool, error)
 	UpdateWaiting(ctx context.Context, item OutboxItem, now time.Time) (bool, error)
+	// MiniProgramCitizen says whether openid is the Mini Program's: the
+	// Official Account cannot message it.
+	MiniProgramCitizen(ctx context.Context, openid string) (bool, error)
 }
 
 // tell queues step for case c's citizen, in the transaction that made it:
 // into the notice still waiting for the case if there is one, else a new
 // notice due after the delay. status is the case's status after the step.
-// A case merged into another hears through the case it went into.
+// A case merged into another hears through the case it went into. A
+// citizen of the Mini Program reads the steps there, and is not messaged.
 func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, status, step string, now time.Time) error {
 	if c.OpenID == "" || c.Status == CaseMerged {
 		return nil
+	}
+	if mp, err := tx.MiniProgramCitizen(ctx, c.OpenID); err != nil || mp {
+		return err
 	}
 	step = strings.Join(strings.Fields(step), " ")
 	if utf8.RuneCountInString(step) > progressLineRunes {

@@ -16,6 +16,7 @@ type RerouteTx interface {
 	// SetCaseGroup moves the case to the group, with its category and status.
 	SetCaseGroup(ctx context.Context, caseID, groupID int64, category, status string) error
 	WaitingProgress(ctx context.Context, caseID int64, now time.Time) (OutboxItem, bool, error)
+	MiniProgramCitizen(ctx context.Context, openid string) (bool, error)
 }
 
 // RerouteStore runs fn in one write transaction.

@@ -2,10 +2,7 @@ package handlers_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -110,36 +107,31 @@ func TestCitizenHearsEveryStepThroughTheOfficialAccount(t *testing.T) {
 			got[4].URL != page || got[4].Data["character_string1"] != c.Number || got[4].Data["phrase2"] != "已办结" {
 			t.Fatalf("outside the window: %+v", got)
 		}
+
+		// The fifth message since the citizen wrote is the last WeChat
+		// allows; the sixth is refused (45047) and goes as a template.
+		if err := e.supervision.Reopen(ctx, c.Number, "工作人员", "复查"); err != nil {
+			t.Fatal(err)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		if err := e.supervision.Accept(ctx, c.Number, "工作人员"); err != nil {
+			t.Fatal(err)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got = customs()
+		if len(got) != 7 || got[5].Kind != wechattest.DeliveryCustom || got[6].Kind != wechattest.DeliveryTemplate || got[6].Data["phrase2"] != "办理中" {
+			t.Fatalf("past the count: %+v", got)
+		}
 		_, events := e.caseOf(t, c.Number)
 		tl := timeline(events)
 		for _, want := range []string{"progress_sent: 办理进展已通过客服消息送达群众",
-			"progress_sent: 超出微信客服消息时限（错误码 45015），办理进展已改用模板消息通知群众查看"} {
+			"progress_sent: 超出微信客服消息时限（错误码 45015），办理进展已改用模板消息通知群众查看",
+			"progress_sent: 超出微信客服消息时限（错误码 45047），办理进展已改用模板消息通知群众查看"} {
 			if !strings.Contains(tl, want) {
 				t.Errorf("timeline lacks %q:\n%s", want, tl)
 			}
 		}
 	})
-}
-
-// browserOf is openid's phone: WeChat's browser, which WeChat's web
-// authorisation knows as that user, following every redirect.
-func (e *env) browserOf(t *testing.T, openid string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	fake, _ := url.Parse(e.fakeURL)
-	jar.SetCookies(fake, []*http.Cookie{{Name: wechattest.BrowserUserCookie, Value: openid}})
-	return &http.Client{Jar: jar}
-}
-
-func open(t *testing.T, client *http.Client, link string) (int, string) {
-	t.Helper()
-	resp, err := client.Get(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
 }
 
 // Outside the 48-hour window the answer comes as a template message; its
@@ -149,7 +141,6 @@ func open(t *testing.T, client *http.Client, link string) (int, string) {
 func TestTheAnswersLinkOpensTheCitizensOwnCasePage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: withProgressTemplate})
-		ctx := context.Background()
 		const citizen, other = "oCitizenCasePage0000000001", "oCitizenCasePage0000000002"
 		const answer = "路灯已由市政部门更换，感谢您的反映。"
 		now := time.Now()
@@ -167,9 +158,9 @@ func TestTheAnswersLinkOpensTheCitizensOwnCasePage(t *testing.T) {
 		if len(got) != 1 || got[0].Kind != wechattest.DeliveryTemplate || got[0].URL != e.srv.URL+"/c/"+c.Number {
 			t.Fatalf("delivered %+v", got)
 		}
-		_ = ctx
 
-		status, page := open(t, e.browserOf(t, citizen), got[0].URL)
+		link := strings.TrimPrefix(got[0].URL, e.srv.URL)
+		status, page := e.wechatBrowser(t, citizen).get(link)
 		if status != http.StatusOK {
 			t.Fatalf("the citizen's page: %d\n%s", status, page)
 		}
@@ -183,8 +174,32 @@ func TestTheAnswersLinkOpensTheCitizensOwnCasePage(t *testing.T) {
 				t.Errorf("the page shows %q:\n%s", hidden, page)
 			}
 		}
-		if status, page := open(t, e.browserOf(t, other), got[0].URL); status != http.StatusNotFound || strings.Contains(page, answer) {
+		if status, page := e.wechatBrowser(t, other).get(link); status != http.StatusNotFound || strings.Contains(page, answer) {
 			t.Fatalf("another citizen: %d\n%s", status, page)
+		}
+	})
+}
+
+// A citizen of the Mini Program reads the steps there: the Official
+// Account cannot message their openid, so nothing is queued for them.
+func TestMiniProgramCitizensAreNotMessagedThroughTheOfficialAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: withProgressTemplate})
+		const citizen = "oCitizenMiniProgram0000001"
+		token := e.login(t, citizen)
+		_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "progress-mp-01", "scene": "st:demo-bdg", "text": "小区门口道路破损"}`)
+		if status, out := e.staffPost(t, "/api/cases/"+out["number"]+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 5}`); status != http.StatusOK {
+			t.Fatalf("hand over: %d %v", status, out)
+		}
+		e.drainAt(t, time.Now().Add(4*time.Minute))
+		rows, err := e.db.OutboxRows(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.ToUser == citizen {
+				t.Errorf("queued for the Mini Program's citizen: %+v", r)
+			}
 		}
 	})
 }

@@ -302,6 +302,16 @@ func (tx *Tx) WaitingProgress(ctx context.Context, caseID int64, now time.Time) 
 	return it, true, nil
 }
 
+// MiniProgramCitizen says whether openid signed in to the Mini Program: its
+// openids are the Mini Program's, which the Official Account cannot reach.
+func (tx *Tx) MiniProgramCitizen(ctx context.Context, openid string) (bool, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM mp_users WHERE openid = ?`, openid).Scan(&n); err != nil {
+		return false, fmt.Errorf("is %s the Mini Program's: %w", maskOpenID(openid), err)
+	}
+	return n > 0, nil
+}
+
 // UpdateWaiting rewrites a notification no sender has claimed by now.
 func (tx *Tx) UpdateWaiting(ctx context.Context, item mashang.OutboxItem, now time.Time) (bool, error) {
 	data, err := json.Marshal(item.Data)
