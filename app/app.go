@@ -226,7 +226,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		// Without a configured secret, deputies' sessions last until this
 		// process ends; WeChat signs them in again silently when it does.
 		deputySecret = []byte(rand.Text())
-		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' page sessions will not outlive this process or span instances")
+		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' and citizens' page sessions will not outlive this process or span instances")
 	}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {

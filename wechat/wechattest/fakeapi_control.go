@@ -129,9 +129,9 @@ func (f *Fake) takeInjected(path string) int {
 // user: 5 within 48 hours after they write; 3 within a minute after a
 // scan, a follow or a menu click.
 type serviceWindow struct {
-	openedAt time.Time // their last message (zero: none)
-	sent     int
-	eventAt  time.Time // their last scan, follow or click (zero: none)
+	openedAt  time.Time // their last message (zero: none)
+	sent      int
+	eventAt   time.Time // their last scan, follow or click (zero: none)
 	eventSent int
 }
 
