@@ -34,6 +34,9 @@ type Case struct {
 	// ResponsibleDeputyID is the deputy the case counts for in the duty
 	// record: the one who took it, else the one whose code it was raised at.
 	ResponsibleDeputyID int64
+	// ProgressSubscribe is the Mini Program subscribe message its citizen
+	// accepted when raising it ("" for none): one notice of progress.
+	ProgressSubscribe string
 }
 
 // Case statuses.

@@ -157,6 +157,7 @@ func runLoop(ctx context.Context, wake <-chan struct{}, poll time.Duration, work
 // deliver sends one item and says how it went, for the case's timeline.
 func (o *Outbox) deliver(ctx context.Context, item OutboxItem) (int64, string, error) {
 	if item.Kind == KindSubscribe {
+		item.Data = fieldsOnly(item.Data)
 		return 0, "订阅消息已送达", o.Sender.SendSubscribe(ctx, item)
 	}
 	if item.Kind != "reply" && item.Kind != KindProgress {
@@ -176,12 +177,7 @@ func (o *Outbox) deliver(ctx context.Context, item OutboxItem) (int64, string, e
 	// Outside the window, or its count used up: a template message leads
 	// the citizen to their case page.
 	fallback := item
-	fallback.Data = make(map[string]string, len(item.Data))
-	for k, v := range item.Data {
-		if !textOnly[k] {
-			fallback.Data[k] = v
-		}
-	}
+	fallback.Data = fieldsOnly(item.Data)
 	msgID, err := o.Sender.SendTemplate(ctx, fallback)
 	return msgID, fmt.Sprintf("超出微信客服消息时限（错误码 %d），%s已改用模板消息通知群众查看", coded.WeChatCode(), what), err
 }

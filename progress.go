@@ -33,6 +33,19 @@ type ProgressConfig struct {
 	TimeField   string
 	CaseURL     func(number string) string
 	Delay       time.Duration // 0: ProgressDelay
+	// Subscribe is the Mini Program's subscribe message for its citizens,
+	// sent when they accepted it.
+	Subscribe ProgressSubscribe
+}
+
+// ProgressSubscribe says which fields of the Mini Program's progress
+// subscribe message take what, and the page it opens.
+type ProgressSubscribe struct {
+	NumberField string // character_string
+	StatusField string // phrase
+	StepField   string // thing: the latest step, in 20 characters
+	TimeField   string // time
+	Page        func(number string) string
 }
 
 // progressQueuer is what telling a citizen needs from the transaction that
@@ -46,6 +59,9 @@ type progressQueuer interface {
 	// MiniProgramCitizen says whether openid is the Mini Program's: the
 	// Official Account cannot message it.
 	MiniProgramCitizen(ctx context.Context, openid string) (bool, error)
+	// TakeProgressGrant uses one of the subscribe sends the case's citizen
+	// accepted: the template, or "" when none is left.
+	TakeProgressGrant(ctx context.Context, caseID int64) (string, error)
 }
 
 // tell queues step for case c's citizen, in the transaction that made it:
@@ -57,7 +73,8 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 	if c.OpenID == "" || c.Status == CaseMerged {
 		return nil
 	}
-	if mp, err := tx.MiniProgramCitizen(ctx, c.OpenID); err != nil || mp {
+	mp, err := tx.MiniProgramCitizen(ctx, c.OpenID)
+	if err != nil {
 		return err
 	}
 	step = strings.Join(strings.Fields(step), " ")
@@ -71,7 +88,7 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 	}
 	if found {
 		item.Data["steps"] += "\n· " + step
-		p.fill(&item, c, label, now)
+		p.fill(&item, c, label, step, now)
 		ok, err := tx.UpdateWaiting(ctx, item, now)
 		if err != nil || ok {
 			return err
@@ -83,7 +100,19 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 	if p.CaseURL != nil {
 		item.URL = p.CaseURL(c.Number)
 	}
-	p.fill(&item, c, label, now)
+	if mp {
+		// One accept, one message: without one left, the citizen reads the
+		// steps in the Mini Program.
+		template, err := tx.TakeProgressGrant(ctx, c.ID)
+		if err != nil || template == "" {
+			return err
+		}
+		item.Kind, item.TemplateID, item.URL = KindSubscribe, template, ""
+		if p.Subscribe.Page != nil {
+			item.URL = p.Subscribe.Page(c.Number)
+		}
+	}
+	p.fill(&item, c, label, step, now)
 	delay := p.Delay
 	if delay <= 0 {
 		delay = ProgressDelay
@@ -92,8 +121,20 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 }
 
 // fill sets the notice's text (the customer-service message) and the
-// template's fields from its steps so far.
-func (p ProgressConfig) fill(item *OutboxItem, c Case, label string, now time.Time) {
+// template's fields from its steps so far; a subscribe message has only
+// its fields, the latest step among them.
+func (p ProgressConfig) fill(item *OutboxItem, c Case, label, step string, now time.Time) {
+	if item.Kind == KindSubscribe {
+		s := p.Subscribe
+		item.Data = map[string]string{"steps": item.Data["steps"]}
+		for key, value := range map[string]string{s.NumberField: c.Number, s.StatusField: label, s.StepField: step,
+			s.TimeField: now.In(China).Format("2006-01-02 15:04")} {
+			if key != "" {
+				item.Data[key] = fitField(key, value)
+			}
+		}
+		return
+	}
 	text := fmt.Sprintf("您反映的问题（编号：%s）有新进展：\n%s", c.Number, item.Data["steps"])
 	if item.URL != "" {
 		text += "\n查看详情：" + item.URL
@@ -117,3 +158,15 @@ var progressLabels = map[string]string{CaseOpen: "已受理", CaseAccepted: "办
 // textOnly are the keys of an item's data that carry the customer-service
 // message, not template fields.
 var textOnly = map[string]bool{"text": true, "steps": true}
+
+// fieldsOnly is an item's data without what only the customer-service
+// message carries: what a template or subscribe message sends.
+func fieldsOnly(data map[string]string) map[string]string {
+	out := make(map[string]string, len(data))
+	for k, v := range data {
+		if !textOnly[k] {
+			out[k] = v
+		}
+	}
+	return out
+}

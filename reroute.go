@@ -15,8 +15,7 @@ type RerouteTx interface {
 	StationGroups(ctx context.Context, stationID int64) ([]Group, error)
 	// SetCaseGroup moves the case to the group, with its category and status.
 	SetCaseGroup(ctx context.Context, caseID, groupID int64, category, status string) error
-	WaitingProgress(ctx context.Context, caseID int64, now time.Time) (OutboxItem, bool, error)
-	MiniProgramCitizen(ctx context.Context, openid string) (bool, error)
+	progressQueuer
 }
 
 // RerouteStore runs fn in one write transaction.

@@ -416,11 +416,12 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 	f := cfg.Notify.Fields
 	base := publicURL(cfg)
 	return &mashang.Intake{
-		Store:            db,
-		MiniProgramAppID: cfg.MiniProgram.AppID,
-		ScanWindow:       cfg.Cases.ScanWindow,
-		CaseGap:          cfg.Cases.Gap,
-		PerDay:           cfg.Cases.PerDay,
+		Store:               db,
+		MiniProgramAppID:    cfg.MiniProgram.AppID,
+		ProgressSubscribeID: cfg.Notify.ProgressSubscribeTemplate,
+		ScanWindow:          cfg.Cases.ScanWindow,
+		CaseGap:             cfg.Cases.Gap,
+		PerDay:              cfg.Cases.PerDay,
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
@@ -449,9 +450,11 @@ func citizenCaseURL(cfg configs.Config) func(number string) string {
 
 // newProgress wires the notices that tell a citizen how their case moves.
 func newProgress(cfg configs.Config) mashang.ProgressConfig {
-	f := cfg.Notify.ProgressFields
+	f, sf := cfg.Notify.ProgressFields, cfg.Notify.ProgressSubscribeFields
 	return mashang.ProgressConfig{TemplateID: cfg.Notify.ProgressTemplate, NumberField: f.Number, StatusField: f.Status,
-		TimeField: f.Time, CaseURL: citizenCaseURL(cfg)}
+		TimeField: f.Time, CaseURL: citizenCaseURL(cfg),
+		Subscribe: mashang.ProgressSubscribe{NumberField: sf.Number, StatusField: sf.Status, StepField: sf.Step, TimeField: sf.Time,
+			Page: func(number string) string { return "pages/cases/detail?number=" + number }}}
 }
 
 func newReceptions(cfg configs.Config, db *store.DB, wake func()) *mashang.Receptions {

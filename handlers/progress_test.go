@@ -180,25 +180,68 @@ func TestTheAnswersLinkOpensTheCitizensOwnCasePage(t *testing.T) {
 	})
 }
 
-// A citizen of the Mini Program reads the steps there: the Official
-// Account cannot message their openid, so nothing is queued for them.
-func TestMiniProgramCitizensAreNotMessagedThroughTheOfficialAccount(t *testing.T) {
+// A citizen of the Mini Program is never messaged through the Official
+// Account (its openids are not theirs): one who accepted the progress
+// subscribe message when raising the case hears the next steps through it,
+// once per accept; one who declined reads the steps in the Mini Program.
+func TestMiniProgramCitizensHearThroughTheSubscribeMessageTheyAccepted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: withProgressTemplate})
-		const citizen = "oCitizenMiniProgram0000001"
-		token := e.login(t, citizen)
-		_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "progress-mp-01", "scene": "st:demo-bdg", "text": "小区门口道路破损"}`)
-		if status, out := e.staffPost(t, "/api/cases/"+out["number"]+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 5}`); status != http.StatusOK {
-			t.Fatalf("hand over: %d %v", status, out)
+		const subscribeTemplate = "TPL-PROGRESS-SUBSCRIBE"
+		e := newEnv(t, driver, wechattest.ModeSafe, options{configure: func(cfg *configs.Config) {
+			withProgressTemplate(cfg)
+			cfg.Notify.ProgressSubscribeTemplate = subscribeTemplate
+		}})
+		const accepted, declined = "oCitizenMiniProgram0000001", "oCitizenMiniProgram0000002"
+		raise := func(openid, body string) string {
+			t.Helper()
+			status, out := e.mp(t, "POST", "/mp/cases", e.login(t, openid), body)
+			if status != http.StatusCreated {
+				t.Fatalf("raise: %d %v", status, out)
+			}
+			return out["number"]
+		}
+		handOver := func(number string) {
+			t.Helper()
+			if status, out := e.staffPost(t, "/api/cases/"+number+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 5}`); status != http.StatusOK {
+				t.Fatalf("hand over: %d %v", status, out)
+			}
+		}
+		if status, out := e.mp(t, "POST", "/mp/cases", e.login(t, accepted),
+			`{"request_id": "progress-mp-00", "scene": "st:demo-bdg", "text": "路面破损", "progress_template_id": "TPL-OTHER"}`); status != http.StatusBadRequest {
+			t.Fatalf("a template not the platform's: %d %v", status, out)
+		}
+		mine := raise(accepted, `{"request_id": "progress-mp-01", "scene": "st:demo-bdg", "text": "小区门口道路破损", "progress_template_id": "`+subscribeTemplate+`"}`)
+		e.fake.GrantSubscribe(accepted, subscribeTemplate)
+		theirs := raise(declined, `{"request_id": "progress-mp-02", "scene": "st:demo-bdg", "text": "路灯不亮"}`)
+
+		handOver(mine)
+		handOver(theirs)
+		if status, out := e.staffPost(t, "/api/cases/"+mine+"/close", staffToken, `{"result": "已修复"}`); status != http.StatusOK {
+			t.Fatalf("close: %d %v", status, out)
 		}
 		e.drainAt(t, time.Now().Add(4*time.Minute))
+		got := e.fake.Delivered(accepted)
+		if len(got) != 1 || got[0].Kind != wechattest.DeliverySubscribe || got[0].TemplateID != subscribeTemplate ||
+			got[0].Data["character_string1"] != mine || got[0].Data["phrase2"] != "已办结" || got[0].Data["thing3"] == "" ||
+			got[0].Page != "pages/cases/detail?number="+mine {
+			t.Fatalf("the citizen who accepted: %+v", got)
+		}
+		if got := e.fake.Delivered(declined); len(got) != 0 {
+			t.Fatalf("the citizen who declined: %+v", got)
+		}
+
+		// The one accept is used: the next step is read in the Mini Program.
+		if err := e.supervision.Reopen(context.Background(), mine, "工作人员", "复查"); err != nil {
+			t.Fatal(err)
+		}
+		e.drainAt(t, time.Now().Add(8*time.Minute))
 		rows, err := e.db.OutboxRows(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rows {
-			if r.ToUser == citizen {
-				t.Errorf("queued for the Mini Program's citizen: %+v", r)
+			if (r.ToUser == accepted || r.ToUser == declined) && r.Status != "sent" {
+				t.Errorf("queued for a Mini Program citizen without an accept: %+v", r)
 			}
 		}
 	})

@@ -287,8 +287,9 @@ func (tx *Tx) WaitingProgress(ctx context.Context, caseID int64, now time.Time) 
 	err := tx.tx.QueryRowContext(ctx, `
 		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts
 		FROM outbox
-		WHERE case_id = ? AND kind = ? AND status = 'pending' AND attempts = 0 AND (claimed_until IS NULL OR claimed_until <= ?)
-		ORDER BY id DESC LIMIT 1`+tx.dialect.forUpdate(), caseID, mashang.KindProgress, now.UTC()).
+		WHERE case_id = ? AND kind IN (?, ?) AND client_msg_id LIKE 'progress-%' AND status = 'pending' AND attempts = 0
+			AND (claimed_until IS NULL OR claimed_until <= ?)
+		ORDER BY id DESC LIMIT 1`+tx.dialect.forUpdate(), caseID, mashang.KindProgress, mashang.KindSubscribe, now.UTC()).
 		Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, false, nil
@@ -310,6 +311,23 @@ func (tx *Tx) MiniProgramCitizen(ctx context.Context, openid string) (bool, erro
 		return false, fmt.Errorf("is %s the Mini Program's: %w", maskOpenID(openid), err)
 	}
 	return n > 0, nil
+}
+
+// TakeProgressGrant uses one subscribe send the case's citizen accepted
+// (mashang.progressQueuer): the template, or "" when none is left.
+func (tx *Tx) TakeProgressGrant(ctx context.Context, caseID int64) (string, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE cases SET progress_grants = progress_grants - 1 WHERE id = ? AND progress_grants > 0`, caseID)
+	if err != nil {
+		return "", fmt.Errorf("use a progress subscribe send: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return "", err
+	}
+	var template string
+	if err := tx.tx.QueryRowContext(ctx, `SELECT progress_subscribe FROM cases WHERE id = ?`, caseID).Scan(&template); err != nil {
+		return "", fmt.Errorf("read the progress subscribe template: %w", err)
+	}
+	return template, nil
 }
 
 // UpdateWaiting rewrites a notification no sender has claimed by now.
