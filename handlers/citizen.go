@@ -10,7 +10,6 @@ import (
 
 	"mashang"
 	"mashang/web"
-	"mashang/wechat"
 )
 
 // CitizenCaseReader reads a citizen's own case (*store.DB): another
@@ -47,10 +46,7 @@ func (p *citizenPages) signIn() webSignIn {
 }
 
 func (p *citizenPages) page(c *gin.Context, status int, name string, data gin.H) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("X-Frame-Options", "DENY")
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Header("Cache-Control", "no-store")
+	phonePageHeaders(c)
 	c.Status(status)
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
 		p.deps.Log.Error("citizen page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
@@ -67,15 +63,8 @@ func (p *citizenPages) login(c *gin.Context) { p.signIn().start(c, c.Query("next
 
 // oauth is where WeChat sends the browser back: the code names the citizen.
 func (p *citizenPages) oauth(c *gin.Context) {
-	openid, next, fail := p.signIn().back(c, p.deps.OAuth, func(err error) {
-		p.deps.Log.Warn("citizen oauth", "err", wechat.Redact(err), requestIDKey, c.GetString(requestIDKey))
-	})
-	if fail != nil {
-		p.message(c, fail.status, fail.message)
-		return
-	}
-	p.signIn().signIn(c, openid)
-	c.Redirect(http.StatusSeeOther, next)
+	p.signIn().complete(c, p.deps.OAuth, p.deps.Log, func(status int, text string) { p.message(c, status, text) },
+		func(string) bool { return true }) // any citizen; their pages show only their own cases
 }
 
 // casePage shows the citizen their case: what they sent, the steps as a

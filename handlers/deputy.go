@@ -13,7 +13,6 @@ import (
 
 	"mashang"
 	"mashang/web"
-	"mashang/wechat"
 )
 
 // DeputyDesk reads what a deputy answers for (*store.DB).
@@ -61,10 +60,7 @@ func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
 			d.flashes().take(c, c.GetString(deputyCSRFKey)).show(data)
 		}
 	}
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("X-Frame-Options", "DENY")
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Header("Cache-Control", "no-store")
+	phonePageHeaders(c)
 	c.Status(status)
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
 		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
@@ -105,25 +101,21 @@ func (d *deputyDesk) login(c *gin.Context) { d.signIn().start(c, c.Query("next")
 // oauth is where WeChat sends the browser back with a code: the code names
 // the WeChat user, who must be a bound deputy in office.
 func (d *deputyDesk) oauth(c *gin.Context) {
-	openid, next, fail := d.signIn().back(c, d.pages.OAuth, func(err error) {
-		d.deps.Log.Warn("deputy oauth", "err", wechat.Redact(err), requestIDKey, c.GetString(requestIDKey))
+	refuse := func(status int, text string) { d.message(c, status, text) }
+	d.signIn().complete(c, d.pages.OAuth, d.deps.Log, refuse, func(openid string) bool {
+		dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid)
+		switch {
+		case mashang.ErrorCode(err) == mashang.ENOTFOUND:
+			refuse(http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
+		case err != nil:
+			d.fail(c, err)
+		case !dep.InOffice:
+			refuse(http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
+		default:
+			return true
+		}
+		return false
 	})
-	if fail != nil {
-		d.message(c, fail.status, fail.message)
-		return
-	}
-	if dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
-		d.message(c, http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
-		return
-	} else if err != nil {
-		d.fail(c, err)
-		return
-	} else if !dep.InOffice {
-		d.message(c, http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
-		return
-	}
-	d.signIn().signIn(c, openid)
-	c.Redirect(http.StatusSeeOther, next)
 }
 
 // signedIn finds the deputy of the session, or sends the browser to sign in.

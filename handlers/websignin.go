@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -110,10 +111,33 @@ func (w webSignIn) back(c *gin.Context, oauth DeputyOAuth, log func(err error)) 
 	return openid, next, nil
 }
 
-// signIn gives the browser a session for openid.
-func (w webSignIn) signIn(c *gin.Context, openid string) {
+// complete ends a sign-in on WeChat's return: refuse answers a failed
+// return with a page; admit decides whether openid may sign in here (and
+// answers the page itself when not); then the session, and back to the
+// page asked for.
+func (w webSignIn) complete(c *gin.Context, oauth DeputyOAuth, log *slog.Logger, refuse func(status int, text string), admit func(openid string) bool) {
+	openid, next, fail := w.back(c, oauth, func(err error) {
+		log.Warn(strings.TrimSuffix(w.signUse, "-return")+" oauth", "err", wechat.Redact(err), requestIDKey, c.GetString(requestIDKey))
+	})
+	if fail != nil {
+		refuse(fail.status, fail.message)
+		return
+	}
+	if !admit(openid) {
+		return
+	}
 	token, expires := w.sessions.Issue(openid, "")
 	w.setCookie(c, w.sessionCookie, token, int(time.Until(expires).Seconds()))
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+// phonePageHeaders are the headers of a page opened in WeChat's browser:
+// never framed, nothing but its own resources, never cached.
+func phonePageHeaders(c *gin.Context) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Cache-Control", "no-store")
 }
 
 // session reads the browser's session: its token and whose it is.
