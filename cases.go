@@ -37,6 +37,9 @@ type Case struct {
 	// FirstResponseDue is when a deputy or staff member must have taken
 	// the case (zero: none was set, as for cases raised before there was one).
 	FirstResponseDue time.Time
+	// ProgressSubscribe is the Mini Program subscribe message its citizen
+	// accepted when raising it ("" for none): one notice of progress.
+	ProgressSubscribe string
 }
 
 // Case statuses.

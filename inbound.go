@@ -69,6 +69,9 @@ type Inbound struct {
 	FormTarget    Scene
 	RequestID     string
 	PublicConsent bool
+	// ProgressTemplate: the subscribe message a form's citizen accepted for
+	// the progress of the case it opens.
+	ProgressTemplate string
 	// Photos are the form's uploads; TextCheck is WeChat's content security
 	// verdict on its text (nil: not checked, with TextCheckProblem saying why).
 	Photos           []string

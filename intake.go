@@ -123,6 +123,9 @@ type Intake struct {
 	// Notify is the template message that tells deputies of a new case;
 	// without a template ID, the station's staff are alerted instead.
 	Notify NotifyConfig
+	// ProgressSubscribeID is the Mini Program subscribe message a form's
+	// citizen may accept to hear of their case's progress ("" for none).
+	ProgressSubscribeID string
 	// Queued, if set, is called after a push that queued messages for the
 	// outbox is stored, and MediaStored after one that carries media to
 	// fetch, so the outbox and the media fetcher look at once instead of at
@@ -624,7 +627,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		}
 	}
 	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime,
-		LastMessageAt: m.CreateTime, PublicConsent: m.PublicConsent}
+		LastMessageAt: m.CreateTime, PublicConsent: m.PublicConsent, ProgressSubscribe: m.ProgressTemplate}
 	var routing Routing
 	var who string
 	switch scene.Kind {
@@ -1069,6 +1072,10 @@ type Form struct {
 	Public    bool     // consent to the results wall, anonymised
 	Photos    []string // uploads (Photos.Save), at most MaxPhotos
 	Category  string   // optional: one the station takes
+	// ProgressTemplate is the subscribe message the citizen accepted in the
+	// Mini Program for the case's progress ("" if they declined): one
+	// accept, one notice.
+	ProgressTemplate string
 }
 
 var requestID = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -1092,6 +1099,9 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	case f.Latitude != nil && (*f.Latitude < -90 || *f.Latitude > 90 || *f.Longitude < -180 || *f.Longitude > 180):
 		return "", Errorf(EINVALID, "位置的纬度或经度超出范围")
 	}
+	if f.ProgressTemplate != "" && f.ProgressTemplate != in.ProgressSubscribeID {
+		return "", Errorf(EINVALID, "进展提醒模板（progress_template_id）不是本平台的办理进展订阅消息模板")
+	}
 	if len(f.Photos) > MaxPhotos {
 		return "", Errorf(EINVALID, "照片（photos）最多%d张", MaxPhotos)
 	}
@@ -1105,7 +1115,7 @@ func (in *Intake) RaiseForm(ctx context.Context, f Form) (string, error) {
 	now := in.now()
 	m := Inbound{Account: "miniprogram", OpenID: f.OpenID, CreateTime: now.Truncate(time.Second), MsgType: MsgForm,
 		Content: text, Label: f.Place, FormTarget: f.Scene, RequestID: f.RequestID, PublicConsent: f.Public, ReceivedAt: now,
-		Photos: f.Photos, FormCategory: strings.TrimSpace(f.Category)}
+		Photos: f.Photos, FormCategory: strings.TrimSpace(f.Category), ProgressTemplate: f.ProgressTemplate}
 	// Checked before the transaction: WeChat is not to be waited on while
 	// the database holds locks. A retried form is checked again, harmlessly.
 	if in.TextChecker == nil {

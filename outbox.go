@@ -157,30 +157,29 @@ func runLoop(ctx context.Context, wake <-chan struct{}, poll time.Duration, work
 // deliver sends one item and says how it went, for the case's timeline.
 func (o *Outbox) deliver(ctx context.Context, item OutboxItem) (int64, string, error) {
 	if item.Kind == KindSubscribe {
+		item.Data = fieldsOnly(item.Data)
 		return 0, "订阅消息已送达", o.Sender.SendSubscribe(ctx, item)
 	}
-	if item.Kind != "reply" {
+	if item.Kind != "reply" && item.Kind != KindProgress {
 		msgID, err := o.Sender.SendTemplate(ctx, item)
 		return msgID, "通知已送达代表", err
 	}
+	// An answer or a step of progress: one path to the citizen.
+	what := map[string]string{"reply": "答复", KindProgress: "办理进展"}[item.Kind]
 	err := o.Sender.SendText(ctx, item.ToUser, item.Data["text"])
 	if err == nil {
-		return 0, "答复已通过客服消息送达群众", nil
+		return 0, what + "已通过客服消息送达群众", nil
 	}
 	var coded WeChatCoded
 	if !errors.As(err, &coded) || !windowClosed[coded.WeChatCode()] || item.TemplateID == "" {
 		return 0, "", err
 	}
-	// Outside the window: a template message leads the citizen to the answer.
+	// Outside the window, or its count used up: a template message leads
+	// the citizen to their case page.
 	fallback := item
-	fallback.Data = make(map[string]string, len(item.Data))
-	for k, v := range item.Data {
-		if k != "text" {
-			fallback.Data[k] = v
-		}
-	}
+	fallback.Data = fieldsOnly(item.Data)
 	msgID, err := o.Sender.SendTemplate(ctx, fallback)
-	return msgID, fmt.Sprintf("超出微信客服消息时限（错误码 %d），答复已改用模板消息通知群众查看", coded.WeChatCode()), err
+	return msgID, fmt.Sprintf("超出微信客服消息时限（错误码 %d），%s已改用模板消息通知群众查看", coded.WeChatCode(), what), err
 }
 
 type outcome int

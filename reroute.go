@@ -15,6 +15,7 @@ type RerouteTx interface {
 	StationGroups(ctx context.Context, stationID int64) ([]Group, error)
 	// SetCaseGroup moves the case to the group, with its category and status.
 	SetCaseGroup(ctx context.Context, caseID, groupID int64, category, status string) error
+	progressQueuer
 }
 
 // RerouteStore runs fn in one write transaction.
@@ -30,6 +31,9 @@ type Rerouting struct {
 	Notify NotifyConfig
 	Now    func() time.Time
 	Queued func()
+	// Progress tells the citizen their case moved to another group (a case
+	// released by the content check was never said to be held: no word).
+	Progress ProgressConfig
 }
 
 // Reroute gives the case to the station's group named group; category,
@@ -95,8 +99,14 @@ func (r *Rerouting) Reroute(ctx context.Context, number, group, category, staff,
 		if err := tx.AddCaseEvent(ctx, c.ID, now, EventRerouted, staff, detail+"。原因："+reason); err != nil {
 			return err
 		}
+		wasHeld := c.Status == CaseHeld
 		c.GroupID, c.GroupName, c.Category, c.Status = target.ID, target.Name, category, status
 		moved = c
+		if !wasHeld {
+			if err := r.Progress.tell(ctx, tx, c, status, fmt.Sprintf("已转由「%s」的「%s」办理", c.StationName, target.Name), now); err != nil {
+				return err
+			}
+		}
 		return notifyGroup(ctx, tx, r.Notify, c, now, "新问题", fmt.Sprintf("route-%s-g%d-%d", c.Number, target.ID, now.Unix()))
 	})
 	if err != nil {

@@ -88,7 +88,7 @@ type HandoverTx interface {
 	// SupervisionRecipients are the bound staff a colour at a station
 	// notifies: its secretaries for yellow, the chairs of its level for red.
 	SupervisionRecipients(ctx context.Context, stationID int64, colour string) ([]StaffRecipient, error)
-	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	progressQueuer
 	// MergeCase closes the duplicate as merged into main.
 	MergeCase(ctx context.Context, duplicateID, mainID int64, at time.Time) error
 	// MarkTaken records that a deputy or staff member took the case in
@@ -142,6 +142,17 @@ type Supervision struct {
 	Queued func()
 	// MediaDir keeps the attachments of departments' results.
 	MediaDir string
+	// Progress tells the citizen each step that matters to them: taken,
+	// handed over, closed, reopened.
+	Progress ProgressConfig
+}
+
+// queued wakes the outbox after a step that told the citizen.
+func (s *Supervision) queued(err error) error {
+	if err == nil && s.Queued != nil {
+		s.Queued()
+	}
+	return err
 }
 
 // The three colours of chasing (三色督办).
@@ -248,9 +259,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 	}
 	now := s.now()
 	due := s.Calendar.AddWorkingDays(now, days)
-	queued := 0
 	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
-		queued = 0
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -309,19 +318,15 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 			return err
 		}
 		for i, o := range chosen {
-			n, err := s.notifyDepartment(ctx, tx, c.ID, c.Number, c.StationName, o.Name, o.ID,
-				"新交办："+CaseDepartment{Lead: i == 0}.Role()+"，请登录工作台签收", due, now)
-			if err != nil {
+			if _, err := s.notifyDepartment(ctx, tx, c.ID, c.Number, c.StationName, o.Name, o.ID,
+				"新交办："+CaseDepartment{Lead: i == 0}.Role()+"，请登录工作台签收", due, now); err != nil {
 				return err
 			}
-			queued += n
 		}
-		return nil
+		return s.Progress.tell(ctx, tx, c, CaseHanded,
+			fmt.Sprintf("已交「%s」办理，答复期限至%s", d.Name, due.In(China).Format("2006年1月2日")), now)
 	})
-	if err == nil && queued > 0 && s.Queued != nil {
-		s.Queued()
-	}
-	return due, err
+	return due, s.queued(err)
 }
 
 // chooseDepartment finds the one department of depts that name (its name,
@@ -357,7 +362,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		return Errorf(EINVALID, "请写明办理结果（result），不超过1000字")
 	}
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -379,8 +384,11 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := recordCaseDuty(ctx, tx, c, DutyClose, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result)
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result); err != nil {
+			return err
+		}
+		return s.Progress.tell(ctx, tx, c, CaseClosed, "已办结。办理结果："+result, now)
+	}))
 }
 
 // Sweep recolours the cases whose time or ratings moved them, notes each
@@ -531,7 +539,7 @@ func (s *Supervision) Accept(ctx context.Context, number, staff string) error {
 // theirs to follow from then on, and their duty record says so.
 func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deputy) error {
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -552,8 +560,11 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 		if err := recordCaseDuty(ctx, tx, c, DutyAccept, now); err != nil {
 			return err
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, EventAccepted, DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理")
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, EventAccepted, DeputyActor(d), "代表接单，由"+DeputyActor(d)+"跟进办理"); err != nil {
+			return err
+		}
+		return s.Progress.tell(ctx, tx, c, CaseAccepted, DeputyActor(d)+"已接单，将跟进办理", now)
+	}))
 }
 
 // SetCategory files a case under another category.
@@ -592,7 +603,7 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		return Errorf(EINVALID, "请说明操作人（staff）")
 	}
 	now := s.now()
-	return s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	return s.queued(s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -613,8 +624,15 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		if kind == "" || status == c.Status {
 			kind = EventCategorised
 		}
-		return tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail)
-	})
+		if err := tx.AddCaseEvent(ctx, c.ID, now, kind, staff, detail); err != nil {
+			return err
+		}
+		// The citizen hears that it was taken or reopened, not a category.
+		if step := map[EventKind]string{EventAccepted: "已受理，正在办理", EventReopened: detail}[kind]; step != "" {
+			return s.Progress.tell(ctx, tx, c, status, step, now)
+		}
+		return nil
+	}))
 }
 
 // BoardRow is one station's open cases by colour, on the supervision board.

@@ -53,12 +53,19 @@ const (
 	EventNoticeFailed EventKind = "template_failed" // WeChat refused a notice for good
 	EventReplySent    EventKind = "reply_sent"      // the answer reached the citizen
 	EventReplyFailed  EventKind = "reply_failed"    // WeChat refused the answer for good
+	// How a notice of progress to the citizen went.
+	EventProgressSent   EventKind = "progress_sent"
+	EventProgressFailed EventKind = "progress_failed"
 )
 
 // DeliveryEvent is the kind of line recording how an outbox item went: an
 // answer to the citizen, or else a notice.
 func DeliveryEvent(itemKind string, sent bool) EventKind {
 	switch {
+	case itemKind == KindProgress && sent:
+		return EventProgressSent
+	case itemKind == KindProgress:
+		return EventProgressFailed
 	case itemKind == "reply" && sent:
 		return EventReplySent
 	case itemKind == "reply":
@@ -147,6 +154,9 @@ var eventAudiences = map[EventKind]audiences{
 	EventNoticeFailed: {hidden, hidden, hidden, shown, hidden},
 	EventReplySent:    {reworded("答复已送达"), reworded("答复已送达群众"), reworded("答复已送达群众"), shown, hidden},
 	EventReplyFailed:  {hidden, hidden, hidden, shown, hidden},
+	// The citizen reads the steps themselves, not the deliveries.
+	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
+	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {

@@ -61,6 +61,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventNoticeFailed, no, no, no, yes, no},
 		{mashang.EventReplySent, "答复已送达", "答复已送达群众", "答复已送达群众", yes, no},
 		{mashang.EventReplyFailed, no, no, no, yes, no},
+		{mashang.EventProgressSent, no, no, no, yes, no},
+		{mashang.EventProgressFailed, no, no, no, yes, no},
 		{"a_kind_nobody_decided", no, no, no, yes, no}, // unknown: staff only
 	}
 	decided := map[mashang.EventKind]bool{}
@@ -135,6 +137,7 @@ func TestDeliveryEvent(t *testing.T) {
 		want     mashang.EventKind
 	}{
 		{"reply", true, mashang.EventReplySent}, {"reply", false, mashang.EventReplyFailed},
+		{mashang.KindProgress, true, mashang.EventProgressSent}, {mashang.KindProgress, false, mashang.EventProgressFailed},
 		{"template", true, mashang.EventNoticeSent}, {"template", false, mashang.EventNoticeFailed},
 		{mashang.KindSubscribe, true, mashang.EventNoticeSent},
 	} {

@@ -196,8 +196,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	base := publicURL(cfg)
 	sf := cfg.Notify.SupervisionFields
 	intake.Calendar, intake.FirstResponseDays = calendar, cfg.Cases.FirstResponseDays
+	progress := newProgress(cfg)
 	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake, MediaDir: cfg.MediaDir,
-		FirstResponseDays: cfg.Cases.FirstResponseDays,
+		Progress: progress, FirstResponseDays: cfg.Cases.FirstResponseDays,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return base + "/console/cases/" + number }}}
@@ -227,7 +228,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		// Without a configured secret, deputies' sessions last until this
 		// process ends; WeChat signs them in again silently when it does.
 		deputySecret = []byte(rand.Text())
-		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' page sessions will not outlive this process or span instances")
+		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' and citizens' page sessions will not outlive this process or span instances")
 	}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
@@ -240,7 +241,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
-	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake}
+	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress}
 	af := cfg.Notify.ActivityFields
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
@@ -309,6 +310,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Audit:          db,
 			PublicURL:      base,
 		},
+		Citizens: handlers.CitizenDeps{Cases: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
 		Public: handlers.PublicDeps{
 			Codes:      a.Codes,
 			Directory:  db,
@@ -417,11 +420,12 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 	f := cfg.Notify.Fields
 	base := publicURL(cfg)
 	return &mashang.Intake{
-		Store:            db,
-		MiniProgramAppID: cfg.MiniProgram.AppID,
-		ScanWindow:       cfg.Cases.ScanWindow,
-		CaseGap:          cfg.Cases.Gap,
-		PerDay:           cfg.Cases.PerDay,
+		Store:               db,
+		MiniProgramAppID:    cfg.MiniProgram.AppID,
+		ProgressSubscribeID: cfg.Notify.ProgressSubscribeTemplate,
+		ScanWindow:          cfg.Cases.ScanWindow,
+		CaseGap:             cfg.Cases.Gap,
+		PerDay:              cfg.Cases.PerDay,
 		Notify: mashang.NotifyConfig{
 			TemplateID: cfg.Notify.NewCaseTemplate, NumberField: f.Number, StationField: f.Station,
 			CategoryField: f.Category, SummaryField: f.Summary, TimeField: f.Time,
@@ -435,11 +439,26 @@ func newIntake(cfg configs.Config, db *store.DB) *mashang.Intake {
 
 func newReplies(cfg configs.Config, db *store.DB, wake func()) *mashang.Replies {
 	f := cfg.Notify.ReplyFields
-	base := publicURL(cfg)
 	return &mashang.Replies{Store: db, Queued: wake, Config: mashang.ReplyConfig{
 		TemplateID: cfg.Notify.ReplyTemplate, NumberField: f.Number, StatusField: f.Status, TimeField: f.Time,
-		CaseURL: func(number string) string { return base + "/cases/" + number },
+		CaseURL: citizenCaseURL(cfg),
 	}}
+}
+
+// citizenCaseURL is the citizen's own page of their case, which every
+// answer and notice of progress links to (signed in silently by WeChat).
+func citizenCaseURL(cfg configs.Config) func(number string) string {
+	base := publicURL(cfg)
+	return func(number string) string { return base + "/c/" + number }
+}
+
+// newProgress wires the notices that tell a citizen how their case moves.
+func newProgress(cfg configs.Config) mashang.ProgressConfig {
+	f, sf := cfg.Notify.ProgressFields, cfg.Notify.ProgressSubscribeFields
+	return mashang.ProgressConfig{TemplateID: cfg.Notify.ProgressTemplate, NumberField: f.Number, StatusField: f.Status,
+		TimeField: f.Time, CaseURL: citizenCaseURL(cfg),
+		Subscribe: mashang.ProgressSubscribe{NumberField: sf.Number, StatusField: sf.Status, StepField: sf.Step, TimeField: sf.Time,
+			Page: func(number string) string { return "pages/cases/detail?number=" + number }}}
 }
 
 func newReceptions(cfg configs.Config, db *store.DB, wake func()) *mashang.Receptions {

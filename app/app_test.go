@@ -50,6 +50,7 @@ var optional = map[string]string{
 	"MiniProgram.MPInbound":          "the push URL answers that it is not configured",
 	"MiniProgram.CitizenLimit":       "no limit",
 	"StaffAPI.Log":                   "Deps.Log",
+	"Citizens.Log":                   "Deps.Log",
 	"Console.Log":                    "Deps.Log",
 	"Console.PublicURL":              "cookies Secure only over TLS",
 	"Deputies.Log":                   "Deps.Log",

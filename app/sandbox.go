@@ -9,8 +9,9 @@ import (
 )
 
 // sandboxAware tells the sandbox's fake WeChat what the real one knows of
-// its users from the pushes it sends: who follows, and who wrote just now
-// (which opens the 48-hour window for customer-service messages). Without
+// its users from the pushes it sends: who follows, who wrote just now
+// (which opens the 48-hour window for customer-service messages) and who
+// scanned, followed or clicked a menu (3 messages within a minute). Without
 // it, the sandbox's notifications and replies would all be refused.
 func sandboxAware(r handlers.Receiver, fake *wechattest.Fake) handlers.Receiver {
 	if fake == nil {
@@ -34,6 +35,10 @@ func (s sandboxReceiver) Receive(ctx context.Context, m mashang.Inbound) (mashan
 		s.fake.Unfollow(m.OpenID)
 	case m.MsgType == mashang.MsgEvent:
 		s.fake.Follow(m.OpenID)
+		switch m.Event {
+		case mashang.EventSubscribe, mashang.EventScan, mashang.EventClick:
+			s.fake.UserEvent(m.OpenID) // 3 customer-service messages within a minute
+		}
 	default:
 		s.fake.Follow(m.OpenID)
 		s.fake.UserMessaged(m.OpenID)

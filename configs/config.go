@@ -76,6 +76,14 @@ type Notify struct {
 	// case was answered.
 	ReplyTemplate string
 	ReplyFields   ReplyFields
+	// ProgressTemplate tells a citizen outside the 48-hour window (or past
+	// its count) that their case moved: taken, handed over, closed, ….
+	ProgressTemplate string
+	ProgressFields   ReplyFields
+	// ProgressSubscribeTemplate is the Mini Program subscribe message that
+	// tells a citizen who accepted it, when raising a case, of its progress.
+	ProgressSubscribeTemplate string
+	ProgressSubscribeFields   ProgressSubscribeFields
 	// ReminderTemplate is the Mini Program subscribe message that reminds a
 	// citizen of their booked reception the day before.
 	ReminderTemplate string
@@ -107,6 +115,13 @@ type ReminderFields struct {
 	Time    string
 	Topic   string
 	Note    string
+}
+
+type ProgressSubscribeFields struct {
+	Number string
+	Status string
+	Step   string
+	Time   string
 }
 
 type ReplyFields struct {

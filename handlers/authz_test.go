@@ -107,6 +107,12 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/d/activities", path: "/d/activities", want: "S SS AA SSSSSSS"},
 	{method: "POST", route: "/d/activities/:id/respond", path: "/d/activities/{activity}/respond", form: url.Values{"answer": {"不是答复"}}, want: "S SS AF SSSSSSS"},
 
+	// A citizen's own case page, signed in by WeChat's web authorisation
+	// as the Official Account's user: another citizen's case is 404.
+	{method: "GET", route: "/c/login", path: "/c/login?next=/c/{case}", want: "S SS SS SSSSSSS"},
+	{method: "GET", route: "/c/oauth", path: "/c/oauth", want: "A AA AA AAAAAAA"}, // 400: no state, no code
+	{method: "GET", route: "/c/:number", path: "/c/{case}", want: "S AN SS SSSSSSS"},
+
 	// Public pages.
 	{method: "GET", route: "/wall", path: "/wall", want: "A AA AA AAAAAAA"},
 	{method: "GET", route: "/stations/:code", path: "/stations/demo-bdg", want: "A AA AA AAAAAAA"},
@@ -250,7 +256,7 @@ func outcomeClass(status int, location string) byte {
 	case status == http.StatusUnauthorized:
 		return 'S'
 	case status >= 300 && status < 400 && (strings.HasPrefix(location, "/console/login") || strings.HasPrefix(location, "/d/login") ||
-		strings.Contains(location, "/connect/oauth2/authorize")):
+		strings.HasPrefix(location, "/c/login") || strings.Contains(location, "/connect/oauth2/authorize")):
 		return 'S'
 	case status == http.StatusForbidden:
 		return 'F'
@@ -309,10 +315,14 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 	anonJar, _ := cookiejar.New(nil)
 	roles := map[string]*matrixRole{"anon": {client: noRedirect(anonJar)}}
 
-	// Citizens, and case 1 with a photo, raised at deputy A's code.
-	for name, openid := range map[string]string{"citizenA": "oMatrixCitizenA000000001", "citizenB": "oMatrixCitizenB000000001"} {
-		jar, _ := cookiejar.New(nil)
-		roles[name] = &matrixRole{client: noRedirect(jar), bearer: e.login(t, openid)}
+	// Citizens, and case 1 with a photo, raised at deputy A's code. Their
+	// phones' WeChat knows them by the same openid on the Official Account
+	// (the case page's sign-in) as in the Mini Program.
+	citizens := map[string]string{"citizenA": "oMatrixCitizenA000000001", "citizenB": "oMatrixCitizenB000000001"}
+	phones := map[string]*wechatBrowser{}
+	for name, openid := range citizens {
+		phones[name] = e.wechatBrowser(t, openid)
+		roles[name] = &matrixRole{client: noRedirect(phones[name].client.Jar), bearer: e.login(t, openid)}
 	}
 	status, up := e.upload(t, roles["citizenA"].bearer, "photo", pngPhoto(t, 10))
 	if status != http.StatusCreated {
@@ -327,6 +337,11 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 	}
 	if status, out := e.staffPost(t, "/api/cases/"+number+"/handover", staffToken, `{"department": "市南区城市管理局", "days": 10}`); status != http.StatusOK {
 		t.Fatalf("hand over case 1: %d %v", status, out)
+	}
+	for name, phone := range phones {
+		if status, _ := phone.get("/c/" + number); status != map[string]int{"citizenA": http.StatusOK, "citizenB": http.StatusNotFound}[name] {
+			t.Fatalf("%s opens case 1's page: %d", name, status)
+		}
 	}
 	// Case 2, citizen B's at deputy B's code: deputy B's page of it has a form (and the CSRF token).
 	_, out = e.mp(t, "POST", "/mp/cases", roles["citizenB"].bearer, `{"request_id": "matrix-2", "scene": "dp:demo-d03", "text": "公交站台破损"}`)

@@ -36,6 +36,7 @@ type Deps struct {
 	StaffAPI    StaffAPIDeps
 	Console     ConsoleDeps
 	Deputies    DeputyDeps
+	Citizens    CitizenDeps
 	Public      PublicDeps
 	Operations  OperationsDeps
 }
@@ -229,6 +230,12 @@ func (d Deps) check() error {
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
 		need("Deputies.Audit", d.Deputies.Audit),
 		text("Deputies.PublicURL", d.Deputies.PublicURL),
+		need("Citizens.Cases", d.Citizens.Cases),
+		need("Citizens.OAuth", d.Citizens.OAuth),
+		need("Citizens.Sessions", d.Citizens.Sessions),
+		text("Citizens.AppID", d.Citizens.AppID),
+		text("Citizens.OAuthBase", d.Citizens.OAuthBase),
+		text("Citizens.PublicURL", d.Citizens.PublicURL),
 		need("Public.Codes", d.Public.Codes),
 		need("Public.Directory", d.Public.Directory),
 		need("Public.Wall", d.Public.Wall),

@@ -2,21 +2,17 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"mashang"
 	"mashang/web"
-	"mashang/wechat"
 )
 
 // DeputyDesk reads what a deputy answers for (*store.DB).
@@ -64,10 +60,7 @@ func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
 			d.flashes().take(c, c.GetString(deputyCSRFKey)).show(data)
 		}
 	}
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("X-Frame-Options", "DENY")
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Header("Cache-Control", "no-store")
+	phonePageHeaders(c)
 	c.Status(status)
 	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
 		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
@@ -94,100 +87,40 @@ func (d *deputyDesk) fail(c *gin.Context, err error) {
 	d.message(c, logged(c, d.deps.Log, err), mashang.ErrorMessage(err))
 }
 
-func (d *deputyDesk) setCookie(c *gin.Context, name, value string, maxAge int) {
-	// Lax, not Strict: the browser arrives from WeChat's authorisation by a
-	// redirect from another site, and must bring the state cookie along.
-	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/d", MaxAge: maxAge, HttpOnly: true,
-		Secure: secureCookie(c, d.deps.PublicURL), SameSite: http.SameSiteLaxMode})
+// signIn is the deputies' side of WeChat's silent web authorisation.
+func (d *deputyDesk) signIn() webSignIn {
+	return webSignIn{root: "/d", home: "/d/cases", sessionCookie: deputyCookie, stateCookie: deputyStateCookie,
+		signUse: "deputy-return", sessions: d.pages.Sessions, appID: d.pages.AppID, oauthBase: d.pages.OAuthBase,
+		publicURL: d.deps.PublicURL}
 }
 
 // login sends the browser to WeChat's web authorisation (snsapi_base, so
-// the deputy sees nothing). The state cookie holds the state only this
-// browser can return and where to go afterwards, signed (returnCookie):
-// the browser cannot choose where the sign-in returns. The redirect_uri is
-// the service's public URL, never the request's Host.
-func (d *deputyDesk) login(c *gin.Context) {
-	state := rand.Text()
-	d.setCookie(c, deputyStateCookie, d.returnCookie(state, deputyReturn(c.Query("next"))), 600)
-	c.Redirect(http.StatusFound, wechat.AuthorizeURL(d.pages.OAuthBase, d.pages.AppID, strings.TrimRight(d.deps.PublicURL, "/")+"/d/oauth", state))
-}
-
-// returnCookie is the state cookie's value: the state, where to return
-// (base64) and their HMAC under the deputies' session secret.
-func (d *deputyDesk) returnCookie(state, next string) string {
-	value := state + "." + base64.RawURLEncoding.EncodeToString([]byte(next))
-	return value + "." + d.pages.Sessions.Sign("deputy-return", value)
-}
-
-// returnTo reads the state cookie: where to return, if the cookie is the
-// service's own and its state is the one WeChat handed back.
-func (d *deputyDesk) returnTo(cookie, state string) (string, bool) {
-	parts := strings.Split(cookie, ".")
-	if len(parts) != 3 || state == "" || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(state)) != 1 ||
-		!d.pages.Sessions.Signed("deputy-return", parts[0]+"."+parts[1], parts[2]) {
-		return "", false
-	}
-	next, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return "", false
-	}
-	return deputyReturn(string(next)), true
-}
-
-// deputyReturn keeps a return address to a path of the deputies' pages on
-// this service, else the deputy's cases.
-func deputyReturn(next string) string {
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.ContainsAny(next, "\\\x00") ||
-		!strings.HasPrefix(next, "/d/") || !strings.HasPrefix(path.Clean(u.Path)+"/", "/d/") {
-		return "/d/cases"
-	}
-	return u.RequestURI()
-}
+// the deputy sees nothing), to return to the page asked for (webSignIn).
+func (d *deputyDesk) login(c *gin.Context) { d.signIn().start(c, c.Query("next")) }
 
 // oauth is where WeChat sends the browser back with a code: the code names
 // the WeChat user, who must be a bound deputy in office.
 func (d *deputyDesk) oauth(c *gin.Context) {
-	cookie, err := c.Cookie(deputyStateCookie)
-	next, ok := d.returnTo(cookie, c.Query("state"))
-	if err != nil || !ok {
-		d.message(c, http.StatusBadRequest, "登录已过期或链接不完整，请从公众号消息重新打开。")
-		return
-	}
-	d.setCookie(c, deputyStateCookie, "", -1)
-	code := c.Query("code")
-	if code == "" {
-		d.message(c, http.StatusBadRequest, "微信没有给出授权，请从公众号消息重新打开。")
-		return
-	}
-	openid, err := d.pages.OAuth.OAuthOpenID(c.Request.Context(), code)
-	if err != nil {
-		d.deps.Log.Warn("deputy oauth", "err", wechat.Redact(err), requestIDKey, c.GetString(requestIDKey))
-		d.message(c, http.StatusBadGateway, "暂时无法向微信确认您的身份，请稍后从公众号消息重新打开。")
-		return
-	}
-	if dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid); mashang.ErrorCode(err) == mashang.ENOTFOUND {
-		d.message(c, http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
-		return
-	} else if err != nil {
-		d.fail(c, err)
-		return
-	} else if !dep.InOffice {
-		d.message(c, http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
-		return
-	}
-	token, expires := d.pages.Sessions.Issue(openid, "")
-	d.setCookie(c, deputyCookie, token, int(time.Until(expires).Seconds()))
-	c.Redirect(http.StatusSeeOther, next)
+	refuse := func(status int, text string) { d.message(c, status, text) }
+	d.signIn().complete(c, d.pages.OAuth, d.deps.Log, refuse, func(openid string) bool {
+		dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid)
+		switch {
+		case mashang.ErrorCode(err) == mashang.ENOTFOUND:
+			refuse(http.StatusForbidden, "您的微信还没有绑定代表身份。请联系联络站工作人员生成绑定二维码，扫码绑定后再打开。")
+		case err != nil:
+			d.fail(c, err)
+		case !dep.InOffice:
+			refuse(http.StatusForbidden, mashang.ReplyDeputyOutOfOffice)
+		default:
+			return true
+		}
+		return false
+	})
 }
 
 // signedIn finds the deputy of the session, or sends the browser to sign in.
 func (d *deputyDesk) signedIn(c *gin.Context) {
-	token, err := c.Cookie(deputyCookie)
-	var s mashang.MPSession
-	if err == nil {
-		s, err = d.pages.Sessions.Verify(token)
-	}
+	token, s, err := d.signIn().session(c)
 	if err != nil {
 		if c.Request.Method != http.MethodGet {
 			d.message(c, http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
@@ -206,7 +139,7 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 		return
 	}
 	if err != nil || !dep.InOffice {
-		d.setCookie(c, deputyCookie, "", -1)
+		d.signIn().signOut(c)
 		text := "您的微信已不再绑定代表身份。如有疑问，请联系联络站工作人员。"
 		if err == nil {
 			text = mashang.ReplyDeputyOutOfOffice

@@ -221,6 +221,9 @@ type formRequest struct {
 	Public   bool     `json:"public"`
 	Photos   []string `json:"photos"`
 	Category string   `json:"category"`
+	// ProgressTemplate is the subscribe message the citizen accepted for
+	// the case's progress ("" if they declined).
+	ProgressTemplate string `json:"progress_template_id"`
 }
 
 // raise answers POST /mp/cases: a case from the form, routed as a scanned
@@ -233,7 +236,7 @@ func (h *mpAPI) raise(c *gin.Context) {
 	}
 	s := c.MustGet(sessionKey).(mashang.MPSession)
 	f := mashang.Form{OpenID: s.OpenID, RequestID: req.RequestID, Scene: mashang.ParseScene(req.Scene), Text: req.Text,
-		Public: req.Public, Photos: req.Photos, Category: req.Category}
+		Public: req.Public, Photos: req.Photos, Category: req.Category, ProgressTemplate: req.ProgressTemplate}
 	if req.Location != nil {
 		f.Latitude, f.Longitude, f.Place = &req.Location.Latitude, &req.Location.Longitude, req.Location.Label
 	}

@@ -34,7 +34,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	for _, l := range []**slog.Logger{&d.Callback.Log, &d.MiniProgram.Log, &d.StaffAPI.Log, &d.Console.Log, &d.Deputies.Log, &d.Public.Log} {
+	for _, l := range []**slog.Logger{&d.Callback.Log, &d.MiniProgram.Log, &d.StaffAPI.Log, &d.Console.Log, &d.Deputies.Log, &d.Citizens.Log, &d.Public.Log} {
 		if *l == nil {
 			*l = d.Log
 		}
@@ -162,6 +162,13 @@ func New(d Deps) (*gin.Engine, error) {
 	desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
 	desk.GET("/activities", dd.activities)
 	desk.POST("/activities/:id/respond", dd.respond)
+
+	// A citizen's own case, opened from a notice in WeChat's browser and
+	// signed in silently by WeChat: another citizen's is 404.
+	cp := &citizenPages{deps: d.Citizens}
+	r.GET("/c/login", cp.login)
+	r.GET("/c/oauth", cp.oauth)
+	r.GET("/c/:number", cp.casePage)
 
 	// Public pages.
 	pub := &public{deps: d.Public}

@@ -159,11 +159,12 @@ func (tx *Tx) NextCaseNumber(ctx context.Context, day string) (int, error) {
 func (tx *Tx) CreateCase(ctx context.Context, c *mashang.Case) error {
 	res, err := tx.exec(ctx, `
 		INSERT INTO cases (number, openid, scene, station_id, deputy_id, group_id, category, status, summary, created_at, last_message_at,
-		                   public_consent, first_response_due)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		                   public_consent, first_response_due, progress_subscribe, progress_grants)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Number, c.OpenID, c.Scene.String(), c.StationID, nullID(c.DeputyID), nullID(c.GroupID), c.Category, c.Status,
 		truncateRunes(c.Summary, 500), c.CreatedAt.UTC(), c.LastMessageAt.UTC(), c.PublicConsent,
-		nullTimeUTC(sql.NullTime{Time: c.FirstResponseDue, Valid: !c.FirstResponseDue.IsZero()}))
+		nullTimeUTC(sql.NullTime{Time: c.FirstResponseDue, Valid: !c.FirstResponseDue.IsZero()}),
+		c.ProgressSubscribe, map[bool]int{true: 1}[c.ProgressSubscribe != ""])
 	if err != nil {
 		return fmt.Errorf("create case: %w", err)
 	}

@@ -113,9 +113,9 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, item mashang.OutboxItem, err
 			WHERE id = ?`, errcode, truncateRunes(reason, 500), item.ID); err != nil {
 			return fmt.Errorf("record failed notification: %w", err)
 		}
-		what := "通知代表"
-		if item.Kind == "reply" {
-			what = "答复群众"
+		what := map[string]string{"reply": "答复群众", mashang.KindProgress: "告知群众办理进展"}[item.Kind]
+		if what == "" {
+			what = "通知代表"
 		}
 		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, false),
 			fmt.Sprintf("%s %s 失败（微信错误码 %d）", what, maskOpenID(item.ToUser), errcode))
@@ -277,6 +277,57 @@ func (tx *Tx) NoticeWindow(ctx context.Context, deputyID int64, openid string, s
 		return w, fmt.Errorf("read a deputy's notices of the last minute: %w", err)
 	}
 	return w, nil
+}
+
+// WaitingProgress is the case's progress notice that no sender has claimed
+// by now (mashang.progressQueuer): later steps join it.
+func (tx *Tx) WaitingProgress(ctx context.Context, caseID int64, now time.Time) (mashang.OutboxItem, bool, error) {
+	var it mashang.OutboxItem
+	var data string
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT id, kind, COALESCE(case_id, 0), to_user, template_id, url, COALESCE(data, ''), client_msg_id, attempts
+		FROM outbox
+		WHERE case_id = ? AND kind IN (?, ?) AND client_msg_id LIKE 'progress-%' AND status = 'pending' AND attempts = 0
+			AND (claimed_until IS NULL OR claimed_until <= ?)
+		ORDER BY id DESC LIMIT 1`+tx.dialect.forUpdate(), caseID, mashang.KindProgress, mashang.KindSubscribe, now.UTC()).
+		Scan(&it.ID, &it.Kind, &it.CaseID, &it.ToUser, &it.TemplateID, &it.URL, &data, &it.ClientMsgID, &it.Attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return it, false, nil
+	}
+	if err != nil {
+		return it, false, fmt.Errorf("find the case's waiting progress notice: %w", err)
+	}
+	if err := json.Unmarshal([]byte(data), &it.Data); err != nil {
+		return it, false, fmt.Errorf("notification %d: data: %w", it.ID, err)
+	}
+	return it, true, nil
+}
+
+// MiniProgramCitizen says whether openid signed in to the Mini Program: its
+// openids are the Mini Program's, which the Official Account cannot reach.
+func (tx *Tx) MiniProgramCitizen(ctx context.Context, openid string) (bool, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM mp_users WHERE openid = ?`, openid).Scan(&n); err != nil {
+		return false, fmt.Errorf("is %s the Mini Program's: %w", maskOpenID(openid), err)
+	}
+	return n > 0, nil
+}
+
+// TakeProgressGrant uses one subscribe send the case's citizen accepted
+// (mashang.progressQueuer): the template, or "" when none is left.
+func (tx *Tx) TakeProgressGrant(ctx context.Context, caseID int64) (string, error) {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE cases SET progress_grants = progress_grants - 1 WHERE id = ? AND progress_grants > 0`, caseID)
+	if err != nil {
+		return "", fmt.Errorf("use a progress subscribe send: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return "", err
+	}
+	var template string
+	if err := tx.tx.QueryRowContext(ctx, `SELECT progress_subscribe FROM cases WHERE id = ?`, caseID).Scan(&template); err != nil {
+		return "", fmt.Errorf("read the progress subscribe template: %w", err)
+	}
+	return template, nil
 }
 
 // UpdateWaiting rewrites a notification no sender has claimed by now.

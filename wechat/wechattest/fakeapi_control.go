@@ -125,9 +125,14 @@ func (f *Fake) takeInjected(path string) int {
 
 // --- the world a test sets up ------------------------------------------------
 
+// serviceWindow is what WeChat allows of customer-service messages to one
+// user: 5 within 48 hours after they write; 3 within a minute after a
+// scan, a follow or a menu click.
 type serviceWindow struct {
-	openedAt time.Time
-	sent     int
+	openedAt  time.Time // their last message (zero: none)
+	sent      int
+	eventAt   time.Time // their last scan, follow or click (zero: none)
+	eventSent int
 }
 
 // Follow makes openid a follower of the Official Account.
@@ -149,7 +154,26 @@ func (f *Fake) Unfollow(openid string) {
 func (f *Fake) UserMessaged(openid string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.windows[openid] = &serviceWindow{openedAt: f.now()}
+	w := f.window(openid)
+	w.openedAt, w.sent = f.now(), 0
+}
+
+// UserEvent records that openid just scanned a code, followed, or clicked a
+// menu: WeChat then allows 3 customer-service messages within a minute.
+func (f *Fake) UserEvent(openid string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.window(openid)
+	w.eventAt, w.eventSent = f.now(), 0
+}
+
+func (f *Fake) window(openid string) *serviceWindow {
+	w := f.windows[openid]
+	if w == nil {
+		w = &serviceWindow{}
+		f.windows[openid] = w
+	}
+	return w
 }
 
 // GrantSubscribe records that openid accepted templateID once in the Mini

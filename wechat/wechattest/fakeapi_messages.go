@@ -14,9 +14,12 @@ const (
 	// client_msg_id to drop a repeat of it.
 	clientMsgWindow = 10 * time.Minute
 	// serviceWindowLength and serviceWindowQuota are the customer-service
-	// rules: after a citizen writes, 5 messages within 48 hours.
+	// rules: after a citizen writes, 5 messages within 48 hours; after a
+	// scan, a follow or a menu click, 3 within a minute.
 	serviceWindowLength = 48 * time.Hour
 	serviceWindowQuota  = 5
+	eventWindowLength   = time.Minute
+	eventWindowQuota    = 3
 )
 
 type sentTemplate struct {
@@ -200,13 +203,21 @@ func (f *Fake) sendCustom(r *apiRequest) apiReply {
 		}
 	}
 	w := f.windows[in.ToUser]
-	switch {
-	case !f.followers[in.ToUser], w == nil, r.now.Sub(w.openedAt) >= serviceWindowLength:
+	if !f.followers[in.ToUser] || w == nil {
 		return replyError(45015)
-	case w.sent >= serviceWindowQuota:
-		return replyError(45047)
 	}
-	w.sent++
+	written := !w.openedAt.IsZero() && r.now.Sub(w.openedAt) < serviceWindowLength
+	clicked := !w.eventAt.IsZero() && r.now.Sub(w.eventAt) < eventWindowLength
+	switch {
+	case written && w.sent < serviceWindowQuota:
+		w.sent++
+	case clicked && w.eventSent < eventWindowQuota:
+		w.eventSent++
+	case written || clicked:
+		return replyError(45047)
+	default:
+		return replyError(45015)
+	}
 	f.deliver(d)
 	return replyOK(nil)
 }

@@ -396,6 +396,31 @@ func TestFakeAPITemplateSend(t *testing.T) {
 	}
 }
 
+func TestFakeAPICustomSendAfterAnEventAllowsThreeInAMinute(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t)
+	tok := mustToken(t, e.token(t, oaID, oaSecret))
+	text := func(content string) int {
+		return errcodeOf(e.post(t, "/cgi-bin/message/custom/send", tok,
+			map[string]any{"touser": "oScanner", "msgtype": "text", "text": map[string]string{"content": content}}))
+	}
+	e.f.Follow("oScanner")
+	e.f.UserEvent("oScanner")
+	for i := 1; i <= 3; i++ {
+		if code := text("欢迎"); code != 0 {
+			t.Fatalf("send %d after the scan: %d", i, code)
+		}
+	}
+	if code := text("第四条"); code != 45047 {
+		t.Fatalf("4th send within the minute: %d", code)
+	}
+	e.f.UserEvent("oScanner")
+	e.clock.advance(time.Minute)
+	if code := text("一分钟后"); code != 45015 {
+		t.Fatalf("a minute after the scan: %d", code)
+	}
+}
+
 func TestFakeAPICustomSendNeedsTheWindow(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t)
