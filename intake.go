@@ -381,14 +381,8 @@ func (in *Intake) bindTarget(ctx context.Context, tx IntakeTx, token, openid str
 	} else if err != nil {
 		return scanTarget{}, err
 	}
-	if st.UsedAt != nil {
-		if st.UsedBy == openid {
-			return scanTarget{reply: fmt.Sprintf(replyBindAlready, st.DeputyName)}, nil
-		}
-		return scanTarget{reply: replyBindUsed}, nil
-	}
-	if !at.Before(st.ExpiresAt) {
-		return scanTarget{reply: replyBindExpired}, nil
+	if r := spentBindCode(st.UsedAt, st.UsedBy, st.ExpiresAt, openid, at, fmt.Sprintf(replyBindAlready, st.DeputyName), replyBindExpired); r != "" {
+		return scanTarget{reply: r}, nil
 	}
 	other, err := tx.DeputyByOpenID(ctx, openid)
 	switch {
@@ -410,20 +404,29 @@ func (in *Intake) staffBindTarget(ctx context.Context, tx IntakeTx, token, openi
 	} else if err != nil {
 		return scanTarget{}, err
 	}
-	if st.UsedAt != nil {
-		if st.UsedBy == openid {
-			return scanTarget{reply: fmt.Sprintf(replyStaffBindAlready, st.Name)}, nil
-		}
-		return scanTarget{reply: replyBindUsed}, nil
-	}
-	if !at.Before(st.ExpiresAt) {
-		return scanTarget{reply: replyStaffBindExpired}, nil
+	if r := spentBindCode(st.UsedAt, st.UsedBy, st.ExpiresAt, openid, at, fmt.Sprintf(replyStaffBindAlready, st.Name), replyStaffBindExpired); r != "" {
+		return scanTarget{reply: r}, nil
 	}
 	bound := replyStaffBound
 	if st.Role == RoleHandler {
 		bound = replyHandlerBound
 	}
 	return scanTarget{reply: fmt.Sprintf(bound, st.Name), staffBind: token}, nil
+}
+
+// spentBindCode answers a binding code (a deputy's or a staff member's)
+// that can bind no more: already used by this WeChat (already), by another
+// (replyBindUsed), or expired; "" while it still can.
+func spentBindCode(usedAt *time.Time, usedBy string, expires time.Time, openid string, at time.Time, already, expired string) string {
+	switch {
+	case usedAt != nil && usedBy == openid:
+		return already
+	case usedAt != nil:
+		return replyBindUsed
+	case !at.Before(expires):
+		return expired
+	}
+	return ""
 }
 
 // checkInTarget decides what scanning an activity's code does (reading
