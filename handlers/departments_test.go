@@ -79,10 +79,10 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 			return out
 		}
 		drain()
-		if got := told(leadOpenID); len(got) != 1 || got[0] != "新交办：主办，请登录工作台签收 2025-11-10 23:59" {
+		if got := told(leadOpenID); len(got) != 1 || got[0] != "新交办：主办，请点开签收 2025-11-10 23:59" {
 			t.Fatalf("the lead department's handler was told %q", got)
 		}
-		if got := told(coOpenID); len(got) != 1 || got[0] != "新交办：协办，请登录工作台签收 2025-11-10 23:59" {
+		if got := told(coOpenID); len(got) != 1 || got[0] != "新交办：协办，请点开签收 2025-11-10 23:59" {
 			t.Fatalf("the co-handling department's handler was told %q", got)
 		}
 
@@ -166,7 +166,7 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 		tl := timeline(events)
 		for _, want := range []string{
 			"handed: 交「青岛市/市南区/市南区城市管理局」主办，「青岛市/市南区/八大关街道/八大关街道办事处」协办，期限5个工作日，至2025年11月10日",
-			"notify: 提醒（新交办：主办，请登录工作台签收）已发给「市南区城市管理局」经办人：赵经办",
+			"notify: 提醒（新交办：主办，请点开签收）已发给「市南区城市管理局」经办人：赵经办",
 			"acknowledged: 「市南区城市管理局」签收（主办）\n",
 			"colour: 问题 " + number + " 亮黄灯：承办单位逾期未签收",
 			"acknowledged: 「八大关街道办事处」签收（协办），已超过签收时限\n",

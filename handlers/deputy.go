@@ -2,9 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"time"
@@ -120,19 +117,14 @@ func (d *deputyDesk) oauth(c *gin.Context) {
 
 // signedIn finds the deputy of the session, or sends the browser to sign in.
 func (d *deputyDesk) signedIn(c *gin.Context) {
-	token, s, err := d.signIn().session(c)
-	if err != nil {
-		if c.Request.Method != http.MethodGet {
-			d.message(c, http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
-		} else {
-			c.Redirect(http.StatusFound, "/d/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
-		}
+	openid, csrf, ok := d.signIn().admit(c, func(status int, text string) { d.message(c, status, text) }, func(err error) { d.fail(c, err) })
+	if !ok {
 		c.Abort()
 		return
 	}
 	// Looked up each time: a deputy unbound or out of office (在任=否)
 	// loses access at once, whatever session they hold.
-	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), s.OpenID)
+	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid)
 	if err != nil && mashang.ErrorCode(err) != mashang.ENOTFOUND {
 		d.fail(c, err)
 		c.Abort()
@@ -147,20 +139,6 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 		d.message(c, http.StatusForbidden, text)
 		c.Abort()
 		return
-	}
-	sum := sha256.Sum256([]byte("mashang-deputy-csrf\x00" + token))
-	csrf := base64.RawURLEncoding.EncodeToString(sum[:18])
-	if c.Request.Method == http.MethodPost {
-		if err := readForm(c); err != nil {
-			d.fail(c, err)
-			c.Abort()
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
-			d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
-			c.Abort()
-			return
-		}
 	}
 	c.Set(deputyKey, dep)
 	c.Set(deputyCSRFKey, csrf)

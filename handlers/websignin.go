@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"log/slog"
@@ -152,3 +153,33 @@ func (w webSignIn) session(c *gin.Context) (string, mashang.MPSession, error) {
 
 // signOut drops the session cookie.
 func (w webSignIn) signOut(c *gin.Context) { w.setCookie(c, w.sessionCookie, "", -1) }
+
+// admit guards a page behind the sign-in: without a session a page (GET)
+// goes to sign in and comes back, a form is told to reopen; a form must
+// carry the session's CSRF token. It answers the session's openid and the
+// token its forms carry; when not ok the answer is given (message for a
+// refusal, fail for an error).
+func (w webSignIn) admit(c *gin.Context, message func(status int, text string), fail func(error)) (openid, csrf string, ok bool) {
+	token, s, err := w.session(c)
+	if err != nil {
+		if c.Request.Method != http.MethodGet {
+			message(http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
+		} else {
+			c.Redirect(http.StatusFound, w.root+"/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+		}
+		return "", "", false
+	}
+	sum := sha256.Sum256([]byte("mashang-" + strings.TrimSuffix(w.signUse, "-return") + "-csrf\x00" + token))
+	csrf = base64.RawURLEncoding.EncodeToString(sum[:18])
+	if c.Request.Method == http.MethodPost {
+		if err := readForm(c); err != nil {
+			fail(err)
+			return "", "", false
+		}
+		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
+			message(http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
+			return "", "", false
+		}
+	}
+	return s.OpenID, csrf, true
+}
