@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/web"
 )
 
 // DepartmentDesk reads what a department's handler (承办单位经办人) answers
@@ -65,28 +64,14 @@ func (d *departmentDesk) signIn() webSignIn {
 		publicURL: d.deps.PublicURL}
 }
 
-// page renders a handler's page, laid out for a phone.
-func (d *departmentDesk) page(c *gin.Context, status int, name string, data gin.H) {
-	if u, ok := c.Get(handlerKey); ok {
-		data["Handler"], data["CSRF"] = u, c.GetString(handlerCSRFKey)
-		if status == http.StatusOK {
-			d.flashes().take(c, c.GetString(handlerCSRFKey)).show(data)
-		}
-	}
-	phonePageHeaders(c)
-	c.Status(status)
-	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		d.deps.Log.Error("handler page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
-}
-
-// flashes are kept Lax, as the sign-in's cookies (see webSignIn.setCookie).
-func (d *departmentDesk) flashes() flashes {
-	return flashes{path: "/h", sameSite: http.SameSiteLaxMode, publicURL: d.deps.PublicURL}
+// phone is how the handlers' pages are laid out and say things.
+func (d *departmentDesk) phone() phonePages {
+	return phonePages{log: d.deps.Log, root: "/h", as: "Handler", userKey: handlerKey, csrfKey: handlerCSRFKey, publicURL: d.deps.PublicURL,
+		messagePage: "handler_message.html", messageTitle: "码上 · 承办单位"}
 }
 
 func (d *departmentDesk) message(c *gin.Context, status int, text string) {
-	d.page(c, status, "handler_message.html", gin.H{"Title": "码上 · 承办单位", "Message": text})
+	d.phone().message(c, status, text)
 }
 
 // fail is how the handlers' pages answer an error with a page of its own;
@@ -165,7 +150,7 @@ func (d *departmentDesk) cases(c *gin.Context) {
 		d.fail(c, err)
 		return
 	}
-	d.page(c, http.StatusOK, "handler_cases.html", gin.H{"Title": "交办给本单位的问题", "Cases": list})
+	d.phone().page(c, http.StatusOK, "handler_cases.html", gin.H{"Title": "交办给本单位的问题", "Cases": list})
 }
 
 // casePage answers GET /h/cases/:number: the case as a department reads it
@@ -189,7 +174,7 @@ func (d *departmentDesk) casePage(c *gin.Context) {
 		d.fail(c, err)
 		return
 	}
-	d.page(c, http.StatusOK, "handler_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Departments": departments,
+	d.phone().page(c, http.StatusOK, "handler_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Departments": departments,
 		"Results": results, "Events": mashang.TimelineFor(events, mashang.AudienceHandler),
 		"MaxFiles": mashang.MaxResultFiles, "MaxFileMB": mashang.MaxResultFileBytes >> 20})
 }
@@ -216,8 +201,7 @@ func (d *departmentDesk) act(action string, do handlerAct) gin.HandlerFunc {
 		}
 		detail, done, run := do(c, k, u)
 		err = audited(c.Request.Context(), d.deps.Audit, d.deps.Log, mashang.StaffAudit(u, action, k.Number, detail, c.ClientIP()), run)
-		d.flashes().redirect(c, "/h/cases/"+url.PathEscape(k.Number), c.GetString(handlerCSRFKey),
-			outcome(c, d.deps.Log.With("action", action), done, err))
+		d.phone().said(c, "/h/cases/"+url.PathEscape(k.Number), outcome(c, d.deps.Log.With("action", action), done, err))
 	}
 }
 

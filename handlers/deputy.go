@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/web"
 )
 
 // DeputyDesk reads what a deputy answers for (*store.DB).
@@ -49,33 +48,22 @@ type deputyDesk struct {
 	pages DeputyPages
 }
 
-// deputyPage renders a deputy page, laid out for a phone.
-func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
-	if dep, ok := c.Get(deputyKey); ok {
-		data["Deputy"], data["CSRF"] = dep, c.GetString(deputyCSRFKey)
-		if status == http.StatusOK {
-			d.flashes().take(c, c.GetString(deputyCSRFKey)).show(data)
-		}
-	}
-	phonePageHeaders(c)
-	c.Status(status)
-	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
+// phone is how the deputies' pages are laid out and say things.
+func (d *deputyDesk) phone() phonePages {
+	return phonePages{log: d.deps.Log, root: "/d", as: "Deputy", userKey: deputyKey, csrfKey: deputyCSRFKey, publicURL: d.deps.PublicURL,
+		messagePage: "deputy_message.html", messageTitle: "码上 · 代表履职"}
 }
 
-// flashes are kept Lax, as the deputies' other cookies (see setCookie).
-func (d *deputyDesk) flashes() flashes {
-	return flashes{path: "/d", sameSite: http.SameSiteLaxMode, publicURL: d.deps.PublicURL}
+// page renders a deputy page, laid out for a phone.
+func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
+	d.phone().page(c, status, name, data)
 }
 
 // said goes to a deputy's page after an action; the page says f, once.
-func (d *deputyDesk) said(c *gin.Context, to string, f flash) {
-	d.flashes().redirect(c, to, c.GetString(deputyCSRFKey), f)
-}
+func (d *deputyDesk) said(c *gin.Context, to string, f flash) { d.phone().said(c, to, f) }
 
 func (d *deputyDesk) message(c *gin.Context, status int, text string) {
-	d.page(c, status, "deputy_message.html", gin.H{"Title": "码上 · 代表履职", "Message": text})
+	d.phone().message(c, status, text)
 }
 
 // fail is how the deputies' pages answer an error with a page of its own;

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/web"
 	"mashang/wechat"
 )
 
@@ -182,4 +183,46 @@ func (w webSignIn) admit(c *gin.Context, message func(status int, text string), 
 		}
 	}
 	return s.OpenID, csrf, true
+}
+
+// phonePages are the pages of one signed-in surface opened in WeChat's
+// browser (/d, /h): laid out for a phone, each showing who is signed in
+// (under as in the page's data), the CSRF token of its forms and, once,
+// what the action before it said (its flash, kept Lax as the sign-in's
+// cookies are).
+type phonePages struct {
+	log              *slog.Logger
+	root             string // "/d": where the flashes live
+	as               string // "Deputy": the page data's name for who is signed in
+	userKey, csrfKey string // where signedIn keeps them in the request
+	publicURL        string
+	messagePage      string // the page that says one thing
+	messageTitle     string
+}
+
+func (p phonePages) page(c *gin.Context, status int, name string, data gin.H) {
+	if who, ok := c.Get(p.userKey); ok {
+		data[p.as], data["CSRF"] = who, c.GetString(p.csrfKey)
+		if status == http.StatusOK {
+			p.flashes().take(c, c.GetString(p.csrfKey)).show(data)
+		}
+	}
+	phonePageHeaders(c)
+	c.Status(status)
+	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		p.log.Error("phone page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
+	}
+}
+
+func (p phonePages) flashes() flashes {
+	return flashes{path: p.root, sameSite: http.SameSiteLaxMode, publicURL: p.publicURL}
+}
+
+// said goes to a page after an action; the page says f, once.
+func (p phonePages) said(c *gin.Context, to string, f flash) {
+	p.flashes().redirect(c, to, c.GetString(p.csrfKey), f)
+}
+
+func (p phonePages) message(c *gin.Context, status int, text string) {
+	p.page(c, status, p.messagePage, gin.H{"Title": p.messageTitle, "Message": text})
 }
