@@ -33,6 +33,21 @@ func (d CaseDepartment) Role() string {
 	return "协办"
 }
 
+// DepartmentCase is a case as a department's handler lists and opens it on
+// their phone pages (/h/): the case, when its answer is due, and the
+// department's own part in it (lead or co-handling, acknowledged or not).
+type DepartmentCase struct {
+	Case
+	Due  time.Time // the answer's deadline (zero: none)
+	Part CaseDepartment
+}
+
+// Open says whether the case still waits for its department.
+func (d DepartmentCase) Open() bool { return d.Status != CaseClosed && d.Status != CaseMerged }
+
+// ToAcknowledge says whether the department has yet to acknowledge it.
+func (d DepartmentCase) ToAcknowledge() bool { return d.Open() && d.Part.AcknowledgedAt == nil }
+
 // DepartmentDuty is one department's part in an open case, for the sweep's
 // timed notices.
 type DepartmentDuty struct {
@@ -96,9 +111,12 @@ func (n SupervisionNotify) departmentNotice(caseID int64, number, station, what 
 	set(n.StationField, station)
 	set(n.ColourField, what)
 	set(n.DeadlineField, due.In(China).Format("2006-01-02 15:04"))
-	url := ""
-	if n.CaseURL != nil {
-		url = n.CaseURL(number)
+	url, page := "", n.DepartmentCaseURL
+	if page == nil {
+		page = n.CaseURL
+	}
+	if page != nil {
+		url = page(number)
 	}
 	return OutboxItem{Kind: "template", CaseID: caseID, ToUser: r.OpenID, TemplateID: n.TemplateID, URL: url, Data: data,
 		ClientMsgID: fmt.Sprintf("dept-%s-u%d-%d-%d", number, r.UserID, at.UnixNano(), i)}

@@ -88,15 +88,35 @@ func (r Rate) Public(min int) string {
 // DepartmentTally is one department's line of figures over the cases handed
 // to it in a period: handed over, answered on time (closed by the deadline
 // ÷ closed and open past it, as Tally counts on time), satisfied, and
-// re-handled (reopened after the hand-over: the answer did not settle it).
+// re-handled (reopened after the hand-over: the answer did not settle it)
+// as the lead department (主办); acknowledged on time (签收及时) as lead
+// and, with the hand-overs themselves, as a co-handling one (协办).
 type DepartmentTally struct {
+	DepartmentID int64
 	Department   string
 	Handed       int
 	OnTime, Late int
 	Rated        int
 	Satisfied    int
 	Reopened     int
+	// AckOnTime counts the hand-overs acknowledged by their acknowledgement
+	// deadline (one working day on the holiday calendar, as the case turns
+	// yellow after); AckDue counts those acknowledged or past that deadline
+	// unacknowledged, so one still within its day is not yet measured.
+	// Hand-overs made before acknowledging existed have no deadline and are
+	// not counted.
+	AckOnTime, AckDue int
+	// The same as a co-handling department: handed over, acknowledged on
+	// time out of acknowledged or past the deadline.
+	CoHanded, CoAckOnTime, CoAckDue int
 }
+
+// AckRate (签收及时率) is acknowledged on time ÷ (acknowledged + past the
+// acknowledgement deadline unacknowledged), as the lead department.
+func (d DepartmentTally) AckRate() Rate { return Rate{d.AckOnTime, d.AckDue} }
+
+// CoAckRate is AckRate as a co-handling department.
+func (d DepartmentTally) CoAckRate() Rate { return Rate{d.CoAckOnTime, d.CoAckDue} }
 
 // OnTimeRate is answered on time ÷ (closed + open and overdue).
 func (d DepartmentTally) OnTimeRate() Rate { return Rate{d.OnTime, d.OnTime + d.Late} }

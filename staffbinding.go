@@ -42,7 +42,7 @@ func (b *StaffBinding) NewCode(ctx context.Context, userID int64) (BindCode, err
 
 const (
 	replyStaffBound       = "绑定成功！%s，今后您负责的问题亮黄灯、红灯时，督办提醒会通过本公众号发给您。"
-	replyHandlerBound     = "绑定成功！%s，今后有问题交办给本单位、到期前一个工作日和超期时，提醒会通过本公众号发给您。"
+	replyHandlerBound     = "绑定成功！%s，今后有问题交办给本单位、到期前一个工作日和超期时，提醒会通过本公众号发给您，点开即可在手机上签收和填报办理结果。"
 	replyStaffBindAlready = "您的微信已经绑定为工作人员%s，无需重复扫码。"
 	replyStaffBindExpired = "这个绑定二维码已过期。请在工作台「绑定微信」页重新生成（有效期为10分钟）。"
 )

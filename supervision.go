@@ -319,7 +319,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 		}
 		for i, o := range chosen {
 			if _, err := s.notifyDepartment(ctx, tx, c.ID, c.Number, c.StationName, o.Name, o.ID,
-				"新交办："+CaseDepartment{Lead: i == 0}.Role()+"，请登录工作台签收", due, now); err != nil {
+				"新交办："+CaseDepartment{Lead: i == 0}.Role()+"，请点开签收", due, now); err != nil {
 				return err
 			}
 		}
@@ -660,6 +660,10 @@ type SupervisionNotify struct {
 	ColourField   string // e.g. "黄灯：临近期限"
 	DeadlineField string
 	CaseURL       func(number string) string
+	// DepartmentCaseURL is the page a department's handler opens from a
+	// notice to their department: their phone page of the case (/h/),
+	// signed in silently by WeChat (nil: CaseURL).
+	DepartmentCaseURL func(number string) string
 }
 
 // notice builds the template message for one staff member.

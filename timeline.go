@@ -84,7 +84,7 @@ const (
 	AudiencePublic  Audience = iota // anyone, on the results wall
 	AudienceCitizen                 // the citizen who raised the case, in the Mini Program
 	AudienceDeputy                  // the deputies answering for it, on their /d/ pages
-	AudienceHandler                 // a department's handler (承办单位经办人), in the console
+	AudienceHandler                 // a department's handler (承办单位经办人), in the console and on /h/
 	AudienceStaff                   // the congress's staff, in the console
 )
 

@@ -201,7 +201,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		Progress: progress, FirstResponseDays: cfg.Cases.FirstResponseDays,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
-			CaseURL: func(number string) string { return base + "/console/cases/" + number }}}
+			CaseURL: func(number string) string { return base + "/console/cases/" + number },
+			// A department's handler opens the case on their phone, signed in by WeChat.
+			DepartmentCaseURL: func(number string) string { return base + "/h/cases/" + number }}}
 	a.Photos = &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log,
 		Quota: mashang.UploadQuota{Count: cfg.Cases.UploadsPending, Bytes: int64(cfg.Cases.UploadsPendingMB) << 20}}
 	var mpInbound *wechat.Inbound
@@ -228,7 +230,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		// Without a configured secret, deputies' sessions last until this
 		// process ends; WeChat signs them in again silently when it does.
 		deputySecret = []byte(rand.Text())
-		log.Warn("MASHANG_SESSION_SECRET is not set: deputies' and citizens' page sessions will not outlive this process or span instances")
+		log.Warn("MASHANG_SESSION_SECRET is not set: deputies', citizens' and departments' page sessions will not outlive this process or span instances")
 	}
 	var phones handlers.PhoneService
 	if key, err := hex.DecodeString(cfg.MiniProgram.DataKey); err == nil && len(key) == 32 {
@@ -312,6 +314,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		},
 		Citizens: handlers.CitizenDeps{Cases: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
+		Departments: handlers.DepartmentDeps{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+			PublicURL: base, Supervision: a.Supervision, Audit: db,
+			Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-handler-session"}},
 		Public: handlers.PublicDeps{
 			Codes:      a.Codes,
 			Directory:  db,

@@ -51,6 +51,7 @@ var optional = map[string]string{
 	"MiniProgram.CitizenLimit":       "no limit",
 	"StaffAPI.Log":                   "Deps.Log",
 	"Citizens.Log":                   "Deps.Log",
+	"Departments.Log":                "Deps.Log",
 	"Console.Log":                    "Deps.Log",
 	"Console.PublicURL":              "cookies Secure only over TLS",
 	"Deputies.Log":                   "Deps.Log",

@@ -113,6 +113,18 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/c/oauth", path: "/c/oauth", want: "A AA AA AAAAAAA"}, // 400: no state, no code
 	{method: "GET", route: "/c/:number", path: "/c/{case}", want: "S AN SS SSSSSSS"},
 
+	// Departments' handlers' pages, signed in by WeChat's web authorisation
+	// as the WeChat they bound: the cases handed to their department.
+	// Nobody else holds a session there; another department's case is 404
+	// (TestHandlerWorksTheirDepartmentsCasesFromWeChat).
+	{method: "GET", route: "/h/", path: "/h/", want: "A AA AA AAAAAAA"},
+	{method: "GET", route: "/h/login", path: "/h/login?next=/h/cases/{case}", want: "S SS SS SSSSSSS"},
+	{method: "GET", route: "/h/oauth", path: "/h/oauth", want: "A AA AA AAAAAAA"}, // 400: no state, no code
+	{method: "GET", route: "/h/cases", path: "/h/cases", want: "S SS SS SSSSSSA"},
+	{method: "GET", route: "/h/cases/:number", path: "/h/cases/{case}", want: "S SS SS SSSSSSA"},
+	{method: "POST", route: "/h/cases/:number/acknowledge", path: "/h/cases/{case}/acknowledge", form: url.Values{}, want: "S SS SS SSSSSSA"},
+	{method: "POST", route: "/h/cases/:number/result", path: "/h/cases/{case}/result", form: url.Values{"text": {""}}, want: "S SS SS SSSSSSA"},
+
 	// Public pages.
 	{method: "GET", route: "/wall", path: "/wall", want: "A AA AA AAAAAAA"},
 	{method: "GET", route: "/stations/:code", path: "/stations/demo-bdg", want: "A AA AA AAAAAAA"},
@@ -189,6 +201,9 @@ type matrixRole struct {
 	client *http.Client // keeps cookies, follows no redirect
 	bearer string
 	csrf   string
+	// phoneCSRF is the token of the forms of the handler's phone pages
+	// (/h/), whose session is another than the console's.
+	phoneCSRF string
 }
 
 // TestAuthorisationMatrix asks every route as every role and checks the
@@ -256,7 +271,7 @@ func outcomeClass(status int, location string) byte {
 	case status == http.StatusUnauthorized:
 		return 'S'
 	case status >= 300 && status < 400 && (strings.HasPrefix(location, "/console/login") || strings.HasPrefix(location, "/d/login") ||
-		strings.HasPrefix(location, "/c/login") || strings.Contains(location, "/connect/oauth2/authorize")):
+		strings.HasPrefix(location, "/c/login") || strings.HasPrefix(location, "/h/login") || strings.Contains(location, "/connect/oauth2/authorize")):
 		return 'S'
 	case status == http.StatusForbidden:
 		return 'F'
@@ -281,6 +296,9 @@ func authzRequest(e *env, role *matrixRole, row authzRow, fill *strings.Replacer
 			}
 		}
 		form.Set("csrf", role.csrf)
+		if strings.HasPrefix(path, "/h/") && role.phoneCSRF != "" {
+			form.Set("csrf", role.phoneCSRF)
+		}
 		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	}
 	req, err := http.NewRequest(row.method, e.srv.URL+path, body)
@@ -391,6 +409,18 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 		}
 		roles[s.name] = &matrixRole{client: b.client, bearer: token, csrf: b.csrf}
 	}
+	// The handler's WeChat, bound from the console, signs them in to their
+	// phone pages in the same browser.
+	const handlerOpenID = "oMatrixHandler00000000000001"
+	bindStaffWeChat(t, e, "mhandler", handlerOpenID)
+	phone := e.wechatBrowser(t, handlerOpenID)
+	phone.client.Jar = roles["handler"].client.Jar
+	fake, _ := url.Parse(e.fakeURL)
+	phone.client.Jar.SetCookies(fake, []*http.Cookie{{Name: wechattest.BrowserUserCookie, Value: handlerOpenID}})
+	if status, page := phone.get("/h/cases/" + number); status != http.StatusOK || phone.csrf == "" {
+		t.Fatalf("the handler opens case 1 on their phone: %d %s", status, page)
+	}
+	roles["handler"].phoneCSRF = phone.csrf
 
 	// An activity inviting deputy A, dispatched by the city's staff.
 	start := now.Add(24 * time.Hour).In(mashang.China)

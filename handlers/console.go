@@ -358,6 +358,16 @@ func coDepartments(c *gin.Context) []string {
 // a text and up to mashang.MaxResultFiles attachments.
 func (con *console) recordResult(c *gin.Context, k mashang.Case, _ string) (string, string, func(context.Context) error) {
 	u := c.MustGet(staffKey).(mashang.StaffSession).User
+	return resultForm(c, func(ctx context.Context, files []mashang.ResultFile) error {
+		return con.deps.Supervision.RecordResult(ctx, k.Number, u, c.PostForm("text"), files)
+	})
+}
+
+// resultForm reads a department's result form (the console's and the
+// handlers' phone page alike): the audit line's detail, what the page says
+// when it is done, and the work, which reads the attachments as uploaded
+// and gives them to record.
+func resultForm(c *gin.Context, record func(ctx context.Context, files []mashang.ResultFile) error) (string, string, func(context.Context) error) {
 	var headers []*multipart.FileHeader
 	if c.Request.MultipartForm != nil {
 		headers = c.Request.MultipartForm.File["attachment"]
@@ -382,7 +392,7 @@ func (con *console) recordResult(c *gin.Context, k mashang.Case, _ string) (stri
 			}
 			files = append(files, mashang.ResultFile{Data: data})
 		}
-		return con.deps.Supervision.RecordResult(ctx, k.Number, u, c.PostForm("text"), files)
+		return record(ctx, files)
 	}
 }
 

@@ -40,29 +40,15 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 			{"chengguan", "赵经办", "青岛市/市南区/市南区城市管理局", leadOpenID},
 			{"jiedao", "钱经办", "青岛市/市南区/八大关街道/八大关街道办事处", coOpenID},
 		} {
-			dept, err := e.db.DepartmentByPath(ctx, h.department)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e.addStaff(t, mashang.StaffUser{Username: h.username, Name: h.name, Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
-			bindStaffWeChat(t, e, h.username, h.openid)
+			addBoundHandler(t, e, h.username, h.name, h.department, h.openid)
 		}
 		e.addStaff(t, mashang.StaffUser{Username: "jiaoban", Name: "孙交办", Role: mashang.RoleStaff}, "青岛市/市南区", "")
 
-		token := e.login(t, "oDeptCitizen0000000000000001")
-		_, out := e.mp(t, "POST", "/mp/cases", token, `{"request_id": "department-01", "scene": "st:demo-bdg", "text": "小区门口排水沟堵塞"}`)
-		number := out["number"]
-		if number == "" {
-			t.Fatalf("raise: %v", out)
-		}
 		staff := e.browser(t)
 		if status := staff.login("jiaoban", staffPassword); status != http.StatusSeeOther {
 			t.Fatalf("staff signs in: %d", status)
 		}
-		if _, page := staff.post("/console/cases/"+number+"/handover", url.Values{"csrf": {staff.csrf},
-			"department": {"市南区城市管理局"}, "co": {"八大关街道办事处"}, "days": {"5"}}); !strings.Contains(page, "已交办") {
-			t.Fatalf("hand over: %s", page)
-		}
+		number := raiseAndHandOver(t, e, staff, "oDeptCitizen0000000000000001", "小区门口排水沟堵塞", "市南区城市管理局", "八大关街道办事处")
 		drain := func() {
 			t.Helper()
 			if _, err := e.outbox.Drain(ctx); err != nil {
@@ -79,10 +65,10 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 			return out
 		}
 		drain()
-		if got := told(leadOpenID); len(got) != 1 || got[0] != "新交办：主办，请登录工作台签收 2025-11-10 23:59" {
+		if got := told(leadOpenID); len(got) != 1 || got[0] != "新交办：主办，请点开签收 2025-11-10 23:59" {
 			t.Fatalf("the lead department's handler was told %q", got)
 		}
-		if got := told(coOpenID); len(got) != 1 || got[0] != "新交办：协办，请登录工作台签收 2025-11-10 23:59" {
+		if got := told(coOpenID); len(got) != 1 || got[0] != "新交办：协办，请点开签收 2025-11-10 23:59" {
 			t.Fatalf("the co-handling department's handler was told %q", got)
 		}
 
@@ -166,7 +152,7 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 		tl := timeline(events)
 		for _, want := range []string{
 			"handed: 交「青岛市/市南区/市南区城市管理局」主办，「青岛市/市南区/八大关街道/八大关街道办事处」协办，期限5个工作日，至2025年11月10日",
-			"notify: 提醒（新交办：主办，请登录工作台签收）已发给「市南区城市管理局」经办人：赵经办",
+			"notify: 提醒（新交办：主办，请点开签收）已发给「市南区城市管理局」经办人：赵经办",
 			"acknowledged: 「市南区城市管理局」签收（主办）\n",
 			"colour: 问题 " + number + " 亮黄灯：承办单位逾期未签收",
 			"acknowledged: 「八大关街道办事处」签收（协办），已超过签收时限\n",
@@ -189,6 +175,35 @@ func TestDepartmentsAreToldAcknowledgeAndTurnYellowWhenLate(t *testing.T) {
 			t.Errorf("%d acknowledgements audited, want 2: %+v", acks, log)
 		}
 	})
+}
+
+// addBoundHandler adds a handler of the department at path, their WeChat
+// (openid) bound from the console.
+func addBoundHandler(t *testing.T, e *env, username, name, path, openid string) {
+	t.Helper()
+	dept, err := e.db.DepartmentByPath(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.addStaff(t, mashang.StaffUser{Username: username, Name: name, Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
+	bindStaffWeChat(t, e, username, openid)
+}
+
+// raiseAndHandOver raises a case as citizen at 八大关 from the Mini Program
+// and has staff hand it over to lead (and co, if any) from the console,
+// for 5 working days: its number.
+func raiseAndHandOver(t *testing.T, e *env, staff *staffBrowser, citizen, text, lead, co string) string {
+	t.Helper()
+	_, out := e.mp(t, "POST", "/mp/cases", e.login(t, citizen), `{"request_id": "handover-`+citizen+`", "scene": "st:demo-bdg", "text": "`+text+`"}`)
+	number := out["number"]
+	if number == "" {
+		t.Fatalf("raise: %v", out)
+	}
+	if _, said := staff.post("/console/cases/"+number+"/handover", url.Values{"csrf": {staff.csrf},
+		"department": {lead}, "co": {co}, "days": {"5"}}); !strings.Contains(said, "done: 已交办") {
+		t.Fatalf("hand over %s: %s", number, said)
+	}
+	return number
 }
 
 // acknowledgeAsHandler signs in as a new handler of the department at path
@@ -214,17 +229,9 @@ func acknowledgeAsHandler(t *testing.T, e *env, number, path string) {
 // browser does.
 func (b *staffBrowser) postResult(number, text string, files map[string][]byte) (int, string) {
 	b.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	w.WriteField("csrf", b.csrf)
-	w.WriteField("text", text)
-	for name, data := range files {
-		fw, _ := w.CreateFormFile("attachment", name)
-		fw.Write(data)
-	}
-	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/cases/"+number+"/do/result", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	body, contentType := resultBody(b.csrf, text, files)
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/cases/"+number+"/do/result", body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", b.base)
 	resp, err := b.client.Do(req)
 	if err != nil {
@@ -233,6 +240,21 @@ func (b *staffBrowser) postResult(number, text string, files map[string][]byte) 
 	defer resp.Body.Close()
 	page, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b.follow(resp, page)
+}
+
+// resultBody is a department's result form as a browser posts it: the
+// body and its content type.
+func resultBody(csrf, text string, files map[string][]byte) (io.Reader, string) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", csrf)
+	w.WriteField("text", text)
+	for name, data := range files {
+		fw, _ := w.CreateFormFile("attachment", name)
+		fw.Write(data)
+	}
+	w.Close()
+	return &body, w.FormDataContentType()
 }
 
 var attachmentLink = regexp.MustCompile(`/console/cases/[0-9-]+/attachments/([0-9a-f]{32})`)

@@ -37,6 +37,7 @@ type Deps struct {
 	Console     ConsoleDeps
 	Deputies    DeputyDeps
 	Citizens    CitizenDeps
+	Departments DepartmentDeps
 	Public      PublicDeps
 	Operations  OperationsDeps
 }
@@ -236,6 +237,14 @@ func (d Deps) check() error {
 		text("Citizens.AppID", d.Citizens.AppID),
 		text("Citizens.OAuthBase", d.Citizens.OAuthBase),
 		text("Citizens.PublicURL", d.Citizens.PublicURL),
+		need("Departments.Desk", d.Departments.Desk),
+		need("Departments.OAuth", d.Departments.OAuth),
+		need("Departments.Sessions", d.Departments.Sessions),
+		need("Departments.Supervision", d.Departments.Supervision),
+		need("Departments.Audit", d.Departments.Audit),
+		text("Departments.AppID", d.Departments.AppID),
+		text("Departments.OAuthBase", d.Departments.OAuthBase),
+		text("Departments.PublicURL", d.Departments.PublicURL),
 		need("Public.Codes", d.Public.Codes),
 		need("Public.Directory", d.Public.Directory),
 		need("Public.Wall", d.Public.Wall),

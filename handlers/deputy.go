@@ -2,9 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"time"
@@ -12,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
-	"mashang/web"
 )
 
 // DeputyDesk reads what a deputy answers for (*store.DB).
@@ -52,33 +48,22 @@ type deputyDesk struct {
 	pages DeputyPages
 }
 
-// deputyPage renders a deputy page, laid out for a phone.
-func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
-	if dep, ok := c.Get(deputyKey); ok {
-		data["Deputy"], data["CSRF"] = dep, c.GetString(deputyCSRFKey)
-		if status == http.StatusOK {
-			d.flashes().take(c, c.GetString(deputyCSRFKey)).show(data)
-		}
-	}
-	phonePageHeaders(c)
-	c.Status(status)
-	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
-		d.deps.Log.Error("deputy page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
-	}
+// phone is how the deputies' pages are laid out and say things.
+func (d *deputyDesk) phone() phonePages {
+	return phonePages{log: d.deps.Log, root: "/d", as: "Deputy", userKey: deputyKey, csrfKey: deputyCSRFKey, publicURL: d.deps.PublicURL,
+		messagePage: "deputy_message.html", messageTitle: "码上 · 代表履职"}
 }
 
-// flashes are kept Lax, as the deputies' other cookies (see setCookie).
-func (d *deputyDesk) flashes() flashes {
-	return flashes{path: "/d", sameSite: http.SameSiteLaxMode, publicURL: d.deps.PublicURL}
+// page renders a deputy page, laid out for a phone.
+func (d *deputyDesk) page(c *gin.Context, status int, name string, data gin.H) {
+	d.phone().page(c, status, name, data)
 }
 
 // said goes to a deputy's page after an action; the page says f, once.
-func (d *deputyDesk) said(c *gin.Context, to string, f flash) {
-	d.flashes().redirect(c, to, c.GetString(deputyCSRFKey), f)
-}
+func (d *deputyDesk) said(c *gin.Context, to string, f flash) { d.phone().said(c, to, f) }
 
 func (d *deputyDesk) message(c *gin.Context, status int, text string) {
-	d.page(c, status, "deputy_message.html", gin.H{"Title": "码上 · 代表履职", "Message": text})
+	d.phone().message(c, status, text)
 }
 
 // fail is how the deputies' pages answer an error with a page of its own;
@@ -120,19 +105,14 @@ func (d *deputyDesk) oauth(c *gin.Context) {
 
 // signedIn finds the deputy of the session, or sends the browser to sign in.
 func (d *deputyDesk) signedIn(c *gin.Context) {
-	token, s, err := d.signIn().session(c)
-	if err != nil {
-		if c.Request.Method != http.MethodGet {
-			d.message(c, http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
-		} else {
-			c.Redirect(http.StatusFound, "/d/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
-		}
+	openid, csrf, ok := d.signIn().admit(c, func(status int, text string) { d.message(c, status, text) }, func(err error) { d.fail(c, err) })
+	if !ok {
 		c.Abort()
 		return
 	}
 	// Looked up each time: a deputy unbound or out of office (在任=否)
 	// loses access at once, whatever session they hold.
-	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), s.OpenID)
+	dep, err := d.pages.Desk.BoundDeputy(c.Request.Context(), openid)
 	if err != nil && mashang.ErrorCode(err) != mashang.ENOTFOUND {
 		d.fail(c, err)
 		c.Abort()
@@ -147,20 +127,6 @@ func (d *deputyDesk) signedIn(c *gin.Context) {
 		d.message(c, http.StatusForbidden, text)
 		c.Abort()
 		return
-	}
-	sum := sha256.Sum256([]byte("mashang-deputy-csrf\x00" + token))
-	csrf := base64.RawURLEncoding.EncodeToString(sum[:18])
-	if c.Request.Method == http.MethodPost {
-		if err := readForm(c); err != nil {
-			d.fail(c, err)
-			c.Abort()
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
-			d.message(c, http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
-			c.Abort()
-			return
-		}
 	}
 	c.Set(deputyKey, dep)
 	c.Set(deputyCSRFKey, csrf)

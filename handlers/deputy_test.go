@@ -56,13 +56,21 @@ func (b *wechatBrowser) post(path string, form url.Values) (int, string) {
 	if form.Get("csrf") == "" {
 		form.Set("csrf", b.csrf)
 	}
-	resp, err := b.client.PostForm(b.e.srv.URL+path, form)
+	return b.send(path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+// send posts body to path, following where the answer leads.
+func (b *wechatBrowser) send(path string, body io.Reader, contentType string) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, body)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	page, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(page)
 }
 
 // A deputy opens the case their template message links to: WeChat's web

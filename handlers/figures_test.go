@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,83 @@ func TestPublicPagesShowARateOnlyAboveTheMinimumCount(t *testing.T) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// Acknowledged on time (签收及时率) counts each department's hand-overs as
+// lead and as co-handler apart: those acknowledged by their deadline out of
+// those acknowledged or past it unacknowledged; one still within its
+// working day is not measured yet, and a department with nothing to
+// measure shows "—". A department that only co-handled has a line too.
+func TestDepartmentFiguresShowAcknowledgedOnTimeForLeadAndCoHandling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		const lead, co, city = "市南区城市管理局", "八大关街道办事处", "青岛市住房和城乡建设局"
+		e.addStaff(t, mashang.StaffUser{Username: "jiaoban", Name: "孙交办", Role: mashang.RoleStaff}, "青岛市/市南区", "")
+		staff := e.browser(t)
+		if status := staff.login("jiaoban", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("staff signs in: %d", status)
+		}
+		handlers := map[string]*staffBrowser{}
+		for name, path := range map[string]string{lead: "青岛市/市南区/市南区城市管理局", co: "青岛市/市南区/八大关街道/八大关街道办事处"} {
+			dept, err := e.db.DepartmentByPath(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			username := fmt.Sprintf("ack%d", dept)
+			e.addStaff(t, mashang.StaffUser{Username: username, Name: "经办人", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
+			handlers[name] = e.browser(t)
+			if status := handlers[name].login(username, staffPassword); status != http.StatusSeeOther {
+				t.Fatalf("%s's handler signs in: %d", name, status)
+			}
+		}
+		acknowledge := func(department, number string) {
+			t.Helper()
+			b := handlers[department]
+			if _, said := b.post("/console/cases/"+number+"/do/acknowledge", url.Values{"csrf": {b.csrf}}); !strings.Contains(said, "done: 已签收") {
+				t.Fatalf("%s acknowledges %s: %s", department, number, said)
+			}
+		}
+		raw := storetest.RawSQL(t, e.driver, e.dsn)
+		lapse := func(department, number string) { // its acknowledgement deadline has passed
+			t.Helper()
+			if _, err := raw.ExecContext(ctx, `UPDATE case_departments SET ack_due = ?
+				WHERE department_id = (SELECT id FROM departments WHERE name = ?) AND case_id = (SELECT id FROM cases WHERE number = ?)`,
+				time.Now().Add(-time.Hour).UTC(), department, number); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A: both acknowledge on time.
+		a := raiseAndHandOver(t, e, staff, "oAckCitizen00000000000000001", "路灯坏了", lead, co)
+		acknowledge(lead, a)
+		acknowledge(co, a)
+		// B: the lead acknowledges late; the city's bureau, co-handling, is
+		// still within its day.
+		b := raiseAndHandOver(t, e, staff, "oAckCitizen00000000000000002", "井盖缺失", lead, city)
+		lapse(lead, b)
+		acknowledge(lead, b)
+		// C: the co-handler lets its day pass; the lead is still within its own.
+		c := raiseAndHandOver(t, e, staff, "oAckCitizen00000000000000003", "路面积水", lead, co)
+		lapse(co, c)
+
+		page := adminFigures(t, e, "")
+		for _, want := range []string{
+			// 承办单位, 主办: 交办, 按期答复率, 满意率, 二次交办, 签收及时率; 协办: 交办, 签收及时率
+			"<td>" + lead + "</td><td>3</td><td>—</td><td>—</td><td>0（0.0%）</td><td>50.0%</td><td>0</td><td>—</td>",
+			"<td>" + co + "</td><td>0</td><td>—</td><td>—</td><td>0（—）</td><td>—</td><td>2</td><td>50.0%</td>",
+			"<td>" + city + "</td><td>0</td><td>—</td><td>—</td><td>0（—）</td><td>—</td><td>1</td><td>—</td>",
+			"签收及时率 = 在签收时限",
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("figures lack %q:\n%s", want, page)
+			}
+		}
+		// The lead department's handler reads the same figures for what was
+		// handed to it (counted from the cases, not the tallies).
+		if page := figuresPage(t, handlers[lead], ""); !strings.Contains(page, "<td>"+lead+"</td><td>3</td><td>—</td><td>—</td><td>0（0.0%）</td><td>50.0%</td><td>0</td><td>—</td>") {
+			t.Errorf("the handler's figures: %s", page)
 		}
 	})
 }

@@ -34,7 +34,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	for _, l := range []**slog.Logger{&d.Callback.Log, &d.MiniProgram.Log, &d.StaffAPI.Log, &d.Console.Log, &d.Deputies.Log, &d.Citizens.Log, &d.Public.Log} {
+	for _, l := range []**slog.Logger{&d.Callback.Log, &d.MiniProgram.Log, &d.StaffAPI.Log, &d.Console.Log, &d.Deputies.Log, &d.Citizens.Log, &d.Departments.Log, &d.Public.Log} {
 		if *l == nil {
 			*l = d.Log
 		}
@@ -59,12 +59,14 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	con := &console{deps: d.Console, exports: newExportLimiter()}
 	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
+	hd := &departmentDesk{deps: d.Departments}
 	// Every body is capped before anything reads it, each surface refusing
 	// in its own way; files have limits of their own.
 	bodies := capBodies(map[string]int64{
 		"/console/manage/import":           roster.MaxFileBytes + 64<<10,
 		"/mp/uploads":                      mashang.MaxPhotoBytes + 64<<10,
 		"/console/cases/:number/do/result": mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
+		"/h/cases/:number/result":          mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 	}, map[string]bool{"/wechat/callback": true, "/wechat/mp-callback": true}, func(c *gin.Context, err error) {
 		switch p := c.Request.URL.Path; {
 		case strings.HasPrefix(p, "/mp/"), strings.HasPrefix(p, "/api/"):
@@ -73,6 +75,8 @@ func New(d Deps) (*gin.Engine, error) {
 			con.fail(c, err)
 		case strings.HasPrefix(p, "/d/"):
 			dd.fail(c, err)
+		case strings.HasPrefix(p, "/h/"):
+			hd.fail(c, err)
 		default:
 			failPublic(c, d.Log, err)
 		}
@@ -169,6 +173,19 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/c/login", cp.login)
 	r.GET("/c/oauth", cp.oauth)
 	r.GET("/c/:number", cp.casePage)
+
+	// Departments' handlers' pages (承办单位经办人), opened from the notices
+	// to their department and signed in by WeChat's web authorisation as
+	// the WeChat they bound in the console: the cases handed to their
+	// department (lead or co-handling); any other case is 404.
+	r.GET("/h/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/h/cases") })
+	r.GET("/h/login", hd.login)
+	r.GET("/h/oauth", hd.oauth)
+	hdesk := r.Group("/h", hd.signedIn)
+	hdesk.GET("/cases", hd.cases)
+	hdesk.GET("/cases/:number", hd.casePage)
+	hdesk.POST("/cases/:number/acknowledge", hd.act(mashang.ActAcknowledge, hd.acknowledge))
+	hdesk.POST("/cases/:number/result", hd.act(mashang.ActResult, hd.result))
 
 	// Public pages.
 	pub := &public{deps: d.Public}

@@ -39,7 +39,7 @@ func (con *console) showWeChat(c *gin.Context, status int, data gin.H) {
 	data["Title"], data["Bound"] = "绑定微信", bound
 	data["Notices"] = map[string]string{mashang.RoleSecretary: "本站问题亮黄灯时，您会收到督办提醒。",
 		mashang.RoleStaff:   "您是本级人大负责同志时（由管理员设置），本辖区问题亮红灯时会收到督办提醒。",
-		mashang.RoleHandler: "有问题交办给本单位（主办或协办）、到期前一个工作日和超期时，您会收到提醒。"}[s.User.Role]
+		mashang.RoleHandler: "有问题交办给本单位（主办或协办）、到期前一个工作日和超期时，您会收到提醒；点开提醒即可在手机上查看、签收并填报办理结果。"}[s.User.Role]
 	con.page(c, status, "console_wechat.html", data)
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"mashang"
+	"mashang/web"
 	"mashang/wechat"
 )
 
@@ -152,3 +154,75 @@ func (w webSignIn) session(c *gin.Context) (string, mashang.MPSession, error) {
 
 // signOut drops the session cookie.
 func (w webSignIn) signOut(c *gin.Context) { w.setCookie(c, w.sessionCookie, "", -1) }
+
+// admit guards a page behind the sign-in: without a session a page (GET)
+// goes to sign in and comes back, a form is told to reopen; a form must
+// carry the session's CSRF token. It answers the session's openid and the
+// token its forms carry; when not ok the answer is given (message for a
+// refusal, fail for an error).
+func (w webSignIn) admit(c *gin.Context, message func(status int, text string), fail func(error)) (openid, csrf string, ok bool) {
+	token, s, err := w.session(c)
+	if err != nil {
+		if c.Request.Method != http.MethodGet {
+			message(http.StatusUnauthorized, "登录已过期，请从公众号消息重新打开。")
+		} else {
+			c.Redirect(http.StatusFound, w.root+"/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+		}
+		return "", "", false
+	}
+	sum := sha256.Sum256([]byte("mashang-" + strings.TrimSuffix(w.signUse, "-return") + "-csrf\x00" + token))
+	csrf = base64.RawURLEncoding.EncodeToString(sum[:18])
+	if c.Request.Method == http.MethodPost {
+		if err := readForm(c); err != nil {
+			fail(err)
+			return "", "", false
+		}
+		if subtle.ConstantTimeCompare([]byte(c.PostForm("csrf")), []byte(csrf)) != 1 {
+			message(http.StatusForbidden, "页面已过期，请返回刷新后再提交。")
+			return "", "", false
+		}
+	}
+	return s.OpenID, csrf, true
+}
+
+// phonePages are the pages of one signed-in surface opened in WeChat's
+// browser (/d, /h): laid out for a phone, each showing who is signed in
+// (under as in the page's data), the CSRF token of its forms and, once,
+// what the action before it said (its flash, kept Lax as the sign-in's
+// cookies are).
+type phonePages struct {
+	log              *slog.Logger
+	root             string // "/d": where the flashes live
+	as               string // "Deputy": the page data's name for who is signed in
+	userKey, csrfKey string // where signedIn keeps them in the request
+	publicURL        string
+	messagePage      string // the page that says one thing
+	messageTitle     string
+}
+
+func (p phonePages) page(c *gin.Context, status int, name string, data gin.H) {
+	if who, ok := c.Get(p.userKey); ok {
+		data[p.as], data["CSRF"] = who, c.GetString(p.csrfKey)
+		if status == http.StatusOK {
+			p.flashes().take(c, c.GetString(p.csrfKey)).show(data)
+		}
+	}
+	phonePageHeaders(c)
+	c.Status(status)
+	if err := web.Templates.ExecuteTemplate(c.Writer, name, data); err != nil {
+		p.log.Error("phone page", "page", name, "err", err, requestIDKey, c.GetString(requestIDKey))
+	}
+}
+
+func (p phonePages) flashes() flashes {
+	return flashes{path: p.root, sameSite: http.SameSiteLaxMode, publicURL: p.publicURL}
+}
+
+// said goes to a page after an action; the page says f, once.
+func (p phonePages) said(c *gin.Context, to string, f flash) {
+	p.flashes().redirect(c, to, c.GetString(p.csrfKey), f)
+}
+
+func (p phonePages) message(c *gin.Context, status int, text string) {
+	p.page(c, status, p.messagePage, gin.H{"Title": p.messageTitle, "Message": text})
+}

@@ -120,12 +120,12 @@ func (db *DB) DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, 
 	}
 	where, args := talliesWithin(r, from, to)
 	return db.departmentFigures(ctx, `
-		SELECT dp.name, SUM(t.handed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied), SUM(t.rehandled)
+		SELECT dp.id, dp.name, SUM(t.handed), SUM(t.on_time), SUM(t.late), SUM(t.rated), SUM(t.satisfied), SUM(t.rehandled)
 		FROM department_tallies t JOIN stations s ON s.id = t.station_id JOIN departments dp ON dp.id = t.department_id
 		WHERE `+where+`
 		GROUP BY dp.id, dp.name
 		HAVING SUM(t.handed) > 0
-		ORDER BY SUM(t.handed) DESC, dp.name`, args)
+		ORDER BY SUM(t.handed) DESC, dp.name`, args, r, from, to, now)
 }
 
 // RecountDepartmentFigures is DepartmentFigures counted from the cases
@@ -135,7 +135,7 @@ func (db *DB) RecountDepartmentFigures(ctx context.Context, r mashang.Reach, fro
 	where, reachArgs := reachCondition(r)
 	args := append(append([]any{now.UTC()}, reachArgs...), from.UTC(), to.UTC())
 	return db.departmentFigures(ctx, `
-		SELECT dp.name, COUNT(*),
+		SELECT dp.id, dp.name, COUNT(*),
 		       SUM(CASE WHEN c.closed_at IS NOT NULL AND (c.deadline IS NULL OR c.closed_at <= c.deadline) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN (c.closed_at IS NOT NULL AND c.closed_at > c.deadline) OR (c.closed_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END),
 		       SUM(CASE WHEN c.rating <> '' THEN 1 ELSE 0 END),
@@ -144,18 +144,72 @@ func (db *DB) RecountDepartmentFigures(ctx context.Context, r mashang.Reach, fro
 		FROM cases c JOIN stations s ON s.id = c.station_id JOIN departments dp ON dp.id = c.department_id
 		WHERE `+where+` AND c.handed_at >= ? AND c.handed_at < ?
 		GROUP BY dp.id, dp.name
-		ORDER BY COUNT(*) DESC, dp.name`, args)
+		ORDER BY COUNT(*) DESC, dp.name`, args, r, from, to, now)
 }
 
-func (db *DB) departmentFigures(ctx context.Context, query string, args []any) ([]mashang.DepartmentTally, error) {
+// departmentFigures reads the lead departments' figures by query, then adds
+// each department's acknowledgements (acknowledgements).
+func (db *DB) departmentFigures(ctx context.Context, query string, args []any, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error) {
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.DepartmentTally, error) {
 		var d mashang.DepartmentTally
-		return d, row.Scan(&d.Department, &d.Handed, &d.OnTime, &d.Late, &d.Rated, &d.Satisfied, &d.Reopened)
+		return d, row.Scan(&d.DepartmentID, &d.Department, &d.Handed, &d.OnTime, &d.Late, &d.Rated, &d.Satisfied, &d.Reopened)
 	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count department figures: %w", err)
 	}
-	return out, nil
+	return db.acknowledgements(ctx, r, from, to, now, out)
+}
+
+// acknowledgements adds to the lead departments' figures how each
+// department acknowledged (签收) what was handed to it in [from, to), as
+// lead and as co-handler, counted from the hand-overs themselves
+// (case_departments: one row a department and hand-over, far fewer than
+// the cases); a department that only co-handled gets a line of its own,
+// after the lead ones. On time is acknowledged by ack_due; measured is
+// acknowledged, or past ack_due at now.
+func (db *DB) acknowledgements(ctx context.Context, r mashang.Reach, from, to, now time.Time, lead []mashang.DepartmentTally) ([]mashang.DepartmentTally, error) {
+	type acks struct {
+		id                     int64
+		name                   string
+		lead                   bool
+		handed, onTime, judged int
+	}
+	where, reachArgs := reachCondition(r)
+	args := append(append([]any{now.UTC()}, reachArgs...), from.UTC(), to.UTC())
+	rows, err := scanAll(ctx, db.db, func(row scanner) (acks, error) {
+		var a acks
+		return a, row.Scan(&a.id, &a.name, &a.lead, &a.handed, &a.onTime, &a.judged)
+	}, `
+		SELECT dp.id, dp.name, cd.lead, COUNT(*),
+		       SUM(CASE WHEN cd.ack_due IS NOT NULL AND cd.acknowledged_at IS NOT NULL AND cd.acknowledged_at <= cd.ack_due THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN cd.ack_due IS NOT NULL AND (cd.acknowledged_at IS NOT NULL OR cd.ack_due < ?) THEN 1 ELSE 0 END)
+		FROM case_departments cd JOIN cases c ON c.id = cd.case_id JOIN stations s ON s.id = c.station_id
+		JOIN departments dp ON dp.id = cd.department_id
+		WHERE `+where+` AND cd.handed_at >= ? AND cd.handed_at < ?
+		GROUP BY dp.id, dp.name, cd.lead
+		ORDER BY cd.lead DESC, COUNT(*) DESC, dp.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count acknowledgements: %w", err)
+	}
+	at := make(map[int64]int, len(lead))
+	for i, d := range lead {
+		at[d.DepartmentID] = i
+	}
+	for _, a := range rows {
+		i, ok := at[a.id]
+		if !ok {
+			lead = append(lead, mashang.DepartmentTally{DepartmentID: a.id, Department: a.name})
+			i = len(lead) - 1
+			at[a.id] = i
+		}
+		d := &lead[i]
+		if a.lead {
+			d.AckOnTime, d.AckDue = a.onTime, a.judged
+		} else {
+			d.CoHanded, d.CoAckOnTime, d.CoAckDue = a.handed, a.onTime, a.judged
+		}
+	}
+	return lead, nil
 }
 
 // ProblemList is a department's problem list (问题建议清单): the cases within
