@@ -321,7 +321,7 @@ func (rs *Ratings) reopen(ctx context.Context, tx RatingTx, c Case, poor int, r 
 	}
 	for _, d := range depts {
 		if _, err := s.notifyDepartment(ctx, tx, c.ID, c.Number, c.StationName, d.Name, d.DepartmentID,
-			"二次交办：群众不满意，"+d.Role()+"，请签收并重新办理", due, r.At); err != nil {
+			"二次交办："+d.Role()+"，群众不满意请重办", due, r.At); err != nil {
 			return err
 		}
 	}

@@ -318,7 +318,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Audit:          db,
 			PublicURL:      base,
 		},
-		Citizens: handlers.CitizenDeps{Cases: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+		Citizens: handlers.CitizenDeps{Cases: db, Ratings: a.Ratings, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
 		Departments: handlers.DepartmentDeps{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Supervision: a.Supervision, Audit: db,
