@@ -91,9 +91,11 @@ type RatingTx interface {
 	// HandedTo lists the departments the case is handed to, the lead
 	// first (none: it never was).
 	HandedTo(ctx context.Context, caseID int64) ([]CaseDepartment, error)
-	HandOver(ctx context.Context, caseID, departmentID int64, at time.Time, days int, due time.Time) error
+	// Rehand gives a closed case handed over before a new deadline and
+	// opens it again with its department (二次交办); the hand-over keeps
+	// its day, so the department's figures count it once, as re-handled.
+	Rehand(ctx context.Context, caseID int64, days int, due time.Time) error
 	AssignDepartments(ctx context.Context, caseID, lead int64, co []int64, at, ackDue time.Time) error
-	SetCaseState(ctx context.Context, caseID int64, status, category string) error
 	// SetConsent records the citizen's word on showing the case,
 	// anonymised, on the results wall.
 	SetConsent(ctx context.Context, caseID int64, consent bool) error
@@ -256,10 +258,12 @@ func consentLine(consent bool) string {
 	return "不同意在代表回音壁公开"
 }
 
-// redo is where a dissatisfied case goes back: the departments it was
-// handed to (none: its group) and their new deadline.
+// redo is where a closed case its citizen is dissatisfied with goes back:
+// the departments it was handed to (none: its group) and their new
+// deadline. A case still open (an answer rated before closing) keeps its
+// deadline and goes to its group, as before.
 func (rs *Ratings) redo(ctx context.Context, tx RatingTx, c Case, at time.Time) ([]CaseDepartment, time.Time, error) {
-	if rs.Supervision == nil {
+	if rs.Supervision == nil || c.Status != CaseClosed {
 		return nil, time.Time{}, nil
 	}
 	depts, err := tx.HandedTo(ctx, c.ID)
@@ -299,14 +303,10 @@ func (rs *Ratings) reopen(ctx context.Context, tx RatingTx, c Case, poor int, r 
 			co = append(co, d.DepartmentID)
 		}
 	}
-	if err := tx.HandOver(ctx, c.ID, lead.DepartmentID, r.At, days, due); err != nil {
+	if err := tx.Rehand(ctx, c.ID, days, due); err != nil {
 		return err
 	}
 	if err := tx.AssignDepartments(ctx, c.ID, lead.DepartmentID, co, r.At, s.Calendar.AddWorkingDays(r.At, ackWithin)); err != nil {
-		return err
-	}
-	// Handed over again, but the citizen and staff read it as what it is.
-	if err := tx.SetCaseState(ctx, c.ID, CaseReopened, c.Category); err != nil {
 		return err
 	}
 	detail := fmt.Sprintf("群众不满意（第%d次），二次交办%s重新办理，期限%d个工作日，至%s", poor, strings.Join(names, "、"), days, due.In(China).Format("2006年1月2日"))

@@ -143,6 +143,20 @@ func TestDissatisfiedGoesBackToTheSameDepartmentWithANewDeadline(t *testing.T) {
 		if n := len(e.citizenCases(t, citizen)); n != 1 {
 			t.Fatalf("the reason opened a case: %d cases", n)
 		}
+		// The department's figures count the hand-over once, re-handled,
+		// rated, not satisfied; kept tallies and a recount agree.
+		from, to := at.Add(-24*time.Hour), at.Add(24*time.Hour)
+		for name, read := range map[string]func(context.Context, mashang.Reach, time.Time, time.Time, time.Time) ([]mashang.DepartmentTally, error){
+			"kept": e.db.DepartmentFigures, "recounted": e.db.RecountDepartmentFigures} {
+			figures, err := read(ctx, mashang.Reach{All: true}, from, to, rated.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(figures) != 1 || figures[0].Handed != 1 || figures[0].Reopened != 1 || figures[0].Rated != 1 || figures[0].Satisfied != 0 {
+				t.Fatalf("the department's figures (%s): %+v", name, figures)
+			}
+		}
+
 		e.drainAt(t, rated.Add(15*time.Minute))
 		var told []string
 		for _, d := range e.fake.Delivered(handler)[before:] {
@@ -220,8 +234,18 @@ func TestTheRatingReminderIsSentOnceAndNotAfterRating(t *testing.T) {
 		if got := e.fake.Delivered(rater)[before[rater]:]; len(got) != 0 {
 			t.Fatalf("the rater was reminded: %+v", got)
 		}
-		if now, _ := e.caseNow(t, quiet.Number); now.Rating != "" {
-			t.Fatalf("the silent citizen's case counts as %q", now.Rating)
+		// After 7 days the silent citizen's case counts as not rated: the
+		// figures rate one case of two, never the silent one as satisfied.
+		figures, err := e.db.FigureGroups(ctx, mashang.Reach{All: true}, at.Add(-24*time.Hour), at.Add(24*time.Hour), at.Add(8*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total mashang.Tally
+		for _, g := range figures {
+			total.Closed, total.Rated, total.Satisfied = total.Closed+g.Closed, total.Rated+g.Rated, total.Satisfied+g.Satisfied
+		}
+		if total.Closed != 2 || total.Rated != 1 || total.Satisfied != 1 {
+			t.Fatalf("the figures after 7 days: %+v", total)
 		}
 	})
 }

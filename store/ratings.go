@@ -73,6 +73,19 @@ func (tx *Tx) HandedTo(ctx context.Context, caseID int64) ([]mashang.CaseDepartm
 	return caseDepartments(ctx, tx.tx, caseID)
 }
 
+// Rehand opens a closed case again with the department it was handed to,
+// with a new deadline; handed_at stays, so the department's tallies count
+// the hand-over once, on its day, and the timeline's "reopened" marks it
+// re-handled.
+func (tx *Tx) Rehand(ctx context.Context, caseID int64, days int, due time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET status = ?, deadline_days = ?, deadline = ?, closed_at = NULL, overdue = 0
+		WHERE id = ?`, mashang.CaseReopened, days, due.UTC(), caseID); err != nil {
+		return fmt.Errorf("hand the case back: %w", err)
+	}
+	return nil
+}
+
 // SetConsent records the citizen's word on the results wall.
 func (tx *Tx) SetConsent(ctx context.Context, caseID int64, consent bool) error {
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE cases SET public_consent = ? WHERE id = ?`, consent, caseID); err != nil {
