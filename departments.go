@@ -73,9 +73,18 @@ const (
 // ackWithin is how many working days a department has to acknowledge.
 const ackWithin = 1
 
+// departmentNotifier is what telling a department needs from storage.
+type departmentNotifier interface {
+	// DepartmentRecipients are a department's enabled handlers with their
+	// WeChat bound.
+	DepartmentRecipients(ctx context.Context, departmentID int64) ([]StaffRecipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
+}
+
 // notifyDepartment queues what says to each bound handler of a department
 // and notes on the timeline who was told, or that nobody could be.
-func (s *Supervision) notifyDepartment(ctx context.Context, tx HandoverTx, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
+func (s *Supervision) notifyDepartment(ctx context.Context, tx departmentNotifier, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
 	if s.Notify.TemplateID == "" {
 		return 0, nil
 	}

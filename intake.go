@@ -92,6 +92,8 @@ type IntakeTx interface {
 	StaffBindTokenState(ctx context.Context, token string) (StaffBindState, error)
 	// BindStaff uses the token: the staff account it was made for gets openid.
 	BindStaff(ctx context.Context, token, openid string, at time.Time) error
+	// A citizen's reply to a closing rates the answer (Ratings).
+	RatingTx
 }
 
 // IntakeStore runs fn in one write transaction. fn may be run more than once
@@ -142,6 +144,10 @@ type Intake struct {
 	// MiniProgramAppID, when set, adds a link to the Mini Program's form to
 	// the reply to a scan.
 	MiniProgramAppID string
+	// Ratings, when set, takes a citizen's text that answers the closing
+	// notice (`1`, `3 路灯还是不亮`, 同意公开) as their rating instead of a
+	// new matter.
+	Ratings *Ratings
 }
 
 // TextChecker is WeChat's content security check of text (msgSecCheck).
@@ -187,6 +193,9 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			return nil
 		}
 		reply = d.reply
+		if d.rating != nil {
+			return in.Ratings.apply(ctx, tx, *d.rating, m.CreateTime)
+		}
 		if d.joinCase != 0 {
 			// Filed with the claim, its reply known before: the case's time
 			// moves, and a form's text and photos join its timeline.
@@ -254,6 +263,7 @@ type decision struct {
 	caseMessage bool  // a message to file in a case (its reply carries the case number)
 	joinCase    int64 // the case it joins; 0 opens a new one
 	joined      Case  // that case (ID, Number, StationID), for a form's photos
+	rating      *ratingMessage
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
@@ -558,6 +568,12 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 		}
 		return decision{reply: Reply{Text: fmt.Sprintf(replyCaseStatusFormat, c.Number, c.StationName,
 			c.StatusLabel(), c.CreatedAt.In(China).Format("2006-01-02 15:04"))}}, nil
+	}
+	if m.MsgType == MsgText && in.Ratings != nil {
+		rating, reply, err := in.Ratings.decide(ctx, tx, m.OpenID, m.Content, m.CreateTime)
+		if err != nil || reply != "" {
+			return decision{reply: Reply{Text: reply}, rating: rating}, err
+		}
 	}
 	scene, at, err := tx.ConversationScene(ctx, m.OpenID)
 	if ErrorCode(err) == ENOTFOUND {

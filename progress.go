@@ -70,6 +70,13 @@ type progressQueuer interface {
 // A case merged into another hears through the case it went into. A
 // citizen of the Mini Program reads the steps there, and is not messaged.
 func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, status, step string, now time.Time) error {
+	return p.tellAsking(ctx, tx, c, status, step, "", now)
+}
+
+// tellAsking is tell with a question after the steps (the closing asks the
+// citizen to rate, RatingQuestion); a later step that leaves the status
+// closed drops it.
+func (p ProgressConfig) tellAsking(ctx context.Context, tx progressQueuer, c Case, status, step, ask string, now time.Time) error {
 	if c.OpenID == "" || c.Status == CaseMerged {
 		return nil
 	}
@@ -88,6 +95,9 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 	}
 	if found {
 		item.Data["steps"] += "\n· " + step
+		if ask != "" || status != CaseClosed {
+			item.Data["ask"] = ask
+		}
 		p.fill(&item, c, label, step, now)
 		ok, err := tx.UpdateWaiting(ctx, item, now)
 		if err != nil || ok {
@@ -96,7 +106,7 @@ func (p ProgressConfig) tell(ctx context.Context, tx progressQueuer, c Case, sta
 		// A sender claimed it meanwhile: this step goes in a notice of its own.
 	}
 	item = OutboxItem{Kind: KindProgress, CaseID: c.ID, ToUser: c.OpenID, TemplateID: p.TemplateID,
-		Data: map[string]string{"steps": "· " + step}, ClientMsgID: fmt.Sprintf("progress-%s-%d", c.Number, now.UnixNano())}
+		Data: map[string]string{"steps": "· " + step, "ask": ask}, ClientMsgID: fmt.Sprintf("progress-%s-%d", c.Number, now.UnixNano())}
 	if p.CaseURL != nil {
 		item.URL = p.CaseURL(c.Number)
 	}
@@ -136,6 +146,9 @@ func (p ProgressConfig) fill(item *OutboxItem, c Case, label, step string, now t
 		return
 	}
 	text := fmt.Sprintf("您反映的问题（编号：%s）有新进展：\n%s", c.Number, item.Data["steps"])
+	if ask := item.Data["ask"]; ask != "" {
+		text += "\n\n" + ask
+	}
 	if item.URL != "" {
 		text += "\n查看详情：" + item.URL
 	}
@@ -157,7 +170,7 @@ var progressLabels = map[string]string{CaseOpen: "已受理", CaseAccepted: "办
 
 // textOnly are the keys of an item's data that carry the customer-service
 // message, not template fields.
-var textOnly = map[string]bool{"text": true, "steps": true}
+var textOnly = map[string]bool{"text": true, "steps": true, "ask": true}
 
 // fieldsOnly is an item's data without what only the customer-service
 // message carries: what a template or subscribe message sends.
@@ -169,4 +182,35 @@ func fieldsOnly(data map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// remind queues the one reminder to rate a closed case, due now: the
+// question again, as a customer-service message inside WeChat's window,
+// else a template message leading to the case page and its form. A Mini
+// Program citizen rates there and is not messaged. It says how many it
+// queued.
+func (p ProgressConfig) remind(ctx context.Context, tx progressQueuer, a RatingAsk, now time.Time) (int, error) {
+	c := a.Case
+	if c.OpenID == "" {
+		return 0, nil
+	}
+	if mp, err := tx.MiniProgramCitizen(ctx, c.OpenID); err != nil || mp {
+		return 0, err
+	}
+	item := OutboxItem{Kind: KindProgress, CaseID: c.ID, ToUser: c.OpenID, TemplateID: p.TemplateID,
+		ClientMsgID: fmt.Sprintf("rating-reminder-%s-%d", c.Number, a.AnswerID)}
+	text := fmt.Sprintf("您反映的问题（编号：%s）已于%s办结，还没有收到您的评价。\n%s", c.Number,
+		a.ClosedAt.In(China).Format("1月2日"), RatingQuestion)
+	if p.CaseURL != nil {
+		item.URL = p.CaseURL(c.Number)
+		text += "\n评价：" + item.URL
+	}
+	item.Data = map[string]string{"text": text}
+	for key, value := range map[string]string{p.NumberField: c.Number, p.StatusField: "请您评价",
+		p.TimeField: now.In(China).Format("2006-01-02 15:04")} {
+		if key != "" {
+			item.Data[key] = fitField(key, value)
+		}
+	}
+	return 1, tx.Enqueue(ctx, item, now)
 }

@@ -387,7 +387,7 @@ func (s *Supervision) Close(ctx context.Context, number, staff, result string) e
 		if err := tx.AddCaseEvent(ctx, c.ID, now, EventClosed, staff, "办结："+result); err != nil {
 			return err
 		}
-		return s.Progress.tell(ctx, tx, c, CaseClosed, "已办结。办理结果："+result, now)
+		return s.Progress.tellAsking(ctx, tx, c, CaseClosed, "已办结。办理结果："+result, RatingQuestion, now)
 	}))
 }
 

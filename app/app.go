@@ -60,6 +60,9 @@ type App struct {
 	// Supervision turns cases yellow and red; its clock (Now) is the
 	// tests' to set.
 	Supervision *mashang.Supervision
+	// Ratings takes citizens' verdicts and reminds those who gave none;
+	// its clock (Now) is the tests' to set too.
+	Ratings *mashang.Ratings
 	// Sandbox is the in-process fake WeChat of `serve --sandbox`, serving
 	// at SandboxURL; nil outside the sandbox.
 	Sandbox    *wechattest.Fake
@@ -204,6 +207,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			CaseURL: func(number string) string { return base + "/console/cases/" + number },
 			// A department's handler opens the case on their phone, signed in by WeChat.
 			DepartmentCaseURL: func(number string) string { return base + "/h/cases/" + number }}}
+	a.Ratings = &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake, Supervision: a.Supervision,
+		RedoDays: cfg.Cases.RedoDays, RemindAfter: cfg.Cases.RatingReminder}
+	intake.Ratings = a.Ratings
 	a.Photos = &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log,
 		Quota: mashang.UploadQuota{Count: cfg.Cases.UploadsPending, Bytes: int64(cfg.Cases.UploadsPendingMB) << 20}}
 	var mpInbound *wechat.Inbound
@@ -264,7 +270,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Phones:             phones,
 			Forms:              intake,
 			Citizens:           db,
-			Ratings:            &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake},
+			Ratings:            a.Ratings,
 			Receptions:         receptions,
 			Photos:             a.Photos,
 			ReminderTemplateID: cfg.Notify.ReminderTemplate,
@@ -312,7 +318,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Audit:          db,
 			PublicURL:      base,
 		},
-		Citizens: handlers.CitizenDeps{Cases: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
+		Citizens: handlers.CitizenDeps{Cases: db, Ratings: a.Ratings, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
 		Departments: handlers.DepartmentDeps{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Supervision: a.Supervision, Audit: db,
@@ -334,8 +340,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 // Start starts the background work: the outbox and the media fetcher act
 // after the callback is answered (a stored push wakes them), unionids are
 // filled in, photos go to WeChat's check, supervision colours are swept
-// every ten minutes, and photos no case took are deleted after a day
-// (swept every ten minutes too; instances may sweep at once). Close stops it.
+// and citizens who have not rated are reminded every ten minutes, and
+// photos no case took are deleted after a day (swept every ten minutes
+// too; instances may sweep at once). Close stops it.
 func (a *App) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop
@@ -349,6 +356,9 @@ func (a *App) Start() {
 		runEvery(ctx, 10*time.Minute, func() {
 			if _, err := a.Supervision.Sweep(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("supervision colours", "err", err)
+			}
+			if _, err := a.Ratings.Remind(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("rating reminders", "err", err)
 			}
 		})
 	})

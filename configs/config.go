@@ -52,6 +52,12 @@ type Cases struct {
 	// deputy or staff member to take it before it turns yellow (red after
 	// twice as many).
 	FirstResponseDays int
+	// RedoDays is how many working days a department has to handle a case
+	// again after its citizen was dissatisfied (二次交办).
+	RedoDays int
+	// RatingReminder is how long after closing a citizen who has not rated
+	// the answer is reminded, once.
+	RatingReminder time.Duration
 	// HolidaysFile replaces the built-in national holiday table (same CSV
 	// format as configs/holidays/cn.csv), e.g. when next year's is out.
 	HolidaysFile string

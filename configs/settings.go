@@ -325,6 +325,18 @@ var settings = []setting{
 			n := c.Cases.FirstResponseDays
 			return wrongIf(n < 1 || n > 30, "%d is outside 1–30 working days", n)
 		}},
+	{env: "MASHANG_REDO_DAYS", path: "cases.redo_days", def: "10",
+		field: func(c *Config) any { return &c.Cases.RedoDays },
+		check: func(c Config) string {
+			n := c.Cases.RedoDays
+			return wrongIf(n < 1 || n > 60, "%d is outside 1–60 working days", n)
+		}},
+	{env: "MASHANG_RATING_REMINDER", path: "cases.rating_reminder", def: "72h",
+		field: func(c *Config) any { return &c.Cases.RatingReminder },
+		check: func(c Config) string {
+			d := c.Cases.RatingReminder
+			return wrongIf(d < time.Hour || d >= 7*24*time.Hour, "%s is outside 1h–168h (a citizen may rate for 7 days after closing)", d)
+		}},
 	{env: "MASHANG_HOLIDAYS_FILE", path: "cases.holidays_file",
 		field: func(c *Config) any { return &c.Cases.HolidaysFile }},
 	count("MASHANG_CASES_PER_DAY", "cases.per_day", "10", func(c *Config) *int { return &c.Cases.PerDay },

@@ -112,6 +112,10 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/c/login", path: "/c/login?next=/c/{case}", want: "S SS SS SSSSSSS"},
 	{method: "GET", route: "/c/oauth", path: "/c/oauth", want: "A AA AA AAAAAAA"}, // 400: no state, no code
 	{method: "GET", route: "/c/:number", path: "/c/{case}", want: "S AN SS SSSSSSS"},
+	// The rating form: without the page's token (citizens here have none:
+	// case 1 has no answer, so no form) it is refused; another citizen's
+	// case is 404 with a valid token (TestTheCasePageFormRates).
+	{method: "POST", route: "/c/:number/rating", path: "/c/{case}/rating", form: url.Values{"verdict": {""}}, want: "S FF SS SSSSSSS"},
 
 	// Departments' handlers' pages, signed in by WeChat's web authorisation
 	// as the WeChat they bound: the cases handed to their department.

@@ -64,8 +64,10 @@ type env struct {
 	photos  *mashang.Photos
 	// supervision's clock (Now) is the tests' to set.
 	supervision *mashang.Supervision
-	mediaDir    string // where fetched photos and voice go, as the console reads them
-	fakeURL     string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
+	// ratings' clock (Now) too: it reminds citizens who have not rated.
+	ratings  *mashang.Ratings
+	mediaDir string // where fetched photos and voice go, as the console reads them
+	fakeURL  string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
 }
 
 type options struct {
@@ -124,7 +126,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
 	return &env{srv: srv, handler: a.Handler, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
-		mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
+		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}

@@ -232,6 +232,7 @@ func (d Deps) check() error {
 		need("Deputies.Audit", d.Deputies.Audit),
 		text("Deputies.PublicURL", d.Deputies.PublicURL),
 		need("Citizens.Cases", d.Citizens.Cases),
+		need("Citizens.Ratings", d.Citizens.Ratings),
 		need("Citizens.OAuth", d.Citizens.OAuth),
 		need("Citizens.Sessions", d.Citizens.Sessions),
 		text("Citizens.AppID", d.Citizens.AppID),

@@ -173,6 +173,7 @@ func New(d Deps) (*gin.Engine, error) {
 	r.GET("/c/login", cp.login)
 	r.GET("/c/oauth", cp.oauth)
 	r.GET("/c/:number", cp.casePage)
+	r.POST("/c/:number/rating", cp.rate)
 
 	// Departments' handlers' pages (承办单位经办人), opened from the notices
 	// to their department and signed in by WeChat's web authorisation as

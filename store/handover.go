@@ -213,7 +213,11 @@ func (tx *Tx) CaseDepartment(ctx context.Context, caseID, departmentID int64) (m
 // CaseDepartments lists the departments a case is handed to, the lead
 // first, for its page.
 func (db *DB) CaseDepartments(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error) {
-	out, err := scanAll(ctx, db.db, scanCaseDepartment, `SELECT `+caseDepartmentColumns+`
+	return caseDepartments(ctx, db.db, caseID)
+}
+
+func caseDepartments(ctx context.Context, q sqlQuerier, caseID int64) ([]mashang.CaseDepartment, error) {
+	out, err := scanAll(ctx, q, scanCaseDepartment, `SELECT `+caseDepartmentColumns+`
 		FROM case_departments cd JOIN departments dp ON dp.id = cd.department_id
 		WHERE cd.case_id = ? ORDER BY cd.lead DESC, dp.name`, caseID)
 	if err != nil {
