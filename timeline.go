@@ -60,6 +60,8 @@ const (
 	EventClaimed EventKind = "claimed"
 	// The slip was printed again with a new claim code.
 	EventSlip EventKind = "slip"
+	// Staff phoned a citizen who never linked a WeChat with the answer.
+	EventPhoned EventKind = "phoned"
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"

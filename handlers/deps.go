@@ -126,6 +126,10 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Walkins enters cases for citizens who came without WeChat and
+	// prints their slips; Walkin reads how such a case came.
+	Walkins WalkinService
+	Walkin  WalkinReader
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -138,6 +142,8 @@ type DeputyDeps struct {
 	ActivityReader ActivityReader
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
+	// Walkins takes what a voter told a deputy in person (代表转来).
+	Walkins WalkinService
 	// PublicURL is where deputies reach the service: the web
 	// authorisation's redirect_uri is made from it, never from the
 	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
@@ -221,6 +227,9 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Walkins", d.Console.Walkins),
+		need("Console.Walkin", d.Console.Walkin),
+		need("Deputies.Walkins", d.Deputies.Walkins),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
