@@ -166,6 +166,7 @@ var eventAudiences = map[EventKind]audiences{
 	EventEntered:      {shown, shown, shown, shown, hidden},
 	EventClaimed:      {shown, shown, shown, shown, hidden}, // the detail names no openid
 	EventSlip:         {hidden, hidden, hidden, shown, hidden},
+	EventPhoned:       {shown, shown, shown, shown, hidden},
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},
