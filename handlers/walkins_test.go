@@ -106,6 +106,19 @@ func TestAWalkinIsEnteredRoutedNotifiedAndClaimed(t *testing.T) {
 			}
 		}
 
+		// Audited, as the account that entered it, with what was raised.
+		lines, err := e.db.AuditLines(ctx, mashang.AuditFilter{Username: "bdgms", Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := false
+		for _, l := range lines {
+			audited = audited || (l.Action == mashang.ActEnter && l.Target == "dp:demo-d01" && strings.Contains(l.Detail, text))
+		}
+		if !audited {
+			t.Fatalf("the entry is not in the audit log: %+v", lines)
+		}
+
 		// The deputy asked for is told, as for a scanned message.
 		e.drainAt(t, time.Now())
 		told := false
