@@ -58,10 +58,24 @@ const (
 // ackWithin is how many working days a department has to acknowledge.
 const ackWithin = 1
 
+// departmentNotifier is what telling a department's handlers needs from
+// storage.
+type departmentNotifier interface {
+	DepartmentRecipients(ctx context.Context, departmentID int64) ([]StaffRecipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
+}
+
 // notifyDepartment queues what says to each bound handler of a department
 // and notes on the timeline who was told, or that nobody could be.
 func (s *Supervision) notifyDepartment(ctx context.Context, tx HandoverTx, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
-	if s.Notify.TemplateID == "" {
+	return s.Notify.tellDepartment(ctx, tx, caseID, number, station, department, departmentID, what, due, now)
+}
+
+// tellDepartment is notifyDepartment through this template (none: nobody
+// is told).
+func (n SupervisionNotify) tellDepartment(ctx context.Context, tx departmentNotifier, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
+	if n.TemplateID == "" {
 		return 0, nil
 	}
 	to, err := tx.DepartmentRecipients(ctx, departmentID)
@@ -74,7 +88,7 @@ func (s *Supervision) notifyDepartment(ctx context.Context, tx HandoverTx, caseI
 	}
 	names := make([]string, 0, len(to))
 	for i, r := range to {
-		if err := tx.Enqueue(ctx, s.Notify.departmentNotice(caseID, number, station, what, due, r, now, i), now); err != nil {
+		if err := tx.Enqueue(ctx, n.departmentNotice(caseID, number, station, what, due, r, now, i), now); err != nil {
 			return 0, err
 		}
 		names = append(names, r.Name)

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"mashang"
+)
+
+// PlacedStations lists every station with its jurisdiction's path, by code
+// (mashang.RerouteStore): a city has a few hundred stations.
+func (db *DB) PlacedStations(ctx context.Context) ([]mashang.PlacedStation, error) {
+	return placedStations(ctx, db.db)
+}
+
+// PlacedStations is the same in a transaction (mashang.RerouteTx).
+func (tx *Tx) PlacedStations(ctx context.Context) ([]mashang.PlacedStation, error) {
+	return placedStations(ctx, tx.tx)
+}
+
+func placedStations(ctx context.Context, q rowsQueryer) ([]mashang.PlacedStation, error) {
+	paths, err := jurisdictionPaths(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+stationColumns+`, jurisdiction_id FROM stations ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("list stations: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.PlacedStation
+	for rows.Next() {
+		var jurisdiction sql.NullInt64
+		var p mashang.PlacedStation
+		var err error
+		p.Station, err = scanStation(rowWith{rows, &jurisdiction})
+		if err != nil {
+			return nil, fmt.Errorf("read station: %w", err)
+		}
+		p.Path = paths[jurisdiction.Int64]
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// rowWith scans a row's leading columns as its scanner expects and the
+// last into extra.
+type rowWith struct {
+	row   scanner
+	extra any
+}
+
+func (r rowWith) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra)...) }
+
+// MoveCase gives a case to another station (mashang.RerouteTx): nobody
+// there has taken it or answers for it by their code yet, and the alerts
+// about it that nobody has seen go to the new station's staff.
+func (tx *Tx) MoveCase(ctx context.Context, caseID, stationID, groupID int64, category, status string, firstDue time.Time) error {
+	due := sql.NullTime{Time: firstDue.UTC(), Valid: !firstDue.IsZero()}
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET station_id = ?, group_id = ?, category = ?, status = ?, deputy_id = NULL, handler_deputy_id = NULL,
+		       taken_at = NULL, first_response_due = ?
+		WHERE id = ?`, stationID, nullID(groupID), category, status, due, caseID); err != nil {
+		return fmt.Errorf("move case: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_alerts SET station_id = ? WHERE case_id = ? AND seen_at IS NULL`,
+		stationID, caseID); err != nil {
+		return fmt.Errorf("move the case's alerts: %w", err)
+	}
+	return nil
+}
+
+// WithdrawHandovers ends a case's hand-overs (mashang.RerouteTx): its
+// departments no longer see it, its deadline is gone; their results stay
+// on the record.
+func (tx *Tx) WithdrawHandovers(ctx context.Context, caseID int64) ([]mashang.CaseDepartment, error) {
+	depts, err := scanAll(ctx, tx.tx, scanCaseDepartment, caseDepartmentsOf, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("list the case's departments: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_departments WHERE case_id = ?`, caseID); err != nil {
+		return nil, fmt.Errorf("withdraw the hand-overs: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `
+		UPDATE cases SET department_id = NULL, handed_at = NULL, deadline_days = 0, deadline = NULL, overdue = 0
+		WHERE id = ?`, caseID); err != nil {
+		return nil, fmt.Errorf("withdraw the hand-overs: %w", err)
+	}
+	return depts, nil
+}
