@@ -425,7 +425,7 @@ func (r *Rerouting) withdraw(ctx context.Context, tx RerouteTx, c Case, dest Pla
 	for i, d := range depts {
 		names[i] = "「" + d.Name + "」"
 		if _, err := r.Departments.tellDepartment(ctx, tx, c.ID, c.Number, c.StationName, d.Name, d.DepartmentID,
-			"已撤回：问题转至"+dest.Name+"，无需再办", due, now); err != nil {
+			"已撤回：问题已转出，无需再办", due, now); err != nil {
 			return "", err
 		}
 	}

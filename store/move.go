@@ -20,29 +20,20 @@ func (tx *Tx) PlacedStations(ctx context.Context) ([]mashang.PlacedStation, erro
 	return placedStations(ctx, tx.tx)
 }
 
-func placedStations(ctx context.Context, q rowsQueryer) ([]mashang.PlacedStation, error) {
+func placedStations(ctx context.Context, q sqlQuerier) ([]mashang.PlacedStation, error) {
 	paths, err := jurisdictionPaths(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+stationColumns+`, jurisdiction_id FROM stations ORDER BY code`)
+	out, err := scanAll(ctx, q, func(row scanner) (mashang.PlacedStation, error) {
+		var jurisdiction sql.NullInt64
+		s, err := scanStation(rowWith{row, &jurisdiction})
+		return mashang.PlacedStation{Station: s, Path: paths[jurisdiction.Int64]}, err
+	}, `SELECT `+stationColumns+`, jurisdiction_id FROM stations ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("list stations: %w", err)
 	}
-	defer rows.Close()
-	var out []mashang.PlacedStation
-	for rows.Next() {
-		var jurisdiction sql.NullInt64
-		var p mashang.PlacedStation
-		var err error
-		p.Station, err = scanStation(rowWith{rows, &jurisdiction})
-		if err != nil {
-			return nil, fmt.Errorf("read station: %w", err)
-		}
-		p.Path = paths[jurisdiction.Int64]
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // rowWith scans a row's leading columns as its scanner expects and the
