@@ -23,11 +23,12 @@ type RerouteTx interface {
 	PlacedStations(ctx context.Context) ([]PlacedStation, error)
 	// KeywordRules are the station's own rules, then those for every station.
 	KeywordRules(ctx context.Context, stationID int64) ([]KeywordRule, error)
-	// MoveCase gives the case to another station and group (0: none), with
-	// its category and status: nobody has taken it there yet, nor answers
-	// for it by their code, and its first response is due by firstDue
-	// (zero: none). The staff alerts about it not yet seen go with it.
-	MoveCase(ctx context.Context, caseID, stationID, groupID int64, category, status string, firstDue time.Time) error
+	// MoveCase gives the case, if it is still at station from, to another
+	// station and group (0: none), with its category and status: nobody
+	// has taken it there yet, nor answers for it by their code, and its
+	// first response is due by firstDue (zero: none). The staff alerts
+	// about it not yet seen go with it. False: another moved it first.
+	MoveCase(ctx context.Context, caseID, from, stationID, groupID int64, category, status string, firstDue time.Time) (bool, error)
 	// WithdrawHandovers ends the case's hand-overs to departments (none
 	// sees it from then on) and says which they were.
 	WithdrawHandovers(ctx context.Context, caseID int64) ([]CaseDepartment, error)
@@ -375,8 +376,12 @@ func (r *Rerouting) Move(ctx context.Context, number string, to MoveTarget, staf
 		if routing.Group != nil {
 			groupID = routing.Group.ID
 		}
-		if err := tx.MoveCase(ctx, c.ID, dest.ID, groupID, routing.Category, status, firstDue); err != nil {
+		won, err := tx.MoveCase(ctx, c.ID, c.StationID, dest.ID, groupID, routing.Category, status, firstDue)
+		if err != nil {
 			return Case{}, err
+		}
+		if !won {
+			return Case{}, Errorf(ECONFLICT, "问题 %s 刚刚已由他人转出，请刷新页面查看", c.Number)
 		}
 		detail := fmt.Sprintf("由「%s」转至「%s」", c.StationName, dest.Name)
 		if to.Up {
