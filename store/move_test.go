@@ -11,25 +11,33 @@ import (
 	"mashang/store/storetest"
 )
 
+// twoInstances are two instances of the service on one database of demo
+// people and places.
+func twoInstances(t *testing.T, driver, dsn string) [2]*store.DB {
+	t.Helper()
+	ctx := context.Background()
+	var instances [2]*store.DB
+	for i := range instances {
+		db, err := store.Open(ctx, driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		instances[i] = db
+	}
+	if err := instances[0].SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return instances
+}
+
 // Two instances moving the same case at once move it once: one succeeds,
 // the other is told someone else moved it (or that it is already there),
 // and the timeline has one move.
 func TestTwoMovesAtOnceMoveTheCaseOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, driver)
-		var instances [2]*store.DB
-		for i := range instances {
-			db, err := store.Open(ctx, driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			instances[i] = db
-		}
-		if err := instances[0].SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
+		instances := twoInstances(t, driver, storetest.DSN(t, driver))
 		if err := instances[0].GenerateCases(ctx, 1, time.Now()); err != nil {
 			t.Fatal(err)
 		}
