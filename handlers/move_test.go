@@ -215,6 +215,23 @@ func TestMoveUpToTheCongressOfAHigherLevel(t *testing.T) {
 		if status, _ := handler.get("/console/cases/" + number); status != http.StatusOK {
 			t.Fatalf("the handler before the move: %d", status)
 		}
+		// An administrator's form offers the district's 代表之家 as the
+		// congress one level up, not the point beside it.
+		admin := signedInStaff(t, e, mashang.StaffUser{Username: "moveadmin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		if _, page := admin.get("/console/cases/" + number); !strings.Contains(page, `<option value="up">转交上级人大：市南区人大代表之家</option>`) {
+			t.Fatalf("the move form offers no move up: %s", page)
+		}
+		taken := func() (isTaken, due bool) {
+			t.Helper()
+			if err := storetest.RawSQL(t, e.driver, e.dsn).QueryRowContext(ctx, `
+				SELECT taken_at IS NOT NULL, first_response_due IS NOT NULL FROM cases WHERE number = ?`, number).Scan(&isTaken, &due); err != nil {
+				t.Fatal(err)
+			}
+			return isTaken, due
+		}
+		if isTaken, due := taken(); !isTaken || !due {
+			t.Fatalf("handed over: taken %v, a first response due %v", isTaken, due)
+		}
 		if _, err := e.outbox.Drain(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -222,6 +239,11 @@ func TestMoveUpToTheCongressOfAHigherLevel(t *testing.T) {
 		status, out := e.staffPost(t, "/api/cases/"+number+"/move", staffToken, `{"up": true, "reason": "涉及全区排水规划，需区人大协调"}`)
 		if status != http.StatusOK || out["station"] != "市南区人大代表之家" || out["group"] != "综合组" || out["status"] != mashang.CaseOpen {
 			t.Fatalf("move up: %d %v", status, out)
+		}
+		// Nobody at the district has taken it yet: its first response is
+		// due anew, counted from the move.
+		if isTaken, due := taken(); isTaken || !due {
+			t.Errorf("after the move: taken %v, a first response due %v", isTaken, due)
 		}
 		c, events := e.caseOf(t, number)
 		tl := timeline(events)
