@@ -23,12 +23,9 @@ type RerouteTx interface {
 	PlacedStations(ctx context.Context) ([]PlacedStation, error)
 	// KeywordRules are the station's own rules, then those for every station.
 	KeywordRules(ctx context.Context, stationID int64) ([]KeywordRule, error)
-	// MoveCase gives the case, if it is still at station from, to another
-	// station and group (0: none), with its category and status: nobody
-	// has taken it there yet, nor answers for it by their code, and its
-	// first response is due by firstDue (zero: none). The staff alerts
-	// about it not yet seen go with it. False: another moved it first.
-	MoveCase(ctx context.Context, caseID, from, stationID, groupID int64, category, status string, firstDue time.Time) (bool, error)
+	// MoveCase records m, if the case is still at m.From: false when
+	// another moved it first.
+	MoveCase(ctx context.Context, m CaseMove) (bool, error)
 	// WithdrawHandovers ends the case's hand-overs to departments (none
 	// sees it from then on) and says which they were.
 	WithdrawHandovers(ctx context.Context, caseID int64) ([]CaseDepartment, error)
@@ -196,10 +193,22 @@ func (r *Rerouting) Reroute(ctx context.Context, number, group, category, staff,
 // and the receiving station decides anew whom to hand it to (another
 // district's departments, or the higher level's own).
 
+// CaseMove is a case given to another station and group (0: none), with
+// its category and status: nobody there has taken it yet, nor answers for
+// it by their code, and its first response is due by FirstDue (zero:
+// none). The old station's alerts about it not yet seen are settled At the
+// move: they were about its handling there (a draft, a deputy's report or
+// request, a colour), and the receiving station gets an alert of its own.
+type CaseMove struct {
+	CaseID, From, To, GroupID int64
+	Category, Status          string
+	FirstDue, At              time.Time
+}
+
 // PlacedStation is a station with where it stands in the jurisdiction tree.
 type PlacedStation struct {
 	Station
-	Path []string // its jurisdiction: city, district, town ("" for none)
+	Path []string // its jurisdiction: city, district, town (nil for none)
 }
 
 // city is the root of the station's jurisdiction ("" without one: the
@@ -376,7 +385,8 @@ func (r *Rerouting) Move(ctx context.Context, number string, to MoveTarget, staf
 		if routing.Group != nil {
 			groupID = routing.Group.ID
 		}
-		won, err := tx.MoveCase(ctx, c.ID, c.StationID, dest.ID, groupID, routing.Category, status, firstDue)
+		won, err := tx.MoveCase(ctx, CaseMove{CaseID: c.ID, From: c.StationID, To: dest.ID, GroupID: groupID,
+			Category: routing.Category, Status: status, FirstDue: firstDue, At: now})
 		if err != nil {
 			return Case{}, err
 		}

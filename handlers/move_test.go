@@ -20,11 +20,12 @@ const (
 	zhangOpenID = "oDeputyZhangMove000000001" // 张晓梅, 医疗教育组 (the duty group) at 薛家岛
 )
 
-// staffAlertsAt are the alerts for the staff of a station about a case.
+// staffAlertsAt are the alerts for the staff of a station about a case
+// that they have yet to look at.
 func staffAlertsAt(t *testing.T, e *env, station string, caseID int64) string {
 	t.Helper()
 	rows, err := storetest.RawSQL(t, e.driver, e.dsn).QueryContext(context.Background(), `
-		SELECT a.message FROM staff_alerts a JOIN stations s ON s.id = a.station_id WHERE s.code = ? AND a.case_id = ? ORDER BY a.id`, station, caseID)
+		SELECT a.message FROM staff_alerts a JOIN stations s ON s.id = a.station_id WHERE s.code = ? AND a.case_id = ? AND a.seen_at IS NULL ORDER BY a.id`, station, caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,6 +326,21 @@ func TestDeputyAsksStaffToMoveACase(t *testing.T) {
 		b.get("/d/cases/" + c.Number)
 		if status, page := b.post("/d/cases/"+c.Number+"/move", url.Values{"to": {"other"}, "reason": {"再转"}}); status != http.StatusOK || !strings.Contains(page, "已办结，不能转出") {
 			t.Errorf("a request on a closed case: %d %s", status, page)
+		}
+
+		// Reopened, staff decide to move it: the request is settled with
+		// the move, and 八大关's staff have nothing left to look at on it.
+		if err := e.supervision.Reopen(context.Background(), c.Number, "八大关秘书", "群众补充了情况"); err != nil {
+			t.Fatal(err)
+		}
+		if status, out := e.staffPost(t, "/api/cases/"+c.Number+"/move", staffToken, `{"station": "demo-xhw", "reason": "同意代表意见"}`); status != http.StatusOK || out["status"] != mashang.CaseReopened {
+			t.Fatalf("move: %d %v", status, out)
+		}
+		if got := staffAlertsAt(t, e, "demo-bdg", c.ID); got != "" {
+			t.Errorf("八大关's staff still have alerts on the moved case: %q", got)
+		}
+		if got := staffAlertsAt(t, e, "demo-xhw", c.ID); !strings.Contains(got, "转至本站，原因：同意代表意见") {
+			t.Errorf("薛家岛's staff alerts: %q", got)
 		}
 	})
 }

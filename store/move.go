@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"mashang"
 )
@@ -45,26 +44,24 @@ type rowWith struct {
 
 func (r rowWith) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra)...) }
 
-// MoveCase gives a case still at station from to another station
-// (mashang.RerouteTx): nobody there has taken it or answers for it by
-// their code yet, and the alerts about it that nobody has seen go to the
-// new station's staff. On MySQL the UPDATE waits for a concurrent move's
+// MoveCase gives a case still at station m.From to another
+// (mashang.RerouteTx). On MySQL the UPDATE waits for a concurrent move's
 // row lock and then reads the committed station, so of two moves one wins.
-func (tx *Tx) MoveCase(ctx context.Context, caseID, from, stationID, groupID int64, category, status string, firstDue time.Time) (bool, error) {
-	due := sql.NullTime{Time: firstDue.UTC(), Valid: !firstDue.IsZero()}
+func (tx *Tx) MoveCase(ctx context.Context, m mashang.CaseMove) (bool, error) {
+	due := sql.NullTime{Time: m.FirstDue.UTC(), Valid: !m.FirstDue.IsZero()}
 	res, err := tx.tx.ExecContext(ctx, `
 		UPDATE cases SET station_id = ?, group_id = ?, category = ?, status = ?, deputy_id = NULL, handler_deputy_id = NULL,
 		       taken_at = NULL, first_response_due = ?
-		WHERE id = ? AND station_id = ?`, stationID, nullID(groupID), category, status, due, caseID, from)
+		WHERE id = ? AND station_id = ?`, m.To, nullID(m.GroupID), m.Category, m.Status, due, m.CaseID, m.From)
 	if err != nil {
 		return false, fmt.Errorf("move case: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return false, err
 	}
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_alerts SET station_id = ? WHERE case_id = ? AND seen_at IS NULL`,
-		stationID, caseID); err != nil {
-		return false, fmt.Errorf("move the case's alerts: %w", err)
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE staff_alerts SET seen_at = ? WHERE case_id = ? AND station_id = ? AND seen_at IS NULL`,
+		m.At.UTC(), m.CaseID, m.From); err != nil {
+		return false, fmt.Errorf("settle the case's alerts: %w", err)
 	}
 	return true, nil
 }
