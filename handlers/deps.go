@@ -133,6 +133,8 @@ type DeputyDeps struct {
 	Log         *slog.Logger // nil: Deps.Log
 	Pages       DeputyPages
 	Supervision SupervisionService
+	// Rerouting takes a deputy's request to move a case elsewhere.
+	Rerouting RerouteService
 	// Activities and ActivityReader: the activities deputies are invited to.
 	Activities     ActivityService
 	ActivityReader ActivityReader
@@ -227,6 +229,7 @@ func (d Deps) check() error {
 		text("Deputies.Pages.AppID", d.Deputies.Pages.AppID),
 		text("Deputies.Pages.OAuthBase", d.Deputies.Pages.OAuthBase),
 		need("Deputies.Supervision", d.Deputies.Supervision),
+		need("Deputies.Rerouting", d.Deputies.Rerouting),
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
 		need("Deputies.Audit", d.Deputies.Audit),
