@@ -56,6 +56,10 @@ const (
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
+	// A staff member published the case on the results wall, with the
+	// texts as published, or took it down, with why.
+	EventPublished   EventKind = "wall_published"
+	EventUnpublished EventKind = "wall_unpublished"
 )
 
 // DeliveryEvent is the kind of line recording how an outbox item went: an
@@ -157,6 +161,10 @@ var eventAudiences = map[EventKind]audiences{
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},
+	// The wall is the congress's decision; the citizen agreed to it and
+	// reads the wall itself.
+	EventPublished:   {hidden, hidden, hidden, shown, hidden},
+	EventUnpublished: {hidden, hidden, hidden, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {
