@@ -110,7 +110,7 @@ func (db *DB) TodoItems(ctx context.Context, r mashang.Reach, now time.Time) (it
 		got, err := scanAll(ctx, db.db, func(row scanner) (mashang.TodoItem, error) {
 			t := mashang.TodoItem{Kind: src.kind}
 			var who, text string
-			err := row.Scan(&t.CaseID, &t.CaseNumber, &t.StationName, &t.Ref, &who, &text, &t.Since)
+			err := row.Scan(&t.CaseID, &t.CaseNumber, &t.StationName, &t.Ref, &who, &text, (*looseTime)(&t.Since))
 			t.Text = todoText(src.kind, who, text)
 			return t, err
 		}, `SELECT `+src.columns+` `+body+` ORDER BY `+src.order+` LIMIT ?`, append(args, mashang.TodoPerSource+1)...)
@@ -207,4 +207,29 @@ func (db *DB) TodoDone(ctx context.Context, r mashang.Reach, kind mashang.TodoKi
 		}
 		return nil
 	})
+}
+
+// looseTime scans a time that SQLite gives as text when it comes from an
+// expression (a subquery, COALESCE) rather than a DATETIME column.
+type looseTime time.Time
+
+func (l *looseTime) Scan(v any) error {
+	switch v := v.(type) {
+	case time.Time:
+		*l = looseTime(v)
+		return nil
+	case nil:
+		*l = looseTime(time.Time{})
+		return nil
+	case []byte:
+		return l.Scan(string(v))
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				*l = looseTime(t)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("read a time from %T %v", v, v)
 }
