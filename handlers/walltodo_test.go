@@ -31,6 +31,21 @@ func auditedAs(t *testing.T, e *env, username, target, action string) mashang.Au
 	return mashang.AuditEntry{}
 }
 
+// shinanHandler signs in a handler of 市南区城市管理局.
+func shinanHandler(t *testing.T, e *env) *staffBrowser {
+	t.Helper()
+	dept, err := e.db.DepartmentByPath(context.Background(), "青岛市/市南区/市南区城市管理局")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.addStaff(t, mashang.StaffUser{Username: "dept", Name: "城管局经办人", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
+	b := e.browser(t)
+	if status := b.login("dept", staffPassword); status != http.StatusSeeOther {
+		t.Fatalf("the handler signs in: %d", status)
+	}
+	return b
+}
+
 // raiseAndClose raises a case at station with the citizen's consent to
 // publication and closes it through the staff API.
 func raiseAndClose(t *testing.T, e *env, id, station, text, result string) string {
@@ -72,13 +87,7 @@ func TestWallShowsOnlyWhatStaffPublishedAsEdited(t *testing.T) {
 			t.Fatalf("another station's secretary publishes: %d", status)
 		}
 		// A department's handler publishes nothing.
-		dept, err := e.db.DepartmentByPath(context.Background(), "青岛市/市南区/市南区城市管理局")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.addStaff(t, mashang.StaffUser{Username: "dept", Name: "城管局经办人", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
-		handler := e.browser(t)
-		handler.login("dept", staffPassword)
+		handler := shinanHandler(t, e)
 		if status, _ := handler.post("/console/wall/"+number+"/publish", url.Values{"csrf": {handler.csrf}, "problem": {"路灯"}, "result": {"修好了"}}); status != http.StatusForbidden {
 			t.Fatalf("a handler publishes: %d", status)
 		}
@@ -222,13 +231,7 @@ func TestTodoListShowsEachSourceAndItLeavesWhenDone(t *testing.T) {
 			t.Fatalf("rate: %d %v", status, out)
 		}
 		// A department's result on the handed case.
-		dept, err := e.db.DepartmentByPath(ctx, "青岛市/市南区/市南区城市管理局")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.addStaff(t, mashang.StaffUser{Username: "dept", Name: "城管局经办人", Role: mashang.RoleHandler, DepartmentID: dept}, "", "")
-		handler := e.browser(t)
-		handler.login("dept", staffPassword)
+		handler := shinanHandler(t, e)
 
 		rows := todoRows(b)
 		for _, want := range []struct{ kind, text string }{
@@ -335,7 +338,3 @@ func TestTodoListShowsEachSourceAndItLeavesWhenDone(t *testing.T) {
 		}
 	})
 }
-
-
-
-
