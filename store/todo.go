@@ -59,7 +59,8 @@ var todoSources = []todoSource{
 		order: `cd.ack_due`},
 	{kind: mashang.TodoResult,
 		columns: `c.id, c.number, s.name, dr.id, d.name, dr.text, dr.created_at`,
-		body: `FROM department_results dr JOIN cases c ON c.id = dr.case_id JOIN stations s ON s.id = c.station_id JOIN departments d ON d.id = dr.department_id
+		// From the results (CROSS JOIN: SQLite would walk every open case).
+		body: `FROM department_results dr CROSS JOIN cases c ON c.id = dr.case_id JOIN stations s ON s.id = c.station_id JOIN departments d ON d.id = dr.department_id
 			WHERE ` + stillOpen + ` AND %[1]s
 			AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = dr.case_id AND r.kind = 'reply' AND r.at >= dr.created_at)
 			AND ` + dismissed(mashang.TodoResult, "dr.id", "dr.created_at"),
@@ -74,7 +75,9 @@ var todoSources = []todoSource{
 		order: `e.id`},
 	{kind: mashang.TodoWall,
 		columns: `c.id, c.number, s.name, 0, '', c.summary, q.since`,
-		body: `FROM wall_waiting q JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
+		// CROSS JOIN: SQLite walks the queue in order (and stops at the
+		// limit) rather than every case (in MySQL it is a plain join).
+		body: `FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
 			WHERE c.status = 'closed' AND c.public_consent = 1 AND %[1]s
 			AND ` + dismissed(mashang.TodoWall, "0", "q.since"),
 		order: `q.since`},

@@ -55,7 +55,7 @@ func (db *DB) WallReviews(ctx context.Context, r mashang.Reach, limit int) (wait
 	where, args := reachCondition(r)
 	waiting, err = scanAll(ctx, db.db, scanWallReview, `
 		SELECT c.number, s.name, c.category, c.closed_at, c.summary, `+closedWith+`, NULL, NULL, NULL, NULL
-		FROM wall_waiting q JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
+		FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
 		WHERE c.status = 'closed' AND c.public_consent = 1 AND `+where+`
 		ORDER BY q.since, q.case_id LIMIT ?`, append(args, limit)...)
 	if err != nil {

@@ -27,6 +27,7 @@ CREATE TABLE wall_entries (
 CREATE TABLE wall_waiting (
     case_id BIGINT      NOT NULL PRIMARY KEY,
     since   DATETIME(3) NOT NULL,
+    KEY wall_waiting_since (since),
     CONSTRAINT wall_waiting_case FOREIGN KEY (case_id) REFERENCES cases (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 INSERT INTO wall_waiting (case_id, since)

@@ -27,6 +27,7 @@ CREATE TABLE wall_waiting (
     case_id INTEGER  PRIMARY KEY REFERENCES cases (id),
     since   DATETIME NOT NULL
 );
+CREATE INDEX wall_waiting_since ON wall_waiting (since);
 INSERT INTO wall_waiting (case_id, since)
     SELECT id, closed_at FROM cases WHERE status = 'closed' AND public_consent = 1 AND closed_at IS NOT NULL;
 
