@@ -15,7 +15,9 @@ import (
 // number, station, ref, who, text, since), what it reads from (FROM …
 // WHERE …, with the reach's condition at %[1]s) and its order. Each is one
 // query on an index that holds only what waits (or, for drafts and
-// results, only drafts and results).
+// results, only drafts and results), the tables joined in the written
+// order (MySQL's STRAIGHT_JOIN, SQLite's CROSS JOIN): left to choose, both
+// walk every case station by station.
 type todoSource struct {
 	kind    mashang.TodoKind
 	columns string
@@ -43,48 +45,51 @@ var todoSources = []todoSource{
 			WHERE a.seen_at IS NULL AND (c.id IS NULL OR c.status NOT IN ('closed', 'merged')) AND %[1]s`,
 		order: `a.id DESC`},
 	{kind: mashang.TodoDissatisfied,
-		columns: `c.id, c.number, s.name, 0, '', COALESCE((SELECT cr.comment FROM case_ratings cr WHERE cr.case_id = c.id ORDER BY cr.id DESC LIMIT 1), ''),
+		columns: `c.id, c.number, ` + stationName + `, 0, '', COALESCE((SELECT cr.comment FROM case_ratings cr WHERE cr.case_id = c.id ORDER BY cr.id DESC LIMIT 1), ''),
 			COALESCE((SELECT MAX(cr.rated_at) FROM case_ratings cr WHERE cr.case_id = c.id), c.last_message_at)`,
-		body: `FROM cases c JOIN stations s ON s.id = c.station_id
+		body: `FROM cases c
 			WHERE c.rating = 'dissatisfied' AND c.status = 'reopened' AND %[1]s
 			AND ` + dismissed(mashang.TodoDissatisfied, "0", `COALESCE((SELECT MAX(cr.rated_at) FROM case_ratings cr WHERE cr.case_id = c.id), c.last_message_at)`),
 		order: `c.id`},
 	{kind: mashang.TodoHandover, now: true,
-		columns: `c.id, c.number, s.name, cd.department_id, d.name, '', cd.ack_due`,
+		columns: `c.id, c.number, ` + stationName + `, cd.department_id, d.name, '', cd.ack_due`,
 		// From when the hand-over turns the case yellow: a department has a
 		// working day to acknowledge it.
-		body: `FROM case_departments cd JOIN cases c ON c.id = cd.case_id JOIN stations s ON s.id = c.station_id JOIN departments d ON d.id = cd.department_id
+		body: `FROM case_departments cd CROSS JOIN cases c ON c.id = cd.case_id JOIN departments d ON d.id = cd.department_id
 			WHERE cd.acknowledged_at IS NULL AND cd.ack_due IS NOT NULL AND cd.ack_due <= ? AND ` + stillOpen + ` AND %[1]s
 			AND ` + dismissed(mashang.TodoHandover, "cd.department_id", "cd.handed_at"),
 		order: `cd.ack_due`},
 	{kind: mashang.TodoResult,
-		columns: `c.id, c.number, s.name, dr.id, d.name, dr.text, dr.created_at`,
-		// From the results (CROSS JOIN: SQLite would walk every open case).
-		body: `FROM department_results dr CROSS JOIN cases c ON c.id = dr.case_id JOIN stations s ON s.id = c.station_id JOIN departments d ON d.id = dr.department_id
+		columns: `c.id, c.number, ` + stationName + `, dr.id, d.name, dr.text, dr.created_at`,
+		body: `FROM department_results dr CROSS JOIN cases c ON c.id = dr.case_id JOIN departments d ON d.id = dr.department_id
 			WHERE ` + stillOpen + ` AND %[1]s
 			AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = dr.case_id AND r.kind = 'reply' AND r.at >= dr.created_at)
 			AND ` + dismissed(mashang.TodoResult, "dr.id", "dr.created_at"),
 		order: `dr.id`},
 	{kind: mashang.TodoDraft,
-		columns: `c.id, c.number, s.name, 0, e.actor, COALESCE(e.detail, ''), e.at`,
+		columns: `c.id, c.number, ` + stationName + `, 0, e.actor, COALESCE(e.detail, ''), e.at`,
 		// The latest draft, with no answer sent after it (mashang.PendingDraft).
-		body: `FROM case_events e JOIN cases c ON c.id = e.case_id JOIN stations s ON s.id = c.station_id
+		body: `FROM case_events e CROSS JOIN cases c ON c.id = e.case_id
 			WHERE e.kind = 'draft' AND ` + stillOpen + ` AND %[1]s
 			AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = e.case_id AND r.kind IN ('draft', 'reply') AND r.id > e.id)
 			AND ` + dismissed(mashang.TodoDraft, "0", "e.at"),
 		order: `e.id`},
 	{kind: mashang.TodoWall,
-		columns: `c.id, c.number, s.name, 0, '', c.summary, q.since`,
-		// CROSS JOIN: SQLite walks the queue in order (and stops at the
-		// limit) rather than every case (in MySQL it is a plain join).
-		body: `FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
+		columns: `c.id, c.number, ` + stationName + `, 0, '', c.summary, q.since`,
+		body: `FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id
 			WHERE c.status = 'closed' AND c.public_consent = 1 AND %[1]s
 			AND ` + dismissed(mashang.TodoWall, "0", "q.since"),
 		order: `q.since`},
 }
 
-// todoReach is the reach's condition for a source: an alert is within a
-// station's reach by its own station or its case's.
+// stationName is the case's station's name, read by the case's row: a join
+// on the three or so stations makes MariaDB buffer the join and sort every
+// row before the limit.
+const stationName = `(SELECT st.name FROM stations st WHERE st.id = c.station_id)`
+
+// todoReach is the reach's condition for a source, on the case alone (see
+// stationName); an alert is within a station's reach by its own station or
+// its case's, on the station joined as s.
 func todoReach(kind mashang.TodoKind, r mashang.Reach) (string, []any) {
 	switch {
 	case r.All:
@@ -93,6 +98,20 @@ func todoReach(kind mashang.TodoKind, r mashang.Reach) (string, []any) {
 		return "1 = 0", nil // a department's handler has no to-do list here
 	case kind == mashang.TodoAlert && r.StationID != 0:
 		return "s.id = ?", []any{r.StationID}
+	case kind == mashang.TodoAlert:
+		return reachCondition(r)
+	}
+	return caseReach(r)
+}
+
+// caseReach is reachCondition on the case's columns alone.
+func caseReach(r mashang.Reach) (string, []any) {
+	if len(r.JurisdictionIDs) > 0 && !r.All && r.StationID == 0 && r.DepartmentID == 0 {
+		args := make([]any, len(r.JurisdictionIDs))
+		for i, id := range r.JurisdictionIDs {
+			args[i] = id
+		}
+		return "c.station_id IN (SELECT st.id FROM stations st WHERE st.jurisdiction_id IN (?" + strings.Repeat(", ?", len(args)-1) + "))", args
 	}
 	return reachCondition(r)
 }
@@ -116,7 +135,7 @@ func (db *DB) TodoItems(ctx context.Context, r mashang.Reach, now time.Time) (it
 			err := row.Scan(&t.CaseID, &t.CaseNumber, &t.StationName, &t.Ref, &who, &text, (*looseTime)(&t.Since))
 			t.Text = todoText(src.kind, who, text)
 			return t, err
-		}, `SELECT `+src.columns+` `+body+` ORDER BY `+src.order+` LIMIT ?`, append(args, mashang.TodoPerSource+1)...)
+		}, `SELECT `+db.dialect.casesFirst()+src.columns+` `+body+` ORDER BY `+src.order+` LIMIT ?`, append(args, mashang.TodoPerSource+1)...)
 		if err != nil {
 			return nil, false, fmt.Errorf("read the to-do list (%s): %w", src.kind, err)
 		}
@@ -152,7 +171,7 @@ func (db *DB) TodoCount(ctx context.Context, r mashang.Reach, now time.Time) (ma
 	for _, src := range todoSources {
 		body, args := src.args(r, now)
 		var n int
-		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+body+` LIMIT ?) t`,
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT `+db.dialect.casesFirst()+`1 AS one `+body+` LIMIT ?) t`,
 			append(args, mashang.TodoPerSource+1)...).Scan(&n); err != nil {
 			return out, fmt.Errorf("count the to-do list (%s): %w", src.kind, err)
 		}

@@ -20,16 +20,18 @@ const onWall = `w.published = 1 AND c.status = 'closed' AND c.public_consent = 1
 const closedWith = `(SELECT e.detail FROM case_events e WHERE e.case_id = c.id AND e.kind = 'closed' ORDER BY e.id DESC LIMIT 1)`
 
 // WallCases lists the cases within reach on the results wall, latest
-// published first, with the texts as published.
+// published first, with the texts as published. Here and below the wall's
+// own tables lead the join (casesFirst, CROSS JOIN): the planners would
+// otherwise walk every case of the reach's stations.
 func (db *DB) WallCases(ctx context.Context, r mashang.Reach, limit int) ([]mashang.WallCase, error) {
-	where, args := reachCondition(r)
+	where, args := caseReach(r)
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.WallCase, error) {
 		var w mashang.WallCase
 		err := row.Scan(&w.StationName, &w.Category, &w.Summary, &w.Rating, &w.ClosedAt, &w.Result)
 		return w, err
 	}, `
-		SELECT s.name, c.category, w.problem, c.rating, c.closed_at, w.result
-		FROM wall_entries w JOIN cases c ON c.id = w.case_id JOIN stations s ON s.id = c.station_id
+		SELECT `+db.dialect.casesFirst()+stationName+`, c.category, w.problem, c.rating, c.closed_at, w.result
+		FROM wall_entries w CROSS JOIN cases c ON c.id = w.case_id
 		WHERE `+onWall+` AND `+where+`
 		ORDER BY w.decided_at DESC, c.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
@@ -52,18 +54,18 @@ func scanWallReview(row scanner) (mashang.WallReview, error) {
 // a staff member's decision (oldest first) and the cases on the wall
 // (latest published first), up to limit each.
 func (db *DB) WallReviews(ctx context.Context, r mashang.Reach, limit int) (waiting, published []mashang.WallReview, err error) {
-	where, args := reachCondition(r)
+	where, args := caseReach(r)
 	waiting, err = scanAll(ctx, db.db, scanWallReview, `
-		SELECT c.number, s.name, c.category, c.closed_at, c.summary, `+closedWith+`, NULL, NULL, NULL, NULL
-		FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id JOIN stations s ON s.id = c.station_id
+		SELECT `+db.dialect.casesFirst()+`c.number, `+stationName+`, c.category, c.closed_at, c.summary, `+closedWith+`, NULL, NULL, NULL, NULL
+		FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id
 		WHERE c.status = 'closed' AND c.public_consent = 1 AND `+where+`
 		ORDER BY q.since, q.case_id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the cases waiting for the wall: %w", err)
 	}
 	published, err = scanAll(ctx, db.db, scanWallReview, `
-		SELECT c.number, s.name, c.category, c.closed_at, c.summary, `+closedWith+`, w.problem, w.result, w.decided_at, w.decided_by
-		FROM wall_entries w JOIN cases c ON c.id = w.case_id JOIN stations s ON s.id = c.station_id
+		SELECT `+db.dialect.casesFirst()+`c.number, `+stationName+`, c.category, c.closed_at, c.summary, `+closedWith+`, w.problem, w.result, w.decided_at, w.decided_by
+		FROM wall_entries w CROSS JOIN cases c ON c.id = w.case_id
 		WHERE `+onWall+` AND `+where+`
 		ORDER BY w.decided_at DESC, c.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
