@@ -124,7 +124,8 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 // alerts, supervision or deliveries' openids and error codes. A department's
 // handler reads how the case is handled, drafts and supervision lights
 // included, not the congress's own alerts, checks and deliveries. The
-// public read only how a case was closed, on the results wall (WallCases).
+// public read only how a case was closed — and the results wall shows
+// even that only as a staff member published it (WallCases, Publishing).
 // A kind missing here is for staff alone.
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
