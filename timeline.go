@@ -62,6 +62,10 @@ const (
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
+	// A staff member published the case on the results wall, with the
+	// texts as published, or took it down, with why.
+	EventPublished   EventKind = "wall_published"
+	EventUnpublished EventKind = "wall_unpublished"
 )
 
 // DeliveryEvent is the kind of line recording how an outbox item went: an
@@ -126,7 +130,8 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 // alerts, supervision or deliveries' openids and error codes. A department's
 // handler reads how the case is handled, drafts and supervision lights
 // included, not the congress's own alerts, checks and deliveries. The
-// public read only how a case was closed, on the results wall (WallCases).
+// public read only how a case was closed — and the results wall shows
+// even that only as a staff member published it (WallCases, Publishing).
 // A kind missing here is for staff alone.
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
@@ -165,6 +170,10 @@ var eventAudiences = map[EventKind]audiences{
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},
+	// The wall is the congress's decision; the citizen agreed to it and
+	// reads the wall itself.
+	EventPublished:   {hidden, hidden, hidden, shown, hidden},
+	EventUnpublished: {hidden, hidden, hidden, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {

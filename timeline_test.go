@@ -65,6 +65,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventReplyFailed, no, no, no, yes, no},
 		{mashang.EventProgressSent, no, no, no, yes, no},
 		{mashang.EventProgressFailed, no, no, no, yes, no},
+		{mashang.EventPublished, no, no, no, yes, no},
+		{mashang.EventUnpublished, no, no, no, yes, no},
 		{"a_kind_nobody_decided", no, no, no, yes, no}, // unknown: staff only
 	}
 	decided := map[mashang.EventKind]bool{}

@@ -309,6 +309,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
+			Wall:           db,
+			Publishing:     &mashang.Publishing{Store: db},
+			Todo:           db,
 		},
 		Deputies: handlers.DeputyDeps{
 			Pages: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,

@@ -182,6 +182,14 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/problems.xlsx", path: "/console/problems.xlsx?department=市南区城市管理局", want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/codes/export.zip", path: "/console/codes/export.zip?size=128", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/codes/sheet", path: "/console/codes/sheet", want: "S SS SS AAAAAAF"},
+	// The results wall is published by the congress's staff within reach;
+	// the to-do list is theirs too. Dismissing case 1's (absent) draft
+	// changes nothing another row reads.
+	{method: "GET", route: "/console/wall", path: "/console/wall", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/wall/:number/publish", path: "/console/wall/{case}/publish", form: url.Values{"problem": {""}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/wall/:number/unpublish", path: "/console/wall/{case}/unpublish", form: url.Values{"reason": {""}}, want: "S SS SS AAANANF"},
+	{method: "GET", route: "/console/todo", path: "/console/todo", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/todo/done", path: "/console/todo/done", form: url.Values{"kind": {"draft"}, "case": {"{case}"}}, want: "S SS SS AAANANF"},
 	// Case 1's photo: staff who reach the case.
 	{method: "GET", route: "/console/photos/:id", path: "/console/photos/{photo}", want: "S SS SS AAANANA"},
 

@@ -121,6 +121,9 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 			!strings.Contains(tl, "二次交办「"+department+"」重新办理") {
 			t.Fatalf("after 不满意: %s %s\n%s", k.Status, k.Rating, tl)
 		}
+		if _, todo := staff.get("/console/todo"); !strings.Contains(todo, number) || !strings.Contains(todo, "不满意") {
+			t.Fatalf("the to-do list lacks the 不满意: %s", todo)
+		}
 		e.drainAt(t, later())
 		if told := toHandler(number); len(told) != 2 || !strings.HasPrefix(told[1].Data["thing3"], "二次交办：主办") {
 			t.Fatalf("the handler was told %+v", told)
@@ -153,6 +156,17 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 		}
 		if k, _ := e.caseNow(t, number); k.Status != mashang.CaseClosed || k.Rating != mashang.RatingSatisfied || !k.PublicConsent {
 			t.Fatalf("after 1同意: %s %s consent %v", k.Status, k.Rating, k.PublicConsent)
+		}
+
+		// Nothing is public until staff publish it; then the wall shows it.
+		if status, wall := publicGet(t, e, "/wall"); status != http.StatusOK || strings.Contains(wall, "加装一盏") {
+			t.Fatalf("on the wall before publishing: %d %s", status, wall)
+		}
+		if said := publishAsOffered(t, staff, number); said != "已发布到代表回音壁" {
+			t.Fatalf("publish: %s", said)
+		}
+		if status, wall := publicGet(t, e, "/wall"); status != http.StatusOK || !strings.Contains(wall, second) || !strings.Contains(wall, "满意") {
+			t.Fatalf("the wall after publishing: %d %s", status, wall)
 		}
 	})
 }

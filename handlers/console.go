@@ -76,6 +76,9 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 			con.flashes().take(c, session.CSRF).show(data)
 		}
 		data["Can"] = mashang.Permissions(session.User.Role) // the buttons shown are the ones that work
+		if status == http.StatusOK {
+			data["TodoCount"] = con.todoCount(c, session.User.Role)
+		}
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")

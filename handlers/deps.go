@@ -126,6 +126,12 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Wall lists the cases waiting for the results wall and those on it;
+	// Publishing decides what it shows.
+	Wall       WallReviewer
+	Publishing Publisher
+	// Todo is the to-do list (待办), within reach.
+	Todo TodoStore
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -223,6 +229,9 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Wall", d.Console.Wall),
+		need("Console.Publishing", d.Console.Publishing),
+		need("Console.Todo", d.Console.Todo),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),

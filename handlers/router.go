@@ -246,6 +246,12 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.GET("/audit", con.may(mashang.ActAuditLog), con.auditLogPage)
 	cdesk.GET("/audit.xlsx", con.may(mashang.ActAuditLog), con.export, con.auditLogExcel)
 	cdesk.GET("/photos/:id", con.photo)
+	// The results wall is published by hand, and the to-do list (待办).
+	cdesk.GET("/wall", con.may(mashang.ActPublish), con.wallPage)
+	cdesk.POST("/wall/:number/publish", con.may(mashang.ActPublish), con.wallAct(mashang.ActPublish, con.publish))
+	cdesk.POST("/wall/:number/unpublish", con.may(mashang.ActPublish), con.wallAct(mashang.ActUnpublish, con.unpublish))
+	cdesk.GET("/todo", con.may(mashang.ActTodo), con.todoPage)
+	cdesk.POST("/todo/done", con.may(mashang.ActTodo), con.todoDone)
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
