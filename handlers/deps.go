@@ -130,6 +130,12 @@ type ConsoleDeps struct {
 	// prints their slips; Walkin reads how such a case came.
 	Walkins WalkinService
 	Walkin  WalkinReader
+	// Wall lists the cases waiting for the results wall and those on it;
+	// Publishing decides what it shows.
+	Wall       WallReviewer
+	Publishing Publisher
+	// Todo is the to-do list (待办), within reach.
+	Todo TodoStore
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -137,6 +143,8 @@ type DeputyDeps struct {
 	Log         *slog.Logger // nil: Deps.Log
 	Pages       DeputyPages
 	Supervision SupervisionService
+	// Rerouting takes a deputy's request to move a case elsewhere.
+	Rerouting RerouteService
 	// Activities and ActivityReader: the activities deputies are invited to.
 	Activities     ActivityService
 	ActivityReader ActivityReader
@@ -230,12 +238,16 @@ func (d Deps) check() error {
 		need("Console.Walkins", d.Console.Walkins),
 		need("Console.Walkin", d.Console.Walkin),
 		need("Deputies.Walkins", d.Deputies.Walkins),
+		need("Console.Wall", d.Console.Wall),
+		need("Console.Publishing", d.Console.Publishing),
+		need("Console.Todo", d.Console.Todo),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
 		text("Deputies.Pages.AppID", d.Deputies.Pages.AppID),
 		text("Deputies.Pages.OAuthBase", d.Deputies.Pages.OAuthBase),
 		need("Deputies.Supervision", d.Deputies.Supervision),
+		need("Deputies.Rerouting", d.Deputies.Rerouting),
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
 		need("Deputies.Audit", d.Deputies.Audit),

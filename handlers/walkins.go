@@ -29,8 +29,6 @@ type WalkinReader interface {
 	// CaseWalkin is how a case came in (ENOTFOUND: through WeChat).
 	CaseWalkin(ctx context.Context, caseID int64) (mashang.WalkinRecord, error)
 	MarkPhoned(ctx context.Context, caseID int64, staff string, at time.Time) error
-	// CasesToPhone are the answers due to be phoned to citizens who never linked a WeChat.
-	CasesToPhone(ctx context.Context, r mashang.Reach, limit int) ([]mashang.Case, error)
 	DeputyByCode(ctx context.Context, code string) (mashang.Deputy, error)
 }
 

@@ -196,8 +196,8 @@ func wrongCode(code string) string {
 
 // A secretary enters only for their own station (another station, or a
 // deputy of another station, is not found); what a citizen who never
-// linked is to be phoned shows on the inbox once the answer is sent, until
-// staff mark it phoned; a claim code guessed from the Mini Program is
+// linked is to be phoned shows on the to-do list once the answer is sent,
+// until staff mark it phoned; a claim code guessed from the Mini Program is
 // limited: after five wrong ones the case takes none, and says so.
 func TestASecretaryEntersForTheirStationAndGuessesAreLimited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
@@ -226,7 +226,7 @@ func TestASecretaryEntersForTheirStationAndGuessesAreLimited(t *testing.T) {
 		}
 		number, _ := slipOf(t, page)
 
-		// Answered: to be phoned, on the inbox, until marked.
+		// Answered: to be phoned, on the to-do list, until marked.
 		if _, said := b.post("/console/cases/"+number+"/reply", url.Values{"csrf": {b.csrf}, "text": {"栏杆已加固"}}); !strings.Contains(said, "done:") {
 			t.Fatalf("reply: %s", said)
 		}
@@ -234,13 +234,13 @@ func TestASecretaryEntersForTheirStationAndGuessesAreLimited(t *testing.T) {
 		if hasEvent(t, e, number, mashang.EventReplyFailed, "") {
 			t.Fatal("the answer was sent to a WeChat nobody linked")
 		}
-		if _, inbox := b.get("/console/"); !strings.Contains(inbox, "待电话告知") || !strings.Contains(inbox, number) {
-			t.Fatalf("the inbox does not say to phone: %s", inbox)
+		if _, todo := b.get("/console/todo"); !strings.Contains(todo, "待电话告知群众") || !strings.Contains(todo, number) {
+			t.Fatalf("the to-do list does not say to phone: %s", todo)
 		}
 		if _, said := b.post("/console/cases/"+number+"/phoned", url.Values{"csrf": {b.csrf}}); !strings.Contains(said, "done: 已记录电话告知") {
 			t.Fatalf("phoned: %s", said)
 		}
-		if _, inbox := b.get("/console/"); strings.Contains(inbox, "待电话告知") {
+		if _, todo := b.get("/console/todo"); strings.Contains(todo, "待电话告知群众") {
 			t.Fatal("still to phone after it was phoned")
 		}
 

@@ -142,14 +142,3 @@ func (db *DB) MarkPhoned(ctx context.Context, caseID int64, staff string, at tim
 		return tx.AddCaseEvent(ctx, caseID, at, mashang.EventPhoned, staff, "已电话告知群众办理情况")
 	})
 }
-
-// CasesToPhone lists, within reach, the walk-in cases whose citizen gave a
-// phone and never linked a WeChat, answered or closed and not yet phoned:
-// the answer is due to be phoned to them. Oldest first.
-func (db *DB) CasesToPhone(ctx context.Context, r mashang.Reach, limit int) ([]mashang.Case, error) {
-	cond, args := reachCondition(r)
-	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` JOIN case_walkins w ON w.case_id = c.id
-		WHERE `+cond+` AND c.openid = '' AND w.phone_sealed <> '' AND w.phoned_at IS NULL
-		AND (c.status = 'closed' OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'reply'))
-		ORDER BY c.id LIMIT ?`, append(args, limit)...))
-}
