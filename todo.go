@@ -23,13 +23,16 @@ const (
 	TodoResult       TodoKind = "result"       // a department's result waits to be reviewed and sent
 	TodoDraft        TodoKind = "draft"        // a deputy's draft answer waits to be checked and sent
 	TodoWall         TodoKind = "wall"         // a consented closed case waits to be published on the wall
+	// A walk-in's citizen who gave a phone and never linked a WeChat is to
+	// be phoned with the answer (nothing reaches them otherwise).
+	TodoPhone TodoKind = "phone"
 )
 
 // TodoKinds are the kinds in the order the list shows them.
-var TodoKinds = []TodoKind{TodoAlert, TodoDissatisfied, TodoHandover, TodoResult, TodoDraft, TodoWall}
+var TodoKinds = []TodoKind{TodoAlert, TodoDissatisfied, TodoHandover, TodoResult, TodoDraft, TodoPhone, TodoWall}
 
 var todoLabels = map[TodoKind]string{TodoAlert: "系统提醒", TodoHandover: "交办未签收", TodoDissatisfied: "群众不满意",
-	TodoResult: "办理结果待审核发送", TodoDraft: "代表答复待审核发送", TodoWall: "待发布到代表回音壁"}
+	TodoResult: "办理结果待审核发送", TodoDraft: "代表答复待审核发送", TodoWall: "待发布到代表回音壁", TodoPhone: "待电话告知群众"}
 
 // ParseTodoKind reads a kind from a form.
 func ParseTodoKind(s string) (TodoKind, bool) {

@@ -245,6 +245,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DATA_KEY", Problem: err.Error()}
 		}
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
+		intake.Vault = vault // walk-ins' phones are sealed as the Mini Program's are
 	}
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
@@ -309,6 +310,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
+			Walkins:        intake,
+			Walkin:         db,
 			Wall:           db,
 			Publishing:     &mashang.Publishing{Store: db},
 			Todo:           db,
@@ -322,6 +325,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			ActivityReader: db,
 			Audit:          db,
 			PublicURL:      base,
+			Walkins:        intake,
 		},
 		Citizens: handlers.CitizenDeps{Cases: db, Ratings: a.Ratings, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},

@@ -283,6 +283,11 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	walkin, err := con.walkinOf(c.Request.Context(), k)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	draft, _ := mashang.PendingDraft(events)
 	user := c.MustGet(staffKey).(mashang.StaffSession).User
 	var moves mashang.MoveChoices
@@ -306,7 +311,7 @@ func (con *console) casePage(c *gin.Context) {
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
-		"Moves": moves, "CanMove": len(moves.Stations) > 0})
+		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log

@@ -126,6 +126,10 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Walkins enters cases for citizens who came without WeChat and
+	// prints their slips; Walkin reads how such a case came.
+	Walkins WalkinService
+	Walkin  WalkinReader
 	// Wall lists the cases waiting for the results wall and those on it;
 	// Publishing decides what it shows.
 	Wall       WallReviewer
@@ -146,6 +150,8 @@ type DeputyDeps struct {
 	ActivityReader ActivityReader
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
+	// Walkins takes what a voter told a deputy in person (代表转来).
+	Walkins WalkinService
 	// PublicURL is where deputies reach the service: the web
 	// authorisation's redirect_uri is made from it, never from the
 	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
@@ -229,6 +235,9 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Walkins", d.Console.Walkins),
+		need("Console.Walkin", d.Console.Walkin),
+		need("Deputies.Walkins", d.Deputies.Walkins),
 		need("Console.Wall", d.Console.Wall),
 		need("Console.Publishing", d.Console.Publishing),
 		need("Console.Todo", d.Console.Todo),

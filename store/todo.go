@@ -74,6 +74,14 @@ var todoSources = []todoSource{
 			AND NOT EXISTS (SELECT 1 FROM case_events r WHERE r.case_id = e.case_id AND r.kind IN ('draft', 'reply') AND r.id > e.id)
 			AND ` + dismissed(mashang.TodoDraft, "0", "e.at"),
 		order: `e.id`},
+	{kind: mashang.TodoPhone,
+		columns: `c.id, c.number, ` + stationName + `, 0, '', c.summary, ` + answeredAt,
+		// Answered or closed, and neither linked to a WeChat nor phoned yet.
+		body: `FROM case_walkins w CROSS JOIN cases c ON c.id = w.case_id
+			WHERE w.phone_sealed <> '' AND w.phoned_at IS NULL AND c.openid = '' AND c.status <> 'merged' AND %[1]s
+			AND ` + answeredAt + ` IS NOT NULL
+			AND ` + dismissed(mashang.TodoPhone, "0", answeredAt),
+		order: `c.id`},
 	{kind: mashang.TodoWall,
 		columns: `c.id, c.number, ` + stationName + `, 0, '', c.summary, q.since`,
 		body: `FROM wall_waiting q CROSS JOIN cases c ON c.id = q.case_id
@@ -81,6 +89,10 @@ var todoSources = []todoSource{
 			AND ` + dismissed(mashang.TodoWall, "0", "q.since"),
 		order: `q.since`},
 }
+
+// answeredAt is when the case's latest answer was sent or it was closed
+// (NULL: neither yet): from then on a citizen without WeChat is to be phoned.
+const answeredAt = `(SELECT MAX(r.at) FROM case_events r WHERE r.case_id = c.id AND r.kind IN ('reply', 'closed'))`
 
 // stationName is the case's station's name, read by the case's row: a join
 // on the three or so stations makes MariaDB buffer the join and sort every
@@ -159,6 +171,8 @@ func todoText(kind mashang.TodoKind, who, text string) string {
 		return who + " 拟的答复：" + text
 	case mashang.TodoDissatisfied:
 		return "群众意见：" + text
+	case mashang.TodoPhone:
+		return "群众未关联微信，请电话告知答复：" + text
 	}
 	return text
 }
