@@ -126,6 +126,11 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Receptions publishes reception slots; Register keeps the reception
+	// register (接待登记); Received counts the people received.
+	Receptions ReceptionService
+	Register   RegisterService
+	Received   ReceivedFigures
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -136,6 +141,8 @@ type DeputyDeps struct {
 	// Activities and ActivityReader: the activities deputies are invited to.
 	Activities     ActivityService
 	ActivityReader ActivityReader
+	// Receptions are the reception days a deputy is on duty.
+	Receptions DeputyReceptions
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
 	// PublicURL is where deputies reach the service: the web
@@ -221,6 +228,9 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Receptions", d.Console.Receptions),
+		need("Console.Register", d.Console.Register),
+		need("Console.Received", d.Console.Received),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
@@ -229,6 +239,7 @@ func (d Deps) check() error {
 		need("Deputies.Supervision", d.Deputies.Supervision),
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
+		need("Deputies.Receptions", d.Deputies.Receptions),
 		need("Deputies.Audit", d.Deputies.Audit),
 		text("Deputies.PublicURL", d.Deputies.PublicURL),
 		need("Citizens.Cases", d.Citizens.Cases),
