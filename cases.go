@@ -253,7 +253,7 @@ func fitField(key, value string) string {
 // summarize is the first line of what a citizen wrote, or what they sent.
 func summarize(m Inbound) string {
 	switch m.MsgType {
-	case MsgText, MsgForm:
+	case MsgText, MsgForm, MsgWalkin:
 		return strings.TrimSpace(m.Content)
 	case MsgVoice:
 		if m.Recognition != "" {

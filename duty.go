@@ -19,12 +19,15 @@ const (
 	DutyClose     = "close"
 	DutySatisfied = "satisfied"
 	DutyReply     = "reply"
+	// DutyRelay is passing on a matter a voter raised in person (代表转来),
+	// earned when staff accept the case it became.
+	DutyRelay = "relay"
 )
 
 // DutyActions are the actions in the order reports show them.
-var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply}
+var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply, DutyRelay}
 
-var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复"}
+var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复", DutyRelay: "转来选民意见"}
 
 // DutyLabel is an action as staff and deputies read it.
 func DutyLabel(action string) string { return dutyLabels[action] }

@@ -19,6 +19,9 @@ const (
 	// MsgForm is ours, not WeChat's: a case raised with the Mini Program's
 	// form, taken through the same path as a message.
 	MsgForm = "form"
+	// MsgWalkin is ours too: a matter staff or a deputy entered for a
+	// citizen (Intake.Enter), opened along the same path.
+	MsgWalkin = "walkin"
 
 	EventSubscribe   = "subscribe"
 	EventUnsubscribe = "unsubscribe"
@@ -78,6 +81,12 @@ type Inbound struct {
 	FormCategory     string // chosen by the citizen; "" = found by keyword rules
 	TextCheck        *SecurityVerdict
 	TextCheckProblem string
+
+	// For MsgWalkin: how it came (a Channel) and who entered it (the
+	// Enterer's key, which also owns its photos, and their name).
+	Channel     string
+	EnteredBy   string
+	EnteredName string
 
 	ReceivedAt time.Time // when we took it
 }

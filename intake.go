@@ -94,6 +94,8 @@ type IntakeTx interface {
 	BindStaff(ctx context.Context, token, openid string, at time.Time) error
 	// A citizen's reply to a closing rates the answer (Ratings).
 	RatingTx
+	// Walk-ins entered for citizens, and their claims (Enter, Claim).
+	WalkinTx
 }
 
 // IntakeStore runs fn in one write transaction. fn may be run more than once
@@ -148,6 +150,9 @@ type Intake struct {
 	// notice (`1`, `3 路灯还是不亮`, 同意公开) as their rating instead of a
 	// new matter.
 	Ratings *Ratings
+	// Vault seals the phone numbers of citizens entered as walk-ins (nil:
+	// no data key configured, and no phone may be entered).
+	Vault *Vault
 }
 
 // TextChecker is WeChat's content security check of text (msgSecCheck).
@@ -196,6 +201,9 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		if d.rating != nil {
 			return in.Ratings.apply(ctx, tx, *d.rating, m.CreateTime)
 		}
+		if d.claim != nil {
+			return applyClaim(ctx, tx, *d.claim, m.CreateTime)
+		}
 		if d.joinCase != 0 {
 			// Filed with the claim, its reply known before: the case's time
 			// moves, and a form's text and photos join its timeline.
@@ -208,11 +216,11 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 			return nil
 		}
 		if d.caseMessage {
-			var caseID int64
-			if reply, caseID, err = in.openCase(ctx, tx, &m, d.scene); err != nil {
+			var c Case
+			if reply, c, err = in.openCase(ctx, tx, &m, d.scene); err != nil {
 				return fmt.Errorf("open a case for %s: %w", m.DedupKey(), err)
 			}
-			return tx.FileInbound(ctx, m.DedupKey(), caseID, reply)
+			return tx.FileInbound(ctx, m.DedupKey(), c.ID, reply)
 		}
 		if err := in.apply(ctx, tx, m, d); err != nil {
 			return fmt.Errorf("apply %s: %w", m.DedupKey(), err)
@@ -264,6 +272,7 @@ type decision struct {
 	joinCase    int64 // the case it joins; 0 opens a new one
 	joined      Case  // that case (ID, Number, StationID), for a form's photos
 	rating      *ratingMessage
+	claim       *claimWrite // a walk-in's slip code sent: the case given, or the wrong code counted
 }
 
 func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision, error) {
@@ -559,6 +568,10 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 			return in.myPoints(ctx, tx, m.OpenID, m.CreateTime)
 		}
 	}
+	if sm := claimPattern.FindStringSubmatch(strings.TrimSpace(m.Content)); m.MsgType == MsgText && sm != nil {
+		reply, _, w, err := decideClaim(ctx, tx, m.OpenID, sm[1], strings.ToUpper(sm[2]))
+		return decision{reply: Reply{Text: reply}, claim: w}, err
+	}
 	if text := strings.TrimSpace(m.Content); m.MsgType == MsgText && caseNumberPattern.MatchString(text) {
 		c, err := tx.CaseByNumber(ctx, m.OpenID, text)
 		if ErrorCode(err) == ENOTFOUND {
@@ -635,14 +648,14 @@ func humanDuration(d time.Duration) string {
 // timeline), and its deputies notified through the outbox, all in the
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
-func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, int64, error) {
+func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, Case, error) {
 	if scene.Kind == SceneDeputy {
 		// A deputy who left office takes no new case: it goes to their
 		// station, as a scan of their code leads there.
 		if d, err := tx.DeputyByCode(ctx, scene.Code); err == nil && !d.InOffice {
 			scene = Scene{Kind: SceneStation, Code: d.StationCode}
 		} else if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 	}
 	c := Case{OpenID: m.OpenID, Scene: scene, Status: CaseOpen, Summary: summarize(*m), CreatedAt: m.CreateTime,
@@ -653,20 +666,20 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	case SceneStation:
 		st, err := tx.StationByCode(ctx, scene.Code)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		c.StationID, c.StationName = st.ID, st.Name
 		groups, err := tx.StationGroups(ctx, st.ID)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		rules, err := tx.KeywordRules(ctx, st.ID)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		if m.FormCategory != "" {
 			if err := knownCategory(m.FormCategory, groups, rules); err != nil {
-				return Reply{}, 0, err
+				return Reply{}, Case{}, err
 			}
 			routing = routeChosen(st.Name, m.FormCategory, groups)
 		} else {
@@ -676,37 +689,37 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	case SceneDeputy:
 		d, err := tx.DeputyByCode(ctx, scene.Code)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		st, err := tx.StationByCode(ctx, d.StationCode)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		c.StationID, c.StationName, c.DeputyID = st.ID, st.Name, d.ID
 		var group *Group
 		if g, err := tx.DeputyGroupAt(ctx, d.ID, st.ID); err == nil {
 			group = &g
 		} else if ErrorCode(err) != ENOTFOUND {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		rules, err := tx.KeywordRules(ctx, st.ID)
 		if err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		routing = routeDeputy(d.Name, st.Name, group, c.Summary, rules)
 		if m.FormCategory != "" {
 			groups, err := tx.StationGroups(ctx, st.ID)
 			if err != nil {
-				return Reply{}, 0, err
+				return Reply{}, Case{}, err
 			}
 			if err := knownCategory(m.FormCategory, groups, rules); err != nil {
-				return Reply{}, 0, err
+				return Reply{}, Case{}, err
 			}
 			routing.Category = m.FormCategory
 		}
 		who = d.Name + "代表"
 	default:
-		return Reply{}, 0, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
+		return Reply{}, Case{}, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
 	}
 	c.Category = routing.Category
 	if routing.Group != nil {
@@ -721,7 +734,7 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 
 	n, err := tx.NextCaseNumber(ctx, m.CreateTime.In(China).Format("060102"))
 	if err != nil {
-		return Reply{}, 0, err
+		return Reply{}, Case{}, err
 	}
 	c.Number = CaseNumber(m.CreateTime, n)
 	if in.Calendar != nil && in.FirstResponseDays > 0 {
@@ -729,50 +742,62 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 		c.FirstResponseDue = in.Calendar.AddWorkingDays(c.CreatedAt, in.FirstResponseDays)
 	}
 	if err := tx.CreateCase(ctx, &c); err != nil {
-		return Reply{}, 0, err
+		return Reply{}, Case{}, err
 	}
 	opened := fmt.Sprintf("群众扫描%s的二维码后留言：%s", who, c.Summary)
-	if m.MsgType == MsgForm {
+	switch m.MsgType {
+	case MsgForm:
 		opened = fmt.Sprintf("群众通过小程序表单向%s反映：%s", who, c.Summary)
+	case MsgWalkin:
+		opened = fmt.Sprintf("群众向%s反映（%s）：%s", who, m.Channel, c.Summary)
 	}
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventOpened, "群众", opened); err != nil {
-		return Reply{}, 0, err
+		return Reply{}, Case{}, err
+	}
+	if m.MsgType == MsgWalkin {
+		entered := fmt.Sprintf("渠道：%s；由%s代为录入", m.Channel, m.EnteredName)
+		if m.Channel == ChannelDeputy {
+			entered = fmt.Sprintf("渠道：%s；%s转来选民当面反映的问题，工作人员受理后计入其履职积分", m.Channel, m.EnteredName)
+		}
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventEntered, m.EnteredName, entered); err != nil {
+			return Reply{}, Case{}, err
+		}
 	}
 	if c.DeputyID != 0 {
 		if err := flagOwnCase(ctx, tx, c, who, m.ReceivedAt); err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 	}
 	if len(m.Photos) > 0 {
 		if err := in.attachPhotos(ctx, tx, c, m); err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 	}
 	if m.MsgType == MsgForm && m.TextCheck == nil {
 		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventUnchecked, "系统", "未经内容安全检测："+m.TextCheckProblem); err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 	}
 	if held {
 		msg := fmt.Sprintf("问题 %s（%s）%s。", c.Number, c.StationName, routing.Reason)
 		if err := tx.AddStaffAlert(ctx, c.StationID, c.ID, msg, m.ReceivedAt); err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
 		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventHeld, "系统", routing.Reason); err != nil {
-			return Reply{}, 0, err
+			return Reply{}, Case{}, err
 		}
-		return Reply{Text: c.Number}, c.ID, nil
+		return Reply{Text: c.Number}, c, nil
 	}
 	if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventRouted, "系统", routing.Reason); err != nil {
-		return Reply{}, 0, err
+		return Reply{}, Case{}, err
 	}
 	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
-		return Reply{}, 0, err
+		return Reply{}, Case{}, err
 	}
 	if m.MsgType == MsgForm {
-		return Reply{Text: c.Number}, c.ID, nil // what the form's caller needs; kept for its retries
+		return Reply{Text: c.Number}, c, nil // what the form's caller needs; kept for its retries
 	}
-	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c.ID, nil
+	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c, nil
 }
 
 // flagOwnCase tells staff when the deputy whose code a case was raised at
@@ -833,7 +858,11 @@ func knownCategory(category string, groups []Group, rules []KeywordRule) error {
 // attachPhotos files the form's photos into its case; one WeChat already
 // found risky is hidden from the deputies and put before staff.
 func (in *Intake) attachPhotos(ctx context.Context, tx IntakeTx, c Case, m *Inbound) error {
-	photos, err := tx.AttachPhotos(ctx, c.ID, m.OpenID, m.Photos)
+	owner := m.OpenID
+	if m.MsgType == MsgWalkin {
+		owner = m.EnteredBy // the staff member's or deputy's own uploads
+	}
+	photos, err := tx.AttachPhotos(ctx, c.ID, owner, m.Photos)
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,19 @@ func ValidUploadID(s string) bool { return uploadID.MatchString(s) }
 // by us (so nothing but its pixels is kept: no EXIF, no GPS position, no
 // bytes hidden after them), under a name of ours, within the citizen's quota.
 func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, error) {
+	return p.save(ctx, openid, PhotoUnchecked, r)
+}
+
+// SaveFor keeps a photo or scanned letter that staff or a deputy took for a
+// walk-in (Intake.Enter), with the same checks of its content as a
+// citizen's, owned by the enterer until it is filed in the case. It is not
+// sent to WeChat's check: that is for what the public sends, and it asks
+// for a citizen's openid.
+func (p *Photos) SaveFor(ctx context.Context, e Enterer, r io.Reader) (Upload, error) {
+	return p.save(ctx, e.UploadOwner(), PhotoPass, r)
+}
+
+func (p *Photos) save(ctx context.Context, openid, check string, r io.Reader) (Upload, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
 	if err != nil {
 		return Upload{}, fmt.Errorf("read photo: %w", err)
@@ -154,7 +167,7 @@ func (p *Photos) Save(ctx context.Context, openid string, r io.Reader) (Upload, 
 	now := p.now()
 	sum := sha256.Sum256(clean.data)
 	u := Upload{ID: hex.EncodeToString(raw[:]), OpenID: openid, ContentType: clean.contentType, Size: int64(len(clean.data)),
-		SHA256: hex.EncodeToString(sum[:]), Width: clean.width, Height: clean.height, Check: PhotoUnchecked, CreatedAt: now}
+		SHA256: hex.EncodeToString(sum[:]), Width: clean.width, Height: clean.height, Check: check, CreatedAt: now}
 	u.Path = filepath.Join("uploads", now.In(China).Format("2006/01/02"), u.ID+clean.ext)
 	if err := writeFileAtomically(filepath.Join(p.Dir, u.Path), clean.data); err != nil {
 		return Upload{}, fmt.Errorf("keep photo: %w", err)

@@ -46,6 +46,9 @@ type Deadline struct {
 // HandoverTx is what handing a case over and closing it need from storage.
 type HandoverTx interface {
 	CaseForReply(ctx context.Context, number string) (Case, error)
+	// WalkinByNumber reads how a case entered for a citizen came
+	// (ENOTFOUND: it came through WeChat).
+	WalkinByNumber(ctx context.Context, number string) (Case, WalkinRecord, error)
 	// DepartmentsFor lists the departments a case may go to: those of its
 	// station's jurisdiction and of every level above (分级办理).
 	DepartmentsFor(ctx context.Context, caseID int64) ([]Department, error)
@@ -547,6 +550,11 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 		if c.Status != CaseOpen && c.Status != CaseReopened {
 			return Errorf(ECONFLICT, "问题 %s 当前「%s」，不需要再接单", c.Number, c.StatusLabel())
 		}
+		if relayer, err := relayedBy(ctx, tx, c); err != nil {
+			return err
+		} else if relayer == d.ID && c.Status == CaseOpen {
+			return Errorf(ECONFLICT, "问题 %s 是您转来的，请等工作人员受理：受理后计入您的履职积分，您再跟进办理。", c.Number)
+		}
 		if err := tx.SetCaseState(ctx, c.ID, CaseAccepted, c.Category); err != nil {
 			return err
 		}
@@ -565,6 +573,21 @@ func (s *Supervision) AcceptAsDeputy(ctx context.Context, number string, d Deput
 		}
 		return s.Progress.tell(ctx, tx, c, CaseAccepted, DeputyActor(d)+"已接单，将跟进办理", now)
 	}))
+}
+
+// relayedBy is the deputy who passed the case on (代表转来), or 0.
+func relayedBy(ctx context.Context, tx HandoverTx, c Case) (int64, error) {
+	_, w, err := tx.WalkinByNumber(ctx, c.Number)
+	if ErrorCode(err) == ENOTFOUND {
+		return 0, nil
+	} else if err != nil || w.Channel != ChannelDeputy {
+		return 0, err
+	}
+	var id int64
+	if _, err := fmt.Sscanf(w.EnteredBy, "deputy:%d", &id); err != nil {
+		return 0, nil // entered by staff for a deputy: nobody relayed it
+	}
+	return id, nil
 }
 
 // SetCategory files a case under another category.
@@ -618,6 +641,16 @@ func (s *Supervision) change(ctx context.Context, number, staff string, decide f
 		if status == CaseAccepted {
 			if err := tx.MarkTaken(ctx, c.ID, now); err != nil {
 				return err
+			}
+			// A deputy's passed-on matter earns them points once staff
+			// have judged it a case worth taking.
+			if relayer, err := relayedBy(ctx, tx, c); err != nil {
+				return err
+			} else if relayer != 0 {
+				if err := recordDuty(ctx, tx, DutyEntry{DeputyID: relayer, Action: DutyRelay, CaseID: c.ID, At: now,
+					Detail: fmt.Sprintf("转来问题 %s（%s），经工作人员受理", c.Number, c.StationName)}); err != nil {
+					return err
+				}
 			}
 		}
 		kind := map[string]EventKind{CaseAccepted: EventAccepted, CaseReopened: EventReopened}[status]

@@ -53,6 +53,13 @@ const (
 	EventNoticeFailed EventKind = "template_failed" // WeChat refused a notice for good
 	EventReplySent    EventKind = "reply_sent"      // the answer reached the citizen
 	EventReplyFailed  EventKind = "reply_failed"    // WeChat refused the answer for good
+	// Staff (or a deputy, 代表转来) entered the case for a citizen who came
+	// without WeChat: the channel and who entered it.
+	EventEntered EventKind = "entered"
+	// The citizen linked the walk-in case to their WeChat with the slip's code.
+	EventClaimed EventKind = "claimed"
+	// The slip was printed again with a new claim code.
+	EventSlip EventKind = "slip"
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
@@ -154,6 +161,9 @@ var eventAudiences = map[EventKind]audiences{
 	EventNoticeFailed: {hidden, hidden, hidden, shown, hidden},
 	EventReplySent:    {reworded("答复已送达"), reworded("答复已送达群众"), reworded("答复已送达群众"), shown, hidden},
 	EventReplyFailed:  {hidden, hidden, hidden, shown, hidden},
+	EventEntered:      {shown, shown, shown, shown, hidden},
+	EventClaimed:      {shown, shown, shown, shown, hidden}, // the detail names no openid
+	EventSlip:         {hidden, hidden, hidden, shown, hidden},
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},

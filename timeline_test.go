@@ -57,6 +57,9 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventMergedIn, no, yes, yes, yes, no},
 		{mashang.EventOwnCase, no, no, no, yes, no},        // a deputy's own case: for staff to look at
 		{mashang.EventSolvedReport, no, yes, yes, yes, no}, // the citizen hears it is closed when staff close it
+		{mashang.EventEntered, yes, yes, yes, yes, no},     // the channel: the citizen knows how they came
+		{mashang.EventClaimed, yes, yes, yes, yes, no},     // linked to their WeChat, in words without an openid
+		{mashang.EventSlip, no, no, no, yes, no},           // a slip printed again: staff's own
 		{mashang.EventNoticeSent, no, no, no, yes, no},
 		{mashang.EventNoticeFailed, no, no, no, yes, no},
 		{mashang.EventReplySent, "答复已送达", "答复已送达群众", "答复已送达群众", yes, no},
