@@ -2,6 +2,7 @@ package mashang
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,21 +115,10 @@ type ReceivedLine struct {
 	People                   int
 }
 
-// ReceptionTopicCase is a topic raised at a reception, to be made a case
-// (channel 接待日) at the station, with the deputy who received it.
-type ReceptionTopicCase struct {
-	TopicID     int64
-	StationCode string
-	DeputyCode  string // "" when no deputy was named
-	Visitor     string
-	Text        string
-	By          StaffUser
-}
-
-// ReceptionCaseMaker enters a case for a citizen met in person: the one
-// walk-in intake, routed as a scanned message is.
-type ReceptionCaseMaker interface {
-	ReceptionCase(ctx context.Context, t ReceptionTopicCase) (Case, error)
+// WalkinEnterer enters a case for a citizen met in person: the one walk-in
+// intake (*Intake), routed as a scanned message is.
+type WalkinEnterer interface {
+	Enter(ctx context.Context, w Walkin) (Entered, error)
 }
 
 // RegisterStore keeps the register.
@@ -163,8 +153,8 @@ type RegisterTx interface {
 // Register keeps the reception register.
 type Register struct {
 	Store RegisterStore
-	// Cases makes a case of a topic (nil: the step is refused, saying so).
-	Cases ReceptionCaseMaker
+	// Cases makes a case of a topic: the walk-in intake.
+	Cases WalkinEnterer
 	Now   func() time.Time
 }
 
@@ -366,10 +356,12 @@ func (r *Register) AddTopic(ctx context.Context, visitID int64, text string, all
 	return v, err
 }
 
-// MakeCase makes a case of a topic (channel 接待日), at the station, with
-// the deputy who received it, and links the two. Done twice (a double
-// click), the walk-in intake gives the same case: the link stays one.
-func (r *Register) MakeCase(ctx context.Context, topicID int64, by StaffUser, allowed func(string) bool) (Case, error) {
+// MakeCase makes a case of a topic (channel 接待日) through the walk-in
+// intake: at the code of the deputy who received it (routed to their
+// group, as a scan of their code is), else the station's, and links the
+// two. The request is the topic's own, so a second click finds the case
+// made first. The claim code for the citizen's slip comes back once.
+func (r *Register) MakeCase(ctx context.Context, topicID int64, by StaffUser, allowed func(string) bool) (Entered, error) {
 	var v Visit
 	err := r.Store.UpdateRegister(ctx, func(tx RegisterTx) error {
 		var err error
@@ -377,10 +369,10 @@ func (r *Register) MakeCase(ctx context.Context, topicID int64, by StaffUser, al
 		return err
 	})
 	if err != nil {
-		return Case{}, err
+		return Entered{}, err
 	}
 	if allowed != nil && !allowed(v.StationCode) {
-		return Case{}, NotFound("登记")
+		return Entered{}, NotFound("登记")
 	}
 	var topic VisitTopic
 	for _, t := range v.Topics {
@@ -389,16 +381,17 @@ func (r *Register) MakeCase(ctx context.Context, topicID int64, by StaffUser, al
 		}
 	}
 	if topic.CaseNumber != "" {
-		return Case{}, Errorf(ECONFLICT, "这件事已经转为问题 %s", topic.CaseNumber)
+		return Entered{}, Errorf(ECONFLICT, "这件事已经转为问题 %s", topic.CaseNumber)
 	}
-	if r.Cases == nil {
-		return Case{}, Errorf(EUNAVAILABLE, "暂不能从接待登记直接生成问题，请在“新建问题”中录入")
+	scene := Scene{Kind: SceneStation, Code: v.StationCode}
+	if v.DeputyCode != "" {
+		scene = Scene{Kind: SceneDeputy, Code: v.DeputyCode}
 	}
-	c, err := r.Cases.ReceptionCase(ctx, ReceptionTopicCase{TopicID: topicID, StationCode: v.StationCode, DeputyCode: v.DeputyCode,
-		Visitor: v.Visitor, Text: topic.Text, By: by})
+	made, err := r.Cases.Enter(ctx, Walkin{RequestID: fmt.Sprintf("reception-topic-%d", topicID), Channel: ChannelReception,
+		Scene: scene, Text: topic.Text, CitizenName: v.Visitor, By: Enterer{AccountID: by.ID, Name: by.Name}})
 	if err != nil {
-		return c, err
+		return made, err
 	}
-	err = r.Store.UpdateRegister(ctx, func(tx RegisterTx) error { return tx.LinkTopicCase(ctx, topicID, c.ID) })
-	return c, err
+	err = r.Store.UpdateRegister(ctx, func(tx RegisterTx) error { return tx.LinkTopicCase(ctx, topicID, made.Case.ID) })
+	return made, err
 }

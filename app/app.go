@@ -259,7 +259,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	// template, and open their days on their phone.
 	receptions.Duty = mashang.ActivityNotify{TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time,
 		PlaceField: af.Place, URL: func(int64) string { return base + "/d/receptions" }}
-	a.Receptions, a.Register = receptions, &mashang.Register{Store: db}
+	a.Receptions, a.Register = receptions, &mashang.Register{Store: db, Cases: intake}
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress}
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,

@@ -24,7 +24,7 @@ type RegisterService interface {
 	Record(ctx context.Context, e mashang.VisitEntry, allowed func(string) bool) (mashang.Visit, error)
 	NoShow(ctx context.Context, bookingID int64, by string, allowed func(string) bool) (mashang.Visit, error)
 	AddTopic(ctx context.Context, visitID int64, text string, allowed func(string) bool) (mashang.Visit, error)
-	MakeCase(ctx context.Context, topicID int64, by mashang.StaffUser, allowed func(string) bool) (mashang.Case, error)
+	MakeCase(ctx context.Context, topicID int64, by mashang.StaffUser, allowed func(string) bool) (mashang.Entered, error)
 }
 
 // ReceivedFigures counts the people received (接待人次) within a reach (*store.DB).
@@ -211,7 +211,11 @@ func (con *console) makeVisitCase(c *gin.Context) {
 			return "", err
 		}
 		made, err := con.deps.Register.MakeCase(ctx, id, s.User, allowed)
-		return "已转为问题 " + made.Number + "，按扫码反映的规则分派", err
+		if made.ClaimCode == "" {
+			return "已转为问题 " + made.Case.Number, err
+		}
+		return fmt.Sprintf("已转为问题 %s，认领码 %s：请写给群众，关注公众号后发送「%s %s」即可收到办理进展（认领码只显示这一次）",
+			made.Case.Number, made.ClaimCode, made.Case.Number, made.ClaimCode), err
 	})
 }
 
