@@ -73,7 +73,7 @@ func TestTheRegisterCountsPeopleReceivedWithinReach(t *testing.T) {
 		}
 		type count struct {
 			station, deputy, month string
-			people               int
+			people                 int
 		}
 		for name, c := range map[string]struct {
 			reach mashang.Reach
