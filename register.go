@@ -130,6 +130,8 @@ type RegisterStore interface {
 	// Visits are a station's register lines from fromDay to toDay (both
 	// included), with their topics.
 	Visits(ctx context.Context, stationID int64, fromDay, toDay string) ([]Visit, error)
+	// TopicVisit reads the line a topic belongs to (ENOTFOUND: none).
+	TopicVisit(ctx context.Context, topicID int64) (Visit, error)
 	UpdateRegister(ctx context.Context, fn func(RegisterTx) error) error
 }
 
@@ -143,8 +145,6 @@ type RegisterTx interface {
 	AddTopic(ctx context.Context, visitID int64, text string, at time.Time) (int64, error)
 	// Visit reads a register line with its topics, locked (ENOTFOUND: none).
 	Visit(ctx context.Context, id int64) (Visit, error)
-	// TopicVisit reads the line a topic belongs to (ENOTFOUND: none).
-	TopicVisit(ctx context.Context, topicID int64) (Visit, error)
 	// LinkTopicCase records the case made of a topic; another case made
 	// of it first is ECONFLICT.
 	LinkTopicCase(ctx context.Context, topicID, caseID int64) error
@@ -362,12 +362,9 @@ func (r *Register) AddTopic(ctx context.Context, visitID int64, text string, all
 // two. The request is the topic's own, so a second click finds the case
 // made first. The claim code for the citizen's slip comes back once.
 func (r *Register) MakeCase(ctx context.Context, topicID int64, by StaffUser, allowed func(string) bool) (Entered, error) {
-	var v Visit
-	err := r.Store.UpdateRegister(ctx, func(tx RegisterTx) error {
-		var err error
-		v, err = tx.TopicVisit(ctx, topicID)
-		return err
-	})
+	// Read, not written: the action's audit line goes with the case's
+	// own transaction.
+	v, err := r.Store.TopicVisit(ctx, topicID)
 	if err != nil {
 		return Entered{}, err
 	}

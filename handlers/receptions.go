@@ -167,7 +167,7 @@ func (con *console) recordVisit(c *gin.Context) {
 	booking, _ := strconv.ParseInt(c.PostForm("booking"), 10, 64)
 	e := mashang.VisitEntry{StationCode: c.PostForm("station"), Day: c.PostForm("day"), BookingID: booking,
 		Visitor: c.PostForm("visitor"), DeputyCode: c.PostForm("deputy"), Topics: c.PostFormArray("topics"), By: s.User.Username}
-	con.registerAct(c, mashang.ActRegister, e.StationCode, fmt.Sprintf("%s 预约%d %s", e.Day, booking, e.DeputyCode),
+	con.registerAct(c, mashang.ActRegister, e.StationCode, visitDetail(e),
 		func(ctx context.Context, allowed func(string) bool) (string, error) {
 			v, err := con.deps.Register.Record(ctx, e, allowed)
 			who := v.Visitor
@@ -176,6 +176,15 @@ func (con *console) recordVisit(c *gin.Context) {
 			}
 			return fmt.Sprintf("已登记%s，反映%d件事", who, len(v.Topics)), err
 		})
+}
+
+// visitDetail is how the audit log names a register entry.
+func visitDetail(e mashang.VisitEntry) string {
+	from := "现场来访"
+	if e.BookingID != 0 {
+		from = fmt.Sprintf("预约%d到场", e.BookingID)
+	}
+	return fmt.Sprintf("%s %s 接待代表%s", e.Day, from, e.DeputyCode)
 }
 
 // noShow marks a booking nobody came to.

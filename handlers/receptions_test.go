@@ -241,6 +241,22 @@ func TestAReceptionDayFromPublishingToTheRegister(t *testing.T) {
 			}
 		}
 
+		// Each act is in the audit log, under the secretary's name.
+		lines, err := e.db.AuditLines(t.Context(), mashang.AuditFilter{Username: "bdgsec", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts := map[string]int{}
+		for _, l := range lines {
+			if !strings.HasPrefix(l.Detail, "失败") {
+				acts[l.Action]++
+			}
+		}
+		// A slot; a booking came, a no-show, two walk-ins; two cases; the export.
+		if acts[mashang.ActSlots] != 1 || acts[mashang.ActRegister] != 6 || acts["export_register"] != 1 {
+			t.Errorf("audit log: %v %+v", acts, lines)
+		}
+
 		// Another station's register is not found.
 		for _, path := range []string{"/console/receptions?station=demo-xhw&day=" + d, "/console/receptions.xlsx?station=demo-xhw&month=" + month} {
 			if status, _ := b.get(path); status != http.StatusNotFound {

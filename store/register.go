@@ -176,17 +176,18 @@ func (tx *Tx) Visit(ctx context.Context, id int64) (mashang.Visit, error) {
 	return visits[0], nil
 }
 
-// TopicVisit reads the line a topic belongs to (mashang.RegisterTx).
-func (tx *Tx) TopicVisit(ctx context.Context, topicID int64) (mashang.Visit, error) {
-	var visitID int64
-	err := tx.tx.QueryRowContext(ctx, `SELECT visit_id FROM reception_topics WHERE id = ?`, topicID).Scan(&visitID)
-	if errors.Is(err, sql.ErrNoRows) {
+// TopicVisit reads the line a topic belongs to, with its topics
+// (mashang.RegisterStore).
+func (db *DB) TopicVisit(ctx context.Context, topicID int64) (mashang.Visit, error) {
+	visits, err := listVisits(ctx, db.db, `v.id = (SELECT visit_id FROM reception_topics WHERE id = ?)`,
+		`SELECT visit_id FROM reception_topics WHERE id = ?`, topicID)
+	if err != nil {
+		return mashang.Visit{}, err
+	}
+	if len(visits) == 0 {
 		return mashang.Visit{}, mashang.NotFound("登记的事项")
 	}
-	if err != nil {
-		return mashang.Visit{}, fmt.Errorf("find a topic: %w", err)
-	}
-	return tx.Visit(ctx, visitID)
+	return visits[0], nil
 }
 
 // LinkTopicCase records the case made of a topic; the same case again
