@@ -81,6 +81,7 @@ const (
 	ActRegister    = "register"     // the reception register (接待登记): who came, what they raised, cases made of it
 	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
 	ActBindWeChat  = "wechat_bind"  // the account's own WeChat, for notices
+	ActEnter       = "enter"        // enter a case for a citizen who came without WeChat (来访、电话、来信…), print its slip
 	ActAcknowledge = "acknowledge"  // a department's handler acknowledges a case handed to it (签收)
 	ActResult      = "result"       // a department's handler records its result (办理结果) with attachments
 	ActManage      = "manage"       // accounts, rosters, point rules and corrections
@@ -89,7 +90,7 @@ const (
 
 // caseWork is what the congress's own staff do with cases.
 var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
-	ActActivities, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat}
+	ActActivities, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat, ActEnter}
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
@@ -121,7 +122,7 @@ func Permissions(role string) map[string]bool {
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActRegister: "登记接待群众", ActExportCodes: "导出二维码",
-	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
+	ActBindWeChat: "绑定微信", ActEnter: "登记群众来访", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).

@@ -84,6 +84,9 @@ func (r *Replies) Reply(ctx context.Context, number, staff, text string) error {
 			if err := tx.AddCaseEvent(ctx, k.ID, now, EventReply, staff, text); err != nil {
 				return err
 			}
+			if k.OpenID == "" {
+				continue // a walk-in's citizen who never linked a WeChat: staff phone them (CasesToPhone)
+			}
 			if err := tx.Enqueue(ctx, r.answer(k, text, now), now); err != nil {
 				return err
 			}

@@ -60,6 +60,8 @@ const (
 	EventClaimed EventKind = "claimed"
 	// The slip was printed again with a new claim code.
 	EventSlip EventKind = "slip"
+	// Staff phoned a citizen who never linked a WeChat with the answer.
+	EventPhoned EventKind = "phoned"
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
@@ -164,6 +166,7 @@ var eventAudiences = map[EventKind]audiences{
 	EventEntered:      {shown, shown, shown, shown, hidden},
 	EventClaimed:      {shown, shown, shown, shown, hidden}, // the detail names no openid
 	EventSlip:         {hidden, hidden, hidden, shown, hidden},
+	EventPhoned:       {shown, shown, shown, shown, hidden},
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},

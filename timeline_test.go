@@ -60,6 +60,7 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventEntered, yes, yes, yes, yes, no},     // the channel: the citizen knows how they came
 		{mashang.EventClaimed, yes, yes, yes, yes, no},     // linked to their WeChat, in words without an openid
 		{mashang.EventSlip, no, no, no, yes, no},           // a slip printed again: staff's own
+		{mashang.EventPhoned, yes, yes, yes, yes, no},      // told by phone: the citizen knows
 		{mashang.EventNoticeSent, no, no, no, yes, no},
 		{mashang.EventNoticeFailed, no, no, no, yes, no},
 		{mashang.EventReplySent, "答复已送达", "答复已送达群众", "答复已送达群众", yes, no},

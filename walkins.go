@@ -331,7 +331,8 @@ const (
 // decideClaim reads whether openid's code claims the case numbered number
 // and what they are told; the write follows once the message is stored.
 // The reply is a refusal when refused is set (the error code the Mini
-// Program answers with).
+// Program answers with): a case locked by wrong codes is forbidden, not
+// rate-limited, since no wait opens it; a new slip does.
 func decideClaim(ctx context.Context, tx IntakeTx, openid, number, code string) (reply, refused string, w *claimWrite, err error) {
 	c, rec, err := tx.WalkinByNumber(ctx, number)
 	if ErrorCode(err) == ENOTFOUND {
@@ -345,13 +346,13 @@ func decideClaim(ctx context.Context, tx IntakeTx, openid, number, code string) 
 	case c.OpenID != "":
 		return fmt.Sprintf(replyClaimTakenFormat, number), ECONFLICT, nil, nil
 	case rec.Failures >= MaxClaimFailures:
-		return replyClaimLocked, ERATELIMITED, nil, nil
+		return replyClaimLocked, EFORBIDDEN, nil, nil
 	case claimHash(number, code) != rec.ClaimHash:
 		w = &claimWrite{c: c, openid: openid}
 		if left := MaxClaimFailures - rec.Failures - 1; left > 0 {
 			return fmt.Sprintf(replyClaimWrongFormat, number, left), EINVALID, w, nil
 		}
-		return replyClaimLocked, ERATELIMITED, w, nil
+		return replyClaimLocked, EFORBIDDEN, w, nil
 	}
 	return fmt.Sprintf(replyClaimedFormat, number), "", &claimWrite{c: c, openid: openid, ok: true}, nil
 }

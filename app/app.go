@@ -250,6 +250,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DATA_KEY", Problem: err.Error()}
 		}
 		phones = &mashang.Phones{WeChat: clients, Store: db, Vault: vault}
+		intake.Vault = vault // walk-ins' phones are sealed as the Mini Program's are
 	}
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
@@ -321,6 +322,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Receptions:     receptions,
 			Register:       a.Register,
 			Received:       db,
+			Walkins:        intake,
+			Walkin:         db,
 		},
 		Deputies: handlers.DeputyDeps{
 			Pages: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
@@ -331,6 +334,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Receptions:     db,
 			Audit:          db,
 			PublicURL:      base,
+			Walkins:        intake,
 		},
 		Citizens: handlers.CitizenDeps{Cases: db, Ratings: a.Ratings, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},

@@ -87,6 +87,9 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/mp/cases", path: "/mp/cases", want: "S AA SS SSSSSSS"},
 	{method: "GET", route: "/mp/cases/:number", path: "/mp/cases/{case}", want: "S AN SS SSSSSSS"},
 	{method: "POST", route: "/mp/cases/:number/rating", path: "/mp/cases/{case}/rating", json: `{"verdict": "satisfied"}`, want: "S AN SS SSSSSSS"},
+	// Claiming a walk-in with the slip's code: any citizen may try (a
+	// wrong code is counted against the case, TestAWalkinIsEnteredRoutedAndClaimed).
+	{method: "POST", route: "/mp/cases/claim", path: "/mp/cases/claim", json: `{}`, want: "S AA SS SSSSSSS"},
 	{method: "POST", route: "/mp/uploads", path: "/mp/uploads", json: `{}`, want: "S AA SS SSSSSSS"},
 	{method: "GET", route: "/mp/photos/:id", path: "/mp/photos/{photo}", want: "S AN SS SSSSSSS"},
 	{method: "POST", route: "/mp/bookings", path: "/mp/bookings", json: `{}`, want: "S AA SS SSSSSSS"},
@@ -107,6 +110,9 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/d/cases/:number/solved", path: "/d/cases/{case}/solved", form: url.Values{"result": {""}}, want: "S SS AF SSSSSSS"},
 	{method: "GET", route: "/d/activities", path: "/d/activities", want: "S SS AA SSSSSSS"},
 	{method: "GET", route: "/d/receptions", path: "/d/receptions", want: "S SS AA SSSSSSS"},
+	// A deputy passes on what a voter told them, at their own code only.
+	{method: "GET", route: "/d/relay", path: "/d/relay", want: "S SS AA SSSSSSS"},
+	{method: "POST", route: "/d/relay", path: "/d/relay", form: url.Values{"text": {""}}, want: "S SS AA SSSSSSS"},
 	{method: "POST", route: "/d/activities/:id/respond", path: "/d/activities/{activity}/respond", form: url.Values{"answer": {"不是答复"}}, want: "S SS AF SSSSSSS"},
 
 	// A citizen's own case page, signed in by WeChat's web authorisation
@@ -140,6 +146,14 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/login", path: "/console/login", form: url.Values{"username": {"nobody"}, "password": {"wrong password"}}, want: "F FF FF FFFFFFF"}, // without the sign-in page's token (login CSRF)
 	{method: "GET", route: "/console/", path: "/console/", want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/cases/:number", path: "/console/cases/{case}", want: "S SS SS AAANANA"},
+	// Walk-ins: entered for a station within reach (another station's
+	// secretary: 404); a department's handler enters nothing. Case 1 came
+	// through WeChat: it has no slip to print again, no phone to reveal.
+	{method: "GET", route: "/console/cases/new", path: "/console/cases/new", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/cases/new", path: "/console/cases/new", form: url.Values{"station": {"demo-bdg"}, "text": {""}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/cases/:number/slip", path: "/console/cases/{case}/slip", form: url.Values{}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/cases/:number/phone", path: "/console/cases/{case}/phone", form: url.Values{}, want: "S SS SS NNNNNNF"},
+	{method: "POST", route: "/console/cases/:number/phoned", path: "/console/cases/{case}/phoned", form: url.Values{}, want: "S SS SS AAANANF"},
 	// No message of case 1 carries media: each one who reaches it is told so.
 	{method: "GET", route: "/console/cases/:number/media/:id", path: "/console/cases/{case}/media/1", want: "S SS SS NNNNNNN"},
 	{method: "POST", route: "/console/cases/:number/reply", path: "/console/cases/{case}/reply", form: url.Values{"text": {""}}, want: "S SS SS AAANANF"},

@@ -223,6 +223,11 @@ func (con *console) inbox(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	toPhone, err := con.deps.Walkin.CasesToPhone(c.Request.Context(), reach, 20)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	next := ""
 	if len(cases) == consolePageLen {
 		next = nextPage(c, "/console/", cases[len(cases)-1].ID)
@@ -233,7 +238,7 @@ func (con *console) inbox(c *gin.Context) {
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "ToPhone": toPhone})
 }
 
 // nextPage is the address of a keyset-paged list's next page: the same
@@ -280,6 +285,11 @@ func (con *console) casePage(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
+	walkin, err := con.walkinOf(c.Request.Context(), k)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	draft, _ := mashang.PendingDraft(events)
 	user := c.MustGet(staffKey).(mashang.StaffSession).User
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
@@ -295,7 +305,7 @@ func (con *console) casePage(c *gin.Context) {
 		"Departments": departments, "ToAcknowledge": mine, "Results": results,
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
-		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
+		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating), "Walkin": walkin})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log

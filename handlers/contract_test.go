@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -22,6 +23,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
+
+	"mashang"
 
 	"mashang/handlers"
 	"mashang/roster"
@@ -404,6 +407,19 @@ func exerciseEveryOperation(t *testing.T, e *env) {
 	expect("my photo", getStatus("/mp/photos/"+photo, token), http.StatusOK, nil)
 	expect("part of my photo", getStatus("/mp/photos/"+photo, token, "Range", "bytes=0-9"), http.StatusPartialContent, nil)
 	expect("no such photo", getStatus("/mp/photos/"+strings.Repeat("0", 32), token), http.StatusNotFound, nil)
+
+	// A case entered for the citizen at the desk, claimed with the slip's code.
+	e.addStaff(t, mashang.StaffUser{Username: "contractdesk", Name: "登记员", Role: mashang.RoleAdmin}, "", "")
+	desk := e.browser(t)
+	desk.login("contractdesk", staffPassword)
+	_, slip := desk.post("/console/cases/new", walkinForm(t, desk, url.Values{"station": {"demo-bdg"}, "text": {"来访：楼道灯坏了"}}))
+	walkin, code := slipOf(t, slip)
+	status, out = e.mp(t, "POST", "/mp/cases/claim", token, `{"number": "`+walkin+`", "code": "`+wrongCode(code)+`"}`)
+	expect("a wrong claim code", status, http.StatusBadRequest, out)
+	status, out = e.mp(t, "POST", "/mp/cases/claim", token, `{"number": "`+walkin+`", "code": "`+code+`"}`)
+	expect("claim", status, http.StatusOK, out)
+	status, out = e.mp(t, "POST", "/mp/cases/claim", token, `{"number": "991231-9999", "code": "`+code+`"}`)
+	expect("claim no such case", status, http.StatusNotFound, out)
 
 	// Staff answer, the citizen rates; staff reroute.
 	rate := func(token, body string) (int, map[string]string) {

@@ -131,6 +131,10 @@ type ConsoleDeps struct {
 	Receptions ReceptionService
 	Register   RegisterService
 	Received   ReceivedFigures
+	// Walkins enters cases for citizens who came without WeChat and
+	// prints their slips; Walkin reads how such a case came.
+	Walkins WalkinService
+	Walkin  WalkinReader
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -145,6 +149,8 @@ type DeputyDeps struct {
 	Receptions DeputyReceptions
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
+	// Walkins takes what a voter told a deputy in person (代表转来).
+	Walkins WalkinService
 	// PublicURL is where deputies reach the service: the web
 	// authorisation's redirect_uri is made from it, never from the
 	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
@@ -231,6 +237,9 @@ func (d Deps) check() error {
 		need("Console.Receptions", d.Console.Receptions),
 		need("Console.Register", d.Console.Register),
 		need("Console.Received", d.Console.Received),
+		need("Console.Walkins", d.Console.Walkins),
+		need("Console.Walkin", d.Console.Walkin),
+		need("Deputies.Walkins", d.Deputies.Walkins),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),

@@ -215,6 +215,9 @@ type (
 )
 
 func (failingForms) RaiseForm(context.Context, mashang.Form) (string, error) { return "", errSecret }
+func (failingForms) Claim(context.Context, string, string, string) (mashang.Case, error) {
+	return mashang.Case{}, errSecret
+}
 func (failingReceiver) Receive(context.Context, mashang.Inbound) (mashang.Reply, error) {
 	return mashang.Reply{}, errSecret
 }

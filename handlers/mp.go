@@ -207,6 +207,9 @@ func (h *mpAPI) deputy(c *gin.Context) {
 // FormService raises cases from the Mini Program's form (*mashang.Intake).
 type FormService interface {
 	RaiseForm(ctx context.Context, f mashang.Form) (string, error)
+	// Claim links a case entered for a citizen (a walk-in) to them with
+	// the slip's number and code.
+	Claim(ctx context.Context, openid, number, code string) (mashang.Case, error)
 }
 
 type formRequest struct {

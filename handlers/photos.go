@@ -19,6 +19,8 @@ import (
 // PhotoService keeps citizens' photos (*mashang.Photos).
 type PhotoService interface {
 	Save(ctx context.Context, openid string, r io.Reader) (mashang.Upload, error)
+	// SaveFor keeps a photo or scanned letter staff or a deputy took for a walk-in.
+	SaveFor(ctx context.Context, e mashang.Enterer, r io.Reader) (mashang.Upload, error)
 	Open(ctx context.Context, id string) (mashang.Upload, *os.File, error)
 	CheckResult(ctx context.Context, r mashang.MediaCheckResult) error
 }

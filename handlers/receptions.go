@@ -125,19 +125,24 @@ func (con *console) receptionsPage(c *gin.Context) {
 // registerAct runs one of the register's actions within the account's
 // reach, audited in its transaction, and returns to the register page
 // saying what run did.
-func (con *console) registerAct(c *gin.Context, action, target, detail string, run func(ctx context.Context, allowed func(string) bool) (string, error)) {
+// done, if given, answers instead of the register page when run succeeded.
+func (con *console) registerAct(c *gin.Context, action, target, detail string, run func(ctx context.Context, allowed func(string) bool) (string, error), done ...func()) {
 	allowed, err := con.stationsWithin(c)
 	if err != nil {
 		con.fail(c, err)
 		return
 	}
-	var done string
+	var said string
 	err = con.audited(c, action, target, detail, func(ctx context.Context) error {
 		var err error
-		done, err = run(ctx, allowed)
+		said, err = run(ctx, allowed)
 		return err
 	})
-	con.registerSaid(c, done, err)
+	if err == nil && len(done) > 0 {
+		done[0]()
+		return
+	}
+	con.registerSaid(c, said, err)
 }
 
 // publishReception answers the form that publishes a slot on one of the
@@ -211,21 +216,18 @@ func (con *console) addVisitTopic(c *gin.Context) {
 }
 
 // makeVisitCase makes a case of a topic in one step (channel 接待日), linked
-// to the register line and the deputy who received it.
+// to the register line and the deputy who received it, and prints the
+// citizen's slip (回执) with its claim code, leading back to the register.
 func (con *console) makeVisitCase(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
+	var made mashang.Entered
 	con.registerAct(c, mashang.ActRegister, c.Param("id"), "转为问题", func(ctx context.Context, allowed func(string) bool) (string, error) {
 		id, err := formID(c, "登记的事项")
-		if err != nil {
-			return "", err
+		if err == nil {
+			made, err = con.deps.Register.MakeCase(ctx, id, s.User, allowed)
 		}
-		made, err := con.deps.Register.MakeCase(ctx, id, s.User, allowed)
-		if made.ClaimCode == "" {
-			return "已转为问题 " + made.Case.Number, err
-		}
-		return fmt.Sprintf("已转为问题 %s，认领码 %s：请写给群众，关注公众号后发送「%s %s」即可收到办理进展（认领码只显示这一次）",
-			made.Case.Number, made.ClaimCode, made.Case.Number, made.ClaimCode), err
-	})
+		return "", err
+	}, func() { con.slip(c, made.Case, made.ClaimCode, made.Repeat, registerBack(c)) })
 }
 
 // registerExcel answers GET /console/receptions.xlsx?station=…&month=2026-12:

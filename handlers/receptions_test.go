@@ -20,7 +20,6 @@ import (
 var (
 	topicCaseForm = regexp.MustCompile(`<div class="topic">([^\n<]+)\s*<form method="post" action="/console/receptions/topics/(\d+)/case"`)
 	bookingForm   = regexp.MustCompile(`预约反映：([^<]+)</span>\s*<form method="post" action="/console/receptions/visits" class="inline">[\s\S]*?name="booking" value="(\d+)"`)
-	madeCase      = regexp.MustCompile(`已转为问题 (\d{6}-\d{4})，认领码 ([A-Z0-9]{6})`)
 )
 
 // A reception day run from the console: 八大关's secretary publishes a
@@ -30,7 +29,7 @@ var (
 // who came, marks the one who did not, takes two walk-ins (one without a
 // name, with two matters), and makes two of the matters cases in one step
 // each — routed to the deputy who received them, the deputy told, the
-// channel 接待日 on the case. The register survives a closed browser, counts
+// channel 接待日 on the case, the citizen's slip printed with its claim code. The register survives a closed browser, counts
 // 接待人次 by station, deputy and month, and exports as the 登记簿; another
 // station's register is not found.
 func TestAReceptionDayFromPublishingToTheRegister(t *testing.T) {
@@ -153,12 +152,19 @@ func TestAReceptionDayFromPublishingToTheRegister(t *testing.T) {
 		// deputy's code, the deputy told; a second click makes nothing more.
 		made := map[string]string{}
 		for _, matter := range []string{"小区路灯不亮", "垃圾清运不及时"} {
-			_, said := b.post("/console/receptions/topics/"+topics[matter]+"/case", form(url.Values{}))
-			m := madeCase.FindStringSubmatch(said)
-			if m == nil {
-				t.Fatalf("make %s a case: %s", matter, said)
+			status, slip := b.post("/console/receptions/topics/"+topics[matter]+"/case", form(url.Values{}))
+			m, code := slipNumber.FindStringSubmatch(slip), slipCode.FindStringSubmatch(slip)
+			if status != http.StatusOK || m == nil || code == nil || !strings.Contains(slip, `<a href="`+strings.ReplaceAll(here, "&", "&amp;")+`">← 返回接待登记</a>`) {
+				t.Fatalf("make %s a case: the slip is %d %s", matter, status, slip)
 			}
 			made[matter] = m[1]
+			if matter == "小区路灯不亮" { // 张大爷 follows it from WeChat with the slip
+				const zhang = "oReceptionZhang0000000000001"
+				e.say(t, wechattest.SubscribeByScan(account, zhang, "st:demo-bdg", time.Now()))
+				if got := e.say(t, wechattest.Text(account, zhang, 990101, m[1]+" "+code[1], time.Now())); !strings.Contains(got, "已将问题（编号："+m[1]+"）关联到您的微信") {
+					t.Errorf("the slip's claim: %q", got)
+				}
+			}
 			if _, again := b.post("/console/receptions/topics/"+topics[matter]+"/case", form(url.Values{})); !strings.Contains(again, "error: 这件事已经转为问题 "+m[1]) {
 				t.Errorf("again: %s", again)
 			}

@@ -67,6 +67,7 @@ func New(d Deps) (*gin.Engine, error) {
 		"/mp/uploads":                      mashang.MaxPhotoBytes + 64<<10,
 		"/console/cases/:number/do/result": mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 		"/h/cases/:number/result":          mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
+		"/console/cases/new":               mashang.MaxPhotos*mashang.MaxPhotoBytes + 256<<10,
 	}, map[string]bool{"/wechat/callback": true, "/wechat/mp-callback": true}, func(c *gin.Context, err error) {
 		switch p := c.Request.URL.Path; {
 		case strings.HasPrefix(p, "/mp/"), strings.HasPrefix(p, "/api/"):
@@ -140,6 +141,7 @@ func New(d Deps) (*gin.Engine, error) {
 	signed.GET("/cases", mp.cases)
 	signed.GET("/cases/:number", mp.caseDetail)
 	signed.POST("/cases/:number/rating", mp.rate)
+	signed.POST("/cases/claim", mp.claim)
 	signed.POST("/uploads", mp.uploadPhoto)
 	signed.GET("/photos/:id", mp.photo)
 	signed.POST("/bookings", mp.book)
@@ -164,6 +166,8 @@ func New(d Deps) (*gin.Engine, error) {
 	desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
 	desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
 	desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
+	desk.GET("/relay", dd.relayForm)
+	desk.POST("/relay", dd.relay)
 	desk.GET("/activities", dd.activities)
 	desk.POST("/activities/:id/respond", dd.respond)
 	desk.GET("/receptions", dd.receptions)
@@ -204,6 +208,12 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk := r.Group("/console", timed, con.signedIn)
 	cdesk.GET("/", con.inbox)
 	cdesk.POST("/logout", con.logout)
+	// Walk-ins: a case entered for a citizen, its slip, their phone.
+	cdesk.GET("/cases/new", con.may(mashang.ActEnter), con.newCaseForm)
+	cdesk.POST("/cases/new", con.may(mashang.ActEnter), con.enterCase)
+	cdesk.POST("/cases/:number/slip", con.may(mashang.ActEnter), con.reissueSlip)
+	cdesk.POST("/cases/:number/phone", con.may(mashang.ActReply), con.revealPhone)
+	cdesk.POST("/cases/:number/phoned", con.may(mashang.ActReply), con.act("phoned", con.markPhoned))
 	cdesk.GET("/cases/:number", con.casePage)
 	cdesk.GET("/cases/:number/media/:id", con.caseMedia)
 	cdesk.POST("/cases/:number/reply", con.may(mashang.ActReply), con.act(mashang.ActReply, con.reply))

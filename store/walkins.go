@@ -108,3 +108,48 @@ func (tx *Tx) SetClaimHash(ctx context.Context, caseID int64, hash string) error
 	}
 	return nil
 }
+
+// CaseWalkin reads how a case came in without WeChat (ENOTFOUND: it came
+// through WeChat).
+func (db *DB) CaseWalkin(ctx context.Context, caseID int64) (mashang.WalkinRecord, error) {
+	var w mashang.WalkinRecord
+	var claimed, phoned sql.NullTime
+	err := db.db.QueryRowContext(ctx, `SELECT `+walkinColumns+` FROM case_walkins w WHERE w.case_id = ?`, caseID).Scan(
+		&w.CaseID, &w.Channel, &w.EnteredBy, &w.EnteredName, &w.RequestID, &w.TextKey, &w.CitizenName,
+		&w.PhoneSealed, &w.ClaimHash, &w.Failures, &claimed, &phoned, &w.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, mashang.NotFound("登记记录")
+	}
+	if err != nil {
+		return w, fmt.Errorf("read walk-in of case %d: %w", caseID, err)
+	}
+	if claimed.Valid {
+		w.ClaimedAt = &claimed.Time
+	}
+	if phoned.Valid {
+		w.PhonedAt = &phoned.Time
+	}
+	return w, nil
+}
+
+// MarkPhoned records that staff told the case's citizen its answer by
+// phone; the audit line on ctx goes in the same transaction.
+func (db *DB) MarkPhoned(ctx context.Context, caseID int64, staff string, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE case_walkins SET phoned_at = ? WHERE case_id = ?`, at.UTC(), caseID); err != nil {
+			return fmt.Errorf("mark phoned: %w", err)
+		}
+		return tx.AddCaseEvent(ctx, caseID, at, mashang.EventPhoned, staff, "已电话告知群众办理情况")
+	})
+}
+
+// CasesToPhone lists, within reach, the walk-in cases whose citizen gave a
+// phone and never linked a WeChat, answered or closed and not yet phoned:
+// the answer is due to be phoned to them. Oldest first.
+func (db *DB) CasesToPhone(ctx context.Context, r mashang.Reach, limit int) ([]mashang.Case, error) {
+	cond, args := reachCondition(r)
+	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+` JOIN case_walkins w ON w.case_id = c.id
+		WHERE `+cond+` AND c.openid = '' AND w.phone_sealed <> '' AND w.phoned_at IS NULL
+		AND (c.status = 'closed' OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'reply'))
+		ORDER BY c.id LIMIT ?`, append(args, limit)...))
+}
