@@ -68,7 +68,6 @@ type SlotPlan struct {
 // Capacity, whatever number of requests arrive at once.
 type BookingStore interface {
 	StationByCode(ctx context.Context, code string) (Station, error)
-	AddSlot(ctx context.Context, stationID int64, p SlotPlan) (ReceptionSlot, error)
 	Slots(ctx context.Context, stationCode, fromDay string) ([]ReceptionSlot, error)
 	Slot(ctx context.Context, id int64) (ReceptionSlot, error)
 	UpdateBooking(ctx context.Context, fn func(BookingTx) error) error
@@ -78,6 +77,12 @@ type BookingStore interface {
 
 // BookingTx is one booking or cancellation.
 type BookingTx interface {
+	// AddSlot publishes a slot with its deputies on duty, who must be the
+	// station's in office (EINVALID names the one who is not).
+	AddSlot(ctx context.Context, stationID int64, p SlotPlan) (ReceptionSlot, error)
+	// OnDuty are the slot's deputies on duty with their bound openids
+	// ("" for none).
+	OnDuty(ctx context.Context, slotID int64) ([]DutyDeputy, error)
 	Slot(ctx context.Context, id int64) (ReceptionSlot, error)
 	// TakePlace takes one place if one is free (ECONFLICT: full).
 	TakePlace(ctx context.Context, slotID int64) error
@@ -105,12 +110,23 @@ type ReminderConfig struct {
 	At time.Duration
 }
 
+// DutyDeputy is a deputy on duty in a slot, to be told.
+type DutyDeputy struct {
+	ID     int64
+	Name   string
+	OpenID string // "" while their WeChat is not bound
+}
+
 // Receptions publishes reception slots and books citizens into them.
 type Receptions struct {
 	Store    BookingStore
 	Reminder ReminderConfig
-	Now      func() time.Time
-	Queued   func()
+	// Duty is the template message that tells the deputies on duty of a
+	// slot published: the activities' template (a reception day is one of
+	// their activities), its title the station's reception.
+	Duty   ActivityNotify
+	Now    func() time.Time
+	Queued func()
 }
 
 // MaxSlotCapacity bounds one slot: a reception room, not a hall.
@@ -156,7 +172,41 @@ func (r *Receptions) Publish(ctx context.Context, p SlotPlan) (ReceptionSlot, er
 	if next, _ := NextReception(st.ReceptionDays, day); !next.Equal(day) {
 		return ReceptionSlot{}, Errorf(EINVALID, "%s 不是「%s」公开的接待日（%s）", p.Day, st.Name, st.ReceptionDays)
 	}
-	return r.Store.AddSlot(ctx, st.ID, p)
+	var slot ReceptionSlot
+	queued := false
+	err = r.Store.UpdateBooking(ctx, func(tx BookingTx) error {
+		var err error
+		if slot, err = tx.AddSlot(ctx, st.ID, p); err != nil {
+			return err
+		}
+		onDuty, err := tx.OnDuty(ctx, slot.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range onDuty {
+			if d.OpenID == "" || r.Duty.TemplateID == "" {
+				continue // staff phone them: the register page says who is unbound
+			}
+			if err := tx.Enqueue(ctx, r.dutyNotice(slot, d), r.now()); err != nil {
+				return err
+			}
+			queued = true
+		}
+		return nil
+	})
+	if err == nil && queued && r.Queued != nil {
+		r.Queued()
+	}
+	return slot, err
+}
+
+// dutyNotice tells a deputy they are on duty in a slot, opening their
+// reception days on their phone.
+func (r *Receptions) dutyNotice(s ReceptionSlot, d DutyDeputy) OutboxItem {
+	item := r.Duty.invitation(Activity{ID: s.ID, Title: "接待选民日值班", Place: s.StationName, Start: s.StartsAt()},
+		Deputy{ID: d.ID}, d.OpenID)
+	item.ClientMsgID = fmt.Sprintf("duty-s%d-d%d", s.ID, d.ID)
+	return item
 }
 
 // Slots lists a station's slots from today on.

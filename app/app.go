@@ -63,6 +63,11 @@ type App struct {
 	// Ratings takes citizens' verdicts and reminds those who gave none;
 	// its clock (Now) is the tests' to set too.
 	Ratings *mashang.Ratings
+	// Receptions (slots, bookings) and Register (the reception register):
+	// their clocks (Now) are the tests' to set, to book before a reception
+	// day and register on it.
+	Receptions *mashang.Receptions
+	Register   *mashang.Register
 	// Sandbox is the in-process fake WeChat of `serve --sandbox`, serving
 	// at SandboxURL; nil outside the sandbox.
 	Sandbox    *wechattest.Fake
@@ -250,9 +255,14 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
+	af := cfg.Notify.ActivityFields
+	// The deputies on duty hear of their reception day by the activities'
+	// template, and open their days on their phone.
+	receptions.Duty = mashang.ActivityNotify{TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time,
+		PlaceField: af.Place, URL: func(int64) string { return base + "/d/receptions" }}
+	a.Receptions, a.Register = receptions, &mashang.Register{Store: db, Cases: intake}
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress,
 		Departments: a.Supervision.Notify, Calendar: intake.Calendar, FirstResponseDays: intake.FirstResponseDays}
-	af := cfg.Notify.ActivityFields
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
 		URL: func(int64) string { return base + "/d/activities" }}}
@@ -310,6 +320,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
+			Receptions:     receptions,
+			Register:       a.Register,
+			Received:       db,
 			Walkins:        intake,
 			Walkin:         db,
 			Wall:           db,
@@ -323,6 +336,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Rerouting:      rerouting,
 			Activities:     activities,
 			ActivityReader: db,
+			Receptions:     db,
 			Audit:          db,
 			PublicURL:      base,
 			Walkins:        intake,

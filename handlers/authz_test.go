@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +111,7 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/d/cases/:number/solved", path: "/d/cases/{case}/solved", form: url.Values{"result": {""}}, want: "S SS AF SSSSSSS"},
 	{method: "POST", route: "/d/cases/:number/move", path: "/d/cases/{case}/move", form: url.Values{"to": {"up"}, "reason": {""}}, want: "S SS AF SSSSSSS"},
 	{method: "GET", route: "/d/activities", path: "/d/activities", want: "S SS AA SSSSSSS"},
+	{method: "GET", route: "/d/receptions", path: "/d/receptions", want: "S SS AA SSSSSSS"},
 	// A deputy passes on what a voter told them, at their own code only.
 	{method: "GET", route: "/d/relay", path: "/d/relay", want: "S SS AA SSSSSSS"},
 	{method: "POST", route: "/d/relay", path: "/d/relay", form: url.Values{"text": {""}}, want: "S SS AA SSSSSSS"},
@@ -178,6 +180,17 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/activities", path: "/console/activities", want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/activities", path: "/console/activities", form: url.Values{"title": {""}}, want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/activities/:id", path: "/console/activities/{activity}", want: "S SS SS AAANANF"},
+	// The reception register: a station beyond reach is not found. The
+	// booking {booking2} is at 沙子口 (崂山区), the register line {visit} at 八大关
+	// today; a slot's day and a booking's day not come yet are refused on
+	// their content.
+	{method: "GET", route: "/console/receptions", path: "/console/receptions?station=demo-bdg", want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/receptions/slots", path: "/console/receptions/slots", form: url.Values{"station": {"demo-bdg"}, "day": {"不是日期"}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/receptions/visits", path: "/console/receptions/visits", form: url.Values{"station": {"demo-bdg"}, "day": {"不是日期"}, "topics": {"矩阵"}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/receptions/bookings/:id/no-show", path: "/console/receptions/bookings/{booking2}/no-show", form: url.Values{}, want: "S SS SS AANNNNF"},
+	{method: "POST", route: "/console/receptions/visits/:id/topics", path: "/console/receptions/visits/{visit}/topics", form: url.Values{"text": {""}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/receptions/topics/:id/case", path: "/console/receptions/topics/{topic}/case", form: url.Values{}, want: "S SS SS AAANANF"},
+	{method: "GET", route: "/console/receptions.xlsx", path: "/console/receptions.xlsx?station=demo-bdg&month={month}", want: "S SS SS AAANANF"},
 	{method: "GET", route: "/console/points", path: "/console/points", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/points.xlsx", path: "/console/points.xlsx", want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/points/corrections", path: "/console/points/corrections", form: url.Values{"points": {"0"}}, want: "S SS SS AFFFFFF"},
@@ -471,8 +484,21 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 	if status != http.StatusCreated {
 		t.Fatalf("booking: %d %v", status, booking)
 	}
+	// Citizen B's booking, which nobody cancels, for the register.
+	status, booking2 := e.mp(t, "POST", "/mp/bookings", roles["citizenB"].bearer, `{"slot_id": `+slot["id"]+`, "topic": "矩阵二"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("booking: %d %v", status, booking2)
+	}
+	// A line of 八大关's reception register today.
+	today := now.In(mashang.China)
+	visit, err := (&mashang.Register{Store: e.db}).Record(ctx, mashang.VisitEntry{StationCode: "demo-bdg", Day: today.Format(time.DateOnly),
+		Topics: []string{"矩阵来访"}, By: "madmin"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Contains(matrixRoles, "anon") || len(roles) != len(matrixRoles) {
 		t.Fatalf("roles %v", roles)
 	}
-	return roles, strings.NewReplacer("{case}", number, "{photo}", photo, "{activity}", activity, "{booking}", booking["id"])
+	return roles, strings.NewReplacer("{case}", number, "{photo}", photo, "{activity}", activity, "{booking}", booking["id"], "{booking2}", booking2["id"],
+		"{visit}", strconv.FormatInt(visit.ID, 10), "{topic}", strconv.FormatInt(visit.Topics[0].ID, 10), "{month}", today.Format("2006-01"))
 }

@@ -68,6 +68,10 @@ type env struct {
 	ratings  *mashang.Ratings
 	mediaDir string // where fetched photos and voice go, as the console reads them
 	fakeURL  string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
+	// receptions' and register's clocks too: book before a reception day,
+	// register on it.
+	receptions *mashang.Receptions
+	register   *mashang.Register
 }
 
 type options struct {
@@ -126,7 +130,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
 	return &env{srv: srv, handler: a.Handler, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
-		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox,
+		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox, receptions: a.Receptions, register: a.Register,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}

@@ -126,6 +126,11 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Receptions publishes reception slots; Register keeps the reception
+	// register (接待登记); Received counts the people received.
+	Receptions ReceptionService
+	Register   RegisterService
+	Received   ReceivedFigures
 	// Walkins enters cases for citizens who came without WeChat and
 	// prints their slips; Walkin reads how such a case came.
 	Walkins WalkinService
@@ -148,6 +153,8 @@ type DeputyDeps struct {
 	// Activities and ActivityReader: the activities deputies are invited to.
 	Activities     ActivityService
 	ActivityReader ActivityReader
+	// Receptions are the reception days a deputy is on duty.
+	Receptions DeputyReceptions
 	// Audit records what deputies do (*store.DB).
 	Audit Auditor
 	// Walkins takes what a voter told a deputy in person (代表转来).
@@ -235,6 +242,9 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Receptions", d.Console.Receptions),
+		need("Console.Register", d.Console.Register),
+		need("Console.Received", d.Console.Received),
 		need("Console.Walkins", d.Console.Walkins),
 		need("Console.Walkin", d.Console.Walkin),
 		need("Deputies.Walkins", d.Deputies.Walkins),
@@ -250,6 +260,7 @@ func (d Deps) check() error {
 		need("Deputies.Rerouting", d.Deputies.Rerouting),
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
+		need("Deputies.Receptions", d.Deputies.Receptions),
 		need("Deputies.Audit", d.Deputies.Audit),
 		text("Deputies.PublicURL", d.Deputies.PublicURL),
 		need("Citizens.Cases", d.Citizens.Cases),

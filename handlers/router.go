@@ -172,6 +172,7 @@ func New(d Deps) (*gin.Engine, error) {
 	desk.POST("/cases/:number/move", dd.act("move_request", dd.requestMove))
 	desk.GET("/activities", dd.activities)
 	desk.POST("/activities/:id/respond", dd.respond)
+	desk.GET("/receptions", dd.receptions)
 
 	// A citizen's own case, opened from a notice in WeChat's browser and
 	// signed in silently by WeChat: another citizen's is 404.
@@ -235,6 +236,16 @@ func New(d Deps) (*gin.Engine, error) {
 	acts.GET("", con.activitiesPage)
 	acts.POST("", con.dispatchActivity)
 	acts.GET("/:id", con.activityPage)
+	// The reception days (接待日): slots published, the register kept on
+	// the day, each topic made a case, the register as Excel.
+	reg := cdesk.Group("/receptions", con.may(mashang.ActRegister))
+	reg.GET("", con.receptionsPage)
+	reg.POST("/slots", con.may(mashang.ActSlots), con.publishReception)
+	reg.POST("/visits", con.recordVisit)
+	reg.POST("/bookings/:id/no-show", con.noShow)
+	reg.POST("/visits/:id/topics", con.addVisitTopic)
+	reg.POST("/topics/:id/case", con.makeVisitCase)
+	cdesk.GET("/receptions.xlsx", con.may(mashang.ActRegister), con.export, con.registerExcel)
 	cdesk.GET("/points", con.may(mashang.ActPoints), con.points)
 	cdesk.GET("/points.xlsx", con.may(mashang.ActPoints), con.export, con.pointsExcel)
 	cdesk.POST("/points/corrections", con.may(mashang.ActManage), con.correctPoints)

@@ -80,7 +80,7 @@ func (con *console) enterCase(c *gin.Context) {
 		con.failForm(c, err)
 		return
 	}
-	con.slip(c, entered.Case, entered.ClaimCode, entered.Repeat)
+	con.slip(c, entered.Case, entered.ClaimCode, entered.Repeat, "")
 }
 
 // failForm answers a refused form with the form's own page again would
@@ -152,10 +152,11 @@ func (con *console) savePhotos(c *gin.Context, by mashang.Enterer) ([]string, er
 // slip renders the citizen's slip (回执): A6, to print and hand over, with
 // the case number, the claim code (shown this once) and the Official
 // Account's code of the case's station, which leads there when scanned.
-func (con *console) slip(c *gin.Context, k mashang.Case, code string, repeat bool) {
+// back (optional) is the page to return to (the reception register).
+func (con *console) slip(c *gin.Context, k mashang.Case, code string, repeat bool, back string) {
 	// The code the case was entered at (a station's, or a deputy's): it
 	// follows the Official Account and leads where the case is.
-	con.page(c, http.StatusOK, "console_slip.html", gin.H{"Title": "回执 " + k.Number, "Case": k, "Code": code, "Repeat": repeat,
+	con.page(c, http.StatusOK, "console_slip.html", gin.H{"Title": "回执 " + k.Number, "Case": k, "Code": code, "Repeat": repeat, "Back": back,
 		"QR": "/codes/" + url.PathEscape(k.Scene.String()) + ".png?size=300"})
 }
 
@@ -176,7 +177,7 @@ func (con *console) reissueSlip(c *gin.Context) {
 		con.acted(c, k, "slip", "", err)
 		return
 	}
-	con.slip(c, k, code, false)
+	con.slip(c, k, code, false, "")
 }
 
 // revealPhone answers POST /console/cases/:number/phone: the citizen's full

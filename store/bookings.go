@@ -12,10 +12,10 @@ import (
 )
 
 // AddSlot publishes a reception slot with its deputies on duty, who must be
-// the station's.
-func (db *DB) AddSlot(ctx context.Context, stationID int64, p mashang.SlotPlan) (mashang.ReceptionSlot, error) {
+// the station's (mashang.BookingTx).
+func (tx *Tx) AddSlot(ctx context.Context, stationID int64, p mashang.SlotPlan) (mashang.ReceptionSlot, error) {
 	var slot mashang.ReceptionSlot
-	err := db.update(ctx, func(tx *Tx) error {
+	err := func() error {
 		res, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO reception_slots (station_id, day, starts, ends, capacity, booked, created_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?)`, stationID, p.Day, p.Starts, p.Ends, p.Capacity, time.Now().UTC())
@@ -46,8 +46,25 @@ func (db *DB) AddSlot(ctx context.Context, stationID int64, p mashang.SlotPlan) 
 		}
 		slot, err = readSlot(ctx, tx.tx, id)
 		return err
-	})
+	}()
 	return slot, err
+}
+
+// OnDuty lists a slot's deputies on duty with their bound openids
+// (mashang.BookingTx).
+func (tx *Tx) OnDuty(ctx context.Context, slotID int64) ([]mashang.DutyDeputy, error) {
+	out, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.DutyDeputy, error) {
+		var d mashang.DutyDeputy
+		var openid sql.NullString
+		err := row.Scan(&d.ID, &d.Name, &openid)
+		d.OpenID = openid.String
+		return d, err
+	}, `SELECT d.id, d.name, d.openid FROM reception_duty r JOIN deputies d ON d.id = r.deputy_id
+		WHERE r.slot_id = ? ORDER BY d.id`, slotID)
+	if err != nil {
+		return nil, fmt.Errorf("deputies on duty: %w", err)
+	}
+	return out, nil
 }
 
 const slotColumns = `s.id, s.station_id, st.code, st.name, s.day, s.starts, s.ends, s.capacity, s.booked`
