@@ -76,6 +76,7 @@ const (
 	ActReopen      = "reopen"
 	ActMerge       = "merge"
 	ActActivities  = "activities"   // deputies' activities: read, dispatch
+	ActDesks       = "desks"        // pop-up desks (流动办公桌): set up, list, print their codes
 	ActPoints      = "points"       // deputies' duty and points, as a page or Excel
 	ActSlots       = "publish_slot" // reception slots at a station
 	ActExportCodes = "export_codes" // the codes of the stations and deputies within reach (ZIP, print sheet)
@@ -88,7 +89,7 @@ const (
 
 // caseWork is what the congress's own staff do with cases.
 var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
-	ActActivities, ActPoints, ActSlots, ActExportCodes, ActBindWeChat}
+	ActActivities, ActDesks, ActPoints, ActSlots, ActExportCodes, ActBindWeChat}
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
@@ -119,7 +120,7 @@ func Permissions(role string) map[string]bool {
 
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
-	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
+	ActActivities: "安排代表活动", ActDesks: "设立流动办公桌", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
 	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
 
 // ActionLabel is how the audit log names an action: in words for the

@@ -53,6 +53,9 @@ const (
 	EventNoticeFailed EventKind = "template_failed" // WeChat refused a notice for good
 	EventReplySent    EventKind = "reply_sent"      // the answer reached the citizen
 	EventReplyFailed  EventKind = "reply_failed"    // WeChat refused the answer for good
+	// The case came through a pop-up desk (流动办公桌): where, when, and
+	// the deputies present.
+	EventDesk EventKind = "desk"
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
@@ -125,6 +128,7 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
 	EventOpened:       {shown, shown, shown, shown, hidden},
+	EventDesk:         {shown, shown, shown, shown, hidden},
 	EventAdded:        {shown, shown, shown, shown, hidden},
 	EventPhotos:       {shown, shown, shown, shown, hidden},
 	EventUnchecked:    {hidden, hidden, hidden, shown, hidden},

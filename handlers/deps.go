@@ -108,6 +108,9 @@ type ConsoleDeps struct {
 	// Activities and ActivityReader: deputies' activities (发单、接单、结单).
 	Activities     ActivityService
 	ActivityReader ActivityReader
+	// Desks and DeskReader: pop-up desks (流动办公桌) and their codes.
+	Desks      DeskService
+	DeskReader DeskReader
 	// Duty reports deputies' duty and points to staff.
 	Duty   DutyReports
 	Photos PhotoService
