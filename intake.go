@@ -313,7 +313,8 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 				target, err = in.scanTarget(ctx, tx, scene)
 			}
 			reply := target.reply
-			if in.MiniProgramAppID != "" && target.scene.Kind != SceneUnknown {
+			// The form takes a station's or a deputy's scene, not a desk's.
+			if in.MiniProgramAppID != "" && (target.scene.Kind == SceneStation || target.scene.Kind == SceneDeputy) {
 				// WeChat renders this link in a text reply; it opens the form.
 				reply += fmt.Sprintf("\n<a data-miniprogram-appid=\"%s\" data-miniprogram-path=\"pages/raise/index?scene=%s\">也可以点此填写表单</a>",
 					in.MiniProgramAppID, target.scene.String())
