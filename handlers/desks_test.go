@@ -172,15 +172,7 @@ func TestPopUpDeskRoutesToDeputiesPresentThenToItsStation(t *testing.T) {
 			t.Error("another station's secretary lists the desk")
 		}
 
-		audit, err := e.db.AuditLog(t.Context(), 20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for _, l := range audit {
-			lines = append(lines, l.Username+" "+l.Action+" "+l.Target+" "+l.Detail)
-		}
-		got := strings.Join(lines, "\n")
+		got := e.auditText(t, 20)
 		for _, want := range []string{
 			"town create_desk demo-bdg 居庸关路菜市场门口 " + start.In(cst).Format("2006-01-02T15:04"),
 			"town create_desk demo-bdg 失败：张晓梅代表不在您的工作范围内",
