@@ -216,6 +216,8 @@ func (d Deps) check() error {
 		need("Console.Supervision", d.Console.Supervision),
 		need("Console.Activities", d.Console.Activities),
 		need("Console.ActivityReader", d.Console.ActivityReader),
+		need("Console.Desks", d.Console.Desks),
+		need("Console.DeskReader", d.Console.DeskReader),
 		need("Console.Duty", d.Console.Duty),
 		need("Console.Photos", d.Console.Photos),
 		text("Console.MediaDir", d.Console.MediaDir),

@@ -77,7 +77,7 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		city := e.browser(t)
 		city.login("city", staffPassword)
 		status, page := city.get("/console/points")
-		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td><strong>11</strong>") {
+		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td><strong>11</strong>") {
 			t.Fatalf("points page: %d %s", status, page)
 		}
 		resp, err := city.client.Get(e.srv.URL + "/console/points.xlsx")
@@ -92,9 +92,10 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		rows, _ := book.GetRows("履职积分")
 		found := false
 		for _, r := range rows {
-			found = found || (len(r) == 10 && r[2] == "demo-d02" && r[9] == "11")
+			found = found || (len(r) == 11 && r[2] == "demo-d02" && r[10] == "11")
 		}
-		if !found || rows[0][9] != "积分" {
+		// One column a duty action (the sixth: pop-up desks), then the points.
+		if !found || rows[0][9] != "流动办公桌接待" || rows[0][10] != "积分" {
 			t.Fatalf("points.xlsx: %v", rows)
 		}
 		sec := e.browser(t)
