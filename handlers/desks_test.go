@@ -152,9 +152,21 @@ func TestPopUpDeskRoutesToDeputiesPresentThenToItsStation(t *testing.T) {
 			t.Errorf("after the window the case went to %s:\n%s", lateCase.Scene, timeline(lateEvents))
 		}
 
+		// Scanned while open and written just after the close: still the
+		// desk's; scanned before it opened: the station's, saying when.
+		const typing, early = "oDeskTypingCitizen000000001", "oDeskEarlyCitizen0000000001"
+		e.say(t, wechattest.Scan(account, typing, scene, end.Add(-time.Minute)))
+		if k2, _ := e.caseOf(t, e.say(t, wechattest.Text(account, typing, 9320, "市场里的垃圾没人清运", end.Add(10*time.Minute)))); k2.Scene.String() != scene {
+			t.Errorf("written 10 minutes after the close, the case went to %s", k2.Scene)
+		}
+		if got := e.say(t, wechattest.Scan(account, early, scene, start.Add(-time.Hour))); !strings.Contains(got, "流动办公桌将于"+start.In(cst).Format("1月2日15:04")+"开始") ||
+			!strings.Contains(got, "转交「市南区八大关街道人大代表联络站」") {
+			t.Errorf("scan before the window: %q", got)
+		}
+
 		// The list: the desk's window and what it collected.
 		_, list := b.get("/console/desks")
-		if c := deskCollected.FindStringSubmatch(list); c == nil || c[1] != "1" || !strings.Contains(list, start.In(cst).Format("2006-01-02 15:04")) {
+		if c := deskCollected.FindStringSubmatch(list); c == nil || c[1] != "2" || !strings.Contains(list, start.In(cst).Format("2006-01-02 15:04")) {
 			t.Errorf("the desk list: %s", list)
 		}
 
