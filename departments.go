@@ -73,7 +73,8 @@ const (
 // ackWithin is how many working days a department has to acknowledge.
 const ackWithin = 1
 
-// departmentNotifier is what telling a department needs from storage.
+// departmentNotifier is what telling a department's handlers needs from
+// storage.
 type departmentNotifier interface {
 	// DepartmentRecipients are a department's enabled handlers with their
 	// WeChat bound.
@@ -85,7 +86,13 @@ type departmentNotifier interface {
 // notifyDepartment queues what says to each bound handler of a department
 // and notes on the timeline who was told, or that nobody could be.
 func (s *Supervision) notifyDepartment(ctx context.Context, tx departmentNotifier, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
-	if s.Notify.TemplateID == "" {
+	return s.Notify.tellDepartment(ctx, tx, caseID, number, station, department, departmentID, what, due, now)
+}
+
+// tellDepartment is notifyDepartment through this template (none: nobody
+// is told).
+func (n SupervisionNotify) tellDepartment(ctx context.Context, tx departmentNotifier, caseID int64, number, station, department string, departmentID int64, what string, due, now time.Time) (int, error) {
+	if n.TemplateID == "" {
 		return 0, nil
 	}
 	to, err := tx.DepartmentRecipients(ctx, departmentID)
@@ -98,7 +105,7 @@ func (s *Supervision) notifyDepartment(ctx context.Context, tx departmentNotifie
 	}
 	names := make([]string, 0, len(to))
 	for i, r := range to {
-		if err := tx.Enqueue(ctx, s.Notify.departmentNotice(caseID, number, station, what, due, r, now, i), now); err != nil {
+		if err := tx.Enqueue(ctx, n.departmentNotice(caseID, number, station, what, due, r, now, i), now); err != nil {
 			return 0, err
 		}
 		names = append(names, r.Name)

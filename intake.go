@@ -913,8 +913,9 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
 	// DeskRecipients are the deputies present at a desk, in office, with a
-	// bound WeChat.
-	DeskRecipients(ctx context.Context, token string) ([]Recipient, error)
+	// bound WeChat; atDesk is false when the desk is not the station's (a
+	// case raised there was moved to another station since).
+	DeskRecipients(ctx context.Context, token string, stationID int64) (recipients []Recipient, atDesk bool, err error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// NoticeWindow reads the notifications to openid due after since whose
 	// client message ID starts with one of prefixes: the latest, and when
@@ -933,11 +934,11 @@ type groupNotifier interface {
 // to tell, alerts the station's staff; the timeline records which.
 func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, at time.Time, what, msgKey string) error {
 	var recipients []Recipient
+	var atDesk bool
 	var err error
-	atDesk := c.GroupID == 0 && c.Scene.Kind == SceneDesk // not re-routed to a group since
 	switch {
-	case atDesk:
-		recipients, err = tx.DeskRecipients(ctx, c.Scene.Code)
+	case c.GroupID == 0 && c.Scene.Kind == SceneDesk: // raised at a desk, neither re-routed to a group nor moved since
+		recipients, atDesk, err = tx.DeskRecipients(ctx, c.Scene.Code, c.StationID)
 	case c.GroupID != 0:
 		recipients, err = tx.GroupRecipients(ctx, c.GroupID)
 	}

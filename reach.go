@@ -69,6 +69,7 @@ const (
 	ActRead        = "read"     // the cases within reach, their photos and media, the figures, board and problem list
 	ActReply       = "reply"    // answer the citizen
 	ActReroute     = "reroute"  // send a case to another group of deputies
+	ActMove        = "move"     // send a case to another station, or up to the congress of a higher level
 	ActHandOver    = "handover" // hand a case to a department with a deadline (one or in bulk)
 	ActClose       = "close"
 	ActAccept      = "accept"
@@ -85,11 +86,14 @@ const (
 	ActResult      = "result"       // a department's handler records its result (办理结果) with attachments
 	ActManage      = "manage"       // accounts, rosters, point rules and corrections
 	ActAuditLog    = "audit_log"    // read and export the audit log
+	ActPublish     = "wall_publish" // review a consented closed case's text and publish it on the results wall, or take it down
+	ActUnpublish   = "wall_unpublish"
+	ActTodo        = "todo" // the to-do list (待办): read it, mark an item done
 )
 
 // caseWork is what the congress's own staff do with cases.
-var caseWork = []string{ActRead, ActReply, ActReroute, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
-	ActActivities, ActDesks, ActPoints, ActSlots, ActExportCodes, ActBindWeChat}
+var caseWork = []string{ActRead, ActReply, ActReroute, ActMove, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
+	ActActivities, ActDesks, ActPoints, ActSlots, ActExportCodes, ActBindWeChat, ActPublish, ActTodo}
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
@@ -118,10 +122,11 @@ func Permissions(role string) map[string]bool {
 	return out
 }
 
-var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActHandOver: "交办承办单位",
+var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActMove: "转出到其他站点或上级人大", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActDesks: "设立流动办公桌", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActExportCodes: "导出二维码",
-	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志"}
+	ActBindWeChat: "绑定微信", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志",
+	ActPublish: "发布到代表回音壁", ActUnpublish: "从代表回音壁撤下", ActTodo: "处理待办"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).

@@ -15,16 +15,22 @@ type CaseEvent struct {
 type EventKind string
 
 const (
-	EventOpened      EventKind = "opened"      // the citizen raised the case
-	EventAdded       EventKind = "added"       // the citizen added to it (a form soon after, at the same code)
-	EventPhotos      EventKind = "photos"      // the citizen's photos came with it
-	EventUnchecked   EventKind = "unchecked"   // WeChat's text check could not run
-	EventHeld        EventKind = "held"        // the text check flagged it: staff look before anyone is told
-	EventPhotoHeld   EventKind = "photo_held"  // a photo failed the check and is hidden from deputies
-	EventRouted      EventKind = "routed"      // the group it went to, and why
-	EventNotified    EventKind = "notified"    // the group's deputies were sent a notice, by name
-	EventAlert       EventKind = "alert"       // nobody could be told: staff follow it up
-	EventRerouted    EventKind = "rerouted"    // staff sent it to another group, with their reason
+	EventOpened    EventKind = "opened"     // the citizen raised the case
+	EventAdded     EventKind = "added"      // the citizen added to it (a form soon after, at the same code)
+	EventPhotos    EventKind = "photos"     // the citizen's photos came with it
+	EventUnchecked EventKind = "unchecked"  // WeChat's text check could not run
+	EventHeld      EventKind = "held"       // the text check flagged it: staff look before anyone is told
+	EventPhotoHeld EventKind = "photo_held" // a photo failed the check and is hidden from deputies
+	EventRouted    EventKind = "routed"     // the group it went to, and why
+	EventNotified  EventKind = "notified"   // the group's deputies were sent a notice, by name
+	EventAlert     EventKind = "alert"      // nobody could be told: staff follow it up
+	EventRerouted  EventKind = "rerouted"   // staff sent it to another group, with their reason
+	// Staff moved it to another station or up to the congress of a higher
+	// level: who, from where to where, and why.
+	EventMoved EventKind = "moved"
+	// A deputy asked staff to move it elsewhere, with their reason: staff
+	// decide.
+	EventMoveAsked   EventKind = "move_asked"
 	EventCategorised EventKind = "categorised" // staff changed its category
 	EventAccepted    EventKind = "accepted"    // a deputy or staff took it on
 	EventDraft       EventKind = "draft"       // a deputy's answer, for staff to check and send
@@ -59,6 +65,10 @@ const (
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
+	// A staff member published the case on the results wall, with the
+	// texts as published, or took it down, with why.
+	EventPublished   EventKind = "wall_published"
+	EventUnpublished EventKind = "wall_unpublished"
 )
 
 // DeliveryEvent is the kind of line recording how an outbox item went: an
@@ -123,7 +133,8 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 // alerts, supervision or deliveries' openids and error codes. A department's
 // handler reads how the case is handled, drafts and supervision lights
 // included, not the congress's own alerts, checks and deliveries. The
-// public read only how a case was closed, on the results wall (WallCases).
+// public read only how a case was closed — and the results wall shows
+// even that only as a staff member published it (WallCases, Publishing).
 // A kind missing here is for staff alone.
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
@@ -138,6 +149,8 @@ var eventAudiences = map[EventKind]audiences{
 	EventNotified:     {reworded("已通知代表"), shown, shown, shown, hidden},
 	EventAlert:        {hidden, hidden, hidden, shown, hidden},
 	EventRerouted:     {shown, shown, shown, shown, hidden},
+	EventMoved:        {shown, shown, shown, shown, hidden},
+	EventMoveAsked:    {hidden, shown, hidden, shown, hidden},
 	EventCategorised:  {shown, hidden, shown, shown, hidden},
 	EventAccepted:     {shown, shown, shown, shown, hidden},
 	EventDraft:        {hidden, shown, shown, shown, hidden},
@@ -161,6 +174,10 @@ var eventAudiences = map[EventKind]audiences{
 	// The citizen reads the steps themselves, not the deliveries.
 	EventProgressSent:   {hidden, hidden, hidden, shown, hidden},
 	EventProgressFailed: {hidden, hidden, hidden, shown, hidden},
+	// The wall is the congress's decision; the citizen agreed to it and
+	// reads the wall itself.
+	EventPublished:   {hidden, hidden, hidden, shown, hidden},
+	EventUnpublished: {hidden, hidden, hidden, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {

@@ -41,6 +41,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventNotified, "已通知代表", yes, yes, yes, no},
 		{mashang.EventAlert, no, no, no, yes, no},
 		{mashang.EventRerouted, yes, yes, yes, yes, no},
+		{mashang.EventMoved, yes, yes, yes, yes, no},
+		{mashang.EventMoveAsked, no, yes, no, yes, no}, // a deputy's request: staff decide, the citizen hears a move when it happens
 		{mashang.EventCategorised, yes, no, yes, yes, no},
 		{mashang.EventAccepted, yes, yes, yes, yes, no},
 		{mashang.EventDraft, no, yes, yes, yes, no}, // the citizen hears an answer only when staff send it
@@ -65,6 +67,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		// Which pop-up desk a case came through is no secret to anyone on it.
 		{mashang.EventDesk, yes, yes, yes, yes, no},
 		{mashang.EventProgressFailed, no, no, no, yes, no},
+		{mashang.EventPublished, no, no, no, yes, no},
+		{mashang.EventUnpublished, no, no, no, yes, no},
 		{"a_kind_nobody_decided", no, no, no, yes, no}, // unknown: staff only
 	}
 	decided := map[mashang.EventKind]bool{}

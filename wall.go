@@ -1,6 +1,7 @@
 package mashang
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"time"
@@ -11,12 +12,14 @@ import (
 )
 
 // The results wall (代表回音壁) shows, to anyone, the handled cases whose
-// citizens agreed to it: where, what kind, what was done, how the citizen
-// rated it — and nothing that says who: no name, phone, openid or exact
-// address. Citizens and staff write freely, so every text is anonymised
-// before it is shown, whatever consent was given; and until staff publish
-// each case by hand (issue 16), a case whose text still looks personal
-// once anonymised is not shown at all.
+// citizens agreed to it and which a staff member published: where, what
+// kind, what was done, how the citizen rated it — and nothing that says
+// who: no name, phone, openid or exact address. Citizens and staff write
+// freely, so the console offers each consented closed case anonymised
+// (Anonymise) for a staff member within reach to review, edit what the
+// redaction missed and publish; the wall shows the text as published, and
+// anonymises it once more as it shows it, in case a hand typed what the
+// review refused.
 
 // WallEntry is one handled case as the public sees it.
 type WallEntry struct {
@@ -28,14 +31,16 @@ type WallEntry struct {
 	Rating      string // RatingLabel, or ""
 }
 
-// WallCase is what the store gives for the wall, before anonymising.
+// WallCase is what the store gives for the wall: the texts as published.
 type WallCase struct {
 	StationName, Category, Summary, Result, Rating string
 	ClosedAt                                       time.Time
 }
 
-// Entry anonymises a case for the wall; ok is false when its texts still
-// look personal once anonymised, and the case is then left off the wall.
+// Entry anonymises a published case for the wall; ok is false when its
+// texts still look personal once anonymised (publishing refuses such a
+// text, so only a text written into the database by hand), and the case is
+// then left off the wall.
 func (w WallCase) Entry() (e WallEntry, ok bool) {
 	e = WallEntry{StationName: w.StationName, Category: orNone(w.Category, "其他"),
 		Month: w.ClosedAt.In(China).Format("2006年1月"), Problem: Anonymise(w.Summary),
@@ -159,16 +164,161 @@ var identifier = regexp.MustCompile(`[A-Za-z0-9_\-]{6,}`)
 
 // LooksPersonal reports whether an anonymised text still looks as if it
 // says who someone is or how to reach them.
-func LooksPersonal(anonymised string) bool {
+func LooksPersonal(anonymised string) bool { return len(PersonalParts(anonymised)) > 0 }
+
+// PersonalParts are the parts of an anonymised text that still look as if
+// they say who someone is or how to reach them, for the reviewer to fix.
+func PersonalParts(anonymised string) []string {
+	var out []string
 	for _, p := range stillPersonal {
-		if p.MatchString(anonymised) {
-			return true
-		}
+		out = append(out, p.FindAllString(anonymised, -1)...)
 	}
 	for _, id := range identifier.FindAllString(anonymised, -1) {
 		if strings.ContainsAny(id, "0123456789") && strings.IndexFunc(id, unicode.IsLetter) >= 0 {
-			return true
+			out = append(out, id)
 		}
 	}
-	return false
+	return out
+}
+
+// Publishing on the wall is a staff decision: a staff member within reach
+// reviews the anonymised text of a consented closed case, edits what the
+// redaction missed, and publishes it; they can take it down with a reason.
+
+// MaxWallTextLen bounds each published text: a wall entry is read at a glance.
+const MaxWallTextLen = 500
+
+// WallDecision is a staff member's decision on a case's wall entry.
+type WallDecision struct {
+	Published       bool
+	Problem, Result string // as published (kept when taken down, for the record)
+	By, Reason      string // Reason: why it was taken down
+	At              time.Time
+}
+
+// WallReview is one case as the console's wall page shows it: waiting for
+// a decision, or on the wall.
+type WallReview struct {
+	Number, StationName, Category string
+	ClosedAt                      time.Time
+	Summary, Result               string // as written: the citizen's, and how it was closed
+	Published                     bool
+	PublishedProblem              string
+	PublishedResult               string
+	DecidedAt                     time.Time
+	DecidedBy                     string
+}
+
+// DraftProblem and DraftResult are the texts the review form offers: the
+// published ones when the case is on the wall, else the written ones
+// anonymised.
+func (w WallReview) DraftProblem() string {
+	if w.Published {
+		return w.PublishedProblem
+	}
+	return Anonymise(w.Summary)
+}
+
+func (w WallReview) DraftResult() string {
+	if w.Published {
+		return w.PublishedResult
+	}
+	return Anonymise(strings.TrimPrefix(w.Result, "办结："))
+}
+
+// Flagged is what still looks personal in the offered texts, for the
+// reviewer to fix before publishing.
+func (w WallReview) Flagged() []string {
+	return append(PersonalParts(w.DraftProblem()), PersonalParts(w.DraftResult())...)
+}
+
+// WallTx is what publishing needs of a transaction.
+type WallTx interface {
+	CaseForReply(ctx context.Context, number string) (Case, error)
+	// WallEntryOf is the case's latest decision, and whether the case is
+	// on the wall now (published since it was last closed).
+	WallEntryOf(ctx context.Context, caseID int64) (d WallDecision, onWall bool, err error)
+	SetWallEntry(ctx context.Context, caseID int64, d WallDecision) error
+	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
+}
+
+// WallStore runs publishing's transactions (*store.DB).
+type WallStore interface {
+	UpdateWall(ctx context.Context, fn func(WallTx) error) error
+}
+
+// Publishing decides what the wall shows.
+type Publishing struct {
+	Store WallStore
+	Now   func() time.Time
+}
+
+func (p *Publishing) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// Publish puts the case on the wall with the texts the staff member
+// reviewed: the case must be closed, its citizen must have agreed, and
+// nothing in the texts may still look personal.
+func (p *Publishing) Publish(ctx context.Context, number, staff, problem, result string) error {
+	problem, result = strings.TrimSpace(problem), strings.TrimSpace(result)
+	switch {
+	case problem == "" || result == "":
+		return Errorf(EINVALID, "请填写公开的问题和办理结果，两项都不能为空")
+	case utf8.RuneCountInString(problem) > MaxWallTextLen || utf8.RuneCountInString(result) > MaxWallTextLen:
+		return Errorf(EINVALID, "公开的问题和办理结果各不能超过%d个字，请精简后再发布", MaxWallTextLen)
+	}
+	if parts := append(PersonalParts(problem), PersonalParts(result)...); len(parts) > 0 {
+		return Errorf(EINVALID, "公开内容仍像含有个人信息：“%s”。请删去或改写这些内容后再发布", strings.Join(parts, "”“"))
+	}
+	now := p.now()
+	return p.Store.UpdateWall(ctx, func(tx WallTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.Status != CaseClosed:
+			return Errorf(ECONFLICT, "问题 %s 尚未办结，办结后才能发布到代表回音壁", c.Number)
+		case !c.PublicConsent:
+			return Errorf(ECONFLICT, "问题 %s 的群众没有同意公开，不能发布到代表回音壁", c.Number)
+		}
+		if err := tx.SetWallEntry(ctx, c.ID, WallDecision{Published: true, Problem: problem, Result: result, By: staff, At: now}); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, EventPublished, staff, "发布到代表回音壁："+problem+" / "+result)
+	})
+}
+
+// Unpublish takes the case off the wall, saying why.
+func (p *Publishing) Unpublish(ctx context.Context, number, staff, reason string) error {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return Errorf(EINVALID, "请说明撤下的原因")
+	case utf8.RuneCountInString(reason) > MaxWallTextLen:
+		return Errorf(EINVALID, "撤下的原因不能超过%d个字", MaxWallTextLen)
+	}
+	now := p.now()
+	return p.Store.UpdateWall(ctx, func(tx WallTx) error {
+		c, err := tx.CaseForReply(ctx, number)
+		if err != nil {
+			return err
+		}
+		d, onWall, err := tx.WallEntryOf(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if !onWall {
+			return Errorf(ECONFLICT, "问题 %s 不在代表回音壁上，无需撤下", c.Number)
+		}
+		d.Published, d.By, d.Reason, d.At = false, staff, reason, now
+		if err := tx.SetWallEntry(ctx, c.ID, d); err != nil {
+			return err
+		}
+		return tx.AddCaseEvent(ctx, c.ID, now, EventUnpublished, staff, "从代表回音壁撤下："+reason)
+	})
 }

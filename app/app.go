@@ -249,7 +249,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
-	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress}
+	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress,
+		Departments: a.Supervision.Notify, Calendar: intake.Calendar, FirstResponseDays: intake.FirstResponseDays}
 	af := cfg.Notify.ActivityFields
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
@@ -310,11 +311,15 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			AuditLog:       db,
 			PublicURL:      cfg.HTTP.PublicURL,
 			Codes:          a.Codes,
+			Wall:           db,
+			Publishing:     &mashang.Publishing{Store: db},
+			Todo:           db,
 		},
 		Deputies: handlers.DeputyDeps{
 			Pages: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 				Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-deputy-session"}},
 			Supervision:    a.Supervision,
+			Rerouting:      rerouting,
 			Activities:     activities,
 			ActivityReader: db,
 			Audit:          db,

@@ -59,7 +59,7 @@ func TestActionAndItsAuditCommitTogether(t *testing.T) {
 		if _, loc := staff.post("/console/cases/"+k.Number+"/do/merge", url.Values{"main": {"000000-0000"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Fatalf("a merge into nothing: %s", loc)
 		}
-		got := e.auditText(t, 10)
+		got := auditLines(t, e)
 		for _, want := range []string{"admin reply " + k.Number + " 已报修", "admin merge " + k.Number + " 失败："} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the audit log lacks %q:\n%s", want, got)
@@ -69,19 +69,4 @@ func TestActionAndItsAuditCommitTogether(t *testing.T) {
 			t.Errorf("the reply is recorded more than once:\n%s", got)
 		}
 	})
-}
-
-// auditText is the latest n lines of the audit log, one a line:
-// username action target detail.
-func (e *env) auditText(t *testing.T, n int) string {
-	t.Helper()
-	log, err := e.db.AuditLog(t.Context(), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, l := range log {
-		lines = append(lines, l.Username+" "+l.Action+" "+l.Target+" "+l.Detail)
-	}
-	return strings.Join(lines, "\n")
 }

@@ -70,6 +70,7 @@ var authzRows = []authzRow{
 	// then the reach (404).
 	{method: "POST", route: "/api/cases/:number/replies", path: "/api/cases/{case}/replies", json: `{"text": ""}`, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/api/cases/:number/route", path: "/api/cases/{case}/route", json: `{"group": "不存在组", "reason": "试"}`, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/api/cases/:number/move", path: "/api/cases/{case}/move", json: `{"station": "no-such-station", "reason": "试"}`, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/api/cases/:number/handover", path: "/api/cases/{case}/handover", json: `{"department": "不存在的局", "days": 5}`, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/api/cases/:number/close", path: "/api/cases/{case}/close", json: `{"result": ""}`, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/api/stations/:code/slots", path: "/api/stations/demo-bdg/slots", json: `{"day": "不是日期"}`, want: "S SS SS AAANANF"},
@@ -104,6 +105,7 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/d/cases/:number/accept", path: "/d/cases/{case}/accept", form: url.Values{}, want: "S SS AF SSSSSSS"},
 	{method: "POST", route: "/d/cases/:number/draft", path: "/d/cases/{case}/draft", form: url.Values{"text": {""}}, want: "S SS AF SSSSSSS"},
 	{method: "POST", route: "/d/cases/:number/solved", path: "/d/cases/{case}/solved", form: url.Values{"result": {""}}, want: "S SS AF SSSSSSS"},
+	{method: "POST", route: "/d/cases/:number/move", path: "/d/cases/{case}/move", form: url.Values{"to": {"up"}, "reason": {""}}, want: "S SS AF SSSSSSS"},
 	{method: "GET", route: "/d/activities", path: "/d/activities", want: "S SS AA SSSSSSS"},
 	{method: "POST", route: "/d/activities/:id/respond", path: "/d/activities/{activity}/respond", form: url.Values{"answer": {"不是答复"}}, want: "S SS AF SSSSSSS"},
 
@@ -142,6 +144,7 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/cases/:number/media/:id", path: "/console/cases/{case}/media/1", want: "S SS SS NNNNNNN"},
 	{method: "POST", route: "/console/cases/:number/reply", path: "/console/cases/{case}/reply", form: url.Values{"text": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/route", path: "/console/cases/{case}/route", form: url.Values{"group": {"不存在组"}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/cases/:number/move", path: "/console/cases/{case}/move", form: url.Values{"station": {"no-such-station"}, "reason": {"试"}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/handover", path: "/console/cases/{case}/handover", form: url.Values{"department": {"不存在的局"}, "days": {"5"}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/close", path: "/console/cases/{case}/close", form: url.Values{"result": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/do/accept", path: "/console/cases/{case}/do/accept", form: url.Values{}, want: "S SS SS AAANANF"},
@@ -183,6 +186,14 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/problems.xlsx", path: "/console/problems.xlsx?department=市南区城市管理局", want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/codes/export.zip", path: "/console/codes/export.zip?size=128", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/codes/sheet", path: "/console/codes/sheet", want: "S SS SS AAAAAAF"},
+	// The results wall is published by the congress's staff within reach;
+	// the to-do list is theirs too. Dismissing case 1's (absent) draft
+	// changes nothing another row reads.
+	{method: "GET", route: "/console/wall", path: "/console/wall", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/wall/:number/publish", path: "/console/wall/{case}/publish", form: url.Values{"problem": {""}}, want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/wall/:number/unpublish", path: "/console/wall/{case}/unpublish", form: url.Values{"reason": {""}}, want: "S SS SS AAANANF"},
+	{method: "GET", route: "/console/todo", path: "/console/todo", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/todo/done", path: "/console/todo/done", form: url.Values{"kind": {"draft"}, "case": {"{case}"}}, want: "S SS SS AAANANF"},
 	// Case 1's photo: staff who reach the case.
 	{method: "GET", route: "/console/photos/:id", path: "/console/photos/{photo}", want: "S SS SS AAANANA"},
 

@@ -36,13 +36,19 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 			t.Fatalf("staff sign in: %d", status)
 		}
 		later := func() time.Time { return time.Now().Add(4 * time.Minute) } // past the progress notices' gathering
-		toCitizen := func() wechattest.Delivery {
+		// toCitizen is the latest notice to the citizen that says says: the
+		// outbox sends an answer and a progress notice due together in
+		// either order.
+		toCitizen := func(says string) wechattest.Delivery {
 			t.Helper()
 			got := e.fake.Delivered(citizen)
-			if len(got) == 0 {
-				t.Fatal("the citizen was told nothing")
+			for i := len(got) - 1; i >= 0; i-- {
+				if strings.Contains(got[i].Text, says) || got[i].Data["phrase2"] == says {
+					return got[i]
+				}
 			}
-			return got[len(got)-1]
+			t.Fatalf("the citizen was not told %q: %+v", says, got)
+			return wechattest.Delivery{}
 		}
 		toHandler := func(number string) []wechattest.Delivery {
 			var told []wechattest.Delivery
@@ -71,9 +77,7 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 		if len(told) != 1 || !strings.HasPrefix(told[0].Data["thing3"], "新交办：主办") || told[0].URL != e.srv.URL+"/h/cases/"+number {
 			t.Fatalf("the handler was told %+v", told)
 		}
-		if got := toCitizen(); !strings.Contains(got.Text, "已交「"+department+"」办理") {
-			t.Fatalf("the citizen heard %+v", got)
-		}
+		toCitizen("已交「" + department + "」办理")
 
 		// The handler opens the link, signs for it and records the result.
 		h := e.wechatBrowser(t, handler)
@@ -102,7 +106,7 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 			e.drainAt(t, later())
 		}
 		closeWith(first)
-		if got := toCitizen(); got.Kind != wechattest.DeliveryCustom || !strings.Contains(got.Text, "已办结。办理结果："+first) ||
+		if got := toCitizen("已办结。办理结果：" + first); got.Kind != wechattest.DeliveryCustom ||
 			!strings.Contains(got.Text, "3 不满意") || !strings.Contains(got.Text, "代表回音壁") {
 			t.Fatalf("the closing notice: %+v", got)
 		}
@@ -117,13 +121,14 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 			!strings.Contains(tl, "二次交办「"+department+"」重新办理") {
 			t.Fatalf("after 不满意: %s %s\n%s", k.Status, k.Rating, tl)
 		}
+		if _, todo := staff.get("/console/todo"); !strings.Contains(todo, number) || !strings.Contains(todo, "不满意") {
+			t.Fatalf("the to-do list lacks the 不满意: %s", todo)
+		}
 		e.drainAt(t, later())
 		if told := toHandler(number); len(told) != 2 || !strings.HasPrefix(told[1].Data["thing3"], "二次交办：主办") {
 			t.Fatalf("the handler was told %+v", told)
 		}
-		if got := toCitizen(); !strings.Contains(got.Text, "已重新交「"+department+"」办理") {
-			t.Fatalf("the citizen heard %+v", got)
-		}
+		toCitizen("已重新交「" + department + "」办理")
 
 		// Answered again; this time WeChat's window has closed (45015), so the
 		// notices go as template messages whose link opens the citizen's page.
@@ -136,7 +141,7 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 		}
 		e.fake.FailNext("/cgi-bin/message/custom/send", 45015, 2)
 		closeWith(second)
-		got := toCitizen()
+		got := toCitizen("已办结")
 		if got.Kind != wechattest.DeliveryTemplate || got.URL != e.srv.URL+"/c/"+number {
 			t.Fatalf("outside the window: %+v", got)
 		}
@@ -151,6 +156,17 @@ func TestTheLoopClosesFromScanToTheResultsWall(t *testing.T) {
 		}
 		if k, _ := e.caseNow(t, number); k.Status != mashang.CaseClosed || k.Rating != mashang.RatingSatisfied || !k.PublicConsent {
 			t.Fatalf("after 1同意: %s %s consent %v", k.Status, k.Rating, k.PublicConsent)
+		}
+
+		// Nothing is public until staff publish it; then the wall shows it.
+		if status, wall := publicGet(t, e, "/wall"); status != http.StatusOK || strings.Contains(wall, "加装一盏") {
+			t.Fatalf("on the wall before publishing: %d %s", status, wall)
+		}
+		if said := publishAsOffered(t, staff, number); said != "已发布到代表回音壁" {
+			t.Fatalf("publish: %s", said)
+		}
+		if status, wall := publicGet(t, e, "/wall"); status != http.StatusOK || !strings.Contains(wall, second) || !strings.Contains(wall, "满意") {
+			t.Fatalf("the wall after publishing: %d %s", status, wall)
 		}
 	})
 }

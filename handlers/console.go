@@ -76,6 +76,9 @@ func (con *console) page(c *gin.Context, status int, name string, data gin.H) {
 			con.flashes().take(c, session.CSRF).show(data)
 		}
 		data["Can"] = mashang.Permissions(session.User.Role) // the buttons shown are the ones that work
+		if status == http.StatusOK {
+			data["TodoCount"] = con.todoCount(c, session.User.Role)
+		}
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -282,6 +285,13 @@ func (con *console) casePage(c *gin.Context) {
 	}
 	draft, _ := mashang.PendingDraft(events)
 	user := c.MustGet(staffKey).(mashang.StaffSession).User
+	var moves mashang.MoveChoices
+	if mashang.Allowed(user.Role, mashang.ActMove) && k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld {
+		if moves, err = con.deps.Rerouting.MoveChoices(c.Request.Context(), k.StationID); err != nil {
+			con.fail(c, err)
+			return
+		}
+	}
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
 	// A handler acknowledges their own department's part, once, while the case is open.
 	var mine *mashang.CaseDepartment
@@ -295,7 +305,8 @@ func (con *console) casePage(c *gin.Context) {
 		"Departments": departments, "ToAcknowledge": mine, "Results": results,
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
-		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating)})
+		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
+		"Moves": moves, "CanMove": len(moves.Stations) > 0})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log
@@ -329,6 +340,38 @@ func (con *console) reroute(c *gin.Context, k mashang.Case, staff string) (strin
 		_, err := con.deps.Rerouting.Reroute(ctx, k.Number, c.PostForm("group"), "", staff, c.PostForm("reason"))
 		return err
 	}
+}
+
+// move answers the case page's form moving the case to another station
+// ("station": its code) or up to the congress of a higher level ("up"). A
+// staff member may move a case out of their own reach: then they land on
+// their inbox, saying where it went.
+func (con *console) move(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	to := mashang.MoveTarget{StationCode: c.PostForm("station")}
+	if to.StationCode == "up" {
+		to = mashang.MoveTarget{Up: true}
+	}
+	staff := c.MustGet(staffKey).(mashang.StaffSession).User.Name
+	var moved mashang.Case
+	err := con.audited(c, mashang.ActMove, k.Number, moveDetail(to.StationCode, to.Up, c.PostForm("reason")), func(ctx context.Context) error {
+		var err error
+		moved, err = con.deps.Rerouting.Move(ctx, k.Number, to, staff, c.PostForm("reason"))
+		return err
+	})
+	if err != nil {
+		con.acted(c, k, mashang.ActMove, "", err)
+		return
+	}
+	done := fmt.Sprintf("问题 %s 已转至「%s」", k.Number, moved.StationName)
+	if _, _, _, err := con.deps.Console.ConsoleCase(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach), k.Number); err != nil {
+		con.said(c, "/console/", flash{Done: done + "，已不在您的辖区内"})
+		return
+	}
+	con.acted(c, k, mashang.ActMove, done, nil)
 }
 
 func (con *console) handOver(c *gin.Context, k mashang.Case, staff string) (string, string, func(context.Context) error) {

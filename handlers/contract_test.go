@@ -287,6 +287,7 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 			{"POST /api/cases/{number}/route", 400}, {"POST /api/cases/{number}/route", 409},
 			{"POST /api/cases/{number}/handover", 400}, {"POST /api/cases/{number}/handover", 409},
 			{"POST /api/cases/{number}/close", 409},
+			{"POST /api/cases/{number}/move", 400}, {"POST /api/cases/{number}/move", 409},
 			{"POST /api/stations/{code}/slots", 400}, {"POST /api/stations/{code}/slots", 409},
 			{"GET /readyz", 503},
 		} {
@@ -444,16 +445,22 @@ func exerciseEveryOperation(t *testing.T, e *env) {
 		status, out := e.reroute(t, number, staffToken, c.body)
 		expect("reroute "+c.body, status, c.status, out)
 	}
-	// Staff hand it to a department, then close it.
+	// Staff hand it to a department, move it to another station and back
+	// (the hand-over withdrawn), hand it over again, then close it.
 	for _, c := range []struct {
 		path, body string
 		status     int
 	}{
 		{"handover", `{"department": "不存在的局", "days": 5}`, http.StatusBadRequest},
 		{"handover", `{"department": "市南区城市管理局", "days": 5}`, http.StatusOK},
+		{"move", `{"station": "no-such-station", "reason": "x"}`, http.StatusBadRequest},
+		{"move", `{"station": "demo-xhw", "reason": "在薛家岛"}`, http.StatusOK},
+		{"move", `{"station": "demo-bdg", "reason": "还是在八大关"}`, http.StatusOK},
+		{"handover", `{"department": "市南区城市管理局", "days": 5}`, http.StatusOK},
 		{"close", `{"result": "路灯已修复"}`, http.StatusOK},
 		{"close", `{"result": "再次办结"}`, http.StatusConflict},
 		{"handover", `{"department": "市南区城市管理局", "days": 5}`, http.StatusConflict},
+		{"move", `{"up": true, "reason": "x"}`, http.StatusConflict},
 	} {
 		status, out := e.staffPost(t, "/api/cases/"+number+"/"+c.path, staffToken, c.body)
 		expect(c.path+" "+c.body, status, c.status, out)

@@ -129,6 +129,12 @@ type ConsoleDeps struct {
 	PublicURL string
 	// Codes are the stations' and deputies' codes, exported within reach.
 	Codes CodeService
+	// Wall lists the cases waiting for the results wall and those on it;
+	// Publishing decides what it shows.
+	Wall       WallReviewer
+	Publishing Publisher
+	// Todo is the to-do list (待办), within reach.
+	Todo TodoStore
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -136,6 +142,8 @@ type DeputyDeps struct {
 	Log         *slog.Logger // nil: Deps.Log
 	Pages       DeputyPages
 	Supervision SupervisionService
+	// Rerouting takes a deputy's request to move a case elsewhere.
+	Rerouting RerouteService
 	// Activities and ActivityReader: the activities deputies are invited to.
 	Activities     ActivityService
 	ActivityReader ActivityReader
@@ -226,12 +234,16 @@ func (d Deps) check() error {
 		need("Console.Audit", d.Console.Audit),
 		need("Console.AuditLog", d.Console.AuditLog),
 		need("Console.Codes", d.Console.Codes),
+		need("Console.Wall", d.Console.Wall),
+		need("Console.Publishing", d.Console.Publishing),
+		need("Console.Todo", d.Console.Todo),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
 		text("Deputies.Pages.AppID", d.Deputies.Pages.AppID),
 		text("Deputies.Pages.OAuthBase", d.Deputies.Pages.OAuthBase),
 		need("Deputies.Supervision", d.Deputies.Supervision),
+		need("Deputies.Rerouting", d.Deputies.Rerouting),
 		need("Deputies.Activities", d.Deputies.Activities),
 		need("Deputies.ActivityReader", d.Deputies.ActivityReader),
 		need("Deputies.Audit", d.Deputies.Audit),

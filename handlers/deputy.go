@@ -187,6 +187,14 @@ func (d *deputyDesk) solved(c *gin.Context, k mashang.Case, dep mashang.Deputy) 
 	}
 }
 
+// requestMove asks the case's station staff to move it: to="up" for the
+// congress of a higher level, else another station (named in the reason).
+func (d *deputyDesk) requestMove(c *gin.Context, k mashang.Case, dep mashang.Deputy) (string, func(context.Context) error) {
+	return "转出请求已交工作人员决定", func(ctx context.Context) error {
+		return d.deps.Rerouting.RequestMove(ctx, k.Number, dep, c.PostForm("to") == "up", c.PostForm("reason"))
+	}
+}
+
 // audited runs a deputy's action, recorded under the deputy's code (see
 // audited).
 func (d *deputyDesk) audited(c *gin.Context, dep mashang.Deputy, action, target, detail string, run func(context.Context) error) error {

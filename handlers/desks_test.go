@@ -114,14 +114,18 @@ func TestPopUpDeskRoutesToDeputiesPresentThenToItsStation(t *testing.T) {
 		if _, err := e.outbox.Drain(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		for openid, want := range map[string]int{wang: 1, li: 1, zhang: 0} {
+		// notices counts the new-case template messages openid got of number.
+		notices := func(openid, number string) int {
 			n := 0
 			for _, d := range e.fake.Delivered(openid) {
-				if d.TemplateID == "TPL-NEW-CASE" && strings.Contains(strings.Join(mapValues(d.Data), " "), k.Number) {
+				if d.TemplateID == "TPL-NEW-CASE" && strings.Contains(strings.Join(mapValues(d.Data), " "), number) {
 					n++
 				}
 			}
-			if n != want {
+			return n
+		}
+		for openid, want := range map[string]int{wang: 1, li: 1, zhang: 0} {
+			if n := notices(openid, k.Number); n != want {
 				t.Errorf("%s got %d new-case notices of %s, want %d", openid, n, k.Number, want)
 			}
 		}
@@ -156,8 +160,25 @@ func TestPopUpDeskRoutesToDeputiesPresentThenToItsStation(t *testing.T) {
 		// desk's; scanned before it opened: the station's, saying when.
 		const typing, early = "oDeskTypingCitizen000000001", "oDeskEarlyCitizen0000000001"
 		e.say(t, wechattest.Scan(account, typing, scene, end.Add(-time.Minute)))
-		if k2, _ := e.caseOf(t, e.say(t, wechattest.Text(account, typing, 9320, "市场里的垃圾没人清运", end.Add(10*time.Minute)))); k2.Scene.String() != scene {
+		k2, _ := e.caseOf(t, e.say(t, wechattest.Text(account, typing, 9320, "市场里的垃圾没人清运", end.Add(10*time.Minute))))
+		if k2.Scene.String() != scene {
 			t.Errorf("written 10 minutes after the close, the case went to %s", k2.Scene)
+		}
+		// Moved to another station, a desk's case leaves the desk's
+		// deputies: the receiving station's are told, they are not.
+		if status, body := e.staffPost(t, "/api/cases/"+k2.Number+"/move", staffToken, `{"station": "demo-xhw", "reason": "属薛家岛辖区"}`); status != http.StatusOK {
+			t.Fatalf("move: %d %v", status, body)
+		}
+		if _, err := e.outbox.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for openid, want := range map[string]int{wang: 1, zhang: 1} {
+			if n := notices(openid, k2.Number); n != want {
+				t.Errorf("%s got %d new-case notices of the moved %s, want %d", openid, n, k2.Number, want)
+			}
+		}
+		if status, _ := e.wechatBrowser(t, wang).get("/d/cases/" + k2.Number); status == http.StatusOK {
+			t.Error("a desk's deputy still opens its case moved to another station")
 		}
 		if got := e.say(t, wechattest.Scan(account, early, scene, start.Add(-time.Hour))); !strings.Contains(got, "流动办公桌将于"+start.In(cst).Format("1月2日15:04")+"开始") ||
 			!strings.Contains(got, "转交「市南区八大关街道人大代表联络站」") {
@@ -184,7 +205,7 @@ func TestPopUpDeskRoutesToDeputiesPresentThenToItsStation(t *testing.T) {
 			t.Error("another station's secretary lists the desk")
 		}
 
-		got := e.auditText(t, 20)
+		got := auditLines(t, e)
 		for _, want := range []string{
 			"town create_desk demo-bdg 居庸关路菜市场门口 " + start.In(cst).Format("2006-01-02T15:04"),
 			"town create_desk demo-bdg 失败：张晓梅代表不在您的工作范围内",

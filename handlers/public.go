@@ -56,7 +56,7 @@ func (p *public) figures(t mashang.Tally, year int, collected string) []publicFi
 func (p *public) minCount() int { return p.deps.MinCount }
 
 // wall answers GET /wall[?area=青岛市/市南区]: the jurisdiction's handled
-// cases its citizens agreed to show, anonymised, and its figures.
+// cases its citizens agreed to show and staff published, and its figures.
 func (p *public) wall(c *gin.Context) {
 	ctx := c.Request.Context()
 	reach, area := mashang.Reach{All: true}, strings.TrimSpace(c.Query("area"))
@@ -76,8 +76,8 @@ func (p *public) wall(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	// Until staff publish each case by hand, a case that still looks
-	// personal once anonymised is left off.
+	// Staff published each text; it is anonymised once more as shown, and
+	// one that still looks personal is left off (publishing refuses it).
 	entries := make([]mashang.WallEntry, 0, len(cases))
 	for _, w := range cases {
 		if e, ok := w.Entry(); ok {

@@ -1,12 +1,16 @@
 package handlers_test
 
 import (
+	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"mashang"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
@@ -22,8 +26,40 @@ func publicGet(t *testing.T, e *env, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// The results wall shows handled cases whose citizens agreed, with what was
-// done and the rating, and the jurisdiction's figures; nothing identifying
+// wallStaff signs in the city's staff member who publishes the wall.
+func wallStaff(t *testing.T, e *env) *staffBrowser {
+	t.Helper()
+	e.addStaff(t, mashang.StaffUser{Username: "wallcity", Name: "周发布", Role: mashang.RoleStaff}, "青岛市", "")
+	b := e.browser(t)
+	if status := b.login("wallcity", staffPassword); status != http.StatusSeeOther {
+		t.Fatalf("wall staff sign in: %d", status)
+	}
+	return b
+}
+
+// offered reads the texts the console's wall page offers for a case.
+func offered(t *testing.T, b *staffBrowser, number string) (problem, result string) {
+	t.Helper()
+	_, page := b.get("/console/wall")
+	m := regexp.MustCompile(`(?s)id="` + regexp.QuoteMeta(number) + `">.*?<textarea name="problem"[^>]*>(.*?)</textarea>.*?<textarea name="result"[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the wall page does not offer %s: %s", number, page)
+	}
+	return html.UnescapeString(m[1]), html.UnescapeString(m[2])
+}
+
+// publishAsOffered publishes a case with the texts the console offered,
+// unedited, and says what the page then said.
+func publishAsOffered(t *testing.T, b *staffBrowser, number string) string {
+	t.Helper()
+	problem, result := offered(t, b, number)
+	b.post("/console/wall/"+number+"/publish", url.Values{"csrf": {b.csrf}, "problem": {problem}, "result": {result}})
+	return b.said
+}
+
+// The results wall shows handled cases whose citizens agreed and staff
+// published as the console offered them (anonymised), with what was done
+// and the rating, and the jurisdiction's figures; nothing identifying
 // reaches it, or the station's public page, whatever citizens and staff wrote.
 func TestResultsWallAndStationPagesShowNothingIdentifying(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
@@ -50,6 +86,13 @@ func TestResultsWallAndStationPagesShowNothingIdentifying(t *testing.T) {
 		}
 		if status, out := e.mp(t, "POST", "/mp/cases/"+shown+"/rating", token, `{"verdict": "satisfied"}`); status != http.StatusCreated {
 			t.Fatalf("rate: %d %v", status, out)
+		}
+		b := wallStaff(t, e)
+		if _, page := b.get("/console/wall"); strings.Contains(page, `id="`+private+`"`) {
+			t.Error("the console offers to publish a case whose citizen did not agree")
+		}
+		if said := publishAsOffered(t, b, shown); said != "已发布到代表回音壁" {
+			t.Fatalf("publish: %q", said)
 		}
 
 		status, wall := publicGet(t, e, "/wall")
@@ -91,8 +134,9 @@ func TestResultsWallAndStationPagesShowNothingIdentifying(t *testing.T) {
 
 // What an attack got onto the wall: full-width phone digits, an e-mail
 // address, a WeChat ID, a titled name of which only the last character was
-// hidden. None reaches it now, and a case whose text still looks personal
-// once anonymised is left off the wall altogether.
+// hidden. None reaches it now: the console offers the text anonymised, and
+// a text that still looks personal once anonymised is pointed out and
+// cannot be published until the staff member fixes it.
 func TestWallShowsNoFullWidthPhoneEmailWeChatIDOrTitledName(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		e := newEnv(t, driver, wechattest.ModeSafe, options{})
@@ -108,8 +152,20 @@ func TestWallShowsNoFullWidthPhoneEmailWeChatIDOrTitledName(t *testing.T) {
 			}
 			return number
 		}
-		raise("wall-leak-1", "王小明先生反映门前下水道堵了，电话１３９１２３４５６７８，邮箱 wxm@example.com，微信号 WangXiaoMing88")
-		raise("wall-leak-2", "楼下垃圾桶满了，加我微信详谈")
+		leaky := raise("wall-leak-1", "王小明先生反映门前下水道堵了，电话１３９１２３４５６７８，邮箱 wxm@example.com，微信号 WangXiaoMing88")
+		personal := raise("wall-leak-2", "楼下垃圾桶满了，加我微信详谈")
+
+		b := wallStaff(t, e)
+		if said := publishAsOffered(t, b, leaky); said != "已发布到代表回音壁" {
+			t.Fatalf("publish the anonymised case: %q", said)
+		}
+		_, page := b.get("/console/wall")
+		if !strings.Contains(page, "仍像个人信息，请删改：“微信详”") {
+			t.Errorf("the wall page does not point out what still looks personal: %s", page)
+		}
+		if said := publishAsOffered(t, b, personal); !strings.Contains(said, "仍像含有个人信息") {
+			t.Errorf("a text that still looks personal was published: %q", said)
+		}
 
 		status, wall := publicGet(t, e, "/wall")
 		if status != http.StatusOK || !strings.Contains(wall, "门前下水道堵了") || !strings.Contains(wall, "已疏通") {

@@ -115,6 +115,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// any case is looked up; a case or station beyond their reach is 404.
 	api.POST("/cases/:number/replies", staff.may(mashang.ActReply), staff.reply)
 	api.POST("/cases/:number/route", staff.may(mashang.ActReroute), staff.reroute)
+	api.POST("/cases/:number/move", staff.may(mashang.ActMove), staff.move)
 	api.POST("/cases/:number/handover", staff.may(mashang.ActHandOver), staff.handOver)
 	api.POST("/cases/:number/close", staff.may(mashang.ActClose), staff.closeCase)
 	api.POST("/stations/:code/slots", staff.may(mashang.ActSlots), staff.publishSlot)
@@ -164,6 +165,7 @@ func New(d Deps) (*gin.Engine, error) {
 	desk.POST("/cases/:number/accept", dd.act("accept", dd.accept))
 	desk.POST("/cases/:number/draft", dd.act("draft", dd.draft))
 	desk.POST("/cases/:number/solved", dd.act("solved", dd.solved))
+	desk.POST("/cases/:number/move", dd.act("move_request", dd.requestMove))
 	desk.GET("/activities", dd.activities)
 	desk.POST("/activities/:id/respond", dd.respond)
 
@@ -207,6 +209,7 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.GET("/cases/:number/media/:id", con.caseMedia)
 	cdesk.POST("/cases/:number/reply", con.may(mashang.ActReply), con.act(mashang.ActReply, con.reply))
 	cdesk.POST("/cases/:number/route", con.may(mashang.ActReroute), con.act(mashang.ActReroute, con.reroute))
+	cdesk.POST("/cases/:number/move", con.may(mashang.ActMove), con.move)
 	cdesk.POST("/cases/:number/handover", con.may(mashang.ActHandOver), con.act(mashang.ActHandOver, con.handOver))
 	cdesk.POST("/cases/:number/close", con.may(mashang.ActClose), con.act(mashang.ActClose, con.closeCase))
 	cdesk.POST("/cases/:number/do/accept", con.may(mashang.ActAccept), con.act(mashang.ActAccept, con.accept))
@@ -247,6 +250,12 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.GET("/audit", con.may(mashang.ActAuditLog), con.auditLogPage)
 	cdesk.GET("/audit.xlsx", con.may(mashang.ActAuditLog), con.export, con.auditLogExcel)
 	cdesk.GET("/photos/:id", con.photo)
+	// The results wall is published by hand, and the to-do list (待办).
+	cdesk.GET("/wall", con.may(mashang.ActPublish), con.wallPage)
+	cdesk.POST("/wall/:number/publish", con.may(mashang.ActPublish), con.wallAct(mashang.ActPublish, con.publish))
+	cdesk.POST("/wall/:number/unpublish", con.may(mashang.ActPublish), con.wallAct(mashang.ActUnpublish, con.unpublish))
+	cdesk.GET("/todo", con.may(mashang.ActTodo), con.todoPage)
+	cdesk.POST("/todo/done", con.may(mashang.ActTodo), con.todoDone)
 
 	// Operations.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })

@@ -82,9 +82,15 @@ func (s *staffAPI) reply(c *gin.Context) {
 	}
 }
 
-// RerouteService hands cases to another group (*mashang.Rerouting).
+// RerouteService hands cases to another group, or moves them to another
+// station or up a level (*mashang.Rerouting).
 type RerouteService interface {
 	Reroute(ctx context.Context, number, group, category, staff, reason string) (mashang.Case, error)
+	Move(ctx context.Context, number string, to mashang.MoveTarget, staff, reason string) (mashang.Case, error)
+	// MoveChoices are where a case at the station may be moved.
+	MoveChoices(ctx context.Context, stationID int64) (mashang.MoveChoices, error)
+	// RequestMove is a deputy asking staff to move a case.
+	RequestMove(ctx context.Context, number string, d mashang.Deputy, up bool, reason string) error
 }
 
 // reroute answers POST /api/cases/:number/route {"group": "生活保障组",
@@ -109,6 +115,38 @@ func (s *staffAPI) reroute(c *gin.Context) {
 	}) {
 		c.JSON(http.StatusOK, gin.H{"number": k.Number, "group": k.GroupName, "category": k.Category, "status": k.Status})
 	}
+}
+
+// move answers POST /api/cases/:number/move {"station": "demo-xhw"} or
+// {"up": true}, with "reason": the case goes to that station of the same
+// city, or to the congress one level up, where routing runs again. The
+// response names where it went.
+func (s *staffAPI) move(c *gin.Context) {
+	var req struct {
+		Station string `json:"station"`
+		Up      bool   `json:"up"`
+		Reason  string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req, 8<<10); err != nil {
+		s.fail(c, mashang.ActMove, err)
+		return
+	}
+	var k mashang.Case
+	if s.act(c, mashang.ActMove, moveDetail(req.Station, req.Up, req.Reason), func(ctx context.Context, number, staff string) error {
+		var err error
+		k, err = s.deps.Rerouting.Move(ctx, number, mashang.MoveTarget{StationCode: req.Station, Up: req.Up}, staff, req.Reason)
+		return err
+	}) {
+		c.JSON(http.StatusOK, gin.H{"number": k.Number, "station": k.StationName, "group": k.GroupName, "category": k.Category, "status": k.Status})
+	}
+}
+
+// moveDetail is what the audit log says of a move.
+func moveDetail(station string, up bool, reason string) string {
+	if up {
+		station = "上级人大"
+	}
+	return "转至" + station + "：" + reason
 }
 
 // SupervisionService hands cases to departments and closes them

@@ -287,10 +287,9 @@ func (tx *Tx) Enqueue(ctx context.Context, item mashang.OutboxItem, at time.Time
 	return nil
 }
 
-// AddStaffAlert leaves a message for the station's staff. The staff_alerts
-// table is written but not yet shown on any screen: the console's to-do list
-// (issue 16, 待办) will read it; until then only the tests read it
-// (StaffAlerts), so keep writing every alert.
+// AddStaffAlert leaves a message for the station's staff: the console's
+// to-do list (待办, TodoItems) shows it until someone marks it done or its
+// case is closed.
 func (tx *Tx) AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error {
 	_, err := tx.exec(ctx, `INSERT INTO staff_alerts (station_id, case_id, message, created_at) VALUES (?, ?, ?, ?)`,
 		nullID(stationID), nullID(caseID), message, at.UTC())

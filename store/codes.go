@@ -90,7 +90,12 @@ func (db *DB) CodeOwners(ctx context.Context) ([]mashang.CodeOwner, error) {
 // jurisdictionPaths maps each jurisdiction to its path from the root. The
 // tree is small (a province has a few thousand nodes), so it is read whole.
 func (db *DB) jurisdictionPaths(ctx context.Context) (map[int64][]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, parent_id, name FROM jurisdictions`)
+	return jurisdictionPaths(ctx, db.db)
+}
+
+// jurisdictionPaths is (*DB).jurisdictionPaths, in a transaction or not.
+func jurisdictionPaths(ctx context.Context, q rowsQueryer) (map[int64][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, parent_id, name FROM jurisdictions`)
 	if err != nil {
 		return nil, fmt.Errorf("list jurisdictions: %w", err)
 	}

@@ -25,9 +25,11 @@ func (db *DB) BoundDeputy(ctx context.Context, openid string) (mashang.Deputy, e
 
 // deputyReach is the cases a deputy answers for: raised at their own code,
 // routed to a group they belong to, or raised at a pop-up desk they were
-// present at. It takes the deputy's ID three times.
+// present at and still at the desk's station (a case moved away leaves
+// them). It takes the deputy's ID three times.
 const deputyReach = `(c.deputy_id = ? OR c.group_id IN (SELECT group_id FROM group_members WHERE deputy_id = ?)
-	OR c.scene IN (SELECT k.scene FROM desk_deputies kd JOIN desks k ON k.id = kd.desk_id WHERE kd.deputy_id = ?))`
+	OR c.scene IN (SELECT k.scene FROM desk_deputies kd JOIN desks k ON k.id = kd.desk_id
+		WHERE kd.deputy_id = ? AND k.station_id = c.station_id))`
 
 // DeputyCases lists the cases a deputy answers for, newest first.
 func (db *DB) DeputyCases(ctx context.Context, deputyID int64, limit int) ([]mashang.Case, error) {

@@ -129,14 +129,24 @@ func (db *DB) DeskWithin(ctx context.Context, r mashang.Reach, id int64) (mashan
 	return oneDesk(desksWhere(ctx, db.db, 1, `k.id = ? AND `+where, append([]any{id}, args...)...))
 }
 
-// DeskRecipients are the deputies present at a desk, in office, with a
-// bound WeChat (mashang.IntakeTx).
-func (tx *Tx) DeskRecipients(ctx context.Context, token string) ([]mashang.Recipient, error) {
-	return tx.recipients(ctx, `
+// DeskRecipients are the deputies present at a desk of the station, in
+// office, with a bound WeChat; atDesk is false when the desk is not the
+// station's (mashang.IntakeTx).
+func (tx *Tx) DeskRecipients(ctx context.Context, token string, stationID int64) ([]mashang.Recipient, bool, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM desks WHERE scene = ? AND station_id = ?`,
+		mashang.ScenePrefixDesk+token, stationID).Scan(&n); err != nil {
+		return nil, false, fmt.Errorf("find the desk: %w", err)
+	}
+	if n == 0 {
+		return nil, false, nil
+	}
+	out, err := tx.recipients(ctx, `
 		SELECT d.id, d.name, d.openid
 		FROM desk_deputies kd JOIN desks k ON k.id = kd.desk_id JOIN deputies d ON d.id = kd.deputy_id
 		WHERE k.scene = ? AND d.in_office = ? AND d.openid IS NOT NULL
 		ORDER BY d.id`, mashang.ScenePrefixDesk+token, true)
+	return out, true, err
 }
 
 // recipients reads deputies to notify: id, name and openid.

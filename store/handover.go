@@ -185,6 +185,11 @@ func (tx *Tx) AssignDepartments(ctx context.Context, caseID, lead int64, co []in
 
 const caseDepartmentColumns = `cd.department_id, dp.name, cd.lead, cd.handed_at, cd.ack_due, cd.acknowledged_at, cd.acknowledged_by`
 
+// caseDepartmentsOf lists a case's departments, the lead first.
+const caseDepartmentsOf = `SELECT ` + caseDepartmentColumns + `
+	FROM case_departments cd JOIN departments dp ON dp.id = cd.department_id
+	WHERE cd.case_id = ? ORDER BY cd.lead DESC, dp.name`
+
 func scanCaseDepartment(row scanner) (mashang.CaseDepartment, error) {
 	var d mashang.CaseDepartment
 	var ackDue, acked sql.NullTime
@@ -217,9 +222,7 @@ func (db *DB) CaseDepartments(ctx context.Context, caseID int64) ([]mashang.Case
 }
 
 func caseDepartments(ctx context.Context, q sqlQuerier, caseID int64) ([]mashang.CaseDepartment, error) {
-	out, err := scanAll(ctx, q, scanCaseDepartment, `SELECT `+caseDepartmentColumns+`
-		FROM case_departments cd JOIN departments dp ON dp.id = cd.department_id
-		WHERE cd.case_id = ? ORDER BY cd.lead DESC, dp.name`, caseID)
+	out, err := scanAll(ctx, q, scanCaseDepartment, caseDepartmentsOf, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("list the case's departments: %w", err)
 	}

@@ -20,18 +20,7 @@ func TestTwoSweepsAtOnceChangeEachColourOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		dsn := storetest.DSN(t, driver)
-		var instances [2]*store.DB
-		for i := range instances {
-			db, err := store.Open(ctx, driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			instances[i] = db
-		}
-		if err := instances[0].SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
+		instances := twoInstances(t, driver, dsn)
 		now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 		if err := instances[0].GenerateCases(ctx, 1500, now); err != nil {
 			t.Fatal(err)
