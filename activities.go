@@ -102,18 +102,13 @@ func (s *Activities) now() time.Time {
 func (s *Activities) Dispatch(ctx context.Context, a Activity, names []string, allowed func(stationCode string) bool) (Activity, error) {
 	a.Title, a.Place = strings.TrimSpace(a.Title), strings.TrimSpace(a.Place)
 	now := s.now()
-	switch {
-	case a.Title == "" || utf8.RuneCountInString(a.Title) > 50:
+	if a.Title == "" || utf8.RuneCountInString(a.Title) > 50 {
 		return a, Errorf(EINVALID, "请填写活动名称（不超过50字）")
-	case a.Place == "" || utf8.RuneCountInString(a.Place) > 100:
-		return a, Errorf(EINVALID, "请填写活动地点（不超过100字）")
-	case a.Start.IsZero() || a.End.IsZero() || !a.End.After(a.Start):
-		return a, Errorf(EINVALID, "请填写开始和结束时间，结束要晚于开始")
-	case !a.End.After(now):
-		return a, Errorf(EINVALID, "活动的结束时间已经过去")
-	case a.End.Sub(a.Start) > 7*24*time.Hour:
-		return a, Errorf(EINVALID, "一次活动不能超过7天")
-	case len(names) == 0:
+	}
+	if err := checkVisit("活动", a.Place, a.Start, a.End, now); err != nil {
+		return a, err
+	}
+	if len(names) == 0 {
 		return a, Errorf(EINVALID, "请填写邀请的代表（代表编码，或 站点编码/小组名称）")
 	}
 	a.Token = strings.ToLower(rand.Text()[:16])
@@ -151,6 +146,23 @@ func (s *Activities) Dispatch(ctx context.Context, a Activity, names []string, a
 		s.Queued()
 	}
 	return a, err
+}
+
+// checkVisit checks the place and time window staff entered for what (an
+// activity, a pop-up desk): a place, an end after the start and after now,
+// and at most a week.
+func checkVisit(what, place string, start, end, now time.Time) error {
+	switch {
+	case place == "" || utf8.RuneCountInString(place) > 100:
+		return Errorf(EINVALID, "请填写%s地点（不超过100字）", what)
+	case start.IsZero() || end.IsZero() || !end.After(start):
+		return Errorf(EINVALID, "请填写开始和结束时间，结束要晚于开始")
+	case !end.After(now):
+		return Errorf(EINVALID, "%s的结束时间已经过去", what)
+	case end.Sub(start) > 7*24*time.Hour:
+		return Errorf(EINVALID, "一次%s不能超过7天", what)
+	}
+	return nil
 }
 
 func (n ActivityNotify) invitation(a Activity, d Deputy, openid string) OutboxItem {

@@ -22,12 +22,15 @@ const (
 	// DutyRelay is passing on a matter a voter raised in person (代表转来),
 	// earned when staff accept the case it became.
 	DutyRelay = "relay"
+	// DutyDesk is a matter a citizen raised at a pop-up desk the deputy
+	// was present at (流动办公桌接待).
+	DutyDesk = "desk"
 )
 
 // DutyActions are the actions in the order reports show them.
-var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply, DutyRelay}
+var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply, DutyRelay, DutyDesk}
 
-var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复", DutyRelay: "转来选民意见"}
+var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复", DutyRelay: "转来选民意见", DutyDesk: "流动办公桌接待"}
 
 // DutyLabel is an action as staff and deputies read it.
 func DutyLabel(action string) string { return dutyLabels[action] }
@@ -118,7 +121,7 @@ type DutyLine struct {
 	Points                 int
 }
 
-const replyPointsFormat = "%s代表，您%s的履职积分为 %d 分（累计 %d 分）%s。\n积分来自参加活动、接单、办结、群众满意和拟写答复，规则由人大工作人员公布。"
+const replyPointsFormat = "%s代表，您%s的履职积分为 %d 分（累计 %d 分）%s。\n积分来自参加活动、接单、办结、群众满意、拟写答复和流动办公桌接待，规则由人大工作人员公布。"
 
 func standingText(d Deputy, s Standing) string {
 	rank := ""

@@ -29,6 +29,9 @@ type IntakeTx interface {
 
 	StationByCode(ctx context.Context, code string) (Station, error)
 	DeputyByCode(ctx context.Context, code string) (Deputy, error)
+	// DeskByToken finds a pop-up desk by its code's token, with the
+	// deputies present (ENOTFOUND: none).
+	DeskByToken(ctx context.Context, token string) (Desk, error)
 	// OpenStations lists the open stations, to point a closed one's
 	// visitors to the nearest.
 	OpenStations(ctx context.Context) ([]Station, error)
@@ -309,6 +312,8 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 				target, err = in.bindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
 			} else if scene.Kind == SceneStaffBind {
 				target, err = in.staffBindTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
+			} else if scene.Kind == SceneDesk {
+				target, err = deskTarget(ctx, tx, scene.Code, m.CreateTime)
 			} else if scene.Kind == SceneActivity {
 				var ci *checkIn
 				target, ci, err = in.checkInTarget(ctx, tx, scene.Code, m.OpenID, m.CreateTime)
@@ -317,7 +322,8 @@ func (in *Intake) decide(ctx context.Context, tx IntakeTx, m Inbound) (decision,
 				target, err = in.scanTarget(ctx, tx, scene)
 			}
 			reply := target.reply
-			if in.MiniProgramAppID != "" && target.scene.Kind != SceneUnknown {
+			// The form takes a station's or a deputy's scene, not a desk's.
+			if in.MiniProgramAppID != "" && (target.scene.Kind == SceneStation || target.scene.Kind == SceneDeputy) {
 				// WeChat renders this link in a text reply; it opens the form.
 				reply += fmt.Sprintf("\n<a data-miniprogram-appid=\"%s\" data-miniprogram-path=\"pages/raise/index?scene=%s\">也可以点此填写表单</a>",
 					in.MiniProgramAppID, target.scene.String())
@@ -600,6 +606,10 @@ func (in *Intake) decideMessage(ctx context.Context, tx IntakeTx, m Inbound) (de
 			if st, err := tx.StationByCode(ctx, scene.Code); err == nil {
 				name = st.Name
 			}
+		} else if scene.Kind == SceneDesk {
+			if d, err := tx.DeskByToken(ctx, scene.Code); err == nil {
+				name = d.Place + "流动办公桌"
+			}
 		} else if d, err := tx.DeputyByCode(ctx, scene.Code); err == nil {
 			name = d.Name + "代表"
 		}
@@ -649,6 +659,19 @@ func humanDuration(d time.Duration) string {
 // transaction that stores the message. The messages that join it later are
 // its case_messages; the timeline keeps what was done about them.
 func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene Scene) (Reply, Case, error) {
+	var desk Desk
+	var note string // what the reply says first
+	if scene.Kind == SceneDesk {
+		// Scanned while the desk was open; written after it closed (and
+		// the grace for one still typing), it goes to the desk's station.
+		var err error
+		if desk, err = tx.DeskByToken(ctx, scene.Code); err != nil {
+			return Reply{}, Case{}, err
+		}
+		if !desk.takesAt(m.CreateTime) {
+			scene, note = Scene{Kind: SceneStation, Code: desk.StationCode}, fmt.Sprintf(replyDeskClosedNote, desk.StationName)
+		}
+	}
 	if scene.Kind == SceneDeputy {
 		// A deputy who left office takes no new case: it goes to their
 		// station, as a scan of their code leads there.
@@ -718,6 +741,14 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 			routing.Category = m.FormCategory
 		}
 		who = d.Name + "代表"
+	case SceneDesk:
+		c.StationID, c.StationName = desk.StationID, desk.StationName
+		rules, err := tx.KeywordRules(ctx, desk.StationID)
+		if err != nil {
+			return Reply{}, Case{}, err
+		}
+		routing = routeDesk(desk, c.Summary, rules)
+		who = fmt.Sprintf("「%s」流动办公桌的%s代表", desk.Place, desk.DeputyNames())
 	default:
 		return Reply{}, Case{}, Errorf(EINVALID, "a case needs a station or deputy scene, got %q", scene.String())
 	}
@@ -763,6 +794,12 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 			return Reply{}, Case{}, err
 		}
 	}
+	if scene.Kind == SceneDesk {
+		channel := fmt.Sprintf("渠道：流动办公桌「%s」（%s，%s），在场代表：%s", desk.Place, desk.Window(), desk.StationName, desk.DeputyNames())
+		if err := tx.AddCaseEvent(ctx, c.ID, m.CreateTime, EventDesk, "系统", channel); err != nil {
+			return Reply{}, Case{}, err
+		}
+	}
 	if c.DeputyID != 0 {
 		if err := flagOwnCase(ctx, tx, c, who, m.ReceivedAt); err != nil {
 			return Reply{}, Case{}, err
@@ -794,10 +831,15 @@ func (in *Intake) openCase(ctx context.Context, tx IntakeTx, m *Inbound, scene S
 	if err := in.notify(ctx, tx, c, m.ReceivedAt); err != nil {
 		return Reply{}, Case{}, err
 	}
+	if scene.Kind == SceneDesk {
+		if err := recordDeskDuty(ctx, tx, desk, c, m.CreateTime); err != nil {
+			return Reply{}, Case{}, err
+		}
+	}
 	if m.MsgType == MsgForm {
 		return Reply{Text: c.Number}, c, nil // what the form's caller needs; kept for its retries
 	}
-	return Reply{Text: fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c, nil
+	return Reply{Text: note + fmt.Sprintf(replyNewCaseFormat, c.Number, who)}, c, nil
 }
 
 // flagOwnCase tells staff when the deputy whose code a case was raised at
@@ -899,6 +941,10 @@ func (in *Intake) notify(ctx context.Context, tx IntakeTx, c Case, queuedAt time
 // groupNotifier is what telling a case's handlers needs from storage.
 type groupNotifier interface {
 	GroupRecipients(ctx context.Context, groupID int64) ([]Recipient, error)
+	// DeskRecipients are the deputies present at a desk, in office, with a
+	// bound WeChat; atDesk is false when the desk is not the station's (a
+	// case raised there was moved to another station since).
+	DeskRecipients(ctx context.Context, token string, stationID int64) (recipients []Recipient, atDesk bool, err error)
 	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
 	// NoticeWindow reads the notifications to openid due after since whose
 	// client message ID starts with one of prefixes: the latest, and when
@@ -917,16 +963,23 @@ type groupNotifier interface {
 // to tell, alerts the station's staff; the timeline records which.
 func notifyGroup(ctx context.Context, tx groupNotifier, n NotifyConfig, c Case, at time.Time, what, msgKey string) error {
 	var recipients []Recipient
-	if c.GroupID != 0 {
-		var err error
-		if recipients, err = tx.GroupRecipients(ctx, c.GroupID); err != nil {
-			return err
-		}
+	var atDesk bool
+	var err error
+	switch {
+	case c.GroupID == 0 && c.Scene.Kind == SceneDesk: // raised at a desk, neither re-routed to a group nor moved since
+		recipients, atDesk, err = tx.DeskRecipients(ctx, c.Scene.Code, c.StationID)
+	case c.GroupID != 0:
+		recipients, err = tx.GroupRecipients(ctx, c.GroupID)
+	}
+	if err != nil {
+		return err
 	}
 	if len(recipients) == 0 || n.TemplateID == "" {
 		why := "没有可通知的代表（小组无人绑定微信）"
 		switch {
-		case c.GroupID == 0:
+		case atDesk && n.TemplateID != "":
+			why = "没有可通知的代表（流动办公桌在场代表均未绑定微信）"
+		case c.GroupID == 0 && !atDesk:
 			why = "未分派到代表小组"
 		case n.TemplateID == "":
 			why = "未配置新问题通知的模板消息"

@@ -77,6 +77,7 @@ const (
 	ActReopen      = "reopen"
 	ActMerge       = "merge"
 	ActActivities  = "activities"   // deputies' activities: read, dispatch
+	ActDesks       = "desks"        // pop-up desks (流动办公桌): set up, list, print their codes
 	ActPoints      = "points"       // deputies' duty and points, as a page or Excel
 	ActSlots       = "publish_slot" // reception slots at a station
 	ActRegister    = "register"     // the reception register (接待登记): who came, what they raised, cases made of it
@@ -94,7 +95,7 @@ const (
 
 // caseWork is what the congress's own staff do with cases.
 var caseWork = []string{ActRead, ActReply, ActReroute, ActMove, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
-	ActActivities, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat, ActPublish, ActTodo, ActEnter}
+	ActActivities, ActDesks, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat, ActPublish, ActTodo, ActEnter}
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
@@ -125,7 +126,7 @@ func Permissions(role string) map[string]bool {
 
 var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复群众", ActReroute: "改派代表小组", ActMove: "转出到其他站点或上级人大", ActHandOver: "交办承办单位",
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
-	ActActivities: "安排代表活动", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActRegister: "登记接待群众", ActExportCodes: "导出二维码",
+	ActActivities: "安排代表活动", ActDesks: "设立流动办公桌", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActRegister: "登记接待群众", ActExportCodes: "导出二维码",
 	ActBindWeChat: "绑定微信", ActEnter: "登记群众来访", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志",
 	ActPublish: "发布到代表回音壁", ActUnpublish: "从代表回音壁撤下", ActTodo: "处理待办"}
 

@@ -18,7 +18,9 @@ const (
 	ScenePrefixStaffBind = "sb:"
 	// ScenePrefixActivity is an activity's check-in code (结单).
 	ScenePrefixActivity = "ac:"
-	MaxSceneLength      = 32
+	// ScenePrefixDesk is a pop-up desk's temporary code (流动办公桌).
+	ScenePrefixDesk = "pd:"
+	MaxSceneLength  = 32
 )
 
 // SceneKind says what a scene names.
@@ -31,6 +33,7 @@ const (
 	SceneBind
 	SceneStaffBind
 	SceneActivity
+	SceneDesk
 )
 
 // Scene is a parsed scene string.
@@ -44,7 +47,7 @@ func ParseScene(s string) Scene {
 	if len(s) > MaxSceneLength {
 		return Scene{}
 	}
-	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind, ScenePrefixStaffBind: SceneStaffBind, ScenePrefixActivity: SceneActivity} {
+	for prefix, kind := range map[string]SceneKind{ScenePrefixStation: SceneStation, ScenePrefixDeputy: SceneDeputy, ScenePrefixBind: SceneBind, ScenePrefixStaffBind: SceneStaffBind, ScenePrefixActivity: SceneActivity, ScenePrefixDesk: SceneDesk} {
 		if code, ok := strings.CutPrefix(s, prefix); ok && ValidCode(code) {
 			return Scene{Kind: kind, Code: code}
 		}
@@ -65,6 +68,8 @@ func (s Scene) String() string {
 		return ScenePrefixStaffBind + s.Code
 	case SceneActivity:
 		return ScenePrefixActivity + s.Code
+	case SceneDesk:
+		return ScenePrefixDesk + s.Code
 	}
 	return ""
 }

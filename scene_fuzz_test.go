@@ -13,6 +13,7 @@ var scenePrefixes = map[mashang.SceneKind]string{
 	mashang.SceneBind:      mashang.ScenePrefixBind,
 	mashang.SceneStaffBind: mashang.ScenePrefixStaffBind,
 	mashang.SceneActivity:  mashang.ScenePrefixActivity,
+	mashang.SceneDesk:      mashang.ScenePrefixDesk,
 }
 
 // FuzzParseScene reads arbitrary scene strings, as a scan's EventKey, the

@@ -68,6 +68,9 @@ const (
 	EventSlip EventKind = "slip"
 	// Staff phoned a citizen who never linked a WeChat with the answer.
 	EventPhoned EventKind = "phoned"
+	// The case came through a pop-up desk (流动办公桌): where, when, and
+	// the deputies present.
+	EventDesk EventKind = "desk"
 	// How a notice of progress to the citizen went.
 	EventProgressSent   EventKind = "progress_sent"
 	EventProgressFailed EventKind = "progress_failed"
@@ -145,6 +148,7 @@ type audiences struct{ citizen, deputy, handler, staff, public view }
 var eventAudiences = map[EventKind]audiences{
 	// kind: {citizen, deputy, handler, staff, public}
 	EventOpened:       {shown, shown, shown, shown, hidden},
+	EventDesk:         {shown, shown, shown, shown, hidden},
 	EventAdded:        {shown, shown, shown, shown, hidden},
 	EventPhotos:       {shown, shown, shown, shown, hidden},
 	EventUnchecked:    {hidden, hidden, hidden, shown, hidden},

@@ -68,6 +68,8 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventReplySent, "答复已送达", "答复已送达群众", "答复已送达群众", yes, no},
 		{mashang.EventReplyFailed, no, no, no, yes, no},
 		{mashang.EventProgressSent, no, no, no, yes, no},
+		// Which pop-up desk a case came through is no secret to anyone on it.
+		{mashang.EventDesk, yes, yes, yes, yes, no},
 		{mashang.EventProgressFailed, no, no, no, yes, no},
 		{mashang.EventPublished, no, no, no, yes, no},
 		{mashang.EventUnpublished, no, no, no, yes, no},

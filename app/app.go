@@ -311,6 +311,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Supervision:    a.Supervision,
 			Activities:     activities,
 			ActivityReader: db,
+			Desks:          &mashang.Desks{Store: db, Issuer: clients},
+			DeskReader:     db,
 			Duty:           db,
 			Photos:         a.Photos,
 			MediaDir:       cfg.MediaDir,

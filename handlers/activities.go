@@ -50,29 +50,19 @@ func (con *console) activitiesPage(c *gin.Context) {
 // invitees by deputy code or 站点编码/小组名称, each within the account's reach.
 func (con *console) dispatchActivity(c *gin.Context) {
 	s := c.MustGet(staffKey).(mashang.StaffSession)
-	reach := c.MustGet(reachKey).(mashang.Reach)
-	stations, err := con.deps.Console.StationsWithin(c.Request.Context(), reach)
+	within, err := con.stationsWithin(c)
 	if err != nil {
 		con.fail(c, err)
 		return
 	}
-	within := map[string]bool{}
-	for _, st := range stations {
-		within[st.Code] = true
-	}
-	start, errStart := time.ParseInLocation("2006-01-02T15:04", c.PostForm("start"), mashang.China)
-	end, errEnd := time.ParseInLocation("2006-01-02T15:04", c.PostForm("end"), mashang.China)
 	a := mashang.Activity{Title: c.PostForm("title"), Place: c.PostForm("place"), CreatedBy: s.User.Username}
-	if errStart == nil && errEnd == nil {
-		a.Start, a.End = start, end
-	}
+	a.Start, a.End = formWindow(c)
 	// The activity's number is known only once it is saved: the audit
 	// line names it by its title.
 	detail := fmt.Sprintf("%s %s %s", a.Title, c.PostForm("start"), c.PostForm("invitees"))
 	err = con.audited(c, "dispatch_activity", a.Title, detail, func(ctx context.Context) error {
 		var err error
-		a, err = con.deps.Activities.Dispatch(ctx, a, nameSeparators.Split(strings.TrimSpace(c.PostForm("invitees")), -1),
-			func(code string) bool { return within[code] })
+		a, err = con.deps.Activities.Dispatch(ctx, a, nameSeparators.Split(strings.TrimSpace(c.PostForm("invitees")), -1), within)
 		return err
 	})
 	target := "/console/activities"
@@ -108,11 +98,7 @@ func (con *console) activityPage(c *gin.Context) {
 			data["Error"] = "暂时无法向微信申请签到二维码，请稍后刷新。"
 		}
 		data["Scene"] = code.Scene.String()
-		if code.URL != "" {
-			if png, err := qrcode.PNG(code.URL, 320); err == nil {
-				data["QR"] = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
-			}
-		}
+		data["QR"] = codeDataURL(code.URL, 320)
 	}
 	con.page(c, http.StatusOK, "console_activity.html", data)
 }
@@ -159,4 +145,17 @@ func (d *deputyDesk) respond(c *gin.Context) {
 		return
 	}
 	d.said(c, "/d/activities", outcome(c, d.deps.Log, map[bool]string{true: "已接单，请按时参加", false: "已告知工作人员您不参加"}[accept], err))
+}
+
+// codeDataURL draws what a code encodes as a PNG inline in a page, size
+// pixels wide ("" when there is nothing to draw).
+func codeDataURL(content string, size int) template.URL {
+	if content == "" {
+		return ""
+	}
+	png, err := qrcode.PNG(content, size)
+	if err != nil {
+		return ""
+	}
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 }

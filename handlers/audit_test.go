@@ -59,15 +59,7 @@ func TestActionAndItsAuditCommitTogether(t *testing.T) {
 		if _, loc := staff.post("/console/cases/"+k.Number+"/do/merge", url.Values{"main": {"000000-0000"}, "csrf": {staff.csrf}}); !strings.Contains(loc, "error: ") {
 			t.Fatalf("a merge into nothing: %s", loc)
 		}
-		log, err := e.db.AuditLog(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for _, l := range log {
-			lines = append(lines, l.Username+" "+l.Action+" "+l.Target+" "+l.Detail)
-		}
-		got := strings.Join(lines, "\n")
+		got := auditLines(t, e)
 		for _, want := range []string{"admin reply " + k.Number + " 已报修", "admin merge " + k.Number + " 失败："} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the audit log lacks %q:\n%s", want, got)

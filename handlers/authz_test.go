@@ -40,7 +40,7 @@ var matrixRoles = []string{"anon", "citizenA", "citizenB", "deputyA", "deputyB",
 // A 5xx is never expected.
 type authzRow struct {
 	method, route string // as registered
-	path          string // the route filled in: {case} is case 1's number, {photo} its photo, {activity} an activity, {booking} a booking
+	path          string // the route filled in: {case} is case 1's number, {photo} its photo, {activity} an activity, {booking} a booking, {desk} a pop-up desk
 	json          string // a JSON body, or
 	form          url.Values
 	// want, one letter per role in matrixRoles' order (spaces ignored):
@@ -191,6 +191,10 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/receptions/visits/:id/topics", path: "/console/receptions/visits/{visit}/topics", form: url.Values{"text": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/receptions/topics/:id/case", path: "/console/receptions/topics/{topic}/case", form: url.Values{}, want: "S SS SS AAANANF"},
 	{method: "GET", route: "/console/receptions.xlsx", path: "/console/receptions.xlsx?station=demo-bdg&month={month}", want: "S SS SS AAANANF"},
+	// Pop-up desks: a desk is its station's (station 1, 市南区).
+	{method: "GET", route: "/console/desks", path: "/console/desks", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/desks", path: "/console/desks", form: url.Values{"place": {""}}, want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/desks/:id", path: "/console/desks/{desk}", want: "S SS SS AAANANF"},
 	{method: "GET", route: "/console/points", path: "/console/points", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/points.xlsx", path: "/console/points.xlsx", want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/points/corrections", path: "/console/points/corrections", form: url.Values{"points": {"0"}}, want: "S SS SS AFFFFFF"},
@@ -365,7 +369,7 @@ func authzRequest(e *env, role *matrixRole, row authzRow, fill *strings.Replacer
 
 // authzWorld makes the matrix's world: the roles signed in, case 1 with
 // its photo, an activity inviting deputy A, a booking of citizen A. fill
-// is what the rows' paths name, in order.
+// is what the rows' paths name, in order. A pop-up desk of station 1 too.
 func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer) {
 	ctx := context.Background()
 	now := time.Now()
@@ -474,6 +478,15 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 		t.Fatalf("dispatch: %s", loc)
 	}
 
+	// A pop-up desk of station 1 with deputy A, set up by the city's staff.
+	_, loc = (&staffBrowser{t: t, base: e.srv.URL, client: roles["city"].client, csrf: roles["city"].csrf}).post("/console/desks", url.Values{
+		"station": {"demo-bdg"}, "place": {"矩阵广场"}, "start": {start.Format("2006-01-02T15:04")}, "end": {start.Add(time.Hour).Format("2006-01-02T15:04")},
+		"deputies": {"demo-d01"}, "csrf": {roles["city"].csrf}})
+	desk := strings.TrimPrefix(sentTo(loc), "/console/desks/")
+	if desk == "" || strings.Contains(desk, "/") {
+		t.Fatalf("desk: %s", loc)
+	}
+
 	// A booking of citizen A, at a slot of station 1.
 	day := receptionDay(t).Format("2006-01-02")
 	status, slot := e.publishSlot(t, "demo-lsh", `{"day": "`+day+`", "starts": "09:00", "ends": "11:00", "capacity": 10, "deputies": ["demo-d05"]}`)
@@ -500,5 +513,5 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 		t.Fatalf("roles %v", roles)
 	}
 	return roles, strings.NewReplacer("{case}", number, "{photo}", photo, "{activity}", activity, "{booking}", booking["id"], "{booking2}", booking2["id"],
-		"{visit}", strconv.FormatInt(visit.ID, 10), "{topic}", strconv.FormatInt(visit.Topics[0].ID, 10), "{month}", today.Format("2006-01"))
+		"{visit}", strconv.FormatInt(visit.ID, 10), "{topic}", strconv.FormatInt(visit.Topics[0].ID, 10), "{month}", today.Format("2006-01"), "{desk}", desk)
 }

@@ -108,6 +108,9 @@ type ConsoleDeps struct {
 	// Activities and ActivityReader: deputies' activities (发单、接单、结单).
 	Activities     ActivityService
 	ActivityReader ActivityReader
+	// Desks and DeskReader: pop-up desks (流动办公桌) and their codes.
+	Desks      DeskService
+	DeskReader DeskReader
 	// Duty reports deputies' duty and points to staff.
 	Duty   DutyReports
 	Photos PhotoService
@@ -234,6 +237,8 @@ func (d Deps) check() error {
 		need("Console.Supervision", d.Console.Supervision),
 		need("Console.Activities", d.Console.Activities),
 		need("Console.ActivityReader", d.Console.ActivityReader),
+		need("Console.Desks", d.Console.Desks),
+		need("Console.DeskReader", d.Console.DeskReader),
 		need("Console.Duty", d.Console.Duty),
 		need("Console.Photos", d.Console.Photos),
 		text("Console.MediaDir", d.Console.MediaDir),

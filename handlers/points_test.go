@@ -92,9 +92,10 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		rows, _ := book.GetRows("履职积分")
 		found := false
 		for _, r := range rows {
-			found = found || (len(r) == 11 && r[2] == "demo-d02" && r[10] == "11")
+			found = found || (len(r) == 12 && r[2] == "demo-d02" && r[11] == "11")
 		}
-		if !found || rows[0][9] != "转来选民意见" || rows[0][10] != "积分" {
+		// One column a duty action (the last two: relayed matters, pop-up desks), then the points.
+		if !found || rows[0][9] != "转来选民意见" || rows[0][10] != "流动办公桌接待" || rows[0][11] != "积分" {
 			t.Fatalf("points.xlsx: %v", rows)
 		}
 		sec := e.browser(t)

@@ -263,24 +263,11 @@ func (tx *Tx) KeywordRules(ctx context.Context, stationID int64) ([]mashang.Keyw
 
 // GroupRecipients lists the group's members in office who bound WeChat.
 func (tx *Tx) GroupRecipients(ctx context.Context, groupID int64) ([]mashang.Recipient, error) {
-	rows, err := tx.tx.QueryContext(ctx, `
+	return tx.recipients(ctx, `
 		SELECT d.id, d.name, d.openid
 		FROM group_members m JOIN deputies d ON d.id = m.deputy_id
 		WHERE m.group_id = ? AND d.in_office = ? AND d.openid IS NOT NULL
 		ORDER BY d.id`, groupID, true)
-	if err != nil {
-		return nil, fmt.Errorf("list group members: %w", err)
-	}
-	defer rows.Close()
-	var out []mashang.Recipient
-	for rows.Next() {
-		var r mashang.Recipient
-		if err := rows.Scan(&r.DeputyID, &r.Name, &r.OpenID); err != nil {
-			return nil, fmt.Errorf("read group member: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // Enqueue writes a notification into the outbox. The client_msg_id is

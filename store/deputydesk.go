@@ -24,13 +24,17 @@ func (db *DB) BoundDeputy(ctx context.Context, openid string) (mashang.Deputy, e
 }
 
 // deputyReach is the cases a deputy answers for: raised at their own code,
-// or routed to a group they belong to.
-const deputyReach = `(c.deputy_id = ? OR c.group_id IN (SELECT group_id FROM group_members WHERE deputy_id = ?))`
+// routed to a group they belong to, or raised at a pop-up desk they were
+// present at and still at the desk's station (a case moved away leaves
+// them). It takes the deputy's ID three times.
+const deputyReach = `(c.deputy_id = ? OR c.group_id IN (SELECT group_id FROM group_members WHERE deputy_id = ?)
+	OR c.scene IN (SELECT k.scene FROM desk_deputies kd JOIN desks k ON k.id = kd.desk_id
+		WHERE kd.deputy_id = ? AND k.station_id = c.station_id))`
 
 // DeputyCases lists the cases a deputy answers for, newest first.
 func (db *DB) DeputyCases(ctx context.Context, deputyID int64, limit int) ([]mashang.Case, error) {
 	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
-		WHERE `+deputyReach+` ORDER BY c.id DESC LIMIT ?`, deputyID, deputyID, limit))
+		WHERE `+deputyReach+` ORDER BY c.id DESC LIMIT ?`, deputyID, deputyID, deputyID, limit))
 }
 
 // DeputyCase reads a case the deputy answers for, with its timeline; one
@@ -38,7 +42,7 @@ func (db *DB) DeputyCases(ctx context.Context, deputyID int64, limit int) ([]mas
 func (db *DB) DeputyCase(ctx context.Context, deputyID int64, number string) (mashang.Case, []CaseEvent, error) {
 	var theirs bool
 	c, err := scanCase(db.db.QueryRowContext(ctx, `SELECT `+caseColumns+`, CASE WHEN `+deputyReach+` THEN 1 ELSE 0 END`+caseFrom+` WHERE c.number = ?`,
-		deputyID, deputyID, number), &theirs)
+		deputyID, deputyID, deputyID, number), &theirs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, nil, mashang.NotFound("问题")
 	}

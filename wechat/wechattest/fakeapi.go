@@ -64,6 +64,7 @@ type Fake struct {
 	qrcodes    map[string]map[string]qrTicket // appid → permanent scene → ticket
 	permUsed   map[string]int                 // appid → permanent codes created
 	sceneByURL map[string]string
+	qrExpiry   map[string]time.Time // a temporary code's URL → when it expires
 
 	calls     []*Call
 	delivered []Delivery
@@ -244,6 +245,7 @@ func New(cfg Config) *Fake {
 	f.oauthCodes, f.oauthHost = map[string]*oneTimeCode{}, map[string]string{}
 	f.clientMsgs = map[string]sentTemplate{}
 	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}
+	f.qrExpiry = map[string]time.Time{}
 	f.resetRecords()
 	return f
 }

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	goqrcode "github.com/skip2/go-qrcode"
 )
@@ -18,8 +18,13 @@ const (
 	MaxPermanentQRCodes = 100_000
 
 	tempQRDefaultSeconds = 30
-	tempQRMaxSeconds     = 2_592_000 // 30 days
-	maxSceneStr          = 64
+	// TemporaryQRMaxSeconds is the longest a temporary QR code lives: 30
+	// days; WeChat answers a longer expire_seconds with this.
+	TemporaryQRMaxSeconds = 2_592_000
+	// MaxSceneStrBytes bounds scene_str. WeChat documents "长度限制为1到64";
+	// the fake counts bytes, the stricter reading, so a scene with Chinese
+	// characters that would pass a count of characters fails here first.
+	MaxSceneStrBytes = 64
 )
 
 type qrTicket struct {
@@ -41,7 +46,7 @@ type qrRequest struct {
 // later pushes in the scan event's EventKey, or false for 40053.
 func (q *qrRequest) scene() (scene string, permanent, ok bool) {
 	s := q.ActionInfo.Scene
-	strOK := s.SceneStr != "" && utf8.RuneCountInString(s.SceneStr) <= maxSceneStr
+	strOK := s.SceneStr != "" && len(s.SceneStr) <= MaxSceneStrBytes
 	switch q.ActionName {
 	case "QR_SCENE":
 		return strconv.FormatInt(s.SceneID, 10), false, s.SceneID >= 1 && s.SceneID <= 1<<32-1
@@ -70,8 +75,11 @@ func (f *Fake) createQRCode(r *apiRequest) apiReply {
 		if secs <= 0 {
 			secs = tempQRDefaultSeconds
 		}
-		secs = min(secs, tempQRMaxSeconds)
+		secs = min(secs, TemporaryQRMaxSeconds)
 		t := f.newQRTicket(scene)
+		// Past its expiry a temporary code leads nowhere: WeChat tells the
+		// scanner it has expired and pushes no event.
+		f.qrExpiry[t.url] = r.now.Add(time.Duration(secs) * time.Second)
 		return replyJSON(map[string]any{"ticket": t.ticket, "expire_seconds": secs, "url": t.url})
 	}
 
@@ -123,12 +131,25 @@ func (f *Fake) SetPermanentQRUsed(appid string, n int) {
 
 // SceneForURL tells which scene a QR code's URL (the "url" of
 // /cgi-bin/qrcode/create) leads to, so a test that decodes a rendered code
-// can check where a citizen scanning it lands.
+// can check where a citizen scanning it lands. A temporary code past its
+// expiry leads nowhere (false), as WeChat then pushes no scan event.
 func (f *Fake) SceneForURL(url string) (scene string, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if expires, temporary := f.qrExpiry[url]; temporary && !f.now().Before(expires) {
+		return "", false
+	}
 	scene, ok = f.sceneByURL[url]
 	return scene, ok
+}
+
+// QRExpiry is when a temporary QR code's URL expires (false: it is not a
+// temporary code the fake made).
+func (f *Fake) QRExpiry(url string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	at, ok := f.qrExpiry[url]
+	return at, ok
 }
 
 // wxaScene is what getwxacodeunlimit accepts as scene: at most 32 visible

@@ -994,3 +994,48 @@ func TestFakeAPIRecordsAreBounded(t *testing.T) {
 		t.Fatalf("kept %d records, last %d", len(s), s[len(s)-1])
 	}
 }
+
+// A temporary code (QR_STR_SCENE) leads to its scene until expire_seconds
+// have passed, at most 30 days however long is asked for, and then nowhere;
+// its scene_str is at most 64 bytes, so 22 Chinese characters (66 bytes)
+// are refused though they are fewer than 64 characters.
+func TestFakeAPITemporaryQRCodesExpire(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t)
+	tok := mustToken(t, e.token(t, oaID, oaSecret))
+	create := func(scene string, expire int) map[string]any {
+		return e.post(t, "/cgi-bin/qrcode/create", tok, map[string]any{"action_name": "QR_STR_SCENE", "expire_seconds": expire,
+			"action_info": map[string]any{"scene": map[string]any{"scene_str": scene}}})
+	}
+	short, long := create("pd:short", 600), create("pd:long", 90*24*3600)
+	shortURL, _ := short["url"].(string)
+	longURL, _ := long["url"].(string)
+	if long["expire_seconds"] != float64(TemporaryQRMaxSeconds) {
+		t.Fatalf("a 90-day code: %v", long)
+	}
+	if at, ok := e.f.QRExpiry(longURL); !ok || !at.Equal(e.clock.now().Add(30*24*time.Hour)) {
+		t.Fatalf("the 90-day code expires %v %v, want in 30 days", at, ok)
+	}
+	e.clock.advance(599 * time.Second)
+	if scene, ok := e.f.SceneForURL(shortURL); !ok || scene != "pd:short" {
+		t.Fatalf("a second before expiry: %q %v", scene, ok)
+	}
+	e.clock.advance(time.Second)
+	if scene, ok := e.f.SceneForURL(shortURL); ok {
+		t.Fatalf("an expired code still leads to %q", scene)
+	}
+	if scene, ok := e.f.SceneForURL(longURL); !ok || scene != "pd:long" {
+		t.Fatalf("the 30-day code after 10 minutes: %q %v", scene, ok)
+	}
+	e.clock.advance(30 * 24 * time.Hour)
+	if _, ok := e.f.SceneForURL(longURL); ok {
+		t.Fatal("a temporary code outlived 30 days")
+	}
+	tok = mustToken(t, e.token(t, oaID, oaSecret)) // the first expired with the month
+	if m := create(strings.Repeat("s", 64), 60); m["ticket"] == nil {
+		t.Fatalf("a 64-byte scene_str: %v", m)
+	}
+	if m := create(strings.Repeat("站", 22), 60); errcodeOf(m) != 40053 {
+		t.Fatalf("a 66-byte scene_str of 22 characters: %v, want 40053", m)
+	}
+}
