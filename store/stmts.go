@@ -20,7 +20,8 @@ type stmtCache map[string]*sql.Stmt
 // spells them.
 func hotQueries(d dialect) []string {
 	return []string{insertInbound, selectEarlierReply, selectFollower + d.forUpdate(), selectStation, selectDeputy,
-		fileInbound, selectConversation + d.forUpdate(), selectRecentCase, countCitizenCases, touchCase, insertCaseEvent}
+		fileInbound, selectConversation + d.forUpdate(), selectRecentCase, countCitizenCases, touchCase, insertCaseEvent,
+		selectAwaitingReason}
 }
 
 func prepareHot(ctx context.Context, db *sql.DB, d dialect) (stmtCache, error) {
