@@ -77,7 +77,7 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		city := e.browser(t)
 		city.login("city", staffPassword)
 		status, page := city.get("/console/points")
-		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td><strong>11</strong>") {
+		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td><td><strong>11</strong>") {
 			t.Fatalf("points page: %d %s", status, page)
 		}
 		resp, err := city.client.Get(e.srv.URL + "/console/points.xlsx")
