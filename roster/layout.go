@@ -42,7 +42,7 @@ var (
 	Stations = Layout{Kind: "stations", Label: "站点名册", Editable: true, Columns: []Column{
 		{Header: "编码", Aliases: []string{"站点编码"}, Required: true, Key: true, Example: "SN-BDG",
 			Note: "站点的唯一编码，只用字母、数字、- 和 _，最长29个字符（会印进二维码）；编码相同即修改该站点"},
-		{Header: "名称", Aliases: []string{"站点名称"}, Required: true, Example: "八大关街道人大代表联络站", Note: "站点全称，最长100字"},
+		{Header: "名称", Aliases: []string{"站点名称"}, Required: true, Example: "某某街道人大代表联络站（示例）", Note: "站点全称，最长100字"},
 		{Header: "类型", Aliases: []string{"站点类型"}, Required: true, Example: mashang.StationLiaison.Label(), Note: "从下拉列表中选",
 			Allowed: labels(mashang.StationHome, mashang.StationLiaison, mashang.StationPoint)},
 		{Header: "市", Required: true, Example: "青岛市", Note: "站点所在的市"},
@@ -58,7 +58,7 @@ var (
 	Deputies = Layout{Kind: "deputies", Label: "代表名册", Editable: true, Columns: []Column{
 		{Header: "编码", Aliases: []string{"代表编码"}, Required: true, Key: true, Example: "D-0001",
 			Note: "代表的唯一编码，只用字母、数字、- 和 _（会印进二维码）；编码相同即修改该代表"},
-		{Header: "姓名", Required: true, Example: "王某某", Note: "最长30字"},
+		{Header: "姓名", Required: true, Example: "王某某（示例）", Note: "最长30字"},
 		{Header: "层级", Aliases: []string{"代表层级"}, Required: true, Example: mashang.LevelCounty.Label(), Note: "从下拉列表中选：哪一级人大的代表",
 			Allowed: labels(mashang.LevelNational, mashang.LevelProvincial, mashang.LevelCity, mashang.LevelCounty, mashang.LevelTown)},
 		{Header: "手机", Aliases: []string{"手机号", "联系电话"}, Mask: mashang.MaskPhone, Example: "13800000000", Note: "11位手机号，代表绑定微信时核对；可留空"},
@@ -70,20 +70,20 @@ var (
 	}}
 	Groups = Layout{Kind: "groups", Label: "小组名册", Editable: true, Columns: []Column{
 		{Header: "站点编码", Required: true, Key: true, Example: "SN-BDG", Note: "小组所在站点的编码；站点须已导入"},
-		{Header: "小组名称", Aliases: []string{"小组"}, Required: true, Key: true, Example: "政策咨询组", Note: "同一站点内不重复"},
+		{Header: "小组名称", Aliases: []string{"小组"}, Required: true, Key: true, Example: "政策咨询组（示例）", Note: "同一站点内不重复"},
 		{Header: "受理类别", Aliases: []string{"类别"}, Example: "政策咨询、社区治理", Note: "该组受理的问题类别，多个用顿号分隔"},
 		{Header: "组长编码", Aliases: []string{"组长"}, Example: "D-0001", Note: "组长的代表编码；组长须编入该站点，可留空"},
 		{Header: "值班组", Aliases: []string{"是否值班组"}, Allowed: []string{"是", "否"}, Example: "否",
 			Note: "值班组受理其他小组类别以外的问题，每个站点至多一个；留空为否"},
 	}}
 	Departments = Layout{Kind: "departments", Label: "承办单位名册", Editable: true, Columns: []Column{
-		{Header: "名称", Aliases: []string{"单位名称", "部门名称"}, Required: true, Key: true, Example: "市南区城市管理局", Note: "承办单位全称"},
+		{Header: "名称", Aliases: []string{"单位名称", "部门名称"}, Required: true, Key: true, Example: "某区城市管理局（示例）", Note: "承办单位全称"},
 		{Header: "所属辖区", Aliases: []string{"辖区"}, Required: true, Key: true, Example: "青岛市/市南区",
 			Note: "写作 市、市/区 或 市/区/镇，用 / 分隔；新的辖区会自动建立"},
 	}}
 	Keywords = Layout{Kind: "keywords", Label: "分类关键词", Columns: []Column{
 		{Header: "站点编码", Example: "", Note: "只用于某个站点时填它的编码；留空表示所有站点"},
-		{Header: "类别", Aliases: []string{"受理类别"}, Required: true, Example: "城市管理", Note: "问题类别，与小组的受理类别一致"},
+		{Header: "类别", Aliases: []string{"受理类别"}, Required: true, Example: "城市管理（示例）", Note: "问题类别，与小组的受理类别一致"},
 		{Header: "关键词", Required: true, Example: "占道、噪音、垃圾", Note: "问题里含有其中一个词即归入该类别；多个用顿号分隔，每个最长20字"},
 	}}
 )
@@ -220,7 +220,8 @@ func (s *sheet) eachRow(fn func(n int, row []string, bad func(col, reason string
 }
 
 // isExample tells the template's example row, left as it was, from a
-// record: it is skipped rather than imported as a station nobody has.
+// record: it is skipped rather than imported as a station nobody has. Each
+// example names itself （示例）, so no real record is ever taken for it.
 func (s *sheet) isExample(row []string) bool {
 	for _, c := range s.layout.Columns {
 		if s.cell(row, c.Header) != c.Example {
