@@ -150,6 +150,9 @@ func readCSV(data []byte) ([][]string, error) {
 // GB18030, which GBK and GB2312 are subsets of.
 func decodeCSV(data []byte) ([]byte, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return nil, mashang.Errorf(mashang.EINVALID, "这个文件是 Excel 的“Unicode 文本”（UTF-16，以制表符分隔），不是 CSV：请另存为 .xlsx 或“CSV UTF-8（逗号分隔）”后再导入")
+	}
 	if utf8.Valid(data) {
 		return data, nil
 	}
