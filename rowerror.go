@@ -31,11 +31,17 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
+	return fmt.Sprintf("%s有%d处错误，%s：\n%s", e.File, len(e.Errors), e.Refusal, strings.Join(e.Lines(), "\n"))
+}
+
+// Lines is each problem as one line, as the command line prints them and
+// the console lists them: the same words wherever staff read them.
+func (e *FileError) Lines() []string {
 	lines := make([]string, len(e.Errors))
 	for i, re := range e.Errors {
 		lines[i] = re.String()
 	}
-	return fmt.Sprintf("%s有%d处错误，%s：\n%s", e.File, len(e.Errors), e.Refusal, strings.Join(lines, "\n"))
+	return lines
 }
 
 func (e *FileError) Unwrap() error { return &Error{Code: EINVALID, Message: e.Error()} }

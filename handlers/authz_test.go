@@ -210,6 +210,7 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/manage/accounts/:username", path: "/console/manage/accounts/nobody", form: url.Values{"change": {"disable"}}, want: "S SS SS AFFFFFF"},
 	{method: "GET", route: "/console/manage/roster/:kind", path: "/console/manage/roster/stations", want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/manage/roster/:kind", path: "/console/manage/roster/stations", form: url.Values{}, want: "S SS SS AFFFFFF"},
+	{method: "GET", route: "/console/manage/template/:kind", path: "/console/manage/template/deputies", want: "S SS SS AFFFFFF"},
 	{method: "GET", route: "/console/problems.xlsx", path: "/console/problems.xlsx?department=市南区城市管理局", want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/codes/export.zip", path: "/console/codes/export.zip?size=128", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/codes/sheet", path: "/console/codes/sheet", want: "S SS SS AAAAAAF"},

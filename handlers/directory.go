@@ -66,7 +66,8 @@ func (con *console) showRoster(c *gin.Context, status int, kind, edit string, fo
 	}
 	fields := make([]gin.H, len(headers))
 	for i, col := range layout.Columns {
-		f := gin.H{"Name": "c" + strconv.Itoa(i), "Label": col.Header, "Value": form[i], "Long": col.Long}
+		f := gin.H{"Name": "c" + strconv.Itoa(i), "Label": col.Header, "Value": form[i], "Long": col.Long,
+			"Allowed": col.Allowed, "Required": col.Required, "Note": col.Note}
 		if col.Mask != nil {
 			f["Placeholder"], f["Value"] = "不修改请留空"+maskedOr(col.Mask, form[i]), ""
 		}
@@ -79,7 +80,7 @@ func (con *console) showRoster(c *gin.Context, status int, kind, edit string, fo
 		}
 	}
 	con.page(c, status, "console_roster.html", gin.H{"Title": layout.Label, "Kind": kind, "Kinds": kinds,
-		"Label": layout.Label, "Headers": headers, "Rows": shown, "Fields": fields, "Editing": editing,
+		"Label": layout.Label, "Layout": layout, "Headers": headers, "Rows": shown, "Fields": fields, "Editing": editing,
 		"RowErrors": rowErrors, "Error": errorOf(rowErrors)})
 }
 

@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -51,7 +53,7 @@ func (con *console) showManage(c *gin.Context, status int, data gin.H) {
 	for _, r := range []string{mashang.RoleStaff, mashang.RoleSecretary, mashang.RoleHandler, mashang.RoleAdmin} {
 		roles = append(roles, option{r, mashang.RoleLabel(r)})
 	}
-	data["Title"], data["Users"], data["Kinds"], data["Roles"] = "管理", users, kinds, roles
+	data["Title"], data["Users"], data["Kinds"], data["Roles"], data["Layouts"] = "管理", users, kinds, roles, roster.Layouts
 	con.page(c, status, "console_manage.html", data)
 }
 
@@ -95,7 +97,8 @@ func (con *console) changeAccount(c *gin.Context) {
 }
 
 // importRoster answers the roster upload: applied whole, or refused whole
-// with each bad row shown.
+// with each bad row shown, in the words the command line prints. Every
+// mistake in the file is the uploader's to fix, so it is said on the page.
 func (con *console) importRoster(c *gin.Context) {
 	kind := c.PostForm("kind")
 	file, header, err := c.Request.FormFile("file")
@@ -117,15 +120,18 @@ func (con *console) importRoster(c *gin.Context) {
 		}
 		var fileErr *mashang.FileError
 		if errors.As(err, &fileErr) {
-			for _, r := range fileErr.Errors {
-				rowErrors = append(rowErrors, r.String())
-			}
-			return mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改", layout.Label, len(rowErrors))
+			rowErrors = fileErr.Lines()
+			return mashang.Errorf(mashang.EINVALID, "%s有%d处错误，未做任何修改：请改正下列各行后重新上传", layout.Label, len(rowErrors))
 		}
 		return err
 	})
 	con.managed(c, "import_"+kind, layout.Label+"导入完成："+res.String(), err, rowErrors)
 }
+
+// maxRowErrors bounds the bad rows listed on a page: a file whose every row
+// is wrong is better fixed from the first few hundred (the command line
+// lists them all).
+const maxRowErrors = 500
 
 // managed goes back to the page after an audited management action, with
 // how it went. A roster's bad rows are too many for a flash: the page is
@@ -133,11 +139,29 @@ func (con *console) importRoster(c *gin.Context) {
 func (con *console) managed(c *gin.Context, action, done string, err error, rowErrors []string) {
 	f := outcome(c, con.deps.Log.With("action", action), done, err)
 	if err != nil && len(rowErrors) > 0 {
-		if len(rowErrors) > 50 {
-			rowErrors = append(rowErrors[:50], "……")
+		if n := len(rowErrors); n > maxRowErrors {
+			rowErrors = append(rowErrors[:maxRowErrors:maxRowErrors],
+				fmt.Sprintf("……另有%d处错误未列出：请先改正以上各处，或用命令 mashang import 查看全部", n-maxRowErrors))
 		}
-		con.showManage(c, statusFor(err), gin.H{"Error": f.Error, "RowErrors": rowErrors})
+		con.showManage(c, statusFor(err), gin.H{"Error": f.Error, "RowErrors": rowErrors, "Kind": c.PostForm("kind")})
 		return
 	}
 	con.said(c, "/console/manage", f)
+}
+
+// rosterTemplate answers GET /console/manage/template/:kind: the roster as
+// an Excel workbook to fill in, with its dropdowns and an example row.
+func (con *console) rosterTemplate(c *gin.Context) {
+	layout, ok := roster.Lookup(c.Param("kind"))
+	if !ok {
+		con.fail(c, mashang.NotFound("名册"))
+		return
+	}
+	data, err := roster.Template(layout)
+	if err != nil {
+		con.fail(c, fmt.Errorf("roster template %s: %w", layout.Kind, err))
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+layout.Kind+`.xlsx"; filename*=UTF-8''`+url.PathEscape(layout.Label+"模板.xlsx"))
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
 }

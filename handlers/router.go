@@ -264,6 +264,7 @@ func New(d Deps) (*gin.Engine, error) {
 	manage.POST("/accounts/:username", con.changeAccount)
 	manage.GET("/roster/:kind", con.rosterPage)
 	manage.POST("/roster/:kind", con.saveRosterRecord)
+	manage.GET("/template/:kind", con.rosterTemplate)
 	// Exports: each account one at a time and a few a minute (con.export).
 	cdesk.GET("/problems.xlsx", con.export, con.problemList)
 	cdesk.GET("/codes/export.zip", con.may(mashang.ActExportCodes), con.export, con.codesZIP)

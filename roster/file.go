@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"mashang"
 )
@@ -33,7 +34,7 @@ const (
 
 // ReadFile reads the rows of a roster file, as staff have it: an Excel
 // workbook (.xlsx, its first sheet) or a CSV file (UTF-8, with or without
-// Excel's byte-order mark). The error (EINVALID) says what to do.
+// Excel's byte-order mark, or GBK/GB18030 as Chinese Excel saves it). The error (EINVALID) says what to do.
 func ReadFile(name string, r io.Reader) ([][]string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
@@ -116,9 +117,9 @@ func readXLSX(data []byte) ([][]string, error) {
 }
 
 func readCSV(data []byte) ([][]string, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return nil, mashang.Errorf(mashang.EINVALID, "CSV 文件不是 UTF-8 编码：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”")
+	data, err := decodeCSV(data)
+	if err != nil {
+		return nil, err
 	}
 	rd := csv.NewReader(bytes.NewReader(data))
 	rd.FieldsPerRecord = -1 // rows may be shorter than the header; empty cells are fine
@@ -139,6 +140,27 @@ func readCSV(data []byte) ([][]string, error) {
 			return nil, err
 		}
 	}
+}
+
+// decodeCSV gives a CSV file's text as UTF-8. Chinese Excel's plain “CSV
+// (逗号分隔)” is GBK, its “CSV UTF-8” starts with a byte-order mark. Valid
+// UTF-8 is taken as it is: Chinese text in GBK is almost never valid UTF-8
+// (its bytes pair up where UTF-8's come in threes), while the reverse
+// guess would turn every UTF-8 file into nonsense. Anything else is read as
+// GB18030, which GBK and GB2312 are subsets of.
+func decodeCSV(data []byte) ([]byte, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return nil, mashang.Errorf(mashang.EINVALID, "这个文件是 Excel 的“Unicode 文本”（UTF-16，以制表符分隔），不是 CSV：请另存为 .xlsx 或“CSV UTF-8（逗号分隔）”后再导入")
+	}
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	text, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err != nil || !utf8.Valid(text) || bytes.ContainsRune(text, utf8.RuneError) {
+		return nil, mashang.Errorf(mashang.EINVALID, "CSV 文件的编码既不是 UTF-8 也不是 GBK，读不出来：请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”或 .xlsx 后再导入")
+	}
+	return text, nil
 }
 
 // rowReader keeps the rows read so far, refusing a file past MaxRows rows

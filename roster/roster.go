@@ -241,6 +241,9 @@ func ParseDepartments(rows [][]string) ([]DepartmentRecord, error) {
 		if len(r.Jurisdiction) == 0 || len(r.Jurisdiction) > 3 {
 			bad("所属辖区", "应为 市、市/区 或 市/区/镇，如 青岛市/市南区")
 		}
+		for _, part := range r.Jurisdiction {
+			checkText(part, "所属辖区", 50, false, bad)
+		}
 		key := strings.Join(r.Jurisdiction, "/") + "\x00" + r.Name
 		if first, dup := seen[key]; dup {
 			bad("名称", fmt.Sprintf("与第%d行重复", first))

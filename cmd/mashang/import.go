@@ -19,9 +19,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments|keywords ROSTER.xlsx|ROSTER.csv\n\n")
-		fmt.Fprintf(stderr, "stations columns: %v\ndeputies columns: %v\ngroups columns: %v\ndepartments columns: %v\n",
-			roster.Stations.Headers(), roster.Deputies.Headers(), roster.Groups.Headers(), roster.Departments.Headers())
+		fmt.Fprintf(stderr, "usage: mashang import [--config FILE] stations|deputies|groups|departments|keywords ROSTER.xlsx|ROSTER.csv\n\nCSV may be UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it. Templates: the console, 管理 → 导入名册.\n\n")
+		for _, l := range roster.Layouts {
+			fmt.Fprintf(stderr, "%s columns: %v\n", l.Kind, l.Headers())
+		}
 		fs.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fs, args)

@@ -150,6 +150,18 @@ func TestImportCommand(t *testing.T) {
 			t.Errorf("refusal lacks %q:\n%s", want, errOut.String())
 		}
 	}
+	// A file as Chinese Excel saves it (GBK) with a mistake of form and a
+	// reference to no station: both listed, in the very lines the console
+	// shows for it (handlers TestRosterUploadListsFormatAndReferenceErrors…).
+	want, err := os.ReadFile("../../testdata/rosters/deputies-two-mistakes.want")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"import", "deputies", "../../testdata/rosters/deputies-two-mistakes-gbk.csv"}, &out, &errOut, env); code != 1 ||
+		errOut.String() != "mashang import: 名册有2处错误，未导入任何数据：\n"+string(want) {
+		t.Fatalf("exit %d:\n%s", code, errOut.String())
+	}
 	errOut.Reset()
 	if code := run(context.Background(), []string{"import", "deputies", "roster.xls"}, &out, &errOut, env); code != 1 {
 		t.Fatalf("a missing file exited %d", code)
