@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -353,4 +352,3 @@ func startSandboxAt(t *testing.T) (*app.App, string, func(string) string) {
 	return a, fmt.Sprintf("http://%s", l.Addr()), env
 }
 
-var _ = json.Marshal
