@@ -351,4 +351,3 @@ func startSandboxAt(t *testing.T) (*app.App, string, func(string) string) {
 	t.Cleanup(func() { _ = srv.Close() })
 	return a, fmt.Sprintf("http://%s", l.Addr()), env
 }
-
