@@ -46,6 +46,13 @@ type DeputyBinding struct {
 	Bound                   bool
 }
 
+// BoundWeChatUser is a deputy or a staff member whose WeChat is bound.
+type BoundWeChatUser struct {
+	OpenID, Name string
+	Where        string // the deputy's station, the handler's department or the staff member's station
+	Deputy       bool
+}
+
 // Binding makes binding codes.
 type Binding struct {
 	Store  BindingStore

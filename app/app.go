@@ -95,6 +95,9 @@ func New(ctx context.Context, cfg configs.Config, opt Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if a.Sandbox != nil {
+		a.Handler = sandboxRoutes(a.Handler, a.Sandbox, cfg.MiniProgram.AppID)
+	}
 	return a, nil
 }
 
@@ -136,6 +139,9 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	}
 	a.DB = db
 	if cfg.Sandbox {
+		// An ordinary browser opening deputies' and handlers' pages chooses
+		// on the fake's authorize page whom it is.
+		a.Sandbox.SetBrowserChooser(sandboxBrowserUsers(db))
 		if err := db.SeedDemo(ctx); err != nil {
 			return nil, handlers.Deps{}, fmt.Errorf("load demo data: %w", err)
 		}

@@ -26,6 +26,19 @@ type sandboxReceiver struct {
 }
 
 func (s sandboxReceiver) Receive(ctx context.Context, m mashang.Inbound) (mashang.Reply, error) {
+	// A photo, voice or video simulated from the command line names media
+	// the fake never had: the fake gets real media of that kind first, as
+	// WeChat holds what a citizen sent before it pushes.
+	for _, id := range []string{m.MediaID, m.ThumbMediaID} {
+		if id != "" && !s.fake.HasMedia(id) {
+			kind := m.MsgType
+			if id == m.ThumbMediaID {
+				kind = mashang.MsgImage
+			}
+			contentType, data := sandboxMedia(kind)
+			s.fake.AddMedia(id, contentType, data)
+		}
+	}
 	reply, err := s.next.Receive(ctx, m)
 	if err != nil {
 		return reply, err

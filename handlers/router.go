@@ -332,7 +332,8 @@ func home(sandbox bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		text := "码上 · 人大代表联络平台\n\nWeChat pushes to POST /wechat/callback.\n"
 		if sandbox {
-			text += "\nSandbox mode: a fake WeChat runs in-process. Play a citizen with:\n  go run ./cmd/mashang simulate\n"
+			text += "\nSandbox mode: a fake WeChat runs in-process. Play a citizen with:\n  go run ./cmd/mashang simulate\n" +
+				"or open /sandbox/mp (the Mini Program) and /d/cases (a deputy's pages) in a browser.\n"
 		}
 		c.String(http.StatusOK, text)
 	}

@@ -105,3 +105,33 @@ func (db *DB) DeputyBindings(ctx context.Context) ([]mashang.DeputyBinding, erro
 	}
 	return out, rows.Err()
 }
+
+// BoundWeChatUsers lists who has bound their WeChat, deputies first then
+// staff (department handlers among them), each named as a person reads
+// it: the sandbox's authorize page offers to be one of them.
+func (db *DB) BoundWeChatUsers(ctx context.Context) ([]mashang.BoundWeChatUser, error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT 1, d.openid, d.name, s.name
+		FROM deputies d JOIN stations s ON s.id = d.station_id
+		WHERE d.openid IS NOT NULL
+		UNION ALL
+		SELECT 2, u.openid, u.name, COALESCE(dp.name, st.name, '')
+		FROM staff_users u LEFT JOIN departments dp ON dp.id = u.department_id LEFT JOIN stations st ON st.id = u.station_id
+		WHERE u.openid IS NOT NULL
+		ORDER BY 1, 3, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("list bound WeChat users: %w", err)
+	}
+	defer rows.Close()
+	var out []mashang.BoundWeChatUser
+	for rows.Next() {
+		var kind int
+		var u mashang.BoundWeChatUser
+		if err := rows.Scan(&kind, &u.OpenID, &u.Name, &u.Where); err != nil {
+			return nil, fmt.Errorf("read bound WeChat user: %w", err)
+		}
+		u.Deputy = kind == 1
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

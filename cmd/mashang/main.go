@@ -40,6 +40,7 @@ Usage:
   mashang staff token USER                    a new staff API token for the account (printed once)
   mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
+  mashang simulate mp login [OPENID]          sandbox: a Mini Program login code and session token
 
 Settings come from the --config file and MASHANG_* environment variables
 (see configs/mashang.example.yaml). Run "mashang COMMAND -h" for its flags.
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "staff":
 		err = staffCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
-		err = simulate(ctx, args[1:], stdout, stderr)
+		err = simulate(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

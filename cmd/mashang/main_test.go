@@ -100,15 +100,15 @@ func TestSimulateAgainstTheSandbox(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: simulate exited %d: %s", mode, code, errOut.String())
 		}
-		for _, want := range []string{"URL check", "陈秀兰代表", "已收到您反映的问题，编号", "已补充到您反映的问题"} {
+		for _, want := range []string{"URL check", "陈秀兰代表", "已收到您反映的问题，编号", "已补充到您反映的问题", "sends a voice message"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: simulate output lacks %q:\n%s", mode, want, out.String())
 			}
 		}
 	}
 	n, err := a.DB.CountInbound(context.Background())
-	if err != nil || n != 8 {
-		t.Fatalf("the sandbox stored %d pushes (%v), want 8", n, err)
+	if err != nil || n != 10 { // scan, text, photo, voice and location, twice
+		t.Fatalf("the sandbox stored %d pushes (%v), want 10", n, err)
 	}
 }
 

@@ -114,6 +114,8 @@ func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 		fmt.Fprintf(w, "  Demo stations st:demo-bdg st:demo-xhw st:demo-lsh, deputies dp:demo-d01 … dp:demo-d06\n")
 		fmt.Fprintf(w, "  Staff console:    %s/console/  (sandbox account %s / %s)\n", base, app.SandboxAdmin, app.SandboxAdminPassword)
 		fmt.Fprintf(w, "  Staff API:        %s/api/…  (Authorization: Bearer %s, as %s)\n", base, app.SandboxAPIToken, app.SandboxAdmin)
+		fmt.Fprintf(w, "  Mini Program:     %s/sandbox/mp  (a citizen's Mini Program in the browser; or `simulate mp login`)\n", base)
+		fmt.Fprintf(w, "  Deputies' pages:  %s/d/cases  (in any browser: the fake WeChat asks who you are)\n", base)
 		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
 		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
 	}

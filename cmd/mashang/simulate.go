@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,10 +22,14 @@ import (
 // server URL as WeChat does when an administrator saves it, then scans a code
 // and writes in (text, photo, location), each push signed (and in safe mode
 // encrypted) exactly as WeChat would, and prints each decrypted answer.
-func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	server := serverURL(getenv)
+	if len(args) > 0 && args[0] == "mp" {
+		return simulateMP(ctx, args[1:], server, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://127.0.0.1:8080/wechat/callback", "the server's WeChat callback URL")
+	target := fs.String("url", server+"/wechat/callback", "the server's WeChat callback URL")
 	token := fs.String("token", configs.SandboxToken, "the Token of the server configuration")
 	aesKey := fs.String("aes-key", configs.SandboxAESKey, "the EncodingAESKey")
 	appID := fs.String("appid", configs.SandboxAppID, "the Official Account's AppID")
@@ -79,8 +85,10 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}{
 		{scanLabel, scan},
 		{"writes: " + *text, wechattest.Text(*account, *openid, msgID+1, *text, now.Add(time.Second))},
-		{"sends a photo", wechattest.Image(*account, *openid, msgID+2, "sandbox-photo-"+*openid, now.Add(2*time.Second))},
-		{"sends a location", wechattest.Location(*account, *openid, msgID+3, 36.0566, 120.3468, "青岛市市南区八大关", now.Add(3*time.Second))},
+		{"sends a photo", wechattest.Image(*account, *openid, msgID+2, fmt.Sprintf("sandbox-photo-%d", msgID), now.Add(2*time.Second))},
+		{"sends a voice message", wechattest.Voice(*account, *openid, msgID+3, fmt.Sprintf("sandbox-voice-%d", msgID),
+			"路灯在小区东门，晚上八点以后最暗。", now.Add(3*time.Second))},
+		{"sends a location", wechattest.Location(*account, *openid, msgID+4, 36.0566, 120.3468, "青岛市市南区八大关", now.Add(4*time.Second))},
 	}
 	for _, step := range steps {
 		req, err := signer.PushRequest(step.push.XML())
@@ -102,6 +110,74 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "← %s\n\n", describeReply(reply))
 	}
 	return nil
+}
+
+// simulateMP plays wx.login in the sandbox: the sandbox's fake WeChat
+// hands out the citizen's login code (POST /sandbox/mp/code), which is
+// traded at POST /mp/login for the session token every signed-in /mp/
+// route takes, exactly as the Mini Program does.
+func simulateMP(ctx context.Context, args []string, defaultServer string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate mp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", defaultServer, "the sandbox server's base URL")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil || len(positional) == 0 || positional[0] != "login" || len(positional) > 2 {
+		fmt.Fprint(stderr, "usage: mashang simulate mp login [--server URL] [OPENID]\n")
+		return errUsage
+	}
+	openid := newOpenID()
+	if len(positional) == 2 {
+		openid = positional[1]
+	}
+	base := strings.TrimRight(*server, "/")
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func(path, contentType string, body string, out any) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", contentType)
+		status, answer, err := send(ctx, client, req)
+		if err != nil {
+			return fmt.Errorf("cannot reach %s: %w (is `mashang serve --sandbox` running?)", base, err)
+		}
+		if status == http.StatusNotFound && path == "/sandbox/mp/code" {
+			return fmt.Errorf("%s is not a sandbox: login codes come from WeChat there (run `mashang serve --sandbox`)", base)
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("POST %s: HTTP %d %s", path, status, strings.TrimSpace(string(answer)))
+		}
+		return json.Unmarshal(answer, out)
+	}
+	var code struct{ Code, OpenID string }
+	if err := post("/sandbox/mp/code", "application/x-www-form-urlencoded", url.Values{"openid": {openid}}.Encode(), &code); err != nil {
+		return err
+	}
+	var session struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	login, _ := json.Marshal(map[string]string{"code": code.Code})
+	if err := post("/mp/login", "application/json", string(login), &session); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "✓ wx.login for openid %s gave the code %s\n", code.OpenID, code.Code)
+	fmt.Fprintf(stdout, "✓ POST /mp/login answered a session until %s:\n%s\n\n", session.ExpiresAt, session.Token)
+	fmt.Fprintf(stdout, "Try the signed-in routes with it, e.g.:\n  curl -H 'Authorization: Bearer %s' %s/mp/cases\n", session.Token, base)
+	return nil
+}
+
+// serverURL is where `serve` listens by the same setting it reads,
+// MASHANG_HTTP_ADDR (a bare :port is this machine).
+func serverURL(getenv func(string) string) string {
+	addr := getenv("MASHANG_HTTP_ADDR")
+	if addr == "" {
+		return "http://127.0.0.1:8080"
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	return "http://" + addr
 }
 
 func send(ctx context.Context, client *http.Client, req *http.Request) (int, []byte, error) {

@@ -55,7 +55,8 @@ type Fake struct {
 	media      map[string]storedMedia
 	loginCodes map[string]*oneTimeCode
 	oauthCodes map[string]*oneTimeCode
-	oauthHost  map[string]string // appid → 网页授权域名 (host[:port]); "" = any
+	oauthHost  map[string]string    // appid → 网页授权域名 (host[:port]); "" = any
+	chooser    func() []BrowserUser // the sandbox's "who are you" on the authorize page; nil = WeChat's own browser only
 	phoneCodes map[string]*oneTimeCode
 
 	lastMsgID  int64

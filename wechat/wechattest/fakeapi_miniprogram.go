@@ -134,6 +134,14 @@ func (f *Fake) AddMedia(mediaID, contentType string, data []byte) {
 	f.media[mediaID] = storedMedia{contentType: contentType, data: append([]byte(nil), data...), expiresAt: f.now().Add(mediaLifetime)}
 }
 
+// HasMedia says whether mediaID is stored and not yet expired.
+func (f *Fake) HasMedia(mediaID string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.liveMedia(mediaID, f.now())
+	return ok
+}
+
 func (f *Fake) liveMedia(id string, now time.Time) (storedMedia, bool) {
 	m, ok := f.media[id]
 	if !ok || !now.Before(m.expiresAt) {

@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Web authorisation (网页授权) of an Official Account: a page opened in
@@ -70,6 +71,16 @@ func (f *Fake) authorize(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(BrowserUserCookie); err == nil && openid == "" {
 		openid = c.Value
 	}
+	if chosen := strings.TrimSpace(q.Get(chooseParam)); f.chooser != nil && chosen != "" {
+		// The sandbox's browser chose who it is: remembered, as a WeChat
+		// browser stays signed in, until the person chooses again.
+		openid = chosen
+		http.SetCookie(w, &http.Cookie{Name: BrowserUserCookie, Value: chosen, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	if openid == "" && f.chooser != nil {
+		f.choosePage(w, r, q)
+		return
+	}
 	if openid == "" {
 		page(http.StatusOK, "请在微信客户端打开链接")
 		return
@@ -92,4 +103,57 @@ func (f *Fake) oauthAccessToken(r *apiRequest) apiReply {
 	}
 	return replyJSON(map[string]any{"access_token": randomString(64), "expires_in": 7200,
 		"refresh_token": randomString(64), "openid": c.openid, "scope": "snsapi_base"})
+}
+
+// BrowserUser is someone the sandbox's authorize page offers to be.
+type BrowserUser struct {
+	OpenID string
+	Label  string // who they are, as a person reads it: 代表 张三（八大关联络站）
+}
+
+// chooseParam carries the choice from the chooser back to the authorize page.
+const chooseParam = "wechat_fake_choose"
+
+// SetBrowserChooser makes the authorize page, opened in an ordinary browser
+// (no BrowserUserCookie or BrowserUserHeader), let the person choose whom
+// they are: one of users() (read each time the page opens), or any openid
+// typed in. The choice is remembered in BrowserUserCookie; `?wechat_fake_choose=`
+// with another openid changes it. Only the sandbox sets it: the real WeChat
+// only opens in its own browser, and the tests check that it says so.
+func (f *Fake) SetBrowserChooser(users func() []BrowserUser) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.chooser = users
+}
+
+// choosePage runs under f.mu; users() must not call the fake.
+func (f *Fake) choosePage(w http.ResponseWriter, r *http.Request, q url.Values) {
+	users := f.chooser()
+	hidden := func() string {
+		var b strings.Builder
+		for k, vs := range q {
+			if k == chooseParam {
+				continue
+			}
+			for _, v := range vs {
+				fmt.Fprintf(&b, `<input type="hidden" name="%s" value="%s">`, html.EscapeString(k), html.EscapeString(v))
+			}
+		}
+		return b.String()
+	}()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+		`<title>沙盒 · 微信网页授权</title><body style="font-family:sans-serif;max-width:32em;margin:1em auto;padding:0 1em">` +
+		`<h1>沙盒 · 微信网页授权</h1><p>这里本应由微信客户端完成授权。沙盒中请选择您的身份（已绑定微信的代表和承办人员），或输入一个 openid。</p>`)
+	if len(users) == 0 {
+		b.WriteString(`<p>还没有人绑定微信：先用 <code>mashang deputies bind-code</code> 和 <code>mashang simulate --scene bind:…</code> 绑定一位代表，或在下面输入 openid。</p>`)
+	}
+	for _, u := range users {
+		fmt.Fprintf(&b, `<form method="get" action="%s">%s<input type="hidden" name="%s" value="%s"><button type="submit">%s</button></form>`,
+			AuthorizePath, hidden, chooseParam, html.EscapeString(u.OpenID), html.EscapeString(u.Label))
+	}
+	fmt.Fprintf(&b, `<form method="get" action="%s">%s<label>openid <input name="%s" required></label> <button type="submit">以此身份进入</button></form></body></html>`,
+		AuthorizePath, hidden, chooseParam)
+	_, _ = w.Write([]byte(b.String()))
 }

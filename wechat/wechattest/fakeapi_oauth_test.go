@@ -3,6 +3,7 @@ package wechattest
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -77,5 +78,50 @@ func TestWebAuthorisation(t *testing.T) {
 	e.clock.advance(5*time.Minute + time.Second)
 	if m := exchange(back.Query().Get("code"), oaSecret); errcodeOf(m) != 40029 {
 		t.Fatalf("an old code: %v", m)
+	}
+}
+
+// In the sandbox an ordinary browser chooses who it is on the authorize
+// page, and stays that person; without the chooser it is told to use WeChat.
+func TestSandboxBrowserChoosesWhoItIs(t *testing.T) {
+	e := newAPIEnv(t)
+	q := url.Values{"appid": {oaID}, "redirect_uri": {"https://mashang.example/d/oauth"}, "response_type": {"code"},
+		"scope": {"snsapi_base"}, "state": {"s1"}}
+	if _, page := e.authorizeAs(t, "", url.Values{chooseParam: {"oTyped"}, "appid": q["appid"], "redirect_uri": q["redirect_uri"],
+		"response_type": {"code"}, "scope": {"snsapi_base"}}); !strings.Contains(page, "请在微信客户端打开链接") {
+		t.Fatalf("without the sandbox's chooser a choice is ignored: %s", page)
+	}
+	e.f.SetBrowserChooser(func() []BrowserUser { return []BrowserUser{{OpenID: "oDeputy<1>", Label: "代表 李<明>"}} })
+	status, page := e.authorizeAs(t, "", q)
+	if status != http.StatusOK || !strings.Contains(page, "代表 李&lt;明&gt;") || !strings.Contains(page, `value="oDeputy&lt;1&gt;"`) ||
+		!strings.Contains(page, `name="redirect_uri" value="https://mashang.example/d/oauth"`) || !strings.Contains(page, "输入一个 openid") {
+		t.Fatalf("chooser: %d %s", status, page)
+	}
+	// Choosing answers with a code for the one chosen, and remembers them.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	open := func(q url.Values) *url.URL {
+		resp, err := client.Get(e.base + AuthorizePath + "?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
+			t.Fatalf("authorize: %d %v", resp.StatusCode, loc)
+		}
+		return loc
+	}
+	chosen := url.Values{chooseParam: {"oTyped"}}
+	for k, v := range q {
+		chosen[k] = v
+	}
+	for _, query := range []url.Values{chosen, q} { // the second time silently, as WeChat's browser
+		loc := open(query)
+		m := e.call(t, http.MethodGet, "/sns/oauth2/access_token",
+			url.Values{"appid": {oaID}, "secret": {oaSecret}, "code": {loc.Query().Get("code")}, "grant_type": {"authorization_code"}}, nil)
+		if m["openid"] != "oTyped" {
+			t.Fatalf("exchange: %v", m)
+		}
 	}
 }
