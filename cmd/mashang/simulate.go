@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -20,10 +21,10 @@ import (
 // server URL as WeChat does when an administrator saves it, then scans a code
 // and writes in (text, photo, location), each push signed (and in safe mode
 // encrypted) exactly as WeChat would, and prints each decrypted answer.
-func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func simulate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("url", "http://127.0.0.1:8080/wechat/callback", "the server's WeChat callback URL")
+	target := fs.String("url", callbackURL(getenv("MASHANG_HTTP_ADDR")), "the server's WeChat callback URL (default: where serve listens, MASHANG_HTTP_ADDR)")
 	token := fs.String("token", configs.SandboxToken, "the Token of the server configuration")
 	aesKey := fs.String("aes-key", configs.SandboxAESKey, "the EncodingAESKey")
 	appID := fs.String("appid", configs.SandboxAppID, "the Official Account's AppID")
@@ -138,4 +139,21 @@ func newOpenID() string {
 		b = append(b, alphabet[n.Int64()])
 	}
 	return string(b)
+}
+
+// callbackURL is the callback of a server listening at addr (serve's
+// MASHANG_HTTP_ADDR, default 127.0.0.1:8080); a wildcard host is reached
+// on the loopback.
+func callbackURL(addr string) string {
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/wechat/callback"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/wechat/callback"
 }
