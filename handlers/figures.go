@@ -140,7 +140,7 @@ func (con *console) problemList(c *gin.Context) {
 	defer book.Close()
 	const sheet = "问题建议清单"
 	_ = book.SetSheetName("Sheet1", sheet)
-	headers := []any{"序号", "编号", "站点", "代表小组", "分类", "问题内容", "反映时间", "承办单位", "办理期限", "状态", "灯色", "办结时间", "群众评价"}
+	headers := []any{"序号", "编号", "站点", "代表小组", "分类", "问题内容", "反映时间（北京时间）", "承办单位", "办理期限", "状态", "灯色", "办结时间", "群众评价"}
 	if err := book.SetSheetRow(sheet, "A1", &headers); err != nil {
 		con.fail(c, fmt.Errorf("problem list: %w", err))
 		return
