@@ -34,6 +34,9 @@ type Case struct {
 	// ResponsibleDeputyID is the deputy the case counts for in the duty
 	// record: the one who took it, else the one whose code it was raised at.
 	ResponsibleDeputyID int64
+	// TakenByDeputy says a deputy took the case (接单) from their phone;
+	// otherwise staff accepted it, and its status says so.
+	TakenByDeputy bool
 	// FirstResponseDue is when a deputy or staff member must have taken
 	// the case (zero: none was set, as for cases raised before there was one).
 	FirstResponseDue time.Time
@@ -54,14 +57,18 @@ const (
 )
 
 var caseStatusLabels = map[string]string{
-	CaseOpen: "已受理，等待代表处理", CaseAccepted: "代表已接单处理中", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
+	CaseOpen: "已受理，等待代表处理", CaseAccepted: "已受理，正在办理", CaseHanded: "已转交承办单位办理", CaseClosed: "已办结",
 	CaseReopened: "群众不满意，重新办理中", CaseHeld: "已收到，正在审核", CaseMerged: "已与其他群众反映的同一问题合并办理",
 }
 
-// StatusLabel is how a citizen reads a case's status.
+// StatusLabel is how a citizen reads a case's status; an accepted case
+// names who took it only where a deputy did (staff accept as 受理).
 func (c Case) StatusLabel() string {
 	if c.Status == CaseMerged && c.MergedInto != "" {
 		return "已并入问题 " + c.MergedInto + " 一并办理"
+	}
+	if c.Status == CaseAccepted && c.TakenByDeputy {
+		return "代表已接单，正在跟进办理"
 	}
 	return caseStatusLabels[c.Status]
 }

@@ -1121,7 +1121,7 @@ func (in *Intake) myCases(ctx context.Context, tx IntakeTx, openid string) (deci
 	var b strings.Builder
 	b.WriteString("您最近反映的问题：")
 	for _, c := range cases {
-		fmt.Fprintf(&b, "\n%s %s（%s）", c.Number, fitField("thing", c.Summary), caseStatusLabels[c.Status])
+		fmt.Fprintf(&b, "\n%s %s（%s）", c.Number, fitField("thing", c.Summary), c.StatusLabel())
 	}
 	b.WriteString("\n发送编号可查看详情。")
 	return decision{reply: Reply{Text: b.String()}}, nil

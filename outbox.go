@@ -42,6 +42,32 @@ type WeChatCoded interface{ WeChatCode() int }
 // the data breaks WeChat's rules (47003), the account may not (48001).
 var permanentCodes = map[int]bool{40003: true, 40037: true, 43004: true, 43019: true, 43101: true, 47003: true, 48001: true}
 
+// WeChatFailure says in Chinese why WeChat refused a message, for the
+// timelines staff read: WeChat's code is for the log and the metrics.
+func WeChatFailure(errcode int) string {
+	switch errcode {
+	case 43004:
+		return "对方没有关注公众号"
+	case 43019:
+		return "对方已将公众号拉黑"
+	case 43101:
+		return "对方没有同意接收这条订阅消息"
+	case 45015, 45047:
+		return "已超出微信允许的客服消息时间或条数"
+	case 40003:
+		return "对方不是本公众号的用户"
+	case 40037:
+		return "消息模板未在公众号后台添加"
+	case 47003:
+		return "消息内容不符合微信的格式要求"
+	case 48001:
+		return "公众号没有这项接口权限"
+	case -2:
+		return "微信没有应答"
+	}
+	return "微信拒绝了这条消息，多次重试仍未成功"
+}
+
 // Outbox sends what the intake queued, after the callback was answered.
 // Every notification is sent with its client_msg_id, so a send repeated
 // after a crash or a lost answer reaches the person once.

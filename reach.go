@@ -23,9 +23,13 @@ type CaseFilter struct {
 	Colour      string
 	Group       string
 	Category    string
-	Department  string
-	From, To    string // YYYY-MM-DD, China time, both included
-	Text        string
+	// Department is the lead department as the reader wrote it (name or
+	// path/name); DepartmentID is what it names (mashang.ChooseDepartment),
+	// which the store selects by.
+	Department   string
+	DepartmentID int64
+	From, To     string // YYYY-MM-DD, China time, both included
+	Text         string
 	// Untaken keeps the open cases coloured because nobody took them by
 	// their first-response deadline (the board's 无人接手).
 	Untaken bool
@@ -42,6 +46,10 @@ const MaxSearchLen = 100
 // FirstDay and LastDay, in order; how far apart is not bounded, as the
 // inbox pages through what they select rather than counting it.
 func (f CaseFilter) Check() error {
+	if f.Department != "" && f.DepartmentID == 0 {
+		// Named but not found (ChooseDepartment): never an unfiltered list.
+		return Errorf(EINVALID, "没有「%s」这个承办单位", f.Department)
+	}
 	if utf8.RuneCountInString(f.Text) > MaxSearchLen {
 		return Errorf(EINVALID, "搜索内容不能超过%d个字，请缩短后再搜", MaxSearchLen)
 	}

@@ -274,7 +274,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 		if err != nil {
 			return err
 		}
-		d, err := chooseDepartment(depts, department, c.StationName)
+		d, err := ChooseDepartment(depts, department, c.StationName)
 		if err != nil {
 			return err
 		}
@@ -284,7 +284,7 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 			if name = strings.TrimSpace(name); name == "" {
 				continue
 			}
-			o, err := chooseDepartment(depts, name, c.StationName)
+			o, err := ChooseDepartment(depts, name, c.StationName)
 			if err != nil {
 				return err
 			}
@@ -332,9 +332,12 @@ func (s *Supervision) HandOver(ctx context.Context, number, department string, c
 	return due, s.queued(err)
 }
 
-// chooseDepartment finds the one department of depts that name (its name,
-// or its full path) means, or says why none.
-func chooseDepartment(depts []Department, name, station string) (Department, error) {
+// ChooseDepartment finds the one department of depts that name (its name,
+// or its full path) means, or says why none: the one way a department is
+// named, in a hand-over, the inbox's filter and the problem list. where
+// names what depts are the departments of, for the message when there
+// are none.
+func ChooseDepartment(depts []Department, name, where string) (Department, error) {
 	var chosen []Department
 	names := make([]string, len(depts))
 	for i, d := range depts {
@@ -345,7 +348,7 @@ func chooseDepartment(depts []Department, name, station string) (Department, err
 	}
 	switch {
 	case len(chosen) == 0 && len(depts) == 0:
-		return Department{}, Errorf(EINVALID, "「%s」所在辖区还没有承办单位；请先导入承办单位名册", station)
+		return Department{}, Errorf(EINVALID, "「%s」所在辖区还没有承办单位；请先导入承办单位名册", where)
 	case len(chosen) == 0:
 		return Department{}, Errorf(EINVALID, "没有「%s」这个承办单位；可选：%s", name, strings.Join(names, "、"))
 	case len(chosen) > 1:

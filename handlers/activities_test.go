@@ -13,7 +13,7 @@ import (
 	"mashang/wechat/wechattest"
 )
 
-var activityScene = regexp.MustCompile(`<code>(ac:[a-z0-9]+)</code>`)
+var activityScene = regexp.MustCompile(`data-scene="(ac:[a-z0-9]+)"`)
 
 // Staff dispatch an activity (发单) to a group and a deputy; the bound
 // deputy is told by template message and answers (接单); at the venue each

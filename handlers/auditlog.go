@@ -90,7 +90,7 @@ func (con *console) auditLogExcel(c *gin.Context) {
 		cell, _ := excelize.CoordinatesToCellName(1, n)
 		return w.SetRow(cell, row)
 	}
-	rows := append([][]string{{"时间", "用户名", "操作", "对象", "详情", "IP"}}, auditRows(lines)...)
+	rows := append([][]string{{"时间（北京时间）", "用户名", "操作", "对象", "详情", "IP"}}, auditRows(lines)...)
 	if more {
 		rows = append(rows, []string{fmt.Sprintf("只导出了最新的%d条；更早的请缩小日期范围后再导出。", mashang.MaxAuditExportRows)})
 	}

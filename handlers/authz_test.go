@@ -214,6 +214,7 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/problems.xlsx", path: "/console/problems.xlsx?department=市南区城市管理局", want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/codes/export.zip", path: "/console/codes/export.zip?size=128", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/codes/sheet", path: "/console/codes/sheet", want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/codes", path: "/console/codes", want: "S SS SS AAAAAAF"},
 	// The results wall is published by the congress's staff within reach;
 	// the to-do list is theirs too. Dismissing case 1's (absent) draft
 	// changes nothing another row reads.

@@ -39,7 +39,11 @@ type ConsoleReader interface {
 	StationGroupNames(ctx context.Context, stationID int64) ([]string, error)
 	FigureGroups(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.FigureGroup, error)
 	DepartmentFigures(ctx context.Context, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error)
-	ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error)
+	// ProblemList is the problem list (问题建议清单) of the handed cases
+	// within reach that match the filter.
+	ProblemList(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Problem, error)
+	// Departments are every department, named as ChooseDepartment reads them.
+	Departments(ctx context.Context) ([]mashang.Department, error)
 	SupervisionBoard(ctx context.Context, r mashang.Reach) ([]mashang.BoardRow, error)
 	CaseMessages(ctx context.Context, caseID int64) ([]mashang.CaseMessage, error)
 	// CaseDepartments are the departments a case is handed to, the lead first.
@@ -210,12 +214,34 @@ func (con *console) logout(c *gin.Context) {
 
 type option struct{ Value, Label string }
 
+// caseFilter reads the inbox's filter from the query, the department
+// named as everywhere in the console (ChooseDepartment): the inbox and the
+// problem list read it alike.
+func (con *console) caseFilter(c *gin.Context) (mashang.CaseFilter, error) {
+	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
+		Colour: c.Query("colour"), Group: c.Query("group"), Category: c.Query("category"),
+		Department: strings.TrimSpace(c.Query("department")), From: c.Query("from"), To: c.Query("to"), Untaken: c.Query("untaken") == "1"}
+	if f.Department == "" {
+		return f, nil
+	}
+	depts, err := con.deps.Console.Departments(c.Request.Context())
+	if err != nil {
+		return f, err
+	}
+	d, err := mashang.ChooseDepartment(depts, f.Department, "全市")
+	f.DepartmentID = d.ID
+	return f, err
+}
+
 func (con *console) inbox(c *gin.Context) {
 	reach := c.MustGet(reachKey).(mashang.Reach)
-	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
-	f := mashang.CaseFilter{Status: c.Query("status"), StationCode: c.Query("station"), Text: strings.TrimSpace(c.Query("q")),
-		Colour: c.Query("colour"), Group: c.Query("group"), Category: c.Query("category"), Department: c.Query("department"),
-		From: c.Query("from"), To: c.Query("to"), Untaken: c.Query("untaken") == "1", Before: before, Limit: consolePageLen}
+	f, err := con.caseFilter(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	f.Limit = consolePageLen
 	cases, err := con.deps.Console.ConsoleCases(c.Request.Context(), reach, f)
 	if err != nil {
 		con.fail(c, err)
@@ -231,12 +257,27 @@ func (con *console) inbox(c *gin.Context) {
 		next = nextPage(c, "/console/", cases[len(cases)-1].ID)
 	}
 	var statuses []option
-	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
+	for _, s := range []string{mashang.CaseOpen, mashang.CaseHeld, mashang.CaseAccepted, mashang.CaseHanded, mashang.CaseReopened, mashang.CaseClosed} {
 		statuses = append(statuses, option{s, mashang.Case{Status: s}.StatusLabel()})
 	}
 	colours := []option{{mashang.ColourGreen, "绿灯"}, {mashang.ColourYellow, "黄灯"}, {mashang.ColourRed, "红灯"}}
 	con.page(c, http.StatusOK, "console_inbox.html", gin.H{"Title": "问题列表", "Cases": cases, "Stations": stations,
-		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next})
+		"Filter": f, "Statuses": statuses, "Colours": colours, "Next": next, "ProblemsHere": problemsLink(c)})
+}
+
+// problemsLink is the problem list of what the inbox shows: the filter's
+// own fields (caseFilter's), nothing else the address carried.
+func problemsLink(c *gin.Context) string {
+	q := url.Values{}
+	for _, key := range []string{"status", "station", "colour", "group", "category", "department", "from", "to", "q", "untaken"} {
+		if v := c.Query(key); v != "" {
+			q.Set(key, v)
+		}
+	}
+	if len(q) == 0 {
+		return "/console/problems.xlsx"
+	}
+	return "/console/problems.xlsx?" + q.Encode()
 }
 
 // nextPage is the address of a keyset-paged list's next page: the same

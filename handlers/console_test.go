@@ -349,24 +349,7 @@ func TestConsoleReachMatrix(t *testing.T) {
 // numbers in it.
 func (b *staffBrowser) problemNumbers(department string) []string {
 	b.t.Helper()
-	resp, err := b.client.Get(b.base + "/console/problems.xlsx?department=" + url.QueryEscape(department))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	book, err := excelize.OpenReader(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("problem list: %d %v", resp.StatusCode, err)
-	}
-	rows, err := book.GetRows("问题建议清单")
-	if err != nil || len(rows) == 0 || rows[0][1] != "编号" {
-		b.t.Fatalf("problem list rows %v %v", rows, err)
-	}
-	var numbers []string
-	for _, row := range rows[1:] {
-		numbers = append(numbers, row[1])
-	}
-	return numbers
+	return problemRows(b.t, b, "/console/problems.xlsx?department="+url.QueryEscape(department))
 }
 
 func TestConsoleFiguresAndProblemList(t *testing.T) {

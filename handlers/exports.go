@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +107,63 @@ func (con *console) stationsWithin(c *gin.Context) (func(stationCode string) boo
 	return func(code string) bool { return within[code] }, nil
 }
 
+// stationFilter narrows what the account reaches to one station, when
+// the query names one (?station=CODE): a station's codes, its own and
+// its deputies'.
+func stationFilter(c *gin.Context, allowed func(string) bool) func(string) bool {
+	station := c.Query("station")
+	if station == "" {
+		return allowed
+	}
+	return func(code string) bool { return code == station && (allowed == nil || allowed(code)) }
+}
+
+// codeLinks are the print sheet and ZIP of one jurisdiction or station.
+type codeLinks struct {
+	Label, Sub  string
+	Stations    int
+	Sheet, ZIP  string
+	StationCode string
+}
+
+// codesPage answers GET /console/codes: each jurisdiction and each station
+// within reach, with its print sheet and ZIP of codes, so staff find them
+// where they look rather than by typing a query.
+func (con *console) codesPage(c *gin.Context) {
+	allowed, err := con.stationsWithin(c)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	owners, err := con.deps.Codes.Owners(c.Request.Context(), nil, allowed)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	var jurisdictions, stations []codeLinks
+	at := map[string]int{}
+	for _, o := range owners {
+		if o.Scene.Kind != mashang.SceneStation {
+			continue
+		}
+		for i := range o.Jurisdiction {
+			path := strings.Join(o.Jurisdiction[:i+1], "/")
+			if n, ok := at[path]; ok {
+				jurisdictions[n].Stations++
+				continue
+			}
+			at[path] = len(jurisdictions)
+			q := "?under=" + url.QueryEscape(path)
+			jurisdictions = append(jurisdictions, codeLinks{Label: path, Stations: 1, Sheet: "/console/codes/sheet" + q, ZIP: "/console/codes/export.zip" + q})
+		}
+		q := "?station=" + url.QueryEscape(o.StationCode)
+		stations = append(stations, codeLinks{Label: o.Name, Sub: strings.Join(o.Jurisdiction, "/"), StationCode: o.StationCode,
+			Sheet: "/console/codes/sheet" + q, ZIP: "/console/codes/export.zip" + q})
+	}
+	slices.SortFunc(jurisdictions, func(a, b codeLinks) int { return strings.Compare(a.Label, b.Label) })
+	con.page(c, http.StatusOK, "console_codes.html", gin.H{"Title": "二维码", "Jurisdictions": jurisdictions, "Stations": stations})
+}
+
 // codesZIP answers GET /console/codes/export.zip?under=青岛市/市南区: every
 // code under the jurisdiction and within reach, named jurisdiction /
 // station / name.
@@ -121,7 +179,7 @@ func (con *console) codesZIP(c *gin.Context) {
 		return
 	}
 	under := mashang.JurisdictionPath(c.Query("under"))
-	files, err := con.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")), allowed)
+	files, err := con.deps.Codes.ExportFiles(c.Request.Context(), under, mashang.CodeChannel(c.Query("channel")), stationFilter(c, allowed))
 	if err != nil {
 		con.fail(c, err)
 		return
@@ -188,12 +246,12 @@ func (con *console) codesSheet(c *gin.Context) {
 		return
 	}
 	under := mashang.JurisdictionPath(c.Query("under"))
-	owners, err := con.deps.Codes.Owners(c.Request.Context(), under, allowed)
+	owners, err := con.deps.Codes.Owners(c.Request.Context(), under, stationFilter(c, allowed))
 	if err != nil {
 		con.fail(c, err)
 		return
 	}
-	if err := con.audited(c, mashang.ActExportCodes, strings.Join(under, "/"), fmt.Sprintf("打印版 %d个二维码", len(owners)), wroteNothing); err != nil {
+	if err := con.audited(c, mashang.ActExportCodes, strings.Join(under, "/")+c.Query("station"), fmt.Sprintf("打印版 %d个二维码", len(owners)), wroteNothing); err != nil {
 		con.fail(c, err)
 		return
 	}
@@ -213,7 +271,10 @@ func (con *console) codesSheet(c *gin.Context) {
 		cards[i] = sheetCard{Name: o.Name, Station: station, Image: img}
 	}
 	title := "全部站点和代表"
-	if len(under) > 0 {
+	switch {
+	case c.Query("station") != "" && len(owners) > 0:
+		title = owners[0].StationName
+	case len(under) > 0:
 		title = strings.Join(under, " / ")
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")

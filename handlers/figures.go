@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -119,17 +118,20 @@ func monthChart(months []mashang.Tally) gin.H {
 	return gin.H{"Bars": bars, "Width": 60 + len(months)*chartSlot, "Busiest": busiest, "Base": 10 + chartHeight}
 }
 
-// problemList answers GET /console/problems.xlsx?department=…: the
-// department's problem list (问题建议清单) within the account's reach, as
-// Excel with Chinese headers.
+// problemList answers GET /console/problems.xlsx: the problem list
+// (问题建议清单) within the account's reach, as Excel with Chinese headers —
+// of one department (?department=, its name or path as the console's
+// forms write it), of every department (no filter), or of the inbox's
+// filter (its own query). A department no one has is an error, never an
+// empty sheet.
 func (con *console) problemList(c *gin.Context) {
-	department := strings.TrimSpace(c.Query("department"))
-	if department == "" {
-		con.fail(c, mashang.Errorf(mashang.EINVALID, "请指定承办单位（department）"))
+	f, err := con.caseFilter(c)
+	if err != nil {
+		con.fail(c, err)
 		return
 	}
 	reach := c.MustGet(reachKey).(mashang.Reach)
-	problems, err := con.deps.Console.ProblemList(c.Request.Context(), reach, department)
+	problems, err := con.deps.Console.ProblemList(c.Request.Context(), reach, f)
 	if err != nil {
 		con.fail(c, err)
 		return
@@ -138,7 +140,7 @@ func (con *console) problemList(c *gin.Context) {
 	defer book.Close()
 	const sheet = "问题建议清单"
 	_ = book.SetSheetName("Sheet1", sheet)
-	headers := []any{"序号", "编号", "站点", "代表小组", "分类", "问题内容", "反映时间", "承办单位", "办理期限", "状态", "灯色", "办结时间", "群众评价"}
+	headers := []any{"序号", "编号", "站点", "代表小组", "分类", "问题内容", "反映时间（北京时间）", "承办单位", "办理期限", "状态", "灯色", "办结时间", "群众评价"}
 	if err := book.SetSheetRow(sheet, "A1", &headers); err != nil {
 		con.fail(c, fmt.Errorf("problem list: %w", err))
 		return
@@ -162,7 +164,12 @@ func (con *console) problemList(c *gin.Context) {
 	}
 	_ = book.SetColWidth(sheet, "F", "F", 50)
 	_ = book.SetColWidth(sheet, "B", "E", 16)
-	if err := con.audited(c, "export", department, fmt.Sprintf("%d条", len(problems)), wroteNothing); err != nil {
+	department := f.Department
+	if department == "" {
+		// Named after what the list holds, as its file is.
+		department = "全部承办单位"
+	}
+	if err := con.audited(c, "export", department, fmt.Sprintf("%d条（%s）", len(problems), problemScope(c)), wroteNothing); err != nil {
 		con.fail(c, err)
 		return
 	}
@@ -188,4 +195,13 @@ func (con *console) board(c *gin.Context) {
 		total.Green, total.Yellow, total.Red, total.Untaken = total.Green+r.Green, total.Yellow+r.Yellow, total.Red+r.Red, total.Untaken+r.Untaken
 	}
 	con.page(c, http.StatusOK, "console_board.html", gin.H{"Title": "三色督办", "Rows": rows, "Total": total})
+}
+
+// problemScope is the filter a problem list was drawn with, as the audit
+// log shows it.
+func problemScope(c *gin.Context) string {
+	if q, err := url.QueryUnescape(c.Request.URL.RawQuery); err == nil && q != "" {
+		return "筛选 " + q
+	}
+	return "不限筛选"
 }

@@ -224,7 +224,7 @@ func TestNotificationFailures(t *testing.T) {
 	var data map[string]string
 	_ = json.Unmarshal([]byte(last.Data), &data)
 	_, events := e.caseOf(t, reply)
-	if tl := timeline(events); !strings.Contains(tl, "微信错误码 43004") {
+	if tl := timeline(events); !strings.Contains(tl, "失败（对方没有关注公众号）") || strings.Contains(tl, "43004") {
 		t.Fatalf("timeline:\n%s", tl)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"mashang"
 	"mashang/roster"
+	"mashang/web"
 )
 
 // Receiver takes a verified push (implemented by *mashang.Intake).
@@ -267,6 +268,7 @@ func New(d Deps) (*gin.Engine, error) {
 	manage.GET("/template/:kind", con.rosterTemplate)
 	// Exports: each account one at a time and a few a minute (con.export).
 	cdesk.GET("/problems.xlsx", con.export, con.problemList)
+	cdesk.GET("/codes", con.may(mashang.ActExportCodes), con.codesPage)
 	cdesk.GET("/codes/export.zip", con.may(mashang.ActExportCodes), con.export, con.codesZIP)
 	cdesk.GET("/codes/sheet", con.may(mashang.ActExportCodes), con.export, con.codesSheet)
 	cdesk.GET("/audit", con.may(mashang.ActAuditLog), con.auditLogPage)
@@ -328,13 +330,14 @@ func readiness(db Pinger, mediaDir string, log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// home tells whoever opens the address what this service is, in Chinese,
+// and where to go from here.
 func home(sandbox bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		text := "码上 · 人大代表联络平台\n\nWeChat pushes to POST /wechat/callback.\n"
-		if sandbox {
-			text += "\nSandbox mode: a fake WeChat runs in-process. Play a citizen with:\n  go run ./cmd/mashang simulate\n" +
-				"or open /sandbox/mp (the Mini Program) and /d/cases (a deputy's pages) in a browser.\n"
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Status(http.StatusOK)
+		if err := web.Templates.ExecuteTemplate(c.Writer, "home.html", gin.H{"Title": "首页", "Sandbox": sandbox}); err != nil {
+			_ = c.Error(err) // the page is half written; gin logs it
 		}
-		c.String(http.StatusOK, text)
 	}
 }

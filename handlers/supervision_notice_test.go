@@ -14,7 +14,7 @@ import (
 	"mashang/wechat/wechattest"
 )
 
-var staffScene = regexp.MustCompile(`<code>(sb:[A-Za-z0-9]+)</code>`)
+var staffScene = regexp.MustCompile(`data-scene="(sb:[A-Za-z0-9]+)"`)
 
 // bindStaffWeChat signs in as username, makes a binding code in the
 // console and scans it from openid's WeChat, as a staff member does.

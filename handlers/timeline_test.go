@@ -140,12 +140,18 @@ func TestEachAudienceReadsItsOwnTimeline(t *testing.T) {
 			}
 		}
 
-		// Staff read everything: the draft, and each delivery with its code.
+		// Staff read everything: the draft, and each delivery with why it
+		// failed in Chinese; the deputies by name, the citizen masked.
 		_, page := staff.get("/console/cases/" + number)
-		for _, want := range []string{draft, "通知代表 " + mask(wang) + " 失败（微信错误码 43004）", "通知已送达代表 " + mask(li),
-			"答复群众 " + mask(citizen) + " 失败（微信错误码 43004）"} {
+		for _, want := range []string{draft, "通知代表 王海燕 失败（对方没有关注公众号）", "通知已送达代表 李建国",
+			"答复群众 " + mask(citizen) + " 失败（对方没有关注公众号）"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the staff's case page lacks %q:\n%s", want, timelineOf(page))
+			}
+		}
+		for _, unfit := range []string{mask(wang), mask(li), "43004", "微信错误码"} {
+			if strings.Contains(page, unfit) {
+				t.Errorf("the staff's case page shows %q:\n%s", unfit, timelineOf(page))
 			}
 		}
 		// The deputy now answering reads the draft and the answer, not

@@ -51,7 +51,8 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 
 const caseColumns = `c.id, c.number, c.openid, c.scene, c.station_id, s.name, COALESCE(c.deputy_id, 0),
 	COALESCE(c.group_id, 0), COALESCE(g.name, ''), c.category, c.status, c.summary, c.created_at, c.last_message_at, c.public_consent,
-	c.rating, c.poor_ratings, c.colour, COALESCE(m.number, ''), COALESCE(c.handler_deputy_id, c.deputy_id, 0)`
+	c.rating, c.poor_ratings, c.colour, COALESCE(m.number, ''), COALESCE(c.handler_deputy_id, c.deputy_id, 0),
+	c.handler_deputy_id IS NOT NULL`
 
 const caseFrom = ` FROM cases c JOIN stations s ON s.id = c.station_id LEFT JOIN deputy_groups g ON g.id = c.group_id
 	LEFT JOIN cases m ON m.id = c.merged_into `
@@ -62,7 +63,7 @@ func scanCase(row scanner, extra ...any) (mashang.Case, error) {
 	var scene string
 	err := row.Scan(append([]any{&c.ID, &c.Number, &c.OpenID, &scene, &c.StationID, &c.StationName, &c.DeputyID,
 		&c.GroupID, &c.GroupName, &c.Category, &c.Status, &c.Summary, &c.CreatedAt, &c.LastMessageAt, &c.PublicConsent,
-		&c.Rating, &c.PoorRatings, &c.Colour, &c.MergedInto, &c.ResponsibleDeputyID}, extra...)...)
+		&c.Rating, &c.PoorRatings, &c.Colour, &c.MergedInto, &c.ResponsibleDeputyID, &c.TakenByDeputy}, extra...)...)
 	c.Scene = mashang.ParseScene(scene)
 	return c, err
 }

@@ -63,11 +63,10 @@ func reachCondition(r mashang.Reach) (string, []any) {
 	return "1 = 0", nil
 }
 
-// ConsoleCases lists the cases within reach that match f, newest first.
-func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Case, error) {
-	if err := f.Check(); err != nil {
-		return nil, err
-	}
+// filterCondition is the WHERE of the cases within reach that match f
+// (all but its paging), over cases c joined to stations s: the inbox and
+// the problem list select alike.
+func filterCondition(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 	where, args := reachCondition(r)
 	if f.Status != "" {
 		where += " AND c.status = ?"
@@ -80,7 +79,7 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	for _, cond := range []struct {
 		value, sql string
 	}{{f.Colour, "c.colour = ?"}, {f.Group, "c.group_id IN (SELECT id FROM deputy_groups WHERE name = ?)"},
-		{f.Category, "c.category = ?"}, {f.Department, "c.department_id IN (SELECT id FROM departments WHERE name = ?)"}} {
+		{f.Category, "c.category = ?"}} {
 		if cond.value != "" {
 			where += " AND " + cond.sql
 			args = append(args, cond.value)
@@ -101,6 +100,19 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if f.Untaken {
 		where += " AND " + untakenCase
 	}
+	if f.DepartmentID != 0 {
+		where += " AND c.department_id = ?"
+		args = append(args, f.DepartmentID)
+	}
+	return where, args
+}
+
+// ConsoleCases lists the cases within reach that match f, newest first.
+func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Case, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	where, args := filterCondition(r, f)
 	if f.Before > 0 {
 		where += " AND c.id < ?"
 		args = append(args, f.Before)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"mashang"
@@ -212,10 +213,14 @@ func (db *DB) acknowledgements(ctx context.Context, r mashang.Reach, from, to, n
 	return lead, nil
 }
 
-// ProblemList is a department's problem list (问题建议清单): the cases within
-// reach handed to it, oldest first.
-func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, department string) ([]mashang.Problem, error) {
-	where, args := reachCondition(r)
+// ProblemList is the problem list (问题建议清单): the cases within reach
+// that match f and were handed to a department (f.DepartmentID: that one
+// as lead), oldest first, with deadline and the lead department's name.
+func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, f mashang.CaseFilter) ([]mashang.Problem, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	where, args := filterCondition(r, f)
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.Problem, error) {
 		var p mashang.Problem
 		var deadline, closed sql.NullTime
@@ -228,9 +233,29 @@ func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, department strin
 		return p, err
 	}, `SELECT `+caseColumns+`, c.deadline, c.closed_at, dp.name`+caseFrom+`
 		JOIN departments dp ON dp.id = c.department_id
-		WHERE dp.name = ? AND `+where+` ORDER BY c.id`, append([]any{department}, args...)...)
+		WHERE `+where+` ORDER BY c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read problem list: %w", err)
+	}
+	return out, nil
+}
+
+// Departments are every department (承办单位) with its jurisdiction's
+// path, for naming one as the console's forms do.
+func (db *DB) Departments(ctx context.Context) ([]mashang.Department, error) {
+	paths, err := db.jurisdictionPaths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.Department, error) {
+		var d mashang.Department
+		var jurisdiction sql.NullInt64
+		err := row.Scan(&d.ID, &d.Name, &jurisdiction)
+		d.Path = strings.Join(paths[jurisdiction.Int64], "/")
+		return d, err
+	}, `SELECT id, name, jurisdiction_id FROM departments ORDER BY jurisdiction_id, name`)
+	if err != nil {
+		return nil, fmt.Errorf("read departments: %w", err)
 	}
 	return out, nil
 }

@@ -88,7 +88,7 @@ func (db *DB) MarkOutboxSent(ctx context.Context, item mashang.OutboxItem, msgID
 			WHERE id = ?`, msgID, at.UTC(), item.ID); err != nil {
 			return fmt.Errorf("record sent notification: %w", err)
 		}
-		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, true), detail+" "+maskOpenID(item.ToUser))
+		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, true), detail+" "+tx.recipient(ctx, item.ToUser))
 	})
 }
 
@@ -118,7 +118,7 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, item mashang.OutboxItem, err
 			what = "通知代表"
 		}
 		return tx.outboxEvent(ctx, item, at, mashang.DeliveryEvent(item.Kind, false),
-			fmt.Sprintf("%s %s 失败（微信错误码 %d）", what, maskOpenID(item.ToUser), errcode))
+			fmt.Sprintf("%s %s 失败（%s）", what, tx.recipient(ctx, item.ToUser), mashang.WeChatFailure(errcode)))
 	})
 }
 
@@ -127,6 +127,19 @@ func (tx *Tx) outboxEvent(ctx context.Context, item mashang.OutboxItem, at time.
 		return nil
 	}
 	return tx.AddCaseEvent(ctx, item.CaseID, at, kind, "系统", detail)
+}
+
+// recipient names who a message went to as staff know them: a bound
+// deputy or staff member by name, anyone else (a citizen) by a masked
+// openid. A lookup that fails costs only the name.
+func (tx *Tx) recipient(ctx context.Context, openid string) string {
+	var name string
+	err := tx.tx.QueryRowContext(ctx, `SELECT name FROM deputies WHERE openid = ?
+		UNION ALL SELECT name FROM staff_users WHERE openid = ? LIMIT 1`, openid, openid).Scan(&name)
+	if err != nil || name == "" {
+		return maskOpenID(openid)
+	}
+	return name
 }
 
 // maskOpenID keeps enough of an openid to tell two apart on a timeline.

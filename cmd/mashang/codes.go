@@ -33,7 +33,7 @@ func codesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
-	db, cfg, err := openStore(ctx, *configPath, stderr, getenv)
+	db, cfg, err := openStore(ctx, *configPath, stderr, getenv, true)
 	if err != nil {
 		return err
 	}

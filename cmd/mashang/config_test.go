@@ -35,6 +35,7 @@ wechat:
 	noEnv := envFrom(nil)
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{
+		{"migrate", "--config", prod},
 		{"import", "--config", prod, "stations", "../../configs/roster/stations.example.csv"},
 		{"import", "--config", prod, "deputies", "../../configs/roster/deputies.example.xlsx"},
 		{"codes", "create", "--config", prod},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"mashang"
 	"mashang/configs"
@@ -27,7 +28,7 @@ func deputiesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return errUsage
 	}
-	db, cfg, err := openStore(ctx, *configPath, stderr, getenv)
+	db, cfg, err := openStore(ctx, *configPath, stderr, getenv, true)
 	if err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func deputiesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	if code.URL == "" {
 		fmt.Fprintf(stdout, "沙盒或未配置公众号：没有向微信申请临时二维码。模拟代表扫码：\n  mashang simulate --follower --scene %s\n", code.Scene)
-		fmt.Fprintf(stdout, "有效至 %s\n", code.ExpiresAt.Local().Format("2006-01-02 15:04:05"))
+		fmt.Fprintf(stdout, "有效至 %s\n", chinaTime(code.ExpiresAt))
 		return nil
 	}
 	png, err := qrcode.PNG(code.URL, 512)
@@ -81,6 +82,12 @@ func deputiesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err := os.WriteFile(*out, png, 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "绑定二维码已写入 %s，请代表用微信扫码；有效至 %s，只能使用一次。\n", *out, code.ExpiresAt.Local().Format("15:04:05"))
+	fmt.Fprintf(stdout, "绑定二维码已写入 %s，请代表用微信扫码；有效至 %s，只能使用一次。\n", *out, chinaTime(code.ExpiresAt))
 	return nil
+}
+
+// chinaTime is a time as the congress reads it, whatever the machine's
+// zone: China time, the zone named.
+func chinaTime(t time.Time) string {
+	return t.In(mashang.China).Format("2006-01-02 15:04:05") + "（北京时间）"
 }

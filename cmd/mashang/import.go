@@ -48,7 +48,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 
-	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	db, _, err := openStore(ctx, *configPath, stderr, getenv, true)
 	if err != nil {
 		return err
 	}

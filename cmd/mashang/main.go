@@ -4,6 +4,7 @@
 //	mashang migrate [--config file]             bring the database schema up to date
 //	mashang import stations|deputies FILE       apply a roster (.xlsx or .csv)
 //	mashang simulate [flags]                    play WeChat against a running server
+//	mashang help                                this list
 //
 // The parts are wired together in package app; the benchmarks are a
 // command of their own (cmd/mashang-bench).
@@ -40,10 +41,16 @@ Usage:
   mashang staff token USER                    a new staff API token for the account (printed once)
   mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
   mashang simulate [flags]                    play a citizen's WeChat against a running server
+                                              (--url defaults to MASHANG_HTTP_ADDR, as serve listens)
   mashang simulate mp login [OPENID]          sandbox: a Mini Program login code and session token
+  mashang help                                this list
+  mashang bench                               not here: the benchmarks are mashang-bench (make bench)
 
 Settings come from the --config file and MASHANG_* environment variables
 (see configs/mashang.example.yaml). Run "mashang COMMAND -h" for its flags.
+Commands other than serve and migrate use an existing SQLite file only: the one
+MASHANG_DB_DSN (or db.dsn) names, relative to the current directory; they stop
+and say where they looked rather than start an empty database.
 `
 
 // run executes one command and returns the process exit code.
@@ -68,6 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = staffCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr, getenv)
+	case "bench":
+		// The benchmarks stay out of the production binary; whoever types
+		// this is looking for them.
+		fmt.Fprint(stderr, benchUsage)
+		return 2
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -84,6 +96,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	return 0
 }
+
+const benchUsage = `mashang bench: the benchmarks are not part of this binary.
+They are a command of their own, cmd/mashang-bench:
+
+  make bench                                  build everything and run the whole suite
+  bin/mashang-bench all|callback|codes|outbox|console [flags]
+                                              one part (make build makes bin/mashang-bench)
+
+See the README's Speed section for what each measures.
+`
 
 // errUsage means the flag package already printed what was wrong.
 var errUsage = errors.New("usage")

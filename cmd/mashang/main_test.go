@@ -126,6 +126,7 @@ func TestImportCommand(t *testing.T) {
 	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "roster.db")})
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{
+		{"migrate"},
 		{"import", "stations", "../../configs/roster/stations.example.xlsx"},
 		{"import", "deputies", "../../configs/roster/deputies.example.csv"},
 	} {
@@ -183,6 +184,7 @@ func TestCodesCommands(t *testing.T) {
 	})
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{
+		{"migrate"},
 		{"import", "stations", "../../configs/roster/stations.example.csv"},
 		{"import", "deputies", "../../configs/roster/deputies.example.xlsx"},
 		{"codes", "create"},
@@ -285,6 +287,9 @@ func waitFor(t *testing.T, ok func() bool) {
 // standard output, standard error).
 func staffCommands(t *testing.T, file string) (func(string) string, func(password string, args ...string) (int, string, string)) {
 	env := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), file)})
+	if code := run(context.Background(), []string{"migrate"}, io.Discard, io.Discard, env); code != 0 {
+		t.Fatalf("migrate: exit %d", code)
+	}
 	return env, func(password string, args ...string) (int, string, string) {
 		stdin = strings.NewReader(password + "\n")
 		t.Cleanup(func() { stdin = os.Stdin })
@@ -421,5 +426,77 @@ func bindAndWrite(t *testing.T, a *app.App, srv *httptest.Server, deputy, citize
 		if code := run(ctx, args, &out, &errOut, envFrom(nil)); code != 0 {
 			t.Fatalf("%v: %s", args, errOut.String())
 		}
+	}
+}
+
+// A command run from another directory, its SQLite file named relative to
+// where the service runs, stops and says where it looked, instead of
+// starting an empty database there; from the right directory, or given
+// the file by the configuration, it finds the service's database.
+func TestCommandsFindTheDatabaseOrSayWhereTheyLooked(t *testing.T) {
+	home, elsewhere := t.TempDir(), t.TempDir()
+	env := envFrom(map[string]string{"MASHANG_DB_DSN": "data/mashang.db"})
+	var out, errOut bytes.Buffer
+	t.Chdir(home)
+	if code := run(context.Background(), []string{"migrate"}, &out, &errOut, env); code != 0 || !strings.Contains(out.String(), "新建了 SQLite 数据库 "+filepath.Join(home, "data", "mashang.db")) {
+		t.Fatalf("migrate: exit %d, %s %s", code, out.String(), errOut.String())
+	}
+	t.Chdir(elsewhere)
+	out.Reset()
+	errOut.Reset()
+	code := run(context.Background(), []string{"deputies", "status"}, &out, &errOut, env)
+	if code != 1 || !strings.Contains(errOut.String(), "没有找到数据库文件 "+filepath.Join(elsewhere, "data", "mashang.db")) ||
+		!strings.Contains(errOut.String(), "相对于当前目录 "+elsewhere) || !strings.Contains(errOut.String(), "MASHANG_DB_DSN") {
+		t.Fatalf("from another directory: exit %d, %q", code, errOut.String())
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, "data")); !os.IsNotExist(err) {
+		t.Fatalf("the refused command left a database behind: %v", err)
+	}
+	// Named by the configuration, the file is found from anywhere.
+	out.Reset()
+	errOut.Reset()
+	abs := envFrom(map[string]string{"MASHANG_DB_DSN": filepath.Join(home, "data", "mashang.db")})
+	if code := run(context.Background(), []string{"deputies", "status"}, &out, &errOut, abs); code != 0 || !strings.Contains(out.String(), "共0位代表") {
+		t.Fatalf("named by the configuration: exit %d, %s %s", code, out.String(), errOut.String())
+	}
+}
+
+// `mashang help` lists every command the binary answers, and `mashang
+// bench` alone points to where the benchmarks are.
+func TestHelpListsEveryCommandAndBenchPointsToMakeBench(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"help"}, &out, &errOut, envFrom(nil)); code != 0 {
+		t.Fatalf("help: exit %d", code)
+	}
+	for _, command := range []string{"serve", "migrate", "import", "codes", "deputies", "staff", "simulate", "help", "bench"} {
+		if !strings.Contains(out.String(), "mashang "+command) {
+			t.Errorf("help does not list %q:\n%s", command, out.String())
+		}
+		// Each command listed is one run knows: never "unknown command".
+		var o, e bytes.Buffer
+		run(context.Background(), []string{command, "-h"}, &o, &e, envFrom(nil))
+		if strings.Contains(e.String(), "unknown command") {
+			t.Errorf("%q is listed but unknown", command)
+		}
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"bench"}, &out, &errOut, envFrom(nil)); code != 2 ||
+		!strings.Contains(errOut.String(), "make bench") || !strings.Contains(errOut.String(), "mashang-bench") {
+		t.Fatalf("bench: exit %d, %q", code, errOut.String())
+	}
+}
+
+// simulate aims where serve listens: MASHANG_HTTP_ADDR.
+func TestSimulateReadsTheListenAddressLikeServe(t *testing.T) {
+	_, srv := startSandbox(t)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"simulate"}, &out, &errOut, envFrom(map[string]string{"MASHANG_HTTP_ADDR": addr})); code != 0 ||
+		!strings.Contains(out.String(), "已收到您反映的问题") {
+		t.Fatalf("simulate: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if got := callbackURL("0.0.0.0:9000"); got != "http://127.0.0.1:9000/wechat/callback" {
+		t.Errorf("a wildcard address: %s", got)
 	}
 }

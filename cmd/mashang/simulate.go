@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -170,14 +171,7 @@ func simulateMP(ctx context.Context, args []string, defaultServer string, stdout
 // serverURL is where `serve` listens by the same setting it reads,
 // MASHANG_HTTP_ADDR (a bare :port is this machine).
 func serverURL(getenv func(string) string) string {
-	addr := getenv("MASHANG_HTTP_ADDR")
-	if addr == "" {
-		return "http://127.0.0.1:8080"
-	}
-	if strings.HasPrefix(addr, ":") {
-		addr = "127.0.0.1" + addr
-	}
-	return "http://" + addr
+	return strings.TrimSuffix(callbackURL(getenv("MASHANG_HTTP_ADDR")), "/wechat/callback")
 }
 
 func send(ctx context.Context, client *http.Client, req *http.Request) (int, []byte, error) {
@@ -214,4 +208,21 @@ func newOpenID() string {
 		b = append(b, alphabet[n.Int64()])
 	}
 	return string(b)
+}
+
+// callbackURL is the callback of a server listening at addr (serve's
+// MASHANG_HTTP_ADDR, default 127.0.0.1:8080); a wildcard host is reached
+// on the loopback.
+func callbackURL(addr string) string {
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/wechat/callback"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/wechat/callback"
 }

@@ -52,7 +52,7 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprint(stderr, "give one USERNAME\n")
 		return errUsage
 	}
-	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	db, _, err := openStore(ctx, *configPath, stderr, getenv, true)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func onAccount(ctx context.Context, command string, args []string, stderr io.Wri
 		fmt.Fprintf(stderr, "usage: mashang staff %s USERNAME\n", command)
 		return errUsage
 	}
-	db, _, err := openStore(ctx, *configPath, stderr, getenv)
+	db, _, err := openStore(ctx, *configPath, stderr, getenv, true)
 	if err != nil {
 		return err
 	}
