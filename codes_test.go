@@ -22,7 +22,7 @@ import (
 // reached through the SDK as the service wires it.
 func codesEnv(t *testing.T, driver string) (*mashang.Codes, *wechattest.Fake, *store.DB) {
 	t.Helper()
-	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxoa", Secret: "s"}, {AppID: "wxmp", Secret: "m"}}})
+	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxoa", Secret: "s"}, {AppID: "wxmp", Secret: "m", MiniProgram: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

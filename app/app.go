@@ -116,8 +116,13 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	}()
 	if cfg.Sandbox {
 		fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
-			{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret},
-			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret},
+			// The sandbox's accounts have added the templates the
+			// configuration names, and no others: a typo answers 40037 as
+			// it would on go-live day.
+			{AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret, Templates: nonEmpty(cfg.Notify.NewCaseTemplate,
+				cfg.Notify.ReplyTemplate, cfg.Notify.ProgressTemplate, cfg.Notify.SupervisionTemplate, cfg.Notify.ActivityTemplate)},
+			{AppID: cfg.MiniProgram.AppID, Secret: cfg.MiniProgram.Secret, MiniProgram: true,
+				Templates: nonEmpty(cfg.Notify.ProgressSubscribeTemplate, cfg.Notify.ReminderTemplate)},
 		}})
 		if err != nil {
 			return nil, handlers.Deps{}, fmt.Errorf("start the sandbox WeChat: %w", err)
@@ -544,4 +549,15 @@ func runEvery(ctx context.Context, period time.Duration, work func()) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// nonEmpty is the values that are set.
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

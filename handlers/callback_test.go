@@ -101,7 +101,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	if opts.maxBody == 0 {
 		opts.maxBody = 64 << 10
 	}
-	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
+	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: testWeChatApps()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -665,4 +665,14 @@ func TestDeputyBindsWeChatByScanningOnce(t *testing.T) {
 			t.Fatalf("bound: %v", bound)
 		}
 	})
+}
+
+// testWeChatApps are the fake WeChat's accounts in these tests, with the
+// templates each has added (WeChat answers 40037 for any other).
+func testWeChatApps() []wechattest.App {
+	return []wechattest.App{
+		{AppID: appID, Secret: "test-secret", Templates: []string{"TPL-NEW-CASE", "TPL-REPLY", progressTemplate,
+			supervisionTemplate, activityTemplate}},
+		{AppID: mpAppID, Secret: "mp-secret", MiniProgram: true, Templates: []string{"TPL-PROGRESS-SUBSCRIBE", reminderTemplate}},
+	}
 }

@@ -27,7 +27,7 @@ func TestTwoInstancesOneMySQL(t *testing.T) {
 		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
 	}
 	ctx := context.Background()
-	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
+	fake, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: testWeChatApps()})
 	if err != nil {
 		t.Fatal(err)
 	}

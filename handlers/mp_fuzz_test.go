@@ -82,7 +82,7 @@ func FuzzMiniProgramBodies(f *testing.F) {
 	}
 
 	ctx := context.Background()
-	_, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
+	_, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: testWeChatApps()})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func TestSignInThrottleIsSharedByInstances(t *testing.T) {
 		}
 		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
 	}
-	_, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "test-secret"}, {AppID: mpAppID, Secret: "mp-secret"}}})
+	_, fakeSrv, base, err := wechattest.Start(wechattest.Config{Apps: testWeChatApps()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // uses the stable token so instances never invalidate each other's.
 func TestSDKReachesTheFakeThroughTheAPIBase(t *testing.T) {
 	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{
-		{AppID: "wxoa1", Secret: "oa-secret"}, {AppID: "wxmp1", Secret: "mp-secret"},
+		{AppID: "wxoa1", Secret: "oa-secret", Templates: []string{"TPL"}}, {AppID: "wxmp1", Secret: "mp-secret", MiniProgram: true},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestSDKReachesTheFakeThroughTheAPIBase(t *testing.T) {
 // refresh that would kill the other's. A token that stays dead is retried
 // once, not forever.
 func TestDeadTokenIsRefreshedOnceAndRetriedOnce(t *testing.T) {
-	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxoa2", Secret: "oa-secret"}}})
+	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxoa2", Secret: "oa-secret", Templates: []string{"TPL"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func startFakeWeChat(t *testing.T, clock func() time.Time) (*wechattest.Fake, *wechat.Clients) {
 	t.Helper()
 	fake, srv, base, err := wechattest.Start(wechattest.Config{Now: clock, Apps: []wechattest.App{
-		{AppID: "wxoa1", Secret: "oa-secret"}, {AppID: "wxmp1", Secret: "mp-secret"}}})
+		{AppID: "wxoa1", Secret: "oa-secret"}, {AppID: "wxmp1", Secret: "mp-secret", MiniProgram: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	aesKey := wechattest.NewAESKey()
 
 	// The WeChat API that serve's outbox sends to: a fake, in this process.
-	fake, fakeSrv, fakeURL, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "bench"}}})
+	fake, fakeSrv, fakeURL, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: appID, Secret: "bench", Templates: []string{"TPL-BENCH"}}}})
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func benchOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxbench", Secret: "s"}}})
+	fake, srv, base, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: "wxbench", Secret: "s", Templates: []string{"TPL"}}}})
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func newRig(t *testing.T, driver, dsn string) *rig {
 		t.Fatal(err)
 	}
 	r.bindScene = bind.Scene.String()
-	fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: faultAppID, Secret: "fault"}}})
+	fake, srv, url, err := wechattest.Start(wechattest.Config{Apps: []wechattest.App{{AppID: faultAppID, Secret: "fault", Templates: []string{"TPL-FAULT"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package wechattest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -10,13 +11,29 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// App is an Official Account or Mini Program the fake knows.
-type App struct{ AppID, Secret string }
+// App is an Official Account or Mini Program the fake knows. WeChat keeps
+// everything per app: a token works only on its own kind of API (48001
+// otherwise), and followers, service windows, templates and pages belong to
+// one app.
+type App struct {
+	AppID, Secret string
+	// MiniProgram marks a Mini Program: its token is refused (48001) on the
+	// Official Account's APIs, and an Official Account's on its own.
+	MiniProgram bool
+	// Templates are the template ids the account has added (公众号 template
+	// messages, or a Mini Program's subscribe templates): WeChat answers
+	// 40037 for any other id.
+	Templates []string
+	// Pages are a Mini Program's published pages ("pages/case/case"):
+	// getwxacodeunlimit with check_path answers 41030 for any other page.
+	Pages []string
+}
 
 // Config sets up a fake WeChat.
 type Config struct {
@@ -41,7 +58,8 @@ type Fake struct {
 	stableOf map[string]*accessToken // appid → its newest stable token
 	forced   map[string][]time.Time  // appid → its force_refresh times
 
-	followers map[string]bool
+	followers map[string]bool   // appKey(appid, openid) → follows now
+	known     map[string]bool   // appKey(appid, openid) → the app has seen this openid
 	unionIDs  map[string]string // OA openid → unionid (both apps under one Open Platform account)
 
 	mpVisits   map[string]time.Time // appid + openid → last code2session: content checks need a visit within 2 h
@@ -49,7 +67,7 @@ type Fake struct {
 	mediaJudge func([]byte) (SecurityHit, bool)
 	mpPush     map[string]PushTarget // Mini Program appid → its message push
 	mpPushes   []MPPush
-	windows    map[string]*serviceWindow // openid → customer-service window
+	windows    map[string]*serviceWindow // appKey(appid, openid) → customer-service window
 	grants     map[string]int            // subscribeKey(openid, template) → sends allowed
 
 	media      map[string]storedMedia
@@ -66,6 +84,9 @@ type Fake struct {
 	permUsed   map[string]int                 // appid → permanent codes created
 	sceneByURL map[string]string
 	qrExpiry   map[string]time.Time // a temporary code's URL → when it expires
+	qrByTicket map[string]string    // ticket → the code's URL, for showqrcode
+	menus      map[string][]byte    // appid → its custom menu as created
+	lastMedia  int64
 
 	calls     []*Call
 	delivered []Delivery
@@ -124,9 +145,14 @@ var apiErrmsgs = map[int]string{
 	40001: "invalid credential, access_token is invalid or not latest",
 	40002: "invalid grant_type",
 	40003: "invalid openid",
+	40004: "invalid media type",
+	40005: "invalid file type",
 	40007: "invalid media_id",
 	40008: "invalid message type",
 	40013: "invalid appid",
+	40016: "invalid button size",
+	40017: "invalid button type",
+	40023: "invalid sub button size",
 	40029: "invalid code",
 	40037: "invalid template_id",
 	40053: "invalid action info",
@@ -134,6 +160,7 @@ var apiErrmsgs = map[int]string{
 	40163: "code been used",
 	40169: "invalid length for scene, or the data is not json string",
 	41001: "access_token missing",
+	41005: "media data missing",
 	41008: "missing code",
 	41030: "invalid page",
 	42001: "access_token expired",
@@ -142,9 +169,11 @@ var apiErrmsgs = map[int]string{
 	43101: "user refuse to accept the msg",
 	43104: "this appid does not have permission to this openid",
 	44004: "empty content",
+	45008: "article size out of limit",
 	45009: "reach max api daily quota limit",
 	45015: "response out of time limit or subscription is canceled",
 	45047: "out of response count limit",
+	46003: "menu no exist",
 	47001: "data format error",
 	47003: "argument invalid!",
 	48001: "api unauthorized",
@@ -160,28 +189,42 @@ func apiErrmsg(code int) string {
 
 // apiRoute is one path of the API.
 type apiRoute struct {
-	post      bool // WeChat answers a GET to a POST-only API with 43002
-	needToken bool // the access_token in the query must be valid
+	post      bool    // WeChat answers a GET to a POST-only API with 43002
+	needToken bool    // the access_token in the query must be valid
+	kind      appKind // which kind of app's token may call it (48001 otherwise)
 	handle    func(f *Fake, r *apiRequest) apiReply
 }
+
+type appKind int
+
+const (
+	anyApp appKind = iota
+	officialAccount
+	miniProgram
+)
 
 // apiRoutes is every path the fake answers; anything else gets 48001, as
 // WeChat answers a cgi path an account may not call.
 var apiRoutes = map[string]apiRoute{
 	"/cgi-bin/token":                   {handle: (*Fake).issueToken},
 	"/cgi-bin/stable_token":            {handle: (*Fake).issueStableToken}, // checks POST itself: WeChat answers 47001 there
-	"/cgi-bin/message/template/send":   {post: true, needToken: true, handle: (*Fake).sendTemplate},
-	"/cgi-bin/message/custom/send":     {post: true, needToken: true, handle: (*Fake).sendCustom},
-	"/cgi-bin/message/subscribe/send":  {post: true, needToken: true, handle: (*Fake).sendSubscribe},
-	"/cgi-bin/qrcode/create":           {post: true, needToken: true, handle: (*Fake).createQRCode},
+	"/cgi-bin/message/template/send":   {post: true, needToken: true, kind: officialAccount, handle: (*Fake).sendTemplate},
+	"/cgi-bin/message/custom/send":     {post: true, needToken: true, handle: (*Fake).sendCustom}, // both kinds have 客服消息
+	"/cgi-bin/message/subscribe/send":  {post: true, needToken: true, kind: miniProgram, handle: (*Fake).sendSubscribe},
+	"/cgi-bin/qrcode/create":           {post: true, needToken: true, kind: officialAccount, handle: (*Fake).createQRCode},
+	"/cgi-bin/showqrcode":              {handle: (*Fake).showQRCode}, // mp.weixin.qq.com: the ticket is the key, no token
 	"/cgi-bin/media/get":               {needToken: true, handle: (*Fake).getMedia},
-	"/cgi-bin/user/info":               {needToken: true, handle: (*Fake).userInfo},
+	"/cgi-bin/media/upload":            {post: true, needToken: true, handle: (*Fake).uploadMedia},
+	"/cgi-bin/menu/create":             {post: true, needToken: true, kind: officialAccount, handle: (*Fake).createMenu},
+	"/cgi-bin/menu/get":                {needToken: true, kind: officialAccount, handle: (*Fake).getMenu},
+	"/cgi-bin/menu/delete":             {needToken: true, kind: officialAccount, handle: (*Fake).deleteMenu},
+	"/cgi-bin/user/info":               {needToken: true, kind: officialAccount, handle: (*Fake).userInfo},
 	"/sns/jscode2session":              {handle: (*Fake).code2Session},
 	"/sns/oauth2/access_token":         {handle: (*Fake).oauthAccessToken},
-	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, handle: (*Fake).wxaCodeUnlimit},
-	"/wxa/msg_sec_check":               {post: true, needToken: true, handle: (*Fake).msgSecCheck},
-	"/wxa/media_check_async":           {post: true, needToken: true, handle: (*Fake).mediaCheckAsync},
-	"/wxa/business/getuserphonenumber": {post: true, needToken: true, handle: (*Fake).phoneNumber},
+	"/wxa/getwxacodeunlimit":           {post: true, needToken: true, kind: miniProgram, handle: (*Fake).wxaCodeUnlimit},
+	"/wxa/msg_sec_check":               {post: true, needToken: true, kind: miniProgram, handle: (*Fake).msgSecCheck},
+	"/wxa/media_check_async":           {post: true, needToken: true, kind: miniProgram, handle: (*Fake).mediaCheckAsync},
+	"/wxa/business/getuserphonenumber": {post: true, needToken: true, kind: miniProgram, handle: (*Fake).phoneNumber},
 }
 
 // videoRoute serves, under videoPath, the video_url that /cgi-bin/media/get
@@ -207,6 +250,7 @@ type apiReply struct {
 }
 
 type rawReply struct {
+	status      int // 0 = 200
 	contentType string
 	header      map[string]string // set verbatim: WeChat's own header spelling
 	data        []byte
@@ -239,14 +283,14 @@ func New(cfg Config) *Fake {
 		f.apps[a.AppID] = a
 	}
 	f.tokens, f.stableOf, f.forced = map[string]*accessToken{}, map[string]*accessToken{}, map[string][]time.Time{}
-	f.followers, f.windows, f.grants = map[string]bool{}, map[string]*serviceWindow{}, map[string]int{}
+	f.followers, f.known, f.windows, f.grants = map[string]bool{}, map[string]bool{}, map[string]*serviceWindow{}, map[string]int{}
 	f.unionIDs = map[string]string{}
 	f.mpVisits, f.mpPush = map[string]time.Time{}, map[string]PushTarget{}
 	f.media, f.loginCodes, f.phoneCodes = map[string]storedMedia{}, map[string]*oneTimeCode{}, map[string]*oneTimeCode{}
 	f.oauthCodes, f.oauthHost = map[string]*oneTimeCode{}, map[string]string{}
 	f.clientMsgs = map[string]sentTemplate{}
 	f.qrcodes, f.permUsed, f.sceneByURL = map[string]map[string]qrTicket{}, map[string]int{}, map[string]string{}
-	f.qrExpiry = map[string]time.Time{}
+	f.qrExpiry, f.qrByTicket, f.menus = map[string]time.Time{}, map[string]string{}, map[string][]byte{}
 	f.resetRecords()
 	return f
 }
@@ -345,6 +389,9 @@ func (f *Fake) answer(r *http.Request, call *Call) apiReply {
 			return replyError(code)
 		}
 		req.appid = appid
+		if rt.kind != anyApp && f.kindOf(appid) != rt.kind {
+			return replyError(48001) // tokens are per app: an Official Account's is no Mini Program's
+		}
 	}
 	return rt.handle(f, req)
 }
@@ -355,6 +402,9 @@ func writeReply(w http.ResponseWriter, rep apiReply) {
 			w.Header()[k] = []string{v}
 		}
 		w.Header().Set("Content-Type", rep.raw.contentType)
+		if rep.raw.status != 0 {
+			w.WriteHeader(rep.raw.status)
+		}
 		_, _ = w.Write(rep.raw.data)
 		return
 	}
@@ -367,9 +417,43 @@ func writeReply(w http.ResponseWriter, rep apiReply) {
 		body = map[string]any{"errcode": rep.errcode, "errmsg": msg}
 	}
 	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // WeChat sends URLs with & as is
+	_, _ = w.Write(jsonBody(body))
+}
+
+// jsonBody is body as WeChat writes it: URLs with & as is, and no newline
+// at the end (json.Encoder adds one; clients such as co-wechat-api that
+// check the body's shape refuse it).
+func jsonBody(body any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(body)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+func (f *Fake) kindOf(appid string) appKind {
+	if f.apps[appid].MiniProgram {
+		return miniProgram
+	}
+	return officialAccount
+}
+
+// appKey keys what WeChat keeps per app and user: openids are per app.
+func appKey(appid, openid string) string { return appid + "\x00" + openid }
+
+// officialAccounts are the apps a convenience such as Follow acts for.
+func (f *Fake) officialAccounts() []string {
+	var out []string
+	for id, a := range f.apps {
+		if !a.MiniProgram {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (f *Fake) hasTemplate(appid, id string) bool {
+	return id != "" && slices.Contains(f.apps[appid].Templates, id)
 }
 
 // decodeJSON reads a POST body; WeChat answers 47001 to one it cannot parse.

@@ -135,43 +135,70 @@ type serviceWindow struct {
 	eventSent int
 }
 
-// Follow makes openid a follower of the Official Account.
-func (f *Fake) Follow(openid string) {
+// Follow makes openid a follower of the Official Account (of each one the
+// fake knows; FollowApp names one). Followers are per app: a Mini
+// Program's token cannot message them.
+func (f *Fake) Follow(openid string) { f.forOfficialAccounts(openid, (*Fake).followApp) }
+
+// FollowApp makes openid a follower of the Official Account appid.
+func (f *Fake) FollowApp(appid, openid string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.followers[openid] = true
+	f.followApp(appid, openid)
 }
 
-// Unfollow makes openid stop following.
+func (f *Fake) followApp(appid, openid string) {
+	f.followers[appKey(appid, openid)] = true
+	f.known[appKey(appid, openid)] = true
+}
+
+// Unfollow makes openid stop following (the account still knows them:
+// user/info answers subscribe 0, not 40003).
 func (f *Fake) Unfollow(openid string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.followers, openid)
+	f.forOfficialAccounts(openid, func(f *Fake, appid, openid string) { delete(f.followers, appKey(appid, openid)) })
 }
 
-// UserMessaged records that openid just sent the account a message: WeChat
-// then allows 5 customer-service messages to them in the next 48 hours.
-func (f *Fake) UserMessaged(openid string) {
+// UserMessaged records that openid just sent the Official Account a
+// message: WeChat then allows 5 customer-service messages to them in the
+// next 48 hours.
+func (f *Fake) UserMessaged(openid string) { f.forOfficialAccounts(openid, (*Fake).userMessaged) }
+
+// UserMessagedApp is UserMessaged for one app (a Mini Program's 客服 too).
+func (f *Fake) UserMessagedApp(appid, openid string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	w := f.window(openid)
+	f.userMessaged(appid, openid)
+}
+
+func (f *Fake) userMessaged(appid, openid string) {
+	w := f.window(appid, openid)
 	w.openedAt, w.sent = f.now(), 0
 }
 
 // UserEvent records that openid just scanned a code, followed, or clicked a
 // menu: WeChat then allows 3 customer-service messages within a minute.
 func (f *Fake) UserEvent(openid string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	w := f.window(openid)
-	w.eventAt, w.eventSent = f.now(), 0
+	f.forOfficialAccounts(openid, func(f *Fake, appid, openid string) {
+		w := f.window(appid, openid)
+		w.eventAt, w.eventSent = f.now(), 0
+	})
 }
 
-func (f *Fake) window(openid string) *serviceWindow {
-	w := f.windows[openid]
+func (f *Fake) forOfficialAccounts(openid string, do func(f *Fake, appid, openid string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, appid := range f.officialAccounts() {
+		do(f, appid, openid)
+	}
+}
+
+func (f *Fake) window(appid, openid string) *serviceWindow {
+	key := appKey(appid, openid)
+	f.known[key] = true
+	w := f.windows[key]
 	if w == nil {
 		w = &serviceWindow{}
-		f.windows[openid] = w
+		f.windows[key] = w
 	}
 	return w
 }

@@ -1,6 +1,7 @@
 package wechattest
 
 import (
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -135,9 +136,9 @@ func (f *Fake) sendTemplate(r *apiRequest) apiReply {
 	switch {
 	case in.ToUser == "":
 		return replyError(40003)
-	case in.TemplateID == "":
+	case !f.hasTemplate(r.appid, in.TemplateID):
 		return replyError(40037)
-	case !f.followers[in.ToUser]:
+	case !f.followers[appKey(r.appid, in.ToUser)]:
 		return replyError(43004)
 	}
 	if rep := checkData(in.Data); rep.errcode != 0 {
@@ -179,6 +180,9 @@ func (f *Fake) sendCustom(r *apiRequest) apiReply {
 		Image media `json:"image"`
 		Voice media `json:"voice"`
 		Video media `json:"video"`
+		News  struct {
+			Articles []json.RawMessage `json:"articles"`
+		} `json:"news"`
 	}
 	if !decodeJSON(r, &in) {
 		return replyError(47001)
@@ -198,12 +202,17 @@ func (f *Fake) sendCustom(r *apiRequest) apiReply {
 		d.Text = in.Text.Content
 	case "image", "voice", "video":
 		d.MediaID = map[string]string{"image": in.Image.MediaID, "voice": in.Voice.MediaID, "video": in.Video.MediaID}[in.MsgType]
-		if d.MediaID == "" {
-			return replyError(40007)
+		if _, ok := f.liveMedia(d.MediaID, r.now); !ok {
+			return replyError(40007) // never issued (media/upload or a user's message), or past its 3 days
+		}
+	case "news":
+		// One external-link article since 2018-10-12; more is 45008.
+		if n := len(in.News.Articles); n != 1 {
+			return replyError(map[bool]int{true: 45008, false: 44004}[n > 1])
 		}
 	}
-	w := f.windows[in.ToUser]
-	if !f.followers[in.ToUser] || w == nil {
+	w := f.windows[appKey(r.appid, in.ToUser)]
+	if !f.followers[appKey(r.appid, in.ToUser)] && f.kindOf(r.appid) == officialAccount || w == nil {
 		return replyError(45015)
 	}
 	written := !w.openedAt.IsZero() && r.now.Sub(w.openedAt) < serviceWindowLength
@@ -249,7 +258,7 @@ func (f *Fake) sendSubscribe(r *apiRequest) apiReply {
 	switch {
 	case in.ToUser == "":
 		return replyError(40003)
-	case in.TemplateID == "":
+	case !f.hasTemplate(r.appid, in.TemplateID):
 		return replyError(40037)
 	}
 	if rep := checkData(in.Data); rep.errcode != 0 {

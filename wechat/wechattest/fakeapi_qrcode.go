@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"image/jpeg"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,10 @@ const (
 	// may create, ever.
 	MaxPermanentQRCodes = 100_000
 
-	tempQRDefaultSeconds = 30
+	// tempQRDefaultSeconds is what WeChat documents for a temporary code
+	// without expire_seconds ("此字段如果不填，则默认有效期为60秒",
+	// Generating_a_Parametric_QR_Code); copies of the older page say 30.
+	tempQRDefaultSeconds = 60
 	// TemporaryQRMaxSeconds is the longest a temporary QR code lives: 30
 	// days; WeChat answers a longer expire_seconds with this.
 	TemporaryQRMaxSeconds = 2_592_000
@@ -111,7 +115,9 @@ func (f *Fake) newQRTicket(scene string) qrTicket {
 	f.sceneByURL[u] = scene
 	// Real tickets are base64 with +, / and =, which a client must escape
 	// in showqrcode?ticket=; the fake's are too.
-	return qrTicket{ticket: "gQ" + base64.StdEncoding.EncodeToString([]byte("\x01\x00"+randomString(9)+u)), url: u}
+	t := qrTicket{ticket: "gQ" + base64.StdEncoding.EncodeToString([]byte("\x01\x00"+randomString(9)+u)), url: u}
+	f.qrByTicket[t.ticket] = u
+	return t
 }
 
 // PermanentQRCount is how many permanent QR codes appid has created.
@@ -181,6 +187,11 @@ func (f *Fake) wxaCodeUnlimit(r *apiRequest) apiReply {
 		return replyError(40169)
 	}
 	if strings.HasPrefix(in.Page, "/") || strings.Contains(in.Page, "?") {
+		return replyError(41030)
+	}
+	// check_path (default true) makes WeChat refuse a page the published
+	// Mini Program does not have; "" is its home page.
+	if (in.CheckPath == nil || *in.CheckPath) && in.Page != "" && !slices.Contains(f.apps[r.appid].Pages, in.Page) {
 		return replyError(41030)
 	}
 	switch in.EnvVersion {

@@ -27,7 +27,7 @@ func (rt rewriteHost) RoundTrip(r *http.Request) (*http.Response, error) {
 // the stable token, a template send and a permanent QR ticket. Not parallel:
 // it swaps the SDK's global HTTP client.
 func TestFakeAPIServesTheSDK(t *testing.T) {
-	f, srv, base, err := Start(Config{Apps: []App{{oaID, oaSecret}}})
+	f, srv, base, err := Start(Config{Apps: testApps()[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}

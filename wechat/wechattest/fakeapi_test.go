@@ -50,7 +50,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	// Midday in Beijing, so a test's hours do not cross the daily reset.
 	clock := &apiClock{t: time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC)}
-	f := New(Config{Apps: []App{{oaID, oaSecret}, {mpID, mpSecret}}, Now: clock.now})
+	f := New(Config{Apps: testApps(), Now: clock.now})
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return &apiEnv{f: f, base: srv.URL, clock: clock}
@@ -453,6 +453,7 @@ func TestFakeAPICustomSendNeedsTheWindow(t *testing.T) {
 		t.Fatalf("after 48 hours: %d", code)
 	}
 	e.f.UserMessaged("oFan")
+	e.f.AddMedia("M1", "image/jpeg", []byte("\xff\xd8\xff"))
 	for _, tc := range []struct {
 		name string
 		body map[string]any
@@ -461,6 +462,9 @@ func TestFakeAPICustomSendNeedsTheWindow(t *testing.T) {
 		{"unknown msgtype", map[string]any{"touser": "oFan", "msgtype": "hologram"}, 40008},
 		{"empty text", map[string]any{"touser": "oFan", "msgtype": "text", "text": map[string]string{"content": ""}}, 44004},
 		{"image", map[string]any{"touser": "oFan", "msgtype": "image", "image": map[string]string{"media_id": "M1"}}, 0},
+		{"never-issued media", map[string]any{"touser": "oFan", "msgtype": "image", "image": map[string]string{"media_id": "NOPE"}}, 40007},
+		{"two news articles", map[string]any{"touser": "oFan", "msgtype": "news", "news": map[string]any{"articles": []map[string]string{
+			{"title": "一", "url": "https://example.org/1"}, {"title": "二", "url": "https://example.org/2"}}}}, 45008},
 	} {
 		if m := e.post(t, "/cgi-bin/message/custom/send", tok, tc.body); errcodeOf(m) != tc.want {
 			t.Errorf("%s: %v, want %d", tc.name, m, tc.want)
@@ -550,7 +554,7 @@ func TestFakeAPIQRCodes(t *testing.T) {
 		expire int
 		want   float64 // expire_seconds answered
 	}{
-		{"default", "QR_SCENE", map[string]any{"scene_id": 123}, 0, 30},
+		{"default", "QR_SCENE", map[string]any{"scene_id": 123}, 0, 60},
 		{"as asked", "QR_STR_SCENE", map[string]any{"scene_str": "login:abc"}, 600, 600},
 		{"capped", "QR_STR_SCENE", map[string]any{"scene_str": "login:abc"}, 9_999_999, 2_592_000},
 	} {
@@ -676,6 +680,11 @@ func TestFakeAPIWXACodeUnlimit(t *testing.T) {
 	if got := decodeQR(t, data); got != "wxacode:st:demo-bdg" {
 		t.Fatalf("the code reads %q", got)
 	}
+	// check_path false draws a page not yet published (WeChat's way to print codes before release).
+	resp, data = e.raw(t, http.MethodPost, "/wxa/getwxacodeunlimit", q, map[string]any{"scene": "a", "page": "pages/soon/index", "check_path": false})
+	if resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("check_path false: %s", data)
+	}
 	_, data = e.raw(t, http.MethodPost, "/wxa/getwxacodeunlimit", q, map[string]any{"scene": "a", "width": 280})
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 280 {
 		t.Fatalf("width 280: %+v %v", cfg, err)
@@ -694,6 +703,8 @@ func TestFakeAPIWXACodeUnlimit(t *testing.T) {
 		{"width 1281", map[string]any{"scene": "a", "width": 1281}, 47003},
 		{"page with /", map[string]any{"scene": "a", "page": "/pages/index/index"}, 41030},
 		{"page with ?", map[string]any{"scene": "a", "page": "pages/index/index?x=1"}, 41030},
+		{"page not published", map[string]any{"scene": "a", "page": "pages/nowhere/index"}, 41030},
+		{"page not published, check_path true", map[string]any{"scene": "a", "page": "pages/nowhere/index", "check_path": true}, 41030},
 	} {
 		resp, data := e.raw(t, http.MethodPost, "/wxa/getwxacodeunlimit", q, tc.body)
 		var m map[string]any
@@ -713,8 +724,8 @@ func TestFakeAPIPhoneNumber(t *testing.T) {
 		return e.post(t, "/wxa/business/getuserphonenumber", tok, map[string]any{"code": code})
 	}
 	code := e.f.IssuePhoneCode(mpID, "13800138000")
-	if m := ask(oaTok, code); errcodeOf(m) != 40029 {
-		t.Fatalf("with another app's token: %v", m)
+	if m := ask(oaTok, code); errcodeOf(m) != 48001 {
+		t.Fatalf("with the Official Account's token: %v, want 48001 (tokens are per app)", m)
 	}
 	m := ask(mpTok, code)
 	info, _ := m["phone_info"].(map[string]any)
@@ -912,8 +923,17 @@ func TestFakeAPIUserInfo(t *testing.T) {
 	info := func(openid string) map[string]any {
 		return e.call(t, http.MethodGet, "/cgi-bin/user/info", url.Values{"access_token": {tok}, "openid": {openid}, "lang": {"zh_CN"}}, nil)
 	}
-	if m := info("oStranger0001"); m["subscribe"] != float64(0) || len(m) != 2 {
-		t.Fatalf("not following: %v", m)
+	if m := info("oStranger0001"); errcodeOf(m) != 40003 {
+		t.Fatalf("an openid the account never saw: %v, want 40003", m)
+	}
+	e.f.Follow("oLeft00000001")
+	e.f.Unfollow("oLeft00000001")
+	if m := info("oLeft00000001"); m["subscribe"] != float64(0) || len(m) != 2 {
+		t.Fatalf("not following any more: %v", m)
+	}
+	mpTok := mustToken(t, e.token(t, mpID, mpSecret))
+	if m := e.call(t, http.MethodGet, "/cgi-bin/user/info", url.Values{"access_token": {mpTok}, "openid": {"oLeft00000001"}}, nil); errcodeOf(m) != 48001 {
+		t.Fatalf("with the Mini Program's token: %v, want 48001", m)
 	}
 	e.f.Follow("oFollower0001")
 	if m := info("oFollower0001"); m["subscribe"] != float64(1) || m["unionid"] != nil || m["nickname"] != nil {
@@ -941,7 +961,7 @@ func TestFakeAPIUnknownPath(t *testing.T) {
 // Many clients at once: run with -race, and nothing may be lost.
 func TestFakeAPIConcurrentSends(t *testing.T) {
 	t.Parallel()
-	f, srv, base, err := Start(Config{Apps: []App{{oaID, oaSecret}}})
+	f, srv, base, err := Start(Config{Apps: testApps()[:1]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1037,5 +1057,15 @@ func TestFakeAPITemporaryQRCodesExpire(t *testing.T) {
 	}
 	if m := create(strings.Repeat("站", 22), 60); errcodeOf(m) != 40053 {
 		t.Fatalf("a 66-byte scene_str of 22 characters: %v, want 40053", m)
+	}
+}
+
+// testApps are the fake's accounts in these tests: an Official Account
+// that has added the template TPL (and TPL-NEW-CASE, the SDK test's), and a
+// Mini Program with the subscribe templates SUB and OTHER.
+func testApps() []App {
+	return []App{
+		{AppID: oaID, Secret: oaSecret, Templates: []string{"TPL", "TPL-NEW-CASE"}},
+		{AppID: mpID, Secret: mpSecret, MiniProgram: true, Templates: []string{"SUB", "OTHER"}, Pages: []string{"pages/index/index"}},
 	}
 }

@@ -20,12 +20,15 @@ func (f *Fake) userInfo(r *apiRequest) apiReply {
 	if !openIDShape.MatchString(openid) {
 		return replyError(40003)
 	}
-	if !f.followers[openid] {
+	if !f.known[appKey(r.appid, openid)] {
+		return replyError(40003) // an openid this account never saw: another app's, or made up
+	}
+	if !f.followers[appKey(r.appid, openid)] {
 		return replyJSON(map[string]any{"subscribe": 0, "openid": openid})
 	}
 	info := map[string]any{"subscribe": 1, "openid": openid, "language": "", "subscribe_time": r.now.Unix(),
 		"remark": "", "groupid": 0, "tagid_list": []int{}, "subscribe_scene": "ADD_SCENE_QR_CODE", "qr_scene": 0, "qr_scene_str": ""}
-	if u := f.unionIDs[openid]; u != "" {
+	if u := f.unionIDs[openid]; u != "" { // unionids are per Open Platform account, not per app
 		info["unionid"] = u
 	}
 	return replyJSON(info)
