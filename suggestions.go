@@ -99,6 +99,14 @@ type Suggestion struct {
 	Signers []Signer   // co-signers, invited, confirmed or declined, and deputies merged in
 	Cases   []CaseLink // the citizens' cases it was raised from
 	Bodies  []SuggestionBody
+
+	// Supervision (督): the colour the sweep last set, and key supervision
+	// (重点督办) as staff marked it (KeyMarkedAt nil: not a key one).
+	Colour      string
+	KeyOfficial string // the leading official (领导督办)
+	KeyPlan     string // the supervision plan (督办方案)
+	KeyMarkedAt *time.Time
+	KeyMarkedBy string
 }
 
 // Joint says whether it has confirmed co-signers (联名).
@@ -148,6 +156,9 @@ type SuggestionBody struct {
 	AckDue         time.Time
 	AcknowledgedAt *time.Time
 	AcknowledgedBy string
+	// NearNoticed and OverdueNoticed: the sweep reminded it before the
+	// deadline, and when it passed.
+	NearNoticed, OverdueNoticed bool
 }
 
 // Role is 主办 or 协办.

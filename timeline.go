@@ -105,6 +105,7 @@ const (
 	EventSgRedo         EventKind = "sg_redo"         // back to the same bodies to handle again, by when
 	EventSgPromise      EventKind = "sg_promise"      // the promised date of a B answer came: the body was asked again
 	EventSgClosed       EventKind = "sg_closed"       // closed by the office, with its note
+	EventSgKey          EventKind = "sg_key"          // marked for key supervision (重点督办): the leading official and the plan
 )
 
 // DeliveryEvent is the kind of line recording how an outbox item went: an
@@ -241,6 +242,9 @@ var eventAudiences = map[EventKind]audiences{
 	EventSgRedo:    {hidden, shown, reworded("交回本单位重新办理"), shown, hidden},
 	EventSgPromise: {hidden, hidden, shown, shown, hidden},
 	EventSgClosed:  {hidden, shown, shown, shown, shown},
+	// Key supervision is no secret from the deputy or the bodies: it is
+	// how they know the congress's leaders follow it.
+	EventSgKey: {hidden, shown, shown, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {

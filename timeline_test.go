@@ -92,6 +92,7 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventSgRedo, no, yes, "交回本单位重新办理", yes, no},
 		{mashang.EventSgPromise, no, no, yes, yes, no},
 		{mashang.EventSgClosed, no, yes, yes, yes, yes},
+		{mashang.EventSgKey, no, yes, yes, yes, no},
 		{"a_kind_nobody_decided", no, no, no, yes, no}, // unknown: staff only
 	}
 	decided := map[mashang.EventKind]bool{}

@@ -151,6 +151,10 @@ type HTTP struct {
 	// PublicMinCount is how many cases a rate must measure before a public
 	// page shows it: a rate of three says more about chance than the work.
 	PublicMinCount int
+	// PublicSuggestionNames says whether the public page of handled
+	// suggestions names the deputies who raised them: some congresses
+	// publish their deputies' suggestions by name, others do not.
+	PublicSuggestionNames bool
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.

@@ -130,6 +130,8 @@ var settings = []setting{
 		}},
 	count("MASHANG_PUBLIC_MIN_COUNT", "http.public_min_count", "10", func(c *Config) *int { return &c.HTTP.PublicMinCount },
 		1, 100000, "cases a rate on a public page must measure"),
+	{env: "MASHANG_PUBLIC_SUGGESTION_NAMES", path: "http.public_suggestion_names", def: "false",
+		field: func(c *Config) any { return &c.HTTP.PublicSuggestionNames }},
 	{env: "MASHANG_PUBLIC_URL", path: "http.public_url",
 		field: func(c *Config) any { return &c.HTTP.PublicURL },
 		check: func(c Config) string {

@@ -277,12 +277,18 @@ func (tx *Tx) DepartmentDuties(ctx context.Context) ([]mashang.DepartmentDuty, e
 
 // MarkDepartmentNotice sets a timed notice's mark if it is not yet set.
 func (tx *Tx) MarkDepartmentNotice(ctx context.Context, caseID, departmentID int64, kind string, at time.Time) (bool, error) {
+	return tx.markNotice(ctx, "case_departments", "case_id", caseID, departmentID, kind, at)
+}
+
+// markNotice sets a department's timed notice's mark, near or overdue, on
+// its part in a case or a suggestion (table, keyed by key), if not yet set.
+func (tx *Tx) markNotice(ctx context.Context, table, key string, id, departmentID int64, kind string, at time.Time) (bool, error) {
 	column := map[string]string{mashang.DutyNoticeNear: "near_noticed_at", mashang.DutyNoticeOverdue: "overdue_noticed_at"}[kind]
 	if column == "" {
 		return false, fmt.Errorf("mark a department notice: unknown kind %q", kind)
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE case_departments SET `+column+` = ?
-		WHERE case_id = ? AND department_id = ? AND `+column+` IS NULL`, at.UTC(), caseID, departmentID)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ?
+		WHERE `+key+` = ? AND department_id = ? AND `+column+` IS NULL`, at.UTC(), id, departmentID)
 	if err != nil {
 		return false, fmt.Errorf("mark a department notice: %w", err)
 	}
