@@ -63,6 +63,8 @@ type SuggestionTx interface {
 	// another sweep did).
 	MarkPromiseAsked(ctx context.Context, suggestionID int64, at time.Time) (bool, error)
 	departmentNotifier
+	// Accepted suggestions land in their deputies' duty records.
+	DutyRecorder
 }
 
 // SuggestionStore runs fn in one write transaction (*store.DB).
@@ -524,6 +526,16 @@ func (s *Suggestions) Review(ctx context.Context, staff string, id int64, decisi
 					}
 				}
 			}
+			// Merged into one already accepted, its deputies are credited
+			// there now; into one still waiting, when it is accepted.
+			if target.Status != SuggestionSubmitted {
+				if target, err = tx.Suggestion(ctx, target.ID); err != nil {
+					return err
+				}
+				if err := RecordSuggestionDuty(ctx, tx, target, now); err != nil {
+					return err
+				}
+			}
 			sg.Status, sg.MergedInto, sg.Reason = SuggestionMerged, target.ID, reason
 			if err := tx.AddSuggestionEvent(ctx, target.ID, now, EventSgMergedIn, staff,
 				fmt.Sprintf("%s代表的「%s」并入本建议，其代表一并署名", sg.DeputyName, sg.Title)); err != nil {
@@ -538,6 +550,11 @@ func (s *Suggestions) Review(ctx context.Context, staff string, id int64, decisi
 		}
 		if err := tx.SaveSuggestion(ctx, sg); err != nil {
 			return err
+		}
+		if decision == ReviewAccept {
+			if err := RecordSuggestionDuty(ctx, tx, sg, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.AddSuggestionEvent(ctx, sg.ID, now, kind, staff, detail); err != nil {
 			return err
@@ -1005,31 +1022,6 @@ func (s *Suggestions) SweepPromises(ctx context.Context) (int, error) {
 	return asked, err
 }
 
-// suggestionNotice is the supervision template telling someone what
-// happened to a suggestion.
-func (s *Suggestions) suggestionNotice(sg Suggestion, openid, url, what, key string, due time.Time) OutboxItem {
-	data := map[string]string{}
-	set := func(field, value string) {
-		if field != "" {
-			data[field] = fitField(field, value)
-		}
-	}
-	n := s.Notify
-	number := sg.Number
-	if number == "" {
-		number = fmt.Sprintf("JY%d", sg.ID)
-	}
-	set(n.NumberField, number)
-	set(n.StationField, sg.Title)
-	set(n.ColourField, what)
-	deadline := "—"
-	if !due.IsZero() {
-		deadline = due.In(China).Format("2006-01-02 15:04")
-	}
-	set(n.DeadlineField, deadline)
-	return OutboxItem{Kind: "template", ToUser: openid, TemplateID: n.TemplateID, URL: url, Data: data, ClientMsgID: key}
-}
-
 // tellDeputy tells a deputy (lead or co-signer) what happened, if their
 // WeChat is bound.
 func (s *Suggestions) tellDeputy(ctx context.Context, tx SuggestionTx, sg Suggestion, deputyID int64, what, step string, now time.Time) error {
@@ -1044,38 +1036,17 @@ func (s *Suggestions) tellDeputy(ctx context.Context, tx SuggestionTx, sg Sugges
 	if s.DeputyURL != nil {
 		url = s.DeputyURL(sg.ID)
 	}
-	return tx.Enqueue(ctx, s.suggestionNotice(sg, openid, url, what,
+	return tx.Enqueue(ctx, s.Notify.suggestionItem(sg, openid, url, what,
 		fmt.Sprintf("sg-%d-d%d-%s-%d", sg.ID, deputyID, step, now.UnixNano()), s.due(sg)), now)
 }
 
 // tellBody tells a body's bound handlers, noting on the history who was
 // told or that nobody could be.
 func (s *Suggestions) tellBody(ctx context.Context, tx SuggestionTx, sg Suggestion, d Department, what string, due, now time.Time) error {
-	if s.Notify.TemplateID == "" {
-		return nil
-	}
-	to, err := tx.DepartmentRecipients(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	if len(to) == 0 {
-		return tx.AddSuggestionEvent(ctx, sg.ID, now, EventNotify, "系统",
-			fmt.Sprintf("「%s」没有已绑定微信的经办人，提醒（%s）未能发出，请电话告知。", d.Name, what))
-	}
-	url := ""
-	if s.BodyURL != nil {
-		url = s.BodyURL(sg.ID)
-	}
-	names := make([]string, 0, len(to))
-	for i, r := range to {
-		if err := tx.Enqueue(ctx, s.suggestionNotice(sg, r.OpenID, url, what,
-			fmt.Sprintf("sg-%d-u%d-%d-%d", sg.ID, r.UserID, now.UnixNano(), i), due), now); err != nil {
-			return err
-		}
-		names = append(names, r.Name)
-	}
-	return tx.AddSuggestionEvent(ctx, sg.ID, now, EventNotify, "系统",
-		fmt.Sprintf("提醒（%s）已发给「%s」经办人：%s", what, d.Name, strings.Join(names, "、")))
+	n := s.Notify
+	n.BodySuggestionURL = s.BodyURL
+	_, err := n.tellBody(ctx, tx, sg, d, what, due, now)
+	return err
 }
 
 // EvaluationsFor are the evaluations who may read: the bodies' handlers

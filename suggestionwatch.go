@@ -153,8 +153,8 @@ func (s *Supervision) sweepSuggestions(ctx context.Context, tx HandoverTx, now t
 		}
 		names := make([]string, 0, len(to))
 		for _, r := range to {
-			item := s.Notify.item(sg.Number, sg.StationName, light+"："+why, due, s.Notify.suggestionURL(sg.ID), 0, r,
-				fmt.Sprintf("sg-colour-%d-%s-u%d-%d", sg.ID, colour, r.UserID, now.Unix()))
+			item := s.Notify.suggestionItem(sg, r.OpenID, s.Notify.suggestionURL(sg.ID), light+"："+why,
+				fmt.Sprintf("sg-colour-%d-%s-u%d-%d", sg.ID, colour, r.UserID, now.Unix()), due)
 			if err := tx.Enqueue(ctx, item, now); err != nil {
 				return 0, 0, err
 			}
@@ -188,7 +188,7 @@ func (s *Supervision) remindBodies(ctx context.Context, tx HandoverTx, sg Sugges
 			return queued, err
 		}
 		what := map[string]string{DutyNoticeNear: "建议即将到期：", DutyNoticeOverdue: "建议已超期："}[kind] + b.Role() + "，请" + stage
-		n, err := s.Notify.tellBody(ctx, tx, sg, b, what, due, now)
+		n, err := s.Notify.tellBody(ctx, tx, sg, Department{ID: b.DepartmentID, Name: b.Name}, what, due, now)
 		if err != nil {
 			return queued, err
 		}
@@ -212,34 +212,57 @@ func dueNotice(cal Calendar, handed, due time.Time, nearSent, overdueSent bool, 
 	return ""
 }
 
-// tellBody queues what to each bound handler of the body and notes on the
+// suggestionNotifier is what telling about a suggestion needs from
+// storage.
+type suggestionNotifier interface {
+	DepartmentRecipients(ctx context.Context, departmentID int64) ([]StaffRecipient, error)
+	Enqueue(ctx context.Context, item OutboxItem, at time.Time) error
+	AddSuggestionEvent(ctx context.Context, id int64, at time.Time, kind EventKind, actor, detail string) error
+}
+
+// tellBody queues what to each bound handler of a body and notes on the
 // suggestion's history who was told, or that nobody could be.
-func (n SupervisionNotify) tellBody(ctx context.Context, tx HandoverTx, sg Suggestion, b SuggestionBody, what string, due, now time.Time) (int, error) {
+func (n SupervisionNotify) tellBody(ctx context.Context, tx suggestionNotifier, sg Suggestion, d Department, what string, due, now time.Time) (int, error) {
 	if n.TemplateID == "" {
 		return 0, nil
 	}
-	to, err := tx.DepartmentRecipients(ctx, b.DepartmentID)
+	to, err := tx.DepartmentRecipients(ctx, d.ID)
 	if err != nil {
 		return 0, err
 	}
 	if len(to) == 0 {
 		return 0, tx.AddSuggestionEvent(ctx, sg.ID, now, EventNotify, "系统",
-			fmt.Sprintf("「%s」没有已绑定微信的经办人，提醒（%s）未能发出，请电话告知。", b.Name, what))
+			fmt.Sprintf("「%s」没有已绑定微信的经办人，提醒（%s）未能发出，请电话告知。", d.Name, what))
 	}
-	names := make([]string, 0, len(to))
 	url := ""
 	if n.BodySuggestionURL != nil {
 		url = n.BodySuggestionURL(sg.ID)
 	}
+	names := make([]string, 0, len(to))
 	for i, r := range to {
-		item := n.item(sg.Number, sg.StationName, what, due, url, 0, r, fmt.Sprintf("sg-body-%d-u%d-%d-%d", sg.ID, r.UserID, now.UnixNano(), i))
+		item := n.suggestionItem(sg, r.OpenID, url, what, fmt.Sprintf("sg-%d-u%d-%d-%d", sg.ID, r.UserID, now.UnixNano(), i), due)
 		if err := tx.Enqueue(ctx, item, now); err != nil {
 			return 0, err
 		}
 		names = append(names, r.Name)
 	}
 	return len(to), tx.AddSuggestionEvent(ctx, sg.ID, now, EventNotify, "系统",
-		fmt.Sprintf("提醒（%s）已发给「%s」经办人：%s", what, b.Name, strings.Join(names, "、")))
+		fmt.Sprintf("提醒（%s）已发给「%s」经办人：%s", what, d.Name, strings.Join(names, "、")))
+}
+
+// suggestionItem is the supervision template telling someone what
+// happened to a suggestion: its number (JY and its ID before it has
+// one), its title in the station field, what in the light field.
+func (n SupervisionNotify) suggestionItem(sg Suggestion, openid, url, what, key string, due time.Time) OutboxItem {
+	number := sg.Number
+	if number == "" {
+		number = fmt.Sprintf("JY%d", sg.ID)
+	}
+	item := n.item(number, sg.Title, what, due, url, 0, StaffRecipient{OpenID: openid}, key)
+	if due.IsZero() && n.DeadlineField != "" {
+		item.Data[n.DeadlineField] = "—"
+	}
+	return item
 }
 
 // suggestionURL is the console's page of a suggestion, for staff's notices.
