@@ -141,6 +141,7 @@ var authzRows = []authzRow{
 
 	// Public pages.
 	{method: "GET", route: "/wall", path: "/wall", want: "A AA AA AAAAAAA"},
+	{method: "GET", route: "/suggestions", path: "/suggestions", want: "A AA AA AAAAAAA"},
 	{method: "GET", route: "/stations/:code", path: "/stations/demo-bdg", want: "A AA AA AAAAAAA"},
 
 	// The console: staff only; a role's actions (403), then the reach (404).
@@ -200,6 +201,14 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/points/corrections", path: "/console/points/corrections", form: url.Values{"points": {"0"}}, want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/points/rules", path: "/console/points/rules", form: url.Values{"points": {"x"}}, want: "S SS SS AFFFFFF"},
 	{method: "GET", route: "/console/board", path: "/console/board", want: "S SS SS AAAAAAA"},
+	// Suggestions: key supervision is the office's decision (a suggestion
+	// that is not there, or beyond reach, is 404); the figures and their
+	// Excel files are for those who read suggestions.
+	{method: "POST", route: "/console/suggestions/:id/key", path: "/console/suggestions/999999/key",
+		form: url.Values{"official": {"张副主任"}, "plan": {"每季度听取一次汇报"}}, want: "S SS SS NNNNFFF"},
+	{method: "GET", route: "/console/suggestion-figures", path: "/console/suggestion-figures", want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/suggestions.xlsx", path: "/console/suggestions.xlsx", want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/suggestion-stats.xlsx", path: "/console/suggestion-stats.xlsx", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/wechat", path: "/console/wechat", want: "S SS SS AAAAAAA"},
 	{method: "POST", route: "/console/wechat/bind", path: "/console/wechat/bind", form: url.Values{}, want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/manage", path: "/console/manage", want: "S SS SS AFFFFFF"},

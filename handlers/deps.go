@@ -95,16 +95,19 @@ type StaffAPIDeps struct {
 
 // ConsoleDeps serve the staff console (/console/).
 type ConsoleDeps struct {
-	Log            *slog.Logger // nil: Deps.Log
-	Accounts       AccountService
-	Console        ConsoleReader
-	Staff          StaffDirectory
-	AccountCreator AccountCreator
-	Rosters        RosterService
-	Roster         RosterReader
-	Replies        ReplyService
-	Rerouting      RerouteService
-	Supervision    SupervisionService
+	Log *slog.Logger // nil: Deps.Log
+	// SuggestionFigures: the suggestions on the board, their figures and
+	// Excel files, and key supervision (重点督办).
+	SuggestionFigures SuggestionFigureReader
+	Accounts          AccountService
+	Console           ConsoleReader
+	Staff             StaffDirectory
+	AccountCreator    AccountCreator
+	Rosters           RosterService
+	Roster            RosterReader
+	Replies           ReplyService
+	Rerouting         RerouteService
+	Supervision       SupervisionService
 	// Activities and ActivityReader: deputies' activities (发单、接单、结单).
 	Activities     ActivityService
 	ActivityReader ActivityReader
@@ -188,7 +191,11 @@ type PublicDeps struct {
 	}
 	Staff interface {
 		JurisdictionByPath(ctx context.Context, path string) (int64, error)
-	}
+	} // Suggestions reads the handled suggestions and their figures for
+	// /suggestions; SuggestionNames names their deputies there
+	// (MASHANG_PUBLIC_SUGGESTION_NAMES).
+	Suggestions     SuggestionFigureReader
+	SuggestionNames bool
 }
 
 // OperationsDeps serve health, readiness and metrics.
@@ -291,6 +298,8 @@ func (d Deps) check() error {
 		need("Public.Receptions", d.Public.Receptions),
 		need("Public.Console", d.Public.Console),
 		need("Public.Staff", d.Public.Staff),
+		need("Public.Suggestions", d.Public.Suggestions),
+		need("Console.SuggestionFigures", d.Console.SuggestionFigures),
 		need("Operations.DB", d.Operations.DB),
 		text("Operations.MediaDir", d.Operations.MediaDir),
 	} {

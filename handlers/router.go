@@ -198,6 +198,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// Public pages.
 	pub := &public{deps: d.Public}
 	r.GET("/wall", timed, pub.wall)
+	r.GET("/suggestions", timed, pub.suggestions)
 	r.GET("/stations/:code", timed, pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
@@ -255,6 +256,12 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/points/corrections", con.may(mashang.ActManage), con.correctPoints)
 	cdesk.POST("/points/rules", con.may(mashang.ActManage), con.setPointRule)
 	cdesk.GET("/board", con.board)
+	// Deputies' suggestions supervised and counted: key supervision
+	// (重点督办), the figures by body and deputy, the two Excel files.
+	cdesk.POST("/suggestions/:id/key", con.may(mashang.ActSuggestionReview), con.markKey)
+	cdesk.GET("/suggestion-figures", con.may(mashang.ActSuggestions), con.suggestionFigures)
+	cdesk.GET("/suggestions.xlsx", con.may(mashang.ActSuggestions), con.export, con.suggestionListExcel)
+	cdesk.GET("/suggestion-stats.xlsx", con.may(mashang.ActSuggestions), con.export, con.suggestionStatsExcel)
 	cdesk.GET("/wechat", con.may(mashang.ActBindWeChat), con.wechatPage)
 	cdesk.POST("/wechat/bind", con.may(mashang.ActBindWeChat), con.bindWeChat)
 	manage := cdesk.Group("/manage", con.may(mashang.ActManage))
