@@ -46,7 +46,7 @@ type SuggestionTx interface {
 	// SessionAt is the congress session going on at, nil between sessions.
 	SessionAt(ctx context.Context, at time.Time) (*CongressSession, error)
 	AnswerCategories(ctx context.Context) ([]AnswerCategory, error)
-	// DeputyByCode is a deputy in office (ENOTFOUND: none).
+	// DeputyByCode is a deputy, in office or not (ENOTFOUND: none).
 	DeputyByCode(ctx context.Context, code string) (Deputy, error)
 	// DeputyOpenID is the deputy's bound WeChat ("" none).
 	DeputyOpenID(ctx context.Context, deputyID int64) (string, error)
@@ -229,6 +229,9 @@ func (s *Suggestions) invite(ctx context.Context, tx SuggestionTx, sg Suggestion
 	want := map[int64]bool{}
 	for _, code := range codes {
 		d, err := tx.DeputyByCode(ctx, code)
+		if err == nil && !d.InOffice {
+			err = Errorf(ENOTFOUND, "not in office")
+		}
 		if err != nil {
 			if ErrorCode(err) == ENOTFOUND {
 				return Errorf(EINVALID, "没有找到编码为「%s」的在任代表，请核对联名代表的编码", code)
@@ -414,6 +417,9 @@ func (s *Suggestions) EnterPaper(ctx context.Context, staff, deputyCode string, 
 	var id int64
 	err = s.update(ctx, func(tx SuggestionTx) error {
 		dep, err := tx.DeputyByCode(ctx, strings.TrimSpace(deputyCode))
+		if err == nil && !dep.InOffice {
+			err = Errorf(ENOTFOUND, "not in office")
+		}
 		if ErrorCode(err) == ENOTFOUND {
 			return Errorf(EINVALID, "没有找到编码为「%s」的在任代表，请核对领衔代表的编码", deputyCode)
 		} else if err != nil {
@@ -439,7 +445,7 @@ func (s *Suggestions) EnterPaper(ctx context.Context, staff, deputyCode string, 
 		}
 		for _, code := range clean(in.Signers) {
 			d, err := tx.DeputyByCode(ctx, code)
-			if err != nil {
+			if err != nil || !d.InOffice {
 				return Errorf(EINVALID, "没有找到编码为「%s」的在任代表，请核对联名代表的编码", code)
 			}
 			// Paper carries the co-signers' own signatures.
@@ -1084,22 +1090,4 @@ func (w SuggestionWork) ForDeputy() SuggestionWork {
 		}
 	}
 	return out
-}
-
-// HandoverLate says whether a suggestion received between sessions is
-// past its five working days without being handed over (red), and
-// whether it is on its last one (yellow).
-func (s Suggestion) HandoverLate(cal Calendar, now time.Time) (late, near bool) {
-	if s.HandoverDue.IsZero() || s.HandedAt != nil {
-		return false, false
-	}
-	switch s.Status {
-	case SuggestionSubmitted, SuggestionAccepted:
-	default:
-		return false, false
-	}
-	if now.After(s.HandoverDue) {
-		return true, false
-	}
-	return false, cal.WorkingDaysBetween(now, s.HandoverDue) <= 1
 }

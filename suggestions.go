@@ -123,6 +123,7 @@ func (s Suggestion) Joint() bool {
 // suggestion was merged into it (Merged): both are credited.
 type Signer struct {
 	DeputyID    int64
+	Code        string // the deputy's code, as the lead deputy invites them
 	Name        string
 	InvitedAt   time.Time
 	ConfirmedAt *time.Time

@@ -45,6 +45,9 @@ const SuggestionRemindDays = 10
 // or not accepted yet).
 func (s Suggestion) StageDue() (time.Time, string) {
 	switch {
+	case s.Status == SuggestionDraft || s.Status == SuggestionReturned || s.Status == SuggestionRefused ||
+		s.Status == SuggestionMerged || s.Status == SuggestionWithdrawn:
+		return time.Time{}, ""
 	case s.HandedAt == nil && s.Status != SuggestionClosed:
 		return s.HandoverDue, "交办"
 	case s.Round > 1 && !s.RedoDue.IsZero():

@@ -55,6 +55,10 @@ type Cases struct {
 	// RedoDays is how many working days a department has to handle a case
 	// again after its citizen was dissatisfied (二次交办).
 	RedoDays int
+	// SuggestionRedoMonths is how many months the bodies have to answer a
+	// deputy's suggestion again after the deputy was dissatisfied (some
+	// regulations say one, some two).
+	SuggestionRedoMonths int
 	// RatingReminder is how long after closing a citizen who has not rated
 	// the answer is reminded, once.
 	RatingReminder time.Duration

@@ -333,6 +333,12 @@ var settings = []setting{
 			n := c.Cases.RedoDays
 			return wrongIf(n < 1 || n > 60, "%d is outside 1–60 working days", n)
 		}},
+	{env: "MASHANG_SUGGESTION_REDO_MONTHS", path: "cases.suggestion_redo_months", def: "1",
+		field: func(c *Config) any { return &c.Cases.SuggestionRedoMonths },
+		check: func(c Config) string {
+			n := c.Cases.SuggestionRedoMonths
+			return wrongIf(n < 1 || n > 3, "%d is outside 1–3 months", n)
+		}},
 	{env: "MASHANG_RATING_REMINDER", path: "cases.rating_reminder", def: "72h",
 		field: func(c *Config) any { return &c.Cases.RatingReminder },
 		check: func(c Config) string {

@@ -147,6 +147,9 @@ type ConsoleDeps struct {
 	Publishing Publisher
 	// Todo is the to-do list (待办), within reach.
 	Todo TodoStore
+	// Suggestions: the office's review, hand-over and closing of deputies'
+	// suggestions, and paper entry.
+	Suggestions SuggestionDeps
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -165,6 +168,8 @@ type DeputyDeps struct {
 	Audit Auditor
 	// Walkins takes what a voter told a deputy in person (代表转来).
 	Walkins WalkinService
+	// Suggestions: the deputy raises, signs and evaluates suggestions.
+	Suggestions SuggestionDeps
 	// PublicURL is where deputies reach the service: the web
 	// authorisation's redirect_uri is made from it, never from the
 	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
@@ -263,6 +268,12 @@ func (d Deps) check() error {
 		need("Console.Wall", d.Console.Wall),
 		need("Console.Publishing", d.Console.Publishing),
 		need("Console.Todo", d.Console.Todo),
+		need("Console.Suggestions.Service", d.Console.Suggestions.Service),
+		need("Console.Suggestions.Reader", d.Console.Suggestions.Reader),
+		need("Deputies.Suggestions.Service", d.Deputies.Suggestions.Service),
+		need("Deputies.Suggestions.Reader", d.Deputies.Suggestions.Reader),
+		need("Departments.Suggestions.Service", d.Departments.Suggestions.Service),
+		need("Departments.Suggestions.Reader", d.Departments.Suggestions.Reader),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),

@@ -31,23 +31,12 @@ type SuggestionFigureReader interface {
 
 // markKey answers POST /console/suggestions/:id/key: staff mark a
 // suggestion within reach for key supervision (重点督办) with the leading
-// official and the plan, audited; back to the suggestion's page.
-func (con *console) markKey(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		con.fail(c, mashang.NotFound("建议"))
-		return
-	}
-	s := c.MustGet(staffKey).(mashang.StaffSession)
+// official and the plan, audited (suggestionAct).
+func (con *console) markKey(c *gin.Context, sg mashang.Suggestion, staff string) (string, string, func(context.Context) error) {
 	official, plan := c.PostForm("official"), c.PostForm("plan")
-	err = con.audited(c, "suggestion_key", c.Param("id"), official+"："+plan, func(ctx context.Context) error {
-		return mashang.MarkKey(ctx, con.deps.SuggestionFigures, c.MustGet(reachKey).(mashang.Reach), id, official, plan, s.User.Name, time.Now())
-	})
-	if mashang.ErrorCode(err) == mashang.ENOTFOUND {
-		con.fail(c, err)
-		return
+	return official + "：" + plan, "已列为重点督办", func(ctx context.Context) error {
+		return mashang.MarkKey(ctx, con.deps.SuggestionFigures, c.MustGet(reachKey).(mashang.Reach), sg.ID, official, plan, staff, time.Now())
 	}
-	con.said(c, "/console/suggestions/"+c.Param("id"), outcome(c, con.deps.Log.With("action", "suggestion_key"), "已列为重点督办", err))
 }
 
 // suggestionScope reads ?session=ID, or the period ?from=&to= (this year

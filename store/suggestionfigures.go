@@ -34,8 +34,8 @@ func (db *DB) SuggestionFacts(ctx context.Context, r mashang.Reach, scope *masha
 		where += " AND g.received_at >= ? AND g.received_at < ?"
 		args = append(args, scope.From.UTC(), scope.To.UTC())
 	}
-	list, err := scanAll(ctx, db.db, scanSuggestionTimes, `SELECT `+suggestionTimes+suggestionJoins+`
-		JOIN stations s ON s.id = g.station_id WHERE `+where+` AND `+acceptedStatuses+` ORDER BY g.number, g.id`, args...)
+	list, err := scanAll(ctx, db.db, scanSuggestion, `SELECT `+suggestionColumns+`
+		WHERE `+where+` AND `+acceptedStatuses+` ORDER BY g.number, g.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list the suggestions counted: %w", err)
 	}
@@ -71,28 +71,10 @@ func (db *DB) SuggestionFacts(ctx context.Context, r mashang.Reach, scope *masha
 	return out, nil
 }
 
-// readFacts fills in the signers, answers, evaluations and contacts of the
+// readFacts fills in the answers, evaluations and contacts of the
 // suggestions ids.
 func readFacts(ctx context.Context, q sqlQuerier, ids []any, out []mashang.SuggestionFacts, at map[int64]int) error {
 	in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
-	type signer struct {
-		id int64
-		mashang.Signer
-	}
-	signers, err := scanAll(ctx, q, func(row scanner) (signer, error) {
-		var g signer
-		var confirmed sql.NullTime
-		err := row.Scan(&g.id, &g.DeputyID, &g.Name, &confirmed, &g.Merged)
-		if confirmed.Valid {
-			g.ConfirmedAt = &confirmed.Time
-		}
-		return g, err
-	}, `SELECT x.suggestion_id, x.deputy_id, d.name, x.confirmed_at, x.merged FROM suggestion_signers x JOIN deputies d ON d.id = x.deputy_id
-		WHERE x.suggestion_id IN `+in+` AND (x.confirmed_at IS NOT NULL OR x.merged = 1) ORDER BY x.suggestion_id, x.invited_at`, ids...)
-	if err != nil {
-		return fmt.Errorf("read the co-signers: %w", err)
-	}
-	spread(signers, func(g signer) int64 { return g.id }, out, at, func(f *mashang.SuggestionFacts, g signer) { f.Signers = append(f.Signers, g.Signer) })
 	type answer struct {
 		id int64
 		mashang.Answer
@@ -143,8 +125,8 @@ func readFacts(ctx context.Context, q sqlQuerier, ids []any, out []mashang.Sugge
 // category), at most limit.
 func (db *DB) HandledSuggestions(ctx context.Context, r mashang.Reach, since time.Time, limit int) ([]mashang.SuggestionFacts, error) {
 	where, args := suggestionReach(r)
-	list, err := scanAll(ctx, db.db, scanSuggestionTimes, `SELECT `+suggestionTimes+suggestionJoins+`
-		JOIN stations s ON s.id = g.station_id WHERE `+where+` AND g.status = 'closed' AND g.closed_at >= ?
+	list, err := scanAll(ctx, db.db, scanSuggestion, `SELECT `+suggestionColumns+`
+		WHERE `+where+` AND g.status = 'closed' AND g.closed_at >= ?
 		ORDER BY g.closed_at DESC, g.id DESC LIMIT ?`, append(args, since.UTC(), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list the handled suggestions: %w", err)
