@@ -89,7 +89,9 @@ func handleSuggestion(t *testing.T, e *env, k *suggestionClock, id int64, steps 
 			return s.Answer(ctx, id, handler, mashang.AnswerInput{Category: "A", Text: "已完成人行道翻修1.2公里，并纳入日常巡查。",
 				Letter: []mashang.ResultFile{{Data: pdf}}})
 		}},
-		{"evaluate", func() error { return s.Evaluate(ctx, lead, id, mashang.VerdictSatisfied, mashang.VerdictSatisfied, "办得实在") }},
+		{"evaluate", func() error {
+			return s.Evaluate(ctx, lead, id, mashang.VerdictSatisfied, mashang.VerdictSatisfied, "办得实在")
+		}},
 		{"close", func() error { return s.Close(ctx, "市人大", id, "代表满意，办结") }},
 	} {
 		if at, ok := steps[step.name]; ok {
