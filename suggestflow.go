@@ -63,6 +63,9 @@ type SuggestionTx interface {
 	// another sweep did).
 	MarkPromiseAsked(ctx context.Context, suggestionID int64, at time.Time) (bool, error)
 	departmentNotifier
+	// ClearSuggestionNotices forgets the bodies' timed reminders (a new
+	// round, a new deadline).
+	ClearSuggestionNotices(ctx context.Context, id int64) error
 	// Accepted suggestions land in their deputies' duty records.
 	DutyRecorder
 }
@@ -943,6 +946,11 @@ func (s *Suggestions) Evaluate(ctx context.Context, dep Deputy, id int64, answer
 		}
 		sg.Status, sg.Round, sg.RedoDue, sg.AnsweredAt, sg.PromisedOn = SuggestionRedo, sg.Round+1, MonthsDeadline(s.Calendar, now, months), nil, time.Time{}
 		if err := tx.SaveSuggestion(ctx, sg); err != nil {
+			return err
+		}
+		// The second round has its own deadline: the bodies are reminded
+		// of it afresh.
+		if err := tx.ClearSuggestionNotices(ctx, sg.ID); err != nil {
 			return err
 		}
 		if err := tx.AddSuggestionEvent(ctx, sg.ID, now, EventSgRedo, "系统",

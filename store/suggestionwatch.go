@@ -70,6 +70,15 @@ func (tx *Tx) MarkSuggestionNotice(ctx context.Context, id, departmentID int64, 
 	return tx.markNotice(ctx, "suggestion_bodies", "suggestion_id", id, departmentID, kind, at)
 }
 
+// ClearSuggestionNotices forgets the bodies' timed reminders of a
+// suggestion handled again (mashang.SuggestionTx).
+func (tx *Tx) ClearSuggestionNotices(ctx context.Context, id int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE suggestion_bodies SET near_noticed_at = NULL, overdue_noticed_at = NULL WHERE suggestion_id = ?`, id); err != nil {
+		return fmt.Errorf("clear the bodies' reminders: %w", err)
+	}
+	return nil
+}
+
 // MarkKeySuggestion marks a suggestion within reach for key supervision,
 // in one transaction with its history line and the audit line
 // (mashang.KeySupervisionStore).
