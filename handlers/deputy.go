@@ -159,7 +159,7 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 	}
 	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": mashang.TimelineFor(events, mashang.AudienceDeputy),
 		"Suggestions": suggestions,
-		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open})
+		"CanAccept":   k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open})
 }
 
 // act runs a deputy's action on a case they answer for and goes back to
