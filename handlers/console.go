@@ -297,6 +297,14 @@ func (con *console) casePage(c *gin.Context) {
 		}
 	}
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
+	// The deputies' suggestions raised from it, for those who read suggestions.
+	var suggestions []mashang.CaseLink
+	if mashang.Allowed(user.Role, mashang.ActSuggestions) {
+		if suggestions, err = con.deps.Suggestions.Reader.CaseSuggestions(c.Request.Context(), k.ID, false); err != nil {
+			con.fail(c, err)
+			return
+		}
+	}
 	// A handler acknowledges their own department's part, once, while the case is open.
 	var mine *mashang.CaseDepartment
 	for i, d := range departments {
@@ -310,7 +318,7 @@ func (con *console) casePage(c *gin.Context) {
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
-		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin})
+		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin, "Suggestions": suggestions})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log

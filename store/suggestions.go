@@ -320,8 +320,14 @@ func (tx *Tx) AddAnswer(ctx context.Context, suggestionID int64, a *mashang.Answ
 	if err != nil {
 		return fmt.Errorf("add answer: %w", err)
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	if a.ID, err = res.LastInsertId(); err != nil || !a.Lead {
+		return err
+	}
+	// A new answer's promised date is asked about afresh.
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE suggestions SET promise_asked_at = NULL WHERE id = ?`, suggestionID); err != nil {
+		return fmt.Errorf("reset the promise's mark: %w", err)
+	}
+	return nil
 }
 
 // Answers lists a suggestion's answers and opinions, oldest first.
