@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -315,16 +314,8 @@ func (b *staffBrowser) postPaper(fields url.Values, scan []byte) string {
 		fw.Write(scan)
 	}
 	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/suggestions", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Origin", b.base)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
-	return b.follow(resp, page)
+	_, answer := b.postMultipart("/console/suggestions", &body, w.FormDataContentType())
+	return answer
 }
 
 // The office's other decisions: a secretary enters a paper suggestion
