@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -296,3 +297,134 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		}
 	})
 }
+
+// postPaper posts the console's paper-suggestion form with its scan.
+func (b *staffBrowser) postPaper(fields url.Values, scan []byte) string {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", b.csrf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	if scan != nil {
+		fw, _ := w.CreateFormFile("scan", "扫描件.png")
+		fw.Write(scan)
+	}
+	w.Close()
+	_, answer := b.postMultipart("/console/suggestions", &body, w.FormDataContentType())
+	return answer
+}
+
+// The office's other decisions: a secretary enters a paper suggestion
+// with its scan for a deputy of their station (not for one beyond it);
+// the office refuses it only with a legal reason, which the deputy reads;
+// merges one deputy's suggestion into another's, crediting its deputy;
+// and a deputy withdraws a draft only with a reason.
+func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		ctx := context.Background()
+		const deputyA, deputyB = "oSugPaperDeputyA000000000001", "oSugPaperDeputyB000000000001"
+		bindDeputy(t, e, "demo-d01", deputyA, time.Now())
+		bindDeputy(t, e, "demo-d02", deputyB, time.Now())
+		e.addStaff(t, mashang.StaffUser{Username: "sug-sec", Name: "吴秘书", Role: mashang.RoleSecretary}, "", "demo-bdg")
+		e.addStaff(t, mashang.StaffUser{Username: "sug-staff", Name: "郑审核", Role: mashang.RoleStaff}, "青岛市/市南区", "")
+		sec, office := e.browser(t), e.browser(t)
+		sec.login("sug-sec", staffPassword)
+		office.login("sug-staff", staffPassword)
+
+		// Paper: a scan is required and checked; a deputy beyond the station is refused.
+		sec.get("/console/suggestions")
+		paper := url.Values{"deputy": {"demo-d01"}, "title": {"关于增设社区食堂的建议"}, "category": {"社会保障"},
+			"matter": {"老年人就餐难"}, "proposal": {"增设社区食堂"}}
+		if sec.postPaper(paper, nil); !strings.Contains(sec.said, "请上传纸质建议的扫描件") {
+			t.Fatalf("no scan: %s", sec.said)
+		}
+		if sec.postPaper(paper, []byte("not an image")); !strings.Contains(sec.said, "附件只能是 PDF、JPG 或 PNG") {
+			t.Fatalf("a scan that is no image: %s", sec.said)
+		}
+		beyond := url.Values{}
+		for k, v := range paper {
+			beyond[k] = v
+		}
+		beyond.Set("deputy", "demo-d03")
+		if sec.postPaper(beyond, pngPhoto(t, 20)); !strings.Contains(sec.said, "不在您的工作范围内") {
+			t.Fatalf("a deputy beyond the station: %s", sec.said)
+		}
+		answer := sec.postPaper(paper, pngPhoto(t, 20))
+		if sec.said != "纸质建议已录入，等待审核" {
+			t.Fatalf("paper: %s", answer)
+		}
+		paperPath := sentTo(answer)
+		_, page := sec.get(paperPath)
+		link := regexpFind(`/console/suggestions/[0-9]+/files/[0-9a-f]{32}`, page)
+		if resp, body := sec.fetch(link); link == "" || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || len(body) == 0 {
+			t.Fatalf("the scan %q: %d", link, resp.StatusCode)
+		}
+
+		// Refusal: only one of the legal reasons.
+		office.get(paperPath)
+		if office.post(paperPath+"/review", url.Values{"csrf": {office.csrf}, "decision": {"refuse"}, "refusal": {"我们不喜欢"}}); !strings.Contains(office.said, "法定理由") {
+			t.Fatalf("refused without a legal reason: %s", office.said)
+		}
+		if office.post(paperPath+"/review", url.Values{"csrf": {office.csrf}, "decision": {"refuse"}, "refusal": {mashang.RefusalReasons[1]}}); office.said != "已告知代表不作为建议处理" {
+			t.Fatalf("refuse: %s", office.said)
+		}
+		a := e.wechatBrowser(t, deputyA)
+		if _, page := a.get("/d/suggestions/" + strings.TrimPrefix(paperPath, "/console/suggestions/")); !strings.Contains(page, mashang.RefusalReasons[1]) {
+			t.Fatalf("the deputy does not read why: %s", page)
+		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		told := 0
+		for _, d := range e.fake.Delivered(deputyA) {
+			if d.TemplateID == supervisionTemplate && strings.HasSuffix(d.URL, "/d/suggestions/"+strings.TrimPrefix(paperPath, "/console/suggestions/")) {
+				told++
+			}
+		}
+		if told != 1 {
+			t.Fatalf("the deputy was told %d times of the refusal", told)
+		}
+
+		// Merge: deputy B's suggestion into deputy A's; B is credited there.
+		ids := map[string]string{}
+		for who, openid := range map[string]string{"A": deputyA, "B": deputyB} {
+			b := e.wechatBrowser(t, openid)
+			b.get("/d/suggestions/new")
+			_, page := b.post("/d/suggestions", url.Values{"title": {"关于海滨步道照明的建议" + who}, "category": {"城乡建设"}, "matter": {"步道夜间太暗"}, "proposal": {"增设路灯"}})
+			id := regexpFind(`/d/suggestions/([0-9]+)/submit`, page)
+			id = strings.TrimSuffix(strings.TrimPrefix(id, "/d/suggestions/"), "/submit")
+			if _, page := b.post("/d/suggestions/"+id+"/submit", url.Values{}); !strings.HasPrefix(said(page), "done: 已提交") {
+				t.Fatalf("%s submits: %s", who, said(page))
+			}
+			ids[who] = id
+		}
+		office.get("/console/suggestions/" + ids["B"])
+		if office.post("/console/suggestions/"+ids["B"]+"/review", url.Values{"csrf": {office.csrf}, "decision": {"merge"}, "into": {ids["A"]}}); office.said != "已归并" {
+			t.Fatalf("merge: %s", office.said)
+		}
+		if _, page := e.wechatBrowser(t, deputyB).get("/d/suggestions"); !strings.Contains(page, "关于海滨步道照明的建议A") || !strings.Contains(page, "已归并") {
+			t.Fatalf("deputy B is not credited on A's: %s", page)
+		}
+		if _, page := office.get("/console/suggestions/" + ids["A"]); !strings.Contains(page, "归并署名") {
+			t.Fatalf("A's suggestion does not credit B: %s", page)
+		}
+
+		// Withdrawal: only with a reason.
+		a.get("/d/suggestions/new")
+		_, page = a.post("/d/suggestions", url.Values{"title": {"草稿"}})
+		draft := regexpFind(`/d/suggestions/[0-9]+/withdraw`, page)
+		if _, page := a.post(draft, url.Values{"reason": {" "}}); !strings.Contains(said(page), "请写明撤回的理由") {
+			t.Fatalf("withdrawn without a reason: %s", said(page))
+		}
+		if _, page := a.post(draft, url.Values{"reason": {"已通过其他渠道解决"}}); said(page) != "done: 建议已撤回" || !strings.Contains(page, "已撤回") {
+			t.Fatalf("withdraw: %s", said(page))
+		}
+	})
+}
+
+func regexpFind(expr, s string) string { return regexp.MustCompile(expr).FindString(s) }
