@@ -193,8 +193,9 @@ func TestSuggestionsSupervisedOnTheBoardWithKeySupervisionAndPoints(t *testing.T
 		if status != http.StatusSeeOther || city.said != "已列为重点督办" {
 			t.Fatalf("mark key: %d %s", status, answer)
 		}
-		if _, page := city.get("/console/suggestions/" + itoa(id)); !strings.Contains(page, "列为重点督办，由张副主任牵头督办。督办方案：每月听取一次办理进展汇报") {
-			t.Fatalf("the history lacks the key line:\n%s", page)
+		if _, page := city.get("/console/suggestions/" + itoa(id)); !strings.Contains(page, "列为重点督办，由张副主任牵头督办。督办方案：每月听取一次办理进展汇报") ||
+			!strings.Contains(page, "<strong>重点督办</strong>：张副主任牵头督办") || !strings.Contains(page, `<span class="dot red"></span> 督办灯色：红灯`) {
+			t.Fatalf("the page lacks the key supervision or the light:\n%s", page)
 		}
 		raw := storetest.RawSQL(t, e.driver, e.dsn)
 		var audited int
