@@ -53,6 +53,7 @@ type SuggestionReader interface {
 	AnswerCategories(ctx context.Context) ([]mashang.AnswerCategory, error)
 	DepartmentsOfStation(ctx context.Context, stationID int64) ([]mashang.Department, error)
 	SetSession(ctx context.Context, s mashang.CongressSession) error
+	SetAnswerCategory(ctx context.Context, c mashang.AnswerCategory) error
 	Sessions(ctx context.Context) ([]mashang.CongressSession, error)
 }
 
@@ -313,8 +314,13 @@ func (con *console) suggestionsPage(c *gin.Context) {
 	statuses := []mashang.SuggestionStatus{mashang.SuggestionSubmitted, mashang.SuggestionReturned, mashang.SuggestionAccepted,
 		mashang.SuggestionHanded, mashang.SuggestionAnswered, mashang.SuggestionRedo, mashang.SuggestionEvaluated, mashang.SuggestionClosed,
 		mashang.SuggestionRefused, mashang.SuggestionMerged, mashang.SuggestionWithdrawn}
+	cats, err := con.deps.Suggestions.Reader.AnswerCategories(c.Request.Context())
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	con.page(c, http.StatusOK, "console_suggestions.html", gin.H{"Title": "代表建议", "Rows": rows, "Status": status,
-		"Statuses": statuses, "Sessions": sessions, "Categories": mashang.SuggestionCategories})
+		"Statuses": statuses, "Sessions": sessions, "Categories": mashang.SuggestionCategories, "AnswerCategories": cats})
 }
 
 // reachableSuggestion reads the suggestion of the route within the
@@ -444,6 +450,21 @@ func (con *console) setSession(c *gin.Context) {
 			StartsAt: start, EndsAt: end.AddDate(0, 0, 1)})
 	})
 	con.said(c, "/console/suggestions", outcome(c, con.deps.Log, "会议已登记：会期内提交的建议记为本次会议的建议", err))
+}
+
+// setAnswerCategory adds an answer category or changes one (its label,
+// whether the body must say by when, whether it counts as solved).
+func (con *console) setAnswerCategory(c *gin.Context) {
+	sort, _ := strconv.Atoi(c.PostForm("sort"))
+	cat := mashang.AnswerCategory{Code: c.PostForm("code"), Label: c.PostForm("label"), Promise: c.PostForm("promise") == "1",
+		Solved: c.PostForm("solved") == "1", Sort: sort}
+	err := con.audited(c, "answer_category", cat.Code, cat.Label, func(ctx context.Context) error {
+		if err := cat.Check(); err != nil {
+			return err
+		}
+		return con.deps.Suggestions.Reader.SetAnswerCategory(ctx, cat)
+	})
+	con.said(c, "/console/suggestions", outcome(c, con.deps.Log, "答复类别已保存", err))
 }
 
 func (con *console) suggestionFile(c *gin.Context) {

@@ -414,6 +414,19 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 			t.Fatalf("A's suggestion does not credit B: %s", page)
 		}
 
+		// Answer categories are the office's to name; a secretary's is refused.
+		office.get("/console/suggestions")
+		if office.post("/console/suggestions/categories", url.Values{"csrf": {office.csrf}, "code": {"B"}, "label": {"列入年度计划逐步解决"},
+			"promise": {"1"}, "sort": {"2"}}); office.said != "答复类别已保存" {
+			t.Fatalf("answer category: %s", office.said)
+		}
+		if cats, err := e.db.AnswerCategories(ctx); err != nil || len(cats) != 3 || cats[1].Label != "列入年度计划逐步解决" || !cats[1].Promise || cats[1].Solved {
+			t.Fatalf("answer categories: %v %+v", err, cats)
+		}
+		if status, _ := sec.post("/console/suggestions/categories", url.Values{"csrf": {sec.csrf}, "code": {"D"}, "label": {"x"}}); status != http.StatusForbidden {
+			t.Fatalf("a secretary sets a category: %d", status)
+		}
+
 		// Withdrawal: only with a reason.
 		a.get("/d/suggestions/new")
 		_, page = a.post("/d/suggestions", url.Values{"title": {"草稿"}})

@@ -381,6 +381,26 @@ func (db *DB) AnswerCategories(ctx context.Context) ([]mashang.AnswerCategory, e
 	return answerCategories(ctx, db.db)
 }
 
+// SetAnswerCategory adds an answer category or changes one's label, its
+// promise (the body says by when) and whether it counts as solved.
+func (db *DB) SetAnswerCategory(ctx context.Context, c mashang.AnswerCategory) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE answer_categories SET label = ?, promise = ?, solved = ?, sort = ? WHERE code = ?`,
+			c.Label, c.Promise, c.Solved, c.Sort, c.Code)
+		if err != nil {
+			return fmt.Errorf("change answer category: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO answer_categories (code, label, promise, solved, sort) VALUES (?, ?, ?, ?, ?)`,
+			c.Code, c.Label, c.Promise, c.Solved, c.Sort); err != nil {
+			return fmt.Errorf("add answer category: %w", err)
+		}
+		return nil
+	})
+}
+
 func answerCategories(ctx context.Context, q sqlQuerier) ([]mashang.AnswerCategory, error) {
 	out, err := scanAll(ctx, q, func(row scanner) (mashang.AnswerCategory, error) {
 		var c mashang.AnswerCategory
