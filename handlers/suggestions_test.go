@@ -100,8 +100,11 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		}
 		depA, _ := e.db.DeputyByCode(ctx, "demo-d01")
 		mine, err := e.db.DeputySuggestions(ctx, depA.ID, 10)
-		if err != nil || len(mine) != 1 || len(mine[0].Cases) != 2 {
+		if err != nil || len(mine) != 1 {
 			t.Fatalf("the deputy's suggestions: %v %+v", err, mine)
+		}
+		if sg, _, err := e.db.DeputySuggestion(ctx, depA.ID, mine[0].ID); err != nil || len(sg.Cases) != 2 || len(sg.Signers) != 1 || !sg.Signers[0].Pending() {
+			t.Fatalf("the draft's cases and co-signer: %v %+v", err, sg)
 		}
 		id := strconv.FormatInt(mine[0].ID, 10)
 		path := "/d/suggestions/" + id
