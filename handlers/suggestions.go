@@ -382,6 +382,13 @@ func (con *console) reviewSuggestion(c *gin.Context, sg mashang.Suggestion, staf
 	done := map[string]string{mashang.ReviewAccept: "已立案", mashang.ReviewReturn: "已退回代表修改", mashang.ReviewRefuse: "已告知代表不作为建议处理",
 		mashang.ReviewMerge: "已归并"}[decision]
 	return decision + "：" + reason, done, func(ctx context.Context) error {
+		if decision == mashang.ReviewMerge {
+			// Merged only into a suggestion the account reaches: the line
+			// on it names the merged one's deputy.
+			if _, _, err := con.deps.Suggestions.Reader.SuggestionWithin(ctx, c.MustGet(reachKey).(mashang.Reach), into); err != nil {
+				return mashang.Errorf(mashang.EINVALID, "没有找到要并入的建议 #%d（或它不在您的工作范围内），请核对序号", into)
+			}
+		}
 		return con.deps.Suggestions.Service.Review(ctx, staff, sg.ID, decision, reason, into)
 	}
 }

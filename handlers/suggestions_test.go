@@ -406,7 +406,19 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 			}
 			ids[who] = id
 		}
+		// Not into a suggestion beyond the office's reach (西海岸新区's deputy's).
+		depC, _ := e.db.DeputyByCode(ctx, "demo-d03")
+		far, err := e.suggestions.Save(ctx, depC, 0, mashang.SuggestionInput{Title: "西海岸的建议", Matter: "情况", Proposal: "建议", Category: "其他"})
+		if err == nil {
+			err = e.suggestions.Submit(ctx, depC, far)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		office.get("/console/suggestions/" + ids["B"])
+		if office.post("/console/suggestions/"+ids["B"]+"/review", url.Values{"csrf": {office.csrf}, "decision": {"merge"}, "into": {strconv.FormatInt(far, 10)}}); !strings.Contains(office.said, "不在您的工作范围内") {
+			t.Fatalf("merged beyond reach: %s", office.said)
+		}
 		if office.post("/console/suggestions/"+ids["B"]+"/review", url.Values{"csrf": {office.csrf}, "decision": {"merge"}, "into": {ids["A"]}}); office.said != "已归并" {
 			t.Fatalf("merge: %s", office.said)
 		}
