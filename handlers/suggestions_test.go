@@ -393,6 +393,15 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 			t.Fatalf("the deputy was told %d times of the refusal", told)
 		}
 
+		// A congress session going on now: what is submitted carries it,
+		// with no five-working-day hand-over deadline.
+		today := time.Now().In(mashang.China)
+		office.get("/console/suggestions")
+		if office.post("/console/suggestions/sessions", url.Values{"csrf": {office.csrf}, "name": {"第十七届人民代表大会第三次会议"}, "term": {"17"}, "meeting": {"3"},
+			"starts": {today.AddDate(0, 0, -1).Format("2006-01-02")}, "ends": {today.AddDate(0, 0, 1).Format("2006-01-02")}}); !strings.HasPrefix(office.said, "会议已登记") {
+			t.Fatalf("session: %s", office.said)
+		}
+
 		// Merge: deputy B's suggestion into deputy A's; B is credited there.
 		ids := map[string]string{}
 		for who, openid := range map[string]string{"A": deputyA, "B": deputyB} {
@@ -425,7 +434,8 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 		if _, page := e.wechatBrowser(t, deputyB).get("/d/suggestions"); !strings.Contains(page, "关于海滨步道照明的建议A") || !strings.Contains(page, "已归并") {
 			t.Fatalf("deputy B is not credited on A's: %s", page)
 		}
-		if _, page := office.get("/console/suggestions/" + ids["A"]); !strings.Contains(page, "归并署名") {
+		if _, page := office.get("/console/suggestions/" + ids["A"]); !strings.Contains(page, "归并署名") || !strings.Contains(page, "第十七届人民代表大会第三次会议") ||
+			strings.Contains(page, "前交办") {
 			t.Fatalf("A's suggestion does not credit B: %s", page)
 		}
 
