@@ -967,8 +967,10 @@ func (s *Suggestions) Evaluate(ctx context.Context, dep Deputy, id int64, answer
 	})
 }
 
-// Close is the office closing an evaluated suggestion with its note; the
-// bodies then read the deputy's evaluations, and are told, as the deputy is.
+// Close is the office closing an evaluated suggestion with its note (or
+// an answered one the deputy did not evaluate, which the note then says);
+// the bodies then read the deputy's evaluations, and are told, as the
+// deputy is.
 func (s *Suggestions) Close(ctx context.Context, staff string, id int64, note string) error {
 	note = strings.TrimSpace(note)
 	if note == "" || utf8.RuneCountInString(note) > MaxSuggestionNote {
@@ -980,8 +982,14 @@ func (s *Suggestions) Close(ctx context.Context, staff string, id int64, note st
 		if err != nil {
 			return err
 		}
-		if sg.Status != SuggestionEvaluated {
-			return Errorf(ECONFLICT, "%s%s：代表评价后才能办结", sg.Label(), sg.Status.Label())
+		switch sg.Status {
+		case SuggestionEvaluated:
+		case SuggestionAnswered:
+			// A deputy who never evaluates does not hold the suggestion
+			// open for ever: the office closes it, saying so.
+			note += "（代表未评价）"
+		default:
+			return Errorf(ECONFLICT, "%s%s：答复后才能办结", sg.Label(), sg.Status.Label())
 		}
 		sg.Status, sg.ClosedAt, sg.CloseNote, sg.UpdatedAt = SuggestionClosed, &now, note, now
 		if err := tx.SaveSuggestion(ctx, sg); err != nil {

@@ -1,7 +1,9 @@
 package mashang
 
 import (
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Deputies' suggestions (代表建议，批评和意见): what a deputy formally raises
@@ -219,6 +221,24 @@ type AnswerCategory struct {
 	Promise bool
 	Solved  bool
 	Sort    int
+}
+
+// Check trims an answer category as staff set it and refuses one no
+// answer could carry: a code of one to four capital letters or digits, a
+// label of at most 30 characters.
+func (c *AnswerCategory) Check() error {
+	c.Code, c.Label = strings.ToUpper(strings.TrimSpace(c.Code)), strings.TrimSpace(c.Label)
+	ok := c.Code != "" && len(c.Code) <= 4
+	for _, r := range c.Code {
+		ok = ok && (r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}
+	switch {
+	case !ok:
+		return Errorf(EINVALID, "答复类别的代码应为1到4个大写字母或数字，如 A、B、C")
+	case c.Label == "" || utf8.RuneCountInString(c.Label) > 30:
+		return Errorf(EINVALID, "请填写答复类别的名称（不超过30字）")
+	}
+	return nil
 }
 
 // SuggestionFile is a kept file: a paper suggestion's scan or an answer

@@ -34,3 +34,54 @@ func TestSuggestionDeadlineEndsOnAWorkingDay(t *testing.T) {
 		}
 	}
 }
+
+// Staff set answer categories by a short code and a label; anything else
+// is refused saying what a category looks like.
+func TestAnswerCategoryCheck(t *testing.T) {
+	for _, c := range []struct {
+		code, label string
+		ok          bool
+	}{
+		{" b ", " 列入计划 ", true}, {"", "x", false}, {"ABCDE", "x", false}, {"A-1", "x", false}, {"D", "", false},
+	} {
+		cat := mashang.AnswerCategory{Code: c.code, Label: c.label}
+		if err := cat.Check(); (err == nil) != c.ok {
+			t.Errorf("%q %q: %v", c.code, c.label, err)
+		}
+	}
+}
+
+// Between sessions a received suggestion is handed over within five
+// working days: yellow on the last one, red after; handed, or raised at a
+// session (no such deadline), it is neither.
+func TestHandoverWithinFiveWorkingDays(t *testing.T) {
+	cal, err := workday.Parse(configs.Holidays())
+	if err != nil {
+		t.Fatal(err)
+	}
+	received := time.Date(2025, 9, 26, 10, 0, 0, 0, mashang.China) // a Friday before 国庆节
+	sg := mashang.Suggestion{Status: mashang.SuggestionSubmitted, HandoverDue: cal.AddWorkingDays(received, mashang.HandoverWorkingDays)}
+	if got := sg.HandoverDue.In(mashang.China).Format("2006-01-02"); got != "2025-10-10" { // 28, 29, 30 Sept, 9, 10 Oct
+		t.Fatalf("due %s", got)
+	}
+	// The light is the supervision's (Supervision.SuggestionColour), here
+	// with one near working day.
+	s := &mashang.Supervision{Calendar: cal, NearDays: 1}
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2025, 9, 30, 9, 0, 0, 0, mashang.China), mashang.ColourGreen},
+		{time.Date(2025, 10, 9, 9, 0, 0, 0, mashang.China), mashang.ColourYellow},
+		{time.Date(2025, 10, 11, 9, 0, 0, 0, mashang.China), mashang.ColourRed},
+	} {
+		if got := s.SuggestionColour(sg, c.at); got != c.want {
+			t.Errorf("%s: %s, want %s", c.at.Format("01-02"), got, c.want)
+		}
+	}
+	handed := received
+	sg.HandedAt = &handed
+	if got := s.SuggestionColour(sg, time.Date(2025, 10, 20, 9, 0, 0, 0, mashang.China)); got != mashang.ColourGreen {
+		t.Errorf("a handed suggestion is %s", got)
+	}
+}

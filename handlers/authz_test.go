@@ -237,6 +237,7 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/suggestions", path: "/console/suggestions", want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/suggestions", path: "/console/suggestions", form: url.Values{"deputy": {""}}, want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/suggestions/sessions", path: "/console/suggestions/sessions", form: url.Values{"name": {""}}, want: "S SS SS AAAAFFF"},
+	{method: "POST", route: "/console/suggestions/categories", path: "/console/suggestions/categories", form: url.Values{"code": {""}}, want: "S SS SS AAAAFFF"},
 	{method: "GET", route: "/console/suggestions/:id", path: "/console/suggestions/{suggestion}", want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/suggestions/:id/review", path: "/console/suggestions/{suggestion}/review", form: url.Values{"decision": {""}}, want: "S SS SS AAANFFF"},
 	{method: "POST", route: "/console/suggestions/:id/handover", path: "/console/suggestions/{suggestion}/handover", form: url.Values{"lead": {""}}, want: "S SS SS AAANFFF"},

@@ -307,6 +307,7 @@ func New(d Deps) (*gin.Engine, error) {
 	sug.GET("", con.suggestionsPage)
 	sug.POST("", con.enterSuggestion)
 	sug.POST("/sessions", con.may(mashang.ActSuggestionReview), con.setSession)
+	sug.POST("/categories", con.may(mashang.ActSuggestionReview), con.setAnswerCategory)
 	sug.GET("/:id", con.suggestionPage)
 	sug.POST("/:id/review", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_review", con.reviewSuggestion))
 	sug.POST("/:id/handover", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_handover", con.handOverSuggestion))

@@ -53,6 +53,7 @@ type SuggestionReader interface {
 	AnswerCategories(ctx context.Context) ([]mashang.AnswerCategory, error)
 	DepartmentsOfStation(ctx context.Context, stationID int64) ([]mashang.Department, error)
 	SetSession(ctx context.Context, s mashang.CongressSession) error
+	SetAnswerCategory(ctx context.Context, c mashang.AnswerCategory) error
 	Sessions(ctx context.Context) ([]mashang.CongressSession, error)
 }
 
@@ -315,8 +316,13 @@ func (con *console) suggestionsPage(c *gin.Context) {
 	statuses := []mashang.SuggestionStatus{mashang.SuggestionSubmitted, mashang.SuggestionReturned, mashang.SuggestionAccepted,
 		mashang.SuggestionHanded, mashang.SuggestionAnswered, mashang.SuggestionRedo, mashang.SuggestionEvaluated, mashang.SuggestionClosed,
 		mashang.SuggestionRefused, mashang.SuggestionMerged, mashang.SuggestionWithdrawn}
+	cats, err := con.deps.Suggestions.Reader.AnswerCategories(c.Request.Context())
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
 	con.page(c, http.StatusOK, "console_suggestions.html", gin.H{"Title": "代表建议", "Rows": rows, "Status": status,
-		"Statuses": statuses, "Sessions": sessions, "Categories": mashang.SuggestionCategories})
+		"Statuses": statuses, "Sessions": sessions, "Categories": mashang.SuggestionCategories, "AnswerCategories": cats})
 }
 
 // reachableSuggestion reads the suggestion of the route within the
@@ -378,6 +384,13 @@ func (con *console) reviewSuggestion(c *gin.Context, sg mashang.Suggestion, staf
 	done := map[string]string{mashang.ReviewAccept: "已立案", mashang.ReviewReturn: "已退回代表修改", mashang.ReviewRefuse: "已告知代表不作为建议处理",
 		mashang.ReviewMerge: "已归并"}[decision]
 	return decision + "：" + reason, done, func(ctx context.Context) error {
+		if decision == mashang.ReviewMerge {
+			// Merged only into a suggestion the account reaches: the line
+			// on it names the merged one's deputy.
+			if _, _, err := con.deps.Suggestions.Reader.SuggestionWithin(ctx, c.MustGet(reachKey).(mashang.Reach), into); err != nil {
+				return mashang.Errorf(mashang.EINVALID, "没有找到要并入的建议 #%d（或它不在您的工作范围内），请核对序号", into)
+			}
+		}
 		return con.deps.Suggestions.Service.Review(ctx, staff, sg.ID, decision, reason, into)
 	}
 }
@@ -446,6 +459,21 @@ func (con *console) setSession(c *gin.Context) {
 			StartsAt: start, EndsAt: end.AddDate(0, 0, 1)})
 	})
 	con.said(c, "/console/suggestions", outcome(c, con.deps.Log, "会议已登记：会期内提交的建议记为本次会议的建议", err))
+}
+
+// setAnswerCategory adds an answer category or changes one (its label,
+// whether the body must say by when, whether it counts as solved).
+func (con *console) setAnswerCategory(c *gin.Context) {
+	sort, _ := strconv.Atoi(c.PostForm("sort"))
+	cat := mashang.AnswerCategory{Code: c.PostForm("code"), Label: c.PostForm("label"), Promise: c.PostForm("promise") == "1",
+		Solved: c.PostForm("solved") == "1", Sort: sort}
+	err := con.audited(c, "answer_category", cat.Code, cat.Label, func(ctx context.Context) error {
+		if err := cat.Check(); err != nil {
+			return err
+		}
+		return con.deps.Suggestions.Reader.SetAnswerCategory(ctx, cat)
+	})
+	con.said(c, "/console/suggestions", outcome(c, con.deps.Log, "答复类别已保存", err))
 }
 
 func (con *console) suggestionFile(c *gin.Context) {

@@ -100,8 +100,11 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		}
 		depA, _ := e.db.DeputyByCode(ctx, "demo-d01")
 		mine, err := e.db.DeputySuggestions(ctx, depA.ID, 10)
-		if err != nil || len(mine) != 1 || len(mine[0].Cases) != 2 {
+		if err != nil || len(mine) != 1 {
 			t.Fatalf("the deputy's suggestions: %v %+v", err, mine)
+		}
+		if sg, _, err := e.db.DeputySuggestion(ctx, depA.ID, mine[0].ID); err != nil || len(sg.Cases) != 2 || len(sg.Signers) != 1 || !sg.Signers[0].Pending() {
+			t.Fatalf("the draft's cases and co-signer: %v %+v", err, sg)
 		}
 		id := strconv.FormatInt(mine[0].ID, 10)
 		path := "/d/suggestions/" + id
@@ -390,6 +393,15 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 			t.Fatalf("the deputy was told %d times of the refusal", told)
 		}
 
+		// A congress session going on now: what is submitted carries it,
+		// with no five-working-day hand-over deadline.
+		today := time.Now().In(mashang.China)
+		office.get("/console/suggestions")
+		if office.post("/console/suggestions/sessions", url.Values{"csrf": {office.csrf}, "name": {"第十七届人民代表大会第三次会议"}, "term": {"17"}, "meeting": {"3"},
+			"starts": {today.AddDate(0, 0, -1).Format("2006-01-02")}, "ends": {today.AddDate(0, 0, 1).Format("2006-01-02")}}); !strings.HasPrefix(office.said, "会议已登记") {
+			t.Fatalf("session: %s", office.said)
+		}
+
 		// Merge: deputy B's suggestion into deputy A's; B is credited there.
 		ids := map[string]string{}
 		for who, openid := range map[string]string{"A": deputyA, "B": deputyB} {
@@ -403,15 +415,41 @@ func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
 			}
 			ids[who] = id
 		}
+		// Not into a suggestion beyond the office's reach (西海岸新区's deputy's).
+		depC, _ := e.db.DeputyByCode(ctx, "demo-d03")
+		far, err := e.suggestions.Save(ctx, depC, 0, mashang.SuggestionInput{Title: "西海岸的建议", Matter: "情况", Proposal: "建议", Category: "其他"})
+		if err == nil {
+			err = e.suggestions.Submit(ctx, depC, far)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		office.get("/console/suggestions/" + ids["B"])
+		if office.post("/console/suggestions/"+ids["B"]+"/review", url.Values{"csrf": {office.csrf}, "decision": {"merge"}, "into": {strconv.FormatInt(far, 10)}}); !strings.Contains(office.said, "不在您的工作范围内") {
+			t.Fatalf("merged beyond reach: %s", office.said)
+		}
 		if office.post("/console/suggestions/"+ids["B"]+"/review", url.Values{"csrf": {office.csrf}, "decision": {"merge"}, "into": {ids["A"]}}); office.said != "已归并" {
 			t.Fatalf("merge: %s", office.said)
 		}
 		if _, page := e.wechatBrowser(t, deputyB).get("/d/suggestions"); !strings.Contains(page, "关于海滨步道照明的建议A") || !strings.Contains(page, "已归并") {
 			t.Fatalf("deputy B is not credited on A's: %s", page)
 		}
-		if _, page := office.get("/console/suggestions/" + ids["A"]); !strings.Contains(page, "归并署名") {
+		if _, page := office.get("/console/suggestions/" + ids["A"]); !strings.Contains(page, "归并署名") || !strings.Contains(page, "第十七届人民代表大会第三次会议") ||
+			strings.Contains(page, "前交办") {
 			t.Fatalf("A's suggestion does not credit B: %s", page)
+		}
+
+		// Answer categories are the office's to name; a secretary's is refused.
+		office.get("/console/suggestions")
+		if office.post("/console/suggestions/categories", url.Values{"csrf": {office.csrf}, "code": {"B"}, "label": {"列入年度计划逐步解决"},
+			"promise": {"1"}, "sort": {"2"}}); office.said != "答复类别已保存" {
+			t.Fatalf("answer category: %s", office.said)
+		}
+		if cats, err := e.db.AnswerCategories(ctx); err != nil || len(cats) != 3 || cats[1].Label != "列入年度计划逐步解决" || !cats[1].Promise || cats[1].Solved {
+			t.Fatalf("answer categories: %v %+v", err, cats)
+		}
+		if status, _ := sec.post("/console/suggestions/categories", url.Values{"csrf": {sec.csrf}, "code": {"D"}, "label": {"x"}}); status != http.StatusForbidden {
+			t.Fatalf("a secretary sets a category: %d", status)
 		}
 
 		// Withdrawal: only with a reason.

@@ -64,15 +64,19 @@ func nullTimePtr(t *time.Time) sql.NullTime {
 	return nullTimeOf(*t)
 }
 
-// suggestionsWhere lists the suggestions matching where, newest first,
-// each with its signers, cases and bodies.
-func suggestionsWhere(ctx context.Context, q sqlQuerier, limit int, suffix, where string, args ...any) ([]mashang.Suggestion, error) {
-	list, err := scanAll(ctx, q, scanSuggestion, `SELECT `+suggestionColumns+` WHERE `+where+` ORDER BY g.id DESC LIMIT ?`+suffix,
+// suggestionsWhere lists the suggestions matching where, newest first;
+// with parts, each with its signers, cases and bodies (three queries
+// each: for one suggestion or a few, not for a page of a list).
+func suggestionsWhere(ctx context.Context, q sqlQuerier, limit int, parts bool, where string, args ...any) ([]mashang.Suggestion, error) {
+	list, err := scanAll(ctx, q, scanSuggestion, `SELECT `+suggestionColumns+` WHERE `+where+` ORDER BY g.id DESC LIMIT ?`,
 		append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list suggestions: %w", err)
 	}
 	for i := range list {
+		if !parts {
+			break
+		}
 		if err := suggestionParts(ctx, q, &list[i]); err != nil {
 			return nil, err
 		}
@@ -161,7 +165,7 @@ func (tx *Tx) Suggestion(ctx context.Context, id int64) (mashang.Suggestion, err
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE suggestions SET id = id WHERE id = ?`, id); err != nil {
 		return mashang.Suggestion{}, fmt.Errorf("lock the suggestion: %w", err)
 	}
-	return oneSuggestion(suggestionsWhere(ctx, tx.tx, 1, "", `g.id = ?`, id))
+	return oneSuggestion(suggestionsWhere(ctx, tx.tx, 1, true, `g.id = ?`, id))
 }
 
 // AddSuggestion records a new suggestion for its lead deputy's station and
@@ -412,6 +416,26 @@ func (db *DB) AnswerCategories(ctx context.Context) ([]mashang.AnswerCategory, e
 	return answerCategories(ctx, db.db)
 }
 
+// SetAnswerCategory adds an answer category or changes one's label, its
+// promise (the body says by when) and whether it counts as solved.
+func (db *DB) SetAnswerCategory(ctx context.Context, c mashang.AnswerCategory) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE answer_categories SET label = ?, promise = ?, solved = ?, sort = ? WHERE code = ?`,
+			c.Label, c.Promise, c.Solved, c.Sort, c.Code)
+		if err != nil {
+			return fmt.Errorf("change answer category: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO answer_categories (code, label, promise, solved, sort) VALUES (?, ?, ?, ?, ?)`,
+			c.Code, c.Label, c.Promise, c.Solved, c.Sort); err != nil {
+			return fmt.Errorf("add answer category: %w", err)
+		}
+		return nil
+	})
+}
+
 func answerCategories(ctx context.Context, q sqlQuerier) ([]mashang.AnswerCategory, error) {
 	out, err := scanAll(ctx, q, func(row scanner) (mashang.AnswerCategory, error) {
 		var c mashang.AnswerCategory
@@ -452,7 +476,7 @@ func (tx *Tx) TakenCases(ctx context.Context, deputyID int64, numbers []string) 
 // DuePromises are the suggestions answered with a promised date now past
 // whose lead body was not yet asked again.
 func (tx *Tx) DuePromises(ctx context.Context, now time.Time) ([]mashang.Suggestion, error) {
-	return suggestionsWhere(ctx, tx.tx, 500, "", `g.promised_on IS NOT NULL AND g.promised_on <= ? AND g.promise_asked_at IS NULL`, now.UTC())
+	return suggestionsWhere(ctx, tx.tx, 500, true, `g.promised_on IS NOT NULL AND g.promised_on <= ? AND g.promise_asked_at IS NULL`, now.UTC())
 }
 
 // MarkPromiseAsked is the compare-and-set mark of asking.
@@ -491,14 +515,14 @@ func (db *DB) SuggestionsWithin(ctx context.Context, r mashang.Reach, status str
 		// A draft is the deputy's own until submitted.
 		where += " AND g.status <> 'draft'"
 	}
-	return suggestionsWhere(ctx, db.db, limit, "", where, args...)
+	return suggestionsWhere(ctx, db.db, limit, false, where, args...)
 }
 
 // SuggestionWithin reads one within reach with its history; beyond it,
 // not found. Staff do not read drafts.
 func (db *DB) SuggestionWithin(ctx context.Context, r mashang.Reach, id int64) (mashang.Suggestion, []mashang.CaseEvent, error) {
 	where, args := suggestionReach(r)
-	g, err := oneSuggestion(suggestionsWhere(ctx, db.db, 1, "", `g.id = ? AND g.status <> 'draft' AND `+where, append([]any{id}, args...)...))
+	g, err := oneSuggestion(suggestionsWhere(ctx, db.db, 1, true, `g.id = ? AND g.status <> 'draft' AND `+where, append([]any{id}, args...)...))
 	if err != nil {
 		return g, nil, err
 	}
@@ -508,12 +532,12 @@ func (db *DB) SuggestionWithin(ctx context.Context, r mashang.Reach, id int64) (
 
 // DeputySuggestions lists a deputy's own and co-signed suggestions.
 func (db *DB) DeputySuggestions(ctx context.Context, deputyID int64, limit int) ([]mashang.Suggestion, error) {
-	return suggestionsWhere(ctx, db.db, limit, "", deputySuggestionCondition, deputyID, deputyID)
+	return suggestionsWhere(ctx, db.db, limit, false, deputySuggestionCondition, deputyID, deputyID)
 }
 
 // DeputySuggestion reads one of them with its history; another's is not found.
 func (db *DB) DeputySuggestion(ctx context.Context, deputyID, id int64) (mashang.Suggestion, []mashang.CaseEvent, error) {
-	g, err := oneSuggestion(suggestionsWhere(ctx, db.db, 1, "", `g.id = ? AND `+deputySuggestionCondition, id, deputyID, deputyID))
+	g, err := oneSuggestion(suggestionsWhere(ctx, db.db, 1, true, `g.id = ? AND `+deputySuggestionCondition, id, deputyID, deputyID))
 	if err != nil {
 		return g, nil, err
 	}

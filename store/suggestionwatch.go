@@ -85,7 +85,7 @@ func (tx *Tx) ClearSuggestionNotices(ctx context.Context, id int64) error {
 func (db *DB) MarkKeySuggestion(ctx context.Context, r mashang.Reach, id int64, fn func(mashang.Suggestion) (string, string, string, error), by string, at time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
 		where, args := suggestionReach(r)
-		g, err := oneSuggestion(suggestionsWhere(ctx, tx.tx, 1, "", `g.id = ? AND g.status <> 'draft' AND `+where, append([]any{id}, args...)...))
+		g, err := oneSuggestion(suggestionsWhere(ctx, tx.tx, 1, true, `g.id = ? AND g.status <> 'draft' AND `+where, append([]any{id}, args...)...))
 		if err != nil {
 			return err
 		}
