@@ -294,6 +294,22 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		if got := strings.Join(kinds, " "); got != want {
 			t.Fatalf("history:\n got %s\nwant %s", got, want)
 		}
+		// Every step is in the audit log, under who did it.
+		lines, err := e.db.AuditLines(ctx, mashang.AuditFilter{Target: "建议#" + id, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := map[string]bool{}
+		for _, l := range lines {
+			done[l.Username+" "+l.Action] = true
+		}
+		for _, want := range []string{"deputy:demo-d01 deputy_suggestion_submit", "deputy:demo-d02 deputy_suggestion_sign", "sug-office suggestion_review",
+			"sug-office suggestion_handover", "sug-co suggestion_opinion", "sug-lead suggestion_contact", "sug-lead suggestion_answer",
+			"deputy:demo-d01 deputy_suggestion_evaluate", "sug-office suggestion_close"} {
+			if !done[want] {
+				t.Errorf("the audit log has no %q: %v", want, done)
+			}
+		}
 		// Deputy B reads it as a co-signer; it counts for them too.
 		if _, page := b.get("/d/suggestions"); !strings.Contains(page, "您联名") {
 			t.Fatalf("the co-signer's list: %s", page)
