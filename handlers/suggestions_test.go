@@ -228,6 +228,18 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		if got := answer(hl, "B", "已列入明年计划，先设临时停车区", "2025-08-01"); got != "done: 答复已送代表" {
 			t.Fatalf("answer B: %s", got)
 		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		toldAnswered := false
+		for _, d := range e.fake.Delivered(leadDeputy) {
+			for _, v := range d.Data {
+				toldAnswered = toldAnswered || (d.URL == e.srv.URL+path && strings.Contains(v, "已答复（B类）"))
+			}
+		}
+		if !toldAnswered {
+			t.Fatalf("the deputy was not told of the answer: %+v", e.fake.Delivered(leadDeputy))
+		}
 		if _, page := a.get(path); !strings.Contains(page, "已列入明年计划，先设临时停车区") || !strings.Contains(page, "B类") || !strings.Contains(page, "/files/") {
 			t.Fatalf("the deputy does not read the answer: %s", page)
 		}
