@@ -138,7 +138,13 @@ var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复�
 	ActActivities: "安排代表活动", ActDesks: "设立流动办公桌", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActRegister: "登记接待群众", ActExportCodes: "导出二维码",
 	ActBindWeChat: "绑定微信", ActEnter: "登记群众来访", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志",
 	ActPublish: "发布到代表回音壁", ActUnpublish: "从代表回音壁撤下", ActTodo: "处理待办",
-	ActSuggestions: "查看和录入代表建议", ActSuggestionReview: "审核、交办和办结代表建议", ActSuggestionHandle: "办理代表建议"}
+	ActSuggestions: "查看和录入代表建议", ActSuggestionReview: "审核、交办和办结代表建议", ActSuggestionHandle: "办理代表建议",
+	// The audit log's names of the steps of a suggestion.
+	"suggestion_handover": "交办代表建议", "suggestion_close": "办结代表建议",
+	"suggestion_paper": "录入纸质建议", "congress_session": "登记人代会会议", "answer_category": "设置答复类别",
+	"suggestion_acknowledge": "签收代表建议", "suggestion_contact": "记录与代表的联系沟通", "suggestion_opinion": "提出协办意见",
+	"suggestion_answer": "答复代表建议", "deputy_suggestion_save": "代表保存建议", "deputy_suggestion_submit": "代表提交建议",
+	"deputy_suggestion_withdraw": "代表撤回建议", "deputy_suggestion_sign": "代表答复联名邀请", "deputy_suggestion_evaluate": "代表评价答复"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).

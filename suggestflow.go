@@ -819,12 +819,17 @@ func (s *Suggestions) Answer(ctx context.Context, id int64, u StaffUser, in Answ
 	case len(in.Letter) > MaxResultFiles:
 		return Errorf(EINVALID, "附件最多%d个", MaxResultFiles)
 	}
+	// The letter is a PDF; photos of the work done may come with it.
+	letter := false
 	for _, f := range in.Letter {
-		if ct, _, err := resultKind(f.Data); err != nil {
+		ct, _, err := resultKind(f.Data)
+		if err != nil {
 			return err
-		} else if ct != "application/pdf" && len(in.Letter) == 1 {
-			return Errorf(EINVALID, "答复函请上传 PDF 文件")
 		}
+		letter = letter || ct == "application/pdf"
+	}
+	if !letter {
+		return Errorf(EINVALID, "答复函请上传 PDF 文件（盖章后扫描或导出为 PDF）")
 	}
 	kept, err := keepAttachments(s.MediaDir, "suggestions", now, in.Letter)
 	defer func() { dropAttachments(s.MediaDir, kept) }()

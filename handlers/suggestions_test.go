@@ -228,6 +228,18 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 		if got := answer(hl, "B", "已列入明年计划，先设临时停车区", "2025-08-01"); got != "done: 答复已送代表" {
 			t.Fatalf("answer B: %s", got)
 		}
+		if _, err := e.outbox.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		toldAnswered := false
+		for _, d := range e.fake.Delivered(leadDeputy) {
+			for _, v := range d.Data {
+				toldAnswered = toldAnswered || (d.URL == e.srv.URL+path && strings.Contains(v, "已答复（B类）"))
+			}
+		}
+		if !toldAnswered {
+			t.Fatalf("the deputy was not told of the answer: %+v", e.fake.Delivered(leadDeputy))
+		}
 		if _, page := a.get(path); !strings.Contains(page, "已列入明年计划，先设临时停车区") || !strings.Contains(page, "B类") || !strings.Contains(page, "/files/") {
 			t.Fatalf("the deputy does not read the answer: %s", page)
 		}
@@ -293,6 +305,22 @@ func TestSuggestionLifecycleFromTwoCasesToClosing(t *testing.T) {
 			"sg_opinion sg_contact sg_answered sg_promise sg_evaluated sg_redo sg_contact sg_answered sg_evaluated sg_closed"
 		if got := strings.Join(kinds, " "); got != want {
 			t.Fatalf("history:\n got %s\nwant %s", got, want)
+		}
+		// Every step is in the audit log, under who did it.
+		lines, err := e.db.AuditLines(ctx, mashang.AuditFilter{Target: "建议#" + id, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := map[string]bool{}
+		for _, l := range lines {
+			done[l.Username+" "+l.Action] = true
+		}
+		for _, want := range []string{"deputy:demo-d01 deputy_suggestion_submit", "deputy:demo-d02 deputy_suggestion_sign", "sug-office suggestion_review",
+			"sug-office suggestion_handover", "sug-co suggestion_opinion", "sug-lead suggestion_contact", "sug-lead suggestion_answer",
+			"deputy:demo-d01 deputy_suggestion_evaluate", "sug-office suggestion_close"} {
+			if !done[want] {
+				t.Errorf("the audit log has no %q: %v", want, done)
+			}
 		}
 		// Deputy B reads it as a co-signer; it counts for them too.
 		if _, page := b.get("/d/suggestions"); !strings.Contains(page, "您联名") {
