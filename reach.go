@@ -144,7 +144,8 @@ var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复�
 	"suggestion_paper": "录入纸质建议", "congress_session": "登记人代会会议", "answer_category": "设置答复类别",
 	"suggestion_acknowledge": "签收代表建议", "suggestion_contact": "记录与代表的联系沟通", "suggestion_opinion": "提出协办意见",
 	"suggestion_answer": "答复代表建议", "deputy_suggestion_save": "代表保存建议", "deputy_suggestion_submit": "代表提交建议",
-	"deputy_suggestion_withdraw": "代表撤回建议", "deputy_suggestion_sign": "代表答复联名邀请", "deputy_suggestion_evaluate": "代表评价答复"}
+	"deputy_suggestion_withdraw": "代表撤回建议", "deputy_suggestion_sign": "代表答复联名邀请", "deputy_suggestion_evaluate": "代表评价答复",
+	"suggestion_key": "列为重点督办", "export_suggestion_list": "导出建议汇总表", "export_suggestion_stats": "导出建议办理情况统计表"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).
