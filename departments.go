@@ -117,6 +117,20 @@ func (n SupervisionNotify) tellDepartment(ctx context.Context, tx departmentNoti
 // departmentNotice is the supervision template carrying what a department
 // is asked: its light field says what happened instead of a colour.
 func (n SupervisionNotify) departmentNotice(caseID int64, number, station, what string, due time.Time, r StaffRecipient, at time.Time, i int) OutboxItem {
+	url, page := "", n.DepartmentCaseURL
+	if page == nil {
+		page = n.CaseURL
+	}
+	if page != nil {
+		url = page(number)
+	}
+	return n.item(number, station, what, due, url, caseID, r, fmt.Sprintf("dept-%s-u%d-%d-%d", number, r.UserID, at.UnixNano(), i))
+}
+
+// item is the supervision template to one staff member: the number, the
+// station, the light field (a colour and why, or what is asked) and the
+// deadline (zero: "未交办"). Cases' and suggestions' notices alike.
+func (n SupervisionNotify) item(number, station, light string, due time.Time, url string, caseID int64, r StaffRecipient, clientMsgID string) OutboxItem {
 	data := map[string]string{}
 	set := func(key, value string) {
 		if key != "" {
@@ -125,17 +139,13 @@ func (n SupervisionNotify) departmentNotice(caseID int64, number, station, what 
 	}
 	set(n.NumberField, number)
 	set(n.StationField, station)
-	set(n.ColourField, what)
-	set(n.DeadlineField, due.In(China).Format("2006-01-02 15:04"))
-	url, page := "", n.DepartmentCaseURL
-	if page == nil {
-		page = n.CaseURL
+	set(n.ColourField, light)
+	deadline := "未交办"
+	if !due.IsZero() {
+		deadline = due.In(China).Format("2006-01-02 15:04")
 	}
-	if page != nil {
-		url = page(number)
-	}
-	return OutboxItem{Kind: "template", CaseID: caseID, ToUser: r.OpenID, TemplateID: n.TemplateID, URL: url, Data: data,
-		ClientMsgID: fmt.Sprintf("dept-%s-u%d-%d-%d", number, r.UserID, at.UnixNano(), i)}
+	set(n.DeadlineField, deadline)
+	return OutboxItem{Kind: "template", CaseID: caseID, ToUser: r.OpenID, TemplateID: n.TemplateID, URL: url, Data: data, ClientMsgID: clientMsgID}
 }
 
 // sweepDepartments sends each department's timed notices once: one working
@@ -144,16 +154,12 @@ func (n SupervisionNotify) departmentNotice(caseID int64, number, station, what 
 func (s *Supervision) sweepDepartments(ctx context.Context, tx HandoverTx, duties []DepartmentDuty, now time.Time) (int, error) {
 	queued := 0
 	for _, d := range duties {
-		kind, what := "", ""
-		switch {
-		case now.After(d.Due) && !d.OverdueNotice:
-			kind, what = DutyNoticeOverdue, "已超期："+d.Role()+"，请尽快办理并填报结果"
-		case !now.After(d.Due) && !d.NearNoticed && !d.OverdueNotice &&
-			s.Calendar.WorkingDaysBetween(now, d.Due) <= 1 && s.Calendar.WorkingDaysBetween(d.HandedAt, d.Due) > 1:
-			// The deadline field says when: the next working day, or today
-			// when the sweep could not run the day before.
-			kind, what = DutyNoticeNear, "即将到期："+d.Role()+"，请抓紧办理"
-		default:
+		// The deadline field says when: the next working day, or today
+		// when the sweep could not run the day before.
+		kind := dueNotice(s.Calendar, d.HandedAt, d.Due, d.NearNoticed, d.OverdueNotice, 1, now)
+		what := map[string]string{DutyNoticeOverdue: "已超期：" + d.Role() + "，请尽快办理并填报结果",
+			DutyNoticeNear: "即将到期：" + d.Role() + "，请抓紧办理"}[kind]
+		if kind == "" {
 			continue
 		}
 		won, err := tx.MarkDepartmentNotice(ctx, d.CaseID, d.DepartmentID, kind, now)

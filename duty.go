@@ -25,12 +25,19 @@ const (
 	// DutyDesk is a matter a citizen raised at a pop-up desk the deputy
 	// was present at (流动办公桌接待).
 	DutyDesk = "desk"
+	// DutySuggest is leading a suggestion (代表建议，领衔) staff accepted
+	// (审核准入): raised alone or as the lead of a joint one; DutyCosign is
+	// co-signing one (联名). A suggestion merged into another (归并) credits
+	// both deputies, each for their own.
+	DutySuggest = "suggest"
+	DutyCosign  = "cosign"
 )
 
 // DutyActions are the actions in the order reports show them.
-var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply, DutyRelay, DutyDesk}
+var DutyActions = []string{DutyAttend, DutyAccept, DutyClose, DutySatisfied, DutyReply, DutyRelay, DutyDesk, DutySuggest, DutyCosign}
 
-var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复", DutyRelay: "转来选民意见", DutyDesk: "流动办公桌接待"}
+var dutyLabels = map[string]string{DutyAttend: "参加活动", DutyAccept: "接单", DutyClose: "办结", DutySatisfied: "群众满意", DutyReply: "拟写答复", DutyRelay: "转来选民意见", DutyDesk: "流动办公桌接待",
+	DutySuggest: "领衔提出建议", DutyCosign: "联名提出建议"}
 
 // DutyLabel is an action as staff and deputies read it.
 func DutyLabel(action string) string { return dutyLabels[action] }
@@ -41,8 +48,10 @@ type DutyEntry struct {
 	Action     string
 	CaseID     int64 // 0: none
 	ActivityID int64 // 0: none
-	At         time.Time
-	Detail     string
+	// SuggestionID is the deputy's suggestion (0: none).
+	SuggestionID int64
+	At           time.Time
+	Detail       string
 }
 
 // DutyRecorder writes duty records and their points (a store transaction).
@@ -121,7 +130,7 @@ type DutyLine struct {
 	Points                 int
 }
 
-const replyPointsFormat = "%s代表，您%s的履职积分为 %d 分（累计 %d 分）%s。\n积分来自参加活动、接单、办结、群众满意、拟写答复和流动办公桌接待，规则由人大工作人员公布。"
+const replyPointsFormat = "%s代表，您%s的履职积分为 %d 分（累计 %d 分）%s。\n积分来自参加活动、接单、办结、群众满意、拟写答复、流动办公桌接待和提出建议，规则由人大工作人员公布。"
 
 func standingText(d Deputy, s Standing) string {
 	rank := ""
@@ -175,3 +184,26 @@ func (r PointRule) Check() error {
 
 // Label is the rule's action as people read it.
 func (r PointRule) Label() string { return DutyLabel(r.Action) }
+
+// RecordSuggestionDuty puts an accepted suggestion (立案) in its deputies'
+// duty records: DutySuggest for the lead deputy, DutyCosign for each
+// co-signer who confirmed and each deputy whose suggestion was merged into
+// it (归并: both credited). Called again (a merge into it later), it
+// credits only those not yet credited.
+func RecordSuggestionDuty(ctx context.Context, tx DutyRecorder, sg Suggestion, at time.Time) error {
+	title := fmt.Sprintf("建议 %s「%s」", sg.Number, sg.Title)
+	if err := recordDuty(ctx, tx, DutyEntry{DeputyID: sg.DeputyID, Action: DutySuggest, SuggestionID: sg.ID, At: at,
+		Detail: "领衔提出" + title}); err != nil {
+		return err
+	}
+	for _, g := range sg.Signers {
+		if !g.Confirmed() && !g.Merged {
+			continue
+		}
+		if err := recordDuty(ctx, tx, DutyEntry{DeputyID: g.DeputyID, Action: DutyCosign, SuggestionID: sg.ID, At: at,
+			Detail: "联名提出" + title}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

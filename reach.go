@@ -99,21 +99,30 @@ const (
 	ActPublish     = "wall_publish" // review a consented closed case's text and publish it on the results wall, or take it down
 	ActUnpublish   = "wall_unpublish"
 	ActTodo        = "todo" // the to-do list (待办): read it, mark an item done
+	// Deputies' suggestions within reach: read them, and enter one handed
+	// in on paper. A station's secretary helps its deputies this far.
+	ActSuggestions = "suggestions"
+	// The congress office's decisions on suggestions: review (accept,
+	// return, merge, refuse), hand over, close, and the congress sessions.
+	ActSuggestionReview = "suggestion_review"
+	// A body's handler works on a suggestion handed to their department:
+	// acknowledge, record contacts, send an opinion or the answer.
+	ActSuggestionHandle = "suggestion_handle"
 )
 
 // caseWork is what the congress's own staff do with cases.
 var caseWork = []string{ActRead, ActReply, ActReroute, ActMove, ActHandOver, ActClose, ActAccept, ActCategory, ActReopen, ActMerge,
-	ActActivities, ActDesks, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat, ActPublish, ActTodo, ActEnter}
+	ActActivities, ActDesks, ActPoints, ActSlots, ActRegister, ActExportCodes, ActBindWeChat, ActPublish, ActTodo, ActEnter, ActSuggestions}
 
 // roleActions is who may do what; anything not listed is refused. A
 // department's handler works for another body than the congress: it reads
 // what was handed to it, acknowledges it (签收), and decides nothing about
 // routing, deadlines or closing.
 var roleActions = map[string][]string{
-	RoleAdmin:     append([]string{ActManage, ActAuditLog}, caseWork...),
-	RoleStaff:     caseWork,
+	RoleAdmin:     append([]string{ActManage, ActAuditLog, ActSuggestionReview}, caseWork...),
+	RoleStaff:     append([]string{ActSuggestionReview}, caseWork...),
 	RoleSecretary: caseWork,
-	RoleHandler:   {ActRead, ActBindWeChat, ActAcknowledge, ActResult},
+	RoleHandler:   {ActRead, ActBindWeChat, ActAcknowledge, ActResult, ActSuggestionHandle},
 }
 
 // Allowed tells whether a role may do an action at all; the account's
@@ -136,7 +145,15 @@ var actionLabels = map[string]string{ActRead: "查看问题", ActReply: "答复�
 	ActClose: "办结问题", ActAccept: "受理问题", ActCategory: "修改分类", ActReopen: "重新打开问题", ActMerge: "合并问题",
 	ActActivities: "安排代表活动", ActDesks: "设立流动办公桌", ActPoints: "查看履职积分", ActSlots: "发布接待时段", ActRegister: "登记接待群众", ActExportCodes: "导出二维码",
 	ActBindWeChat: "绑定微信", ActEnter: "登记群众来访", ActAcknowledge: "签收交办的问题", ActResult: "填报办理结果", ActManage: "管理账号、名册和积分规则", ActAuditLog: "查看审计日志",
-	ActPublish: "发布到代表回音壁", ActUnpublish: "从代表回音壁撤下", ActTodo: "处理待办"}
+	ActPublish: "发布到代表回音壁", ActUnpublish: "从代表回音壁撤下", ActTodo: "处理待办",
+	ActSuggestions: "查看和录入代表建议", ActSuggestionReview: "审核、交办和办结代表建议", ActSuggestionHandle: "办理代表建议",
+	// The audit log's names of the steps of a suggestion.
+	"suggestion_handover": "交办代表建议", "suggestion_close": "办结代表建议",
+	"suggestion_paper": "录入纸质建议", "congress_session": "登记人代会会议", "answer_category": "设置答复类别",
+	"suggestion_acknowledge": "签收代表建议", "suggestion_contact": "记录与代表的联系沟通", "suggestion_opinion": "提出协办意见",
+	"suggestion_answer": "答复代表建议", "deputy_suggestion_save": "代表保存建议", "deputy_suggestion_submit": "代表提交建议",
+	"deputy_suggestion_withdraw": "代表撤回建议", "deputy_suggestion_sign": "代表答复联名邀请", "deputy_suggestion_evaluate": "代表评价答复",
+	"suggestion_key": "列为重点督办", "export_suggestion_list": "导出建议汇总表", "export_suggestion_stats": "导出建议办理情况统计表"}
 
 // ActionLabel is how the audit log names an action: in words for the
 // actions above, by its name for the rest (login, exports, corrections).
@@ -158,7 +175,7 @@ func Refusal(role, action string) error {
 	case RoleHandler:
 		return Errorf(EFORBIDDEN, "承办单位经办人不能%s：您的账号只能查看、签收交办给本单位的问题并填报办理结果。如需改派、延期或办结，请联系交办的人大工作人员。", what)
 	case RoleAdmin, RoleStaff, RoleSecretary:
-		if action == ActAcknowledge || action == ActResult {
+		if action == ActAcknowledge || action == ActResult || action == ActSuggestionHandle {
 			return Errorf(EFORBIDDEN, "只有承办单位经办人可以%s：人大工作人员交办后，由承办单位在工作台签收并填报。", what)
 		}
 		if action == ActManage || action == ActAuditLog {

@@ -90,30 +90,12 @@ func (s *Supervision) RecordResult(ctx context.Context, number string, u StaffUs
 		return fmt.Errorf("record result: no media directory")
 	}
 	now := s.now()
-	kept := make([]ResultAttachment, 0, len(files))
-	defer func() {
-		// Files not recorded would never be found or cleaned.
-		for _, a := range kept {
-			_ = os.Remove(filepath.Join(s.MediaDir, a.Path))
-		}
-	}()
-	for _, f := range files {
-		contentType, ext, err := resultKind(f.Data)
-		if err != nil {
-			return err
-		}
-		var raw [16]byte
-		if _, err := rand.Read(raw[:]); err != nil {
-			return fmt.Errorf("attachment id: %w", err)
-		}
-		a := ResultAttachment{ID: hex.EncodeToString(raw[:]), ContentType: contentType, Size: int64(len(f.Data))}
-		a.Path = filepath.Join("results", now.In(China).Format("2006/01/02"), a.ID+ext)
-		if err := writeFileAtomically(filepath.Join(s.MediaDir, a.Path), f.Data); err != nil {
-			return fmt.Errorf("keep attachment: %w", err)
-		}
-		kept = append(kept, a)
+	kept, err := keepAttachments(s.MediaDir, "results", now, files)
+	defer func() { dropAttachments(s.MediaDir, kept) }()
+	if err != nil {
+		return err
 	}
-	err := s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
+	err = s.Store.UpdateHandover(ctx, func(tx HandoverTx) error {
 		c, err := tx.CaseForReply(ctx, number)
 		if err != nil {
 			return err
@@ -145,4 +127,42 @@ func (s *Supervision) RecordResult(ctx context.Context, number string, u StaffUs
 		kept = nil
 	}
 	return err
+}
+
+// keepAttachments checks each file (resultKind) and writes it under dir in
+// the media directory, by day, under a random name. Whatever it kept before
+// an error is removed; the caller removes the rest (dropAttachments)
+// unless it recorded them.
+func keepAttachments(mediaDir, dir string, now time.Time, files []ResultFile) ([]ResultAttachment, error) {
+	kept := make([]ResultAttachment, 0, len(files))
+	for _, f := range files {
+		contentType, ext, err := resultKind(f.Data)
+		if err == nil {
+			var raw [16]byte
+			if _, err = rand.Read(raw[:]); err != nil {
+				err = fmt.Errorf("attachment id: %w", err)
+			} else {
+				a := ResultAttachment{ID: hex.EncodeToString(raw[:]), ContentType: contentType, Size: int64(len(f.Data))}
+				a.Path = filepath.Join(dir, now.In(China).Format("2006/01/02"), a.ID+ext)
+				if err = writeFileAtomically(filepath.Join(mediaDir, a.Path), f.Data); err != nil {
+					err = fmt.Errorf("keep attachment: %w", err)
+				} else {
+					kept = append(kept, a)
+				}
+			}
+		}
+		if err != nil {
+			dropAttachments(mediaDir, kept)
+			return nil, err
+		}
+	}
+	return kept, nil
+}
+
+// dropAttachments removes kept files no record names: they would never be
+// found or cleaned.
+func dropAttachments(mediaDir string, kept []ResultAttachment) {
+	for _, a := range kept {
+		_ = os.Remove(filepath.Join(mediaDir, a.Path))
+	}
 }

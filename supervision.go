@@ -74,6 +74,8 @@ type HandoverTx interface {
 	// AddDepartmentResult records a department's result and its attachments.
 	AddDepartmentResult(ctx context.Context, caseID, departmentID int64, text, author string, at time.Time, files []ResultAttachment) error
 	CloseCase(ctx context.Context, caseID int64, at time.Time, colour string) error
+	// The suggestions are supervised in the same sweep.
+	SuggestionWatchTx
 	AddCaseEvent(ctx context.Context, caseID int64, at time.Time, kind EventKind, actor, detail string) error
 	AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
 	// Deadlines lists the cases whose colour may change: open, and handed
@@ -457,6 +459,11 @@ func (s *Supervision) Sweep(ctx context.Context) (int, error) {
 		}
 		n, err := s.sweepDepartments(ctx, tx, duties, now)
 		queued += n
+		if err != nil {
+			return err
+		}
+		recoloured, n, err := s.sweepSuggestions(ctx, tx, now)
+		changed, queued = changed+recoloured, queued+n
 		return err
 	})
 	if err == nil && queued > 0 && s.Queued != nil {
@@ -700,34 +707,23 @@ type SupervisionNotify struct {
 	// notice to their department: their phone page of the case (/h/),
 	// signed in silently by WeChat (nil: CaseURL).
 	DepartmentCaseURL func(number string) string
+	// SuggestionURL is a suggestion's console page, for staff's lights;
+	// BodySuggestionURL a body's handler's page of it (/h/). Nil: no link.
+	SuggestionURL, BodySuggestionURL func(id int64) string
 }
 
 // notice builds the template message for one staff member.
 func (n SupervisionNotify) notice(d Deadline, colour, why string, r StaffRecipient, at time.Time) OutboxItem {
-	data := map[string]string{}
-	set := func(key, value string) {
-		if key != "" {
-			data[key] = fitField(key, value)
-		}
-	}
 	light := map[string]string{ColourYellow: "黄灯", ColourRed: "红灯"}[colour]
-	set(n.NumberField, d.Number)
-	set(n.StationField, d.StationName)
-	set(n.ColourField, light+"："+why)
-	due := "未交办"
-	switch {
-	case !d.Due.IsZero():
-		due = d.Due.In(China).Format("2006-01-02 15:04")
-	case untaken(d, at):
-		due = d.FirstResponseDue.In(China).Format("2006-01-02 15:04") // the first response's
+	due := d.Due
+	if due.IsZero() && untaken(d, at) {
+		due = d.FirstResponseDue // the first response's
 	}
-	set(n.DeadlineField, due)
 	url := ""
 	if n.CaseURL != nil {
 		url = n.CaseURL(d.Number)
 	}
-	return OutboxItem{Kind: "template", CaseID: d.CaseID, ToUser: r.OpenID, TemplateID: n.TemplateID, URL: url, Data: data,
-		ClientMsgID: fmt.Sprintf("colour-%s-%s-u%d-%d", d.Number, colour, r.UserID, at.Unix())}
+	return n.item(d.Number, d.StationName, light+"："+why, due, url, d.CaseID, r, fmt.Sprintf("colour-%s-%s-u%d-%d", d.Number, colour, r.UserID, at.Unix()))
 }
 
 // Merge closes a duplicate (合并重复问题) into the main case that answers

@@ -80,6 +80,34 @@ const (
 	EventUnpublished EventKind = "wall_unpublished"
 )
 
+// The lines of a suggestion's history (suggestion_events), read through
+// the same audience table as a case's: citizens and the public read none
+// of them, the deputies theirs, a body's handlers how it was handed and
+// handled but never the deputy's evaluation before the office closes it
+// (背靠背), staff everything.
+const (
+	EventSgCreated      EventKind = "sg_created"      // drafted by the deputy, or entered by staff from paper
+	EventSgInvited      EventKind = "sg_invited"      // co-signers invited, by name
+	EventSgSigned       EventKind = "sg_signed"       // a co-signer confirmed or declined
+	EventSgSubmitted    EventKind = "sg_submitted"    // submitted (again, after revision) for review
+	EventSgWithdrawn    EventKind = "sg_withdrawn"    // withdrawn by the deputy, with the reason
+	EventSgReturned     EventKind = "sg_returned"     // returned for revision, with the reasons
+	EventSgAccepted     EventKind = "sg_accepted"     // accepted (立案), with its number
+	EventSgRefused      EventKind = "sg_refused"      // not a suggestion, with the legal reason
+	EventSgMerged       EventKind = "sg_merged"       // merged into another suggestion
+	EventSgMergedIn     EventKind = "sg_merged_in"    // another suggestion was merged into this one
+	EventSgHanded       EventKind = "sg_handed"       // handed to the bodies, with the deadline
+	EventSgAcknowledged EventKind = "sg_acknowledged" // a body acknowledged (签收), by name
+	EventSgContact      EventKind = "sg_contact"      // a body recorded a contact with the deputy
+	EventSgOpinion      EventKind = "sg_opinion"      // a co-handling body sent its opinion to the lead
+	EventSgAnswered     EventKind = "sg_answered"     // the lead body answered, with the category
+	EventSgEvaluated    EventKind = "sg_evaluated"    // the deputy's verdicts and comment (背靠背)
+	EventSgRedo         EventKind = "sg_redo"         // back to the same bodies to handle again, by when
+	EventSgPromise      EventKind = "sg_promise"      // the promised date of a B answer came: the body was asked again
+	EventSgClosed       EventKind = "sg_closed"       // closed by the office, with its note
+	EventSgKey          EventKind = "sg_key"          // marked for key supervision (重点督办): the leading official and the plan
+)
+
 // DeliveryEvent is the kind of line recording how an outbox item went: an
 // answer to the citizen, or else a notice.
 func DeliveryEvent(itemKind string, sent bool) EventKind {
@@ -191,6 +219,32 @@ var eventAudiences = map[EventKind]audiences{
 	// reads the wall itself.
 	EventPublished:   {hidden, hidden, hidden, shown, hidden},
 	EventUnpublished: {hidden, hidden, hidden, shown, hidden},
+	// Suggestions: no citizen or public reads their history.
+	EventSgCreated:      {hidden, shown, shown, shown, hidden},
+	EventSgInvited:      {hidden, shown, hidden, shown, hidden},
+	EventSgSigned:       {hidden, shown, hidden, shown, hidden},
+	EventSgSubmitted:    {hidden, shown, shown, shown, hidden},
+	EventSgWithdrawn:    {hidden, shown, hidden, shown, hidden},
+	EventSgReturned:     {hidden, shown, hidden, shown, hidden},
+	EventSgAccepted:     {hidden, shown, shown, shown, hidden},
+	EventSgRefused:      {hidden, shown, hidden, shown, hidden},
+	EventSgMerged:       {hidden, shown, shown, shown, hidden},
+	EventSgMergedIn:     {hidden, shown, shown, shown, hidden},
+	EventSgHanded:       {hidden, shown, shown, shown, hidden},
+	EventSgAcknowledged: {hidden, shown, shown, shown, hidden},
+	EventSgContact:      {hidden, shown, shown, shown, hidden},
+	EventSgOpinion:      {hidden, hidden, shown, shown, hidden},
+	EventSgAnswered:     {hidden, shown, shown, shown, hidden},
+	// 背靠背: the bodies read the verdicts only once the office closes the
+	// suggestion, and then on its page, not from this line.
+	EventSgEvaluated: {hidden, shown, hidden, shown, hidden},
+	// The bodies learn that they handle it again and by when, not why.
+	EventSgRedo:    {hidden, shown, reworded("交回本单位重新办理"), shown, hidden},
+	EventSgPromise: {hidden, hidden, shown, shown, hidden},
+	EventSgClosed:  {hidden, shown, shown, shown, shown},
+	// Key supervision is no secret from the deputy or the bodies: it is
+	// how they know the congress's leaders follow it.
+	EventSgKey: {hidden, shown, shown, shown, hidden},
 }
 
 func viewOf(k EventKind, who Audience) view {

@@ -73,6 +73,26 @@ func TestWhoReadsEachKindOfLine(t *testing.T) {
 		{mashang.EventProgressFailed, no, no, no, yes, no},
 		{mashang.EventPublished, no, no, no, yes, no},
 		{mashang.EventUnpublished, no, no, no, yes, no},
+		{mashang.EventSgCreated, no, yes, yes, yes, no},
+		{mashang.EventSgInvited, no, yes, no, yes, no},
+		{mashang.EventSgSigned, no, yes, no, yes, no},
+		{mashang.EventSgSubmitted, no, yes, yes, yes, no},
+		{mashang.EventSgWithdrawn, no, yes, no, yes, no},
+		{mashang.EventSgReturned, no, yes, no, yes, no},
+		{mashang.EventSgAccepted, no, yes, yes, yes, no},
+		{mashang.EventSgRefused, no, yes, no, yes, no},
+		{mashang.EventSgMerged, no, yes, yes, yes, no},
+		{mashang.EventSgMergedIn, no, yes, yes, yes, no},
+		{mashang.EventSgHanded, no, yes, yes, yes, no},
+		{mashang.EventSgAcknowledged, no, yes, yes, yes, no},
+		{mashang.EventSgContact, no, yes, yes, yes, no},
+		{mashang.EventSgOpinion, no, no, yes, yes, no},
+		{mashang.EventSgAnswered, no, yes, yes, yes, no},
+		{mashang.EventSgEvaluated, no, yes, no, yes, no}, // 背靠背: never the bodies
+		{mashang.EventSgRedo, no, yes, "交回本单位重新办理", yes, no},
+		{mashang.EventSgPromise, no, no, yes, yes, no},
+		{mashang.EventSgClosed, no, yes, yes, yes, yes},
+		{mashang.EventSgKey, no, yes, yes, yes, no},
 		{"a_kind_nobody_decided", no, no, no, yes, no}, // unknown: staff only
 	}
 	decided := map[mashang.EventKind]bool{}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -63,6 +64,9 @@ type App struct {
 	// Ratings takes citizens' verdicts and reminds those who gave none;
 	// its clock (Now) is the tests' to set too.
 	Ratings *mashang.Ratings
+	// Suggestions moves deputies' suggestions; its clock (Now) is the
+	// tests' to set.
+	Suggestions *mashang.Suggestions
 	// Receptions (slots, bookings) and Register (the reception register):
 	// their clocks (Now) are the tests' to set, to book before a reception
 	// day and register on it.
@@ -222,7 +226,16 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
 			CaseURL: func(number string) string { return base + "/console/cases/" + number },
 			// A department's handler opens the case on their phone, signed in by WeChat.
-			DepartmentCaseURL: func(number string) string { return base + "/h/cases/" + number }}}
+			DepartmentCaseURL: func(number string) string { return base + "/h/cases/" + number },
+			// Suggestions' lights and reminders open their own pages.
+			SuggestionURL:     func(id int64) string { return fmt.Sprintf("%s/console/suggestions/%d", base, id) },
+			BodySuggestionURL: func(id int64) string { return fmt.Sprintf("%s/h/suggestions/%d", base, id) }}}
+	// Deputies' suggestions: notices through the supervision template, to
+	// the deputy's and the body's phone pages.
+	a.Suggestions = &mashang.Suggestions{Store: db, Calendar: calendar, Notify: a.Supervision.Notify, Queued: wake,
+		RedoMonths: cfg.Cases.SuggestionRedoMonths, MediaDir: cfg.MediaDir,
+		DeputyURL: func(id int64) string { return base + "/d/suggestions/" + strconv.FormatInt(id, 10) },
+		BodyURL:   func(id int64) string { return base + "/h/suggestions/" + strconv.FormatInt(id, 10) }}
 	a.Ratings = &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake, Supervision: a.Supervision,
 		RedoDays: cfg.Cases.RedoDays, RemindAfter: cfg.Cases.RatingReminder}
 	intake.Ratings = a.Ratings
@@ -274,6 +287,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	a.Receptions, a.Register = receptions, &mashang.Register{Store: db, Cases: intake}
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress,
 		Departments: a.Supervision.Notify, Calendar: intake.Calendar, FirstResponseDays: intake.FirstResponseDays}
+	suggestions := handlers.SuggestionDeps{Reader: db, MediaDir: cfg.MediaDir, Calendar: calendar, Service: a.Suggestions}
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
 		URL: func(int64) string { return base + "/d/activities" }}}
@@ -311,36 +325,38 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Receptions:  receptions,
 		},
 		Console: handlers.ConsoleDeps{
-			Accounts:       accounts,
-			Console:        db,
-			Staff:          db,
-			AccountCreator: accounts,
-			Rosters:        &roster.Importer{Store: db},
-			Roster:         db,
-			Replies:        replies,
-			Rerouting:      rerouting,
-			Supervision:    a.Supervision,
-			Activities:     activities,
-			ActivityReader: db,
-			Desks:          &mashang.Desks{Store: db, Issuer: clients},
-			DeskReader:     db,
-			Duty:           db,
-			Photos:         a.Photos,
-			MediaDir:       cfg.MediaDir,
-			StaffBinding:   &mashang.StaffBinding{Store: db, Issuer: clients},
-			StaffWeChat:    db,
-			Audit:          db,
-			AuditLog:       db,
-			PublicURL:      cfg.HTTP.PublicURL,
-			Codes:          a.Codes,
-			Receptions:     receptions,
-			Register:       a.Register,
-			Received:       db,
-			Walkins:        intake,
-			Walkin:         db,
-			Wall:           db,
-			Publishing:     &mashang.Publishing{Store: db},
-			Todo:           db,
+			SuggestionFigures: db,
+			Accounts:          accounts,
+			Console:           db,
+			Staff:             db,
+			AccountCreator:    accounts,
+			Rosters:           &roster.Importer{Store: db},
+			Roster:            db,
+			Replies:           replies,
+			Rerouting:         rerouting,
+			Supervision:       a.Supervision,
+			Activities:        activities,
+			ActivityReader:    db,
+			Desks:             &mashang.Desks{Store: db, Issuer: clients},
+			DeskReader:        db,
+			Duty:              db,
+			Photos:            a.Photos,
+			MediaDir:          cfg.MediaDir,
+			StaffBinding:      &mashang.StaffBinding{Store: db, Issuer: clients},
+			StaffWeChat:       db,
+			Audit:             db,
+			AuditLog:          db,
+			PublicURL:         cfg.HTTP.PublicURL,
+			Codes:             a.Codes,
+			Receptions:        receptions,
+			Register:          a.Register,
+			Received:          db,
+			Walkins:           intake,
+			Walkin:            db,
+			Wall:              db,
+			Publishing:        &mashang.Publishing{Store: db},
+			Todo:              db,
+			Suggestions:       suggestions,
 		},
 		Deputies: handlers.DeputyDeps{
 			Pages: handlers.DeputyPages{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
@@ -353,11 +369,12 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Audit:          db,
 			PublicURL:      base,
 			Walkins:        intake,
+			Suggestions:    suggestions,
 		},
 		Citizens: handlers.CitizenDeps{Cases: db, Ratings: a.Ratings, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
 			PublicURL: base, Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-citizen-session"}},
 		Departments: handlers.DepartmentDeps{Desk: db, OAuth: clients, AppID: cfg.WeChat.AppID, OAuthBase: cfg.WeChat.OAuthBase,
-			PublicURL: base, Supervision: a.Supervision, Audit: db,
+			PublicURL: base, Supervision: a.Supervision, Audit: db, Suggestions: suggestions,
 			Sessions: &mashang.Sessions{Secret: deputySecret, TTL: 12 * time.Hour, Purpose: "mashang-handler-session"}},
 		Public: handlers.PublicDeps{
 			Codes:      a.Codes,
@@ -368,6 +385,10 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			MinCount:   cfg.HTTP.PublicMinCount,
 			Console:    db,
 			Staff:      db,
+			// The handled suggestions, named by deputy only where the
+			// congress publishes them.
+			Suggestions:     db,
+			SuggestionNames: cfg.HTTP.PublicSuggestionNames,
 		},
 		Operations: handlers.OperationsDeps{DB: db, MediaDir: cfg.MediaDir, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
 	}, nil
@@ -395,6 +416,9 @@ func (a *App) Start() {
 			}
 			if _, err := a.Ratings.Remind(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("rating reminders", "err", err)
+			}
+			if _, err := a.Suggestions.SweepPromises(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("suggestion promises", "err", err)
 			}
 		})
 	})

@@ -58,6 +58,7 @@ var optional = map[string]string{
 	"Public.Log":                     "Deps.Log",
 	"Operations.MetricsAllow":        "nobody reads /metrics",
 	"Operations.Sandbox":             "the home page says nothing of a sandbox",
+	"Public.SuggestionNames":         "the public page of suggestions names no deputy",
 }
 
 // Every dependency of every surface is either required — leaving it out

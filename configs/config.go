@@ -55,6 +55,10 @@ type Cases struct {
 	// RedoDays is how many working days a department has to handle a case
 	// again after its citizen was dissatisfied (二次交办).
 	RedoDays int
+	// SuggestionRedoMonths is how many months the bodies have to answer a
+	// deputy's suggestion again after the deputy was dissatisfied (some
+	// regulations say one, some two).
+	SuggestionRedoMonths int
 	// RatingReminder is how long after closing a citizen who has not rated
 	// the answer is reminded, once.
 	RatingReminder time.Duration
@@ -151,6 +155,10 @@ type HTTP struct {
 	// PublicMinCount is how many cases a rate must measure before a public
 	// page shows it: a rate of three says more about chance than the work.
 	PublicMinCount int
+	// PublicSuggestionNames says whether the public page of handled
+	// suggestions names the deputies who raised them: some congresses
+	// publish their deputies' suggestions by name, others do not.
+	PublicSuggestionNames bool
 	// CitizenRate and CitizenBurst limit each citizen's Mini Program
 	// requests (by session, or by address before login): a steady rate per
 	// second and the burst allowed on top.

@@ -130,6 +130,8 @@ var settings = []setting{
 		}},
 	count("MASHANG_PUBLIC_MIN_COUNT", "http.public_min_count", "10", func(c *Config) *int { return &c.HTTP.PublicMinCount },
 		1, 100000, "cases a rate on a public page must measure"),
+	{env: "MASHANG_PUBLIC_SUGGESTION_NAMES", path: "http.public_suggestion_names", def: "false",
+		field: func(c *Config) any { return &c.HTTP.PublicSuggestionNames }},
 	{env: "MASHANG_PUBLIC_URL", path: "http.public_url",
 		field: func(c *Config) any { return &c.HTTP.PublicURL },
 		check: func(c Config) string {
@@ -330,6 +332,12 @@ var settings = []setting{
 		check: func(c Config) string {
 			n := c.Cases.RedoDays
 			return wrongIf(n < 1 || n > 60, "%d is outside 1–60 working days", n)
+		}},
+	{env: "MASHANG_SUGGESTION_REDO_MONTHS", path: "cases.suggestion_redo_months", def: "1",
+		field: func(c *Config) any { return &c.Cases.SuggestionRedoMonths },
+		check: func(c Config) string {
+			n := c.Cases.SuggestionRedoMonths
+			return wrongIf(n < 1 || n > 3, "%d is outside 1–3 months", n)
 		}},
 	{env: "MASHANG_RATING_REMINDER", path: "cases.rating_reminder", def: "72h",
 		field: func(c *Config) any { return &c.Cases.RatingReminder },

@@ -141,6 +141,7 @@ var authzRows = []authzRow{
 
 	// Public pages.
 	{method: "GET", route: "/wall", path: "/wall", want: "A AA AA AAAAAAA"},
+	{method: "GET", route: "/suggestions", path: "/suggestions", want: "A AA AA AAAAAAA"},
 	{method: "GET", route: "/stations/:code", path: "/stations/demo-bdg", want: "A AA AA AAAAAAA"},
 
 	// The console: staff only; a role's actions (403), then the reach (404).
@@ -200,6 +201,13 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/points/corrections", path: "/console/points/corrections", form: url.Values{"points": {"0"}}, want: "S SS SS AFFFFFF"},
 	{method: "POST", route: "/console/points/rules", path: "/console/points/rules", form: url.Values{"points": {"x"}}, want: "S SS SS AFFFFFF"},
 	{method: "GET", route: "/console/board", path: "/console/board", want: "S SS SS AAAAAAA"},
+	// Suggestions: key supervision is the office's decision (beyond reach,
+	// 404); the figures and their Excel files are for those who read
+	// suggestions.
+	{method: "POST", route: "/console/suggestions/:id/key", path: "/console/suggestions/{suggestion}/key", form: url.Values{"official": {""}}, want: "S SS SS AAANFFF"},
+	{method: "GET", route: "/console/suggestion-figures", path: "/console/suggestion-figures", want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/suggestions.xlsx", path: "/console/suggestions.xlsx", want: "S SS SS AAAAAAF"},
+	{method: "GET", route: "/console/suggestion-stats.xlsx", path: "/console/suggestion-stats.xlsx", want: "S SS SS AAAAAAF"},
 	{method: "GET", route: "/console/wechat", path: "/console/wechat", want: "S SS SS AAAAAAA"},
 	{method: "POST", route: "/console/wechat/bind", path: "/console/wechat/bind", form: url.Values{}, want: "S SS SS AAAAAAA"},
 	{method: "GET", route: "/console/manage", path: "/console/manage", want: "S SS SS AFFFFFF"},
@@ -223,6 +231,37 @@ var authzRows = []authzRow{
 	{method: "POST", route: "/console/wall/:number/unpublish", path: "/console/wall/{case}/unpublish", form: url.Values{"reason": {""}}, want: "S SS SS AAANANF"},
 	{method: "GET", route: "/console/todo", path: "/console/todo", want: "S SS SS AAAAAAF"},
 	{method: "POST", route: "/console/todo/done", path: "/console/todo/done", form: url.Values{"kind": {"draft"}, "case": {"{case}"}}, want: "S SS SS AAANANF"},
+	// Deputies' suggestions. Suggestion 1 is deputy A's (station 1, 市南区),
+	// handed to the handler's department: deputy B, district 2 and
+	// secretary 2 do not find it. Reviewing, handing over and closing are
+	// the office's (admin, staff), not a secretary's; forms with nothing
+	// in them are refused on their content.
+	{method: "GET", route: "/console/suggestions", path: "/console/suggestions", want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/suggestions", path: "/console/suggestions", form: url.Values{"deputy": {""}}, want: "S SS SS AAAAAAF"},
+	{method: "POST", route: "/console/suggestions/sessions", path: "/console/suggestions/sessions", form: url.Values{"name": {""}}, want: "S SS SS AAAAFFF"},
+	{method: "POST", route: "/console/suggestions/categories", path: "/console/suggestions/categories", form: url.Values{"code": {""}}, want: "S SS SS AAAAFFF"},
+	{method: "GET", route: "/console/suggestions/:id", path: "/console/suggestions/{suggestion}", want: "S SS SS AAANANF"},
+	{method: "POST", route: "/console/suggestions/:id/review", path: "/console/suggestions/{suggestion}/review", form: url.Values{"decision": {""}}, want: "S SS SS AAANFFF"},
+	{method: "POST", route: "/console/suggestions/:id/handover", path: "/console/suggestions/{suggestion}/handover", form: url.Values{"lead": {""}}, want: "S SS SS AAANFFF"},
+	{method: "POST", route: "/console/suggestions/:id/close", path: "/console/suggestions/{suggestion}/close", form: url.Values{"note": {""}}, want: "S SS SS AAANFFF"},
+	{method: "GET", route: "/console/suggestions/:id/files/:file", path: "/console/suggestions/{suggestion}/files/nofile", want: "S SS SS NNNNNNF"},
+	{method: "GET", route: "/d/suggestions", path: "/d/suggestions", want: "S SS AA SSSSSSS"},
+	{method: "GET", route: "/d/suggestions/new", path: "/d/suggestions/new", want: "S SS AA SSSSSSS"},
+	{method: "POST", route: "/d/suggestions", path: "/d/suggestions", form: url.Values{"title": {""}}, want: "S SS AA SSSSSSS"},
+	{method: "GET", route: "/d/suggestions/:id", path: "/d/suggestions/{suggestion}", want: "S SS AN SSSSSSS"},
+	{method: "POST", route: "/d/suggestions/:id", path: "/d/suggestions/{suggestion}", form: url.Values{"title": {""}}, want: "S SS AN SSSSSSS"},
+	{method: "POST", route: "/d/suggestions/:id/submit", path: "/d/suggestions/{suggestion}/submit", form: url.Values{}, want: "S SS AN SSSSSSS"},
+	{method: "POST", route: "/d/suggestions/:id/withdraw", path: "/d/suggestions/{suggestion}/withdraw", form: url.Values{"reason": {""}}, want: "S SS AN SSSSSSS"},
+	{method: "POST", route: "/d/suggestions/:id/sign", path: "/d/suggestions/{suggestion}/sign", form: url.Values{}, want: "S SS AN SSSSSSS"},
+	{method: "POST", route: "/d/suggestions/:id/evaluate", path: "/d/suggestions/{suggestion}/evaluate", form: url.Values{}, want: "S SS AN SSSSSSS"},
+	{method: "GET", route: "/d/suggestions/:id/files/:file", path: "/d/suggestions/{suggestion}/files/nofile", want: "S SS NN SSSSSSS"},
+	{method: "GET", route: "/h/suggestions", path: "/h/suggestions", want: "S SS SS SSSSSSA"},
+	{method: "GET", route: "/h/suggestions/:id", path: "/h/suggestions/{suggestion}", want: "S SS SS SSSSSSA"},
+	{method: "POST", route: "/h/suggestions/:id/contact", path: "/h/suggestions/{suggestion}/contact", form: url.Values{"how": {""}}, want: "S SS SS SSSSSSA"},
+	{method: "POST", route: "/h/suggestions/:id/opinion", path: "/h/suggestions/{suggestion}/opinion", form: url.Values{"text": {""}}, want: "S SS SS SSSSSSA"},
+	{method: "POST", route: "/h/suggestions/:id/answer", path: "/h/suggestions/{suggestion}/answer", form: url.Values{"text": {""}}, want: "S SS SS SSSSSSA"},
+	{method: "GET", route: "/h/suggestions/:id/files/:file", path: "/h/suggestions/{suggestion}/files/nofile", want: "S SS SS SSSSSSN"},
+	{method: "POST", route: "/h/suggestions/:id/acknowledge", path: "/h/suggestions/{suggestion}/acknowledge", form: url.Values{}, want: "S SS SS SSSSSSA"},
 	// Case 1's photo: staff who reach the case.
 	{method: "GET", route: "/console/photos/:id", path: "/console/photos/{photo}", want: "S SS SS AAANANA"},
 
@@ -511,9 +550,39 @@ func authzWorld(t *testing.T, e *env) (map[string]*matrixRole, *strings.Replacer
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Suggestion 1: deputy A's, handed to the handler's department (市南区城市管理局).
+	suggestion := authzSuggestion(t, e, dept)
 	if !slices.Contains(matrixRoles, "anon") || len(roles) != len(matrixRoles) {
 		t.Fatalf("roles %v", roles)
 	}
 	return roles, strings.NewReplacer("{case}", number, "{photo}", photo, "{activity}", activity, "{booking}", booking["id"], "{booking2}", booking2["id"],
-		"{visit}", strconv.FormatInt(visit.ID, 10), "{topic}", strconv.FormatInt(visit.Topics[0].ID, 10), "{month}", today.Format("2006-01"), "{desk}", desk)
+		"{visit}", strconv.FormatInt(visit.ID, 10), "{topic}", strconv.FormatInt(visit.Topics[0].ID, 10), "{month}", today.Format("2006-01"), "{desk}", desk,
+		"{suggestion}", strconv.FormatInt(suggestion, 10))
+}
+
+// authzSuggestion is deputy A's suggestion, accepted and handed to the
+// department dept, through the domain (the lifecycle test goes through
+// the pages).
+func authzSuggestion(t *testing.T, e *env, dept int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	dep, err := e.db.DeputyByCode(ctx, "demo-d01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.suggestions
+	id, err := s.Save(ctx, dep, 0, mashang.SuggestionInput{Title: "矩阵建议", Matter: "人行道砖松动", Proposal: "统一翻修", Category: "城乡建设"})
+	if err == nil {
+		err = s.Submit(ctx, dep, id)
+	}
+	if err == nil {
+		err = s.Review(ctx, "矩阵", id, mashang.ReviewAccept, "", 0)
+	}
+	if err == nil {
+		_, err = s.HandOver(ctx, "矩阵", id, dept, nil, false, "")
+	}
+	if err != nil {
+		t.Fatalf("suggestion 1: %v", err)
+	}
+	return id
 }

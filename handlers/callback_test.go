@@ -72,6 +72,8 @@ type env struct {
 	// register on it.
 	receptions *mashang.Receptions
 	register   *mashang.Register
+	// suggestions' clock (Now) too: deadlines across a holiday.
+	suggestions *mashang.Suggestions
 }
 
 type options struct {
@@ -130,7 +132,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
 	return &env{srv: srv, handler: a.Handler, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
-		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox, receptions: a.Receptions, register: a.Register,
+		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox, receptions: a.Receptions, register: a.Register, suggestions: a.Suggestions,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -339,6 +338,14 @@ func (con *console) casePage(c *gin.Context) {
 		}
 	}
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
+	// The deputies' suggestions raised from it, for those who read suggestions.
+	var suggestions []mashang.CaseLink
+	if mashang.Allowed(user.Role, mashang.ActSuggestions) {
+		if suggestions, err = con.deps.Suggestions.Reader.CaseSuggestions(c.Request.Context(), k.ID, false); err != nil {
+			con.fail(c, err)
+			return
+		}
+	}
 	// A handler acknowledges their own department's part, once, while the case is open.
 	var mine *mashang.CaseDepartment
 	for i, d := range departments {
@@ -352,7 +359,7 @@ func (con *console) casePage(c *gin.Context) {
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
-		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin})
+		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin, "Suggestions": suggestions})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log
@@ -462,24 +469,9 @@ func resultForm(c *gin.Context, record func(ctx context.Context, files []mashang
 		headers = c.Request.MultipartForm.File["attachment"]
 	}
 	return fmt.Sprintf("%s（附件%d个）", c.PostForm("text"), len(headers)), "办理结果已提交，等待人大工作人员审核", func(ctx context.Context) error {
-		if len(headers) > mashang.MaxResultFiles {
-			return mashang.Errorf(mashang.EINVALID, "附件最多%d个", mashang.MaxResultFiles)
-		}
-		var files []mashang.ResultFile
-		for _, h := range headers {
-			if h.Size == 0 && h.Filename == "" {
-				continue // the form's empty file field
-			}
-			f, err := h.Open()
-			if err != nil {
-				return fmt.Errorf("open attachment: %w", err)
-			}
-			data, err := io.ReadAll(io.LimitReader(f, mashang.MaxResultFileBytes+1))
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("read attachment: %w", err)
-			}
-			files = append(files, mashang.ResultFile{Data: data})
+		files, err := uploadedFiles(c, "attachment")
+		if err != nil {
+			return err
 		}
 		return record(ctx, files)
 	}
@@ -497,19 +489,7 @@ func (con *console) resultAttachment(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	// The path was written by us (results/date/ID.ext), yet it is still
-	// kept inside the media folder.
-	path := filepath.Join(con.deps.MediaDir, filepath.FromSlash(a.Path))
-	if rel, err := filepath.Rel(con.deps.MediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
-		con.fail(c, mashang.NotFound("附件"))
-		return
-	}
-	c.Header("Content-Type", a.ContentType)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
-	c.Header("Cache-Control", "private, max-age=3600")
-	c.Header("Content-Disposition", `attachment; filename="`+k.Number+"-"+a.ID[:8]+filepath.Ext(a.Path)+`"`)
-	c.File(path)
+	serveKept(c, con.deps.MediaDir, mashang.SuggestionFile{ID: a.ID, Path: a.Path, ContentType: a.ContentType}, k.Number, con.fail)
 }
 
 // acknowledge is a department's handler acknowledging the case (签收).

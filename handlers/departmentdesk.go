@@ -40,6 +40,8 @@ type DepartmentDeps struct {
 	Sessions    *mashang.Sessions // Purpose "mashang-handler-session"
 	Supervision SupervisionService
 	Audit       Auditor
+	// Suggestions: the body acknowledges, contacts the deputy and answers.
+	Suggestions SuggestionDeps
 	// AppID and OAuthBase make the authorisation link; PublicURL its
 	// redirect_uri (never the request's Host).
 	AppID, OAuthBase, PublicURL string

@@ -230,7 +230,13 @@ func acknowledgeAsHandler(t *testing.T, e *env, number, path string) {
 func (b *staffBrowser) postResult(number, text string, files map[string][]byte) (int, string) {
 	b.t.Helper()
 	body, contentType := resultBody(b.csrf, text, files)
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/console/cases/"+number+"/do/result", body)
+	return b.postMultipart("/console/cases/"+number+"/do/result", body, contentType)
+}
+
+// postMultipart posts a multipart form (with files) as a browser does.
+func (b *staffBrowser) postMultipart(path string, body io.Reader, contentType string) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, body)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", b.base)
 	resp, err := b.client.Do(req)

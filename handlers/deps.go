@@ -95,16 +95,19 @@ type StaffAPIDeps struct {
 
 // ConsoleDeps serve the staff console (/console/).
 type ConsoleDeps struct {
-	Log            *slog.Logger // nil: Deps.Log
-	Accounts       AccountService
-	Console        ConsoleReader
-	Staff          StaffDirectory
-	AccountCreator AccountCreator
-	Rosters        RosterService
-	Roster         RosterReader
-	Replies        ReplyService
-	Rerouting      RerouteService
-	Supervision    SupervisionService
+	Log *slog.Logger // nil: Deps.Log
+	// SuggestionFigures: the suggestions on the board, their figures and
+	// Excel files, and key supervision (重点督办).
+	SuggestionFigures SuggestionFigureReader
+	Accounts          AccountService
+	Console           ConsoleReader
+	Staff             StaffDirectory
+	AccountCreator    AccountCreator
+	Rosters           RosterService
+	Roster            RosterReader
+	Replies           ReplyService
+	Rerouting         RerouteService
+	Supervision       SupervisionService
 	// Activities and ActivityReader: deputies' activities (发单、接单、结单).
 	Activities     ActivityService
 	ActivityReader ActivityReader
@@ -144,6 +147,9 @@ type ConsoleDeps struct {
 	Publishing Publisher
 	// Todo is the to-do list (待办), within reach.
 	Todo TodoStore
+	// Suggestions: the office's review, hand-over and closing of deputies'
+	// suggestions, and paper entry.
+	Suggestions SuggestionDeps
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -162,6 +168,8 @@ type DeputyDeps struct {
 	Audit Auditor
 	// Walkins takes what a voter told a deputy in person (代表转来).
 	Walkins WalkinService
+	// Suggestions: the deputy raises, signs and evaluates suggestions.
+	Suggestions SuggestionDeps
 	// PublicURL is where deputies reach the service: the web
 	// authorisation's redirect_uri is made from it, never from the
 	// request's Host header (MASHANG_PUBLIC_URL; the sandbox's listen
@@ -188,7 +196,11 @@ type PublicDeps struct {
 	}
 	Staff interface {
 		JurisdictionByPath(ctx context.Context, path string) (int64, error)
-	}
+	} // Suggestions reads the handled suggestions and their figures for
+	// /suggestions; SuggestionNames names their deputies there
+	// (MASHANG_PUBLIC_SUGGESTION_NAMES).
+	Suggestions     SuggestionFigureReader
+	SuggestionNames bool
 }
 
 // OperationsDeps serve health, readiness and metrics.
@@ -256,6 +268,18 @@ func (d Deps) check() error {
 		need("Console.Wall", d.Console.Wall),
 		need("Console.Publishing", d.Console.Publishing),
 		need("Console.Todo", d.Console.Todo),
+		need("Console.Suggestions.Service", d.Console.Suggestions.Service),
+		need("Console.Suggestions.Reader", d.Console.Suggestions.Reader),
+		need("Deputies.Suggestions.Service", d.Deputies.Suggestions.Service),
+		need("Deputies.Suggestions.Reader", d.Deputies.Suggestions.Reader),
+		need("Departments.Suggestions.Service", d.Departments.Suggestions.Service),
+		need("Departments.Suggestions.Reader", d.Departments.Suggestions.Reader),
+		text("Console.Suggestions.MediaDir", d.Console.Suggestions.MediaDir),
+		need("Console.Suggestions.Calendar", d.Console.Suggestions.Calendar),
+		text("Deputies.Suggestions.MediaDir", d.Deputies.Suggestions.MediaDir),
+		need("Deputies.Suggestions.Calendar", d.Deputies.Suggestions.Calendar),
+		text("Departments.Suggestions.MediaDir", d.Departments.Suggestions.MediaDir),
+		need("Departments.Suggestions.Calendar", d.Departments.Suggestions.Calendar),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
 		need("Deputies.Pages.Sessions", d.Deputies.Pages.Sessions),
@@ -291,6 +315,8 @@ func (d Deps) check() error {
 		need("Public.Receptions", d.Public.Receptions),
 		need("Public.Console", d.Public.Console),
 		need("Public.Staff", d.Public.Staff),
+		need("Public.Suggestions", d.Public.Suggestions),
+		need("Console.SuggestionFigures", d.Console.SuggestionFigures),
 		need("Operations.DB", d.Operations.DB),
 		text("Operations.MediaDir", d.Operations.MediaDir),
 	} {

@@ -151,8 +151,15 @@ func (d *deputyDesk) casePage(c *gin.Context) {
 		return
 	}
 	open := k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld
+	// The suggestions raised from it, drafts too: its deputies write them.
+	suggestions, err := d.deps.Suggestions.Reader.CaseSuggestions(c.Request.Context(), k.ID, true)
+	if err != nil {
+		d.fail(c, err)
+		return
+	}
 	d.page(c, http.StatusOK, "deputy_case.html", gin.H{"Title": "问题 " + k.Number, "Case": k, "Events": mashang.TimelineFor(events, mashang.AudienceDeputy),
-		"CanAccept": k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open})
+		"Suggestions": suggestions,
+		"CanAccept":   k.Status == mashang.CaseOpen || k.Status == mashang.CaseReopened, "Open": open})
 }
 
 // act runs a deputy's action on a case they answer for and goes back to

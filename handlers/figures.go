@@ -194,7 +194,17 @@ func (con *console) board(c *gin.Context) {
 	for _, r := range rows {
 		total.Green, total.Yellow, total.Red, total.Untaken = total.Green+r.Green, total.Yellow+r.Yellow, total.Red+r.Red, total.Untaken+r.Untaken
 	}
-	con.page(c, http.StatusOK, "console_board.html", gin.H{"Title": "三色督办", "Rows": rows, "Total": total})
+	// The suggestions beside the cases, for those who read them.
+	var suggestions *mashang.SuggestionBoardRow
+	if mashang.Allowed(c.MustGet(staffKey).(mashang.StaffSession).User.Role, mashang.ActSuggestions) {
+		row, err := con.deps.SuggestionFigures.SuggestionBoard(c.Request.Context(), c.MustGet(reachKey).(mashang.Reach))
+		if err != nil {
+			con.fail(c, err)
+			return
+		}
+		suggestions = &row
+	}
+	con.page(c, http.StatusOK, "console_board.html", gin.H{"Title": "三色督办", "Rows": rows, "Total": total, "Suggestions": suggestions})
 }
 
 // problemScope is the filter a problem list was drawn with, as the audit

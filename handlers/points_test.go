@@ -77,7 +77,7 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		city := e.browser(t)
 		city.login("city", staffPassword)
 		status, page := city.get("/console/points")
-		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td><td><strong>11</strong>") {
+		if status != http.StatusOK || !strings.Contains(page, "李建国（demo-d02）</td>\n      <td>0</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td><strong>11</strong>") {
 			t.Fatalf("points page: %d %s", status, page)
 		}
 		resp, err := city.client.Get(e.srv.URL + "/console/points.xlsx")
@@ -92,10 +92,12 @@ func TestDutyRecordAndPoints(t *testing.T) {
 		rows, _ := book.GetRows("履职积分")
 		found := false
 		for _, r := range rows {
-			found = found || (len(r) == 12 && r[2] == "demo-d02" && r[11] == "11")
+			found = found || (len(r) == 14 && r[2] == "demo-d02" && r[13] == "11")
 		}
-		// One column a duty action (the last two: relayed matters, pop-up desks), then the points.
-		if !found || rows[0][9] != "转来选民意见" || rows[0][10] != "流动办公桌接待" || rows[0][11] != "积分" {
+		// One column a duty action (relayed matters, pop-up desks, then
+		// suggestions led and co-signed), then the points.
+		if !found || rows[0][9] != "转来选民意见" || rows[0][10] != "流动办公桌接待" || rows[0][11] != "领衔提出建议" ||
+			rows[0][12] != "联名提出建议" || rows[0][13] != "积分" {
 			t.Fatalf("points.xlsx: %v", rows)
 		}
 		sec := e.browser(t)

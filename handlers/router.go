@@ -69,6 +69,8 @@ func New(d Deps) (*gin.Engine, error) {
 		"/console/cases/:number/do/result": mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 		"/h/cases/:number/result":          mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 		"/console/cases/new":               mashang.MaxPhotos*mashang.MaxPhotoBytes + 256<<10,
+		"/console/suggestions":             mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
+		"/h/suggestions/:id/answer":        mashang.MaxResultFiles*mashang.MaxResultFileBytes + 256<<10,
 	}, map[string]bool{"/wechat/callback": true, "/wechat/mp-callback": true}, func(c *gin.Context, err error) {
 		switch p := c.Request.URL.Path; {
 		case strings.HasPrefix(p, "/mp/"), strings.HasPrefix(p, "/api/"):
@@ -174,6 +176,17 @@ func New(d Deps) (*gin.Engine, error) {
 	desk.GET("/activities", dd.activities)
 	desk.POST("/activities/:id/respond", dd.respond)
 	desk.GET("/receptions", dd.receptions)
+	// Suggestions (代表建议): the deputy's own and those they co-sign.
+	desk.GET("/suggestions", dd.suggestions)
+	desk.GET("/suggestions/new", dd.newSuggestion)
+	desk.POST("/suggestions", dd.suggestionAct("save", dd.saveSuggestion))
+	desk.GET("/suggestions/:id", dd.suggestionPage)
+	desk.POST("/suggestions/:id", dd.suggestionAct("save", dd.saveSuggestion))
+	desk.POST("/suggestions/:id/submit", dd.suggestionAct("submit", dd.submitSuggestion))
+	desk.POST("/suggestions/:id/withdraw", dd.suggestionAct("withdraw", dd.withdrawSuggestion))
+	desk.POST("/suggestions/:id/sign", dd.suggestionAct("sign", dd.signSuggestion))
+	desk.POST("/suggestions/:id/evaluate", dd.suggestionAct("evaluate", dd.evaluateSuggestion))
+	desk.GET("/suggestions/:id/files/:file", dd.suggestionFile)
 
 	// A citizen's own case, opened from a notice in WeChat's browser and
 	// signed in silently by WeChat: another citizen's is 404.
@@ -195,10 +208,19 @@ func New(d Deps) (*gin.Engine, error) {
 	hdesk.GET("/cases/:number", hd.casePage)
 	hdesk.POST("/cases/:number/acknowledge", hd.act(mashang.ActAcknowledge, hd.acknowledge))
 	hdesk.POST("/cases/:number/result", hd.act(mashang.ActResult, hd.result))
+	// Suggestions handed to the handler's department.
+	hdesk.GET("/suggestions", hd.suggestions)
+	hdesk.GET("/suggestions/:id", hd.suggestionPage)
+	hdesk.POST("/suggestions/:id/acknowledge", hd.suggestionAct("suggestion_acknowledge", hd.acknowledgeSuggestion))
+	hdesk.POST("/suggestions/:id/contact", hd.suggestionAct("suggestion_contact", hd.contactSuggestion))
+	hdesk.POST("/suggestions/:id/opinion", hd.suggestionAct("suggestion_opinion", hd.opinionSuggestion))
+	hdesk.POST("/suggestions/:id/answer", hd.suggestionAct("suggestion_answer", hd.answerSuggestion))
+	hdesk.GET("/suggestions/:id/files/:file", hd.suggestionFile)
 
 	// Public pages.
 	pub := &public{deps: d.Public}
 	r.GET("/wall", timed, pub.wall)
+	r.GET("/suggestions", timed, pub.suggestions)
 	r.GET("/stations/:code", timed, pub.station)
 
 	// The staff console: server-rendered pages, a session cookie, CSRF tokens.
@@ -256,6 +278,11 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/points/corrections", con.may(mashang.ActManage), con.correctPoints)
 	cdesk.POST("/points/rules", con.may(mashang.ActManage), con.setPointRule)
 	cdesk.GET("/board", con.board)
+	// Deputies' suggestions counted: the figures by body and deputy, the
+	// two Excel files.
+	cdesk.GET("/suggestion-figures", con.may(mashang.ActSuggestions), con.suggestionFigures)
+	cdesk.GET("/suggestions.xlsx", con.may(mashang.ActSuggestions), con.export, con.suggestionListExcel)
+	cdesk.GET("/suggestion-stats.xlsx", con.may(mashang.ActSuggestions), con.export, con.suggestionStatsExcel)
 	cdesk.GET("/wechat", con.may(mashang.ActBindWeChat), con.wechatPage)
 	cdesk.POST("/wechat/bind", con.may(mashang.ActBindWeChat), con.bindWeChat)
 	manage := cdesk.Group("/manage", con.may(mashang.ActManage))
@@ -279,6 +306,17 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.POST("/wall/:number/publish", con.may(mashang.ActPublish), con.wallAct(mashang.ActPublish, con.publish))
 	cdesk.POST("/wall/:number/unpublish", con.may(mashang.ActPublish), con.wallAct(mashang.ActUnpublish, con.unpublish))
 	cdesk.GET("/todo", con.may(mashang.ActTodo), con.todoPage)
+	sug := cdesk.Group("/suggestions", con.may(mashang.ActSuggestions))
+	sug.GET("", con.suggestionsPage)
+	sug.POST("", con.enterSuggestion)
+	sug.POST("/sessions", con.may(mashang.ActSuggestionReview), con.setSession)
+	sug.POST("/categories", con.may(mashang.ActSuggestionReview), con.setAnswerCategory)
+	sug.GET("/:id", con.suggestionPage)
+	sug.POST("/:id/review", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_review", con.reviewSuggestion))
+	sug.POST("/:id/handover", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_handover", con.handOverSuggestion))
+	sug.POST("/:id/close", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_close", con.closeSuggestion))
+	sug.POST("/:id/key", con.may(mashang.ActSuggestionReview), con.suggestionAct("suggestion_key", con.markKey))
+	sug.GET("/:id/files/:file", con.suggestionFile)
 	cdesk.POST("/todo/done", con.may(mashang.ActTodo), con.todoDone)
 
 	// Operations.

@@ -15,8 +15,8 @@ import (
 // (mashang.DutyRecorder). Recorded before, it does nothing.
 func (tx *Tx) RecordDuty(ctx context.Context, e mashang.DutyEntry) error {
 	res, err := tx.tx.ExecContext(ctx, `
-		INSERT INTO duty_records (deputy_id, action, case_id, activity_id, at, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.DeputyID, e.Action, e.CaseID, e.ActivityID, e.At.UTC(), e.Detail)
+		INSERT INTO duty_records (deputy_id, action, case_id, activity_id, suggestion_id, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.DeputyID, e.Action, e.CaseID, e.ActivityID, e.SuggestionID, e.At.UTC(), e.Detail)
 	if tx.dialect.isUniqueViolation(err) {
 		return nil // done before: counted once
 	}

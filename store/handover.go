@@ -24,6 +24,32 @@ func (tx *Tx) DepartmentsFor(ctx context.Context, caseID int64) ([]mashang.Depar
 		SELECT s.jurisdiction_id FROM cases c JOIN stations s ON s.id = c.station_id WHERE c.id = ?`, caseID).Scan(&at); err != nil {
 		return nil, fmt.Errorf("find the case's jurisdiction: %w", err)
 	}
+	return departmentsAbove(ctx, tx.tx, at)
+}
+
+// DepartmentsOfStation lists the departments of the station's jurisdiction
+// and of each level above it, the nearest level first (mashang.SuggestionTx).
+func (tx *Tx) DepartmentsOfStation(ctx context.Context, stationID int64) ([]mashang.Department, error) {
+	return departmentsOfStation(ctx, tx.tx, stationID)
+}
+
+// DepartmentsOfStation is the bodies a suggestion of the station's deputy
+// may be handed to, for the console's form.
+func (db *DB) DepartmentsOfStation(ctx context.Context, stationID int64) ([]mashang.Department, error) {
+	return departmentsOfStation(ctx, db.db, stationID)
+}
+
+func departmentsOfStation(ctx context.Context, q sqlQuerier, stationID int64) ([]mashang.Department, error) {
+	var at sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT jurisdiction_id FROM stations WHERE id = ?`, stationID).Scan(&at); err != nil {
+		return nil, fmt.Errorf("find the station's jurisdiction: %w", err)
+	}
+	return departmentsAbove(ctx, q, at)
+}
+
+// departmentsAbove lists the departments of jurisdiction at and of each
+// level above it, the nearest level first, each with its path.
+func departmentsAbove(ctx context.Context, q sqlQuerier, at sql.NullInt64) ([]mashang.Department, error) {
 	// The chain up to the root: a few levels (市 > 区 > 镇).
 	type level struct {
 		id   int64
@@ -33,7 +59,7 @@ func (tx *Tx) DepartmentsFor(ctx context.Context, caseID int64) ([]mashang.Depar
 	for at.Valid && len(chain) < 10 {
 		var l level
 		var parent sql.NullInt64
-		if err := tx.tx.QueryRowContext(ctx, `SELECT id, name, parent_id FROM jurisdictions WHERE id = ?`, at.Int64).Scan(&l.id, &l.name, &parent); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT id, name, parent_id FROM jurisdictions WHERE id = ?`, at.Int64).Scan(&l.id, &l.name, &parent); err != nil {
 			return nil, fmt.Errorf("read jurisdiction: %w", err)
 		}
 		chain, at = append(chain, l), parent
@@ -44,7 +70,7 @@ func (tx *Tx) DepartmentsFor(ctx context.Context, caseID int64) ([]mashang.Depar
 		for j := len(chain) - 1; j >= i; j-- {
 			names = append(names, chain[j].name)
 		}
-		depts, err := scanAll(ctx, tx.tx, func(row scanner) (mashang.Department, error) {
+		depts, err := scanAll(ctx, q, func(row scanner) (mashang.Department, error) {
 			var d mashang.Department
 			return d, row.Scan(&d.ID, &d.Name)
 		}, `SELECT id, name FROM departments WHERE jurisdiction_id = ? ORDER BY name`, l.id)
@@ -277,12 +303,18 @@ func (tx *Tx) DepartmentDuties(ctx context.Context) ([]mashang.DepartmentDuty, e
 
 // MarkDepartmentNotice sets a timed notice's mark if it is not yet set.
 func (tx *Tx) MarkDepartmentNotice(ctx context.Context, caseID, departmentID int64, kind string, at time.Time) (bool, error) {
+	return tx.markNotice(ctx, "case_departments", "case_id", caseID, departmentID, kind, at)
+}
+
+// markNotice sets a department's timed notice's mark, near or overdue, on
+// its part in a case or a suggestion (table, keyed by key), if not yet set.
+func (tx *Tx) markNotice(ctx context.Context, table, key string, id, departmentID int64, kind string, at time.Time) (bool, error) {
 	column := map[string]string{mashang.DutyNoticeNear: "near_noticed_at", mashang.DutyNoticeOverdue: "overdue_noticed_at"}[kind]
 	if column == "" {
 		return false, fmt.Errorf("mark a department notice: unknown kind %q", kind)
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE case_departments SET `+column+` = ?
-		WHERE case_id = ? AND department_id = ? AND `+column+` IS NULL`, at.UTC(), caseID, departmentID)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ?
+		WHERE `+key+` = ? AND department_id = ? AND `+column+` IS NULL`, at.UTC(), id, departmentID)
 	if err != nil {
 		return false, fmt.Errorf("mark a department notice: %w", err)
 	}
