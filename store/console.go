@@ -66,7 +66,7 @@ func reachCondition(r mashang.Reach) (string, []any) {
 // filterCondition is the WHERE of the cases within reach that match f
 // (all but its paging), over cases c joined to stations s: the inbox and
 // the problem list select alike.
-func filterCondition(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
+func filterCondition(d dialect, r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 	where, args := reachCondition(r)
 	if f.Status != "" {
 		where += " AND c.status = ?"
@@ -94,8 +94,9 @@ func filterCondition(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 		args = append(args, day.AddDate(0, 0, 1).UTC())
 	}
 	if f.Text != "" {
-		where += ` AND c.summary LIKE ? ESCAPE '!'`
-		args = append(args, "%"+strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(f.Text)+"%")
+		cond, condArgs := searchCondition(d, f.Text)
+		where += " AND " + cond
+		args = append(args, condArgs...)
 	}
 	if f.Untaken {
 		where += " AND " + untakenCase
@@ -112,7 +113,7 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
-	where, args := filterCondition(r, f)
+	where, args := filterCondition(db.dialect, r, f)
 	if f.Before > 0 {
 		where += " AND c.id < ?"
 		args = append(args, f.Before)
