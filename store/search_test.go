@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,18 @@ import (
 // answers; follows updates, new messages and rollbacks; keeps to the reach;
 // and answers odd input cleanly, on both databases.
 func TestSearchFindsSummaryMessagesAndAnswersWithinReach(t *testing.T) {
+	for _, window := range []int{1, 2000} {
+		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
+			old := store.SetSearchWindow(window)
+			t.Cleanup(func() { store.SetSearchWindow(old) })
+			testSearch(t)
+		})
+	}
+}
+
+// testSearch runs the search's checks; with a window of one case they go
+// through the index, with a window of 2000 through LIKE alone.
+func testSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		dsn := storetest.DSN(t, driver)
