@@ -50,12 +50,15 @@ func (sqliteDialect) textIndex(text string) (string, []any) {
 		[]any{`"` + strings.ReplaceAll(text, `"`, `""`) + `"`}
 }
 
-// MySQL's index holds every pair of neighbouring characters of a text,
-// lower-cased, as the hex of its UTF-8 bytes (case_search_grams in the
-// migration): the query asks for all of its pairs. One character has no
-// pair.
+// MySQL's index holds every run of two and of three neighbouring
+// characters of a text, lower-cased, as the hex of its UTF-8 bytes
+// (case_search_grams in the migration). A query of two characters asks for
+// its pair; a longer one for the runs of three that cover it, every third
+// and the last: InnoDB reads each token's whole list of rows, so fewer and
+// rarer tokens answer sooner, and the LIKE re-check makes the rest exact.
+// One character has no run to look up.
 func (mysqlDialect) textIndex(text string) (string, []any) {
-	grams := textGrams(text)
+	grams := queryGrams(text)
 	if len(grams) == 0 {
 		return "", nil
 	}
@@ -63,19 +66,24 @@ func (mysqlDialect) textIndex(text string) (string, []any) {
 		[]any{"+" + strings.Join(grams, " +")}
 }
 
-// textGrams cuts text into its distinct pairs of neighbouring characters,
-// as the migration's case_search_grams writes them: lower case, the pair's
-// UTF-8 bytes in upper-case hex.
-func textGrams(text string) []string {
+// queryGrams are the index tokens a query asks for, as the migration's
+// case_search_grams writes them: lower case, the run's UTF-8 bytes in
+// upper-case hex.
+func queryGrams(text string) []string {
 	runes := []rune(strings.ToLower(text))
-	seen := make(map[string]bool, len(runes))
+	gram := func(i, n int) string { return strings.ToUpper(hex.EncodeToString([]byte(string(runes[i : i+n])))) }
+	switch {
+	case len(runes) < 2:
+		return nil
+	case len(runes) == 2:
+		return []string{gram(0, 2)}
+	}
 	var grams []string
-	for i := 0; i+1 < len(runes); i++ {
-		g := strings.ToUpper(hex.EncodeToString([]byte(string(runes[i : i+2]))))
-		if !seen[g] {
-			seen[g] = true
-			grams = append(grams, g)
-		}
+	for i := 0; i+3 <= len(runes); i += 3 {
+		grams = append(grams, gram(i, 3))
+	}
+	if len(runes)%3 != 0 {
+		grams = append(grams, gram(len(runes)-3, 3))
 	}
 	return grams
 }

@@ -6,12 +6,14 @@
 -- Chinese has no spaces between words, so InnoDB's own FULLTEXT parser
 -- finds no words in it, and MariaDB has no ngram parser (MySQL 8's); its
 -- minimum token of 3 characters would drop two-character words anyway. So
--- the text is cut into overlapping pairs of characters here, each pair
--- written as its UTF-8 bytes in hex ("电梯" → E794B5E6A2AF): tokens of 4 to 16
+-- the text is cut into overlapping runs of two and of three characters,
+-- each written as its UTF-8 bytes in hex ("电梯" → E794B5E6A2AF): tokens of
 -- letters and digits that InnoDB's standard FULLTEXT parser indexes as they
--- are, on MariaDB and MySQL alike, with no plugin. A query of two or more
--- characters asks for all its pairs (console.go) and is then re-checked
--- with LIKE on the texts themselves, so what it finds is exactly what the
+-- are, on MariaDB and MySQL alike, with no plugin. A query of two
+-- characters asks for its pair; a longer one for runs of three that cover
+-- it (console.go) — InnoDB reads each token's whole list of rows, and runs
+-- of three are far rarer than pairs. What the index gives is re-checked
+-- with LIKE on the texts themselves, so the search finds exactly what the
 -- LIKE would have found; a one-character query falls back to LIKE.
 -- The index is an ordinary InnoDB table: it commits and rolls back with the
 -- write that changed the text (Mroonga, MariaDB's CJK full-text engine,
@@ -41,6 +43,9 @@ BEGIN
     DECLARE grams MEDIUMTEXT CHARSET ascii DEFAULT '';
     WHILE i < n DO
         SET grams = CONCAT(grams, HEX(SUBSTRING(s, i, 2)), ' ');
+        IF i + 1 < n THEN
+            SET grams = CONCAT(grams, HEX(SUBSTRING(s, i, 3)), ' ');
+        END IF;
         SET i = i + 1;
     END WHILE;
     RETURN grams;
