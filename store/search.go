@@ -39,53 +39,56 @@ func searchCondition(d dialect, text string) (string, []any) {
 	return index + " AND " + check, append(indexArgs, args...)
 }
 
-// SQLite's FTS5 trigram tokenizer matches any text of three characters or
-// more as a substring: the whole query is one quoted phrase, its quotes
-// doubled. Fewer than three characters have no trigram to look up.
+// SQLite's FTS5 trigram tokenizer matches a quoted string of three
+// characters or more as a substring. The query asks for the runs of three
+// that cover the text (coveringRuns), each quoted (its quotes doubled), all
+// of them: FTS5 reads each one's list of rows. Fewer than three characters
+// have no trigram to look up.
 func (sqliteDialect) textIndex(text string) (string, []any) {
-	if utf8.RuneCountInString(text) < 3 {
+	runs := coveringRuns(text)
+	if len(runs) == 0 {
 		return "", nil
 	}
-	return `c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ?)`,
-		[]any{`"` + strings.ReplaceAll(text, `"`, `""`) + `"`}
+	for i, r := range runs {
+		runs[i] = `"` + strings.ReplaceAll(r, `"`, `""`) + `"`
+	}
+	return `c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ?)`, []any{strings.Join(runs, " AND ")}
 }
 
 // MySQL's index holds every run of two and of three neighbouring
 // characters of a text, lower-cased, as the hex of its UTF-8 bytes
 // (case_search_grams in the migration). A query of two characters asks for
-// its pair; a longer one for the runs of three that cover it, every third
-// and the last: InnoDB reads each token's whole list of rows, so fewer and
-// rarer tokens answer sooner, and the LIKE re-check makes the rest exact.
+// its pair; a longer one for the runs of three that cover it.
 // One character has no run to look up.
 func (mysqlDialect) textIndex(text string) (string, []any) {
-	grams := queryGrams(text)
-	if len(grams) == 0 {
+	runs := coveringRuns(strings.ToLower(text))
+	if utf8.RuneCountInString(text) == 2 {
+		runs = []string{strings.ToLower(text)}
+	}
+	if len(runs) == 0 {
 		return "", nil
 	}
+	for i, r := range runs {
+		runs[i] = "+" + strings.ToUpper(hex.EncodeToString([]byte(r)))
+	}
 	return `c.id IN (SELECT cs.case_id FROM case_search cs WHERE MATCH (cs.grams) AGAINST (? IN BOOLEAN MODE))`,
-		[]any{"+" + strings.Join(grams, " +")}
+		[]any{strings.Join(runs, " ")}
 }
 
-// queryGrams are the index tokens a query asks for, as the migration's
-// case_search_grams writes them: lower case, the run's UTF-8 bytes in
-// upper-case hex.
-func queryGrams(text string) []string {
-	runes := []rune(strings.ToLower(text))
-	gram := func(i, n int) string { return strings.ToUpper(hex.EncodeToString([]byte(string(runes[i : i+n])))) }
-	switch {
-	case len(runes) < 2:
-		return nil
-	case len(runes) == 2:
-		return []string{gram(0, 2)}
-	}
-	var grams []string
+// coveringRuns cuts text into runs of three characters, every third one
+// from the start (and a last one for what is left over): together they
+// cover it. An index reads each run's whole list of rows, so fewer runs
+// answer sooner than all of them; the LIKE re-check makes the result exact.
+func coveringRuns(text string) []string {
+	runes := []rune(text)
+	var runs []string
 	for i := 0; i+3 <= len(runes); i += 3 {
-		grams = append(grams, gram(i, 3))
+		runs = append(runs, string(runes[i:i+3]))
 	}
-	if len(runes)%3 != 0 {
-		grams = append(grams, gram(len(runes)-3, 3))
+	if len(runes) >= 3 && len(runes)%3 != 0 {
+		runs = append(runs, string(runes[len(runes)-3:]))
 	}
-	return grams
+	return runs
 }
 
 // searchWindow is how many of the newest cases matching the rest of a

@@ -174,6 +174,8 @@ func testSearch(t *testing.T) {
 		expect(all, "井盖*")
 		expect(all, "NEAR(井盖 丢失)")
 		expect(all, "   ")
+		expect(all, "😀😀😀")
+		expect(all, "\xff\xfe路灯")
 		expect(all, strings.Repeat("路", mashang.MaxSearchLen))
 		_, err = db.ConsoleCases(ctx, all, mashang.CaseFilter{Text: strings.Repeat("路", mashang.MaxSearchLen+1)})
 		if mashang.ErrorCode(err) != mashang.EINVALID {
