@@ -128,9 +128,14 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 // consolePageIDs reads the IDs of a page of the cases within reach that
 // match f, newest first, by a narrow query — MySQL, asked for every column
 // at once, joins station by station and sorts a million rows; the caller
-// reads their rows. d decides how a text is searched.
+// reads their rows. d decides how a text is searched; with the text
+// index the planner is left to start from the cases the index found.
 func (db *DB) consolePageIDs(ctx context.Context, d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
 	where, args := filterCondition(d, r, f)
+	first := db.dialect.casesFirst()
+	if index, _ := d.textIndex(f.Text); f.Text != "" && index != "" {
+		first = ""
+	}
 	if f.Before > 0 {
 		where += " AND c.id < ?"
 		args = append(args, f.Before)
@@ -138,7 +143,7 @@ func (db *DB) consolePageIDs(ctx context.Context, d dialect, r mashang.Reach, f 
 	return scanAll(ctx, db.db, func(row scanner) (any, error) {
 		var id int64
 		return id, row.Scan(&id)
-	}, `SELECT `+db.dialect.casesFirst()+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
+	}, `SELECT `+first+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
 		WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
 }
 
