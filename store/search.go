@@ -41,7 +41,7 @@ func searchCondition(d dialect, text string) (string, []any) {
 
 // SQLite's FTS5 trigram tokenizer matches a quoted string of three
 // characters or more as a substring. The query asks for the runs of three
-// that cover the text (coveringRuns), each quoted (its quotes doubled), all
+// of the text (coveringRuns), each quoted (its quotes doubled), all
 // of them: FTS5 reads each one's list of rows. Fewer than three characters
 // have no trigram to look up.
 func (sqliteDialect) textIndex(text string) (string, []any) {
@@ -58,7 +58,7 @@ func (sqliteDialect) textIndex(text string) (string, []any) {
 // MySQL's index holds every run of two and of three neighbouring
 // characters of a text, lower-cased, as the hex of its UTF-8 bytes
 // (case_search_grams in the migration). A query of two characters asks for
-// its pair; a longer one for the runs of three that cover it.
+// its pair; a longer one for its runs of three (coveringRuns).
 // One character has no run to look up.
 func (mysqlDialect) textIndex(text string) (string, []any) {
 	runs := coveringRuns(strings.ToLower(text))
@@ -76,17 +76,14 @@ func (mysqlDialect) textIndex(text string) (string, []any) {
 }
 
 // coveringRuns cuts text into runs of three characters, every third one
-// from the start (and a last one for what is left over): together they
-// cover it. An index reads each run's whole list of rows, so fewer runs
-// answer sooner than all of them; the LIKE re-check makes the result exact.
+// from the start; the one or two characters left over are left to the LIKE
+// re-check. An index reads each run's whole list of rows, so fewer runs
+// answer sooner than all of them, and the re-check makes the result exact.
 func coveringRuns(text string) []string {
 	runes := []rune(text)
 	var runs []string
 	for i := 0; i+3 <= len(runes); i += 3 {
 		runs = append(runs, string(runes[i:i+3]))
-	}
-	if len(runes) >= 3 && len(runes)%3 != 0 {
-		runs = append(runs, string(runes[len(runes)-3:]))
 	}
 	return runs
 }

@@ -10,8 +10,8 @@
 -- each written as its UTF-8 bytes in hex ("电梯" → E794B5E6A2AF): tokens of
 -- letters and digits that InnoDB's standard FULLTEXT parser indexes as they
 -- are, on MariaDB and MySQL alike, with no plugin. A query of two
--- characters asks for its pair; a longer one for runs of three that cover
--- it (console.go) — InnoDB reads each token's whole list of rows, and runs
+-- characters asks for its pair; a longer one for its runs of three
+-- (store/search.go) — InnoDB reads each token's whole list of rows, and runs
 -- of three are far rarer than pairs. What the index gives is re-checked
 -- with LIKE on the texts themselves, so the search finds exactly what the
 -- LIKE would have found; a one-character query falls back to LIKE.

@@ -5,7 +5,7 @@
 -- FTS5 with the trigram tokenizer: a query of three characters or more is
 -- a substring match through the index, Chinese included (no word breaking
 -- needed); shorter queries cannot use trigrams and the store falls back to
--- LIKE over the same texts (console.go).
+-- LIKE over the same texts (store/search.go).
 -- One index row per text, its rowid the source row's ID times 4 plus the
 -- source (0 the case's summary, 1 an inbound message, 2 an answer event), so
 -- that a trigger finds its row by rowid; triggers keep it current on every
