@@ -24,14 +24,30 @@ var (
 	fixes        = strings.Fields("已派人维修 已督促物业整改 已协调有关部门 已列入年度计划 已约谈责任单位 已现场核实并处理")
 )
 
-// GenerateCases adds n made-up cases over the year before now, spread over
+// GenerateCases brings the made-up cases up to n — over the year before now, spread over
 // the demo stations and their groups, with a mix of statuses, deadlines,
 // colours and ratings, a citizen's message on half of them and an answer
 // on those answered — for the console's benchmark, never for a real
 // database. It writes them in batches of multi-row INSERTs, the cases with
 // IDs of its own so that their messages and answers can name them, and
-// finally records GeneratorVersion and n.
+// records with each batch how many it has written (GeneratedCases), so
+// that an interrupted run is continued rather than begun again.
 func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS generated_cases (version INT NOT NULL, cases INT NOT NULL)`); err != nil {
+		return fmt.Errorf("generated cases: %w", err)
+	}
+	version, done, err := db.GeneratedCases(ctx)
+	if err != nil {
+		return err
+	}
+	if version != 0 && version != GeneratorVersion {
+		return fmt.Errorf("the cases here were made by generator %d, not %d: generate into an empty database", version, GeneratorVersion)
+	}
+	if version == 0 {
+		if _, err := db.db.ExecContext(ctx, `INSERT INTO generated_cases (version, cases) VALUES (?, 0)`, GeneratorVersion); err != nil {
+			return fmt.Errorf("generated cases: %w", err)
+		}
+	}
 	var stations []int64
 	var groups [][]int64
 	rows, err := db.db.QueryContext(ctx, `SELECT id FROM stations ORDER BY id`)
@@ -71,13 +87,13 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 	if err := db.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM cases`).Scan(&firstID); err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(2026, 11))
+	rng := rand.New(rand.NewPCG(2026, 11+uint64(done)))
 	categories := []string{"道路照明", "垃圾清运", "物业管理", "教育", "医疗卫生", "法律咨询", "政策咨询", ""}
 	statuses := []string{"open", "accepted", "handed", "closed", "closed", "closed", "reopened"}
 	colours := []string{"green", "green", "green", "green", "yellow", "red"}
 	ratings := []string{"", "", "satisfied", "satisfied", "basically_satisfied", "dissatisfied"}
 	const batch = 500
-	for start := 0; start < n; start += batch {
+	for start := done; start < n; start += batch {
 		size := min(batch, n-start)
 		var cases, messages, answers strings.Builder
 		cases.WriteString(`INSERT INTO cases (id, number, openid, scene, station_id, group_id, category, status, summary, created_at,
@@ -89,7 +105,7 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 		var messageArgs, answerArgs []any
 		for i := range size {
 			k := start + i
-			id := firstID + int64(k)
+			id := firstID + int64(k-done)
 			si := rng.IntN(len(stations))
 			var group any
 			if len(groups[si]) > 0 {
@@ -151,23 +167,17 @@ func (db *DB) GenerateCases(ctx context.Context, n int, now time.Time) error {
 					return err
 				}
 			}
-			return nil
+			_, err := tx.tx.ExecContext(ctx, `UPDATE generated_cases SET cases = ? WHERE version = ?`, start+size, GeneratorVersion)
+			return err
 		}); err != nil {
 			return fmt.Errorf("generate cases: %w", err)
 		}
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS generated_cases (version INT NOT NULL, cases INT NOT NULL)`); err != nil {
-			return err
-		}
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO generated_cases (version, cases) VALUES (?, ?)`, GeneratorVersion, n)
-		return err
-	})
+	return nil
 }
 
 // GeneratedCases reports the generator version and the number of cases
-// GenerateCases last finished writing into this database; 0, 0 if it never
-// did.
+// GenerateCases has written into this database; 0, 0 if it never ran here.
 func (db *DB) GeneratedCases(ctx context.Context) (version, cases int, err error) {
 	err = db.db.QueryRowContext(ctx, `SELECT version, cases FROM generated_cases ORDER BY version DESC, cases DESC LIMIT 1`).Scan(&version, &cases)
 	if err != nil {
