@@ -34,3 +34,41 @@ func TestInboxSearchIsCapped(t *testing.T) {
 		}
 	})
 }
+
+// The inbox's search, through the router: a word of the citizen's later
+// message and of the staff's answer finds the case for those who reach
+// it; another station's secretary finds nothing, however the word is cut.
+func TestInboxSearchFindsMessagesAndAnswersWithinReach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+		now := time.Now()
+		e.say(t, wechattest.SubscribeByScan(account, "oSearchA", "st:demo-bdg", now))
+		k, _ := e.caseOf(t, e.say(t, wechattest.Text(account, "oSearchA", 801, "路灯坏了", now)))
+		e.say(t, wechattest.Text(account, "oSearchA", 802, "晚上一片漆黑老人摔倒", now.Add(time.Minute)))
+		e.addStaff(t, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
+		e.addStaff(t, mashang.StaffUser{Username: "xhwsec", Name: "薛家岛秘书", Role: mashang.RoleSecretary}, "", "demo-xhw")
+		admin, other := e.browser(t), e.browser(t)
+		if status := admin.login("admin", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("login: %d", status)
+		}
+		if status := other.login("xhwsec", staffPassword); status != http.StatusSeeOther {
+			t.Fatalf("login: %d", status)
+		}
+		if _, loc := admin.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已联系供电所更换灯泡"}, "csrf": {admin.csrf}}); !strings.Contains(loc, "done: ") {
+			t.Fatalf("reply: %s", loc)
+		}
+		for _, q := range []string{"灯", "漆黑", "老人摔倒", "灯泡", "供电所更换"} {
+			status, body := admin.get("/console/?q=" + url.QueryEscape(q))
+			if status != http.StatusOK || !strings.Contains(body, k.Number) {
+				t.Errorf("admin searching %q: %d, case %s not listed", q, status, k.Number)
+			}
+			status, body = other.get("/console/?q=" + url.QueryEscape(q))
+			if status != http.StatusOK || strings.Contains(body, k.Number) {
+				t.Errorf("another station's secretary searching %q: %d, and case %s listed: %v", q, status, k.Number, strings.Contains(body, k.Number))
+			}
+		}
+		if status, body := admin.get("/console/?q=" + url.QueryEscape("没有这回事")); status != http.StatusOK || strings.Contains(body, k.Number) {
+			t.Errorf("a word in no case: %d, case listed: %v", status, strings.Contains(body, k.Number))
+		}
+	})
+}

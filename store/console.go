@@ -66,7 +66,7 @@ func reachCondition(r mashang.Reach) (string, []any) {
 // filterCondition is the WHERE of the cases within reach that match f
 // (all but its paging), over cases c joined to stations s: the inbox and
 // the problem list select alike.
-func filterCondition(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
+func filterCondition(d dialect, r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 	where, args := reachCondition(r)
 	if f.Status != "" {
 		where += " AND c.status = ?"
@@ -94,8 +94,9 @@ func filterCondition(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 		args = append(args, day.AddDate(0, 0, 1).UTC())
 	}
 	if f.Text != "" {
-		where += ` AND c.summary LIKE ? ESCAPE '!'`
-		args = append(args, "%"+strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(f.Text)+"%")
+		cond, condArgs := searchCondition(d, f.Text)
+		where += " AND " + cond
+		args = append(args, condArgs...)
 	}
 	if f.Untaken {
 		where += " AND " + untakenCase
@@ -112,28 +113,38 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
-	where, args := filterCondition(r, f)
-	if f.Before > 0 {
-		where += " AND c.id < ?"
-		args = append(args, f.Before)
-	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	// First the page's IDs by a narrow query, newest first — MySQL, asked
-	// for every column at once, joins station by station and sorts a
-	// million rows — then their rows.
-	ids, err := scanAll(ctx, db.db, func(row scanner) (any, error) {
-		var id int64
-		return id, row.Scan(&id)
-	}, `SELECT `+db.dialect.casesFirst()+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
-		WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
+	ids, err := db.searchPage(ctx, r, f, limit)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
 	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
 		WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY c.id DESC`, ids...))
+}
+
+// consolePageIDs reads the IDs of a page of the cases within reach that
+// match f, newest first, by a narrow query — MySQL, asked for every column
+// at once, joins station by station and sorts a million rows; the caller
+// reads their rows. d decides how a text is searched; with the text
+// index the planner is left to start from the cases the index found.
+func (db *DB) consolePageIDs(ctx context.Context, d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
+	where, args := filterCondition(d, r, f)
+	first := db.dialect.casesFirst()
+	if index, _ := d.textIndex(f.Text); f.Text != "" && index != "" {
+		first = ""
+	}
+	if f.Before > 0 {
+		where += " AND c.id < ?"
+		args = append(args, f.Before)
+	}
+	return scanAll(ctx, db.db, func(row scanner) (any, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT `+first+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
+		WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
 }
 
 // ConsoleCase reads one case within reach with its timeline and photos;

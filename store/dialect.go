@@ -28,6 +28,10 @@ type dialect interface {
 	// chinaMonth is the China-time month (YYYY-MM) of a UTC timestamp
 	// column. China keeps no daylight saving time: eight hours ahead, always.
 	chinaMonth(column string) string
+	// textIndex is the condition on cases c that the full-text index
+	// (case_search, migration 00045) finds text in, a superset of what
+	// contains it; "" when the index cannot serve a query that short.
+	textIndex(text string) (string, []any)
 }
 
 type sqliteDialect struct{}

@@ -220,7 +220,7 @@ func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, f mashang.CaseFi
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
-	where, args := filterCondition(r, f)
+	where, args := filterCondition(db.dialect, r, f)
 	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.Problem, error) {
 		var p mashang.Problem
 		var deadline, closed sql.NullTime
