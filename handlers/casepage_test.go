@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"mashang"
-	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
 
@@ -19,8 +18,8 @@ import (
 // voice (with what WeChat heard) once fetched, and where they were; the
 // photo and the recording open only for staff who reach the case.
 func TestCasePageShowsWhatTheCitizenSent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		now := time.Now()
 		photo := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares")

@@ -327,8 +327,8 @@ func TestStaffAPIRefusesWhatItShould(t *testing.T) {
 }
 
 func TestPhotosAndVoiceAreFetchedFromWeChat(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		now := time.Now()
 		photo := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares")

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,12 @@ import (
 	"mashang/media"
 	"mashang/media/mediatest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mediatest.StopShared()
+	os.Exit(code)
+}
 
 func put(t *testing.T, files mashang.MediaFiles, key string, data []byte) {
 	t.Helper()

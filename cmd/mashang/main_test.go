@@ -468,7 +468,7 @@ func TestHelpListsEveryCommandAndBenchPointsToMakeBench(t *testing.T) {
 	if code := run(context.Background(), []string{"help"}, &out, &errOut, envFrom(nil)); code != 0 {
 		t.Fatalf("help: exit %d", code)
 	}
-	for _, command := range []string{"serve", "migrate", "import", "codes", "deputies", "staff", "simulate", "help", "bench"} {
+	for _, command := range []string{"serve", "migrate", "import", "codes", "deputies", "staff", "media", "simulate", "help", "bench"} {
 		if !strings.Contains(out.String(), "mashang "+command) {
 			t.Errorf("help does not list %q:\n%s", command, out.String())
 		}

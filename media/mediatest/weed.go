@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,19 +47,16 @@ func Kinds(t testing.TB) []string {
 }
 
 // Each runs fn as a subtest per kind of store ("dir", "s3"), with a fresh,
-// empty store of that kind; one SeaweedFS serves every s3 subtest of the
-// call, a bucket each.
+// empty store of that kind: a folder, or a bucket of the shared SeaweedFS
+// (the package's TestMain calls StopShared).
 func Each(t *testing.T, fn func(t *testing.T, files mashang.MediaFiles)) {
-	var weed *Server
 	for _, kind := range Kinds(t) {
 		t.Run(kind, func(t *testing.T) {
 			if kind == "dir" {
 				fn(t, media.NewDir(t.TempDir()))
 				return
 			}
-			if weed == nil {
-				weed = Start(t)
-			}
+			weed := Shared(t)
 			fn(t, weed.Files(t, weed.Bucket(t)))
 		})
 	}
@@ -77,7 +75,7 @@ func weedBinary(t testing.TB) string {
 
 // Server is one `weed server -s3` on loopback.
 type Server struct {
-	t        testing.TB
+	t        testing.TB // the test it was started for, or the one that first asked for the shared one
 	bin, dir string
 	ports    [8]int
 	lock     *os.File
@@ -100,6 +98,52 @@ func Start(t testing.TB) *Server {
 	t.Cleanup(func() { s.lock.Close() })
 	s.Restart()
 	return s
+}
+
+var shared struct {
+	sync.Mutex
+	s   *Server
+	dir string
+}
+
+// Shared is one server for the whole test binary, started by the first
+// test that asks; each test takes a bucket of its own (Bucket). A package
+// that uses it calls StopShared from its TestMain. Tests that stop the
+// server (faults) start their own instead.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.s != nil {
+		return shared.s
+	}
+	bin := weedBinary(t)
+	if bin == "" {
+		t.Skip("MASHANG_TEST_WEED is not set: the S3 media tests need SeaweedFS's weed (tools/seaweedfs)")
+	}
+	dir, err := os.MkdirTemp("", "mashang-weed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, bin: bin, dir: dir}
+	s.reservePorts(t)
+	s.Restart()
+	shared.s, shared.dir = s, dir
+	return s
+}
+
+// StopShared stops the shared server, if one was started, and removes its
+// folder.
+func StopShared() {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.s == nil {
+		return
+	}
+	shared.s.Stop()
+	shared.s.lock.Close()
+	_ = os.RemoveAll(shared.dir)
+	shared.s = nil
 }
 
 // reservePorts takes one block of ten ports from MASHANG_TEST_WEED_PORT
@@ -238,8 +282,10 @@ func (s *Server) Stop() {
 // Bucket makes a new, private bucket and returns its name.
 func (s *Server) Bucket(t testing.TB) string {
 	t.Helper()
+	shared.Lock()
 	s.buckets++
 	name := fmt.Sprintf("mashang-media-%d", s.buckets)
+	shared.Unlock()
 	if err := s.client().MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
 		t.Fatalf("make bucket %s: %v", name, err)
 	}
