@@ -615,8 +615,8 @@ func (con *console) caseMedia(c *gin.Context) {
 			return
 		}
 		defer r.Close()
-		// The type is the one the fetcher's extension says, never the
-		// store's word: what is served to staff is ours to name.
+		// The type is the one the extension the fetcher chose says
+		// (MediaFiles), never WeChat's word.
 		c.Header("Content-Type", o.ContentType)
 		c.Header("X-Content-Type-Options", "nosniff")
 		c.Header("Cache-Control", "private, max-age=3600")

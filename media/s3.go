@@ -157,8 +157,49 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, mashang.M
 		obj.Close()
 		return nil, mashang.MediaObject{}, s.fail("open", key, err)
 	}
-	return obj, s.object(key, info), nil
+	return &s3Object{obj: obj, size: info.Size}, s.object(key, info), nil
 }
+
+// s3Object reads an S3 object, seeking lazily: http.ServeContent seeks to
+// the end to learn the size and back to the start before it reads, which
+// would otherwise cost the store a second GET; only a read at another
+// offset than the stream's asks for a range.
+type s3Object struct {
+	obj           *minio.Object
+	size, off, at int64 // at: where the open stream stands
+}
+
+func (o *s3Object) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += o.off
+	case io.SeekEnd:
+		offset += o.size
+	}
+	if offset < 0 {
+		return 0, errors.New("seek before the start")
+	}
+	o.off = offset
+	return offset, nil
+}
+
+func (o *s3Object) Read(p []byte) (int, error) {
+	if o.off >= o.size {
+		return 0, io.EOF
+	}
+	if o.off != o.at {
+		if _, err := o.obj.Seek(o.off, io.SeekStart); err != nil {
+			return 0, err
+		}
+		o.at = o.off
+	}
+	n, err := o.obj.Read(p)
+	o.off += int64(n)
+	o.at = o.off
+	return n, err
+}
+
+func (o *s3Object) Close() error { return o.obj.Close() }
 
 // Stat asks for the object's headers.
 func (s *S3) Stat(ctx context.Context, key string) (mashang.MediaObject, error) {
@@ -206,8 +247,12 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(mashang.MediaObjec
 	return ctx.Err()
 }
 
+// object describes what the store said of key. The content type is the
+// key's extension's, as the folder's is: the extension is ours, chosen when
+// the file was kept; what the store (or WeChat before it) says is not
+// served to anyone.
 func (s *S3) object(key string, info minio.ObjectInfo) mashang.MediaObject {
-	o := mashang.MediaObject{Key: key, Size: info.Size, ContentType: info.ContentType}
+	o := mashang.MediaObject{Key: key, Size: info.Size, ContentType: contentType(key)}
 	for k, v := range info.UserMetadata {
 		if strings.EqualFold(k, metaSHA256) {
 			o.SHA256 = v
