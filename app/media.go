@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/x509"
 	"os"
 	"time"
 
@@ -23,6 +24,9 @@ func NewMediaFiles(cfg configs.Config) (mashang.MediaFiles, error) {
 		var err error
 		if ca, err = os.ReadFile(s.CAFile); err != nil {
 			return nil, &configs.SettingError{Setting: "MASHANG_MEDIA_S3_CA_FILE", Problem: err.Error()}
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(ca) {
+			return nil, &configs.SettingError{Setting: "MASHANG_MEDIA_S3_CA_FILE", Problem: s.CAFile + " holds no PEM certificate"}
 		}
 	}
 	files, err := media.NewS3(media.S3Config{Endpoint: s.Endpoint, Bucket: s.Bucket, Region: s.Region, Prefix: s.Prefix,
