@@ -28,9 +28,9 @@ func eachStorage(t *testing.T, fn func(t *testing.T, driver string, opts options
 		}
 		t.Run("s3", func(t *testing.T) {
 			weed := mediatest.Shared(t)
-			bucket := weed.Bucket(t)
+			place := weed.Place(t)
 			fn(t, store.DriverSQLite, options{configure: func(cfg *configs.Config) {
-				cfg.MediaS3 = configs.MediaS3{Endpoint: weed.Endpoint(), Bucket: bucket,
+				cfg.MediaS3 = configs.MediaS3{Endpoint: weed.Endpoint(), Bucket: place.Bucket, Prefix: place.Prefix,
 					AccessKey: mediatest.AccessKey, SecretKey: mediatest.SecretKey}
 				cfg.MediaDir = "/nonexistent/mashang-media" // nothing may go there
 			}})

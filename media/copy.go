@@ -82,6 +82,7 @@ func Copy(ctx context.Context, from, to mashang.MediaFiles, opt CopyOptions) (Co
 			if same, err = sameDigest(ctx, to, src.Key, sum); err == nil && same {
 				r.Repaired++
 				opt.progress(src.Key, "repaired")
+				return nil
 			}
 		}
 		switch {

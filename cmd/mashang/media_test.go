@@ -24,7 +24,7 @@ import (
 
 // s3Env is the object store's settings as an operator gives them: the
 // keys from files.
-func s3Env(t *testing.T, weed *mediatest.Server, bucket string) map[string]string {
+func s3Env(t *testing.T, weed *mediatest.Server, place mediatest.Place) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	access, secret := filepath.Join(dir, "access"), filepath.Join(dir, "secret")
@@ -34,7 +34,8 @@ func s3Env(t *testing.T, weed *mediatest.Server, bucket string) map[string]strin
 	if err := os.WriteFile(secret, []byte(mediatest.SecretKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return map[string]string{"MASHANG_MEDIA_S3_ENDPOINT": weed.Endpoint(), "MASHANG_MEDIA_S3_BUCKET": bucket,
+	return map[string]string{"MASHANG_MEDIA_S3_ENDPOINT": weed.Endpoint(), "MASHANG_MEDIA_S3_BUCKET": place.Bucket,
+		"MASHANG_MEDIA_S3_PREFIX": place.Prefix,
 		"MASHANG_MEDIA_S3_ACCESS_KEY_FILE": access, "MASHANG_MEDIA_S3_SECRET_KEY_FILE": secret}
 }
 
@@ -43,8 +44,8 @@ func s3Env(t *testing.T, weed *mediatest.Server, bucket string) map[string]strin
 // right one damaged in the store.
 func TestMediaMigrateCopiesResumesAndVerifies(t *testing.T) {
 	weed := mediatest.Shared(t)
-	bucket := weed.Bucket(t)
-	env := s3Env(t, weed, bucket)
+	place := weed.Place(t)
+	env := s3Env(t, weed, place)
 	dir := t.TempDir()
 	folder := media.NewDir(dir)
 	ctx := context.Background()
@@ -68,11 +69,11 @@ func TestMediaMigrateCopiesResumesAndVerifies(t *testing.T) {
 		t.Fatalf("second run: exit %d\n%s", code, out)
 	}
 	damaged := "uploads/2026/03/03/" + fmt.Sprintf("%032x", 2) + ".jpg"
-	o, err := weed.Files(t, bucket).Stat(ctx, damaged)
+	o, err := weed.Files(t, place).Stat(ctx, damaged)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := weed.Raw().PutObject(ctx, bucket, damaged, strings.NewReader(strings.Repeat("x", 2000)), 2000,
+	if _, err := weed.Raw().PutObject(ctx, place.Bucket, place.Prefix+damaged, strings.NewReader(strings.Repeat("x", 2000)), 2000,
 		minio.PutObjectOptions{UserMetadata: map[string]string{"Sha256": o.SHA256}}); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestMediaMigrateCopiesResumesAndVerifies(t *testing.T) {
 		t.Fatalf("--verify: exit %d\n%s", code, out)
 	}
 	for key, data := range want {
-		r, _, err := weed.Files(t, bucket).Open(ctx, key)
+		r, _, err := weed.Files(t, place).Open(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,11 +121,11 @@ func TestMediaMigrateCopiesResumesAndVerifies(t *testing.T) {
 // file arrives in it, none lost, none counted as a failed fetch.
 func TestObjectStoreStoppedMidLoad(t *testing.T) {
 	weed := mediatest.Start(t)
-	bucket := weed.Bucket(t)
+	place := weed.Place(t)
 	dsn := storetest.DSN(t, store.DriverSQLite)
 	r := newRig(t, store.DriverSQLite, dsn)
 	var env []string
-	for k, v := range s3Env(t, weed, bucket) {
+	for k, v := range s3Env(t, weed, place) {
 		env = append(env, k+"="+v)
 	}
 	a, b := r.serve("a", env...), r.serve("b", env...)
@@ -211,7 +212,7 @@ func TestObjectStoreStoppedMidLoad(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	files := weed.Files(t, bucket)
+	files := weed.Files(t, place)
 	got := map[string]bool{}
 	for _, key := range paths {
 		rd, _, err := files.Open(ctx, key)

@@ -57,7 +57,7 @@ func Each(t *testing.T, fn func(t *testing.T, files mashang.MediaFiles)) {
 				return
 			}
 			weed := Shared(t)
-			fn(t, weed.Files(t, weed.Bucket(t)))
+			fn(t, weed.Files(t, weed.Place(t)))
 		})
 	}
 }
@@ -81,7 +81,7 @@ type Server struct {
 	lock     *os.File
 	cmd      *exec.Cmd
 	exited   chan struct{}
-	buckets  int
+	places   int
 }
 
 // Start starts a SeaweedFS of its own for the test (skipped when no weed
@@ -206,7 +206,7 @@ func (s *Server) Restart() {
 		"-s3", "-s3.port="+strconv.Itoa(p[6]), "-s3.port.grpc="+strconv.Itoa(p[7]),
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config="+config,
 		// Small volumes on a test's disk; nothing reported anywhere.
-		"-master.volumeSizeLimitMB=64", "-volume.max=16", "-master.telemetry=false",
+		"-master.volumeSizeLimitMB=64", "-volume.max=64", "-master.telemetry=false",
 		"-filer.localSocket="+filepath.Join(s.dir, "filer.sock"), "-s3.localSocket="+filepath.Join(s.dir, "s3.sock"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -241,14 +241,16 @@ func (s *Server) waitReady(limit time.Duration) error {
 			} else {
 				c.Close()
 			}
-			if ok, err := client.BucketExists(ctx, "mashang-ready"); err != nil {
+			if ok, err := client.BucketExists(ctx, Bucket); err != nil {
 				return err
 			} else if !ok {
-				if err := client.MakeBucket(ctx, "mashang-ready", minio.MakeBucketOptions{}); err != nil {
+				if err := client.MakeBucket(ctx, Bucket, minio.MakeBucketOptions{}); err != nil {
 					return err
 				}
 			}
-			_, err := client.PutObject(ctx, "mashang-ready", "probe", strings.NewReader("ok"), 2, minio.PutObjectOptions{})
+			// SeaweedFS grows a bucket's volumes on its first write and
+			// answers InternalError until they are there.
+			_, err := client.PutObject(ctx, Bucket, ".ready", strings.NewReader("ok"), 2, minio.PutObjectOptions{})
 			return err
 		}()
 		if last == nil {
@@ -279,28 +281,34 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
-// Bucket makes a new, private bucket and returns its name.
-func (s *Server) Bucket(t testing.TB) string {
+// Bucket is the one private bucket the server keeps media in. SeaweedFS
+// gives each bucket volumes of its own, so tests share it, each under a
+// prefix of its own (Place).
+const Bucket = "mashang-media"
+
+// Place is where one test keeps its media: the bucket, under a prefix.
+type Place struct{ Bucket, Prefix string }
+
+// Place gives the test a prefix of its own in the bucket.
+func (s *Server) Place(t testing.TB) Place {
 	t.Helper()
 	shared.Lock()
-	s.buckets++
-	name := fmt.Sprintf("mashang-media-%d", s.buckets)
+	s.places++
+	n := s.places
 	shared.Unlock()
-	if err := s.client().MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
-		t.Fatalf("make bucket %s: %v", name, err)
-	}
-	return name
+	return Place{Bucket: Bucket, Prefix: fmt.Sprintf("test-%d-%d/", os.Getpid(), n)}
 }
 
-// Config is the service's configuration of the store, for bucket.
-func (s *Server) Config(bucket string) media.S3Config {
-	return media.S3Config{Endpoint: s.Endpoint(), Bucket: bucket, AccessKey: AccessKey, SecretKey: SecretKey, Timeout: 10 * time.Second}
+// Config is the service's configuration of the store, for place.
+func (s *Server) Config(p Place) media.S3Config {
+	return media.S3Config{Endpoint: s.Endpoint(), Bucket: p.Bucket, Prefix: p.Prefix, AccessKey: AccessKey, SecretKey: SecretKey,
+		Timeout: 10 * time.Second}
 }
 
-// Files opens bucket as the service would.
-func (s *Server) Files(t testing.TB, bucket string) *media.S3 {
+// Files opens place as the service would.
+func (s *Server) Files(t testing.TB, p Place) *media.S3 {
 	t.Helper()
-	files, err := media.NewS3(s.Config(bucket))
+	files, err := media.NewS3(s.Config(p))
 	if err != nil {
 		t.Fatal(err)
 	}
