@@ -35,7 +35,7 @@ func s3Env(t *testing.T, weed *mediatest.Server, place mediatest.Place) map[stri
 		t.Fatal(err)
 	}
 	return map[string]string{"MASHANG_MEDIA_S3_ENDPOINT": weed.Endpoint(), "MASHANG_MEDIA_S3_BUCKET": place.Bucket,
-		"MASHANG_MEDIA_S3_PREFIX": place.Prefix,
+		"MASHANG_MEDIA_S3_PREFIX":          place.Prefix,
 		"MASHANG_MEDIA_S3_ACCESS_KEY_FILE": access, "MASHANG_MEDIA_S3_SECRET_KEY_FILE": secret}
 }
 
@@ -194,9 +194,19 @@ func TestObjectStoreStoppedMidLoad(t *testing.T) {
 	if len(paths) == len(want) {
 		t.Fatal("every file was kept before the store stopped: the test proved nothing")
 	}
-	// Let the fetchers meet the dead store many times over (every push
-	// woke them): a failure to keep must not count against the message.
-	time.Sleep(2 * time.Second)
+	// Let the fetchers meet the dead store (every push woke them): a
+	// failure to keep must not count against the message, which WeChat
+	// holds for three days, or a long outage would use up its tries.
+	time.Sleep(3 * time.Second)
+	pending, err := db.PendingMedia(ctx, time.Now().Add(-time.Hour), 1000, 1000)
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("%d media pending while the store is down (%v)", len(pending), err)
+	}
+	for _, p := range pending {
+		if p.Attempts != 0 {
+			t.Fatalf("message %d: %d failed fetches counted while only the store was down", p.ID, p.Attempts)
+		}
+	}
 	weed.Restart()
 
 	deadline := time.Now().Add(90 * time.Second) // the fetchers' poll is 30 s
