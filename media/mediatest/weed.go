@@ -209,7 +209,9 @@ func (s *Server) Restart() {
 		"-master.volumeSizeLimitMB=64", "-volume.max=64", "-master.telemetry=false",
 		"-filer.localSocket="+filepath.Join(s.dir, "filer.sock"), "-s3.localSocket="+filepath.Join(s.dir, "s3.sock"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, killed whole by Stop; and killed with the
+	// test binary if that dies first (a panic, a timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		t.Fatalf("start %s: %v", s.bin, err)
