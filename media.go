@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -36,15 +35,22 @@ type MediaFetcher interface {
 	FetchMedia(ctx context.Context, mediaID string) (data []byte, contentType string, err error)
 }
 
-// Media fetches what citizens send while WeChat still holds it, into Dir,
-// after the callback was answered.
+// Media fetches what citizens send while WeChat still holds it, into
+// Files, after the callback was answered.
 type Media struct {
 	Store   MediaStore
 	Fetcher MediaFetcher
-	Dir     string
+	Files   MediaFiles
 	Log     *slog.Logger
 	Now     func() time.Time
 }
+
+// errKeep marks a fetch that WeChat answered but that could not be kept:
+// the fault is ours (the object store or the disk), not the media's.
+type errKeep struct{ err error }
+
+func (e errKeep) Error() string { return "keep media: " + e.err.Error() }
+func (e errKeep) Unwrap() error { return e.err }
 
 const mediaMaxAttempts = 5
 
@@ -64,6 +70,13 @@ func (md *Media) Fetch(ctx context.Context) (int, error) {
 			return kept, ctx.Err()
 		}
 		path, err := md.fetchOne(ctx, p)
+		var keep errKeep
+		if errors.As(err, &keep) {
+			// Where media is kept is down: every other file would fail
+			// too. Nothing is counted against the message (WeChat holds it
+			// for three days); the next pass tries again.
+			return kept, err
+		}
 		if err != nil {
 			if ferr := md.Store.MediaFailed(ctx, p, err.Error()); ferr != nil {
 				return kept, ferr
@@ -88,7 +101,7 @@ func (md *Media) Run(ctx context.Context, wake <-chan struct{}, poll time.Durati
 	})
 }
 
-// fetchOne downloads one media file to Dir/YYYY/MM/DD/<message id>.<ext>.
+// fetchOne downloads one media file to YYYY/MM/DD/<message id>.<ext>.
 // The name is ours, never WeChat's or the citizen's: nothing they send can
 // steer where it is written.
 func (md *Media) fetchOne(ctx context.Context, p PendingMedia) (string, error) {
@@ -100,11 +113,11 @@ func (md *Media) fetchOne(ctx context.Context, p PendingMedia) (string, error) {
 		return "", errors.New("empty media")
 	}
 	ext := extensionFor(contentType, p.MsgType)
-	rel := filepath.Join(p.CreateTime.In(China).Format("2006/01/02"), fmt.Sprintf("%d%s", p.ID, ext))
-	if err := writeFileAtomically(filepath.Join(md.Dir, rel), data); err != nil {
-		return "", err
+	key := p.CreateTime.In(China).Format("2006/01/02") + "/" + fmt.Sprintf("%d%s", p.ID, ext)
+	if err := putMedia(ctx, md.Files, key, data, contentType); err != nil {
+		return "", errKeep{err}
 	}
-	return filepath.ToSlash(rel), nil
+	return key, nil
 }
 
 func extensionFor(contentType, msgType string) string {

@@ -6,16 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg" // the photo formats the Mini Program sends
 	"image/png"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"time"
@@ -108,7 +104,7 @@ type MediaChecker interface {
 // Photos takes citizens' photos and has WeChat check them.
 type Photos struct {
 	Store   UploadStore
-	Dir     string // the media directory
+	Files   MediaFiles
 	Checker MediaChecker
 	// URL is where WeChat downloads an upload to check it.
 	URL func(id string) string
@@ -168,12 +164,16 @@ func (p *Photos) save(ctx context.Context, openid, check string, r io.Reader) (U
 	sum := sha256.Sum256(clean.data)
 	u := Upload{ID: hex.EncodeToString(raw[:]), OpenID: openid, ContentType: clean.contentType, Size: int64(len(clean.data)),
 		SHA256: hex.EncodeToString(sum[:]), Width: clean.width, Height: clean.height, Check: check, CreatedAt: now}
-	u.Path = filepath.Join("uploads", now.In(China).Format("2006/01/02"), u.ID+clean.ext)
-	if err := writeFileAtomically(filepath.Join(p.Dir, u.Path), clean.data); err != nil {
-		return Upload{}, fmt.Errorf("keep photo: %w", err)
+	u.Path = "uploads/" + now.In(China).Format("2006/01/02") + "/" + u.ID + clean.ext
+	if err := p.Files.Put(ctx, MediaObject{Key: u.Path, Size: u.Size, ContentType: u.ContentType, SHA256: u.SHA256},
+		bytes.NewReader(clean.data)); err != nil {
+		// Where media is kept is down or full: the citizen can try again.
+		p.log().Error("photo not kept", "err", err)
+		return Upload{}, Errorf(EUNAVAILABLE, "照片暂时无法保存，请稍后再上传")
 	}
 	if err := p.Store.AddUpload(ctx, u, p.Quota); err != nil {
-		_ = os.Remove(filepath.Join(p.Dir, u.Path)) // unrecorded, it would never be found or cleaned
+		// Unrecorded, it would never be found or cleaned.
+		_ = p.Files.Delete(context.WithoutCancel(ctx), u.Path)
 		return Upload{}, err
 	}
 	if p.Saved != nil {
@@ -257,7 +257,7 @@ func (p *Photos) SweepUnattached(ctx context.Context) (int, error) {
 				continue
 			}
 			gone++
-			if err := os.Remove(filepath.Join(p.Dir, u.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := p.Files.Delete(ctx, u.Path); err != nil {
 				p.log().Warn("unattached photo's file not deleted", "upload", u.ID, "err", err)
 			}
 		}
@@ -275,8 +275,9 @@ func (p *Photos) now() time.Time {
 	return time.Now()
 }
 
-// Open reads an upload's file (for WeChat's checker and for staff).
-func (p *Photos) Open(ctx context.Context, id string) (Upload, *os.File, error) {
+// Open reads an upload's file (for WeChat's checker and for staff) as it
+// is sent, never whole.
+func (p *Photos) Open(ctx context.Context, id string) (Upload, io.ReadSeekCloser, error) {
 	if !ValidUploadID(id) {
 		return Upload{}, nil, NotFound("照片")
 	}
@@ -284,9 +285,9 @@ func (p *Photos) Open(ctx context.Context, id string) (Upload, *os.File, error) 
 	if err != nil {
 		return Upload{}, nil, err
 	}
-	f, err := os.Open(filepath.Join(p.Dir, u.Path))
+	f, _, err := p.Files.Open(ctx, u.Path)
 	if err != nil {
-		return Upload{}, nil, fmt.Errorf("open photo %s: %w", id, err)
+		return Upload{}, nil, MediaUnreadable(fmt.Errorf("open photo %s: %w", id, err), "照片")
 	}
 	return u, f, nil
 }
@@ -348,31 +349,4 @@ func (p *Photos) log() *slog.Logger {
 		return p.Log
 	}
 	return slog.Default()
-}
-
-// writeFileAtomically writes data to path through a temporary file, so a
-// crash never leaves half a file under the final name.
-func writeFileAtomically(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".upload-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-		return errors.Join(fmt.Errorf("write %s", filepath.Base(path)), err)
-	}
-	return nil
 }

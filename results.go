@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,12 +84,12 @@ func (s *Supervision) RecordResult(ctx context.Context, number string, u StaffUs
 		return Errorf(EINVALID, "办理结果不超过%d个字（工作人员会把它作为答复发给群众）；正式答复函请作为 PDF 附件上传", MaxReplyRunes)
 	case len(files) > MaxResultFiles:
 		return Errorf(EINVALID, "附件最多%d个", MaxResultFiles)
-	case s.MediaDir == "":
-		return fmt.Errorf("record result: no media directory")
+	case s.Files == nil:
+		return fmt.Errorf("record result: nowhere to keep media")
 	}
 	now := s.now()
-	kept, err := keepAttachments(s.MediaDir, "results", now, files)
-	defer func() { dropAttachments(s.MediaDir, kept) }()
+	kept, err := keepAttachments(ctx, s.Files, "results", now, files)
+	defer func() { dropAttachments(ctx, s.Files, kept) }()
 	if err != nil {
 		return err
 	}
@@ -129,13 +127,13 @@ func (s *Supervision) RecordResult(ctx context.Context, number string, u StaffUs
 	return err
 }
 
-// keepAttachments checks each file (resultKind) and writes it under dir in
-// the media directory, by day, under a random name. Whatever it kept before
-// an error is removed; the caller removes the rest (dropAttachments)
-// unless it recorded them.
-func keepAttachments(mediaDir, dir string, now time.Time, files []ResultFile) ([]ResultAttachment, error) {
-	kept := make([]ResultAttachment, 0, len(files))
-	for _, f := range files {
+// keepAttachments checks each file (resultKind) and keeps it under dir in
+// files, by day, under a random name. Whatever it kept before an error is
+// removed; the caller removes the rest (dropAttachments) unless it recorded
+// them.
+func keepAttachments(ctx context.Context, files MediaFiles, dir string, now time.Time, in []ResultFile) ([]ResultAttachment, error) {
+	kept := make([]ResultAttachment, 0, len(in))
+	for _, f := range in {
 		contentType, ext, err := resultKind(f.Data)
 		if err == nil {
 			var raw [16]byte
@@ -143,8 +141,8 @@ func keepAttachments(mediaDir, dir string, now time.Time, files []ResultFile) ([
 				err = fmt.Errorf("attachment id: %w", err)
 			} else {
 				a := ResultAttachment{ID: hex.EncodeToString(raw[:]), ContentType: contentType, Size: int64(len(f.Data))}
-				a.Path = filepath.Join(dir, now.In(China).Format("2006/01/02"), a.ID+ext)
-				if err = writeFileAtomically(filepath.Join(mediaDir, a.Path), f.Data); err != nil {
+				a.Path = dir + "/" + now.In(China).Format("2006/01/02") + "/" + a.ID + ext
+				if err = putMedia(ctx, files, a.Path, f.Data, contentType); err != nil {
 					err = fmt.Errorf("keep attachment: %w", err)
 				} else {
 					kept = append(kept, a)
@@ -152,7 +150,7 @@ func keepAttachments(mediaDir, dir string, now time.Time, files []ResultFile) ([
 			}
 		}
 		if err != nil {
-			dropAttachments(mediaDir, kept)
+			dropAttachments(ctx, files, kept)
 			return nil, err
 		}
 	}
@@ -160,9 +158,10 @@ func keepAttachments(mediaDir, dir string, now time.Time, files []ResultFile) ([
 }
 
 // dropAttachments removes kept files no record names: they would never be
-// found or cleaned.
-func dropAttachments(mediaDir string, kept []ResultAttachment) {
+// found or cleaned. It runs even when the request was cancelled.
+func dropAttachments(ctx context.Context, files MediaFiles, kept []ResultAttachment) {
+	ctx = context.WithoutCancel(ctx)
 	for _, a := range kept {
-		_ = os.Remove(filepath.Join(mediaDir, a.Path))
+		_ = files.Delete(ctx, a.Path)
 	}
 }

@@ -90,9 +90,10 @@ type Suggestions struct {
 	// RedoMonths is how long the bodies have to answer again after 不满意
 	// (0: DefaultRedoMonths).
 	RedoMonths int
-	MediaDir   string
-	Now        func() time.Time
-	Queued     func()
+	// Files keeps the scans and answer letters.
+	Files  MediaFiles
+	Now    func() time.Time
+	Queued func()
 }
 
 func (s *Suggestions) now() time.Time {
@@ -412,8 +413,8 @@ func (s *Suggestions) EnterPaper(ctx context.Context, staff, deputyCode string, 
 		return 0, Errorf(EINVALID, "扫描件最多%d个文件", MaxResultFiles)
 	}
 	now := s.now()
-	kept, err := keepAttachments(s.MediaDir, "suggestions", now, scan)
-	defer func() { dropAttachments(s.MediaDir, kept) }()
+	kept, err := keepAttachments(ctx, s.Files, "suggestions", now, scan)
+	defer func() { dropAttachments(ctx, s.Files, kept) }()
 	if err != nil {
 		return 0, err
 	}
@@ -831,8 +832,8 @@ func (s *Suggestions) Answer(ctx context.Context, id int64, u StaffUser, in Answ
 	if !letter {
 		return Errorf(EINVALID, "答复函请上传 PDF 文件（盖章后扫描或导出为 PDF）")
 	}
-	kept, err := keepAttachments(s.MediaDir, "suggestions", now, in.Letter)
-	defer func() { dropAttachments(s.MediaDir, kept) }()
+	kept, err := keepAttachments(ctx, s.Files, "suggestions", now, in.Letter)
+	defer func() { dropAttachments(ctx, s.Files, kept) }()
 	if err != nil {
 		return err
 	}

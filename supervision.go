@@ -145,8 +145,8 @@ type Supervision struct {
 	// the outbox after a sweep queued any.
 	Notify SupervisionNotify
 	Queued func()
-	// MediaDir keeps the attachments of departments' results.
-	MediaDir string
+	// Files keeps the attachments of departments' results.
+	Files MediaFiles
 	// Progress tells the citizen each step that matters to them: taken,
 	// handed over, closed, reopened.
 	Progress ProgressConfig

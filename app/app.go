@@ -56,8 +56,10 @@ type App struct {
 	Codes   *mashang.Codes
 	Outbox  *mashang.Outbox
 	Media   *mashang.Media
-	Photos  *mashang.Photos
-	Unions  *mashang.Unions
+	// Files keeps every piece of media: the folder, or the object store.
+	Files  mashang.MediaFiles
+	Photos *mashang.Photos
+	Unions *mashang.Unions
 	// Supervision turns cases yellow and red; its clock (Now) is the
 	// tests' to set.
 	Supervision *mashang.Supervision
@@ -207,7 +209,12 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	intake := newIntake(cfg, db)
 	intake.Queued, intake.MediaStored, intake.Followed = wake, wakeUp(a.mediaWake), wakeUp(a.unionsWake)
 	a.Outbox = &mashang.Outbox{Store: db, Sender: clients, Log: log, Observe: m.OutboxSend, Lease: cfg.Outbox.Lease}
-	a.Media = &mashang.Media{Store: db, Fetcher: clients, Dir: cfg.MediaDir, Log: log}
+	files, err := NewMediaFiles(cfg)
+	if err != nil {
+		return nil, handlers.Deps{}, err
+	}
+	a.Files = files
+	a.Media = &mashang.Media{Store: db, Fetcher: clients, Files: files, Log: log}
 	a.Unions = &mashang.Unions{Store: db, WeChat: clients, Log: log}
 	calendar, err := loadCalendar(cfg)
 	if err != nil {
@@ -220,7 +227,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	sf := cfg.Notify.SupervisionFields
 	intake.Calendar, intake.FirstResponseDays = calendar, cfg.Cases.FirstResponseDays
 	progress := newProgress(cfg)
-	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake, MediaDir: cfg.MediaDir,
+	a.Supervision = &mashang.Supervision{Store: db, Calendar: calendar, NearDays: cfg.Cases.NearDeadlineDays, Queued: wake, Files: files,
 		Progress: progress, FirstResponseDays: cfg.Cases.FirstResponseDays,
 		Notify: mashang.SupervisionNotify{TemplateID: cfg.Notify.SupervisionTemplate, NumberField: sf.Number,
 			StationField: sf.Station, ColourField: sf.Colour, DeadlineField: sf.Deadline,
@@ -233,13 +240,13 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	// Deputies' suggestions: notices through the supervision template, to
 	// the deputy's and the body's phone pages.
 	a.Suggestions = &mashang.Suggestions{Store: db, Calendar: calendar, Notify: a.Supervision.Notify, Queued: wake,
-		RedoMonths: cfg.Cases.SuggestionRedoMonths, MediaDir: cfg.MediaDir,
+		RedoMonths: cfg.Cases.SuggestionRedoMonths, Files: files,
 		DeputyURL: func(id int64) string { return base + "/d/suggestions/" + strconv.FormatInt(id, 10) },
 		BodyURL:   func(id int64) string { return base + "/h/suggestions/" + strconv.FormatInt(id, 10) }}
 	a.Ratings = &mashang.Ratings{Store: db, Notify: intake.Notify, Queued: wake, Supervision: a.Supervision,
 		RedoDays: cfg.Cases.RedoDays, RemindAfter: cfg.Cases.RatingReminder}
 	intake.Ratings = a.Ratings
-	a.Photos = &mashang.Photos{Store: db, Dir: cfg.MediaDir, Log: log,
+	a.Photos = &mashang.Photos{Store: db, Files: files, Log: log,
 		Quota: mashang.UploadQuota{Count: cfg.Cases.UploadsPending, Bytes: int64(cfg.Cases.UploadsPendingMB) << 20}}
 	var mpInbound *wechat.Inbound
 	if cfg.MiniProgram.AppID != "" {
@@ -287,7 +294,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	a.Receptions, a.Register = receptions, &mashang.Register{Store: db, Cases: intake}
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress,
 		Departments: a.Supervision.Notify, Calendar: intake.Calendar, FirstResponseDays: intake.FirstResponseDays}
-	suggestions := handlers.SuggestionDeps{Reader: db, MediaDir: cfg.MediaDir, Calendar: calendar, Service: a.Suggestions}
+	suggestions := handlers.SuggestionDeps{Reader: db, Media: files, Calendar: calendar, Service: a.Suggestions}
 	activities := &mashang.Activities{Store: db, Issuer: clients, Queued: wake, Notify: mashang.ActivityNotify{
 		TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time, PlaceField: af.Place,
 		URL: func(int64) string { return base + "/d/activities" }}}
@@ -341,7 +348,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			DeskReader:        db,
 			Duty:              db,
 			Photos:            a.Photos,
-			MediaDir:          cfg.MediaDir,
+			Media:             files,
 			StaffBinding:      &mashang.StaffBinding{Store: db, Issuer: clients},
 			StaffWeChat:       db,
 			Audit:             db,
@@ -390,7 +397,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Suggestions:     db,
 			SuggestionNames: cfg.HTTP.PublicSuggestionNames,
 		},
-		Operations: handlers.OperationsDeps{DB: db, MediaDir: cfg.MediaDir, MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
+		Operations: handlers.OperationsDeps{DB: db, MediaDir: localMediaDir(cfg), MetricsAllow: metricsAllow, Sandbox: cfg.Sandbox},
 	}, nil
 }
 

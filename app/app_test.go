@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -57,6 +58,7 @@ var optional = map[string]string{
 	"Deputies.Log":                   "Deps.Log",
 	"Public.Log":                     "Deps.Log",
 	"Operations.MetricsAllow":        "nobody reads /metrics",
+	"Operations.MediaDir":            "media in an object store: readiness does not wait on it",
 	"Operations.Sandbox":             "the home page says nothing of a sandbox",
 	"Public.SuggestionNames":         "the public page of suggestions names no deputy",
 }
@@ -159,6 +161,28 @@ func TestWiringErrorsNameTheSetting(t *testing.T) {
 	if _, err := New(context.Background(), cfg, quiet); err == nil || !strings.HasPrefix(err.Error(), "MASHANG_HOLIDAYS_FILE: ") {
 		t.Fatalf("a missing holiday file: %v", err)
 	}
+	cfg = production(t)
+	cfg.MediaS3 = configs.MediaS3{Endpoint: "https://oss.example", Bucket: "media", AccessKey: "a", SecretKey: "s",
+		CAFile: filepath.Join(t.TempDir(), "missing-ca.pem")}
+	if _, err := New(context.Background(), cfg, quiet); err == nil || !strings.HasPrefix(err.Error(), "MASHANG_MEDIA_S3_CA_FILE: ") {
+		t.Fatalf("a missing CA file: %v", err)
+	}
+	ca := filepath.Join(t.TempDir(), "not-a-ca.pem")
+	if err := os.WriteFile(ca, []byte("not PEM"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.MediaS3.CAFile = ca
+	if _, err := New(context.Background(), cfg, quiet); err == nil || !strings.HasPrefix(err.Error(), "MASHANG_MEDIA_S3_CA_FILE: ") {
+		t.Fatalf("a CA file with no certificate: %v", err)
+	}
+	// The store is not reached at start-up: an instance takes pushes while
+	// it is down.
+	cfg.MediaS3.CAFile = ""
+	a, err := New(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatalf("wiring with an object store that does not answer: %v", err)
+	}
+	a.Close()
 }
 
 // Deputies' sign-in returns only to this service: outside the sandbox the

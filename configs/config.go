@@ -29,8 +29,21 @@ type Config struct {
 	Log      Log
 	Cases    Cases
 	MediaDir string
-	Notify   Notify
-	Outbox   Outbox
+	// MediaS3, when its endpoint is set, keeps media in an S3-compatible
+	// object store instead of MediaDir.
+	MediaS3 MediaS3
+	Notify  Notify
+	Outbox  Outbox
+}
+
+// MediaS3 says where an S3-compatible object store keeps media, for
+// instances on several machines (MASHANG_MEDIA_S3_*).
+type MediaS3 struct {
+	Endpoint, Bucket, Region, Prefix string
+	AccessKey, SecretKey             string
+	// CAFile is a PEM file of the CA the store's certificate is checked
+	// against, when it is the data centre's own.
+	CAFile string
 }
 
 // Outbox says how notifications leave.

@@ -303,6 +303,33 @@ var settings = []setting{
 			return wrongIf(c.MediaDir == "", "is empty; give the folder where citizens' photos and voice are kept")
 		}},
 
+	{env: "MASHANG_MEDIA_S3_ENDPOINT", path: "media_s3.endpoint",
+		field: func(c *Config) any { return &c.MediaS3.Endpoint },
+		check: func(c Config) string {
+			e := c.MediaS3.Endpoint
+			return wrongIf(e != "" && badHost(e), "%q is not the object store's address: give http(s)://host[:port], no path (the bucket is MASHANG_MEDIA_S3_BUCKET)", e)
+		}},
+	{env: "MASHANG_MEDIA_S3_BUCKET", path: "media_s3.bucket",
+		field: func(c *Config) any { return &c.MediaS3.Bucket },
+		check: func(c Config) string {
+			return wrongIf(c.MediaS3.Endpoint != "" && c.MediaS3.Bucket == "",
+				"is empty; MASHANG_MEDIA_S3_ENDPOINT is set, so give the (private) bucket media is kept in")
+		}},
+	{env: "MASHANG_MEDIA_S3_REGION", path: "media_s3.region",
+		field: func(c *Config) any { return &c.MediaS3.Region }},
+	{env: "MASHANG_MEDIA_S3_PREFIX", path: "media_s3.prefix",
+		field: func(c *Config) any { return &c.MediaS3.Prefix }},
+	{env: "MASHANG_MEDIA_S3_ACCESS_KEY", path: "media_s3.access_key", secret: true,
+		field: func(c *Config) any { return &c.MediaS3.AccessKey },
+		check: func(c Config) string {
+			return wrongIf(c.MediaS3.Endpoint != "" && (c.MediaS3.AccessKey == "" || c.MediaS3.SecretKey == ""),
+				"MASHANG_MEDIA_S3_ENDPOINT is set, so give the store's access key and secret key (MASHANG_MEDIA_S3_ACCESS_KEY_FILE, MASHANG_MEDIA_S3_SECRET_KEY_FILE)")
+		}},
+	{env: "MASHANG_MEDIA_S3_SECRET_KEY", path: "media_s3.secret_key", secret: true,
+		field: func(c *Config) any { return &c.MediaS3.SecretKey }},
+	{env: "MASHANG_MEDIA_S3_CA_FILE", path: "media_s3.ca_file",
+		field: func(c *Config) any { return &c.MediaS3.CAFile }},
+
 	{env: "MASHANG_SCAN_WINDOW", path: "cases.scan_window", def: "24h",
 		field: func(c *Config) any { return &c.Cases.ScanWindow },
 		check: func(c Config) string {

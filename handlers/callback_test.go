@@ -66,8 +66,10 @@ type env struct {
 	supervision *mashang.Supervision
 	// ratings' clock (Now) too: it reminds citizens who have not rated.
 	ratings  *mashang.Ratings
-	mediaDir string // where fetched photos and voice go, as the console reads them
-	fakeURL  string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
+	mediaDir string // the media folder, when media is kept in one
+	// files keeps media, as the fetcher writes it and the console reads it.
+	files   mashang.MediaFiles
+	fakeURL string // the fake WeChat, standing for api.weixin.qq.com and open.weixin.qq.com
 	// receptions' and register's clocks too: book before a reception day,
 	// register on it.
 	receptions *mashang.Receptions
@@ -132,7 +134,7 @@ func newEnv(t *testing.T, driver string, mode wechattest.Mode, opts options) *en
 	fake.SetMPPush(mpAppID, wechattest.PushTarget{URL: srv.URL + "/wechat/mp-callback", Token: mpPushToken, AESKey: mpPushAESKey})
 	fake.SetOAuthDomain(appID, strings.TrimPrefix(srv.URL, "http://"))
 	return &env{srv: srv, handler: a.Handler, db: a.DB, driver: driver, dsn: cfg.DB.DSN, fake: fake, clients: a.Clients, photos: a.Photos, supervision: a.Supervision,
-		ratings: a.Ratings, mediaDir: cfg.MediaDir, fakeURL: base, outbox: a.Outbox, receptions: a.Receptions, register: a.Register, suggestions: a.Suggestions,
+		ratings: a.Ratings, mediaDir: cfg.MediaDir, files: a.Files, fakeURL: base, outbox: a.Outbox, receptions: a.Receptions, register: a.Register, suggestions: a.Suggestions,
 		signer: wechattest.CallbackSigner{
 			URL: srv.URL + "/wechat/callback", Token: token, AESKey: opts.aesKey, AppID: appID, Mode: mode,
 		}}
@@ -677,4 +679,14 @@ func testWeChatApps() []wechattest.App {
 			supervisionTemplate, activityTemplate}},
 		{AppID: mpAppID, Secret: "mp-secret", MiniProgram: true, Templates: []string{"TPL-PROGRESS-SUBSCRIBE", reminderTemplate}},
 	}
+}
+
+// readMedia reads a kept file whole, from wherever media is kept.
+func readMedia(ctx context.Context, files mashang.MediaFiles, key string) ([]byte, error) {
+	r, _, err := files.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }

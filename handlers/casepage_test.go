@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"mashang"
-	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
 
@@ -19,8 +18,8 @@ import (
 // voice (with what WeChat heard) once fetched, and where they were; the
 // photo and the recording open only for staff who reach the case.
 func TestCasePageShowsWhatTheCitizenSent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		now := time.Now()
 		photo := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares")
@@ -32,7 +31,7 @@ func TestCasePageShowsWhatTheCitizenSent(t *testing.T) {
 		e.say(t, wechattest.Image(account, "oCasePage", 3002, "m-case-photo", now))
 		e.say(t, wechattest.Voice(account, "oCasePage", 3003, "m-case-voice", "晚上一片漆黑", now))
 		e.say(t, wechattest.Location(account, "oCasePage", 3004, 36.0553, 120.3518, "居庸关路10号", now))
-		media := &mashang.Media{Store: e.db, Fetcher: e.clients, Dir: e.mediaDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		media := &mashang.Media{Store: e.db, Fetcher: e.clients, Files: e.files, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		if kept, err := media.Fetch(ctx); err != nil || kept != 2 {
 			t.Fatalf("fetched %d, %v", kept, err)
 		}

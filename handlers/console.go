@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -489,7 +488,7 @@ func (con *console) resultAttachment(c *gin.Context) {
 		con.fail(c, err)
 		return
 	}
-	serveKept(c, con.deps.MediaDir, mashang.SuggestionFile{ID: a.ID, Path: a.Path, ContentType: a.ContentType}, k.Number, con.fail)
+	serveKept(c, con.deps.Media, mashang.SuggestionFile{ID: a.ID, Path: a.Path, ContentType: a.ContentType}, k.Number, con.fail)
 }
 
 // acknowledge is a department's handler acknowledging the case (签收).
@@ -607,20 +606,21 @@ func (con *console) caseMedia(c *gin.Context) {
 		return
 	}
 	for _, m := range messages {
-		if strconv.FormatInt(m.ID, 10) != c.Param("id") || m.MediaPath == "" || con.deps.MediaDir == "" {
+		if strconv.FormatInt(m.ID, 10) != c.Param("id") || m.MediaPath == "" {
 			continue
 		}
-		// The path was written by the fetcher (date/ID.ext), yet it is
-		// still kept inside the media folder.
-		path := filepath.Join(con.deps.MediaDir, filepath.FromSlash(m.MediaPath))
-		if rel, err := filepath.Rel(con.deps.MediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
-			break
+		r, o, err := con.deps.Media.Open(c.Request.Context(), m.MediaPath)
+		if err != nil {
+			con.fail(c, mashang.MediaUnreadable(err, "附件"))
+			return
 		}
-		if strings.HasSuffix(path, ".amr") {
-			c.Header("Content-Type", "audio/amr")
-		}
+		defer r.Close()
+		// The type is the one the extension the fetcher chose says
+		// (MediaFiles), never WeChat's word.
+		c.Header("Content-Type", o.ContentType)
+		c.Header("X-Content-Type-Options", "nosniff")
 		c.Header("Cache-Control", "private, max-age=3600")
-		c.File(path)
+		http.ServeContent(c.Writer, c.Request, "", time.Time{}, r)
 		return
 	}
 	con.fail(c, mashang.NotFound("附件"))

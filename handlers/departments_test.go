@@ -9,7 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path/filepath"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -270,8 +270,8 @@ var attachmentLink = regexp.MustCompile(`/console/cases/[0-9-]+/attachments/([0-
 // and open the PDF, staff beyond reach do not, and staff send the result
 // to the citizen as the answer by the reply path.
 func TestDepartmentResultWithPDFIsReviewedAndSentAsTheAnswer(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		const citizen = "oResultCitizen00000000000001"
 		token := e.login(t, citizen)
@@ -345,8 +345,15 @@ func TestDepartmentResultWithPDFIsReviewedAndSentAsTheAnswer(t *testing.T) {
 		if resp, _ := other.fetch(links[0][0]); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("an attachment beyond reach: %d", resp.StatusCode)
 		}
-		// Under a name of ours in the media directory, never the one sent.
-		if matches, _ := filepath.Glob(filepath.Join(e.mediaDir, "results", "*", "*", "*", links[0][1]+".*")); len(matches) != 1 {
+		// Under a name of ours where media is kept, never the one sent.
+		var matches []string
+		_ = e.files.List(ctx, "results/", func(o mashang.MediaObject) error {
+			if strings.HasPrefix(path.Base(o.Key), links[0][1]+".") {
+				matches = append(matches, o.Key)
+			}
+			return nil
+		})
+		if len(matches) != 1 {
 			t.Fatalf("attachment files %v", matches)
 		}
 

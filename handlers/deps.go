@@ -117,8 +117,9 @@ type ConsoleDeps struct {
 	// Duty reports deputies' duty and points to staff.
 	Duty   DutyReports
 	Photos PhotoService
-	// MediaDir is where the photos and voice citizens sent are kept.
-	MediaDir string
+	// Media reads the photos and voice citizens sent, and departments'
+	// attachments, to serve them to staff who reach their case.
+	Media MediaReader
 	// StaffBinding and StaffWeChat let staff bind their WeChat for
 	// supervision notices.
 	StaffBinding StaffBinder
@@ -206,7 +207,9 @@ type PublicDeps struct {
 // OperationsDeps serve health, readiness and metrics.
 type OperationsDeps struct {
 	DB Pinger
-	// MediaDir must take a file for /readyz to answer ready.
+	// MediaDir, when media is kept in a local folder, must take a file for
+	// /readyz to answer ready; "" when it is kept in an object store, which
+	// readiness does not wait on (see readiness).
 	MediaDir string
 	// MetricsAllow are the networks that may read /metrics.
 	MetricsAllow []*net.IPNet
@@ -253,7 +256,7 @@ func (d Deps) check() error {
 		need("Console.DeskReader", d.Console.DeskReader),
 		need("Console.Duty", d.Console.Duty),
 		need("Console.Photos", d.Console.Photos),
-		text("Console.MediaDir", d.Console.MediaDir),
+		need("Console.Media", d.Console.Media),
 		need("Console.StaffBinding", d.Console.StaffBinding),
 		need("Console.StaffWeChat", d.Console.StaffWeChat),
 		need("Console.Audit", d.Console.Audit),
@@ -274,11 +277,11 @@ func (d Deps) check() error {
 		need("Deputies.Suggestions.Reader", d.Deputies.Suggestions.Reader),
 		need("Departments.Suggestions.Service", d.Departments.Suggestions.Service),
 		need("Departments.Suggestions.Reader", d.Departments.Suggestions.Reader),
-		text("Console.Suggestions.MediaDir", d.Console.Suggestions.MediaDir),
+		need("Console.Suggestions.Media", d.Console.Suggestions.Media),
 		need("Console.Suggestions.Calendar", d.Console.Suggestions.Calendar),
-		text("Deputies.Suggestions.MediaDir", d.Deputies.Suggestions.MediaDir),
+		need("Deputies.Suggestions.Media", d.Deputies.Suggestions.Media),
 		need("Deputies.Suggestions.Calendar", d.Deputies.Suggestions.Calendar),
-		text("Departments.Suggestions.MediaDir", d.Departments.Suggestions.MediaDir),
+		need("Departments.Suggestions.Media", d.Departments.Suggestions.Media),
 		need("Departments.Suggestions.Calendar", d.Departments.Suggestions.Calendar),
 		need("Deputies.Pages.Desk", d.Deputies.Pages.Desk),
 		need("Deputies.Pages.OAuth", d.Deputies.Pages.OAuth),
@@ -318,7 +321,6 @@ func (d Deps) check() error {
 		need("Public.Suggestions", d.Public.Suggestions),
 		need("Console.SuggestionFigures", d.Console.SuggestionFigures),
 		need("Operations.DB", d.Operations.DB),
-		text("Operations.MediaDir", d.Operations.MediaDir),
 	} {
 		if err != nil {
 			return err

@@ -212,7 +212,7 @@ func TestPagesShowNoSceneStringsOrWeChatErrors(t *testing.T) {
 	e.say(t, wechattest.SubscribeByScan(account, "oNoRawErrors", "st:demo-bdg", now))
 	c, _ := e.caseOf(t, e.say(t, wechattest.Text(account, "oNoRawErrors", 3101, "小区门口的路灯坏了", now)))
 	e.say(t, wechattest.Image(account, "oNoRawErrors", 3102, "m-never-issued", now))
-	media := &mashang.Media{Store: e.db, Fetcher: e.clients, Dir: e.mediaDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	media := &mashang.Media{Store: e.db, Fetcher: e.clients, Files: e.files, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if kept, _ := media.Fetch(ctx); kept != 0 {
 		t.Fatalf("a media never issued was fetched")
 	}

@@ -558,7 +558,7 @@ func TestHostileMediaNames(t *testing.T) {
 			}
 			state = hostileExpect(t, e, "MediaId "+name, state, 1, cases)
 		}
-		media := &mashang.Media{Store: e.db, Fetcher: e.clients, Dir: e.mediaDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		media := &mashang.Media{Store: e.db, Fetcher: e.clients, Files: e.files, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		kept, err := media.Fetch(ctx)
 		if err != nil || kept != len(names) {
 			t.Fatalf("fetched %d of %d: %v", kept, len(names), err)

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -329,8 +327,8 @@ func TestStaffAPIRefusesWhatItShould(t *testing.T) {
 }
 
 func TestPhotosAndVoiceAreFetchedFromWeChat(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		now := time.Now()
 		photo := []byte("\xff\xd8\xff\xe0 a JPEG, as far as this test cares")
@@ -343,8 +341,7 @@ func TestPhotosAndVoiceAreFetchedFromWeChat(t *testing.T) {
 		e.say(t, wechattest.Voice(account, "oMedia", 1002, "m-voice-1", "门口的路灯不亮", now))
 		e.say(t, wechattest.Image(account, "oMedia", 1003, "m-gone", now)) // WeChat no longer has it
 
-		dir := t.TempDir()
-		media := &mashang.Media{Store: e.db, Fetcher: e.outbox.Sender.(mashang.MediaFetcher), Dir: dir,
+		media := &mashang.Media{Store: e.db, Fetcher: e.outbox.Sender.(mashang.MediaFetcher), Files: e.files,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		kept, err := media.Fetch(ctx)
 		if err != nil || kept != 2 {
@@ -355,7 +352,7 @@ func TestPhotosAndVoiceAreFetchedFromWeChat(t *testing.T) {
 			t.Fatalf("paths %v", paths)
 		}
 		for key, rel := range paths {
-			data, err := os.ReadFile(filepath.Join(dir, rel))
+			data, err := readMedia(ctx, e.files, rel)
 			if err != nil {
 				t.Fatal(err)
 			}

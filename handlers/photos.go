@@ -8,7 +8,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,8 +20,15 @@ type PhotoService interface {
 	Save(ctx context.Context, openid string, r io.Reader) (mashang.Upload, error)
 	// SaveFor keeps a photo or scanned letter staff or a deputy took for a walk-in.
 	SaveFor(ctx context.Context, e mashang.Enterer, r io.Reader) (mashang.Upload, error)
-	Open(ctx context.Context, id string) (mashang.Upload, *os.File, error)
+	// Open reads an upload's file as it is sent, never whole.
+	Open(ctx context.Context, id string) (mashang.Upload, io.ReadSeekCloser, error)
 	CheckResult(ctx context.Context, r mashang.MediaCheckResult) error
+}
+
+// MediaReader reads kept media (mashang.MediaFiles): departments'
+// attachments, scans and letters, and what citizens sent through WeChat.
+type MediaReader interface {
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, mashang.MediaObject, error)
 }
 
 // uploadPhoto answers POST /mp/uploads, a multipart form with one file in
@@ -125,7 +131,7 @@ func (h *mpAPI) checkedPhoto(c *gin.Context) {
 	servePhoto(c, u, f)
 }
 
-func servePhoto(c *gin.Context, u mashang.Upload, f *os.File) {
+func servePhoto(c *gin.Context, u mashang.Upload, f io.ReadSeeker) {
 	c.Header("Content-Type", u.ContentType)
 	c.Header("Cache-Control", "private, max-age=300")
 	c.Header("X-Content-Type-Options", "nosniff")

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
 
@@ -46,8 +45,8 @@ func (e *env) upload(t *testing.T, token, field string, data []byte) (int, map[s
 }
 
 func TestRaiseACaseWithPhotos(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		token := e.login(t, "oPhotoCitizen000000000001")
 		other := e.login(t, "oPhotoOther00000000000001")

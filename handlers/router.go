@@ -349,8 +349,12 @@ func apiUnconfigured(message string) gin.HandlerFunc {
 }
 
 // readiness answers whether this instance can take work: the database
-// answers, and the media folder takes a file (a full disk or a folder gone
-// read-only would lose citizens' photos and voice while "ready").
+// answers, and the media folder, when media is kept in one, takes a file (a
+// full disk or a folder gone read-only would lose citizens' photos and voice
+// while "ready"). An object store shared by every instance is not asked:
+// when it is down no instance does better than another, pushes must still
+// be acknowledged, and what citizens sent waits at WeChat for the fetcher
+// to try again.
 func readiness(db Pinger, mediaDir string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
@@ -359,7 +363,7 @@ func readiness(db Pinger, mediaDir string, log *slog.Logger) gin.HandlerFunc {
 			c.String(http.StatusServiceUnavailable, "database unreachable")
 			return
 		}
-		if err := writable(mediaDir); err != nil {
+		if err := writable(mediaDir); mediaDir != "" && err != nil {
 			log.Error("readiness: the media folder cannot be written", "dir", mediaDir, "err", err)
 			c.String(http.StatusServiceUnavailable, "media folder not writable (MASHANG_MEDIA_DIR): disk full or read-only?")
 			return

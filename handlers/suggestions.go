@@ -6,7 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -61,8 +61,8 @@ type SuggestionReader interface {
 type SuggestionDeps struct {
 	Service SuggestionService
 	Reader  SuggestionReader
-	// MediaDir keeps the scans and answer letters.
-	MediaDir string
+	// Media reads the scans and answer letters.
+	Media MediaReader
 	// Calendar colours the five-working-day hand-over rule in the list.
 	Calendar mashang.Calendar
 }
@@ -114,20 +114,21 @@ func uploadedFiles(c *gin.Context, field string) ([]mashang.ResultFile, error) {
 
 // serveKept serves a kept file (a result's attachment, a scan, an answer
 // letter) as a download, never rendered as this site's page, or says why
-// not. The path was written by us (dir/date/ID.ext), yet it is still kept
-// inside the media folder.
-func serveKept(c *gin.Context, mediaDir string, f mashang.SuggestionFile, name string, fail func(*gin.Context, error)) {
-	path := filepath.Join(mediaDir, filepath.FromSlash(f.Path))
-	if rel, err := filepath.Rel(mediaDir, path); err != nil || strings.HasPrefix(rel, "..") {
-		fail(c, mashang.NotFound("附件"))
+// not. The caller has authorised the download: the file is read from
+// where media is kept as it is sent, never through a link of the store's.
+func serveKept(c *gin.Context, media MediaReader, f mashang.SuggestionFile, name string, fail func(*gin.Context, error)) {
+	r, _, err := media.Open(c.Request.Context(), f.Path)
+	if err != nil {
+		fail(c, mashang.MediaUnreadable(err, "附件"))
 		return
 	}
+	defer r.Close()
 	c.Header("Content-Type", f.ContentType)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Content-Security-Policy", "default-src 'none'; sandbox")
 	c.Header("Cache-Control", "private, max-age=3600")
-	c.Header("Content-Disposition", `attachment; filename="`+name+"-"+f.ID[:8]+filepath.Ext(f.Path)+`"`)
-	c.File(path)
+	c.Header("Content-Disposition", `attachment; filename="`+name+"-"+f.ID[:8]+path.Ext(f.Path)+`"`)
+	http.ServeContent(c.Writer, c.Request, "", time.Time{}, r)
 }
 
 // suggestionFile serves one file of a suggestion already read within the
@@ -138,7 +139,7 @@ func (sd SuggestionDeps) suggestionFile(c *gin.Context, sg mashang.Suggestion, f
 		fail(c, err)
 		return
 	}
-	serveKept(c, sd.MediaDir, f, "jianyi-"+strconv.FormatInt(sg.ID, 10), fail)
+	serveKept(c, sd.Media, f, "jianyi-"+strconv.FormatInt(sg.ID, 10), fail)
 }
 
 // ---- the deputy's phone pages (/d/suggestions) ----

@@ -355,8 +355,8 @@ func (b *staffBrowser) postPaper(fields url.Values, scan []byte) string {
 // merges one deputy's suggestion into another's, crediting its deputy;
 // and a deputy withdraws a draft only with a reason.
 func TestSuggestionPaperEntryRefusalMergeAndWithdrawal(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, driver string) {
-		e := newEnv(t, driver, wechattest.ModeSafe, options{})
+	eachStorage(t, func(t *testing.T, driver string, opts options) {
+		e := newEnv(t, driver, wechattest.ModeSafe, opts)
 		ctx := context.Background()
 		const deputyA, deputyB = "oSugPaperDeputyA000000000001", "oSugPaperDeputyB000000000001"
 		bindDeputy(t, e, "demo-d01", deputyA, time.Now())

@@ -19,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"mashang"
+	"mashang/media/mediatest"
 	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
@@ -42,6 +43,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	mediatest.StopShared()
 	if builtServe != "" {
 		os.RemoveAll(filepath.Dir(builtServe))
 	}

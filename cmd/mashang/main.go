@@ -4,6 +4,7 @@
 //	mashang migrate [--config file]             bring the database schema up to date
 //	mashang import stations|deputies FILE       apply a roster (.xlsx or .csv)
 //	mashang simulate [flags]                    play WeChat against a running server
+//	mashang media migrate|check                 media into object storage
 //	mashang help                                this list
 //
 // The parts are wired together in package app; the benchmarks are a
@@ -40,6 +41,9 @@ Usage:
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang staff token USER                    a new staff API token for the account (printed once)
   mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
+  mashang media migrate [--from DIR] [--verify] copy the media folder into the object store (MASHANG_MEDIA_S3_*);
+                                              run again to resume; --verify reads every copy back
+  mashang media check                         whether the object store answers and its bucket is there
   mashang simulate [flags]                    play a citizen's WeChat against a running server
                                               (--url defaults to MASHANG_HTTP_ADDR, as serve listens)
   mashang simulate mp login [OPENID]          sandbox: a Mini Program login code and session token
@@ -73,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = deputiesCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "staff":
 		err = staffCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "media":
+		err = mediaCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "simulate":
 		err = simulate(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":

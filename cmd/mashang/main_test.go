@@ -48,6 +48,14 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 			"MASHANG_DB_DSN": "root:pw@tcp(127.0.0.1:1)/nothing?timeout=1s"}, "MASHANG_DB_DSN"},
 		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "x.db"),
 			"MASHANG_HTTP_ADDR": "256.0.0.1:99999"}, "MASHANG_HTTP_ADDR"},
+		// Media on object storage: an address with a path, no bucket, no keys.
+		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "s3a.db"),
+			"MASHANG_MEDIA_S3_ENDPOINT": "https://oss.example/media"}, "MASHANG_MEDIA_S3_ENDPOINT"},
+		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "s3b.db"),
+			"MASHANG_MEDIA_S3_ENDPOINT": "https://oss.example"}, "MASHANG_MEDIA_S3_BUCKET"},
+		{[]string{"serve", "--sandbox"}, map[string]string{"MASHANG_DB_DSN": filepath.Join(dir, "s3c.db"),
+			"MASHANG_MEDIA_S3_ENDPOINT": "https://oss.example", "MASHANG_MEDIA_S3_BUCKET": "media",
+			"MASHANG_MEDIA_S3_ACCESS_KEY": "only-one-key"}, "MASHANG_MEDIA_S3_ACCESS_KEY"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -468,7 +476,7 @@ func TestHelpListsEveryCommandAndBenchPointsToMakeBench(t *testing.T) {
 	if code := run(context.Background(), []string{"help"}, &out, &errOut, envFrom(nil)); code != 0 {
 		t.Fatalf("help: exit %d", code)
 	}
-	for _, command := range []string{"serve", "migrate", "import", "codes", "deputies", "staff", "simulate", "help", "bench"} {
+	for _, command := range []string{"serve", "migrate", "import", "codes", "deputies", "staff", "media", "simulate", "help", "bench"} {
 		if !strings.Contains(out.String(), "mashang "+command) {
 			t.Errorf("help does not list %q:\n%s", command, out.String())
 		}
