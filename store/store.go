@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,8 +34,9 @@ var ErrClosed = errors.New("store is closed")
 // DB is an open store.
 type DB struct {
 	dialect dialect
-	db      *sql.DB // all reads, and every write on MySQL
-	writer  *writer // SQLite only: the one connection that writes, committing in groups
+	db      *sql.DB      // all reads, and every write on MySQL
+	writer  *writer      // SQLite only: the one connection that writes, committing in groups
+	intake  *groupWriter // MySQL only: the callback's writes, committed in groups
 	stmts   stmtCache
 }
 
@@ -58,6 +60,9 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.close() // closes its statements with its connection
 	} else {
+		if db.intake != nil {
+			db.intake.close()
+		}
 		db.stmts.close()
 	}
 	return db.db.Close()
@@ -165,8 +170,10 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
 	}
 	sqlDB := sql.OpenDB(connector)
-	sqlDB.SetMaxOpenConns(32)
-	sqlDB.SetMaxIdleConns(32)
+	// The callback's lanes (groupwriter.go) each hold a connection while
+	// their group runs; the rest serve reads and the other writes.
+	sqlDB.SetMaxOpenConns(mysqlLanes + 16)
+	sqlDB.SetMaxIdleConns(mysqlLanes + 16)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.Timeout+time.Second)
 	defer cancel()
@@ -183,6 +190,13 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	lanes := mysqlLanes
+	if n, err := strconv.Atoi(os.Getenv("G20_LANES")); err == nil { // TEMPORARY experiment
+		lanes = n
+	}
+	if lanes > 0 {
+		db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, lanes)
+	}
 	return db, nil
 }
 
@@ -192,6 +206,9 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect dialect
 	stmts   stmtCache
+	// conversation is what AwaitingReason read of the follower, for the
+	// ConversationScene that follows it; nil once used or changed.
+	conversation *conversationRead
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit

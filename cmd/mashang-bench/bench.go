@@ -221,6 +221,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			load.generatorCPU = processCPU(os.Getpid()) - genBefore
 			load.dbCPU = processCPU(t.dbPID) - dbBefore
 			t.rounds = append(t.rounds, load)
+			fmt.Fprintf(stderr, "bench: round %d/%d: %s: %.0f req/s, p99 %s, %d errors\n", r+1, *rounds, t.name,
+				load.throughput(), load.percentile(99), load.errors)
 		}
 	}
 	for _, t := range targets {
