@@ -37,9 +37,13 @@ type groupWriter struct {
 }
 
 const (
-	// mysqlLanes is how many groups run at once; more lanes mean smaller
-	// groups, fewer jobs waiting behind a slow statement, and more
-	// deadlocks between lanes.
+	// mysqlLanes is how many groups run at once, each on a connection.
+	// A group's jobs run one after the other, a round trip per
+	// statement, so fewer lanes make bigger groups but leave the other
+	// callbacks waiting: on a loaded machine a round trip costs
+	// milliseconds, and 4, 8 and 16 lanes were all slower than 32 (as
+	// many as the pool had connections before). With 32, groups form
+	// when more pushes arrive than lanes are free.
 	mysqlLanes = 32
 	// groupTimeout bounds one group's transaction: a lock held by a
 	// stuck transaction elsewhere must not hold the group's callers
@@ -75,30 +79,32 @@ func (g *groupWriter) group(first *writeJob) {
 	pending := []*writeJob{first}
 	retries := 0
 	for len(pending) > 0 {
-		var failed *writeJob
+		var failed int
 		var err error
 		pending, failed, err = g.attempt(pending)
-		if failed == nil {
+		if failed < 0 {
 			continue // a commit answered its jobs; pending is empty
 		}
 		if !g.dialect.retryable(err) || retries >= groupRetries {
-			failed.result <- err
+			pending[failed].result <- err
+			pending = append(pending[:failed], pending[failed+1:]...)
 			continue
 		}
-		// A deadlock or a lost race: everything runs again, this job too,
+		// A deadlock or a lost race: everything runs again, in the same
+		// order (a citizen's pushes are filed in the order they came),
 		// after a pause that lets the other transaction finish.
 		retries++
-		pending = append([]*writeJob{failed}, pending...)
 		time.Sleep(time.Duration(retries*retries) * 5 * time.Millisecond)
 	}
 }
 
 // attempt runs the pending jobs in one transaction, then the jobs waiting
 // in the queue, and commits. When a job fails, the transaction is rolled
-// back and attempt returns that job and its error, with the others to run
-// again. Jobs that could not be run at all (no connection, a failed
-// commit) are answered with the error here.
-func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed *writeJob, err error) {
+// back and attempt returns the jobs to run again in their order, that job
+// among them at failed, and its error; failed is -1 when none did. Jobs that
+// could not be run at all (no connection, a failed commit) are answered
+// with the error here.
+func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	// READ COMMITTED: a statement that waited for another transaction's row
@@ -108,7 +114,7 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed *wr
 		for _, job := range pending {
 			job.result <- fmt.Errorf("begin: %w", err)
 		}
-		return nil, nil, nil
+		return nil, -1, nil
 	}
 	ran := make([]*writeJob, 0, len(pending))
 	for i := 0; ; i++ {
@@ -125,13 +131,13 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed *wr
 		}
 		if err != nil {
 			_ = tx.Rollback()
-			return append(ran, pending[i+1:]...), job, err
+			return append(ran, pending[i:]...), len(ran), err
 		}
 		ran = append(ran, job)
 	}
 	if len(ran) == 0 {
 		_ = tx.Rollback()
-		return nil, nil, nil
+		return nil, -1, nil
 	}
 	if err := tx.Commit(); err != nil {
 		// Perhaps committed, perhaps not: not acknowledged either way, and
@@ -139,12 +145,12 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed *wr
 		for _, job := range ran {
 			job.result <- fmt.Errorf("commit: %w", err)
 		}
-		return nil, nil, nil
+		return nil, -1, nil
 	}
 	for _, job := range ran {
 		job.result <- nil
 	}
-	return nil, nil, nil
+	return nil, -1, nil
 }
 
 // waiting adds to pending the jobs already queued, while the group has

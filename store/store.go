@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -190,13 +189,7 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	lanes := mysqlLanes
-	if n, err := strconv.Atoi(os.Getenv("G20_LANES")); err == nil { // TEMPORARY experiment
-		lanes = n
-	}
-	if lanes > 0 {
-		db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, lanes)
-	}
+	db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, mysqlLanes)
 	return db, nil
 }
 
