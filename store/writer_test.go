@@ -58,18 +58,7 @@ func TestFailedJobRollsBackAlone(t *testing.T) {
 	if runs["first"] != 1 || runs["last"] != 1 {
 		t.Fatalf("jobs ran %v times", runs)
 	}
-	var kept []string
-	rows, err := conn.Query(`SELECT v FROM notes ORDER BY rowid`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		_ = rows.Scan(&v)
-		kept = append(kept, v)
-	}
-	if len(kept) != 2 || kept[0] != "first" || kept[1] != "last" {
+	if kept := committed(t, conn, `SELECT v FROM notes ORDER BY rowid`); len(kept) != 2 || kept[0] != "first" || kept[1] != "last" {
 		t.Fatalf("committed %v", kept)
 	}
 }
@@ -127,19 +116,27 @@ func TestGroupWriterRerunsAroundAFailedJob(t *testing.T) {
 	if runs["failing"] != 1 || runs["racing"] != 2 {
 		t.Fatalf("jobs ran %v times", runs)
 	}
-	var kept []string
-	rows, err := conn.Query(`SELECT v FROM ` + table + ` ORDER BY v`)
+	if kept := committed(t, conn, `SELECT v FROM `+table+` ORDER BY v`); strings.Join(kept, ",") != "first,last,racing" {
+		t.Fatalf("committed %v", kept)
+	}
+	g.close()
+}
+
+// committed reads the one text column query selects.
+func committed(t *testing.T, conn *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := conn.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	var kept []string
 	for rows.Next() {
 		var v string
-		_ = rows.Scan(&v)
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
 		kept = append(kept, v)
 	}
-	if strings.Join(kept, ",") != "first,last,racing" {
-		t.Fatalf("committed %v", kept)
-	}
-	g.close()
+	return kept
 }
