@@ -145,6 +145,7 @@ func (db *DB) CaseByNumberAny(ctx context.Context, number string) (mashang.Case,
 // NextCaseNumber counts the day's cases. The row is locked by the update,
 // so two transactions never get the same number.
 func (tx *Tx) NextCaseNumber(ctx context.Context, day string) (int, error) {
+	tx.endsGroup = true
 	res, err := tx.exec(ctx, `UPDATE case_numbers SET last = last + 1 WHERE day = ?`, day)
 	if err != nil {
 		return 0, fmt.Errorf("count the day's cases: %w", err)

@@ -49,8 +49,8 @@ const (
 	// stuck transaction elsewhere must not hold the group's callers
 	// until MySQL's own lock wait timeout (50 s by default).
 	groupTimeout = 20 * time.Second
-	// groupRetries is how often a group runs again after a deadlock or
-	// a lost insert race before the job that met it is answered with it.
+	// groupRetries is how often a job runs again after a deadlock or a
+	// lost insert race before it is answered with it.
 	groupRetries = 4
 )
 
@@ -77,34 +77,55 @@ func (g *groupWriter) close() {
 // maxGroup jobs at most, until all of them are answered.
 func (g *groupWriter) group(first *writeJob) {
 	pending := []*writeJob{first}
-	retries := 0
 	for len(pending) > 0 {
 		var failed int
 		var err error
-		pending, failed, err = g.attempt(pending)
-		if failed < 0 {
-			continue // a commit answered its jobs; pending is empty
-		}
-		if !g.dialect.retryable(err) || retries >= groupRetries {
+		pending, failed, err = g.attempt(pending, true)
+		switch {
+		case failed < 0:
+			// A commit answered its jobs; pending holds those after a
+			// job that ended the group.
+		case g.dialect.retryable(err):
+			// A deadlock or a lost race: a group holds its citizens' rows
+			// until it commits, so groups meeting each other's citizens
+			// (in another lane or instance) can wait for one another.
+			// Its jobs run again one transaction each, in their order,
+			// as they did before groups.
+			for _, job := range pending {
+				g.alone(job)
+			}
+			return
+		default:
 			pending[failed].result <- err
 			pending = append(pending[:failed], pending[failed+1:]...)
-			continue
 		}
-		// A deadlock or a lost race: everything runs again, in the same
-		// order (a citizen's pushes are filed in the order they came),
-		// after a pause that lets the other transaction finish.
-		retries++
-		time.Sleep(time.Duration(retries*retries) * 5 * time.Millisecond)
 	}
 }
 
-// attempt runs the pending jobs in one transaction, then the jobs waiting
-// in the queue, and commits. When a job fails, the transaction is rolled
+// alone runs one job in a transaction of its own, again after a deadlock
+// or a lost race, and answers it.
+func (g *groupWriter) alone(job *writeJob) {
+	for retries := 0; ; retries++ {
+		_, failed, err := g.attempt([]*writeJob{job}, false)
+		if failed < 0 {
+			return
+		}
+		if !g.dialect.retryable(err) || retries >= groupRetries {
+			job.result <- err
+			return
+		}
+		time.Sleep(time.Duration((retries+1)*(retries+1)) * 5 * time.Millisecond)
+	}
+}
+
+// attempt runs the pending jobs in one transaction, then (with more) the
+// jobs waiting in the queue, and commits. When a job fails, the transaction is rolled
 // back and attempt returns the jobs to run again in their order, that job
-// among them at failed, and its error; failed is -1 when none did. Jobs that
+// among them at failed, and its error; failed is -1 when none did, and the
+// jobs returned then are those after a job that ended the group. Jobs that
 // could not be run at all (no connection, a failed commit) are answered
 // with the error here.
-func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed int, err error) {
+func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob, failed int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	// READ COMMITTED: a statement that waited for another transaction's row
@@ -117,15 +138,17 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed int
 		return nil, -1, nil
 	}
 	ran := make([]*writeJob, 0, len(pending))
+	var after []*writeJob // not run: they come after a job that ends the group
 	for i := 0; ; i++ {
-		if i == len(pending) {
+		if i == len(pending) && more {
 			pending = g.waiting(pending)
-			if i == len(pending) {
-				break
-			}
+		}
+		if i == len(pending) {
+			break
 		}
 		job := pending[i]
-		ok, err := job.run(&Tx{tx: tx, dialect: g.dialect, stmts: g.stmts})
+		jobTx := &Tx{tx: tx, dialect: g.dialect, stmts: g.stmts}
+		ok, err := job.run(jobTx)
 		if !ok {
 			continue // its caller gave up before it ran
 		}
@@ -134,10 +157,14 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed int
 			return append(ran, pending[i:]...), len(ran), err
 		}
 		ran = append(ran, job)
+		if jobTx.endsGroup {
+			after = pending[i+1:]
+			break
+		}
 	}
 	if len(ran) == 0 {
 		_ = tx.Rollback()
-		return nil, -1, nil
+		return after, -1, nil
 	}
 	if err := tx.Commit(); err != nil {
 		// Perhaps committed, perhaps not: not acknowledged either way, and
@@ -145,12 +172,12 @@ func (g *groupWriter) attempt(pending []*writeJob) (rest []*writeJob, failed int
 		for _, job := range ran {
 			job.result <- fmt.Errorf("commit: %w", err)
 		}
-		return nil, -1, nil
+		return after, -1, nil
 	}
 	for _, job := range ran {
 		job.result <- nil
 	}
-	return nil, -1, nil
+	return after, -1, nil
 }
 
 // waiting adds to pending the jobs already queued, while the group has

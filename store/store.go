@@ -202,6 +202,11 @@ type Tx struct {
 	// conversation is what AwaitingReason read of the follower, for the
 	// ConversationScene that follows it; nil once used or changed.
 	conversation *conversationRead
+	// endsGroup: the job took a lock every new case needs (the day's
+	// case count), so its group commits now, holding it while waiting for
+	// no other lock: groups then never wait for each other in a circle
+	// over it.
+	endsGroup bool
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
