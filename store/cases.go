@@ -39,7 +39,17 @@ func (tx *Tx) FileInbound(ctx context.Context, dedupKey string, caseID int64, r 
 func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Scene, time.Time, error) {
 	var scene sql.NullString
 	var at sql.NullTime
-	err := tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
+	var err error
+	if read := tx.conversation; read != nil && read.openid == openid {
+		// Read (and locked) a moment ago with the rating awaiting its reason.
+		tx.conversation = nil
+		scene, at = read.scene, read.at
+		if !read.found {
+			err = sql.ErrNoRows
+		}
+	} else {
+		err = tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
+	}
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
 		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
 	}
@@ -135,6 +145,7 @@ func (db *DB) CaseByNumberAny(ctx context.Context, number string) (mashang.Case,
 // NextCaseNumber counts the day's cases. The row is locked by the update,
 // so two transactions never get the same number.
 func (tx *Tx) NextCaseNumber(ctx context.Context, day string) (int, error) {
+	tx.endsGroup = true
 	res, err := tx.exec(ctx, `UPDATE case_numbers SET last = last + 1 WHERE day = ?`, day)
 	if err != nil {
 		return 0, fmt.Errorf("count the day's cases: %w", err)

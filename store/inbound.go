@@ -11,7 +11,12 @@ import (
 )
 
 // UpdateIntake runs fn in one write transaction (mashang.IntakeStore).
+// On MySQL the push's transaction is committed in a group with the pushes
+// that arrive with it (groupwriter.go).
 func (db *DB) UpdateIntake(ctx context.Context, fn func(mashang.IntakeTx) error) error {
+	if db.intake != nil && mashang.AuditPending(ctx) == nil {
+		return db.intake.do(ctx, func(tx *Tx) error { return fn(tx) })
+	}
 	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
@@ -184,6 +189,7 @@ func (tx *Tx) RecordScan(ctx context.Context, openid string, at time.Time, scene
 // an older push after a newer one.
 func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, change func(*Follower)) error {
 	at = at.UTC()
+	tx.conversation = nil
 	f := Follower{OpenID: openid}
 	err := tx.queryRow(ctx, selectFollower+tx.dialect.forUpdate(), openid).
 		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastScene, &f.LastSceneAt)

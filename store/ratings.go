@@ -172,18 +172,47 @@ const selectAwaitingReason = `SELECT c.number FROM cases c JOIN case_ratings r O
 	  AND r.id = (SELECT MAX(r2.id) FROM case_ratings r2 WHERE r2.case_id = c.id)
 	ORDER BY r.id DESC LIMIT 1`
 
+// selectConversationAwaiting asks, in one round trip, what every citizen's
+// text needs to know first: the rating awaiting its reason (as
+// selectAwaitingReason) and the citizen's conversation (as
+// selectConversation, and locked as it locks it). A text that is not a
+// reason goes on to ConversationScene, which finds the row already read.
+const selectConversationAwaiting = `SELECT f.last_scene, f.last_scene_at, (` + selectAwaitingReason + `)
+	FROM followers f WHERE f.openid = ?`
+
+// conversationRead is a follower's conversation, read with the rating
+// awaiting its reason, for the ConversationScene that follows in the same
+// transaction.
+type conversationRead struct {
+	openid string
+	scene  sql.NullString
+	at     sql.NullTime
+	found  bool
+}
+
 // AwaitingReason is openid's case whose latest rating, at since or after,
 // is 不满意 without a reason.
 func (tx *Tx) AwaitingReason(ctx context.Context, openid string, since time.Time) (mashang.Case, error) {
-	var number string
-	err := tx.queryRow(ctx, selectAwaitingReason, openid, mashang.RatingDissatisfied, since.UTC()).Scan(&number)
+	var number sql.NullString
+	read := &conversationRead{openid: openid, found: true}
+	err := tx.queryRow(ctx, selectConversationAwaiting+tx.dialect.forUpdate(), openid, mashang.RatingDissatisfied, since.UTC(), openid).
+		Scan(&read.scene, &read.at, &number)
 	if errors.Is(err, sql.ErrNoRows) {
-		return mashang.Case{}, mashang.NotFound("待说明原因的评价")
+		// Not a follower we know: no conversation, but perhaps a case.
+		read.found = false
+		err = tx.queryRow(ctx, selectAwaitingReason, openid, mashang.RatingDissatisfied, since.UTC()).Scan(&number)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
 	}
 	if err != nil {
 		return mashang.Case{}, fmt.Errorf("find a rating awaiting its reason: %w", err)
 	}
-	return tx.CaseByNumber(ctx, openid, number)
+	tx.conversation = read
+	if !number.Valid {
+		return mashang.Case{}, mashang.NotFound("待说明原因的评价")
+	}
+	return tx.CaseByNumber(ctx, openid, number.String)
 }
 
 // AddRatingReason gives the case's latest rating its reason, if it has none.

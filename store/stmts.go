@@ -21,7 +21,7 @@ type stmtCache map[string]*sql.Stmt
 func hotQueries(d dialect) []string {
 	return []string{insertInbound, selectEarlierReply, selectFollower + d.forUpdate(), selectStation, selectDeputy,
 		fileInbound, selectConversation + d.forUpdate(), selectRecentCase, countCitizenCases, touchCase, insertCaseEvent,
-		selectAwaitingReason}
+		selectAwaitingReason, selectConversationAwaiting + d.forUpdate()}
 }
 
 func prepareHot(ctx context.Context, db *sql.DB, d dialect) (stmtCache, error) {

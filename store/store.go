@@ -33,8 +33,9 @@ var ErrClosed = errors.New("store is closed")
 // DB is an open store.
 type DB struct {
 	dialect dialect
-	db      *sql.DB // all reads, and every write on MySQL
-	writer  *writer // SQLite only: the one connection that writes, committing in groups
+	db      *sql.DB      // all reads, and every write on MySQL
+	writer  *writer      // SQLite only: the one connection that writes, committing in groups
+	intake  *groupWriter // MySQL only: the callback's writes, committed in groups
 	stmts   stmtCache
 }
 
@@ -58,6 +59,9 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.close() // closes its statements with its connection
 	} else {
+		if db.intake != nil {
+			db.intake.close()
+		}
 		db.stmts.close()
 	}
 	return db.db.Close()
@@ -165,8 +169,10 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
 	}
 	sqlDB := sql.OpenDB(connector)
-	sqlDB.SetMaxOpenConns(32)
-	sqlDB.SetMaxIdleConns(32)
+	// The callback's lanes (groupwriter.go) each hold a connection while
+	// their group runs; the rest serve reads and the other writes.
+	sqlDB.SetMaxOpenConns(mysqlLanes + 16)
+	sqlDB.SetMaxIdleConns(mysqlLanes + 16)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.Timeout+time.Second)
 	defer cancel()
@@ -183,6 +189,7 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, mysqlLanes)
 	return db, nil
 }
 
@@ -192,6 +199,14 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect dialect
 	stmts   stmtCache
+	// conversation is what AwaitingReason read of the follower, for the
+	// ConversationScene that follows it; nil once used or changed.
+	conversation *conversationRead
+	// endsGroup: the job took a lock every new case needs (the day's
+	// case count), so its group commits now, holding it while waiting for
+	// no other lock: groups then never wait for each other in a circle
+	// over it.
+	endsGroup bool
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit

@@ -22,17 +22,22 @@ import (
 // is therefore everything that arrived during one fsync: one commit and one
 // fsync per group, and under no load a job commits at once.
 type writer struct {
+	jobQueue
 	db      *sql.DB
 	dialect dialect
 	stmts   stmtCache
-	jobs    chan *writeJob
 	synced  chan []*writeJob // a committed group, for the syncer
 	idle    chan struct{}    // the syncer finished a group
 	walPath string           // "" for a database without a file
+	done    chan struct{}
+}
 
+// jobQueue hands write jobs to the goroutines that run them in groups
+// (writer on SQLite, groupWriter on MySQL) and waits for their answer.
+type jobQueue struct {
+	jobs   chan *writeJob
 	mu     sync.RWMutex // guards closed against sends on a closed channel
 	closed bool
-	done   chan struct{}
 }
 
 type writeJob struct {
@@ -53,10 +58,10 @@ const maxGroup = 256
 func newWriter(db *sql.DB, d dialect, stmts stmtCache, walPath string) *writer {
 	w := &writer{
 		db: db, dialect: d, stmts: stmts, walPath: walPath,
-		jobs:   make(chan *writeJob, maxGroup),
-		synced: make(chan []*writeJob, 1),
-		idle:   make(chan struct{}, 1),
-		done:   make(chan struct{}),
+		jobQueue: jobQueue{jobs: make(chan *writeJob, maxGroup)},
+		synced:   make(chan []*writeJob, 1),
+		idle:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
 	}
 	syncerDone := make(chan struct{})
 	go w.syncLoop(syncerDone)
@@ -69,18 +74,18 @@ func newWriter(db *sql.DB, d dialect, stmts stmtCache, walPath string) *writer {
 	return w
 }
 
-func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
+func (q *jobQueue) do(ctx context.Context, fn func(*Tx) error) error {
 	job := &writeJob{ctx: ctx, fn: fn, result: make(chan error, 1)}
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
+	q.mu.RLock()
+	if q.closed {
+		q.mu.RUnlock()
 		return ErrClosed
 	}
 	select {
-	case w.jobs <- job:
-		w.mu.RUnlock()
+	case q.jobs <- job:
+		q.mu.RUnlock()
 	case <-ctx.Done():
-		w.mu.RUnlock()
+		q.mu.RUnlock()
 		return ctx.Err()
 	}
 	// A caller that stops waiting is told so, and treats it as "not stored"
@@ -97,15 +102,22 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 	return fmt.Errorf("waiting for the write: %w", ctx.Err())
 }
 
+// shut closes the queue; false if it was closed already.
+func (q *jobQueue) shut() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return false
+	}
+	q.closed = true
+	close(q.jobs)
+	return true
+}
+
 func (w *writer) close() {
-	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
+	if !w.shut() {
 		return
 	}
-	w.closed = true
-	close(w.jobs)
-	w.mu.Unlock()
 	<-w.done
 	w.stmts.close()
 	w.db.Close()

@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -54,18 +58,85 @@ func TestFailedJobRollsBackAlone(t *testing.T) {
 	if runs["first"] != 1 || runs["last"] != 1 {
 		t.Fatalf("jobs ran %v times", runs)
 	}
-	var kept []string
-	rows, err := conn.Query(`SELECT v FROM notes ORDER BY rowid`)
+	if kept := committed(t, conn, `SELECT v FROM notes ORDER BY rowid`); len(kept) != 2 || kept[0] != "first" || kept[1] != "last" {
+		t.Fatalf("committed %v", kept)
+	}
+}
+
+// On MySQL a failed job cannot roll back alone without a savepoint: the
+// group's transaction is rolled back, the failed job answered with its
+// error, and the others run again and commit once; a job that lost a race
+// (errConflictRetry) runs again and is answered only after its commit.
+func TestGroupWriterRerunsAroundAFailedJob(t *testing.T) {
+	dsn := os.Getenv("MASHANG_TEST_MYSQL_DSN")
+	if dsn == "" {
+		if os.Getenv("MASHANG_TEST_REQUIRE_MYSQL") != "" {
+			t.Fatal("MASHANG_TEST_MYSQL_DSN is required")
+		}
+		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
+	}
+	conn, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	table := fmt.Sprintf("group_writer_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(`CREATE TABLE ` + table + ` (v VARCHAR(20) PRIMARY KEY) ENGINE=InnoDB`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = conn.Exec(`DROP TABLE ` + table) })
+	g := newGroupWriter(conn, mysqlDialect{}, nil, 0) // no lanes: the test runs the group
+	runs := map[string]int{}
+	job := func(v string, fail error, times int) *writeJob {
+		return &writeJob{ctx: context.Background(), result: make(chan error, 1), fn: func(tx *Tx) error {
+			runs[v]++
+			if _, err := tx.tx.Exec(`INSERT IGNORE INTO `+table+` (v) VALUES (?)`, v); err != nil {
+				return err
+			}
+			if runs[v] <= times {
+				return fail
+			}
+			return nil
+		}}
+	}
+	first, failing, racing, last := job("first", nil, 0), job("failing", errors.New("refused"), 99),
+		job("racing", errConflictRetry, 1), job("last", nil, 0)
+	for _, j := range []*writeJob{failing, racing, last} {
+		g.jobs <- j // waiting when the group starts: they join it
+	}
+	g.group(first)
+	if err := <-failing.result; err == nil || err.Error() != "refused" {
+		t.Fatalf("the failing job was told %v", err)
+	}
+	for _, j := range []*writeJob{first, racing, last} {
+		if err := <-j.result; err != nil {
+			t.Fatalf("a job beside the failing one was told %v", err)
+		}
+	}
+	if runs["failing"] != 1 || runs["racing"] != 2 {
+		t.Fatalf("jobs ran %v times", runs)
+	}
+	if kept := committed(t, conn, `SELECT v FROM `+table+` ORDER BY v`); strings.Join(kept, ",") != "first,last,racing" {
+		t.Fatalf("committed %v", kept)
+	}
+	g.close()
+}
+
+// committed reads the one text column query selects.
+func committed(t *testing.T, conn *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := conn.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	var kept []string
 	for rows.Next() {
 		var v string
-		_ = rows.Scan(&v)
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
 		kept = append(kept, v)
 	}
-	if len(kept) != 2 || kept[0] != "first" || kept[1] != "last" {
-		t.Fatalf("committed %v", kept)
-	}
+	return kept
 }

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// groupWriter runs the callback's transactions on MySQL in groups, as the
+// SQLite writer does: the pushes that arrive together run one after the
+// other in one transaction on one connection, with one commit, and each is
+// answered only after that commit. A commit costs MySQL a redo-log flush
+// and the callback two round trips (BEGIN, COMMIT); in a group they are
+// paid once for all.
+//
+// Several lanes run groups side by side, each on a connection of the
+// pool. What a push locks (its citizen's follower row, FOR UPDATE) is held
+// until its group commits, so a citizen's pushes are still filed one after
+// the other, in this instance or another; two lanes that wait for each
+// other's locks are a deadlock, which MySQL breaks by rolling one group
+// back, and that group runs again.
+//
+// A job that fails cannot be undone alone without a savepoint (two more
+// round trips for every job), so instead the transaction is rolled back,
+// that job answered with its error, and the group's other jobs run again in
+// a new one: they are functions of the transaction, already written to run
+// again after a deadlock. Nothing is answered before its commit, so a job
+// run twice is stored once.
+type groupWriter struct {
+	jobQueue
+	db      *sql.DB
+	dialect dialect
+	stmts   stmtCache
+	lanes   sync.WaitGroup
+}
+
+const (
+	// mysqlLanes is how many groups run at once, each on a connection.
+	// A group's jobs run one after the other, a round trip per
+	// statement, so fewer lanes make bigger groups but leave the other
+	// callbacks waiting: on a loaded machine a round trip costs
+	// milliseconds, and 4, 8 and 16 lanes were all slower than 32 (as
+	// many as the pool had connections before). With 32, groups form
+	// when more pushes arrive than lanes are free.
+	mysqlLanes = 32
+	// groupTimeout bounds one group's transaction: a lock held by a
+	// stuck transaction elsewhere must not hold the group's callers
+	// until MySQL's own lock wait timeout (50 s by default).
+	groupTimeout = 20 * time.Second
+	// groupRetries is how often a job runs again after a deadlock or a
+	// lost insert race before it is answered with it.
+	groupRetries = 4
+)
+
+func newGroupWriter(db *sql.DB, d dialect, stmts stmtCache, lanes int) *groupWriter {
+	g := &groupWriter{db: db, dialect: d, stmts: stmts, jobQueue: jobQueue{jobs: make(chan *writeJob, maxGroup)}}
+	for range lanes {
+		g.lanes.Go(func() {
+			for job := range g.jobs {
+				g.group(job)
+			}
+		})
+	}
+	return g
+}
+
+// close stops taking jobs and waits for the groups running to finish.
+func (g *groupWriter) close() {
+	if g.shut() {
+		g.lanes.Wait()
+	}
+}
+
+// group runs first, and whatever arrives while it runs, in transactions of
+// maxGroup jobs at most, until all of them are answered.
+func (g *groupWriter) group(first *writeJob) {
+	pending := []*writeJob{first}
+	for len(pending) > 0 {
+		var failed int
+		var err error
+		pending, failed, err = g.attempt(pending, true)
+		switch {
+		case failed < 0:
+			// A commit answered its jobs; pending holds those after a
+			// job that ended the group.
+		case g.dialect.retryable(err):
+			// A deadlock or a lost race: a group holds its citizens' rows
+			// until it commits, so groups meeting each other's citizens
+			// (in another lane or instance) can wait for one another.
+			// Its jobs run again one transaction each, in their order,
+			// as they did before groups.
+			for _, job := range pending {
+				g.alone(job)
+			}
+			return
+		default:
+			pending[failed].result <- err
+			pending = append(pending[:failed], pending[failed+1:]...)
+		}
+	}
+}
+
+// alone runs one job in a transaction of its own, again after a deadlock
+// or a lost race, and answers it.
+func (g *groupWriter) alone(job *writeJob) {
+	for retries := 0; ; retries++ {
+		_, failed, err := g.attempt([]*writeJob{job}, false)
+		if failed < 0 {
+			return
+		}
+		if !g.dialect.retryable(err) || retries >= groupRetries {
+			job.result <- err
+			return
+		}
+		time.Sleep(time.Duration((retries+1)*(retries+1)) * 5 * time.Millisecond)
+	}
+}
+
+// attempt runs the pending jobs in one transaction, then (with more) the
+// jobs waiting in the queue, and commits. When a job fails, the transaction is rolled
+// back and attempt returns the jobs to run again in their order, that job
+// among them at failed, and its error; failed is -1 when none did, and the
+// jobs returned then are those after a job that ended the group. Jobs that
+// could not be run at all (no connection, a failed commit) are answered
+// with the error here.
+func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob, failed int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	// READ COMMITTED: a statement that waited for another transaction's row
+	// then sees that row, and inserts take no gap locks.
+	tx, err := g.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		for _, job := range pending {
+			job.result <- fmt.Errorf("begin: %w", err)
+		}
+		return nil, -1, nil
+	}
+	ran := make([]*writeJob, 0, len(pending))
+	var after []*writeJob // not run: they come after a job that ends the group
+	for i := 0; ; i++ {
+		if i == len(pending) && more {
+			pending = g.waiting(pending)
+		}
+		if i == len(pending) {
+			break
+		}
+		job := pending[i]
+		jobTx := &Tx{tx: tx, dialect: g.dialect, stmts: g.stmts}
+		ok, err := job.run(jobTx)
+		if !ok {
+			continue // its caller gave up before it ran
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return append(ran, pending[i:]...), len(ran), err
+		}
+		ran = append(ran, job)
+		if jobTx.endsGroup {
+			after = pending[i+1:]
+			break
+		}
+	}
+	if len(ran) == 0 {
+		_ = tx.Rollback()
+		return after, -1, nil
+	}
+	if err := tx.Commit(); err != nil {
+		// Perhaps committed, perhaps not: not acknowledged either way, and
+		// WeChat's retry finds the row if it was.
+		for _, job := range ran {
+			job.result <- fmt.Errorf("commit: %w", err)
+		}
+		return after, -1, nil
+	}
+	for _, job := range ran {
+		job.result <- nil
+	}
+	return after, -1, nil
+}
+
+// waiting adds to pending the jobs already queued, while the group has
+// room for them: they join this transaction rather than wait for the next.
+func (g *groupWriter) waiting(pending []*writeJob) []*writeJob {
+	for len(pending) < maxGroup {
+		select {
+		case job, ok := <-g.jobs:
+			if !ok {
+				return pending
+			}
+			pending = append(pending, job)
+		default:
+			return pending
+		}
+	}
+	return pending
+}
+
+// run runs the job's function in tx, unless its caller gave up waiting
+// (false): the function writes to the caller's variables. A caller that
+// gives up while it runs waits for it to end.
+func (job *writeJob) run(tx *Tx) (bool, error) {
+	job.mu.Lock()
+	defer job.mu.Unlock()
+	if job.abandoned || job.ctx.Err() != nil {
+		job.result <- context.Canceled
+		return false, nil
+	}
+	return true, job.fn(tx)
+}
