@@ -39,6 +39,9 @@ func (tx *Tx) FileInbound(ctx context.Context, dedupKey string, caseID int64, r 
 func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Scene, time.Time, error) {
 	var scene sql.NullString
 	var at sql.NullTime
+	if err := tx.lockWritten(ctx, "followers", openid); err != nil {
+		return mashang.Scene{}, time.Time{}, err
+	}
 	err := tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
 		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
@@ -89,6 +92,9 @@ func (tx *Tx) LockCitizen(ctx context.Context, openid string) error {
 	lock := tx.dialect.forUpdate()
 	if lock == "" {
 		return nil
+	}
+	if err := tx.lockWritten(ctx, "mp_users", openid); err != nil {
+		return err
 	}
 	var locked string
 	err := tx.tx.QueryRowContext(ctx, `SELECT openid FROM mp_users WHERE openid = ?`+lock, openid).Scan(&locked)

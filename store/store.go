@@ -174,7 +174,12 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("cannot reach MySQL at %s (database %q, user %q): %w", cfg.Addr, cfg.DBName, cfg.User, err)
 	}
-	db := &DB{dialect: mysqlDialect{}, db: sqlDB}
+	cluster, err := detectGalera(ctx, sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	db := &DB{dialect: mysqlDialect{cluster: cluster}, db: sqlDB}
 	if err := migrate(ctx, sqlDB, db.dialect); err != nil {
 		sqlDB.Close()
 		return nil, err

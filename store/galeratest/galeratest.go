@@ -68,6 +68,7 @@ type Node struct {
 	args    []string
 	cmd     *exec.Cmd
 	done    chan struct{}
+	logFrom int64 // the error log's length when the node last started
 }
 
 // Start brings up a cluster of three nodes on ports from base: SQL on base+10+i,
@@ -161,6 +162,9 @@ func (c *Cluster) Stop() {
 }
 
 func (n *Node) start(extra ...string) error {
+	if fi, err := os.Stat(filepath.Join(n.dir, "error.log")); err == nil {
+		n.logFrom = fi.Size()
+	}
 	n.cmd = exec.Command(Mariadbd, append(append([]string{}, n.args...), extra...)...)
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // rsync's daemon dies with its node
 	if err := n.cmd.Start(); err != nil {
@@ -193,6 +197,21 @@ func (n *Node) DSN(db string) string {
 	cfg.ParseTime = true
 	cfg.Timeout = 2 * time.Second
 	return cfg.FormatDSN()
+}
+
+// Transfer says how the node caught up when it last started.
+func (n *Node) Transfer() string {
+	b, _ := os.ReadFile(filepath.Join(n.dir, "error.log"))
+	if int64(len(b)) >= n.logFrom {
+		b = b[n.logFrom:]
+	}
+	switch log := string(b); {
+	case strings.Contains(log, "IST received"):
+		return "incremental state transfer (IST)"
+	case strings.Contains(log, "SST received") || strings.Contains(log, "SST succeeded"):
+		return "full state transfer (rsync SST)"
+	}
+	return "no state transfer"
 }
 
 // Log is the node's error log, for a failing test to show.

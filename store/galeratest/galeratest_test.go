@@ -15,7 +15,7 @@ func TestClusterReplicatesAndRejoins(t *testing.T) {
 		}
 		t.Skip(missing)
 	}
-	c, err := Start(BasePort())
+	c, err := Start(BasePort() + 50) // beside the fault tests' cluster, should both run at once
 	if err != nil {
 		t.Fatal(err)
 	}
