@@ -70,3 +70,21 @@ func (tx *Tx) lockWritten(ctx context.Context, table, openid string) error {
 	}
 	return nil
 }
+
+// clusterReady checks, on a Galera node, that the node is part of the
+// cluster's primary component. A node cut off from the majority still
+// answers a ping but refuses every statement (1047): its instance must
+// fail readiness, so that the load balancer sends pushes elsewhere.
+func (db *DB) clusterReady(ctx context.Context) error {
+	if !db.dialect.galera() {
+		return nil
+	}
+	var name, value string
+	if err := db.db.QueryRowContext(ctx, `SHOW STATUS LIKE 'wsrep_ready'`).Scan(&name, &value); err != nil {
+		return fmt.Errorf("ask the Galera node whether it is ready: %w", err)
+	}
+	if value != "ON" {
+		return errors.New("the Galera node is not part of the cluster's primary component (wsrep_ready OFF): it refuses writes until it rejoins")
+	}
+	return nil
+}

@@ -63,9 +63,13 @@ func (db *DB) Close() error {
 	return db.db.Close()
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers (and, on a Galera cluster, that
+// this node takes writes).
 func (db *DB) Ping(ctx context.Context) error {
-	return db.db.PingContext(ctx)
+	if err := db.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.clusterReady(ctx)
 }
 
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {

@@ -281,3 +281,26 @@ func (c *Cluster) CreateDatabase() (string, error) {
 	}
 	return name, nil
 }
+
+// Isolate cuts the node off from the others (Galera's gmcast.isolate), as a
+// broken network would: it leaves the primary component and refuses
+// statements until Rejoin. The process keeps running.
+func (n *Node) Isolate() error { return n.setIsolate(1) }
+
+// Rejoin ends Isolate and waits until the node has caught up.
+func (n *Node) Rejoin() error {
+	if err := n.setIsolate(0); err != nil {
+		return err
+	}
+	return n.WaitSynced(90 * time.Second)
+}
+
+func (n *Node) setIsolate(v int) error {
+	db, err := sql.Open("mysql", n.DSN(""))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(fmt.Sprintf("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=%d'", v))
+	return err
+}
