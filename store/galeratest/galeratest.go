@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	osuser "os/user"
@@ -131,6 +132,17 @@ func Start(base int) (*Cluster, error) {
 			return nil, fmt.Errorf("chown the cluster's folder: %v: %s", err, out)
 		}
 	}
+	// A port in use would have the nodes' checks talk to whoever holds it.
+	for i := 10; i < 50; i += 10 {
+		for k := range 3 {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i+k))
+			if err != nil {
+				c.Stop()
+				return nil, fmt.Errorf("port %d is taken (a cluster left running? MASHANG_TEST_GALERA_PORT moves them): %w", base+i+k, err)
+			}
+			l.Close()
+		}
+	}
 	out, err := exec.Command(InstallDB, "--no-defaults", "--user="+user, "--auth-root-authentication-method=normal",
 		"--datadir="+filepath.Join(c.Nodes[0].dir, "data"), "--skip-test-db").CombinedOutput()
 	if err != nil {
@@ -166,7 +178,7 @@ func (n *Node) start(extra ...string) error {
 		n.logFrom = fi.Size()
 	}
 	n.cmd = exec.Command(Mariadbd, append(append([]string{}, n.args...), extra...)...)
-	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // rsync's daemon dies with its node
+	n.cmd.SysProcAttr = procAttr()
 	if err := n.cmd.Start(); err != nil {
 		return fmt.Errorf("node %d: %w", n.Index, err)
 	}
