@@ -41,13 +41,17 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 	var at sql.NullTime
 	var err error
 	if read := tx.conversation; read != nil && read.openid == openid {
-		// Read (and locked) a moment ago with the rating awaiting its reason.
+		// Read (and locked, on a cluster written) a moment ago with the
+		// rating awaiting its reason.
 		tx.conversation = nil
 		scene, at = read.scene, read.at
 		if !read.found {
 			err = sql.ErrNoRows
 		}
 	} else {
+		if err := tx.lockWritten(ctx, "followers", openid); err != nil {
+			return mashang.Scene{}, time.Time{}, err
+		}
 		err = tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
 	}
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
@@ -99,6 +103,9 @@ func (tx *Tx) LockCitizen(ctx context.Context, openid string) error {
 	lock := tx.dialect.forUpdate()
 	if lock == "" {
 		return nil
+	}
+	if err := tx.lockWritten(ctx, "mp_users", openid); err != nil {
+		return err
 	}
 	var locked string
 	err := tx.tx.QueryRowContext(ctx, `SELECT openid FROM mp_users WHERE openid = ?`+lock, openid).Scan(&locked)

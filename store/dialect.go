@@ -32,6 +32,9 @@ type dialect interface {
 	// (case_search, migration 00045) finds text in, a superset of what
 	// contains it; "" when the index cannot serve a query that short.
 	textIndex(text string) (string, []any)
+	// galera reports a node of a Galera cluster, whose row locks hold on
+	// that node only (galera.go).
+	galera() bool
 }
 
 type sqliteDialect struct{}
@@ -59,11 +62,17 @@ func (sqliteDialect) casesFirst() string { return "" } // SQLite already walks t
 
 func (sqliteDialect) skipLocked() string { return "" }
 
+func (sqliteDialect) galera() bool { return false }
+
 func (sqliteDialect) chinaMonth(column string) string {
 	return "strftime('%Y-%m', " + column + ", '+8 hours')"
 }
 
-type mysqlDialect struct{}
+type mysqlDialect struct {
+	cluster bool // a Galera node
+}
+
+func (d mysqlDialect) galera() bool { return d.cluster }
 
 func (mysqlDialect) name() string { return DriverMySQL }
 
@@ -83,7 +92,8 @@ func (mysqlDialect) retryable(err error) bool {
 		return true
 	}
 	var e *mysql.MySQLError
-	return errors.As(err, &e) && (e.Number == mysqlDeadlock || e.Number == mysqlLockWaitTimeout)
+	// A Galera certification failure is a deadlock (1213) too.
+	return errors.As(err, &e) && (e.Number == mysqlDeadlock || e.Number == mysqlLockWaitTimeout) || isWsrepNotReady(err)
 }
 
 func (mysqlDialect) forUpdate() string { return " FOR UPDATE" }

@@ -195,6 +195,10 @@ type conversationRead struct {
 func (tx *Tx) AwaitingReason(ctx context.Context, openid string, since time.Time) (mashang.Case, error) {
 	var number sql.NullString
 	read := &conversationRead{openid: openid, found: true}
+	// The conversation's lock must hold across a Galera cluster too.
+	if err := tx.lockWritten(ctx, "followers", openid); err != nil {
+		return mashang.Case{}, err
+	}
 	err := tx.queryRow(ctx, selectConversationAwaiting+tx.dialect.forUpdate(), openid, mashang.RatingDissatisfied, since.UTC(), openid).
 		Scan(&read.scene, &read.at, &number)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -67,9 +67,13 @@ func (db *DB) Close() error {
 	return db.db.Close()
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers (and, on a Galera cluster, that
+// this node takes writes).
 func (db *DB) Ping(ctx context.Context) error {
-	return db.db.PingContext(ctx)
+	if err := db.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.clusterReady(ctx)
 }
 
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {
@@ -180,7 +184,12 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("cannot reach MySQL at %s (database %q, user %q): %w", cfg.Addr, cfg.DBName, cfg.User, err)
 	}
-	db := &DB{dialect: mysqlDialect{}, db: sqlDB}
+	cluster, err := detectGalera(ctx, sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	db := &DB{dialect: mysqlDialect{cluster: cluster}, db: sqlDB}
 	if err := migrate(ctx, sqlDB, db.dialect); err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -44,6 +44,9 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	mediatest.StopShared()
+	if galeraCluster != nil {
+		galeraCluster.Stop()
+	}
 	if builtServe != "" {
 		os.RemoveAll(filepath.Dir(builtServe))
 	}
@@ -311,23 +314,7 @@ func (r *rig) check(pushes int, citizens int) {
 	}
 	defer db.Close()
 	// Wait for the outbox: a dead instance's leases run out after 3 s.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		pending, failed, _, err := db.OutboxStats(ctx)
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		if failed > 0 {
-			r.t.Fatalf("%d notifications failed", failed)
-		}
-		if pending == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d notifications still pending after 30 s", pending)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	r.waitOutbox(db, 30*time.Second)
 	if n, err := db.CountInbound(ctx); err != nil || n != pushes {
 		r.t.Fatalf("stored %d pushes (%v), want %d", n, err, pushes)
 	}
@@ -345,6 +332,28 @@ func (r *rig) check(pushes int, citizens int) {
 	}
 	if len(delivered) != citizens {
 		r.t.Fatalf("the deputy got %d notifications, want one per case: %d", len(delivered), citizens)
+	}
+}
+
+// waitOutbox waits until no notification is pending, none failed.
+func (r *rig) waitOutbox(db *store.DB, patience time.Duration) {
+	r.t.Helper()
+	deadline := time.Now().Add(patience)
+	for {
+		pending, failed, _, err := db.OutboxStats(context.Background())
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if failed > 0 {
+			r.t.Fatalf("%d notifications failed", failed)
+		}
+		if pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d notifications still pending after %s", pending, patience)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
