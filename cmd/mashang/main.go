@@ -40,6 +40,7 @@ Usage:
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang staff token USER                    a new staff API token for the account (printed once)
   mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
+  mashang staff bind-code USER                a one-time code a staff member or handler scans to bind their WeChat
   mashang simulate [flags]                    play a citizen's WeChat against a running server
                                               (--url defaults to MASHANG_HTTP_ADDR, as serve listens)
   mashang simulate mp login [OPENID]          sandbox: a Mini Program login code and session token
