@@ -33,7 +33,7 @@ const usage = `mashang — 码上: people's-congress deputy liaison through WeCh
 Usage:
   mashang serve [--sandbox] [--config FILE]   run the service (--sandbox: fake WeChat, SQLite, demo data)
   mashang migrate [--config FILE]             apply database migrations and print the schema version
-  mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
+  mashang import ROSTER FILE                  apply a roster (.xlsx or .csv): stations|deputies|groups|departments|keywords
   mashang codes create|export [--under 青岛市/市南区] [--out codes.zip]
                                               make the codes once (WeChat), export them as a ZIP
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound

@@ -516,3 +516,80 @@ func startSandboxAt(t *testing.T) (*app.App, string, func(string) string) {
 	t.Cleanup(func() { _ = srv.Close() })
 	return a, fmt.Sprintf("http://%s", l.Addr()), env
 }
+
+// The README's table of commands and `mashang help` name the same
+// commands: each one help lists has its row, and each row is a command
+// help lists, down to the subcommand.
+func TestTheREADMEListsEveryCommand(t *testing.T) {
+	listed := map[string]bool{}
+	for _, line := range strings.Split(usage, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "mashang "); ok {
+			rest, _, _ = strings.Cut(rest, "  ") // the description column
+			for _, c := range commandWords(rest) {
+				listed[c] = true
+			}
+		}
+	}
+	if len(listed) < 10 {
+		t.Fatalf("read only %v from mashang help", listed)
+	}
+	section := readmeSection(t, "## Commands")
+	for c := range listed {
+		if !strings.Contains(section, "`mashang "+c) {
+			t.Errorf("`mashang %s` is in mashang help but not in the README's Commands table", c)
+		}
+	}
+	rows := 0
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `mashang ") {
+			continue
+		}
+		rows++
+		first := strings.Split(strings.ReplaceAll(line, `\|`, "|"), "` |")[0]
+		for _, cell := range strings.Split(first, "`") {
+			rest, ok := strings.CutPrefix(cell, "mashang ")
+			if !ok {
+				continue
+			}
+			for _, c := range commandWords(rest) {
+				known := false
+				for l := range listed {
+					known = known || c == l || strings.HasPrefix(c, l+" ")
+				}
+				if !known {
+					t.Errorf("the README's Commands table has `mashang %s`, which mashang help does not list", c)
+				}
+			}
+		}
+	}
+	if rows < 10 {
+		t.Fatalf("only %d rows in the README's Commands table", rows)
+	}
+}
+
+// commandWords reads the command a usage line names — its lowercase words
+// up to the first argument or flag — with a|b read as two commands.
+func commandWords(line string) []string {
+	out := []string{""}
+	for _, w := range strings.Fields(line) {
+		alts := strings.Split(w, "|")
+		ok := true
+		for _, a := range alts {
+			ok = ok && regexp.MustCompile(`^[a-z][a-z-]*$`).MatchString(a)
+		}
+		if !ok {
+			break
+		}
+		var next []string
+		for _, o := range out {
+			for _, a := range alts {
+				next = append(next, strings.TrimSpace(o+" "+a))
+			}
+		}
+		out = next
+	}
+	if out[0] == "" {
+		return nil
+	}
+	return out
+}
