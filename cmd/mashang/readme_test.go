@@ -593,3 +593,18 @@ func commandWords(line string) []string {
 	}
 	return out
 }
+
+// The README describes what is built: no section marked as unfinished, no
+// promise of what a later version will bring.
+func TestTheREADMEClaimsNothingUnfinished(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, phrase := range []string{"in progress", "until the console brings", "TODO", "TBD", "coming soon", "not yet implemented", "will come"} {
+		if at := strings.Index(string(data), phrase); at >= 0 { // as written: /console/todo is a page
+			line := strings.Count(string(data[:at]), "\n") + 1
+			t.Errorf("README.md line %d says %q: say what is built, or leave it out", line, phrase)
+		}
+	}
+}
