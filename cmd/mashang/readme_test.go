@@ -145,7 +145,7 @@ type walkthroughItem struct {
 // proseStep is what the README's prose asks a reader to do, in the words it
 // uses: open a sandbox page, choose `someone`, see that the page shows 「…」,
 // write 「…」 under 「a field」, tap 「a button」.
-var proseStep = regexp.MustCompile(`(http://127\.0\.0\.1:8080/(?:d|h|sandbox)/(?:<[a-z ]+>|[^\s)<` + "`" + `])*)` +
+var proseStep = regexp.MustCompile(`(http://127\.0\.0\.1:8080/(?:d|h|sandbox|console)/(?:<[a-z ]+>|[^\s)<` + "`" + `])*)` +
 	"|choose `([^`]+)`|shows 「([^」]+)」|write 「([^」]+)」 under 「([^」]+)」|tap 「([^」]+)」")
 
 // walkthroughItems reads the section in order: sh blocks, and the steps its
@@ -456,7 +456,7 @@ func (p *browserPage) tap(t *testing.T, browser *http.Client, button, base strin
 			fields.Add(h[1], html.UnescapeString(h[2]))
 		}
 		for _, w := range p.pending {
-			m := regexp.MustCompile(`<label>` + regexp.QuoteMeta(w[0]) + `[^<]*<(?:textarea|input)[^>]*name="([^"]+)"`).FindStringSubmatch(f[2])
+			m := regexp.MustCompile(`<label>` + regexp.QuoteMeta(w[0]) + `(?:[^<]|<br>)*<(?:textarea|input)[^>]*name="([^"]+)"`).FindStringSubmatch(f[2])
 			if m == nil {
 				t.Fatalf("the form of 「%s」 has no field 「%s」 to write in:\n%s", button, w[0], f[0])
 			}
