@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -182,10 +183,16 @@ func staffBindCodeCmd(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return errors.New(mashang.ErrorMessage(err))
 	}
+	if user.Disabled {
+		return fmt.Errorf("账号 %s 已停用：先在工作台「管理」中启用，再生成绑定二维码", user.Username)
+	}
 	issuer, err := bindCodeIssuer(cfg)
 	if err != nil {
 		return err
 	}
+	// Audited as the console's 生成绑定微信二维码 is, in the token's transaction.
+	ctx, _ = mashang.Audited(ctx, mashang.AuditEntry{At: time.Now(), Username: "(命令行)", Action: "wechat_bind_code",
+		Target: user.Username, Detail: "生成绑定微信二维码（mashang staff bind-code）"})
 	code, err := (&mashang.StaffBinding{Store: db, Issuer: issuer}).NewCode(ctx, user.ID)
 	if err != nil {
 		return err
