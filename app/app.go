@@ -292,6 +292,11 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 	receptions.Duty = mashang.ActivityNotify{TemplateID: cfg.Notify.ActivityTemplate, TitleField: af.Title, TimeField: af.Time,
 		PlaceField: af.Place, URL: func(int64) string { return base + "/d/receptions" }}
 	a.Receptions, a.Register = receptions, &mashang.Register{Store: db, Cases: intake}
+	if cfg.Sandbox {
+		if err := sandboxSlots(ctx, receptions); err != nil {
+			return nil, handlers.Deps{}, fmt.Errorf("sandbox reception slots: %w", err)
+		}
+	}
 	rerouting := &mashang.Rerouting{Store: db, Notify: intake.Notify, Queued: wake, Progress: progress,
 		Departments: a.Supervision.Notify, Calendar: intake.Calendar, FirstResponseDays: intake.FirstResponseDays}
 	suggestions := handlers.SuggestionDeps{Reader: db, Media: files, Calendar: calendar, Service: a.Suggestions}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"mashang"
 	"mashang/handlers"
@@ -57,4 +58,39 @@ func (s sandboxReceiver) Receive(ctx context.Context, m mashang.Inbound) (mashan
 		s.fake.UserMessaged(m.OpenID)
 	}
 	return reply, nil
+}
+
+// sandboxSlotDuty is who is on duty at each demo station's reception.
+var sandboxSlotDuty = []struct {
+	station  string
+	deputies []string
+}{
+	{"demo-bdg", []string{"demo-d01", "demo-d02"}},
+	{"demo-xhw", []string{"demo-d03"}},
+	{"demo-lsh", []string{"demo-d05", "demo-d06"}},
+}
+
+// sandboxSlots opens a morning slot on each demo station's next reception
+// day after today, so that a citizen of the sandbox's Mini Program has
+// something to book before any staff member has published one. A slot
+// already open (the sandbox started again) is left as it is.
+func sandboxSlots(ctx context.Context, r *mashang.Receptions) error {
+	tomorrow := time.Now().In(mashang.China).AddDate(0, 0, 1)
+	from := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 0, 0, 0, 0, mashang.China)
+	for _, d := range sandboxSlotDuty {
+		st, err := r.Store.StationByCode(ctx, d.station)
+		if err != nil {
+			return err
+		}
+		day, _ := mashang.NextReception(st.ReceptionDays, from)
+		if day.IsZero() {
+			continue
+		}
+		_, err = r.Publish(ctx, mashang.SlotPlan{StationCode: d.station, Day: day.Format(time.DateOnly),
+			Starts: "09:30", Ends: "11:30", Capacity: 10, DeputyCodes: d.deputies})
+		if err != nil && mashang.ErrorCode(err) != mashang.ECONFLICT {
+			return err
+		}
+	}
+	return nil
 }

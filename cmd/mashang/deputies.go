@@ -58,20 +58,36 @@ func deputiesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fmt.Fprint(stderr, "usage: mashang deputies bind-code DEPUTY_CODE [--out bind.png]\n")
 		return errUsage
 	}
-	binding := &mashang.Binding{Store: db}
-	if !cfg.Sandbox && cfg.WeChat.AppID != "" && cfg.WeChat.Secret != "" {
-		clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret})
-		if err != nil {
-			return &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
-		}
-		binding.Issuer = clients
-	}
-	code, err := binding.NewCode(ctx, positional[0])
+	issuer, err := bindCodeIssuer(cfg)
 	if err != nil {
 		return err
 	}
+	code, err := (&mashang.Binding{Store: db, Issuer: issuer}).NewCode(ctx, positional[0])
+	if err != nil {
+		return err
+	}
+	return showBindCode(stdout, code, *out, "代表")
+}
+
+// bindCodeIssuer is WeChat's temporary codes when the Official Account is
+// configured; nil otherwise (the sandbox), when the scene is printed for
+// `mashang simulate` instead.
+func bindCodeIssuer(cfg configs.Config) (mashang.TemporaryCodeIssuer, error) {
+	if cfg.Sandbox || cfg.WeChat.AppID == "" || cfg.WeChat.Secret == "" {
+		return nil, nil
+	}
+	clients, err := wechat.NewClients(wechat.ClientConfig{APIBase: cfg.WeChat.APIBase, AppID: cfg.WeChat.AppID, Secret: cfg.WeChat.Secret})
+	if err != nil {
+		return nil, &configs.SettingError{Setting: "MASHANG_WECHAT_API_BASE", Problem: err.Error()}
+	}
+	return clients, nil
+}
+
+// showBindCode writes a binding code as a PNG for whom (代表, 工作人员) to
+// scan, or, without WeChat, prints the scene to simulate the scan with.
+func showBindCode(stdout io.Writer, code mashang.BindCode, out, whom string) error {
 	if code.URL == "" {
-		fmt.Fprintf(stdout, "沙盒或未配置公众号：没有向微信申请临时二维码。模拟代表扫码：\n  mashang simulate --follower --scene %s\n", code.Scene)
+		fmt.Fprintf(stdout, "沙盒或未配置公众号：没有向微信申请临时二维码。模拟%s扫码：\n  mashang simulate --follower --scene %s\n", whom, code.Scene)
 		fmt.Fprintf(stdout, "有效至 %s\n", chinaTime(code.ExpiresAt))
 		return nil
 	}
@@ -79,10 +95,10 @@ func deputiesCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*out, png, 0o600); err != nil {
+	if err := os.WriteFile(out, png, 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "绑定二维码已写入 %s，请代表用微信扫码；有效至 %s，只能使用一次。\n", *out, chinaTime(code.ExpiresAt))
+	fmt.Fprintf(stdout, "绑定二维码已写入 %s，请%s用微信扫码；有效至 %s，只能使用一次。\n", out, whom, chinaTime(code.ExpiresAt))
 	return nil
 }
 

@@ -34,13 +34,14 @@ const usage = `mashang — 码上: people's-congress deputy liaison through WeCh
 Usage:
   mashang serve [--sandbox] [--config FILE]   run the service (--sandbox: fake WeChat, SQLite, demo data)
   mashang migrate [--config FILE]             apply database migrations and print the schema version
-  mashang import stations|deputies FILE       apply a station or deputy roster (.xlsx or .csv)
+  mashang import ROSTER FILE                  apply a roster (.xlsx or .csv): stations|deputies|groups|departments|keywords
   mashang codes create|export [--under 青岛市/市南区] [--out codes.zip]
                                               make the codes once (WeChat), export them as a ZIP
   mashang deputies bind-code CODE | status    a one-time code a deputy scans to bind their WeChat; who is bound
   mashang staff create-admin USER | add USER  console accounts (password from standard input)
   mashang staff token USER                    a new staff API token for the account (printed once)
   mashang staff unlock USER                   lifts the account's sign-in lock-outs (audited)
+  mashang staff bind-code USER                a one-time code a staff member or handler scans to bind their WeChat
   mashang media migrate [--from DIR] [--verify] copy the media folder into the object store (MASHANG_MEDIA_S3_*);
                                               run again to resume; --verify reads every copy back
   mashang media check                         whether the object store answers and its bucket is there

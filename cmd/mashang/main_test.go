@@ -385,6 +385,46 @@ func TestStaffUnlockLiftsLockOutsAndIsAudited(t *testing.T) {
 	}
 }
 
+// An administrator makes a handler's binding code from the command line as
+// the handler would in the console: audited, printed for the sandbox's
+// simulated scan, and refused for a disabled account or an unknown name.
+func TestStaffBindCodeIsAuditedAndRefusesADisabledAccount(t *testing.T) {
+	env, runWith := staffCommands(t, "bind.db")
+	for _, name := range []string{"admin", "zhou"} {
+		if code, _, errOut := runWith("a long enough password", "staff", "create-admin", name); code != 0 {
+			t.Fatalf("create-admin %s: %d %s", name, code, errOut)
+		}
+	}
+	code, out, errOut := runWith("", "staff", "bind-code", "zhou")
+	if code != 0 || !regexp.MustCompile(`模拟工作人员扫码：\n  mashang simulate --follower --scene sb:\S+`).MatchString(out) {
+		t.Fatalf("staff bind-code: %d %q %s", code, out, errOut)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.DriverSQLite, env("MASHANG_DB_DSN"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log, err := db.AuditLog(ctx, 1)
+	if err != nil || len(log) != 1 || log[0].Action != "wechat_bind_code" || log[0].Target != "zhou" || log[0].Username != "(命令行)" {
+		t.Fatalf("the audit log: %+v %v", log, err)
+	}
+	accounts := &mashang.Accounts{Store: db}
+	admin, err := db.StaffUserByName(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := accounts.Change(ctx, mashang.StaffSession{User: admin}, "zhou", mashang.AccountDisable, ""); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runWith("", "staff", "bind-code", "zhou"); code != 1 || !strings.Contains(errOut, "已停用") {
+		t.Fatalf("a disabled account: %d %s", code, errOut)
+	}
+	if code, _, errOut := runWith("", "staff", "bind-code", "nobody"); code != 1 || !strings.Contains(errOut, "账号") {
+		t.Fatalf("nobody: %d %s", code, errOut)
+	}
+}
+
 // The sandbox has a console account, so `make run` shows the console.
 func TestSandboxConsoleSignIn(t *testing.T) {
 	_, srv := startSandbox(t)

@@ -116,6 +116,7 @@ func printWelcome(w io.Writer, cfg configs.Config, base, fakeURL string) {
 		fmt.Fprintf(w, "  Staff API:        %s/api/…  (Authorization: Bearer %s, as %s)\n", base, app.SandboxAPIToken, app.SandboxAdmin)
 		fmt.Fprintf(w, "  Mini Program:     %s/sandbox/mp  (a citizen's Mini Program in the browser; or `simulate mp login`)\n", base)
 		fmt.Fprintf(w, "  Deputies' pages:  %s/d/cases  (in any browser: the fake WeChat asks who you are)\n", base)
+		fmt.Fprintf(w, "  Handlers' pages:  %s/h/cases  (a department's handler, once bound: mashang staff bind-code)\n", base)
 		fmt.Fprintf(w, "\nPlay a citizen who scans a station's code and writes in (another terminal):\n")
 		fmt.Fprintf(w, "  go run ./cmd/mashang simulate --url %s/wechat/callback\n\n", base)
 	}

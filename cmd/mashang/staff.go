@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -19,9 +20,10 @@ import (
 var stdin io.Reader = os.Stdin
 
 // staffCmd creates console accounts: the first admin, then staff of a
-// jurisdiction and station secretaries (until the console manages users);
-// gives a staff member a token for the staff API; and lifts an account's
-// sign-in lock-outs.
+// jurisdiction, station secretaries and departments' handlers (the console's
+// manage page does the same once an administrator can sign in); gives a
+// staff member a token for the staff API or a code to bind their WeChat;
+// and lifts an account's sign-in lock-outs.
 func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "token" {
 		return staffTokenCmd(ctx, args[1:], stdout, stderr, getenv)
@@ -29,12 +31,16 @@ func staffCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(args) > 0 && args[0] == "unlock" {
 		return staffUnlockCmd(ctx, args[1:], stdout, stderr, getenv)
 	}
+	if len(args) > 0 && args[0] == "bind-code" {
+		return staffBindCodeCmd(ctx, args[1:], stdout, stderr, getenv)
+	}
 	if len(args) == 0 || (args[0] != "create-admin" && args[0] != "add") {
 		fmt.Fprint(stderr, "usage: mashang staff create-admin USERNAME [--name 姓名]\n"+
 			"       mashang staff add USERNAME --name 姓名 (--role staff --jurisdiction 青岛市/市南区 [--chair] | --role secretary --station CODE |\n"+
 			"                                               --role handler --department 青岛市/市南区/市南区城市管理局)\n"+
 			"       mashang staff token USERNAME   (prints a new staff API token for the account; the old one stops working)\n"+
 			"       mashang staff unlock USERNAME  (lifts the account's sign-in lock-outs at every address; audited)\n"+
+			"       mashang staff bind-code USERNAME [--out bind.png]  (a one-time code the person scans to bind their WeChat)\n"+
 			"The password is read from standard input (asked twice on a terminal).\n")
 		return errUsage
 	}
@@ -152,6 +158,46 @@ func staffUnlockCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return nil
 	})
+}
+
+// staffBindCodeCmd makes the one-time code a staff member or handler scans
+// to bind their WeChat — what they make themselves at /console/wechat — for
+// the administrator setting up a department's handlers, and for the
+// sandbox, where the scan is simulated.
+func staffBindCodeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("staff bind-code", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("MASHANG_CONFIG"), "configuration file (YAML)")
+	out := fs.String("out", "bind.png", "the PNG to write")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil || len(positional) != 1 {
+		fmt.Fprint(stderr, "usage: mashang staff bind-code USERNAME [--out bind.png]\n")
+		return errUsage
+	}
+	db, cfg, err := openStore(ctx, *configPath, stderr, getenv, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	user, err := db.StaffUserByName(ctx, positional[0])
+	if err != nil {
+		return errors.New(mashang.ErrorMessage(err))
+	}
+	if user.Disabled {
+		return fmt.Errorf("账号 %s 已停用：先在工作台「管理」中启用，再生成绑定二维码", user.Username)
+	}
+	issuer, err := bindCodeIssuer(cfg)
+	if err != nil {
+		return err
+	}
+	// Audited as the console's 生成绑定微信二维码 is, in the token's transaction.
+	ctx, _ = mashang.Audited(ctx, mashang.AuditEntry{At: time.Now(), Username: "(命令行)", Action: "wechat_bind_code",
+		Target: user.Username, Detail: "生成绑定微信二维码（mashang staff bind-code）"})
+	code, err := (&mashang.StaffBinding{Store: db, Issuer: issuer}).NewCode(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	return showBindCode(stdout, code, *out, "工作人员")
 }
 
 // readPassword reads the password: twice, unechoed, on a terminal; one line
