@@ -273,6 +273,7 @@ func (p *province) start(ctx context.Context, dsn, self, dir string, stderr io.W
 	p.photo = benchPhoto()
 	p.aesKey = wechattest.NewAESKey()
 	p.nextMsg.Store(time.Now().UnixMicro())
+	sessionSecret := wechattest.NewAESKey() // one for both instances, as in production
 	for i := range 2 {
 		addr, err := freeAddr()
 		if err != nil {
@@ -283,13 +284,14 @@ func (p *province) start(ctx context.Context, dsn, self, dir string, stderr io.W
 			"MASHANG_HTTP_ADDR="+addr, "MASHANG_DB_DRIVER="+store.DriverMySQL, "MASHANG_DB_DSN="+dsn,
 			"MASHANG_WECHAT_APPID="+provAppID, "MASHANG_WECHAT_SECRET="+provSecret, "MASHANG_WECHAT_TOKEN="+provToken,
 			"MASHANG_WECHAT_AES_KEY="+p.aesKey, "MASHANG_WECHAT_API_BASE="+fakeURL, "MASHANG_LOG_LEVEL=warn",
-			"MASHANG_TEMPLATE_NEW_CASE=TPL-PROVINCE",
+			"MASHANG_TEMPLATE_NEW_CASE=TPL-PROVINCE", "MASHANG_SESSION_SECRET="+sessionSecret,
 			// The two instances share the media folder, as they would a
 			// network volume behind a load balancer.
 			"MASHANG_MEDIA_DIR="+filepath.Join(dir, "media"), "MASHANG_PUBLIC_URL=http://"+addr,
-			// In a province each secretary signs in from their own office;
-			// here all 10,000 come from 127.0.0.1.
-			"MASHANG_SIGNINS_PER_MINUTE=1000000")
+			// The instances sit behind a load balancer that says where
+			// each request came from: each secretary signs in from their
+			// own office's address, so the per-address sign-in limit holds.
+			"MASHANG_TRUSTED_PROXIES=127.0.0.1/32")
 		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("start instance %d: %w", i+1, err)
@@ -378,6 +380,9 @@ type phase struct {
 	elapsed       time.Duration
 	cpu           map[string]time.Duration
 	cases, worked atomic.Int64
+	// retried counts the tries not answered 200 (WeChat sends those
+	// again); lost, the pushes whose three tries all failed.
+	retried, lost atomic.Int64
 }
 
 // visit is a citizen at a code: a scan, then messages, some of them photos.
@@ -394,6 +399,7 @@ func (p *province) visit(ctx context.Context, ph *phase, think func() time.Durat
 		station = p.intn(len(p.stations))
 		scene = "st:" + p.stations[station]
 	}
+	p.fake.Follow(openid) // WeChat knows its followers: serve asks it for their unionid
 	if !p.push(ctx, ph, inst, wechattest.SubscribeByScan(provAccount, openid, scene, time.Now()), 0) {
 		return
 	}
@@ -415,6 +421,7 @@ func (p *province) visit(ctx context.Context, ph *phase, think func() time.Durat
 		if !p.push(ctx, ph, inst, push, id) {
 			return
 		}
+		p.fake.UserMessaged(openid) // opens the 48 hours in which staff may answer them
 		if i == 0 {
 			ph.cases.Add(1)
 			onCase(station)
@@ -422,35 +429,44 @@ func (p *province) visit(ctx context.Context, ph *phase, think func() time.Durat
 	}
 }
 
-// push sends one signed push and records whether it was acknowledged.
+// push sends one signed push as WeChat does: a push not answered 200
+// within 5 s is sent again, three tries in all. Each try is timed; a push
+// none of whose tries was acknowledged is lost to the citizen.
 func (p *province) push(ctx context.Context, ph *phase, inst int, push wechattest.Push, msgID int64) bool {
-	signer := wechattest.CallbackSigner{URL: p.bases[inst] + "/wechat/callback", Token: provToken, AESKey: p.aesKey, AppID: provAppID, Mode: wechattest.ModeSafe}
-	req, err := signer.PushRequest(push.XML())
-	if err != nil {
-		ph.pushes.add(0, err)
-		p.pushErrors.Add(1)
-		return false
-	}
-	t0 := time.Now()
-	status, _, err := fetch(ctx, p.client, req)
-	if err == nil && status != http.StatusOK {
-		err = fmt.Errorf("HTTP %d", status)
-	}
-	ph.pushes.add(time.Since(t0), err)
-	if err != nil {
-		if ctx.Err() == nil {
-			p.pushErrors.Add(1)
+	body := push.XML()
+	for try := range 3 {
+		signer := wechattest.CallbackSigner{URL: p.bases[(inst+try)%len(p.bases)] + "/wechat/callback", Token: provToken,
+			AESKey: p.aesKey, AppID: provAppID, Mode: wechattest.ModeSafe}
+		req, err := signer.PushRequest(body)
+		if err != nil {
+			break
 		}
-		return false
+		tryCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		t0 := time.Now()
+		status, _, err := fetch(tryCtx, p.client, req)
+		cancel()
+		if ctx.Err() != nil {
+			return false
+		}
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("HTTP %d", status)
+		}
+		ph.pushes.add(time.Since(t0), err)
+		if err == nil {
+			p.mu.Lock()
+			if msgID == 0 {
+				p.ackedScans++
+			} else {
+				p.ackedMsgs = append(p.ackedMsgs, msgID)
+			}
+			p.mu.Unlock()
+			return true
+		}
+		ph.retried.Add(1)
 	}
-	p.mu.Lock()
-	if msgID == 0 {
-		p.ackedScans++
-	} else {
-		p.ackedMsgs = append(p.ackedMsgs, msgID)
-	}
-	p.mu.Unlock()
-	return true
+	p.pushErrors.Add(1)
+	ph.lost.Add(1)
+	return false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -468,6 +484,7 @@ type desk struct {
 	client  *http.Client
 	csrf    string
 	base    string
+	from    string // the office's address, as the load balancer says it
 	pending int // cases arrived since the last sitting
 	worked  map[string]bool
 }
@@ -494,6 +511,7 @@ func (d *desk) page(ctx context.Context, ph *phase, method, path string, form ur
 	if err != nil {
 		return "", err
 	}
+	req.Header.Set("X-Forwarded-For", d.from)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", d.base)
@@ -546,6 +564,7 @@ func (p *province) sitting(ctx context.Context, ph *phase, station int, think fu
 		d.client = &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: p.client.Transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		d.base = p.bases[station%len(p.bases)]
+		d.from = fmt.Sprintf("10.%d.%d.%d", station>>16&255, station>>8&255, station&255)
 		d.worked = map[string]bool{}
 		if _, err := d.page(ctx, ph, http.MethodGet, "/console/login", nil); err != nil {
 			d.client = nil
@@ -588,8 +607,10 @@ func (p *province) sitting(ctx context.Context, ph *phase, station int, think fu
 }
 
 // officeSittings are when a secretary looks at the console (CST), each
-// with up to half an hour's jitter: four sittings a working day. A case
-// that arrives after the last waits for tomorrow's first, outside this run.
+// with up to an hour's jitter either way: four sittings a working day,
+// the first between 08:00 and 10:00 as people reach their offices (and
+// sign in: a session lasts the working day). A case that arrives after
+// the last sitting waits for tomorrow's first, outside this run.
 var officeSittings = []float64{9, 11, 14.5, 16.5}
 
 // day replays the day: visits at the day's shape, each sitting of each
@@ -633,7 +654,7 @@ func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 	var sits []sit
 	for s := range p.stations {
 		for _, h := range officeSittings {
-			sits = append(sits, sit{h + (p.float()-0.5)/2, s})
+			sits = append(sits, sit{h + 2*(p.float()-0.5), s})
 		}
 	}
 	slices.SortFunc(sits, func(a, b sit) int { return int(math.Copysign(1, a.at-b.at)) })
