@@ -485,7 +485,7 @@ type desk struct {
 	csrf    string
 	base    string
 	from    string // the office's address, as the load balancer says it
-	pending int // cases arrived since the last sitting
+	pending int    // cases arrived since the last sitting
 	worked  map[string]bool
 }
 
@@ -706,7 +706,7 @@ type stepResult struct {
 // later, as in the day (the staff's share of the requests kept).
 func (p *province) step(ctx context.Context, m float64, d time.Duration, stderr io.Writer) stepResult {
 	peak := slices.Max(dayShape[:]) / sumShape() * provincePushes / 3600 // pushes/s of one province at its peak hour
-	rate := m * peak / pushesPerVisit                               // visits/s
+	rate := m * peak / pushesPerVisit                                    // visits/s
 	fmt.Fprintf(stderr, "bench province: headroom: %g provinces' peak, %.0f pushes/s for %s\n", m, m*peak, d)
 	ph := &phase{}
 	quick := func() time.Duration { return time.Duration((1 + p.float()*2) * float64(time.Second)) }
