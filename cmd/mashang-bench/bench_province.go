@@ -70,7 +70,7 @@ func benchProvince(ctx context.Context, args []string, stdout, stderr io.Writer)
 	selfBin := fs.String("self", "bin/mashang", "the mashang binary to run twice")
 	compress := fs.Float64("compress", 20, "play the 24 h day this many times faster (20: 72 minutes)")
 	scale := fs.Float64("scale", 1, "share of the day's pushes and staff work to replay (the roster is always the whole province)")
-	steps := fs.String("headroom", "5,10,20,40,80,160", "then the peak hour at these multiples of one province's peak rate, each for --step; empty: skip")
+	steps := fs.String("headroom", "1,2,5,10,20,40,80,160", "then the peak hour at these multiples of one province's peak rate, each for --step; empty: skip")
 	stepLen := fs.Duration("step", 60*time.Second, "how long each headroom step lasts")
 	pushSLO := fs.Duration("push-slo", time.Second, "a step passes while the pushes' p99 stays under this (WeChat gives up at 5 s)")
 	pageSLO := fs.Duration("page-slo", 2*time.Second, "and the console pages' p99 under this")
@@ -858,14 +858,16 @@ func (p *province) report(w io.Writer, day *phase, steps []stepResult, v verific
 		provinceCities, provinceStations, provinceDeputies, provinceStations)
 	fmt.Fprintf(w, "day: %.0f%% of a %d-push day compressed %g× (%s); %.0f%% photos; staff in four sittings a day\n\n",
 		100*p.scale, provincePushes, p.compress, day.elapsed.Round(time.Second), 100*provincePhotoRate)
-	fmt.Fprintf(w, "%-24s %9s %7s %9s %9s %9s %8s\n", "", "requests", "errors", "p50", "p99", "max", "per s")
+	fmt.Fprintf(w, "%-24s %9s %7s %9s %9s %9s %8s\n", "", "answered", "failed", "p50", "p99", "max", "per s")
 	row := func(name string, l *latencies, elapsed time.Duration) {
 		fmt.Fprintf(w, "%-24s %9d %7d %9s %9s %9s %8.1f\n", name, l.count(), l.errors, l.percentile(50), l.percentile(99), l.percentile(100),
 			float64(l.count())/elapsed.Seconds())
 	}
 	row("pushes (callback)", &day.pushes, day.elapsed)
 	row("console pages", &day.pages, day.elapsed)
-	fmt.Fprintf(w, "\ncases opened %d, worked at the console %d (the rest arrived after the day's last sitting)\n", day.cases.Load(), day.worked.Load())
+	fmt.Fprintf(w, "\npushes: %d tries answered 200, %d not (WeChat tried again, up to three tries), %d pushes lost after three tries\n",
+		day.pushes.count(), day.pushes.errors, day.lost.Load())
+	fmt.Fprintf(w, "cases opened %d, worked at the console %d (the rest arrived after the day's last sitting, or failed)\n", day.cases.Load(), day.worked.Load())
 	p.mu.Lock()
 	acked := len(p.ackedMsgs) + p.ackedScans
 	p.mu.Unlock()
