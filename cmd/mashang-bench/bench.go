@@ -44,6 +44,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "console" {
 		return benchConsole(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "province" {
+		return benchProvince(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "outbox" {
 		return benchOutbox(ctx, args[1:], stdout, stderr)
 	}

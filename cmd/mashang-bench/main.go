@@ -5,6 +5,7 @@
 //	mashang-bench codes [flags]      the code export against go-qrcode
 //	mashang-bench outbox [flags]     the outbox's drain through the SDK to the fake WeChat
 //	mashang-bench console [flags]    the console's queries on a large database
+//	mashang-bench province --mysql DSN [flags]   a province's day on two instances and one MySQL
 //
 // `make bench` builds it with bin/mashang and bin/sdkpeer and runs the suite.
 package main
@@ -35,6 +36,8 @@ Usage:
   mashang-bench codes [flags]       the code export against go-qrcode
   mashang-bench outbox [flags]      the outbox's drain through the SDK to a fake WeChat
   mashang-bench console [flags]     the console's queries on a generated database
+  mashang-bench province --mysql DSN [--compress 20] [--scale 1]
+                                    a province's day on two instances and one MySQL, and the headroom
 
 Run "mashang-bench COMMAND -h" for its flags.
 `
