@@ -31,6 +31,9 @@ func TestEveryTableHasAPrimaryKey(t *testing.T) {
 			store.DriverSQLite: `
 				SELECT m.name, 'sqlite' FROM sqlite_master m
 				WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+					-- a full-text index (FTS5) is a virtual table: its rows live in
+					-- shadow tables, which are keyed and checked here themselves
+					AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'
 					AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE pk > 0)`,
 		}[driver]
 		rows, err := storetest.RawSQL(t, driver, dsn).QueryContext(ctx, query)
