@@ -147,6 +147,11 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
 	}
 	a.DB = db
+	if cfg.DB.ReadDSN != "" {
+		if err := db.OpenReads(ctx, cfg.DB.ReadDSN, log); err != nil {
+			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_READ_DSN", Problem: err.Error()}
+		}
+	}
 	if cfg.Sandbox {
 		// An ordinary browser opening deputies' and handlers' pages chooses
 		// on the fake's authorize page whom it is.
@@ -325,6 +330,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Receptions:  receptions,
 		},
 		Console: handlers.ConsoleDeps{
+			ReadPrimary:       readPrimary(cfg),
+			ReadPrimaryFor:    cfg.DB.ReadPrimaryFor,
 			SuggestionFigures: db,
 			Accounts:          accounts,
 			Console:           db,
@@ -584,4 +591,13 @@ func nonEmpty(values ...string) []string {
 		}
 	}
 	return out
+}
+
+// readPrimary marks the reads of a person who just acted for the primary,
+// when the heavy reads have a replica (MASHANG_DB_READ_DSN).
+func readPrimary(cfg configs.Config) func(context.Context) context.Context {
+	if cfg.DB.ReadDSN == "" {
+		return nil
+	}
+	return store.OnPrimary
 }

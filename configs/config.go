@@ -29,6 +29,10 @@ type Config struct {
 	Log      Log
 	Cases    Cases
 	MediaDir string
+	// RedisURL (optional) keeps the limits every instance shares (each
+	// citizen's rate, each account's exports) in Redis instead of the
+	// database.
+	RedisURL string
 	Notify   Notify
 	Outbox   Outbox
 }
@@ -178,6 +182,13 @@ type HTTP struct {
 type DB struct {
 	Driver string
 	DSN    string
+	// ReadDSN (optional) is a replica of DSN, or another node of its
+	// cluster, that the console's heavy reads go to.
+	ReadDSN string
+	// ReadPrimaryFor is how long after acting a person's pages read from
+	// the primary, so that they see what they did whatever the replica's
+	// lag.
+	ReadPrimaryFor time.Duration
 }
 
 type WeChat struct {

@@ -150,6 +150,11 @@ type ConsoleDeps struct {
 	// Suggestions: the office's review, hand-over and closing of deputies'
 	// suggestions, and paper entry.
 	Suggestions SuggestionDeps
+	// ReadPrimary (optional: nil when the heavy reads have no replica)
+	// marks a request's reads for the primary database; a person's pages
+	// are so marked for ReadPrimaryFor after they act (readOwnWrites).
+	ReadPrimary    func(context.Context) context.Context
+	ReadPrimaryFor time.Duration
 }
 
 // DeputyDeps serve deputies' pages (/d/).

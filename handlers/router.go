@@ -230,7 +230,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// reads).
 	r.GET("/console/login", con.loginPage)
 	r.POST("/console/login", con.login)
-	cdesk := r.Group("/console", timed, con.signedIn)
+	cdesk := r.Group("/console", timed, con.signedIn, con.readOwnWrites)
 	cdesk.GET("/", con.inbox)
 	cdesk.POST("/logout", con.logout)
 	// Walk-ins: a case entered for a citizen, its slip, their phone.

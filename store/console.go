@@ -124,7 +124,8 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	// First the page's IDs by a narrow query, newest first — MySQL, asked
 	// for every column at once, joins station by station and sorts a
 	// million rows — then their rows.
-	ids, err := scanAll(ctx, db.db, func(row scanner) (any, error) {
+	q := db.heavy(ctx) // the inbox and its search: a replica's, if there is one
+	ids, err := scanAll(ctx, q, func(row scanner) (any, error) {
 		var id int64
 		return id, row.Scan(&id)
 	}, `SELECT `+db.dialect.casesFirst()+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
@@ -132,7 +133,7 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+	return collectCases(q.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
 		WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY c.id DESC`, ids...))
 }
 
