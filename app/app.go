@@ -21,6 +21,7 @@ import (
 	"mashang"
 	"mashang/configs"
 	"mashang/handlers"
+	"mashang/limits"
 	"mashang/metrics"
 	"mashang/roster"
 	"mashang/store"
@@ -78,6 +79,7 @@ type App struct {
 	SandboxURL string
 
 	log        *slog.Logger
+	redis      *limits.Redis // the shared limits', when in Redis
 	sandboxSrv *http.Server
 	// A stored push wakes the worker that acts on it.
 	outboxWake, mediaWake, unionsWake, photoWake chan struct{}
@@ -147,6 +149,13 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
 	}
 	a.DB = db
+	shared, err := sharedLimits(ctx, cfg, db, log)
+	if err != nil {
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_REDIS_URL", Problem: err.Error()}
+	}
+	if r, ok := shared.(*limits.Redis); ok {
+		a.redis = r
+	}
 	if cfg.DB.ReadDSN != "" {
 		if err := db.OpenReads(ctx, cfg.DB.ReadDSN, log); err != nil {
 			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_READ_DSN", Problem: err.Error()}
@@ -300,6 +309,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		Log:            log,
 		Metrics:        m,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Limits:         shared,
 		Callback: handlers.CallbackDeps{
 			Inbound:      inbound,
 			Receiver:     sandboxAware(intake, a.Sandbox),
@@ -453,6 +463,10 @@ func (a *App) Close() {
 		_ = a.sandboxSrv.Close()
 		a.sandboxSrv = nil
 	}
+	if a.redis != nil {
+		_ = a.redis.Close()
+		a.redis = nil
+	}
 	if a.DB != nil {
 		_ = a.DB.Close()
 		a.DB = nil
@@ -600,4 +614,22 @@ func readPrimary(cfg configs.Config) func(context.Context) context.Context {
 		return nil
 	}
 	return store.OnPrimary
+}
+
+// sharedLimits is where the limits every instance shares are kept: Redis
+// when MASHANG_REDIS_URL names one, else the database on MySQL (several
+// instances share it), else memory (SQLite has one instance).
+func sharedLimits(ctx context.Context, cfg configs.Config, db *store.DB, log *slog.Logger) (handlers.SharedLimits, error) {
+	switch {
+	case cfg.RedisURL != "":
+		r, err := limits.OpenRedis(ctx, cfg.RedisURL, cfg.RedisPrefix+"limits:")
+		if err != nil {
+			return nil, err
+		}
+		log.Info("the limits every instance shares are kept in Redis")
+		return r, nil
+	case db.Driver() == store.DriverMySQL:
+		return db, nil
+	}
+	return limits.NewMemory(), nil
 }

@@ -33,8 +33,11 @@ type Config struct {
 	// citizen's rate, each account's exports) in Redis instead of the
 	// database.
 	RedisURL string
-	Notify   Notify
-	Outbox   Outbox
+	// RedisPrefix leads every key Mashang keeps in Redis, so that several
+	// deployments may share one.
+	RedisPrefix string
+	Notify      Notify
+	Outbox      Outbox
 }
 
 // Outbox says how notifications leave.

@@ -336,6 +336,11 @@ var settings = []setting{
 			}
 			return u.String()
 		}},
+	{env: "MASHANG_REDIS_PREFIX", path: "redis_prefix", def: "mashang:",
+		field: func(c *Config) any { return &c.RedisPrefix },
+		check: func(c Config) string {
+			return wrongIf(c.RedisURL != "" && c.RedisPrefix == "", "is empty; give what leads Mashang's keys in Redis, e.g. mashang:")
+		}},
 	{env: "MASHANG_SCAN_WINDOW", path: "cases.scan_window", def: "24h",
 		field: func(c *Config) any { return &c.Cases.ScanWindow },
 		check: func(c Config) string {

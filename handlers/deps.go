@@ -30,6 +30,9 @@ type Deps struct {
 	// database stops then and the page says so, before the HTTP server's
 	// write timeout (30 s) would drop the connection unanswered.
 	QueryTimeout time.Duration
+	// Limits keep each citizen's rate and each account's exports across
+	// every instance.
+	Limits SharedLimits
 
 	Callback    CallbackDeps
 	MiniProgram MiniProgramDeps
@@ -224,6 +227,7 @@ type OperationsDeps struct {
 func (d Deps) check() error {
 	for _, err := range []error{
 		need("Metrics", d.Metrics),
+		need("Limits", d.Limits),
 		need("Callback.Inbound", d.Callback.Inbound),
 		need("Callback.Receiver", d.Callback.Receiver),
 		positive("Callback.MaxBodyBytes", d.Callback.MaxBodyBytes),

@@ -1,0 +1,121 @@
+package handlers_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"mashang"
+	"mashang/configs"
+	"mashang/handlers"
+	"mashang/store"
+	"mashang/store/storetest"
+	"mashang/wechat/wechattest"
+)
+
+// testRedis is the Redis this machine runs (MASHANG_TEST_REDIS_URL, else
+// 127.0.0.1:6379 database 0), where each test keeps its keys under a
+// prefix of its own, removed afterwards; nothing else is touched.
+func testRedis(t *testing.T) (url, prefix string) {
+	t.Helper()
+	url = os.Getenv("MASHANG_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opt)
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		client.Close()
+		if os.Getenv("MASHANG_TEST_REQUIRE_MYSQL") != "" {
+			t.Fatalf("Redis at %s: %v", opt.Addr, err)
+		}
+		t.Skipf("needs Redis at %s: %v", opt.Addr, err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix = "mashang-test-" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		defer client.Close()
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+	})
+	return url, prefix
+}
+
+// Two instances on one database: a citizen's rate and an account's exports
+// are counted once for both, whether kept in the database or in Redis.
+// Kept per instance, each would allow as much again.
+func TestLimitsHoldAcrossInstances(t *testing.T) {
+	if os.Getenv("MASHANG_TEST_MYSQL_DSN") == "" {
+		if os.Getenv("MASHANG_TEST_REQUIRE_MYSQL") != "" {
+			t.Fatal("MASHANG_TEST_MYSQL_DSN is required")
+		}
+		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
+	}
+	for _, where := range []string{"database", "redis"} {
+		t.Run(where, func(t *testing.T) {
+			dsn := storetest.DSN(t, store.DriverMySQL)
+			var redisURL, prefix string
+			if where == "redis" {
+				redisURL, prefix = testRedis(t)
+			}
+			opts := options{citizenLimit: handlers.RateLimit{PerSecond: 0.001, Burst: 4}, configure: func(cfg *configs.Config) {
+				cfg.DB.DSN, cfg.RedisURL, cfg.RedisPrefix = dsn, redisURL, prefix
+			}}
+			one := newEnv(t, store.DriverMySQL, wechattest.ModeSafe, opts)
+			// A citizen signed in (at the first) asks both in turn: four in
+			// all, not four at each.
+			token := one.login(t, "oSharedLimit0000000000001")
+			two := newEnv(t, store.DriverMySQL, wechattest.ModeSafe, opts)
+			instances := []*env{one, two}
+			for i := range 4 {
+				if status, out := instances[i%2].mp(t, "GET", "/mp/me", token, ""); status != http.StatusOK {
+					t.Fatalf("request %d of the citizen: %d %v", i+1, status, out)
+				}
+			}
+			for i, in := range instances {
+				if status, out := in.mp(t, "GET", "/mp/me", token, ""); status != http.StatusTooManyRequests {
+					t.Fatalf("past the burst at instance %d: %d %v, want 429", i+1, status, out)
+				}
+			}
+
+			// An account exports at both in turn: six a minute in all. A
+			// minute about to turn would start the count again mid-way.
+			if s := time.Now().Second(); s > 50 {
+				time.Sleep(time.Duration(61-s) * time.Second)
+			}
+			one.addStaff(t, mashang.StaffUser{Username: "exporter", Name: "导出员", Role: mashang.RoleAdmin}, "", "")
+			var browsers []*staffBrowser
+			for _, in := range instances {
+				b := in.browser(t)
+				if status := b.login("exporter", staffPassword); status != http.StatusSeeOther {
+					t.Fatalf("login: %d", status)
+				}
+				browsers = append(browsers, b)
+			}
+			const problems = "/console/problems.xlsx?department=%E5%B8%82%E5%8D%97%E5%8C%BA%E5%9F%8E%E5%B8%82%E7%AE%A1%E7%90%86%E5%B1%80"
+			for i := range 6 {
+				if resp, body := browsers[i%2].fetch(problems); resp.StatusCode != http.StatusOK {
+					t.Fatalf("export %d: %d %s", i+1, resp.StatusCode, body)
+				}
+			}
+			for i, b := range browsers {
+				if resp, _ := b.fetch(problems); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+					t.Fatalf("a seventh export at instance %d: %d, want 429 with Retry-After", i+1, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
