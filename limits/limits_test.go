@@ -92,3 +92,47 @@ func TestEveryPlaceKeepsTheSameLimits(t *testing.T) {
 		})
 	}
 }
+
+// What a Mini Program request pays for its citizen's rate limit, by where
+// the limit is kept: memory (one instance, the peer), Redis, SQLite and
+// MySQL (one conditional UPDATE). Keys spread over 1,000 citizens.
+func BenchmarkThrottle(b *testing.B) {
+	places := map[string]func(b *testing.B) kept{
+		"memory": func(*testing.B) kept { return limits.NewMemory() },
+		"redis": func(b *testing.B) kept {
+			var r [6]byte
+			_, _ = rand.Read(r[:])
+			l, err := limits.OpenRedis(context.Background(), "redis://127.0.0.1:6379/0", "mashang-bench-"+hex.EncodeToString(r[:])+":")
+			if err != nil {
+				b.Skip(err)
+			}
+			b.Cleanup(func() { l.Close() })
+			return l
+		},
+	}
+	for _, driver := range storetest.Drivers(b) {
+		places[driver] = func(b *testing.B) kept { return storetest.Open(b, driver) }
+	}
+	ctx := context.Background()
+	for _, name := range []string{"memory", "redis", "sqlite", "mysql"} {
+		open, ok := places[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			l := open(b)
+			keys := make([]string, 1000)
+			for i := range keys {
+				keys[i] = "rate:openid:o" + hex.EncodeToString([]byte{byte(i >> 8), byte(i)})
+			}
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				if _, err := l.Throttle(ctx, keys[i%len(keys)], 500*time.Millisecond, 30, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

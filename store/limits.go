@@ -90,7 +90,8 @@ func (db *DB) limitUpdate(ctx context.Context, key, update string, args ...any) 
 			return false, nil
 		}
 		// The first time for key: its row, empty, then the UPDATE again.
-		err = db.limitExec(ctx, `INSERT INTO shared_limits (name) VALUES (?)`, key)
+		// It expires now, so the sweep (a minute behind) leaves it alone.
+		err = db.limitExec(ctx, `INSERT INTO shared_limits (name, expires) VALUES (?, ?)`, key, time.Now().UnixMilli())
 		if err != nil && !db.dialect.isUniqueViolation(err) {
 			return false, err
 		}
