@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +119,58 @@ func TestLimitsHoldAcrossInstances(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The per-deputy notice limit (issue 10) holds across instances: sixteen
+// citizens' cases reach a deputy through two instances at once, and the
+// deputy is told of two of them one by one, of the rest in a summary.
+func TestDeputyNoticeLimitHoldsAcrossInstances(t *testing.T) {
+	if os.Getenv("MASHANG_TEST_MYSQL_DSN") == "" {
+		if os.Getenv("MASHANG_TEST_REQUIRE_MYSQL") != "" {
+			t.Fatal("MASHANG_TEST_MYSQL_DSN is required")
+		}
+		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
+	}
+	dsn := storetest.DSN(t, store.DriverMySQL)
+	opts := options{configure: func(cfg *configs.Config) { cfg.DB.DSN, cfg.Notify.DeputyPerMinute = dsn, 2 }}
+	one := newEnv(t, store.DriverMySQL, wechattest.ModeSafe, opts)
+	two := newEnv(t, store.DriverMySQL, wechattest.ModeSafe, opts)
+	ctx := context.Background()
+	now := time.Now()
+	bind, err := (&mashang.Binding{Store: one.db}).NewCode(ctx, "demo-d02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.say(t, wechattest.SubscribeByScan(account, "oNoticeDeputy", bind.Scene.String(), now))
+	const citizens = 16
+	for c := range citizens {
+		[]*env{one, two}[c%2].push(t, wechattest.SubscribeByScan(account, fmt.Sprintf("oNoticeLimit%02d", c), "st:demo-bdg", now))
+	}
+	// Every case at once, half through each instance.
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range citizens {
+		in := []*env{one, two}[c%2]
+		wg.Go(func() {
+			<-start
+			in.push(t, wechattest.Text(account, fmt.Sprintf("oNoticeLimit%02d", c), int64(20_000+c), "楼道的灯坏了", now.Add(time.Second)))
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n, _ := one.db.CountCases(ctx); n != citizens {
+		t.Fatalf("%d cases for %d citizens", n, citizens)
+	}
+	raw := storetest.RawSQL(t, store.DriverMySQL, dsn)
+	var single, summaries int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM outbox WHERE to_user = 'oNoticeDeputy' AND client_msg_id LIKE 'case-%'`).Scan(&single); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM outbox WHERE to_user = 'oNoticeDeputy' AND client_msg_id LIKE 'more-%'`).Scan(&summaries); err != nil {
+		t.Fatal(err)
+	}
+	if single != 2 || summaries != 1 {
+		t.Fatalf("the deputy is told of %d cases one by one and in %d summaries; want 2 and 1", single, summaries)
 	}
 }
