@@ -154,7 +154,19 @@ func TestDeputyNoticeLimitHoldsAcrossInstances(t *testing.T) {
 		in := []*env{one, two}[c%2]
 		wg.Go(func() {
 			<-start
-			in.push(t, wechattest.Text(account, fmt.Sprintf("oNoticeLimit%02d", c), int64(20_000+c), "楼道的灯坏了", now.Add(time.Second)))
+			// Sent again on a failure, as WeChat does (a busy machine may
+			// answer 5xx past the callback's timeout).
+			push := wechattest.Text(account, fmt.Sprintf("oNoticeLimit%02d", c), int64(20_000+c), "楼道的灯坏了", now.Add(time.Second))
+			for try := 1; ; try++ {
+				status, _ := in.push(t, push)
+				if status == http.StatusOK {
+					return
+				}
+				if try == 3 {
+					t.Errorf("citizen %d's case: answered %d three times", c, status)
+					return
+				}
+			}
 		})
 	}
 	close(start)
