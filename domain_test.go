@@ -104,6 +104,7 @@ func TestImportRules(t *testing.T) {
 		{"mashang/wechat", []string{"mashang/handlers", "mashang/store", "database/sql", "github.com/gin-gonic/gin"}, nil},
 		{"mashang/configs", []string{"mashang/handlers", "mashang/store", "mashang/wechat"}, nil},
 		{"mashang/handlers", []string{"mashang/store", "database/sql", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"}, nil},
+		{"mashang/limits", []string{"mashang/handlers", "mashang/store", "database/sql", "github.com/gin-gonic/gin"}, nil},
 	}
 	list := func(pkg string, args ...string) []string {
 		out, err := exec.Command("go", append([]string{"list"}, append(args, pkg)...)...).Output()

@@ -21,6 +21,7 @@ import (
 	"mashang"
 	"mashang/configs"
 	"mashang/handlers"
+	"mashang/limits"
 	"mashang/metrics"
 	"mashang/roster"
 	"mashang/store"
@@ -80,6 +81,7 @@ type App struct {
 	SandboxURL string
 
 	log        *slog.Logger
+	redis      *limits.Redis // the shared limits', when in Redis
 	sandboxSrv *http.Server
 	// A stored push wakes the worker that acts on it.
 	outboxWake, mediaWake, unionsWake, photoWake chan struct{}
@@ -149,6 +151,18 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_DSN", Problem: err.Error()}
 	}
 	a.DB = db
+	shared, err := sharedLimits(ctx, cfg, db, log)
+	if err != nil {
+		return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_REDIS_URL", Problem: err.Error()}
+	}
+	if r, ok := shared.(*limits.Redis); ok {
+		a.redis = r
+	}
+	if cfg.DB.ReadDSN != "" {
+		if err := db.OpenReads(ctx, cfg.DB.ReadDSN, log); err != nil {
+			return nil, handlers.Deps{}, &configs.SettingError{Setting: "MASHANG_DB_READ_DSN", Problem: err.Error()}
+		}
+	}
 	if cfg.Sandbox {
 		// An ordinary browser opening deputies' and handlers' pages chooses
 		// on the fake's authorize page whom it is.
@@ -307,6 +321,7 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		Log:            log,
 		Metrics:        m,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Limits:         shared,
 		Callback: handlers.CallbackDeps{
 			Inbound:      inbound,
 			Receiver:     sandboxAware(intake, a.Sandbox),
@@ -337,6 +352,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 			Receptions:  receptions,
 		},
 		Console: handlers.ConsoleDeps{
+			ReadPrimary:       readPrimary(cfg),
+			ReadPrimaryFor:    cfg.DB.ReadPrimaryFor,
 			SuggestionFigures: db,
 			Accounts:          accounts,
 			Console:           db,
@@ -457,6 +474,10 @@ func (a *App) Close() {
 	if a.sandboxSrv != nil {
 		_ = a.sandboxSrv.Close()
 		a.sandboxSrv = nil
+	}
+	if a.redis != nil {
+		_ = a.redis.Close()
+		a.redis = nil
 	}
 	if a.DB != nil {
 		_ = a.DB.Close()
@@ -596,4 +617,31 @@ func nonEmpty(values ...string) []string {
 		}
 	}
 	return out
+}
+
+// readPrimary marks the reads of a person who just acted for the primary,
+// when the heavy reads have a replica (MASHANG_DB_READ_DSN).
+func readPrimary(cfg configs.Config) func(context.Context) context.Context {
+	if cfg.DB.ReadDSN == "" {
+		return nil
+	}
+	return store.OnPrimary
+}
+
+// sharedLimits is where the limits every instance shares are kept: Redis
+// when MASHANG_REDIS_URL names one, else the database on MySQL (several
+// instances share it), else memory (SQLite has one instance).
+func sharedLimits(ctx context.Context, cfg configs.Config, db *store.DB, log *slog.Logger) (handlers.SharedLimits, error) {
+	switch {
+	case cfg.RedisURL != "":
+		r, err := limits.OpenRedis(ctx, cfg.RedisURL, cfg.RedisPrefix+"limits:")
+		if err != nil {
+			return nil, err
+		}
+		log.Info("the limits every instance shares are kept in Redis")
+		return r, nil
+	case db.Driver() == store.DriverMySQL:
+		return db, nil
+	}
+	return limits.NewMemory(), nil
 }

@@ -61,6 +61,8 @@ var optional = map[string]string{
 	"Operations.MediaDir":            "media in an object store: readiness does not wait on it",
 	"Operations.Sandbox":             "the home page says nothing of a sandbox",
 	"Public.SuggestionNames":         "the public page of suggestions names no deputy",
+	"Console.ReadPrimary":            "no read replica: every read is the primary's",
+	"Console.ReadPrimaryFor":         "no read replica: every read is the primary's",
 }
 
 // Every dependency of every surface is either required — leaving it out

@@ -32,8 +32,15 @@ type Config struct {
 	// MediaS3, when its endpoint is set, keeps media in an S3-compatible
 	// object store instead of MediaDir.
 	MediaS3 MediaS3
-	Notify  Notify
-	Outbox  Outbox
+	// RedisURL (optional) keeps the limits every instance shares (each
+	// citizen's rate, each account's exports) in Redis instead of the
+	// database.
+	RedisURL string
+	// RedisPrefix leads every key Mashang keeps in Redis, so that several
+	// deployments may share one.
+	RedisPrefix string
+	Notify      Notify
+	Outbox      Outbox
 }
 
 // MediaS3 says where an S3-compatible object store keeps media, for
@@ -191,6 +198,13 @@ type HTTP struct {
 type DB struct {
 	Driver string
 	DSN    string
+	// ReadDSN (optional) is a replica of DSN, or another node of its
+	// cluster, that the console's heavy reads go to.
+	ReadDSN string
+	// ReadPrimaryFor is how long after acting a person's pages read from
+	// the primary, so that they see what they did whatever the replica's
+	// lag.
+	ReadPrimaryFor time.Duration
 }
 
 type WeChat struct {

@@ -199,17 +199,30 @@ var settings = []setting{
 			if c.DB.Driver != "mysql" {
 				return c.DB.DSN
 			}
-			m, err := mysql.ParseDSN(c.DB.DSN)
-			switch {
-			case err != nil:
-				return "****"
-			case m.Passwd != "":
-				m.Passwd = "****"
-				return m.FormatDSN()
-			}
-			return c.DB.DSN
+			return maskedDSN(c.DB.DSN)
 		}},
 
+	{env: "MASHANG_DB_READ_DSN", path: "db.read_dsn", secret: true,
+		field: func(c *Config) any { return &c.DB.ReadDSN },
+		check: func(c Config) string {
+			if c.DB.ReadDSN == "" {
+				return ""
+			}
+			if c.DB.Driver != "mysql" {
+				return "needs MASHANG_DB_DRIVER=mysql: a replica is a MySQL or MariaDB server's"
+			}
+			if _, err := mysql.ParseDSN(c.DB.ReadDSN); err != nil {
+				return "is not a MySQL DSN like user:password@tcp(replica:3306)/mashang: " + err.Error()
+			}
+			return ""
+		},
+		show: func(c Config) string { return maskedDSN(c.DB.ReadDSN) }},
+	{env: "MASHANG_DB_READ_PRIMARY_FOR", path: "db.read_primary_for", def: "15s",
+		field: func(c *Config) any { return &c.DB.ReadPrimaryFor },
+		check: func(c Config) string {
+			d := c.DB.ReadPrimaryFor
+			return wrongIf(d < time.Second || d > 10*time.Minute, "%s is outside 1s–10m", d)
+		}},
 	{env: "MASHANG_WECHAT_APPID", path: "wechat.appid", sandbox: SandboxAppID,
 		field: func(c *Config) any { return &c.WeChat.AppID },
 		need: func(c Config) string {
@@ -330,6 +343,31 @@ var settings = []setting{
 	{env: "MASHANG_MEDIA_S3_CA_FILE", path: "media_s3.ca_file",
 		field: func(c *Config) any { return &c.MediaS3.CAFile }},
 
+	{env: "MASHANG_REDIS_URL", path: "redis_url", secret: true,
+		field: func(c *Config) any { return &c.RedisURL },
+		check: func(c Config) string {
+			if c.RedisURL == "" {
+				return ""
+			}
+			u, err := url.Parse(c.RedisURL)
+			return wrongIf(err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "",
+				"is not a Redis URL like redis://:password@127.0.0.1:6379/0")
+		},
+		show: func(c Config) string {
+			u, err := url.Parse(c.RedisURL)
+			if err != nil || u.Host == "" {
+				return "****"
+			}
+			if u.User != nil {
+				u.User = url.User("****")
+			}
+			return u.String()
+		}},
+	{env: "MASHANG_REDIS_PREFIX", path: "redis_prefix", def: "mashang:",
+		field: func(c *Config) any { return &c.RedisPrefix },
+		check: func(c Config) string {
+			return wrongIf(c.RedisURL != "" && c.RedisPrefix == "", "is empty; give what leads Mashang's keys in Redis, e.g. mashang:")
+		}},
 	{env: "MASHANG_SCAN_WINDOW", path: "cases.scan_window", def: "24h",
 		field: func(c *Config) any { return &c.Cases.ScanWindow },
 		check: func(c Config) string {
@@ -453,4 +491,17 @@ func dataKeyProblem(wanted bool, c Config) string {
 	b, err := hex.DecodeString(c.MiniProgram.DataKey)
 	return wrongIf(wanted && (err != nil || len(b) != 32),
 		"encrypts citizens' phone numbers: give 64 hex digits (e.g. openssl rand -hex 32), kept safe and the same on every instance")
+}
+
+// maskedDSN is a MySQL DSN without its password.
+func maskedDSN(dsn string) string {
+	m, err := mysql.ParseDSN(dsn)
+	switch {
+	case err != nil:
+		return "****"
+	case m.Passwd != "":
+		m.Passwd = "****"
+		return m.FormatDSN()
+	}
+	return dsn
 }

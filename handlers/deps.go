@@ -30,6 +30,9 @@ type Deps struct {
 	// database stops then and the page says so, before the HTTP server's
 	// write timeout (30 s) would drop the connection unanswered.
 	QueryTimeout time.Duration
+	// Limits keep each citizen's rate and each account's exports across
+	// every instance.
+	Limits SharedLimits
 
 	Callback    CallbackDeps
 	MiniProgram MiniProgramDeps
@@ -151,6 +154,11 @@ type ConsoleDeps struct {
 	// Suggestions: the office's review, hand-over and closing of deputies'
 	// suggestions, and paper entry.
 	Suggestions SuggestionDeps
+	// ReadPrimary (optional: nil when the heavy reads have no replica)
+	// marks a request's reads for the primary database; a person's pages
+	// are so marked for ReadPrimaryFor after they act (readOwnWrites).
+	ReadPrimary    func(context.Context) context.Context
+	ReadPrimaryFor time.Duration
 }
 
 // DeputyDeps serve deputies' pages (/d/).
@@ -222,6 +230,7 @@ type OperationsDeps struct {
 func (d Deps) check() error {
 	for _, err := range []error{
 		need("Metrics", d.Metrics),
+		need("Limits", d.Limits),
 		need("Callback.Inbound", d.Callback.Inbound),
 		need("Callback.Receiver", d.Callback.Receiver),
 		positive("Callback.MaxBodyBytes", d.Callback.MaxBodyBytes),

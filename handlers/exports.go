@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,64 +28,62 @@ import (
 const (
 	exportsPerMinute = 6
 	exportWindow     = time.Minute
+	// exportHold bounds how long a running export holds its account's
+	// slot should its instance die mid-way: longer than any export runs
+	// (the query timeout, the drawing).
+	exportHold = 5 * time.Minute
 )
 
-// exportLimiter counts each account's exports, per instance.
+// exportLimiter counts each account's exports across every instance
+// (SharedLimits). The code ZIP's drawing slot is this instance's: it
+// guards this machine's cores, which another instance does not share.
 type exportLimiter struct {
-	mu      sync.Mutex
-	running map[int64]bool
-	recent  map[int64][]time.Time // starts within the last window
-	drawing chan struct{}         // one code ZIP drawn at a time
+	limits  SharedLimits
+	drawing chan struct{} // one code ZIP drawn at a time
 }
 
-func newExportLimiter() *exportLimiter {
-	return &exportLimiter{running: map[int64]bool{}, recent: map[int64][]time.Time{}, drawing: make(chan struct{}, 1)}
+func newExportLimiter(limits SharedLimits) *exportLimiter {
+	return &exportLimiter{limits: limits, drawing: make(chan struct{}, 1)}
 }
+
+func exportKey(user int64) string { return "export:" + strconv.FormatInt(user, 10) }
 
 // start takes an export for the account, or says why not.
-func (l *exportLimiter) start(user int64, now time.Time) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.running[user] {
+func (l *exportLimiter) start(ctx context.Context, user int64, now time.Time) error {
+	held, err := l.limits.Hold(ctx, exportKey(user)+":running", exportHold, now)
+	if err != nil {
+		return err
+	}
+	if !held {
 		return mashang.Errorf(eRateLimited, "您的上一个导出还没有完成，请等它下载完再导出。")
 	}
-	var kept []time.Time
-	for _, t := range l.recent[user] {
-		if now.Sub(t) < exportWindow {
-			kept = append(kept, t)
-		}
+	wait, err := l.limits.Count(ctx, exportKey(user), exportsPerMinute, exportWindow, now)
+	if err == nil && wait > 0 {
+		err = mashang.Errorf(eRateLimited, "每个账号每分钟最多导出%d次，请一分钟后再试。", exportsPerMinute)
 	}
-	if len(kept) >= exportsPerMinute {
-		l.recent[user] = kept
-		return mashang.Errorf(eRateLimited, "每个账号每分钟最多导出%d次，请一分钟后再试。", exportsPerMinute)
+	if err != nil {
+		l.done(ctx, user)
 	}
-	l.recent[user], l.running[user] = append(kept, now), true
-	return nil
+	return err
 }
 
-func (l *exportLimiter) done(user int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.running, user)
-	// Accounts idle for a window are forgotten, so the maps hold only the
-	// accounts exporting lately.
-	for u, ts := range l.recent {
-		if len(ts) > 0 && time.Since(ts[len(ts)-1]) >= exportWindow && !l.running[u] {
-			delete(l.recent, u)
-		}
-	}
+// done frees the account's slot, even when the request's context is gone.
+func (l *exportLimiter) done(ctx context.Context, user int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = l.limits.Release(ctx, exportKey(user)+":running") // else it ends with exportHold
 }
 
 // export admits an export within the account's limits (else 429).
 func (con *console) export(c *gin.Context) {
 	user := c.MustGet(staffKey).(mashang.StaffSession).User.ID
-	if err := con.exports.start(user, time.Now()); err != nil {
+	if err := con.exports.start(c.Request.Context(), user, time.Now()); err != nil {
 		c.Header("Retry-After", "60")
 		con.fail(c, err)
 		c.Abort()
 		return
 	}
-	defer con.exports.done(user)
+	defer con.exports.done(c.Request.Context(), user)
 	c.Next()
 }
 

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"os"
 	"testing"
 
 	"mashang/configs"
@@ -9,12 +8,6 @@ import (
 	"mashang/store"
 	"mashang/store/storetest"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mediatest.StopShared()
-	os.Exit(code)
-}
 
 // eachStorage runs fn on every database with media in a folder, as
 // storetest.Each does, and once more ("s3") on SQLite with media in a

@@ -1,14 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/time/rate"
 
 	"mashang"
 )
@@ -20,63 +19,40 @@ type RateLimit struct {
 	Burst     int
 }
 
-// citizenLimiter keeps a token bucket per citizen (their openid once signed
-// in, their address before). Buckets idle long enough to be full again are
-// dropped, so the map holds the citizens active in the last minutes, not
-// every citizen ever seen. Per instance: behind N instances a citizen gets
-// up to N times the rate, which is still a limit.
-type citizenLimiter struct {
-	limit RateLimit
-	mu    sync.Mutex
-	seen  map[string]*bucket
-	swept time.Time
+// SharedLimits keep the limits every instance counts together, so that N
+// instances behind nginx allow a citizen, or an account, what one would:
+// the database (*store.DB), Redis (limits.Redis) or, for the one instance
+// of an SQLite deployment, memory (limits.Memory).
+type SharedLimits interface {
+	// Throttle takes one from key's bucket (burst at once, one more each
+	// interval): 0, or how long to wait.
+	Throttle(ctx context.Context, key string, interval time.Duration, burst int, now time.Time) (time.Duration, error)
+	// Count counts one in key's window of the given length, at most limit:
+	// 0, or how long until the window ends.
+	Count(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
+	// Hold takes key for ttl unless another holds it; Release frees it.
+	Hold(ctx context.Context, key string, ttl time.Duration, now time.Time) (bool, error)
+	Release(ctx context.Context, key string) error
 }
 
-type bucket struct {
-	limiter *rate.Limiter
-	last    time.Time
-}
-
-func newCitizenLimiter(l RateLimit) *citizenLimiter {
-	return &citizenLimiter{limit: l, seen: map[string]*bucket{}}
-}
-
-// allow takes one request from key's bucket, or says how long to wait.
-func (cl *citizenLimiter) allow(key string, now time.Time) (bool, time.Duration) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	refill := time.Duration(float64(cl.limit.Burst) / cl.limit.PerSecond * float64(time.Second))
-	if now.Sub(cl.swept) > refill {
-		for k, b := range cl.seen {
-			if now.Sub(b.last) > refill {
-				delete(cl.seen, k)
-			}
-		}
-		cl.swept = now
-	}
-	b, ok := cl.seen[key]
-	if !ok {
-		b = &bucket{limiter: rate.NewLimiter(rate.Limit(cl.limit.PerSecond), cl.limit.Burst)}
-		cl.seen[key] = b
-	}
-	b.last = now
-	r := b.limiter.ReserveN(now, 1)
-	if delay := r.DelayFrom(now); delay > 0 {
-		r.CancelAt(now) // a refused request takes nothing
-		return false, delay
-	}
-	return true, 0
-}
-
-// limitCitizens answers 429 with Retry-After to a citizen over their rate.
-func limitCitizens(cl *citizenLimiter, log *slog.Logger) gin.HandlerFunc {
+// limitCitizens answers 429 with Retry-After to a citizen over their rate:
+// by their openid once signed in, by their address before.
+func limitCitizens(limits SharedLimits, l RateLimit, log *slog.Logger) gin.HandlerFunc {
+	interval := time.Duration(float64(time.Second) / l.PerSecond)
 	return func(c *gin.Context) {
-		key := "ip:" + c.ClientIP()
+		key := "rate:ip:" + c.ClientIP()
 		if s, ok := c.Get(sessionKey); ok {
-			key = "openid:" + s.(mashang.MPSession).OpenID
+			key = "rate:openid:" + s.(mashang.MPSession).OpenID
 		}
-		ok, wait := cl.allow(key, time.Now())
-		if !ok {
+		wait, err := limits.Throttle(c.Request.Context(), key, interval, l.Burst, time.Now())
+		if err != nil {
+			// The limit's store failing is no reason to turn citizens
+			// away: let the request through, and say so.
+			log.Error("citizens' rate limit unavailable; request let through", "err", err)
+			c.Next()
+			return
+		}
+		if wait > 0 {
 			seconds := int(math.Ceil(wait.Seconds()))
 			c.Header("Retry-After", strconv.Itoa(seconds))
 			failJSON(c, log, mashang.Errorf(eRateLimited, "操作太频繁，请%d秒后再试", seconds))

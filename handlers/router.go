@@ -58,7 +58,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: trusted proxies: %w", err)
 	}
-	con := &console{deps: d.Console, exports: newExportLimiter()}
+	con := &console{deps: d.Console, exports: newExportLimiter(d.Limits)}
 	dd := &deputyDesk{deps: d.Deputies, pages: d.Deputies.Pages}
 	hd := &departmentDesk{deps: d.Departments}
 	// Every body is capped before anything reads it, each surface refusing
@@ -130,7 +130,7 @@ func New(d Deps) (*gin.Engine, error) {
 	mp := &mpAPI{deps: d.MiniProgram}
 	var limited []gin.HandlerFunc
 	if l := d.MiniProgram.CitizenLimit; l.PerSecond > 0 && l.Burst > 0 {
-		limited = append(limited, limitCitizens(newCitizenLimiter(l), d.Log))
+		limited = append(limited, limitCitizens(d.Limits, l, d.Log))
 	}
 	open := r.Group("/mp", limited...)
 	open.GET("/stations/near", mp.near)
@@ -230,7 +230,7 @@ func New(d Deps) (*gin.Engine, error) {
 	// reads).
 	r.GET("/console/login", con.loginPage)
 	r.POST("/console/login", con.login)
-	cdesk := r.Group("/console", timed, con.signedIn)
+	cdesk := r.Group("/console", timed, con.signedIn, con.readOwnWrites)
 	cdesk.GET("/", con.inbox)
 	cdesk.POST("/logout", con.logout)
 	// Walk-ins: a case entered for a citizen, its slip, their phone.

@@ -117,11 +117,12 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	ids, err := db.searchPage(ctx, r, f, limit)
+	q := db.heavy(ctx) // the inbox and its search: a replica's, if there is one
+	ids, err := db.searchPage(ctx, q, r, f, limit)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return collectCases(db.db.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
+	return collectCases(q.QueryContext(ctx, `SELECT `+caseColumns+caseFrom+`
 		WHERE c.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY c.id DESC`, ids...))
 }
 
@@ -130,7 +131,7 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 // at once, joins station by station and sorts a million rows; the caller
 // reads their rows. d decides how a text is searched; with the text
 // index the planner is left to start from the cases the index found.
-func (db *DB) consolePageIDs(ctx context.Context, d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
+func (db *DB) consolePageIDs(ctx context.Context, q sqlQuerier, d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
 	where, args := filterCondition(d, r, f)
 	first := db.dialect.casesFirst()
 	if index, _ := d.textIndex(f.Text); f.Text != "" && index != "" {
@@ -140,7 +141,7 @@ func (db *DB) consolePageIDs(ctx context.Context, d dialect, r mashang.Reach, f 
 		where += " AND c.id < ?"
 		args = append(args, f.Before)
 	}
-	return scanAll(ctx, db.db, func(row scanner) (any, error) {
+	return scanAll(ctx, q, func(row scanner) (any, error) {
 		var id int64
 		return id, row.Scan(&id)
 	}, `SELECT `+first+`c.id FROM cases c JOIN stations s ON s.id = c.station_id

@@ -174,6 +174,7 @@ func standing(ctx context.Context, q rowQueryer, deputyID int64, from, to time.T
 // DutyReport is the quarter's duty of every deputy of the stations in
 // reach, by station and group: counts by action, and points.
 func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Time) ([]mashang.DutyLine, error) {
+	q := db.heavy(ctx) // the points report and its Excel file
 	stations, err := db.StationsWithin(ctx, r)
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Tim
 		station, group    string
 		code, name        string
 	}
-	all, err := scanAll(ctx, db.db, func(row scanner) (member, error) {
+	all, err := scanAll(ctx, q, func(row scanner) (member, error) {
 		var m member
 		return m, row.Scan(&m.deputy, &m.stationID, &m.station, &m.group, &m.code, &m.name)
 	}, `
@@ -210,7 +211,7 @@ func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Tim
 		action string
 		n      int
 	}
-	cs, err := scanAll(ctx, db.db, func(row scanner) (count, error) {
+	cs, err := scanAll(ctx, q, func(row scanner) (count, error) {
 		var c count
 		return c, row.Scan(&c.deputy, &c.action, &c.n)
 	}, `SELECT deputy_id, action, COUNT(*) FROM duty_records WHERE at >= ? AND at < ? GROUP BY deputy_id, action`, from.UTC(), to.UTC())
@@ -223,7 +224,7 @@ func (db *DB) DutyReport(ctx context.Context, r mashang.Reach, from, to time.Tim
 		}
 		counts[c.deputy][c.action] = c.n
 	}
-	points, err := scanAll(ctx, db.db, func(row scanner) ([2]int64, error) {
+	points, err := scanAll(ctx, q, func(row scanner) ([2]int64, error) {
 		var p [2]int64
 		return p, row.Scan(&p[0], &p[1])
 	}, `SELECT deputy_id, SUM(points) FROM point_entries WHERE at >= ? AND at < ? GROUP BY deputy_id`, from.UTC(), to.UTC())

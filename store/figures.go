@@ -43,7 +43,7 @@ func (db *DB) figureGroups(ctx context.Context, query string, args []any) ([]mas
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.FigureGroup, error) {
+	out, err := scanAll(ctx, db.heavy(ctx), func(row scanner) (mashang.FigureGroup, error) {
 		var g mashang.FigureGroup
 		var station, group int64
 		err := row.Scan(&station, &group, &g.Category, &g.Month, &g.Collected, &g.Answered, &g.Closed, &g.OnTime, &g.Late, &g.Rated, &g.Satisfied)
@@ -151,7 +151,7 @@ func (db *DB) RecountDepartmentFigures(ctx context.Context, r mashang.Reach, fro
 // departmentFigures reads the lead departments' figures by query, then adds
 // each department's acknowledgements (acknowledgements).
 func (db *DB) departmentFigures(ctx context.Context, query string, args []any, r mashang.Reach, from, to, now time.Time) ([]mashang.DepartmentTally, error) {
-	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.DepartmentTally, error) {
+	out, err := scanAll(ctx, db.heavy(ctx), func(row scanner) (mashang.DepartmentTally, error) {
 		var d mashang.DepartmentTally
 		return d, row.Scan(&d.DepartmentID, &d.Department, &d.Handed, &d.OnTime, &d.Late, &d.Rated, &d.Satisfied, &d.Reopened)
 	}, query, args...)
@@ -177,7 +177,7 @@ func (db *DB) acknowledgements(ctx context.Context, r mashang.Reach, from, to, n
 	}
 	where, reachArgs := reachCondition(r)
 	args := append(append([]any{now.UTC()}, reachArgs...), from.UTC(), to.UTC())
-	rows, err := scanAll(ctx, db.db, func(row scanner) (acks, error) {
+	rows, err := scanAll(ctx, db.heavy(ctx), func(row scanner) (acks, error) {
 		var a acks
 		return a, row.Scan(&a.id, &a.name, &a.lead, &a.handed, &a.onTime, &a.judged)
 	}, `
@@ -221,7 +221,7 @@ func (db *DB) ProblemList(ctx context.Context, r mashang.Reach, f mashang.CaseFi
 		return nil, err
 	}
 	where, args := filterCondition(db.dialect, r, f)
-	out, err := scanAll(ctx, db.db, func(row scanner) (mashang.Problem, error) {
+	out, err := scanAll(ctx, db.heavy(ctx), func(row scanner) (mashang.Problem, error) {
 		var p mashang.Problem
 		var deadline, closed sql.NullTime
 		var err error
@@ -266,7 +266,7 @@ func (db *DB) names(ctx context.Context, query string) (map[int64]string, error)
 		id   int64
 		name string
 	}
-	pairs, err := scanAll(ctx, db.db, func(row scanner) (pair, error) {
+	pairs, err := scanAll(ctx, db.heavy(ctx), func(row scanner) (pair, error) {
 		var p pair
 		return p, row.Scan(&p.id, &p.name)
 	}, query)

@@ -101,21 +101,21 @@ var searchWindow = 2000
 // the page is complete if it fills from them, or if there were no more
 // cases to check; otherwise the index finds the rest, so a rare word costs
 // an index lookup rather than a scan of every case.
-func (db *DB) searchPage(ctx context.Context, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
+func (db *DB) searchPage(ctx context.Context, q sqlQuerier, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
 	if f.Text == "" {
-		return db.consolePageIDs(ctx, db.dialect, r, f, limit)
+		return db.consolePageIDs(ctx, q, db.dialect, r, f, limit)
 	}
 	if index, _ := db.dialect.textIndex(f.Text); index == "" {
-		return db.consolePageIDs(ctx, db.dialect, r, f, limit)
+		return db.consolePageIDs(ctx, q, db.dialect, r, f, limit)
 	}
 	text := f.Text
 	f.Text = ""
-	window, err := db.consolePageIDs(ctx, db.dialect, r, f, searchWindow)
+	window, err := db.consolePageIDs(ctx, q, db.dialect, r, f, searchWindow)
 	if err != nil || len(window) == 0 {
 		return nil, err
 	}
 	check, args := searchCondition(likeOnly{db.dialect}, text)
-	ids, err := scanAll(ctx, db.db, func(row scanner) (any, error) {
+	ids, err := scanAll(ctx, q, func(row scanner) (any, error) {
 		var id int64
 		return id, row.Scan(&id)
 	}, `SELECT c.id FROM cases c WHERE c.id IN (?`+strings.Repeat(", ?", len(window)-1)+`) AND `+check+`
@@ -124,7 +124,7 @@ func (db *DB) searchPage(ctx context.Context, r mashang.Reach, f mashang.CaseFil
 		return ids, err
 	}
 	f.Text = text
-	return db.consolePageIDs(ctx, db.dialect, r, f, limit)
+	return db.consolePageIDs(ctx, q, db.dialect, r, f, limit)
 }
 
 // likeOnly is a dialect whose text search reads no index: LIKE alone.

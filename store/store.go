@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -34,6 +35,7 @@ var ErrClosed = errors.New("store is closed")
 type DB struct {
 	dialect dialect
 	db      *sql.DB      // all reads, and every write on MySQL
+	reads   *readPool    // MySQL only, optional: the replica the heavy reads go to
 	writer  *writer      // SQLite only: the one connection that writes, committing in groups
 	intake  *groupWriter // MySQL only: the callback's writes, committed in groups
 	stmts   stmtCache
@@ -63,6 +65,9 @@ func (db *DB) Close() error {
 			db.intake.close()
 		}
 		db.stmts.close()
+	}
+	if db.reads != nil {
+		db.reads.db.Close()
 	}
 	return db.db.Close()
 }
@@ -150,40 +155,17 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 }
 
 func openMySQL(ctx context.Context, dsn string) (*DB, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	sqlDB, err := mysqlPool(ctx, dsn, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+		if sqlDB != nil {
+			sqlDB.Close()
+		}
+		return nil, err
 	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	cfg.ClientFoundRows = true // "rows affected" then counts matched rows, as SQLite does
-	// The driver escapes the bound values itself and sends one statement:
-	// one round trip instead of prepare, execute and close for every
-	// statement that is not prepared once. Safe with utf8mb4.
-	cfg.InterpolateParams = true
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 5 * time.Second
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	cfg.Params["time_zone"] = "'+00:00'"
-	connector, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
-	}
-	sqlDB := sql.OpenDB(connector)
 	// The callback's lanes (groupwriter.go) each hold a connection while
 	// their group runs; the rest serve reads and the other writes.
 	sqlDB.SetMaxOpenConns(mysqlLanes + 16)
 	sqlDB.SetMaxIdleConns(mysqlLanes + 16)
-	sqlDB.SetConnMaxLifetime(30 * time.Minute)
-	pingCtx, cancel := context.WithTimeout(ctx, cfg.Timeout+time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("cannot reach MySQL at %s (database %q, user %q): %w", cfg.Addr, cfg.DBName, cfg.User, err)
-	}
 	cluster, err := detectGalera(ctx, sqlDB)
 	if err != nil {
 		sqlDB.Close()
@@ -275,4 +257,43 @@ func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// mysqlPool opens and pings a pool on a MySQL server as Mashang speaks to
+// it: UTC, parsed times, matched rows counted. dial (0: 5 s) bounds
+// connecting when the DSN does not say. A server that does not answer the
+// ping is an error, with the pool (the caller's to close or keep).
+func mysqlPool(ctx context.Context, dsn string, dial time.Duration) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.ClientFoundRows = true // "rows affected" then counts matched rows, as SQLite does
+	// The driver escapes the bound values itself and sends one statement:
+	// one round trip instead of prepare, execute and close for every
+	// statement that is not prepared once. Safe with utf8mb4.
+	cfg.InterpolateParams = true
+	if cfg.Timeout == 0 {
+		cfg.Timeout = cmp.Or(dial, 5*time.Second)
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+	}
+	sqlDB := sql.OpenDB(connector)
+	sqlDB.SetMaxOpenConns(32)
+	sqlDB.SetMaxIdleConns(32)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, cfg.Timeout+time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		return sqlDB, fmt.Errorf("cannot reach MySQL at %s (database %q, user %q): %w", cfg.Addr, cfg.DBName, cfg.User, err)
+	}
+	return sqlDB, nil
 }

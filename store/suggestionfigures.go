@@ -20,8 +20,9 @@ const acceptedStatuses = `g.status IN ('accepted', 'handed', 'answered', 'evalua
 // The scope's session name is filled in (ENOTFOUND: no such session).
 func (db *DB) SuggestionFacts(ctx context.Context, r mashang.Reach, scope *mashang.SuggestionScope) ([]mashang.SuggestionFacts, error) {
 	where, args := suggestionReach(r)
+	q := db.heavy(ctx) // the suggestions' figures and Excel files
 	if scope.SessionID != 0 {
-		err := db.db.QueryRowContext(ctx, `SELECT name FROM congress_sessions WHERE id = ?`, scope.SessionID).Scan(&scope.Session)
+		err := q.QueryRowContext(ctx, `SELECT name FROM congress_sessions WHERE id = ?`, scope.SessionID).Scan(&scope.Session)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, mashang.NotFound("这次会议")
 		}
@@ -34,16 +35,16 @@ func (db *DB) SuggestionFacts(ctx context.Context, r mashang.Reach, scope *masha
 		where += " AND g.received_at >= ? AND g.received_at < ?"
 		args = append(args, scope.From.UTC(), scope.To.UTC())
 	}
-	list, err := scanAll(ctx, db.db, scanSuggestion, `SELECT `+suggestionColumns+`
+	list, err := scanAll(ctx, q, scanSuggestion, `SELECT `+suggestionColumns+`
 		WHERE `+where+` AND `+acceptedStatuses+` ORDER BY g.number, g.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list the suggestions counted: %w", err)
 	}
-	if err := withBodies(ctx, db.db, list); err != nil {
+	if err := withBodies(ctx, q, list); err != nil {
 		return nil, err
 	}
 	solved := map[string]bool{}
-	cats, err := scanAll(ctx, db.db, func(row scanner) (string, error) {
+	cats, err := scanAll(ctx, q, func(row scanner) (string, error) {
 		var code string
 		return code, row.Scan(&code)
 	}, `SELECT code FROM answer_categories WHERE solved = 1`)
@@ -64,7 +65,7 @@ func (db *DB) SuggestionFacts(ctx context.Context, r mashang.Reach, scope *masha
 		for _, g := range list[start:min(start+500, len(list))] {
 			ids = append(ids, g.ID)
 		}
-		if err := readFacts(ctx, db.db, ids, out, at); err != nil {
+		if err := readFacts(ctx, q, ids, out, at); err != nil {
 			return nil, err
 		}
 	}
