@@ -36,6 +36,11 @@ type DB struct {
 	db      *sql.DB // all reads, and every write on MySQL
 	writer  *writer // SQLite only: the one connection that writes, committing in groups
 	stmts   stmtCache
+	// numbers (MySQL only) hands out case numbers, each in one statement
+	// committed at once, on connections of its own: a transaction waiting
+	// for its number never waits for a free connection of the pool its
+	// fellow transactions fill.
+	numbers *sql.DB
 }
 
 // Open connects to the database, checks that it answers, and brings its
@@ -59,6 +64,9 @@ func (db *DB) Close() error {
 		db.writer.close() // closes its statements with its connection
 	} else {
 		db.stmts.close()
+	}
+	if db.numbers != nil {
+		db.numbers.Close()
 	}
 	return db.db.Close()
 }
@@ -183,6 +191,10 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	db.numbers = sql.OpenDB(connector)
+	db.numbers.SetMaxOpenConns(4)
+	db.numbers.SetMaxIdleConns(4)
+	db.numbers.SetConnMaxLifetime(30 * time.Minute)
 	return db, nil
 }
 
@@ -192,6 +204,7 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect dialect
 	stmts   stmtCache
+	numbers *sql.DB // DB.numbers
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
@@ -243,7 +256,7 @@ func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts, numbers: db.numbers}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
