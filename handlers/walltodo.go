@@ -123,7 +123,10 @@ func (con *console) todoCount(c *gin.Context, role string) string {
 	}
 	n, err := con.deps.Todo.TodoCount(c.Request.Context(), r.(mashang.Reach), time.Now())
 	if err != nil {
-		logged(c, con.deps.Log.With("action", "todo count"), err)
+		// The page is still served, so this is no failed request (no 500):
+		// a warning that the count was left out, and why.
+		con.deps.Log.Warn("to-do count left out of the page", "method", c.Request.Method, "route", c.FullPath(),
+			"err", err, requestIDKey, c.GetString(requestIDKey))
 		return ""
 	}
 	if n.Over {

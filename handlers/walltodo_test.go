@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"mashang"
+	"mashang/handlers"
+	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
 )
@@ -337,4 +341,34 @@ func TestTodoListShowsEachSourceAndItLeavesWhenDone(t *testing.T) {
 			t.Errorf("a draft that changed after its dismissal is not listed again: %v", rows)
 		}
 	})
+}
+
+// timingOutTodo is a to-do list whose count times out.
+type timingOutTodo struct{ handlers.TodoStore }
+
+func (timingOutTodo) TodoCount(context.Context, mashang.Reach, time.Time) (mashang.TodoCount, error) {
+	return mashang.TodoCount{}, fmt.Errorf("count the to-do list: %w", context.DeadlineExceeded)
+}
+
+// A count that cannot be read leaves the page served without it: the log
+// says so as a warning, not as a request that failed with 500.
+func TestTodoCountThatTimesOutIsAWarning(t *testing.T) {
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	e := newEnv(t, store.DriverSQLite, wechattest.ModeSafe, options{replace: func(d *handlers.Deps) {
+		d.Log, d.Console.Log = log, log
+		d.Console.Todo = timingOutTodo{d.Console.Todo}
+	}})
+	e.addStaff(t, mashang.StaffUser{Username: "shinan", Name: "吴区人大", Role: mashang.RoleStaff}, "青岛市/市南区", "")
+	b := e.browser(t)
+	b.login("shinan", staffPassword)
+	status, page := b.get("/console/board")
+	if status != http.StatusOK || todoCount.MatchString(page) {
+		t.Fatalf("board answered %d, count shown: %v", status, todoCount.MatchString(page))
+	}
+	got := logs.String()
+	if strings.Contains(got, "status=500") || !strings.Contains(got, `level=WARN msg="to-do count left out of the page"`) ||
+		!strings.Contains(got, "deadline exceeded") {
+		t.Fatalf("logged:\n%s", got)
+	}
 }

@@ -86,10 +86,15 @@ func (db *DB) StaffUserByName(ctx context.Context, username string) (mashang.Sta
 
 // CountSignIn counts an attempt to sign in from address in minute (Unix
 // time / 60) and answers the attempts from there in that minute so far, at
-// every instance. The first attempt of a minute clears minutes gone by.
+// every instance. The first attempt of a minute then clears minutes gone by
+// (pruneAfter): inside the count's transaction, that range delete
+// deadlocked with the sign-ins counted at once (each waited for the rows
+// the other had just inserted).
 func (db *DB) CountSignIn(ctx context.Context, address string, minute int64) (int, error) {
 	var n int
+	var started bool
 	err := db.update(ctx, func(tx *Tx) error {
+		started = false
 		res, err := tx.tx.ExecContext(ctx, `UPDATE signin_attempts SET attempts = attempts + 1 WHERE address = ? AND minute = ?`, address, minute)
 		if err != nil {
 			return fmt.Errorf("count a sign-in: %w", err)
@@ -102,13 +107,27 @@ func (db *DB) CountSignIn(ctx context.Context, address string, minute int64) (in
 			if err != nil {
 				return fmt.Errorf("count a sign-in: %w", err)
 			}
-			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM signin_attempts WHERE minute < ?`, minute-1); err != nil {
-				return fmt.Errorf("clear old sign-in counts: %w", err)
-			}
+			started = true
 		}
 		return tx.tx.QueryRowContext(ctx, `SELECT attempts FROM signin_attempts WHERE address = ? AND minute = ?`, address, minute).Scan(&n)
 	})
+	if err == nil && started {
+		db.pruneAfter(ctx, `DELETE FROM signin_attempts WHERE minute < ?`, minute-1)
+	}
 	return n, err
+}
+
+// pruneAfter clears rows gone by, in a statement of its own after the
+// caller's transaction has committed, so it never holds up or deadlocks the
+// caller's rows. It is tidying, not the caller's business: it gives up
+// after a second and says nothing, and the next first attempt tries again.
+func (db *DB) pruneAfter(ctx context.Context, query string, args ...any) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	_ = db.write(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, query, args...)
+		return err
+	})
 }
 
 // SignInLock answers the wrong passwords in a row at key and until when it
@@ -130,11 +149,13 @@ func (db *DB) SignInLock(ctx context.Context, key mashang.SignInKey) (int, time.
 // CountFailedSignIn counts a wrong password at key in one statement, so
 // attempts at once are each counted. locked_until is assigned first: MySQL
 // evaluates assignments left to right, so it must read failures before the
-// increment, as SQLite always does. A key's first failure also clears keys
-// left alone for a day.
+// increment, as SQLite always does. A key's first failure then clears keys
+// left alone for a day, after the count commits (see CountSignIn).
 func (db *DB) CountFailedSignIn(ctx context.Context, key mashang.SignInKey, lockUntil time.Time) error {
 	now := time.Now().UTC()
-	return db.update(ctx, func(tx *Tx) error {
+	var started bool
+	err := db.update(ctx, func(tx *Tx) error {
+		started = false
 		res, err := tx.tx.ExecContext(ctx, `
 			UPDATE signin_failures SET locked_until = CASE WHEN (failures + 1) % ? = 0 THEN ? ELSE locked_until END,
 				failures = failures + 1, updated_at = ?
@@ -154,13 +175,14 @@ func (db *DB) CountFailedSignIn(ctx context.Context, key mashang.SignInKey, lock
 		if err != nil {
 			return fmt.Errorf("count a failed sign-in: %w", err)
 		}
-		day := now.Add(-24 * time.Hour)
-		if _, err := tx.tx.ExecContext(ctx, `
-			DELETE FROM signin_failures WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)`, day, now); err != nil {
-			return fmt.Errorf("clear old sign-in failures: %w", err)
-		}
+		started = true
 		return nil
 	})
+	if err == nil && started {
+		db.pruneAfter(ctx, `DELETE FROM signin_failures WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)`,
+			now.Add(-24*time.Hour), now)
+	}
+	return err
 }
 
 // ClearSignInFailures lifts a name's lock-outs at every address, and

@@ -33,6 +33,7 @@ type groupWriter struct {
 	db      *sql.DB
 	dialect dialect
 	stmts   stmtCache
+	numbers *sql.DB // DB.numbers: case numbers, each committed at once
 	lanes   sync.WaitGroup
 }
 
@@ -54,8 +55,8 @@ const (
 	groupRetries = 4
 )
 
-func newGroupWriter(db *sql.DB, d dialect, stmts stmtCache, lanes int) *groupWriter {
-	g := &groupWriter{db: db, dialect: d, stmts: stmts, jobQueue: jobQueue{jobs: make(chan *writeJob, maxGroup)}}
+func newGroupWriter(db *sql.DB, d dialect, stmts stmtCache, numbers *sql.DB, lanes int) *groupWriter {
+	g := &groupWriter{db: db, dialect: d, stmts: stmts, numbers: numbers, jobQueue: jobQueue{jobs: make(chan *writeJob, maxGroup)}}
 	for range lanes {
 		g.lanes.Go(func() {
 			for job := range g.jobs {
@@ -147,7 +148,7 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 			break
 		}
 		job := pending[i]
-		jobTx := &Tx{tx: tx, dialect: g.dialect, stmts: g.stmts}
+		jobTx := &Tx{tx: tx, dialect: g.dialect, stmts: g.stmts, numbers: g.numbers}
 		ok, err := job.run(jobTx)
 		if !ok {
 			continue // its caller gave up before it ran

@@ -39,6 +39,11 @@ type DB struct {
 	writer  *writer      // SQLite only: the one connection that writes, committing in groups
 	intake  *groupWriter // MySQL only: the callback's writes, committed in groups
 	stmts   stmtCache
+	// numbers (MySQL only) hands out case numbers, each in one statement
+	// committed at once, on connections of its own: a transaction waiting
+	// for its number never waits for a free connection of the pool its
+	// fellow transactions fill.
+	numbers *sql.DB
 }
 
 // Open connects to the database, checks that it answers, and brings its
@@ -68,6 +73,9 @@ func (db *DB) Close() error {
 	}
 	if db.reads != nil {
 		db.reads.db.Close()
+	}
+	if db.numbers != nil {
+		db.numbers.Close()
 	}
 	return db.db.Close()
 }
@@ -180,7 +188,17 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, mysqlLanes)
+	if db.numbers, err = mysqlPool(ctx, dsn, 0); err != nil {
+		if db.numbers != nil {
+			db.numbers.Close()
+		}
+		db.stmts.close()
+		sqlDB.Close()
+		return nil, err
+	}
+	db.numbers.SetMaxOpenConns(4)
+	db.numbers.SetMaxIdleConns(4)
+	db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, db.numbers, mysqlLanes)
 	return db, nil
 }
 
@@ -198,6 +216,7 @@ type Tx struct {
 	// no other lock: groups then never wait for each other in a circle
 	// over it.
 	endsGroup bool
+	numbers   *sql.DB // DB.numbers
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
@@ -249,7 +268,7 @@ func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts, numbers: db.numbers}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

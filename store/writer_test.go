@@ -85,7 +85,7 @@ func TestGroupWriterRerunsAroundAFailedJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = conn.Exec(`DROP TABLE ` + table) })
-	g := newGroupWriter(conn, mysqlDialect{}, nil, 0) // no lanes: the test runs the group
+	g := newGroupWriter(conn, mysqlDialect{}, nil, nil, 0) // no lanes: the test runs the group
 	runs := map[string]int{}
 	job := func(v string, fail error, times int) *writeJob {
 		return &writeJob{ctx: context.Background(), result: make(chan error, 1), fn: func(tx *Tx) error {
