@@ -90,6 +90,11 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer fakeSrv.Close()
 	const deputyOpenID = "oBenchDeputy0000000000000000"
 	fake.Follow(deputyOpenID)
+	// The citizens follow by scanning (prepareScans): WeChat knows them, and
+	// answers serve's question for their unionid, as it would for real.
+	for i := range benchCitizens {
+		fake.Follow(benchOpenID(i))
+	}
 
 	// Each serve gets a database with the demo stations, deputies, groups
 	// and keywords, and a binding code one bench deputy scans first: then
