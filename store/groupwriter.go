@@ -129,9 +129,8 @@ func (g *groupWriter) alone(job *writeJob) {
 func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob, failed int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	// READ COMMITTED: a statement that waited for another transaction's row
-	// then sees that row, and inserts take no gap locks.
-	tx, err := g.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	// READ COMMITTED, each connection's own level (mysqlPool).
+	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, job := range pending {
 			job.result <- fmt.Errorf("begin: %w", err)
