@@ -124,17 +124,10 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	}
 	full := path + "?" + params.Encode()
 
-	readers, err := sql.Open("sqlite", full)
-	if err != nil {
-		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
-	}
+	readers := openSQLitePool(full)
 	readers.SetMaxOpenConns(4)
 	readers.SetConnMaxIdleTime(time.Minute)
-	writeConn, err := sql.Open("sqlite", full)
-	if err != nil {
-		readers.Close()
-		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
-	}
+	writeConn := openSQLitePool(full)
 	// SQLite has one writer at a time; one connection that writes in groups
 	// beats many that queue on the file lock.
 	writeConn.SetMaxOpenConns(1)
