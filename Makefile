@@ -23,9 +23,10 @@ test:
 ## bench: one suite — the callback against the bare SDK server, the code export against
 ## go-qrcode, the outbox drain and the console's queries — printed as one table at the end
 ## (with MASHANG_TEST_MYSQL_DSN set, the callback and the console are also measured on MySQL, and
-## a province's day is replayed on two instances, 72 minutes; PROVINCE='--compress 240' shortens it)
+## a province's day is replayed on two instances, 72 minutes; PROVINCE='--compress 240' shortens it;
+## CONSOLE='--cases 100000 --mysql-cases 500000' sizes the console's generated cases)
 bench: build
-	bin/mashang-bench all --self bin/mashang --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)') $(if $(PROVINCE),--province '$(PROVINCE)')
+	bin/mashang-bench all --self bin/mashang --peer bin/sdkpeer $(if $(MASHANG_TEST_MYSQL_DSN),--mysql '$(MASHANG_TEST_MYSQL_DSN)') $(if $(PROVINCE),--province '$(PROVINCE)') $(if $(CONSOLE),--console '$(CONSOLE)')
 
 ## fuzz: every fuzz target for FUZZTIME each, one `go test -fuzz` per target (it takes one
 ## per package run); the seed corpora are testdata/fuzz/<FuzzName>/ beside each package,

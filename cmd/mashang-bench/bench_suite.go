@@ -39,6 +39,7 @@ func benchAll(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	self := fs.String("self", "bin/mashang", "the mashang binary to benchmark")
 	mysqlDSN := fs.String("mysql", "", "also on MySQL: a DSN whose user may create a database")
 	rounds := fs.String("rounds", "3", "callback rounds per server")
+	consoleArgs := fs.String("console", "", `flags for the console's benchmark, e.g. "--cases 100000 --mysql-cases 500000" (default: 1,000,000 cases on SQLite and 5,000,000 on MySQL)`)
 	provinceArgs := fs.String("province", "", `with --mysql: flags for the province's day, e.g. "--compress 240 --scale 0.25" (default: the whole day, 20× compressed, 72 minutes)`)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -63,7 +64,7 @@ func benchAll(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}},
 		{"codes", func() error { return benchCodes(ctx, nil, stdout, stderr) }},
 		{"outbox", func() error { return benchOutbox(ctx, nil, stdout, stderr) }},
-		{"console", func() error { return benchConsole(ctx, withMySQL(), stdout, stderr) }},
+		{"console", func() error { return benchConsole(ctx, withMySQL(strings.Fields(*consoleArgs)...), stdout, stderr) }},
 		{"province", func() error {
 			if *mysqlDSN == "" {
 				return nil // a province runs on MySQL only
