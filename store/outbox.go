@@ -262,6 +262,10 @@ func (tx *Tx) NoticeWindow(ctx context.Context, deputyID int64, openid string, s
 		if err := tx.tx.QueryRowContext(ctx, `SELECT id FROM deputies WHERE id = ?`+lock, deputyID).Scan(&id); err != nil {
 			return w, fmt.Errorf("lock deputy for notices: %w", err)
 		}
+		// Every case that notifies this deputy waits for the lock until
+		// this transaction commits: a group of the callback's writes
+		// commits after this job rather than run more jobs first.
+		tx.endsGroup = true
 	}
 	args := []any{openid, since.UTC()}
 	like := make([]string, len(prefixes))

@@ -204,10 +204,11 @@ type Tx struct {
 	// conversation is what AwaitingReason read of the follower, for the
 	// ConversationScene that follows it; nil once used or changed.
 	conversation *conversationRead
-	// endsGroup: the job took a lock every new case needs (the day's
-	// case count), so its group commits now, holding it while waiting for
-	// no other lock: groups then never wait for each other in a circle
-	// over it.
+	// endsGroup: the job took a lock other new cases wait for (the day's
+	// case count where it is a row, a deputy's notices), so its group
+	// commits now, holding it while waiting for no other lock: groups then
+	// never wait for each other in a circle over it, nor for the rest of a
+	// group.
 	endsGroup bool
 	numbers   *sql.DB // DB.numbers
 }
