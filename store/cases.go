@@ -44,6 +44,7 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 		// Read (and locked, on a cluster written) a moment ago with the
 		// rating awaiting its reason.
 		tx.conversation = nil
+		tx.recent = &read.recent
 		scene, at = read.scene, read.at
 		if !read.found {
 			err = sql.ErrNoRows
@@ -87,6 +88,17 @@ func scanCase(row scanner, extra ...any) (mashang.Case, error) {
 // its ID and number, all a joining message needs.
 func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene, since time.Time) (mashang.Case, error) {
 	c := mashang.Case{OpenID: openid, Scene: scene}
+	if read := tx.recent; read != nil && read.openid == openid && read.scene == scene.String() {
+		// Read with the conversation a moment ago: the latest such case
+		// is the one sought if its last message is recent enough, and
+		// otherwise none is.
+		tx.recent = nil
+		if !read.id.Valid || read.lastMessageAt.Time.Before(since) {
+			return mashang.Case{}, mashang.NotFound("问题")
+		}
+		c.ID, c.Number, c.StationID, c.Category = read.id.Int64, read.number.String, read.stationID.Int64, read.category.String
+		return c, nil
+	}
 	err := tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()).Scan(&c.ID, &c.Number, &c.StationID, &c.Category)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")

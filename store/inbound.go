@@ -189,7 +189,7 @@ func (tx *Tx) RecordScan(ctx context.Context, openid string, at time.Time, scene
 // an older push after a newer one.
 func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, change func(*Follower)) error {
 	at = at.UTC()
-	tx.conversation = nil
+	tx.conversation, tx.recent = nil, nil
 	f := Follower{OpenID: openid}
 	err := tx.queryRow(ctx, selectFollower+tx.dialect.forUpdate(), openid).
 		Scan(&f.Subscribed, &f.StateChangedAt, &f.LastScene, &f.LastSceneAt)

@@ -177,17 +177,41 @@ const selectAwaitingReason = `SELECT c.number FROM cases c JOIN case_ratings r O
 // selectAwaitingReason) and the citizen's conversation (as
 // selectConversation, and locked as it locks it). A text that is not a
 // reason goes on to ConversationScene, which finds the row already read.
-const selectConversationAwaiting = `SELECT f.last_scene, f.last_scene_at, (` + selectAwaitingReason + `)
-	FROM followers f WHERE f.openid = ?`
+//
+// It also reads the citizen's latest case from that conversation's scene
+// that is neither closed nor merged, for the RecentCase that follows
+// (whether the text joins it): one statement a text fewer on either
+// database. On MySQL its row is locked with the citizen's, which the text
+// joining it would do a moment later anyway.
+const selectConversationAwaiting = `SELECT f.last_scene, f.last_scene_at, (` + selectAwaitingReason + `),
+	rc.id, rc.number, rc.station_id, rc.category, rc.last_message_at
+	FROM followers f LEFT JOIN cases rc ON rc.id = (SELECT lc.id FROM cases lc
+		WHERE lc.openid = f.openid AND lc.scene = f.last_scene AND lc.status NOT IN ('closed', 'merged')
+		ORDER BY lc.last_message_at DESC LIMIT 1)
+	WHERE f.openid = ?`
 
 // conversationRead is a follower's conversation, read with the rating
 // awaiting its reason, for the ConversationScene that follows in the same
-// transaction.
+// transaction, and the latest open case from its scene (recent) for the
+// RecentCase after that.
 type conversationRead struct {
 	openid string
 	scene  sql.NullString
 	at     sql.NullTime
 	found  bool
+	recent recentRead
+}
+
+// recentRead is the latest case, neither closed nor merged, of one
+// citizen from one scene, as selectConversationAwaiting read it: RecentCase
+// takes it instead of asking again.
+type recentRead struct {
+	openid, scene string
+	id            sql.NullInt64
+	number        sql.NullString
+	stationID     sql.NullInt64
+	category      sql.NullString
+	lastMessageAt sql.NullTime
 }
 
 // AwaitingReason is openid's case whose latest rating, at since or after,
@@ -199,8 +223,10 @@ func (tx *Tx) AwaitingReason(ctx context.Context, openid string, since time.Time
 	if err := tx.lockWritten(ctx, "followers", openid); err != nil {
 		return mashang.Case{}, err
 	}
+	recent := &read.recent
 	err := tx.queryRow(ctx, selectConversationAwaiting+tx.dialect.forUpdate(), openid, mashang.RatingDissatisfied, since.UTC(), openid).
-		Scan(&read.scene, &read.at, &number)
+		Scan(&read.scene, &read.at, &number, &recent.id, &recent.number, &recent.stationID, &recent.category, &recent.lastMessageAt)
+	recent.openid, recent.scene = openid, read.scene.String
 	if errors.Is(err, sql.ErrNoRows) {
 		// Not a follower we know: no conversation, but perhaps a case.
 		read.found = false

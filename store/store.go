@@ -204,6 +204,9 @@ type Tx struct {
 	// conversation is what AwaitingReason read of the follower, for the
 	// ConversationScene that follows it; nil once used or changed.
 	conversation *conversationRead
+	// recent is the conversation's latest open case, for the RecentCase
+	// that follows ConversationScene; nil once used or changed.
+	recent *recentRead
 	// endsGroup: the job took a lock other new cases wait for (the day's
 	// case count where it is a row, a deputy's notices), so its group
 	// commits now, holding it while waiting for no other lock: groups then
