@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,20 +17,25 @@ import (
 // The console's text search finds words of one, two and three or more
 // Chinese characters in a case's summary, the citizen's messages and the
 // answers; follows updates, new messages and rollbacks; keeps to the reach;
-// and answers odd input cleanly, on both databases.
+// and answers odd input cleanly, on both databases: through the index
+// before the indexer has run (the texts noted as pending) and after it ran
+// before every search (the texts in the index, none pending).
 func TestSearchFindsSummaryMessagesAndAnswersWithinReach(t *testing.T) {
 	for _, window := range []int{1, 2000} {
-		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
-			old := store.SetSearchWindow(window)
-			t.Cleanup(func() { store.SetSearchWindow(old) })
-			testSearch(t)
-		})
+		for _, indexed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("window %d indexed %v", window, indexed), func(t *testing.T) {
+				old := store.SetSearchWindow(window)
+				t.Cleanup(func() { store.SetSearchWindow(old) })
+				testSearch(t, indexed)
+			})
+		}
 	}
 }
 
 // testSearch runs the search's checks; with a window of one case they go
-// through the index, with a window of 2000 through LIKE alone.
-func testSearch(t *testing.T) {
+// through the index, with a window of 2000 through LIKE alone. Indexed,
+// the indexer runs before each search; else never.
+func testSearch(t *testing.T, indexed bool) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		dsn := storetest.DSN(t, driver)
@@ -38,6 +44,7 @@ func testSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
+		raw := storetest.RawSQL(t, driver, dsn)
 		if err := db.SeedDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -59,6 +66,9 @@ func testSearch(t *testing.T) {
 		all := mashang.Reach{All: true}
 		numbers := func(r mashang.Reach, q string) []string {
 			t.Helper()
+			if pending := indexPending(t, db, raw, indexed); indexed != (pending == 0) {
+				t.Fatalf("%d texts pending with the indexer run %v", pending, indexed)
+			}
 			cases, err := db.ConsoleCases(ctx, r, mashang.CaseFilter{Text: q})
 			if err != nil {
 				t.Fatalf("search %q: %v", q, err)
@@ -131,7 +141,6 @@ func testSearch(t *testing.T) {
 
 		// Updates on any path are found, what they replaced is not; a
 		// rolled-back change leaves nothing behind.
-		raw := storetest.RawSQL(t, driver, dsn)
 		for _, summary := range []string{"下水道堵塞", "井盖丢失100%_满意'\"!"} {
 			if _, err := raw.ExecContext(ctx, `UPDATE cases SET summary = ? WHERE number = ?`, summary, a); err != nil {
 				t.Fatal(err)
@@ -182,4 +191,21 @@ func testSearch(t *testing.T) {
 			t.Errorf("a search too long: %v, want it refused as invalid", err)
 		}
 	})
+}
+
+// indexPending runs the indexer when index is set, and says how many texts
+// are left pending.
+func indexPending(t *testing.T, db *store.DB, raw *sql.DB, index bool) int {
+	t.Helper()
+	ctx := context.Background()
+	if index {
+		if _, err := db.IndexSearch(ctx); err != nil {
+			t.Fatalf("index: %v", err)
+		}
+	}
+	var n int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_search_pending`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
