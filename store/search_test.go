@@ -38,16 +38,7 @@ func TestSearchFindsSummaryMessagesAndAnswersWithinReach(t *testing.T) {
 func testSearch(t *testing.T, indexed bool) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, driver)
-		db, err := store.Open(ctx, driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		raw := storetest.RawSQL(t, driver, dsn)
-		if err := db.SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
+		db, raw, _ := openSeeded(t, driver)
 		now := t0
 		intake := &mashang.Intake{Store: db, Now: func() time.Time { return now }}
 		say := func(in mashang.Inbound) {
@@ -91,7 +82,7 @@ func testSearch(t *testing.T, indexed bool) {
 			}
 		}
 		// A deputy's answer and a department's result on case A.
-		err = db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
+		err := db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
 			c, err := tx.CaseForReply(ctx, a)
 			if err != nil {
 				return err
@@ -151,16 +142,7 @@ func testSearch(t *testing.T, indexed bool) {
 		expect(all, "下水道")
 		expect(all, "水道")
 		expect(all, "东门的路灯", a) // still in the citizen's first message
-		tx, err := raw.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET summary = '彩虹桥塌了' WHERE number = ?`, b); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Rollback(); err != nil {
-			t.Fatal(err)
-		}
+		rolledBack(t, raw, `UPDATE cases SET summary = '彩虹桥塌了' WHERE number = ?`, b)
 		expect(all, "彩虹桥")
 		expect(all, "医院挂号难", b)
 		say(text("oSearchCitizenA", 4, "井盖旁边还有积水"))
@@ -208,4 +190,37 @@ func indexPending(t *testing.T, db *store.DB, raw *sql.DB, index bool) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// openSeeded opens a store on a database of its own with the demo data,
+// and a plain connection to it; and gives the database's DSN.
+func openSeeded(t *testing.T, driver string) (*store.DB, *sql.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := storetest.DSN(t, driver)
+	db, err := store.Open(ctx, driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, storetest.RawSQL(t, driver, dsn), dsn
+}
+
+// rolledBack runs a statement in a transaction that it rolls back.
+func rolledBack(t *testing.T, raw *sql.DB, query string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
 }

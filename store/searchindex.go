@@ -119,10 +119,6 @@ func (tx *Tx) indexSearch(ctx context.Context, limit int) (int, error) {
 	if err := tx.dialect.writeSearchIndex(ctx, tx, docs, texts); err != nil {
 		return 0, fmt.Errorf("write the index: %w", err)
 	}
-	in := inList(len(docs))
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search_pending WHERE doc IN `+in, docs...); err != nil {
-		return 0, fmt.Errorf("remove the notes: %w", err)
-	}
 	return len(docs), nil
 }
 
@@ -132,27 +128,30 @@ func inList(n int) string {
 }
 
 // writeSearchIndex, on SQLite: the claimed docs' rows are removed and the
-// texts found written again, in two statements. A doc whose text is gone
-// (deleted, or no longer on a case or an answer) is left removed.
+// texts found written again, and the notes removed, in three statements.
+// A doc whose text is gone (deleted, or no longer on a case or an answer)
+// is left removed.
 func (sqliteDialect) writeSearchIndex(ctx context.Context, tx *Tx, docs []any, texts []searchText) error {
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search WHERE rowid IN `+inList(len(docs)), docs...); err != nil {
 		return err
 	}
-	if len(texts) == 0 {
-		return nil
+	if len(texts) > 0 {
+		args := make([]any, 0, 3*len(texts))
+		for _, t := range texts {
+			args = append(args, t.doc, t.body, t.caseID)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, case_id) VALUES (?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?)", len(texts)-1), args...); err != nil {
+			return err
+		}
 	}
-	args := make([]any, 0, 3*len(texts))
-	for _, t := range texts {
-		args = append(args, t.doc, t.body, t.caseID)
-	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, case_id) VALUES (?, ?, ?)`+
-		strings.Repeat(", (?, ?, ?)", len(texts)-1), args...)
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search_pending WHERE doc IN `+inList(len(docs)), docs...)
 	return err
 }
 
 // writeSearchIndex, on MySQL: each text's grams, cut here, replace its
 // row, in INSERTs of many rows; the rows of docs whose text is gone are
-// removed.
+// removed, and the notes.
 func (mysqlDialect) writeSearchIndex(ctx context.Context, tx *Tx, docs []any, texts []searchText) error {
 	written := make(map[int64]bool, len(texts))
 	for len(texts) > 0 {
@@ -178,11 +177,23 @@ func (mysqlDialect) writeSearchIndex(ctx context.Context, tx *Tx, docs []any, te
 			gone = append(gone, doc)
 		}
 	}
-	if len(gone) == 0 {
-		return nil
+	if len(gone) > 0 {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE cs FROM `+docTable(len(gone))+` STRAIGHT_JOIN case_search cs ON cs.id = d.doc`, gone...); err != nil {
+			return err
+		}
 	}
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search WHERE id IN `+inList(len(gone)), gone...)
+	_, err := tx.tx.ExecContext(ctx, `DELETE p FROM `+docTable(len(docs))+` STRAIGHT_JOIN case_search_pending p ON p.doc = d.doc`, docs...)
 	return err
+}
+
+// docTable is a derived table d of n docs, to delete the rows of by key.
+// MariaDB deletes "WHERE doc IN (…)" from a small table by reading every
+// row, and a DELETE waits for each row it reads that another transaction
+// holds: a note another instance's indexer claimed, or one a write just
+// added (which may then wait for this indexer's notes: a deadlock). Joined
+// from d, each row is found by its key and no other is read.
+func docTable(n int) string {
+	return "(SELECT ? AS doc" + strings.Repeat(" UNION ALL SELECT ?", n-1) + ") d"
 }
 
 // searchGrams is what MySQL's index holds of a text: its first
