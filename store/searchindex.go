@@ -58,7 +58,7 @@ func (db *DB) IndexSearch(ctx context.Context) (int, error) {
 		}
 		var n int
 		err := db.write(ctx, func(tx *Tx) (err error) {
-			n, err = tx.indexSearch(ctx, searchBatch)
+			n, err = tx.indexSearch(ctx)
 			return err
 		})
 		if err != nil {
@@ -71,17 +71,17 @@ func (db *DB) IndexSearch(ctx context.Context) (int, error) {
 	}
 }
 
-// indexSearch indexes up to limit noted texts: claims their notes (on
+// indexSearch indexes up to searchBatch noted texts: claims their notes (on
 // MySQL locking them, passing over those another instance holds), reads
 // the texts as they are now, writes or removes their index rows and
 // removes the notes, all in tx. A write that changes a claimed text waits
 // for tx on its note and notes it again after, so the newest text is
 // always indexed, or noted.
-func (tx *Tx) indexSearch(ctx context.Context, limit int) (int, error) {
+func (tx *Tx) indexSearch(ctx context.Context) (int, error) {
 	docs, err := scanAll(ctx, tx.tx, func(row scanner) (any, error) {
 		var doc int64
 		return doc, row.Scan(&doc)
-	}, `SELECT doc FROM case_search_pending ORDER BY doc LIMIT ?`+tx.dialect.skipLocked(), limit)
+	}, `SELECT doc FROM case_search_pending ORDER BY doc LIMIT ?`+tx.dialect.skipLocked(), searchBatch)
 	if err != nil || len(docs) == 0 {
 		return 0, err
 	}
@@ -110,7 +110,7 @@ func (tx *Tx) indexSearch(ctx context.Context, limit int) (int, error) {
 				t.body += " " + recognition
 			}
 			return t, err
-		}, query+inList(len(sources[kind])), sources[kind]...)
+		}, query+inList(searchBatch), padded(sources[kind])...)
 		if err != nil {
 			return 0, fmt.Errorf("read the texts: %w", err)
 		}
@@ -127,25 +127,34 @@ func inList(n int) string {
 	return "(?" + strings.Repeat(", ?", n-1) + ")"
 }
 
-// writeSearchIndex, on SQLite: the claimed docs' rows are removed and the
-// texts found written again, and the notes removed, in three statements.
-// A doc whose text is gone (deleted, or no longer on a case or an answer)
-// is left removed.
+// padded is values (at least one) with the first repeated up to
+// searchBatch, for "IN " + inList(searchBatch): every batch then runs the
+// same statements, which SQLite's writer keeps compiled (sqlitestmts.go),
+// rather than a new one for each length that would push the callback's
+// out of the writer's statements kept.
+func padded(values []any) []any {
+	out := make([]any, searchBatch)
+	copy(out, values)
+	for i := len(values); i < searchBatch; i++ {
+		out[i] = values[0]
+	}
+	return out
+}
+
+// writeSearchIndex, on SQLite: the claimed docs' rows are removed, the
+// texts found written again (a row a statement: in process, a statement
+// costs little), and the notes removed. A doc whose text is gone (deleted,
+// or no longer on a case or an answer) is left removed.
 func (sqliteDialect) writeSearchIndex(ctx context.Context, tx *Tx, docs []any, texts []searchText) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search WHERE rowid IN `+inList(len(docs)), docs...); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search WHERE rowid IN `+inList(searchBatch), padded(docs)...); err != nil {
 		return err
 	}
-	if len(texts) > 0 {
-		args := make([]any, 0, 3*len(texts))
-		for _, t := range texts {
-			args = append(args, t.doc, t.body, t.caseID)
-		}
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, case_id) VALUES (?, ?, ?)`+
-			strings.Repeat(", (?, ?, ?)", len(texts)-1), args...); err != nil {
+	for _, t := range texts {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, case_id) VALUES (?, ?, ?)`, t.doc, t.body, t.caseID); err != nil {
 			return err
 		}
 	}
-	_, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search_pending WHERE doc IN `+inList(len(docs)), docs...)
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM case_search_pending WHERE doc IN `+inList(searchBatch), padded(docs)...)
 	return err
 }
 
