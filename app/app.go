@@ -44,7 +44,8 @@ type Options struct {
 }
 
 // App is the wired service, without its listener. Its background work
-// (the outbox, media, unionids, photo checks, supervision colours) starts
+// (the outbox, media, unionids, photo checks, the search index,
+// supervision colours) starts
 // with Start, so that tests can drive each piece themselves instead.
 type App struct {
 	// Config is the configuration as wired: in the sandbox, with the
@@ -425,7 +426,8 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 
 // Start starts the background work: the outbox and the media fetcher act
 // after the callback is answered (a stored push wakes them), unionids are
-// filled in, photos go to WeChat's check, supervision colours are swept
+// filled in, photos go to WeChat's check, the texts written in the last
+// second go into the search index, supervision colours are swept
 // and citizens who have not rated are reminded every ten minutes, and
 // photos no case took are deleted after a day (swept every ten minutes
 // too; instances may sweep at once). Close stops it.
@@ -438,6 +440,16 @@ func (a *App) Start() {
 	if a.Photos.Checker != nil {
 		a.workers.Go(func() { a.Photos.Run(ctx, a.photoWake, time.Minute) })
 	}
+	// Every second rather than woken by each push: a second's texts go
+	// into the index in one transaction, and the search finds them before
+	// that anyway (store/searchindex.go).
+	a.workers.Go(func() {
+		runEvery(ctx, time.Second, func() {
+			if _, err := a.DB.IndexSearch(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("search index", "err", err)
+			}
+		})
+	})
 	a.workers.Go(func() {
 		runEvery(ctx, 10*time.Minute, func() {
 			if _, err := a.Supervision.Sweep(ctx); err != nil && ctx.Err() == nil {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,18 +58,27 @@ func TestInboxSearchFindsMessagesAndAnswersWithinReach(t *testing.T) {
 		if _, loc := admin.post("/console/cases/"+k.Number+"/reply", url.Values{"text": {"已联系供电所更换灯泡"}, "csrf": {admin.csrf}}); !strings.Contains(loc, "done: ") {
 			t.Fatalf("reply: %s", loc)
 		}
-		for _, q := range []string{"灯", "漆黑", "老人摔倒", "灯泡", "供电所更换"} {
-			status, body := admin.get("/console/?q=" + url.QueryEscape(q))
-			if status != http.StatusOK || !strings.Contains(body, k.Number) {
-				t.Errorf("admin searching %q: %d, case %s not listed", q, status, k.Number)
+		// Found the moment they are written (pending for the indexer), and
+		// after the indexer took them into the index.
+		for _, indexed := range []bool{false, true} {
+			if indexed {
+				if n, err := e.db.IndexSearch(context.Background()); err != nil || n == 0 {
+					t.Fatalf("the indexer took %d texts: %v", n, err)
+				}
 			}
-			status, body = other.get("/console/?q=" + url.QueryEscape(q))
-			if status != http.StatusOK || strings.Contains(body, k.Number) {
-				t.Errorf("another station's secretary searching %q: %d, and case %s listed: %v", q, status, k.Number, strings.Contains(body, k.Number))
+			for _, q := range []string{"灯", "漆黑", "老人摔倒", "灯泡", "供电所更换"} {
+				status, body := admin.get("/console/?q=" + url.QueryEscape(q))
+				if status != http.StatusOK || !strings.Contains(body, k.Number) {
+					t.Errorf("indexed %v: admin searching %q: %d, case %s not listed", indexed, q, status, k.Number)
+				}
+				status, body = other.get("/console/?q=" + url.QueryEscape(q))
+				if status != http.StatusOK || strings.Contains(body, k.Number) {
+					t.Errorf("indexed %v: another station's secretary searching %q: %d, and case %s listed: %v", indexed, q, status, k.Number, strings.Contains(body, k.Number))
+				}
 			}
-		}
-		if status, body := admin.get("/console/?q=" + url.QueryEscape("没有这回事")); status != http.StatusOK || strings.Contains(body, k.Number) {
-			t.Errorf("a word in no case: %d, case listed: %v", status, strings.Contains(body, k.Number))
+			if status, body := admin.get("/console/?q=" + url.QueryEscape("没有这回事")); status != http.StatusOK || strings.Contains(body, k.Number) {
+				t.Errorf("indexed %v: a word in no case: %d, case listed: %v", indexed, status, strings.Contains(body, k.Number))
+			}
 		}
 	})
 }

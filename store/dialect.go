@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 
 	"github.com/go-sql-driver/mysql"
@@ -28,10 +29,14 @@ type dialect interface {
 	// chinaMonth is the China-time month (YYYY-MM) of a UTC timestamp
 	// column. China keeps no daylight saving time: eight hours ahead, always.
 	chinaMonth(column string) string
-	// textIndex is the condition on cases c that the full-text index
-	// (case_search, migration 00045) finds text in, a superset of what
-	// contains it; "" when the index cannot serve a query that short.
+	// textIndex is the query of the case IDs the full-text index
+	// (case_search, migration 00045) finds text in, a superset of the
+	// indexed cases that contain it; "" when the index cannot serve a
+	// query that short.
 	textIndex(text string) (string, []any)
+	// writeSearchIndex writes the index rows of texts and removes those
+	// of the other docs claimed, whose text is gone (searchindex.go).
+	writeSearchIndex(ctx context.Context, tx *Tx, docs []any, texts []searchText) error
 	// galera reports a node of a Galera cluster, whose row locks hold on
 	// that node only (galera.go).
 	galera() bool

@@ -24,3 +24,16 @@ func (db *DB) CountInAWrite(ctx context.Context, table string, between func()) (
 	})
 	return first, second, err
 }
+
+// SearchGrams is what MySQL's index holds of a text.
+var SearchGrams = searchGrams
+
+// IndexedCases lists the cases the full-text index alone finds text in:
+// neither the pending texts nor the LIKE re-check.
+func (db *DB) IndexedCases(ctx context.Context, text string) ([]int64, error) {
+	index, args := db.dialect.textIndex(text)
+	return scanAll(ctx, db.db, func(row scanner) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT DISTINCT found.case_id FROM (`+index+`) found ORDER BY 1`, args...)
+}

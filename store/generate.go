@@ -189,12 +189,18 @@ func (db *DB) GeneratedCases(ctx context.Context) (version, cases int, err error
 
 // Settle waits, up to limit, for the database to finish the work a bulk
 // load leaves behind, so that what is timed next is the queries and not
-// the load's aftermath: MySQL purges the undo of a million inserts (and of
-// the figure tallies' updates their triggers made) for minutes after.
-// SQLite has nothing left to do once it has committed. MySQL also gets
-// fresh statistics, as after any bulk load: it otherwise plans the inbox on
-// the counts of a near-empty table until its own recount runs.
+// the load's aftermath. First the search index takes every text the load
+// wrote (IndexSearch; however long that takes: a search would otherwise
+// read them all as candidates). Then MySQL purges the undo of a million
+// inserts (and of the figure tallies' updates their triggers made) for
+// minutes after; SQLite has nothing left to do once it has committed.
+// MySQL also gets fresh statistics, as after any bulk load: it otherwise
+// plans the inbox on the counts of a near-empty table until its own
+// recount runs.
 func (db *DB) Settle(ctx context.Context, limit time.Duration) error {
+	if _, err := db.IndexSearch(ctx); err != nil {
+		return err
+	}
 	if db.dialect.name() == DriverSQLite {
 		return nil
 	}

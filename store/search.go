@@ -12,9 +12,12 @@ import (
 // The console's text search (issue 20) finds a text in a case's summary,
 // in what the citizen sent into it (text and voice recognition) and in the
 // answers on its timeline. The full-text index case_search (migration
-// 00045, kept by triggers) narrows the cases to those that may contain the
-// text; each is then checked with LIKE on the texts themselves, so the
-// search finds exactly what a scan would, only without reading every case.
+// 00045, written by the indexer, searchindex.go) narrows the cases to
+// those that may contain the text, and the cases with a text written
+// since the indexer last ran (noted in case_search_pending by triggers,
+// migration 00050) are candidates too; each is then checked with LIKE on
+// the texts themselves, so the search finds exactly what a scan would,
+// a text committed a moment ago included, only without reading every case.
 
 // answerEventKinds are the timeline events whose detail is an answer: the
 // reply the citizen was sent, a department's result, how it was closed.
@@ -36,7 +39,11 @@ func searchCondition(d dialect, text string) (string, []any) {
 	if index == "" {
 		return check, args
 	}
-	return index + " AND " + check, append(indexArgs, args...)
+	// One IN over a derived table: MariaDB then still starts from the
+	// candidates and reads their cases by key (a semi-join), where an OR
+	// of two INs, or an IN over a UNION, made it scan every case.
+	return `c.id IN (SELECT found.case_id FROM (` + index + `
+		UNION ALL SELECT p.case_id FROM case_search_pending p) found) AND ` + check, append(indexArgs, args...)
 }
 
 // SQLite's FTS5 trigram tokenizer matches a quoted string of three
@@ -52,14 +59,14 @@ func (sqliteDialect) textIndex(text string) (string, []any) {
 	for i, r := range runs {
 		runs[i] = `"` + strings.ReplaceAll(r, `"`, `""`) + `"`
 	}
-	return `c.id IN (SELECT case_id FROM case_search WHERE case_search MATCH ?)`, []any{strings.Join(runs, " AND ")}
+	return `SELECT case_id FROM case_search WHERE case_search MATCH ?`, []any{strings.Join(runs, " AND ")}
 }
 
 // MySQL's index holds every run of two and of three neighbouring
 // characters of a text, lower-cased, as the hex of its UTF-8 bytes
-// (case_search_grams in the migration). A query of two characters asks for
-// its pair; a longer one for its runs of three (coveringRuns).
-// One character has no run to look up.
+// (searchGrams). A query of two characters asks for its pair; a longer one
+// for its runs of three (coveringRuns). One character has no run to look
+// up.
 func (mysqlDialect) textIndex(text string) (string, []any) {
 	runs := coveringRuns(strings.ToLower(text))
 	if utf8.RuneCountInString(text) == 2 {
@@ -71,7 +78,7 @@ func (mysqlDialect) textIndex(text string) (string, []any) {
 	for i, r := range runs {
 		runs[i] = "+" + strings.ToUpper(hex.EncodeToString([]byte(r)))
 	}
-	return `c.id IN (SELECT cs.case_id FROM case_search cs WHERE MATCH (cs.grams) AGAINST (? IN BOOLEAN MODE))`,
+	return `SELECT cs.case_id FROM case_search cs WHERE MATCH (cs.grams) AGAINST (? IN BOOLEAN MODE)`,
 		[]any{strings.Join(runs, " ")}
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,31 +17,28 @@ import (
 // The console's text search finds words of one, two and three or more
 // Chinese characters in a case's summary, the citizen's messages and the
 // answers; follows updates, new messages and rollbacks; keeps to the reach;
-// and answers odd input cleanly, on both databases.
+// and answers odd input cleanly, on both databases: through the index
+// before the indexer has run (the texts noted as pending) and after it ran
+// before every search (the texts in the index, none pending).
 func TestSearchFindsSummaryMessagesAndAnswersWithinReach(t *testing.T) {
 	for _, window := range []int{1, 2000} {
-		t.Run(fmt.Sprintf("window %d", window), func(t *testing.T) {
-			old := store.SetSearchWindow(window)
-			t.Cleanup(func() { store.SetSearchWindow(old) })
-			testSearch(t)
-		})
+		for _, indexed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("window %d indexed %v", window, indexed), func(t *testing.T) {
+				old := store.SetSearchWindow(window)
+				t.Cleanup(func() { store.SetSearchWindow(old) })
+				testSearch(t, indexed)
+			})
+		}
 	}
 }
 
 // testSearch runs the search's checks; with a window of one case they go
-// through the index, with a window of 2000 through LIKE alone.
-func testSearch(t *testing.T) {
+// through the index, with a window of 2000 through LIKE alone. Indexed,
+// the indexer runs before each search; else never.
+func testSearch(t *testing.T, indexed bool) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, driver)
-		db, err := store.Open(ctx, driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
+		db, raw, _ := openSeeded(t, driver)
 		now := t0
 		intake := &mashang.Intake{Store: db, Now: func() time.Time { return now }}
 		say := func(in mashang.Inbound) {
@@ -59,6 +57,9 @@ func testSearch(t *testing.T) {
 		all := mashang.Reach{All: true}
 		numbers := func(r mashang.Reach, q string) []string {
 			t.Helper()
+			if pending := indexPending(t, db, raw, indexed); indexed != (pending == 0) {
+				t.Fatalf("%d texts pending with the indexer run %v", pending, indexed)
+			}
 			cases, err := db.ConsoleCases(ctx, r, mashang.CaseFilter{Text: q})
 			if err != nil {
 				t.Fatalf("search %q: %v", q, err)
@@ -81,7 +82,7 @@ func testSearch(t *testing.T) {
 			}
 		}
 		// A deputy's answer and a department's result on case A.
-		err = db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
+		err := db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
 			c, err := tx.CaseForReply(ctx, a)
 			if err != nil {
 				return err
@@ -131,7 +132,6 @@ func testSearch(t *testing.T) {
 
 		// Updates on any path are found, what they replaced is not; a
 		// rolled-back change leaves nothing behind.
-		raw := storetest.RawSQL(t, driver, dsn)
 		for _, summary := range []string{"下水道堵塞", "井盖丢失100%_满意'\"!"} {
 			if _, err := raw.ExecContext(ctx, `UPDATE cases SET summary = ? WHERE number = ?`, summary, a); err != nil {
 				t.Fatal(err)
@@ -142,16 +142,7 @@ func testSearch(t *testing.T) {
 		expect(all, "下水道")
 		expect(all, "水道")
 		expect(all, "东门的路灯", a) // still in the citizen's first message
-		tx, err := raw.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET summary = '彩虹桥塌了' WHERE number = ?`, b); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Rollback(); err != nil {
-			t.Fatal(err)
-		}
+		rolledBack(t, raw, `UPDATE cases SET summary = '彩虹桥塌了' WHERE number = ?`, b)
 		expect(all, "彩虹桥")
 		expect(all, "医院挂号难", b)
 		say(text("oSearchCitizenA", 4, "井盖旁边还有积水"))
@@ -182,4 +173,54 @@ func testSearch(t *testing.T) {
 			t.Errorf("a search too long: %v, want it refused as invalid", err)
 		}
 	})
+}
+
+// indexPending runs the indexer when index is set, and says how many texts
+// are left pending.
+func indexPending(t *testing.T, db *store.DB, raw *sql.DB, index bool) int {
+	t.Helper()
+	ctx := context.Background()
+	if index {
+		if _, err := db.IndexSearch(ctx); err != nil {
+			t.Fatalf("index: %v", err)
+		}
+	}
+	var n int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_search_pending`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// openSeeded opens a store on a database of its own with the demo data,
+// and a plain connection to it; and gives the database's DSN.
+func openSeeded(t *testing.T, driver string) (*store.DB, *sql.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := storetest.DSN(t, driver)
+	db, err := store.Open(ctx, driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, storetest.RawSQL(t, driver, dsn), dsn
+}
+
+// rolledBack runs a statement in a transaction that it rolls back.
+func rolledBack(t *testing.T, raw *sql.DB, query string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
 }
