@@ -59,7 +59,13 @@ func main() {
 	n := flag.Int("n", 1000000, "cases")
 	out := flag.String("out", "/tmp/ftbench_data", "directory")
 	query := flag.String("q", "", "print the bigrams of this text, one a line, and exit")
+	ins := flag.String("ins", "", "print single-document inserts for design A, B or C (the first -n documents' texts, ids from -from) and exit")
+	from := flag.Int64("from", 100000000, "the first case ID of -ins")
 	flag.Parse()
+	if *ins != "" {
+		inserts(*ins, *n, *from)
+		return
+	}
 	if *query != "" {
 		r := []rune(strings.ToLower(*query))
 		for i := 0; i+1 < len(r); i++ {
@@ -162,4 +168,38 @@ func main() {
 	pf.Close()
 	kf.Close()
 	log.Printf("%d cases, %d docs, %d postings", *n, ndocs, len(postings))
+}
+
+// inserts prints n single-document writes of each design, in autocommit,
+// for timing what one more indexed text costs the server.
+func inserts(design string, n int, from int64) {
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	rng := rand.New(rand.NewPCG(7, 7))
+	for k := range n {
+		id := from + int64(k)
+		estate := estateFirst[rng.IntN(len(estateFirst))] + estateSecond[rng.IntN(len(estateSecond))]
+		problem := problems[rng.IntN(len(problems))]
+		text := fmt.Sprintf("你好，我住%s，%s已经%d天了，希望尽快解决。", estate, problem, 1+rng.IntN(30))
+		switch design {
+		case "A":
+			fmt.Fprintf(w, "INSERT INTO case_search (id, case_id, grams) VALUES (%d, %d, '%s');\n", id*4+1, id, grams(text))
+		case "B":
+			fmt.Fprintf(w, "INSERT INTO cases_text (case_id, body) VALUES (%d, '%s');\n", id, text)
+		case "C":
+			r := []rune(strings.ToLower(text))
+			seen := map[int64]bool{}
+			var vals, counts []string
+			for i := 0; i+1 < len(r); i++ {
+				g := Bigram(r[i], r[i+1])
+				if !seen[g] {
+					seen[g] = true
+					vals = append(vals, fmt.Sprintf("(%d,%d)", g, id))
+					counts = append(counts, fmt.Sprintf("(%d,1)", g))
+				}
+			}
+			fmt.Fprintf(w, "BEGIN; INSERT IGNORE INTO postings (gram, case_id) VALUES %s; INSERT INTO gram_counts (gram, n) VALUES %s ON DUPLICATE KEY UPDATE n = n + 1; COMMIT;\n",
+				strings.Join(vals, ","), strings.Join(counts, ","))
+		}
+	}
 }

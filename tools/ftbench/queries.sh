@@ -17,7 +17,7 @@ B)
 esac
 if [ "$design" = C ]; then
   docs=${3:-docs}
-  for w in 电梯 路灯不亮 金茂湾12号楼 不存在的词语; do
+  for w in ${WORDS:-电梯 路灯不亮 金茂湾12号楼 不存在的词语}; do
     grams=$(/tmp/ftbench_bin -q "$w" | sort -u | paste -sd,)
     # The app's first step: each bigram's count; a missing one means no match.
     counts=$(mysql -h127.0.0.1 -uroot -N $db -e "SELECT gram, n FROM gram_counts WHERE gram IN ($grams) ORDER BY n")
