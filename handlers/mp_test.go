@@ -458,6 +458,20 @@ func TestMiniProgramFindsCasesRaisedThroughTheOfficialAccount(t *testing.T) {
 		if _, body := getAuth(t, e.srv.URL+"/mp/cases", token); strings.Contains(string(body), c.Number) {
 			t.Fatalf("still linked after unfollowing: %s", body)
 		}
+		if n, err := unions.Fill(ctx); err != nil || n != 0 {
+			t.Fatalf("asked for someone who left: %d %v", n, err)
+		}
+		// Following again, they are asked again, once.
+		e.say(t, wechattest.SubscribeByScan(account, oaOpenID, "st:demo-bdg", now.Add(3*time.Minute)))
+		if n, err := unions.Fill(ctx); err != nil || n != 1 {
+			t.Fatalf("fill after following again: %d %v", n, err)
+		}
+		if n, err := unions.Fill(ctx); err != nil || n != 0 {
+			t.Fatalf("asked twice after following again: %d %v", n, err)
+		}
+		if _, body := getAuth(t, e.srv.URL+"/mp/cases", token); !strings.Contains(string(body), c.Number) {
+			t.Fatalf("not linked again after following again: %s", body)
+		}
 	})
 }
 

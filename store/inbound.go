@@ -167,6 +167,9 @@ func (tx *Tx) RecordUnfollow(ctx context.Context, openid string, at time.Time) e
 	if _, err := tx.exec(ctx, `DELETE FROM follower_unions WHERE openid = ?`, openid); err != nil {
 		return fmt.Errorf("forget follower's unionid: %w", err)
 	}
+	if _, err := tx.exec(ctx, `DELETE FROM follower_unions_due WHERE openid = ?`, openid); err != nil {
+		return fmt.Errorf("forget follower's unionid: %w", err)
+	}
 	return nil
 }
 
@@ -200,7 +203,13 @@ func (tx *Tx) changeFollower(ctx context.Context, openid string, at time.Time, c
 	if exists && at.Before(f.StateChangedAt) {
 		return nil
 	}
+	wasFollowing := exists && f.Subscribed
 	change(&f)
+	if f.Subscribed && !wasFollowing {
+		if err := tx.queueFollowerUnion(ctx, openid, at); err != nil {
+			return err
+		}
+	}
 	if exists {
 		_, err = tx.exec(ctx, `
 			UPDATE followers SET subscribed = ?, state_changed_at = ?, last_scene = ?, last_scene_at = ?
