@@ -30,13 +30,13 @@ type dialect interface {
 	// column. China keeps no daylight saving time: eight hours ahead, always.
 	chinaMonth(column string) string
 	// textIndex is the query of the case IDs the full-text index
-	// (case_search, migration 00045) finds text in, a superset of the
-	// indexed cases that contain it; "" when the index cannot serve a
-	// query that short.
+	// (SQLite's FTS5 case_search, migration 00045; MySQL's case_postings,
+	// 00053) finds text in, a superset of the indexed cases that contain
+	// it; "" when the index cannot serve a query that short.
 	textIndex(text string) (string, []any)
-	// writeSearchIndex writes the index rows of texts and removes those
-	// of the other docs claimed, whose text is gone (searchindex.go).
-	writeSearchIndex(ctx context.Context, tx *Tx, docs []any, texts []searchText) error
+	// indexNotes brings the index up to the texts of the claimed notes
+	// and removes the notes (searchindex.go, searchpostings.go).
+	indexNotes(ctx context.Context, tx *Tx, notes []searchNote) error
 	// galera reports a node of a Galera cluster, whose row locks hold on
 	// that node only (galera.go).
 	galera() bool

@@ -25,9 +25,6 @@ func (db *DB) CountInAWrite(ctx context.Context, table string, between func()) (
 	return first, second, err
 }
 
-// SearchGrams is what MySQL's index holds of a text.
-var SearchGrams = searchGrams
-
 // IndexedCases lists the cases the full-text index alone finds text in:
 // neither the pending texts nor the LIKE re-check.
 func (db *DB) IndexedCases(ctx context.Context, text string) ([]int64, error) {

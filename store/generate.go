@@ -204,7 +204,7 @@ func (db *DB) Settle(ctx context.Context, limit time.Duration) error {
 	if db.dialect.name() == DriverSQLite {
 		return nil
 	}
-	if _, err := db.db.ExecContext(ctx, `ANALYZE TABLE cases, case_search`); err != nil {
+	if _, err := db.db.ExecContext(ctx, `ANALYZE TABLE cases, case_postings, case_gram_counts`); err != nil {
 		return fmt.Errorf("analyze cases: %w", err)
 	}
 	deadline := time.Now().Add(limit)

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/hex"
 	"strings"
-	"unicode/utf8"
 
 	"mashang"
 )
@@ -62,24 +60,17 @@ func (sqliteDialect) textIndex(text string) (string, []any) {
 	return `SELECT case_id FROM case_search WHERE case_search MATCH ?`, []any{strings.Join(runs, " AND ")}
 }
 
-// MySQL's index holds every run of two and of three neighbouring
-// characters of a text, lower-cased, as the hex of its UTF-8 bytes
-// (searchGrams). A query of two characters asks for its pair; a longer one
-// for its runs of three (coveringRuns). One character has no run to look
-// up.
+// MySQL's index holds postings of character pairs (searchpostings.go):
+// the query asks for the cases with the text's first pairs; one character
+// has no pair to look up. The inbox's page reads the rarest pair first
+// instead (postingsPage); this form serves the lists that read every
+// match (the problem list).
 func (mysqlDialect) textIndex(text string) (string, []any) {
-	runs := coveringRuns(strings.ToLower(text))
-	if utf8.RuneCountInString(text) == 2 {
-		runs = []string{strings.ToLower(text)}
-	}
-	if len(runs) == 0 {
+	grams := queryGrams(text)
+	if len(grams) == 0 {
 		return "", nil
 	}
-	for i, r := range runs {
-		runs[i] = "+" + strings.ToUpper(hex.EncodeToString([]byte(r)))
-	}
-	return `SELECT cs.case_id FROM case_search cs WHERE MATCH (cs.grams) AGAINST (? IN BOOLEAN MODE)`,
-		[]any{strings.Join(runs, " ")}
+	return postingsQuery(grams)
 }
 
 // coveringRuns cuts text into runs of three characters, every third one
@@ -114,6 +105,11 @@ func (db *DB) searchPage(ctx context.Context, q sqlQuerier, r mashang.Reach, f m
 	}
 	if index, _ := db.dialect.textIndex(f.Text); index == "" {
 		return db.consolePageIDs(ctx, q, db.dialect, r, f, limit)
+	}
+	if db.dialect.name() == DriverMySQL {
+		// The postings stop at the page from the newest case on: no
+		// window of LIKE first.
+		return db.postingsPage(ctx, q, r, f, limit)
 	}
 	text := f.Text
 	f.Text = ""

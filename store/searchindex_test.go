@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,48 +15,140 @@ import (
 	"mashang"
 	"mashang/store"
 	"mashang/store/storetest"
+
+	"golang.org/x/text/width"
 )
 
-// MySQL's index holds the same tokens of a text as when migration 00045's
-// stored function cut them: the indexer's grams, cut in Go, are compared
-// with the function's on texts of every kind.
-func TestSearchGramsAreThoseOfTheStoredFunction(t *testing.T) {
+// MySQL's postings of a case are every pair of neighbouring characters in
+// each of its texts — the summary, the citizen's messages and their
+// recognition, the answers — lower-cased, full-width Latin as ASCII; and
+// each pair's count is the number of cases that have it.
+func TestSearchPostingsHoldEveryPairOfACase(t *testing.T) {
 	if !slices.Contains(storetest.Drivers(t), store.DriverMySQL) {
 		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
 	}
 	ctx := context.Background()
-	dsn := storetest.DSN(t, store.DriverMySQL)
-	db, err := store.Open(ctx, store.DriverMySQL, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	migration, err := os.ReadFile("migrations/mysql/00045_case_search.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, function, _ := strings.Cut(string(migration), "-- +goose StatementBegin\n")
-	function, _, _ = strings.Cut(function, "-- +goose StatementEnd")
-	raw := storetest.RawSQL(t, store.DriverMySQL, dsn)
-	if _, err := raw.ExecContext(ctx, strings.TrimSuffix(strings.TrimSpace(function), ";")); err != nil {
-		t.Fatalf("create 00045's function: %v", err)
-	}
-	for _, text := range []string{"", "路", "路灯", "ab", "小区东门的路灯坏了三天", "ABC Def 123", "摔倒了😀😀",
-		"Ｗｉ-Ｆｉ信号差", `井盖丢失100%_满意'"!`, "第一行\n第二行\t", strings.Repeat("路灯", 6000)} {
-		var want string
-		if err := raw.QueryRowContext(ctx, `SELECT case_search_grams(?)`, text).Scan(&want); err != nil {
+	db, raw, _ := openSeeded(t, store.DriverMySQL)
+	intake := &mashang.Intake{Store: db, Now: func() time.Time { return t0 }}
+	for _, in := range []mashang.Inbound{event("oPairsA", "SCAN", "st:demo-bdg", t0),
+		text("oPairsA", 1, "小区ＷｉＦｉ信号差ABC😀"), text("oPairsA", 2, "井盖丢失100%_满意'\"!"),
+		event("oPairsB", "SCAN", "st:demo-xhw", t0), text("oPairsB", 3, "路灯不亮")} {
+		if _, err := intake.Receive(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		if got := store.SearchGrams(text); got != want {
-			t.Errorf("grams of %.40q:\n got %.200s\nwant %.200s", text, got, want)
+	}
+	var caseID int64
+	if err := raw.QueryRowContext(ctx, `SELECT case_id FROM inbound_messages WHERE content LIKE '小区%'`).Scan(&caseID); err != nil {
+		t.Fatal(err)
+	}
+	err := db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
+		return tx.AddCaseEvent(ctx, caseID, t0, mashang.EventReply, "staff", "已联系运营商")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexPending(t, db, raw, true)
+	checkPostings(t, raw)
+	got, _ := casePairs(t, raw, caseID)
+	for _, pair := range []string{"wi", "fi", "ab", "信号", "0%", "%_", "运营", "\"!"} {
+		r := []rune(pair)
+		if !slices.Contains(got, uint64(r[0])<<21|uint64(r[1])) {
+			t.Errorf("the pair %q is not among the case's postings", pair)
+		}
+	}
+	for _, q := range []string{"wifi信号", "ａｂｃ", "运营商"} {
+		ids, err := db.IndexedCases(ctx, q)
+		if err != nil || !slices.Equal(ids, []int64{caseID}) {
+			t.Errorf("the index finds %q in %v (%v), want case %d", q, ids, err, caseID)
 		}
 	}
 }
 
+// checkPostings checks every case's postings against the pairs of its
+// texts, and every pair's count against its postings.
+func checkPostings(t *testing.T, raw *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	rows, err := raw.QueryContext(ctx, `SELECT id FROM cases UNION SELECT case_id FROM case_postings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if got, want := casePairs(t, raw, id); !slices.Equal(got, want) {
+			t.Errorf("case %d: postings %v, want the pairs of its texts %v", id, got, want)
+		}
+	}
+	var wrong int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_gram_counts g
+		WHERE g.cases <> (SELECT COUNT(*) FROM case_postings p WHERE p.gram = g.gram)`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Errorf("%d pairs counted wrong (%v)", wrong, err)
+	}
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(DISTINCT p.gram) FROM case_postings p
+		LEFT JOIN case_gram_counts g ON g.gram = p.gram WHERE g.gram IS NULL`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Errorf("%d pairs with postings and no count (%v)", wrong, err)
+	}
+}
+
+// casePairs reads a case's postings and cuts the pairs of its texts here,
+// sorted, to compare.
+func casePairs(t *testing.T, raw *sql.DB, caseID int64) (got, want []uint64) {
+	t.Helper()
+	ctx := context.Background()
+	read := func(query string) []string {
+		rows, err := raw.QueryContext(ctx, query, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s sql.NullString
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s.String)
+		}
+		return out
+	}
+	set := map[uint64]bool{}
+	for _, query := range []string{`SELECT summary FROM cases WHERE id = ?`,
+		`SELECT content FROM inbound_messages WHERE case_id = ?`, `SELECT recognition FROM inbound_messages WHERE case_id = ?`,
+		`SELECT detail FROM case_events WHERE kind IN ('reply', 'result', 'closed') AND case_id = ?`} {
+		for _, text := range read(query) {
+			r := []rune(strings.ToLower(width.Fold.String(text)))
+			for i := 0; i+1 < len(r); i++ {
+				set[uint64(r[i])<<21|uint64(r[i+1])] = true
+			}
+		}
+	}
+	for g := range set {
+		want = append(want, g)
+	}
+	slices.Sort(want)
+	for _, g := range read(`SELECT gram FROM case_postings WHERE case_id = ? ORDER BY gram`) {
+		n, err := strconv.ParseUint(g, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	return got, want
+}
+
 // A text changed after it was indexed is found by what it says now and
 // not by what it said; a text no longer on a case or an answer leaves the
-// index; a deleted case leaves neither index rows nor pending ones,
-// indexed or not; a write rolled back leaves nothing pending.
+// index; a deleted case leaves neither index rows nor pending ones (on
+// SQLite indexed or not, on MySQL once indexed); a write rolled back
+// leaves nothing pending.
 func TestSearchIndexFollowsUpdatesDeletesAndRollbacks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
@@ -159,8 +251,9 @@ func TestSearchIndexFollowsUpdatesDeletesAndRollbacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		generated := `(SELECT id FROM cases WHERE number LIKE 'G%')`
+		index := map[string]string{store.DriverSQLite: "case_search", store.DriverMySQL: "case_postings"}[driver]
 		var rows int
-		if err := raw.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM case_search WHERE case_id IN `+generated+`)
+		if err := raw.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM `+index+` WHERE case_id IN `+generated+`)
 			+ (SELECT COUNT(*) FROM case_search_pending WHERE case_id IN `+generated+`)`).Scan(&rows); err != nil || rows < 8 {
 			t.Fatalf("the generated cases have %d index and pending rows (%v), want their summaries and more", rows, err)
 		}
@@ -174,12 +267,23 @@ func TestSearchIndexFollowsUpdatesDeletesAndRollbacks(t *testing.T) {
 			}
 		}
 		for _, indexed := range []bool{false, true} {
+			if driver == store.DriverMySQL && !indexed {
+				// MySQL's postings are per case: a deleted text leaves a
+				// note for its case, and the indexer takes the postings off.
+				continue
+			}
 			if pending := indexPending(t, db, raw, indexed); pending != 0 {
 				t.Errorf("indexed %v: %d texts pending after the cases were deleted", indexed, pending)
 			}
 			var left int
-			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_search WHERE case_id <> ?`, caseID).Scan(&left); err != nil || left != 0 {
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+index+` WHERE case_id <> ?`, caseID).Scan(&left); err != nil || left != 0 {
 				t.Errorf("indexed %v: %d index rows of the deleted cases left (%v)", indexed, left, err)
+			}
+			if driver == store.DriverMySQL && indexed {
+				if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_grams WHERE case_id <> ?`, caseID).Scan(&left); err != nil || left != 0 {
+					t.Errorf("%d sets of pairs of the deleted cases left (%v)", left, err)
+				}
+				checkPostings(t, raw)
 			}
 		}
 	})
@@ -265,27 +369,22 @@ func TestSearchIndexersAtOnceEndWithTheCurrentTexts(t *testing.T) {
 			t.Fatal(err)
 		}
 		indexPending(t, db, raw, true)
-		query := map[string]string{
-			store.DriverSQLite: `SELECT c.id, c.summary, COALESCE(cs.body, '') FROM cases c LEFT JOIN case_search cs ON cs.rowid = c.id * 4`,
-			store.DriverMySQL:  `SELECT c.id, c.summary, COALESCE(cs.grams, '') FROM cases c LEFT JOIN case_search cs ON cs.id = c.id * 4`,
-		}[driver]
-		rows, err = raw.QueryContext(ctx, query)
+		if driver == store.DriverMySQL {
+			checkPostings(t, raw)
+			return
+		}
+		rows, err = raw.QueryContext(ctx, `SELECT c.id, c.summary, COALESCE(cs.body, '') FROM cases c LEFT JOIN case_search cs ON cs.rowid = c.id * 4`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var summary string
-			var indexed sql.RawBytes
+			var summary, indexed string
 			if err := rows.Scan(&id, &summary, &indexed); err != nil {
 				t.Fatal(err)
 			}
-			want := summary
-			if driver == store.DriverMySQL {
-				want = store.SearchGrams(summary)
-			}
-			if string(indexed) != want {
+			if indexed != summary {
 				t.Errorf("case %d, summary %q: the index holds %.60q", id, summary, indexed)
 			}
 		}
