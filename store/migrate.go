@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -27,8 +28,17 @@ func migrate(ctx context.Context, db *sql.DB, d dialect) error {
 	if err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
 	}
+	// One line for the whole upgrade (a new database applies every
+	// migration: fifty lines at each start of every test), each
+	// migration at debug level.
+	var took time.Duration
 	for _, r := range results {
-		slog.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+		took += r.Duration
+		slog.Debug("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+	}
+	if len(results) > 0 {
+		slog.Info("migrations applied", "count", len(results), "from", results[0].Source.Version,
+			"to", results[len(results)-1].Source.Version, "took", took.Round(time.Millisecond))
 	}
 	return nil
 }
