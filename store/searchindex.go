@@ -61,7 +61,8 @@ func (db *DB) IndexSearch(ctx context.Context) (int, error) {
 }
 
 // indexSearch indexes up to searchBatch noted texts: claims their notes (on
-// MySQL locking them, passing over those another instance holds), reads
+// MySQL locking them, passing over those another instance holds; a case's
+// notes together, as MySQL's index recomputes a whole case), reads
 // the texts as they are now, writes or removes their index rows and
 // removes the notes, all in tx. A write that changes a claimed text waits
 // for tx on its note and notes it again after, so the newest text is
@@ -70,7 +71,7 @@ func (tx *Tx) indexSearch(ctx context.Context) (int, error) {
 	notes, err := scanAll(ctx, tx.tx, func(row scanner) (searchNote, error) {
 		var n searchNote
 		return n, row.Scan(&n.doc, &n.caseID)
-	}, `SELECT doc, case_id FROM case_search_pending ORDER BY doc LIMIT ?`+tx.dialect.skipLocked(), searchBatch)
+	}, `SELECT doc, case_id FROM case_search_pending ORDER BY case_id, doc LIMIT ?`+tx.dialect.skipLocked(), searchBatch)
 	if err != nil || len(notes) == 0 {
 		return 0, err
 	}
