@@ -77,17 +77,28 @@ func queryGrams(text string) []searchGram {
 // than the LIKE re-check they might spare.
 const searchGramsChecked = 4
 
-// postingsQuery is the query of the case IDs whose texts have every pair
-// of grams (the first read, the others checked), newest first.
-func postingsQuery(grams []searchGram) (string, []any) {
+// postingsJoin is the postings of the case IDs whose texts have every
+// pair of grams: the first's rows p, read by key from its newest case
+// when ordered by p.case_id, each joined by key to the others' rows
+// (eq_ref: a row per case at most). A join and not EXISTS: MariaDB reads
+// an EXISTS of a constant pair by materializing that pair's every posting.
+// It takes args, and p.gram = ? must be part of the WHERE with grams[0].
+func postingsJoin(grams []searchGram) (from string, args []any) {
 	grams = grams[:min(len(grams), searchGramsChecked)]
-	query := `SELECT p.case_id FROM case_postings p WHERE p.gram = ?`
-	args := []any{grams[0]}
-	for _, g := range grams[1:] {
-		query += ` AND EXISTS (SELECT 1 FROM case_postings q WHERE q.gram = ? AND q.case_id = p.case_id)`
+	from = `case_postings p`
+	for i, g := range grams[1:] {
+		q := fmt.Sprintf("q%d", i+1)
+		from += ` JOIN case_postings ` + q + ` ON ` + q + `.gram = ? AND ` + q + `.case_id = p.case_id`
 		args = append(args, g)
 	}
-	return query, args
+	return from, args
+}
+
+// postingsQuery is the query of the case IDs whose texts have every pair
+// of grams (the first read, the others checked).
+func postingsQuery(grams []searchGram) (string, []any) {
+	from, args := postingsJoin(grams)
+	return `SELECT p.case_id FROM ` + from + ` WHERE p.gram = ?`, append(args, grams[0])
 }
 
 // rarestFirst orders the query's pairs by how many cases have them, the
@@ -156,12 +167,11 @@ func (db *DB) postingsPage(ctx context.Context, q sqlQuerier, r mashang.Reach, f
 	if ok {
 		// The rarest pair's postings walked by key from the newest case,
 		// each case joined by key: no sort, and it stops at the page.
-		postings, postingsArgs := postingsQuery(grams)
-		postings = strings.Replace(postings, `SELECT p.case_id FROM case_postings p WHERE`,
-			`SELECT STRAIGHT_JOIN c.id FROM case_postings p JOIN cases c ON c.id = p.case_id
-			JOIN stations s ON s.id = c.station_id WHERE`, 1)
-		found, err := scanAll(ctx, q, scanID, postings+` AND `+where+` ORDER BY p.case_id DESC LIMIT ?`,
-			append(append(postingsArgs, args...), limit)...)
+		from, joinArgs := postingsJoin(grams)
+		found, err := scanAll(ctx, q, scanID, `SELECT STRAIGHT_JOIN c.id FROM `+from+`
+			JOIN cases c ON c.id = p.case_id JOIN stations s ON s.id = c.station_id
+			WHERE p.gram = ? AND `+where+` ORDER BY p.case_id DESC LIMIT ?`,
+			append(append(append(joinArgs, grams[0]), args...), limit)...)
 		if err != nil {
 			return nil, err
 		}
