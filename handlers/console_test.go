@@ -422,6 +422,26 @@ func TestConsoleFiguresAndProblemList(t *testing.T) {
 		if err != nil || len(rows) != 3 || rows[0][0] != "序号" || rows[0][5] != "问题内容" || rows[1][1] != numbers[0] || rows[1][9] != "已办结" || rows[2][1] != numbers[1] {
 			t.Fatalf("problem list rows %v %v", rows, err)
 		}
+		// The list with a text: through the full-text index's condition
+		// (every match, oldest first), not the inbox's page; indexed, so
+		// that the index and not the pending notes finds them.
+		if _, err := e.db.IndexSearch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]int{"路灯坏": 3, "不存在的词": 1} {
+			resp, err := b.client.Get(e.srv.URL + "/console/problems.xlsx?department=" + url.QueryEscape("市南区城市管理局") + "&q=" + url.QueryEscape(q))
+			if err != nil {
+				t.Fatal(err)
+			}
+			book, err := excelize.OpenReader(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("xlsx ?q=%s: %d %v", q, resp.StatusCode, err)
+			}
+			if rows, err := book.GetRows("问题建议清单"); err != nil || len(rows) != want {
+				t.Errorf("problem list ?q=%s: %d rows, want %d (%v)", q, len(rows), want, err)
+			}
+		}
 		// Bulk hand-over from the inbox: one in reach is handed, one out of reach is refused.
 		status, loc := b.post("/console/bulk-handover", url.Values{"number": {numbers[1], numbers[2]}, "department": {"市南区教育局"},
 			"days": {"5"}, "csrf": {b.csrf}})
