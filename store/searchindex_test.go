@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -69,20 +68,7 @@ func TestSearchPostingsHoldEveryPairOfACase(t *testing.T) {
 func checkPostings(t *testing.T, raw *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
-	var ids []int64
-	rows, err := raw.QueryContext(ctx, `SELECT id FROM cases UNION SELECT case_id FROM case_postings`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for _, id := range ids {
+	for _, id := range readIDs(t, raw, `SELECT id FROM cases UNION SELECT case_id FROM case_postings`) {
 		if got, want := casePairs(t, raw, id); !slices.Equal(got, want) {
 			t.Errorf("case %d: postings %v, want the pairs of its texts %v", id, got, want)
 		}
@@ -134,14 +120,32 @@ func casePairs(t *testing.T, raw *sql.DB, caseID int64) (got, want []uint64) {
 		want = append(want, g)
 	}
 	slices.Sort(want)
-	for _, g := range read(`SELECT gram FROM case_postings WHERE case_id = ? ORDER BY gram`) {
-		n, err := strconv.ParseUint(g, 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, n)
+	for _, g := range readIDs(t, raw, `SELECT gram FROM case_postings WHERE case_id = ? ORDER BY gram`, caseID) {
+		got = append(got, uint64(g))
 	}
 	return got, want
+}
+
+// readIDs reads a query's one integer column.
+func readIDs(t *testing.T, raw *sql.DB, query string, args ...any) []int64 {
+	t.Helper()
+	rows, err := raw.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // A text changed after it was indexed is found by what it says now and
@@ -307,19 +311,7 @@ func TestSearchIndexersAtOnceEndWithTheCurrentTexts(t *testing.T) {
 			t.Cleanup(func() { other.Close() })
 			indexers = append(indexers, other)
 		}
-		var ids []int64
-		rows, err := raw.QueryContext(ctx, `SELECT id FROM cases ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
+		ids := readIDs(t, raw, `SELECT id FROM cases ORDER BY id`)
 		done := make(chan struct{})
 		var wg sync.WaitGroup
 		errs := make(chan error, 10)
@@ -373,7 +365,7 @@ func TestSearchIndexersAtOnceEndWithTheCurrentTexts(t *testing.T) {
 			checkPostings(t, raw)
 			return
 		}
-		rows, err = raw.QueryContext(ctx, `SELECT c.id, c.summary, COALESCE(cs.body, '') FROM cases c LEFT JOIN case_search cs ON cs.rowid = c.id * 4`)
+		rows, err := raw.QueryContext(ctx, `SELECT c.id, c.summary, COALESCE(cs.body, '') FROM cases c LEFT JOIN case_search cs ON cs.rowid = c.id * 4`)
 		if err != nil {
 			t.Fatal(err)
 		}
