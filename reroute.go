@@ -19,8 +19,11 @@ type RerouteTx interface {
 	SetCaseGroup(ctx context.Context, caseID, groupID int64, category, status string) error
 	progressQueuer
 
-	// PlacedStations lists every station with its jurisdiction's path.
-	PlacedStations(ctx context.Context) ([]PlacedStation, error)
+	// CityStations lists the stations of the station's city (its own
+	// among them) with their jurisdictions' paths.
+	CityStations(ctx context.Context, stationID int64) ([]PlacedStation, error)
+	// StationByCode finds a station by its code (ENOTFOUND: none).
+	StationByCode(ctx context.Context, code string) (Station, error)
 	// KeywordRules are the station's own rules, then those for every station.
 	KeywordRules(ctx context.Context, stationID int64) ([]KeywordRule, error)
 	// MoveCase records m, if the case is still at m.From: false when
@@ -38,7 +41,7 @@ type RerouteTx interface {
 // case may move to.
 type RerouteStore interface {
 	UpdateReroute(ctx context.Context, fn func(RerouteTx) error) error
-	PlacedStations(ctx context.Context) ([]PlacedStation, error)
+	CityStations(ctx context.Context, stationID int64) ([]PlacedStation, error)
 }
 
 // Rerouting lets staff hand a case to another group of its station (改派),
@@ -240,7 +243,8 @@ type MoveChoices struct {
 // representatives' home (代表之家) before a liaison station before a point.
 var kindRank = map[StationKind]int{StationHome: 0, StationLiaison: 1, StationPoint: 2}
 
-// choicesFor works out where a case at here may go among all stations.
+// choicesFor works out where a case at here may go among the stations of
+// its city (all may hold others: they are passed over).
 // The congress one level up is the open station whose jurisdiction is the
 // nearest above here's (a town's station goes to its district's, a
 // district's to the city's); skipping a level without a station.
@@ -284,14 +288,15 @@ func placed(all []PlacedStation, id int64) PlacedStation {
 
 // MoveChoices says where staff may move a case now at the station.
 func (r *Rerouting) MoveChoices(ctx context.Context, stationID int64) (MoveChoices, error) {
-	all, err := r.Store.PlacedStations(ctx)
+	city, err := r.Store.CityStations(ctx, stationID)
 	if err != nil {
 		return MoveChoices{}, err
 	}
-	return choicesFor(placed(all, stationID), all), nil
+	return choicesFor(placed(city, stationID), city), nil
 }
 
-// target is the station to that a case at here may go to, or why not.
+// target is the station a case at here may go to, or why not; all are the
+// stations known (the city's, and the one asked for if it lies outside).
 func (m MoveChoices) target(here PlacedStation, to MoveTarget, all []PlacedStation) (PlacedStation, error) {
 	if to.Up {
 		if m.Up == nil {
@@ -316,6 +321,22 @@ func (m MoveChoices) target(here PlacedStation, to MoveTarget, all []PlacedStati
 	default:
 		return PlacedStation{}, Errorf(EINVALID, "「%s」不在%s，只能转到同市的站点或上级人大", all[i].Name, orNone(here.city(), "本市"))
 	}
+}
+
+// withAskedFor adds the station asked for to the city's when it lies
+// outside the city, so the refusal can name it.
+func withAskedFor(ctx context.Context, tx RerouteTx, city []PlacedStation, code string) ([]PlacedStation, error) {
+	if code == "" || slices.ContainsFunc(city, func(s PlacedStation) bool { return s.Code == code }) {
+		return city, nil
+	}
+	s, err := tx.StationByCode(ctx, code)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return city, nil
+	case err != nil:
+		return nil, err
+	}
+	return append(slices.Clip(city), PlacedStation{Station: s}), nil
 }
 
 // movable refuses what cannot leave its station: a closed or merged case
@@ -348,12 +369,16 @@ func (r *Rerouting) Move(ctx context.Context, number string, to MoveTarget, staf
 		if err := movable(c); err != nil {
 			return Case{}, err
 		}
-		all, err := tx.PlacedStations(ctx)
+		city, err := tx.CityStations(ctx, c.StationID)
 		if err != nil {
 			return Case{}, err
 		}
-		here := placed(all, c.StationID)
-		dest, err := choicesFor(here, all).target(here, to, all)
+		here := placed(city, c.StationID)
+		all, err := withAskedFor(ctx, tx, city, to.StationCode)
+		if err != nil {
+			return Case{}, err
+		}
+		dest, err := choicesFor(here, city).target(here, to, all)
 		if err != nil {
 			return Case{}, err
 		}

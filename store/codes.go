@@ -95,27 +95,41 @@ func (db *DB) jurisdictionPaths(ctx context.Context) (map[int64][]string, error)
 
 // jurisdictionPaths is (*DB).jurisdictionPaths, in a transaction or not.
 func jurisdictionPaths(ctx context.Context, q rowsQueryer) (map[int64][]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, parent_id, name FROM jurisdictions`)
+	nodes, err := readJurisdictions(ctx, q, `SELECT id, parent_id, name FROM jurisdictions`)
+	if err != nil {
+		return nil, err
+	}
+	return jurisdictionPathsOf(nodes), nil
+}
+
+// jurisdictionNode is a jurisdiction's name and parent.
+type jurisdictionNode struct {
+	parent sql.NullInt64
+	name   string
+}
+
+// readJurisdictions reads the query's (id, parent_id, name) rows by id.
+func readJurisdictions(ctx context.Context, q rowsQueryer, query string, args ...any) (map[int64]jurisdictionNode, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jurisdictions: %w", err)
 	}
 	defer rows.Close()
-	type node struct {
-		parent sql.NullInt64
-		name   string
-	}
-	nodes := map[int64]node{}
+	nodes := map[int64]jurisdictionNode{}
 	for rows.Next() {
 		var id int64
-		var n node
+		var n jurisdictionNode
 		if err := rows.Scan(&id, &n.parent, &n.name); err != nil {
 			return nil, fmt.Errorf("read jurisdiction: %w", err)
 		}
 		nodes[id] = n
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return nodes, rows.Err()
+}
+
+// jurisdictionPathsOf gives each node its names from the root down, as
+// far as the nodes reach.
+func jurisdictionPathsOf(nodes map[int64]jurisdictionNode) map[int64][]string {
 	paths := map[int64][]string{}
 	for id := range nodes {
 		var path []string
@@ -133,5 +147,5 @@ func jurisdictionPaths(ctx context.Context, q rowsQueryer) (map[int64][]string, 
 		slices.Reverse(path)
 		paths[id] = path
 	}
-	return paths, nil
+	return paths
 }

@@ -8,29 +8,59 @@ import (
 	"mashang"
 )
 
-// PlacedStations lists every station with its jurisdiction's path, by code
-// (mashang.RerouteStore): a city has a few hundred stations.
-func (db *DB) PlacedStations(ctx context.Context) ([]mashang.PlacedStation, error) {
-	return placedStations(ctx, db.db)
+// CityStations lists the stations of the station's city with their
+// jurisdictions' paths, by code (mashang.RerouteStore): those whose
+// jurisdiction lies under the same root, or, for a station without one,
+// the others without one. A province holds thousands of stations; a city
+// a few hundred, read by the index on jurisdiction_id.
+func (db *DB) CityStations(ctx context.Context, stationID int64) ([]mashang.PlacedStation, error) {
+	return cityStations(ctx, db.db, stationID)
 }
 
-// PlacedStations is the same in a transaction (mashang.RerouteTx).
-func (tx *Tx) PlacedStations(ctx context.Context) ([]mashang.PlacedStation, error) {
-	return placedStations(ctx, tx.tx)
+// CityStations is the same in a transaction (mashang.RerouteTx).
+func (tx *Tx) CityStations(ctx context.Context, stationID int64) ([]mashang.PlacedStation, error) {
+	return cityStations(ctx, tx.tx, stationID)
 }
 
-func placedStations(ctx context.Context, q sqlQuerier) ([]mashang.PlacedStation, error) {
-	paths, err := jurisdictionPaths(ctx, q)
+// cityJurisdictions walks up from the station's jurisdiction to its root,
+// then down to every jurisdiction under it. UNION, not UNION ALL: a loop
+// in the data ends the walk instead of hanging it.
+const cityJurisdictions = `
+	WITH RECURSIVE up (id, parent_id) AS (
+		SELECT j.id, j.parent_id FROM stations s JOIN jurisdictions j ON j.id = s.jurisdiction_id WHERE s.id = ?
+		UNION
+		SELECT j.id, j.parent_id FROM jurisdictions j JOIN up ON j.id = up.parent_id
+	), city (id, parent_id, name) AS (
+		SELECT j.id, j.parent_id, j.name FROM jurisdictions j JOIN up ON j.id = up.id WHERE up.parent_id IS NULL
+		UNION
+		SELECT j.id, j.parent_id, j.name FROM jurisdictions j JOIN city ON j.parent_id = city.id
+	)
+	SELECT id, parent_id, name FROM city`
+
+func cityStations(ctx context.Context, q sqlQuerier, stationID int64) ([]mashang.PlacedStation, error) {
+	nodes, err := readJurisdictions(ctx, q, cityJurisdictions, stationID)
 	if err != nil {
 		return nil, err
+	}
+	paths := jurisdictionPathsOf(nodes)
+	// The station itself is read by its id too: with a loop in its
+	// jurisdictions' data it has no city, and it still stands where it is.
+	where, args := `id = ? OR (jurisdiction_id IS NULL AND (SELECT h.jurisdiction_id FROM stations h WHERE h.id = ?) IS NULL)`, []any{stationID, stationID}
+	if len(nodes) > 0 {
+		where = `jurisdiction_id IN ` + inList(len(nodes)) + ` OR id = ?`
+		args = args[:0]
+		for id := range nodes {
+			args = append(args, id)
+		}
+		args = append(args, stationID)
 	}
 	out, err := scanAll(ctx, q, func(row scanner) (mashang.PlacedStation, error) {
 		var jurisdiction sql.NullInt64
 		s, err := scanStation(rowWith{row, &jurisdiction})
 		return mashang.PlacedStation{Station: s, Path: paths[jurisdiction.Int64]}, err
-	}, `SELECT `+stationColumns+`, jurisdiction_id FROM stations ORDER BY code`)
+	}, `SELECT `+stationColumns+`, jurisdiction_id FROM stations WHERE `+where+` ORDER BY code`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list stations: %w", err)
+		return nil, fmt.Errorf("list the city's stations: %w", err)
 	}
 	return out, nil
 }
