@@ -26,6 +26,10 @@ type dialect interface {
 	// skipLocked is appended to a SELECT that claims work: rows another
 	// transaction holds are passed over, not waited for.
 	skipLocked() string
+	// noteGrows is the expression of a search note saying its text was
+	// only inserted since it was last indexed (MySQL's postings add its
+	// pairs to the case's, migration 00055; FTS5 indexes a text alone).
+	noteGrows() string
 	// chinaMonth is the China-time month (YYYY-MM) of a UTC timestamp
 	// column. China keeps no daylight saving time: eight hours ahead, always.
 	chinaMonth(column string) string
@@ -67,6 +71,8 @@ func (sqliteDialect) casesFirst() string { return "" } // SQLite already walks t
 
 func (sqliteDialect) skipLocked() string { return "" }
 
+func (sqliteDialect) noteGrows() string { return "0" }
+
 func (sqliteDialect) galera() bool { return false }
 
 func (sqliteDialect) chinaMonth(column string) string {
@@ -107,6 +113,8 @@ func (mysqlDialect) casesFirst() string { return "STRAIGHT_JOIN " }
 
 // MySQL 8 and MariaDB 10.6 have SKIP LOCKED.
 func (mysqlDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+func (mysqlDialect) noteGrows() string { return "grows" }
 
 func (mysqlDialect) chinaMonth(column string) string {
 	return "DATE_FORMAT(" + column + " + INTERVAL 8 HOUR, '%Y-%m')"

@@ -70,8 +70,8 @@ func (db *DB) IndexSearch(ctx context.Context) (int, error) {
 func (tx *Tx) indexSearch(ctx context.Context) (int, error) {
 	notes, err := scanAll(ctx, tx.tx, func(row scanner) (searchNote, error) {
 		var n searchNote
-		return n, row.Scan(&n.doc, &n.caseID)
-	}, `SELECT doc, case_id FROM case_search_pending ORDER BY case_id, doc LIMIT ?`+tx.dialect.skipLocked(), searchBatch)
+		return n, row.Scan(&n.doc, &n.caseID, &n.grows)
+	}, `SELECT doc, case_id, `+tx.dialect.noteGrows()+` FROM case_search_pending ORDER BY case_id, doc LIMIT ?`+tx.dialect.skipLocked(), searchBatch)
 	if err != nil || len(notes) == 0 {
 		return 0, err
 	}
@@ -81,8 +81,12 @@ func (tx *Tx) indexSearch(ctx context.Context) (int, error) {
 	return len(notes), nil
 }
 
-// searchNote is a claimed note: the doc whose text changed and its case.
-type searchNote struct{ doc, caseID int64 }
+// searchNote is a claimed note: the doc whose text changed, its case, and
+// whether the text was only inserted since it was last indexed.
+type searchNote struct {
+	doc, caseID int64
+	grows       bool
+}
 
 // indexNotes, on SQLite: the texts of the noted docs are read and their
 // rows of the FTS5 index written again.

@@ -382,3 +382,89 @@ func TestSearchIndexersAtOnceEndWithTheCurrentTexts(t *testing.T) {
 		}
 	})
 }
+
+// A text added to a case notes that it grows the case (migration 00055):
+// the indexer then adds the pairs of the added texts to the case's without
+// reading its other texts; any other change — a text changed after it was
+// added, an older text changed — clears that, and the case is read whole
+// again. Either way the postings end as the pairs of the case's texts.
+func TestSearchNotesOfAddedTextsGrowTheCase(t *testing.T) {
+	if !slices.Contains(storetest.Drivers(t), store.DriverMySQL) {
+		t.Skip("needs MySQL: set MASHANG_TEST_MYSQL_DSN")
+	}
+	ctx := context.Background()
+	db, raw, _ := openSeeded(t, store.DriverMySQL)
+	intake := &mashang.Intake{Store: db, Now: func() time.Time { return t0 }}
+	receive := func(in ...mashang.Inbound) {
+		t.Helper()
+		for _, m := range in {
+			if _, err := intake.Receive(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	notes := func() string {
+		t.Helper()
+		rows, err := raw.QueryContext(ctx, `SELECT doc % 4, grows FROM case_search_pending ORDER BY doc`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var kind int
+			var grows bool
+			if err := rows.Scan(&kind, &grows); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s:%v", []string{"case", "message", "answer"}[kind], grows))
+		}
+		return strings.Join(out, " ")
+	}
+	receive(event("oGrowA", "SCAN", "st:demo-bdg", t0), text("oGrowA", 1, "小区东门的路灯坏了"))
+	indexPending(t, db, raw, true)
+	var caseID int64
+	if err := raw.QueryRowContext(ctx, `SELECT id FROM cases`).Scan(&caseID); err != nil {
+		t.Fatal(err)
+	}
+
+	receive(text("oGrowA", 2, "已经三天没有修"), text("oGrowA", 3, "晚上很不安全"))
+	if err := db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
+		return tx.AddCaseEvent(ctx, caseID, t0, mashang.EventReply, "staff", "已联系供电所")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := notes(), "message:true message:true answer:true"; got != want {
+		t.Errorf("notes of added texts: %s, want %s", got, want)
+	}
+	indexPending(t, db, raw, true)
+	checkPostings(t, raw)
+	for _, q := range []string{"三天没有", "很不安全", "供电所", "东门的路灯"} {
+		if ids, err := db.IndexedCases(ctx, q); err != nil || !slices.Equal(ids, []int64{caseID}) {
+			t.Errorf("after added texts the index finds %q in %v (%v), want case %d", q, ids, err, caseID)
+		}
+	}
+
+	// A text added and corrected before the indexer ran, and an older text
+	// corrected: the case is read whole, the old words leave.
+	receive(text("oGrowA", 4, "路面也有坑洼"))
+	for _, update := range []string{
+		`UPDATE inbound_messages SET content = '路面积水严重' WHERE content = '路面也有坑洼'`,
+		`UPDATE inbound_messages SET content = '小区西门的井盖丢了' WHERE content = '小区东门的路灯坏了'`,
+	} {
+		if _, err := raw.ExecContext(ctx, update); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := notes(), "message:false message:false"; got != want {
+		t.Errorf("notes of changed texts: %s, want %s", got, want)
+	}
+	indexPending(t, db, raw, true)
+	checkPostings(t, raw)
+	for q, want := range map[string]bool{"也有坑洼": false, "西门的井盖": true, "积水严重": true, "很不安全": true} {
+		ids, err := db.IndexedCases(ctx, q)
+		if err != nil || slices.Equal(ids, []int64{caseID}) != want {
+			t.Errorf("after the corrections the index finds %q in %v (%v), want the case %v", q, ids, err, want)
+		}
+	}
+}

@@ -186,8 +186,9 @@ func (db *DB) postingsPage(ctx context.Context, q sqlQuerier, r mashang.Reach, f
 	return out, nil
 }
 
-// indexNotes, on MySQL: the cases of the notes are indexed again whole.
-// Each case's row in case_grams is locked first (written if new), so two
+// indexNotes, on MySQL: the cases of the notes are indexed again — whole,
+// or, for a case whose notes all grow (migration 00055), its pairs and
+// those of the noted texts alone. Each case's row in case_grams is locked first (written if new), so two
 // instances' indexers never work on one case at once; then the case's
 // texts are read as committed now, its pairs compared with those it had,
 // the postings and counts that changed written, and the notes removed.
@@ -226,7 +227,33 @@ func (mysqlDialect) indexNotes(ctx context.Context, tx *Tx, notes []searchNote) 
 		old[r.id] = r.grams
 	}
 
+	// A case whose every note grows only gained texts: its pairs are those
+	// it had and those of the noted texts. Any other is read whole.
+	growing := make(map[int64]bool, len(cases))
+	for _, n := range notes {
+		if was, seen := growing[n.caseID]; !seen || was {
+			growing[n.caseID] = n.grows
+		}
+	}
 	sets := make(map[int64]map[searchGram]struct{}, len(cases))
+	var whole []any
+	for _, id := range cases {
+		if !growing[id] {
+			whole = append(whole, id)
+			continue
+		}
+		set := map[searchGram]struct{}{}
+		for g := range decodeGrams(old[id]) {
+			set[g] = struct{}{}
+		}
+		sets[id] = set
+	}
+	var grown [3][]any // the noted texts of growing cases: case, message, answer IDs
+	for _, n := range notes {
+		if growing[n.caseID] && n.doc%4 < 3 {
+			grown[n.doc%4] = append(grown[n.doc%4], n.doc/4)
+		}
+	}
 	add := func(caseID int64, texts ...string) {
 		set := sets[caseID]
 		if set == nil {
@@ -237,12 +264,24 @@ func (mysqlDialect) indexNotes(ctx context.Context, tx *Tx, notes []searchNote) 
 			searchGrams(set, t)
 		}
 	}
-	for _, query := range []string{
-		`SELECT id, COALESCE(summary, ''), '' FROM cases WHERE id IN `,
-		`SELECT case_id, COALESCE(content, ''), COALESCE(recognition, '') FROM inbound_messages WHERE case_id IN `,
-		`SELECT case_id, COALESCE(detail, ''), '' FROM case_events WHERE kind IN ` + answerEventKinds + ` AND case_id IN `,
-	} {
-		r, err := tx.tx.QueryContext(ctx, query+inList(len(cases)), caseArgs...)
+	const (
+		summaries = `SELECT id, COALESCE(summary, ''), '' FROM cases WHERE id IN `
+		messages  = `SELECT case_id, COALESCE(content, ''), COALESCE(recognition, '') FROM inbound_messages WHERE `
+		answers   = `SELECT case_id, COALESCE(detail, ''), '' FROM case_events WHERE kind IN ` + answerEventKinds + ` AND `
+	)
+	reads := []struct {
+		query       string
+		args        []any
+		onlyGrowing bool
+	}{
+		{summaries, whole, false}, {messages + `case_id IN `, whole, false}, {answers + `case_id IN `, whole, false},
+		{summaries, grown[0], true}, {messages + `id IN `, grown[1], true}, {answers + `id IN `, grown[2], true},
+	}
+	for _, read := range reads {
+		if len(read.args) == 0 {
+			continue
+		}
+		r, err := tx.tx.QueryContext(ctx, read.query+inList(len(read.args)), read.args...)
 		if err != nil {
 			return fmt.Errorf("read the cases' texts: %w", err)
 		}
@@ -253,7 +292,11 @@ func (mysqlDialect) indexNotes(ctx context.Context, tx *Tx, notes []searchNote) 
 				r.Close()
 				return fmt.Errorf("read the cases' texts: %w", err)
 			}
-			add(id, a, b)
+			// A grown text counts for the growing case it was noted
+			// for: a text on another case would have cleared grows.
+			if !read.onlyGrowing || growing[id] {
+				add(id, a, b)
+			}
 		}
 		if err := r.Close(); err != nil {
 			return fmt.Errorf("read the cases' texts: %w", err)
