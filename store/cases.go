@@ -351,8 +351,11 @@ func (tx *Tx) Enqueue(ctx context.Context, item mashang.OutboxItem, at time.Time
 // to-do list (待办, TodoItems) shows it until someone marks it done or its
 // case is closed.
 func (tx *Tx) AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO staff_alerts (station_id, case_id, message, created_at) VALUES (?, ?, ?, ?)`,
-		nullID(stationID), nullID(caseID), message, at.UTC())
+	// An alert about a case belongs to the case's station unless it
+	// names one: the to-do list finds a station's alerts by station_id.
+	_, err := tx.exec(ctx, `INSERT INTO staff_alerts (station_id, case_id, message, created_at)
+		VALUES (COALESCE(?, (SELECT c.station_id FROM cases c WHERE c.id = ?)), ?, ?, ?)`,
+		nullID(stationID), caseID, nullID(caseID), message, at.UTC())
 	if err != nil {
 		return fmt.Errorf("alert staff: %w", err)
 	}

@@ -100,8 +100,7 @@ const answeredAt = `(SELECT MAX(r.at) FROM case_events r WHERE r.case_id = c.id 
 const stationName = `(SELECT st.name FROM stations st WHERE st.id = c.station_id)`
 
 // todoReach is the reach's condition for a source, on the case alone (see
-// stationName); an alert is within a station's reach by its own station or
-// its case's, on the station joined as s.
+// stationName); an alert is within reach by its station, joined as s.
 func todoReach(kind mashang.TodoKind, r mashang.Reach) (string, []any) {
 	switch {
 	case r.All:
@@ -109,7 +108,10 @@ func todoReach(kind mashang.TodoKind, r mashang.Reach) (string, []any) {
 	case r.DepartmentID != 0:
 		return "1 = 0", nil // a department's handler has no to-do list here
 	case kind == mashang.TodoAlert && r.StationID != 0:
-		return "s.id = ?", []any{r.StationID}
+		// By the alert's own station (every alert has one, migration
+		// 00056): the open alerts' index then reads the station's alone,
+		// where s.id read every open alert of the database.
+		return "a.station_id = ?", []any{r.StationID}
 	case kind == mashang.TodoAlert:
 		return reachCondition(r)
 	}

@@ -75,3 +75,54 @@ func TestWallQueueFillsByTriggerAndTheTodoCountStopsAtItsBound(t *testing.T) {
 		}
 	})
 }
+
+// A station's to-do list reads its alerts by the alert's station (migration
+// 00056): an alert written about a case without naming a station is the
+// case's station's, and no other station sees it.
+func TestAnAlertWithoutAStationIsItsCaseStations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		ctx := context.Background()
+		db, err := store.Open(ctx, driver, storetest.DSN(t, driver))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		if err := db.GenerateCases(ctx, 1, now); err != nil {
+			t.Fatal(err)
+		}
+		cases, err := db.ConsoleCases(ctx, mashang.Reach{All: true}, mashang.CaseFilter{})
+		if err != nil || len(cases) != 1 {
+			t.Fatalf("the case: %v %v", cases, err)
+		}
+		c := cases[0]
+		const says = "请核实群众所说的地址"
+		if err := db.UpdateHandover(ctx, func(tx mashang.HandoverTx) error {
+			return tx.(interface {
+				AddStaffAlert(ctx context.Context, stationID, caseID int64, message string, at time.Time) error
+			}).AddStaffAlert(ctx, 0, c.ID, says, now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		stations, err := db.Stations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stations {
+			items, _, err := db.TodoItems(ctx, mashang.Reach{StationID: s.ID}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, it := range items {
+				found = found || (it.Kind == mashang.TodoAlert && it.Text == says && it.CaseNumber == c.Number)
+			}
+			if found != (s.ID == c.StationID) {
+				t.Errorf("station %s (the case's: %v) sees the alert: %v", s.Name, s.ID == c.StationID, found)
+			}
+		}
+	})
+}
