@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"mashang"
-	"mashang/store"
 	"mashang/store/storetest"
 )
 
@@ -16,16 +15,8 @@ import (
 // reading the whole backlog on every console page.
 func TestWallQueueFillsByTriggerAndTheTodoCountStopsAtItsBound(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
-		ctx := context.Background()
-		db, err := store.Open(ctx, driver, storetest.DSN(t, driver))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
+		ctx, now := context.Background(), time.Now()
+		db, _, _ := openSeeded(t, driver)
 		if err := db.GenerateCases(ctx, 1000, now); err != nil {
 			t.Fatal(err)
 		}
@@ -81,16 +72,8 @@ func TestWallQueueFillsByTriggerAndTheTodoCountStopsAtItsBound(t *testing.T) {
 // case's station's, and no other station sees it.
 func TestAnAlertWithoutAStationIsItsCaseStations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
-		ctx := context.Background()
-		db, err := store.Open(ctx, driver, storetest.DSN(t, driver))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.SeedDemo(ctx); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
+		ctx, now := context.Background(), time.Now()
+		db, _, _ := openSeeded(t, driver)
 		if err := db.GenerateCases(ctx, 1, now); err != nil {
 			t.Fatal(err)
 		}
