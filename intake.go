@@ -182,7 +182,7 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 	}
 	var reply Reply
 	var queued bool
-	err := in.Store.UpdateIntake(ctx, func(storeTx IntakeTx) error {
+	err := in.Store.UpdateIntake(WithPush(ctx, m.OpenID, m.CreateTime), func(storeTx IntakeTx) error {
 		tx := &enqueueNoticer{IntakeTx: storeTx, queued: &queued}
 		// The reply is decided first (it only reads), so that one INSERT
 		// records the push and its answer; what the push changes is applied
@@ -243,6 +243,29 @@ func (in *Intake) Receive(ctx context.Context, m Inbound) (Reply, error) {
 		in.Followed()
 	}
 	return reply, nil
+}
+
+// PushRead is what a store may read ahead for a push's transaction: the
+// citizen's conversation, and the rating awaiting its reason since Since
+// (the AwaitingReason a text of theirs asks first). A store that files the
+// pushes arriving together in one transaction asks it for all of them in
+// one statement.
+type PushRead struct {
+	OpenID string
+	Since  time.Time
+}
+
+type pushKey struct{}
+
+// WithPush marks ctx as carrying the push of openid sent at sentAt.
+func WithPush(ctx context.Context, openid string, sentAt time.Time) context.Context {
+	return context.WithValue(ctx, pushKey{}, PushRead{OpenID: openid, Since: sentAt.Add(-ReasonWindow)})
+}
+
+// PushOf is the push ctx carries (WithPush), if any.
+func PushOf(ctx context.Context) (PushRead, bool) {
+	p, ok := ctx.Value(pushKey{}).(PushRead)
+	return p, ok && p.OpenID != ""
 }
 
 // enqueueNoticer notes whether a transaction queued anything for the outbox.

@@ -53,7 +53,8 @@ func (tx *Tx) ConversationScene(ctx context.Context, openid string) (mashang.Sce
 		if err := tx.lockWritten(ctx, "followers", openid); err != nil {
 			return mashang.Scene{}, time.Time{}, err
 		}
-		err = tx.queryRow(ctx, selectConversation+tx.dialect.forUpdate(), openid).Scan(&scene, &at)
+		query := selectConversation + tx.dialect.forUpdate()
+		err = tx.tx.readOwn(ctx, openid, tx.stmts[query], query, openid).Scan(&scene, &at)
 	}
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!scene.Valid || !at.Valid)) {
 		return mashang.Scene{}, time.Time{}, mashang.NotFound("扫码记录")
@@ -99,7 +100,10 @@ func (tx *Tx) RecentCase(ctx context.Context, openid string, scene mashang.Scene
 		c.ID, c.Number, c.StationID, c.Category = read.id.Int64, read.number.String, read.stationID.Int64, read.category.String
 		return c, nil
 	}
-	err := tx.queryRow(ctx, selectRecentCase, openid, scene.String(), since.UTC()).Scan(&c.ID, &c.Number, &c.StationID, &c.Category)
+	// Only the citizen's own cases: what a group holds back for others
+	// need not be written first (batch.go).
+	err := tx.tx.readOwn(ctx, openid, tx.stmts[selectRecentCase], selectRecentCase, openid, scene.String(), since.UTC()).
+		Scan(&c.ID, &c.Number, &c.StationID, &c.Category)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mashang.Case{}, mashang.NotFound("问题")
 	}
@@ -234,6 +238,11 @@ func (tx *Tx) CreateCase(ctx context.Context, c *mashang.Case) error {
 
 // TouchCase notes a message in the case at that time.
 func (tx *Tx) TouchCase(ctx context.Context, caseID int64, at time.Time) error {
+	if b := tx.tx.batch; b != nil && tx.claimedFor != "" {
+		// The case of the push this transaction claimed: its citizen's.
+		b.holdTouch(tx.claimedFor, caseID, at.UTC())
+		return nil
+	}
 	if _, err := tx.exec(ctx, touchCase, at.UTC(), caseID, at.UTC()); err != nil {
 		return fmt.Errorf("touch case: %w", err)
 	}

@@ -34,3 +34,28 @@ func (db *DB) IndexedCases(ctx context.Context, text string) ([]int64, error) {
 		return id, row.Scan(&id)
 	}, `SELECT DISTINCT found.case_id FROM (`+index+`) found ORDER BY 1`, args...)
 }
+
+// PausedIntake holds the pushes of a MySQL store until the test runs them
+// as one group, as its lanes would when they arrive together.
+type PausedIntake struct {
+	db     *DB
+	old    *groupWriter
+	paused *groupWriter
+}
+
+// PauseIntake replaces db's group writer (MySQL) with one that has no
+// lanes: pushes queue until Run.
+func (db *DB) PauseIntake() *PausedIntake {
+	p := &PausedIntake{db: db, old: db.intake, paused: newGroupWriter(db.db, db.dialect, db.stmts, db.numbers, 0)}
+	db.intake = p.paused
+	return p
+}
+
+// Queued is how many pushes wait.
+func (p *PausedIntake) Queued() int { return len(p.paused.jobs) }
+
+// Run files every push waiting as one group.
+func (p *PausedIntake) Run() { p.paused.group(<-p.paused.jobs) }
+
+// Resume gives the store its lanes back, once no push is being sent.
+func (p *PausedIntake) Resume() { p.db.intake = p.old }

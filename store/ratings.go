@@ -224,9 +224,16 @@ func (tx *Tx) AwaitingReason(ctx context.Context, openid string, since time.Time
 		return mashang.Case{}, err
 	}
 	recent := &read.recent
-	err := tx.queryRow(ctx, selectConversationAwaiting+tx.dialect.forUpdate(), openid, mashang.RatingDissatisfied, since.UTC(), openid).
-		Scan(&read.scene, &read.at, &number, &recent.id, &recent.number, &recent.stationID, &recent.category, &recent.lastMessageAt)
-	recent.openid, recent.scene = openid, read.scene.String
+	var err error
+	if ahead, ok := tx.tx.takeAhead(openid, since); ok {
+		// Read (and locked) with the rest of its group.
+		*read, number = ahead.conversation, ahead.awaiting
+	} else {
+		query := selectConversationAwaiting + tx.dialect.forUpdate()
+		err = tx.tx.readOwn(ctx, openid, tx.stmts[query], query, openid, mashang.RatingDissatisfied, since.UTC(), openid).
+			Scan(&read.scene, &read.at, &number, &recent.id, &recent.number, &recent.stationID, &recent.category, &recent.lastMessageAt)
+		recent.openid, recent.scene = openid, read.scene.String
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		// Not a follower we know: no conversation, but perhaps a case.
 		read.found = false

@@ -45,6 +45,9 @@ func (c stmtCache) close() {
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if stmt, ok := tx.stmts[query]; ok {
+		if err := tx.tx.before(ctx); err != nil {
+			return nil, err
+		}
 		return tx.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
 	return tx.tx.ExecContext(ctx, query, args...)
@@ -52,6 +55,9 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if stmt, ok := tx.stmts[query]; ok {
+		if tx.tx.before(ctx) != nil {
+			return tx.tx.Tx.QueryRowContext(spoilt, query, args...)
+		}
 		return tx.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, query, args...)

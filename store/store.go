@@ -198,7 +198,7 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 // Tx is one write transaction. Its methods implement the domain's *Tx
 // interfaces, so the domain decides what happens and Tx only says it in SQL.
 type Tx struct {
-	tx      *sql.Tx
+	tx      sqlTx
 	dialect dialect
 	stmts   stmtCache
 	// conversation is what AwaitingReason read of the follower, for the
@@ -214,6 +214,9 @@ type Tx struct {
 	// group.
 	endsGroup bool
 	numbers   *sql.DB // DB.numbers
+	// claimedFor is the citizen whose push this job claimed, while its
+	// writes are held back in the group's batch (batch.go).
+	claimedFor string
 }
 
 // update runs fn in a write transaction: on SQLite through the group-commit
@@ -260,15 +263,15 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) updateOnce(ctx context.Context, fn func(*Tx) error) error {
 	// READ COMMITTED, each connection's own level (mysqlPool).
-	sqlTx, err := db.db.BeginTx(ctx, nil)
+	open, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: sqlTx, dialect: db.dialect, stmts: db.stmts, numbers: db.numbers}); err != nil {
-		_ = sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx{Tx: open}, dialect: db.dialect, stmts: db.stmts, numbers: db.numbers}); err != nil {
+		_ = open.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := open.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -213,7 +213,7 @@ func (w *writer) runInSavepoint(open *sql.Tx, job *writeJob) error {
 	if _, err := open.Exec(`SAVEPOINT job`); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	if err := job.fn(&Tx{tx: open, dialect: w.dialect, stmts: w.stmts}); err != nil {
+	if err := job.fn(&Tx{tx: sqlTx{Tx: open}, dialect: w.dialect, stmts: w.stmts}); err != nil {
 		return err
 	}
 	if _, err := open.Exec(`RELEASE job`); err != nil {

@@ -1,0 +1,291 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"mashang"
+)
+
+// writeBatch makes a group's transaction on MySQL (groupwriter.go) cost
+// a few statements for the whole group rather than a few for each push.
+// MySQL spends most of a push's time on statements, not on rows: the parse,
+// the round trip and the wake-ups on both sides of it.
+//
+// It holds back the two writes nearly every push makes — its row in
+// inbound_messages and the touch of the case it joins — and writes the
+// group's as one multi-row INSERT and one UPDATE. And it reads, at the
+// group's start, the conversations of all its citizens (readAhead) in one
+// statement, locking them as each push's own read would.
+//
+// What is held back is written before any other statement of the
+// transaction runs (sqlTx), so every statement sees what the group wrote
+// before it, and before the commit. The reads that do not wait for it are
+// a citizen's reads of their own conversation and cases (readOwn), when
+// nothing held back is that citizen's: what is held back only writes other
+// citizens' messages and cases. A conversation read ahead serves only a
+// push of that citizen's before anything of theirs is written, and none
+// once any other statement has run.
+//
+// A push's row is held back without asking whether WeChat sent it before;
+// a retry is then found when the batch is written (a duplicate key), which
+// spoils the group: it is rolled back and its pushes run again one
+// transaction each, unbatched, where the retry is answered as before.
+// Nothing is answered before its commit either way.
+type writeBatch struct {
+	inbound [][]any // insertInbound's arguments, a push each
+	touches []caseTouch
+	// citizens whose writes are held back: their conversation's read
+	// must see them.
+	citizens map[string]bool
+	// ahead is what readAhead read of the group's citizens at its start,
+	// each taken by its push's first read; dropped whole once any other
+	// statement runs, since that one may have changed it.
+	ahead map[string]aheadRead
+	// err is the failure of a write: the transaction is spoilt (MySQL may
+	// have rolled it back already), and no statement runs in it again.
+	err error
+}
+
+// aheadRead is one citizen's conversation, read ahead with the group's.
+type aheadRead struct {
+	since        time.Time
+	conversation conversationRead
+	awaiting     sql.NullString // the case number of the rating awaiting its reason
+}
+
+type caseTouch struct {
+	caseID int64
+	at     time.Time
+}
+
+func newWriteBatch() *writeBatch { return &writeBatch{citizens: map[string]bool{}} }
+
+// sqlTx is the transaction as Tx's methods use it: *sql.Tx, except that in
+// a group on MySQL every statement first writes what the batch holds back.
+type sqlTx struct {
+	*sql.Tx
+	batch *writeBatch // nil: nothing is held back
+}
+
+// flush writes what the batch holds back, or says why it cannot.
+func (t sqlTx) flush(ctx context.Context) error {
+	b := t.batch
+	if b == nil {
+		return nil
+	}
+	if b.err != nil {
+		return b.err
+	}
+	if len(b.inbound) > 0 {
+		var args []any
+		for _, row := range b.inbound {
+			args = append(args, row...)
+		}
+		query := insertInbound + strings.Repeat(", "+insertInboundRow, len(b.inbound)-1)
+		if _, err := t.Tx.ExecContext(ctx, query, args...); err != nil {
+			b.err = fmt.Errorf("insert the group's inbound messages: %w", err)
+			return b.err
+		}
+	}
+	if len(b.touches) > 0 {
+		// Each case's time moves forward only, as touchCase moves it.
+		var when strings.Builder
+		var whenArgs, ids []any
+		for _, touch := range b.touches {
+			when.WriteString(" WHEN ? THEN ?")
+			whenArgs = append(whenArgs, touch.caseID, touch.at)
+			ids = append(ids, touch.caseID)
+		}
+		newTime := "CASE id" + when.String() + " END"
+		query := `UPDATE cases SET last_message_at = ` + newTime + ` WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) +
+			`) AND last_message_at < ` + newTime
+		args := append(append(append([]any{}, whenArgs...), ids...), whenArgs...)
+		if _, err := t.Tx.ExecContext(ctx, query, args...); err != nil {
+			b.err = fmt.Errorf("touch the group's cases: %w", err)
+			return b.err
+		}
+	}
+	b.inbound, b.touches = b.inbound[:0], b.touches[:0]
+	clear(b.citizens)
+	return nil
+}
+
+// holdInbound holds back the INSERT of one push (insertInbound's
+// arguments) from citizen.
+func (b *writeBatch) holdInbound(citizen string, args []any) {
+	b.inbound = append(b.inbound, args)
+	b.citizens[citizen] = true
+	delete(b.ahead, citizen) // read before this write
+}
+
+// holdTouch holds back moving a case of citizen's to at.
+func (b *writeBatch) holdTouch(citizen string, caseID int64, at time.Time) {
+	b.touches = append(b.touches, caseTouch{caseID: caseID, at: at})
+	b.citizens[citizen] = true
+	delete(b.ahead, citizen)
+}
+
+// spoilt is a context already done: a statement given it fails before it
+// reaches the server. A *sql.Row cannot be made with an error otherwise.
+var spoilt = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// before readies the transaction for a statement of any kind: what is
+// held back is written, and what was read ahead may no longer hold.
+func (t sqlTx) before(ctx context.Context) error {
+	if t.batch != nil {
+		t.batch.ahead = nil
+	}
+	return t.flush(ctx)
+}
+
+func (t sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.before(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t sqlTx) Exec(query string, args ...any) (sql.Result, error) {
+	return t.ExecContext(context.Background(), query, args...)
+}
+
+func (t sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.before(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+func (t sqlTx) Query(query string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(context.Background(), query, args...)
+}
+
+func (t sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.before(ctx) != nil {
+		return t.Tx.QueryRowContext(spoilt, query, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t sqlTx) QueryRow(query string, args ...any) *sql.Row {
+	return t.QueryRowContext(context.Background(), query, args...)
+}
+
+// readOwn reads, for citizen, a row that only their own writes change:
+// what the batch holds back for others need not be written first.
+func (t sqlTx) readOwn(ctx context.Context, citizen string, stmt *sql.Stmt, query string, args ...any) *sql.Row {
+	if b := t.batch; b != nil && (b.err != nil || b.citizens[citizen]) && t.flush(ctx) != nil {
+		return t.Tx.QueryRowContext(spoilt, query, args...)
+	}
+	if stmt != nil {
+		return t.Tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// readAhead reads the conversations of the citizens whose pushes the
+// group's jobs carry (mashang.WithPush) in one statement, and locks them,
+// as each push's AwaitingReason would one by one.
+func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob) error {
+	b := t.batch
+	var citizens []mashang.PushRead
+	seen := map[string]bool{}
+	for _, job := range jobs {
+		if p, ok := mashang.PushOf(job.ctx); ok && !seen[p.OpenID] {
+			seen[p.OpenID] = true
+			citizens = append(citizens, p)
+		}
+	}
+	if len(citizens) < 2 {
+		return nil // one push reads its own as it goes
+	}
+	args := []any{mashang.RatingDissatisfied}
+	since := make(map[string]time.Time, len(citizens))
+	for _, p := range citizens {
+		args = append(args, p.OpenID, p.Since.UTC())
+		since[p.OpenID] = p.Since
+	}
+	var openids []any
+	for _, p := range citizens {
+		openids = append(openids, p.OpenID)
+	}
+	// The rows are locked first, in a statement of their own: a statement
+	// reads (where it does not lock) as of its first read, so one that
+	// waited for a citizen's row held by another group midway would read
+	// that citizen's cases as they were before that group committed — a
+	// case it opened unseen, and a second one opened beside it.
+	if _, err := t.Tx.ExecContext(ctx, `SELECT openid FROM followers WHERE openid IN (?`+strings.Repeat(", ?", len(openids)-1)+`) FOR UPDATE`, openids...); err != nil {
+		b.err = fmt.Errorf("lock the group's conversations: %w", err)
+		return b.err
+	}
+	args = append(args, openids...)
+	rows, err := t.Tx.QueryContext(ctx, conversationsAhead(len(citizens)), args...)
+	if err != nil {
+		b.err = fmt.Errorf("read the group's conversations: %w", err)
+		return b.err
+	}
+	defer rows.Close()
+	b.ahead = make(map[string]aheadRead, len(citizens))
+	for rows.Next() {
+		var openid string
+		read := aheadRead{conversation: conversationRead{found: true}}
+		recent := &read.conversation.recent
+		if err := rows.Scan(&openid, &read.conversation.scene, &read.conversation.at, &read.awaiting,
+			&recent.id, &recent.number, &recent.stationID, &recent.category, &recent.lastMessageAt); err != nil {
+			b.err = fmt.Errorf("read the group's conversations: %w", err)
+			return b.err
+		}
+		read.since = since[openid]
+		read.conversation.openid = openid
+		recent.openid, recent.scene = openid, read.conversation.scene.String
+		b.ahead[openid] = read
+	}
+	if err := rows.Err(); err != nil {
+		b.err = fmt.Errorf("read the group's conversations: %w", err)
+		return b.err
+	}
+	return nil
+}
+
+// takeAhead is citizen's conversation read ahead, if it was and still
+// holds for a question about since; it is taken once.
+func (t sqlTx) takeAhead(citizen string, since time.Time) (aheadRead, bool) {
+	b := t.batch
+	if b == nil || b.err != nil {
+		return aheadRead{}, false
+	}
+	read, ok := b.ahead[citizen]
+	if !ok || !read.since.Equal(since) {
+		return aheadRead{}, false
+	}
+	delete(b.ahead, citizen)
+	return read, true
+}
+
+// conversationsAhead is selectConversationAwaiting asked for n citizens at
+// once: each row starts with its citizen's openid, and each citizen's
+// rating is looked for since their own time (CASE on the openid). Made from
+// the one-citizen question so that the two never disagree.
+func conversationsAhead(n int) string {
+	q := selectConversationAwaiting
+	for _, r := range []struct{ from, to string }{
+		{"SELECT f.last_scene,", "SELECT f.openid, f.last_scene,"},
+		{"WHERE c.openid = ? AND c.rating = ?", "WHERE c.openid = f.openid AND c.rating = ?"},
+		{"r.rated_at >= ?", "r.rated_at >= CASE f.openid" + strings.Repeat(" WHEN ? THEN ?", n) + " END"},
+		{"WHERE f.openid = ?", "WHERE f.openid IN (?" + strings.Repeat(", ?", n-1) + ")"},
+	} {
+		if strings.Count(q, r.from) != 1 {
+			panic("store: selectConversationAwaiting changed; conversationsAhead must follow: " + r.from)
+		}
+		q = strings.Replace(q, r.from, r.to, 1)
+	}
+	return q + " FOR UPDATE"
+}

@@ -1,0 +1,240 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"mashang"
+	"mashang/store"
+	"mashang/store/storetest"
+)
+
+// On MySQL the pushes that arrive together are filed in one transaction:
+// their conversations read in one statement, their messages and case
+// touches written in one each (batch.go). Each push must still be filed as
+// it would be alone: a citizen's second push in the group joins the case
+// their first touched, a new case among them is opened as ever, and a
+// retry of a push — already stored, or earlier in the same group — spoils
+// the batch, whose pushes then run again one by one: every push stored
+// once, the retry answered as the first time.
+func TestAGroupOfPushesIsFiledAsEachAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("pushes are filed in groups of statements on MySQL; SQLite's writer groups commits only")
+		}
+		ctx := context.Background()
+		db, _, _ := openSeeded(t, driver)
+		// With ratings, every text first asks for a rating awaiting its
+		// reason: the question a group asks for all its citizens at once.
+		intake := &mashang.Intake{Store: db, Ratings: &mashang.Ratings{Store: db}}
+		at := func(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
+		say := func(openid string, msgID int64, minutes int) mashang.Inbound {
+			m := text(openid, msgID, fmt.Sprintf("路灯坏了，第%d条", msgID))
+			m.CreateTime, m.ReceivedAt = at(minutes), at(minutes)
+			return m
+		}
+		receive := func(m mashang.Inbound) mashang.Reply {
+			t.Helper()
+			reply, err := intake.Receive(ctx, m)
+			if err != nil {
+				t.Fatalf("push %s: %v", m.DedupKey(), err)
+			}
+			return reply
+		}
+		for _, openid := range []string{"oA", "oB", "oC", "oD"} {
+			receive(event(openid, mashang.EventScan, "st:demo-bdg", at(0)))
+		}
+		opened := map[string]string{} // citizen: their case's number
+		for i, openid := range []string{"oA", "oD"} {
+			reply := receive(say(openid, int64(i+1), 1))
+			opened[openid] = caseNumberIn(t, reply.Text)
+		}
+
+		// group sends the pushes into one group, queued in this order, and
+		// gives their replies.
+		group := func(pushes ...mashang.Inbound) []mashang.Reply {
+			t.Helper()
+			paused := db.PauseIntake()
+			defer paused.Resume()
+			replies := make([]mashang.Reply, len(pushes))
+			errs := make([]error, len(pushes))
+			var wg sync.WaitGroup
+			for i, m := range pushes {
+				wg.Go(func() { replies[i], errs[i] = intake.Receive(ctx, m) })
+				for paused.Queued() < i+1 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			paused.Run()
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("push %d of the group: %v", i, err)
+				}
+			}
+			return replies
+		}
+
+		// oA's text comes 44 minutes after their first, 25 after the
+		// location before it in the group: it joins the case only if it
+		// sees that location's touch (a case takes messages for 30
+		// minutes), though the group read oA's conversation before it (a
+		// location does not ask for a rating's reason, so it leaves that
+		// read unused).
+		place := say("oA", 10, 20)
+		place.MsgType, place.Content, place.LocationX, place.LocationY, place.Scale, place.Label = mashang.MsgLocation, "", 36.07, 120.38, 15, "路口"
+		replies := group(place, say("oD", 11, 2), say("oA", 12, 45), say("oB", 13, 2), say("oC", 14, 2), say("oD", 15, 3))
+		for i, want := range []string{opened["oA"], opened["oD"], opened["oA"], "", "", opened["oD"]} {
+			if want != "" && replies[i].Text != fmt.Sprintf("已补充到您反映的问题（编号：%s）。", want) {
+				t.Errorf("push %d of the group was answered %q, want it joined to %s", i, replies[i].Text, want)
+			}
+		}
+		for i, openid := range map[int]string{3: "oB", 4: "oC"} {
+			if !strings.HasPrefix(replies[i].Text, "已收到您反映的问题") {
+				t.Fatalf("%s's first text was answered %q, want a new case", openid, replies[i].Text)
+			}
+			opened[openid] = caseNumberIn(t, replies[i].Text)
+		}
+
+		lastMessages := func(when string, want map[string]time.Time) {
+			t.Helper()
+			for openid, last := range want {
+				c, err := db.CaseByNumberAny(ctx, opened[openid])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !c.LastMessageAt.Equal(last) {
+					t.Errorf("%s: %s's case %s has its last message at %s, want %s", when, openid, c.Number,
+						c.LastMessageAt.Format(time.TimeOnly), last.Format(time.TimeOnly))
+				}
+			}
+		}
+		lastMessages("after the first group", map[string]time.Time{"oA": at(45), "oD": at(3), "oB": at(2), "oC": at(2)})
+
+		// A retry of a push stored before, and one of a push in the same
+		// group, among new pushes.
+		retried := group(say("oA", 16, 46), say("oA", 10, 20), say("oD", 17, 4), say("oD", 17, 4))
+		if !retried[1].Repeat || retried[1].Text != replies[0].Text {
+			t.Errorf("the retry of a stored push was answered %+v, want %q again", retried[1], replies[0].Text)
+		}
+		if retried[2].Text != retried[3].Text || retried[2].Repeat == retried[3].Repeat {
+			t.Errorf("a push and its retry in one group were answered %+v and %+v", retried[2], retried[3])
+		}
+
+		// Stored once each: 4 scans, 2 first texts, 6 and 2 new pushes.
+		if n, err := db.CountInbound(ctx); err != nil || n != 14 {
+			t.Fatalf("stored %d pushes (%v), want 14", n, err)
+		}
+		lastMessages("after the second group", map[string]time.Time{"oA": at(46), "oD": at(4)})
+		for openid, want := range map[string]int{"oA": 4, "oD": 4, "oB": 1, "oC": 1} {
+			c, err := db.CaseByNumberAny(ctx, opened[openid])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := db.CaseMessageCount(ctx, c.ID); err != nil || n != want {
+				t.Errorf("%s's case %s has %d messages (%v), want %d", openid, c.Number, n, err, want)
+			}
+		}
+	})
+}
+
+// A group whose citizen is held by another transaction waits for it, and
+// then sees what it committed: the citizen's second text joins the case
+// their first opened meanwhile, rather than opening another (a statement
+// reads, where it does not lock, as of its first read: reading the
+// group's conversations in the statement that waited for one of them saw
+// that citizen's cases as they were before).
+func TestAGroupWaitingForACitizenSeesTheCaseOpenedMeanwhile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("pushes are filed in groups of statements on MySQL; SQLite has one writer")
+		}
+		ctx := context.Background()
+		db, raw, _ := openSeeded(t, driver)
+		intake := &mashang.Intake{Store: db}
+		say := func(openid string, msgID int64) mashang.Inbound {
+			m := text(openid, msgID, "路灯坏了")
+			m.CreateTime, m.ReceivedAt = t0.Add(time.Minute), t0.Add(time.Minute)
+			return m
+		}
+		// oA sorts before oX: the group reads oA before it waits for oX.
+		for _, openid := range []string{"oA", "oB", "oX"} {
+			if _, err := intake.Receive(ctx, event(openid, mashang.EventScan, "st:demo-bdg", t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first group: oX's first text, which opens their case, and
+		// oB's; it stops before making oX's case.
+		slow := &pausingStore{DB: db, paused: make(chan struct{}), release: make(chan struct{})}
+		slowIntake := &mashang.Intake{Store: slow}
+		holding := db.PauseIntake()
+		defer holding.Resume()
+		var first mashang.Reply
+		var firstErrs [2]error
+		var holders sync.WaitGroup
+		holders.Go(func() { first, firstErrs[0] = slowIntake.Receive(ctx, say("oX", 1)) })
+		for holding.Queued() < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		holders.Go(func() { _, firstErrs[1] = slowIntake.Receive(ctx, say("oB", 4)) })
+		for holding.Queued() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		holders.Go(holding.Run)
+		<-slow.paused // oX's conversation is locked; their case not yet made
+
+		// The second group: oA's text and oX's second.
+		paused := db.PauseIntake()
+		defer paused.Resume()
+		pushes := []mashang.Inbound{say("oA", 2), say("oX", 3)}
+		replies := make([]mashang.Reply, len(pushes))
+		errs := make([]error, len(pushes))
+		var wg sync.WaitGroup
+		for i, m := range pushes {
+			wg.Go(func() { replies[i], errs[i] = intake.Receive(ctx, m) })
+			for paused.Queued() < i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		wg.Go(paused.Run)
+		for waited := 0; ; waited++ {
+			var waiting int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM information_schema.innodb_trx t
+				JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+				WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			if waited > 500 {
+				t.Fatal("the group never waited for oX's conversation")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(slow.release)
+		holders.Wait()
+		wg.Wait()
+		if firstErrs[0] != nil || firstErrs[1] != nil || errs[0] != nil || errs[1] != nil {
+			t.Fatalf("pushes failed: %v, %v", firstErrs, errs)
+		}
+		number := caseNumberIn(t, first.Text)
+		if want := fmt.Sprintf("已补充到您反映的问题（编号：%s）。", number); replies[1].Text != want {
+			t.Fatalf("oX's second text was answered %q, want it joined to the case their first opened: %q", replies[1].Text, want)
+		}
+	})
+}
+
+// caseNumberIn is the case number a reply names (编号：…).
+func caseNumberIn(t *testing.T, reply string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(reply, "编号：")
+	if !ok {
+		t.Fatalf("no case number in %q", reply)
+	}
+	return strings.FieldsFunc(after, func(r rune) bool { return r == '。' || r == '）' || r == '\n' })[0]
+}
