@@ -164,7 +164,11 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 	ran := make([]*writeJob, 0, len(pending))
 	var after []*writeJob // not run: they come after a job that ends the group
 	for i := 0; ; i++ {
-		if i == len(pending) && more {
+		if i == len(pending) && more && sqlTx.batch == nil {
+			// Unbatched (Galera), the pushes that came meanwhile join
+			// this commit. Batched, they would each read their own
+			// conversation, a round trip apiece: they make the next
+			// group instead, read ahead together.
 			pending = g.waiting(pending)
 		}
 		if i == len(pending) {
