@@ -59,3 +59,17 @@ func (p *PausedIntake) Run() { p.paused.group(<-p.paused.jobs) }
 
 // Resume gives the store its lanes back, once no push is being sent.
 func (p *PausedIntake) Resume() { p.db.intake = p.old }
+
+// CallbackLanes is how many lanes the MySQL group writer runs now, and how
+// many it has added since the store opened.
+func (db *DB) CallbackLanes() (running int, added int64) {
+	l := &db.intake.lanes
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range l.lanes {
+		if l.lanes[i].alive {
+			running++
+		}
+	}
+	return running, l.added.Load()
+}

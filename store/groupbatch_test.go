@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -154,19 +155,8 @@ func TestAGroupWaitingForACitizenSeesTheCaseOpenedMeanwhile(t *testing.T) {
 			t.Skip("pushes are filed in groups of statements on MySQL; SQLite has one writer")
 		}
 		ctx := context.Background()
-		db, raw, _ := openSeeded(t, driver)
-		intake := &mashang.Intake{Store: db}
-		say := func(openid string, msgID int64) mashang.Inbound {
-			m := text(openid, msgID, "路灯坏了")
-			m.CreateTime, m.ReceivedAt = t0.Add(time.Minute), t0.Add(time.Minute)
-			return m
-		}
 		// oA sorts before oX: the group reads oA before it waits for oX.
-		for _, openid := range []string{"oA", "oB", "oX"} {
-			if _, err := intake.Receive(ctx, event(openid, mashang.EventScan, "st:demo-bdg", t0)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		db, raw, intake := scannedAtTheStation(t, driver, "oA", "oB", "oX")
 		// The first group: oX's first text, which opens their case, and
 		// oB's; it stops before making oX's case.
 		slow := &pausingStore{DB: db, paused: make(chan struct{}), release: make(chan struct{})}
@@ -227,6 +217,119 @@ func TestAGroupWaitingForACitizenSeesTheCaseOpenedMeanwhile(t *testing.T) {
 			t.Fatalf("oX's second text was answered %q, want it joined to the case their first opened: %q", replies[1].Text, want)
 		}
 	})
+}
+
+// Two groups each waiting for a citizen another transaction holds (an
+// instance's group, a slow case) do not hold the other citizens' pushes
+// behind them: the writer adds a lane while its steady ones stall, and the
+// added lane leaves once they move again. The held citizens' pushes are
+// filed once the lock is let go, each once.
+func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("the callback's lanes are MySQL's; SQLite has one writer")
+		}
+		ctx := context.Background()
+		db, raw, intake := scannedAtTheStation(t, driver, "oA", "oB", "oC")
+		// READ COMMITTED, as the store's own: the rows alone, no gaps.
+		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Rollback()
+		if _, err := holder.ExecContext(ctx, `SELECT openid FROM followers WHERE openid IN ('oA', 'oB') FOR UPDATE`); err != nil {
+			t.Fatal(err)
+		}
+		// waitingForLocks waits until want statements wait for the held
+		// citizens' rows (the processlist: InnoDB's own list of lock waits
+		// showed one of two such statements here).
+		waitingForLocks := func(want int) {
+			t.Helper()
+			for waited := 0; ; waited++ {
+				var waiting int
+				if err := raw.QueryRow(`SELECT COUNT(*) FROM information_schema.processlist
+					WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command = 'Execute'
+					AND info LIKE '%FROM followers WHERE openid%FOR UPDATE'`).Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+				if waiting >= want {
+					return
+				}
+				if waited > 500 {
+					t.Fatalf("%d groups waiting for the held citizens, want %d", waiting, want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		var held sync.WaitGroup
+		heldErrs := make([]error, 2)
+		for i, openid := range []string{"oA", "oB"} {
+			held.Go(func() { _, heldErrs[i] = intake.Receive(ctx, say(openid, int64(910010+i))) })
+			waitingForLocks(i + 1) // each push in a group, a lane, of its own
+		}
+		if running, _ := db.CallbackLanes(); running != 2 {
+			t.Fatalf("%d lanes before the third push, want the 2 steady ones", running)
+		}
+
+		free, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		reply, err := intake.Receive(free, say("oC", 910020))
+		if err != nil {
+			t.Fatalf("oC's push, while both steady lanes wait for other citizens: %v; want it filed by an added lane", err)
+		}
+		if !strings.Contains(reply.Text, "编号：") {
+			t.Fatalf("oC's push was answered %q, want their case's number", reply.Text)
+		}
+		if _, added := db.CallbackLanes(); added < 1 {
+			t.Fatal("oC's push filed with no lane added")
+		}
+
+		if err := holder.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		held.Wait()
+		if heldErrs[0] != nil || heldErrs[1] != nil {
+			t.Fatalf("the held citizens' pushes, once let go: %v", heldErrs)
+		}
+		var stored int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (910010, 910011, 910020)`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 3 {
+			t.Fatalf("%d of the 3 pushes stored, want each once", stored)
+		}
+		for waited := 0; ; waited++ {
+			running, _ := db.CallbackLanes()
+			if running == 2 {
+				break
+			}
+			if waited > 200 {
+				t.Fatalf("%d lanes running once the groups moved again, want the 2 steady ones", running)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// scannedAtTheStation opens a seeded store whose citizens have scanned the
+// demo station's code, ready to say what is wrong (say).
+func scannedAtTheStation(t *testing.T, driver string, citizens ...string) (*store.DB, *sql.DB, *mashang.Intake) {
+	t.Helper()
+	db, raw, _ := openSeeded(t, driver)
+	intake := &mashang.Intake{Store: db}
+	for _, openid := range citizens {
+		if _, err := intake.Receive(context.Background(), event(openid, mashang.EventScan, "st:demo-bdg", t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, raw, intake
+}
+
+// say is a citizen's text a minute after they scanned the code.
+func say(openid string, msgID int64) mashang.Inbound {
+	m := text(openid, msgID, "路灯坏了")
+	m.CreateTime, m.ReceivedAt = t0.Add(time.Minute), t0.Add(time.Minute)
+	return m
 }
 
 // caseNumberIn is the case number a reply names (编号：…).

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -17,7 +16,7 @@ import (
 // paid once for all.
 //
 // Several lanes run groups side by side, each on a connection of the
-// pool. What a push locks (its citizen's follower row, FOR UPDATE) is held
+// pool: a few always, and more for as long as groups stall (lanes.go). What a push locks (its citizen's follower row, FOR UPDATE) is held
 // until its group commits, so a citizen's pushes are still filed one after
 // the other, in this instance or another; two lanes that wait for each
 // other's locks are a deadlock, which MySQL breaks by rolling one group
@@ -35,7 +34,7 @@ type groupWriter struct {
 	dialect dialect
 	stmts   stmtCache
 	numbers *sql.DB // DB.numbers: case numbers, each committed at once
-	lanes   sync.WaitGroup
+	lanes   laneSet
 }
 
 const (
@@ -47,8 +46,8 @@ const (
 	// 2 lanes 4,056–4,608 (p99 18–27 ms) and the best first round (the
 	// one that opens the 997 cases, whose jobs run statement by
 	// statement), 4 lanes 3,777–3,870, 8 lanes 3,052, 32 lanes 1,791.
-	// Two, so that one slow group (a new case waiting for a deputy's
-	// lock) does not hold every push of the instance behind it.
+	// Two, so that one slow group does not hold every push of the
+	// instance behind it, and more while groups stall (lanes.go).
 	mysqlLanes = 2
 	// groupTimeout bounds one group's transaction: a lock held by a
 	// stuck transaction elsewhere must not hold the group's callers
@@ -62,22 +61,18 @@ const (
 // errBatchSpoilt: the writes a group held back failed (batch.go).
 var errBatchSpoilt = errors.New("the group's batched writes failed")
 
+// newGroupWriter starts lanes lanes, and with any, the watch that adds
+// lanes while groups stall (none: the jobs wait, as a test wants them).
 func newGroupWriter(db *sql.DB, d dialect, stmts stmtCache, numbers *sql.DB, lanes int) *groupWriter {
 	g := &groupWriter{db: db, dialect: d, stmts: stmts, numbers: numbers, jobQueue: jobQueue{jobs: make(chan *writeJob, maxGroup)}}
-	for range lanes {
-		g.lanes.Go(func() {
-			for job := range g.jobs {
-				g.group(job)
-			}
-		})
-	}
+	g.lanes.start(lanes, g.jobs, g.group)
 	return g
 }
 
 // close stops taking jobs and waits for the groups running to finish.
 func (g *groupWriter) close() {
 	if g.shut() {
-		g.lanes.Wait()
+		g.lanes.wait()
 	}
 }
 

@@ -163,10 +163,11 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		}
 		return nil, err
 	}
-	// The callback's lanes (groupwriter.go) each hold a connection while
-	// their group runs; the rest serve reads and the other writes.
-	sqlDB.SetMaxOpenConns(mysqlLanes + 16)
-	sqlDB.SetMaxIdleConns(mysqlLanes + 16)
+	// The callback's lanes (lanes.go), maxLanes at most, each hold a
+	// connection while their group runs; the rest serve reads and the
+	// other writes.
+	sqlDB.SetMaxOpenConns(maxLanes + 16)
+	sqlDB.SetMaxIdleConns(maxLanes + 16)
 	cluster, err := detectGalera(ctx, sqlDB)
 	if err != nil {
 		sqlDB.Close()
