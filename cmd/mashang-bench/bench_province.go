@@ -696,7 +696,7 @@ func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 type stepResult struct {
 	multiple float64
 	*phase
-	achieved float64 // the pushes sent per second over those wanted
+	achieved float64 // the visits begun on time over those drawn
 	rate     float64 // pushes/s wanted
 	pass     bool
 }
@@ -713,14 +713,21 @@ func (p *province) step(ctx context.Context, m float64, d time.Duration, stderr 
 	stepCtx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
+	// The arrivals are drawn from a generator of the step's own: every run,
+	// and every binary compared, meets the same schedule, whatever the day
+	// drew before it.
+	arrivals := rand.New(rand.NewPCG(uint64(m*1000), 2))
 	began := time.Now()
 	before := p.cpu()
-	sent := 0
-	for next := time.Duration(0); next < d; next += time.Duration(-math.Log(1-p.float()) / rate * float64(time.Second)) {
+	planned, onTime := 0, 0
+	for next := time.Duration(0); next < d; next += time.Duration(-math.Log(1-arrivals.Float64()) / rate * float64(time.Second)) {
 		if !sleepCtx(ctx, time.Until(began.Add(next))) {
 			break
 		}
-		sent++
+		planned++
+		if time.Since(began.Add(next)) <= time.Second {
+			onTime++
+		}
 		wg.Go(func() {
 			p.visit(stepCtx, ph, quick, func(station int) {
 				d := p.deskOf(station)
@@ -734,9 +741,13 @@ func (p *province) step(ctx context.Context, m float64, d time.Duration, stderr 
 	wg.Wait()
 	ph.elapsed = time.Since(began)
 	ph.cpu = p.cpuSince(before)
-	// achieved: whether the generator kept up, the visits it began in the
-	// step against those the rate asks for (their pushes may end later).
-	return stepResult{multiple: m, phase: ph, rate: m * peak, achieved: float64(sent) / (rate * d.Seconds())}
+	// achieved: whether the generator kept up, the visits it began within
+	// a second of their arrival against those drawn (their pushes may end
+	// later). Against the rate instead, it measured the draw: at one
+	// province's peak some 100 visits, and a Poisson count 10 % short of
+	// its mean is common there (86 % once, on a run whose pushes' p99 was
+	// 15 ms).
+	return stepResult{multiple: m, phase: ph, rate: m * peak, achieved: float64(onTime) / float64(max(planned, 1))}
 }
 
 // cpu reads the CPU time so far of the two instances, MySQL and this
@@ -877,9 +888,9 @@ func (p *province) report(w io.Writer, day *phase, steps []stepResult, v verific
 	cpuShares(w, "CPU during the day (share of the machine's cores)", day)
 
 	if len(steps) > 0 {
-		fmt.Fprintf(w, "\nheadroom: the peak hour (%.0f%% of the day's pushes) at multiples of one province's rate, %s each; pass: push p99 < %s, page p99 < %s, no errors, ≥ 90%% of the rate sent\n\n",
+		fmt.Fprintf(w, "\nheadroom: the peak hour (%.0f%% of the day's pushes) at multiples of one province's rate, %s each; pass: push p99 < %s, page p99 < %s, no errors, ≥ 90%% of the visits begun within 1 s of their time\n\n",
 			100*slices.Max(dayShape[:])/sumShape(), steps[0].elapsed.Round(time.Second), pushSLO, pageSLO)
-		fmt.Fprintf(w, "%10s %9s %9s %9s %9s %9s %7s %9s %7s  %s\n", "provinces", "pushes/s", "begun", "push p50", "push p99", "page p99", "errors", "pages/s", "pass", "CPU: serve / MySQL / generator")
+		fmt.Fprintf(w, "%10s %9s %9s %9s %9s %9s %7s %9s %7s  %s\n", "provinces", "pushes/s", "on time", "push p50", "push p99", "page p99", "errors", "pages/s", "pass", "CPU: serve / MySQL / generator")
 		best := 0.0
 		for _, s := range steps {
 			fmt.Fprintf(w, "%10g %9.0f %8.0f%% %9s %9s %9s %7d %9.1f %7s  %s\n", s.multiple, s.rate, 100*s.achieved, s.pushes.percentile(50), s.pushes.percentile(99),
