@@ -63,13 +63,17 @@ func (p *PausedIntake) Resume() { p.db.intake = p.old }
 // CallbackLanes is how many lanes the MySQL group writer runs now, and how
 // many it has added since the store opened.
 func (db *DB) CallbackLanes() (running int, added int64) {
-	l := &db.intake.lanes
+	return db.intake.lanes.alive(), db.intake.lanes.added.Load()
+}
+
+// alive is how many lanes run now.
+func (l *laneSet) alive() (n int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := range l.lanes {
 		if l.lanes[i].alive {
-			running++
+			n++
 		}
 	}
-	return running, l.added.Load()
+	return n
 }

@@ -16,9 +16,10 @@ import (
 // paid once for all.
 //
 // Several lanes run groups side by side, each on a connection of the
-// pool: a few always, and more for as long as groups stall (lanes.go). What a push locks (its citizen's follower row, FOR UPDATE) is held
-// until its group commits, so a citizen's pushes are still filed one after
-// the other, in this instance or another; two lanes that wait for each
+// pool: a few always, and more for as long as groups stall (lanes.go).
+// What a push locks (its citizen's follower row, FOR UPDATE) is held until
+// its group commits, so a citizen's pushes are still filed one after the
+// other, in this instance or another; two lanes that wait for each
 // other's locks are a deadlock, which MySQL breaks by rolling one group
 // back, and that group runs again.
 //

@@ -45,19 +45,11 @@ func TestLanesAreAddedWhileGroupsStallAndLeaveAfter(t *testing.T) {
 		t.Fatalf("%d lanes added to the 2 steady ones, want %d (maxLanes)", n, maxLanes-2)
 	}
 	close(release)
-	for alive := maxLanes; alive > 2; {
+	for alive := maxLanes; alive > 2; alive = l.alive() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d lanes still running once every group was done, want the 2 steady ones", alive)
 		}
 		time.Sleep(5 * time.Millisecond)
-		l.mu.Lock()
-		alive = 0
-		for i := range l.lanes {
-			if l.lanes[i].alive {
-				alive++
-			}
-		}
-		l.mu.Unlock()
 	}
 	close(jobs)
 	l.wait()
