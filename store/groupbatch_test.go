@@ -191,21 +191,7 @@ func TestAGroupWaitingForACitizenSeesTheCaseOpenedMeanwhile(t *testing.T) {
 			}
 		}
 		wg.Go(paused.Run)
-		for waited := 0; ; waited++ {
-			var waiting int
-			if err := raw.QueryRow(`SELECT COUNT(*) FROM information_schema.innodb_trx t
-				JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
-				WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`).Scan(&waiting); err != nil {
-				t.Fatal(err)
-			}
-			if waiting > 0 {
-				break
-			}
-			if waited > 500 {
-				t.Fatal("the group never waited for oX's conversation")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitForLockedConversations(t, raw, 1) // oX's, held by the first group
 		close(slow.release)
 		holders.Wait()
 		wg.Wait()
@@ -240,32 +226,11 @@ func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
 		if _, err := holder.ExecContext(ctx, `SELECT openid FROM followers WHERE openid IN ('oA', 'oB') FOR UPDATE`); err != nil {
 			t.Fatal(err)
 		}
-		// waitingForLocks waits until want statements wait for the held
-		// citizens' rows (the processlist: InnoDB's own list of lock waits
-		// showed one of two such statements here).
-		waitingForLocks := func(want int) {
-			t.Helper()
-			for waited := 0; ; waited++ {
-				var waiting int
-				if err := raw.QueryRow(`SELECT COUNT(*) FROM information_schema.processlist
-					WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command = 'Execute'
-					AND info LIKE '%FROM followers WHERE openid%FOR UPDATE'`).Scan(&waiting); err != nil {
-					t.Fatal(err)
-				}
-				if waiting >= want {
-					return
-				}
-				if waited > 500 {
-					t.Fatalf("%d groups waiting for the held citizens, want %d", waiting, want)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
 		var held sync.WaitGroup
 		heldErrs := make([]error, 2)
 		for i, openid := range []string{"oA", "oB"} {
 			held.Go(func() { _, heldErrs[i] = intake.Receive(ctx, say(openid, int64(910010+i))) })
-			waitingForLocks(i + 1) // each push in a group, a lane, of its own
+			waitForLockedConversations(t, raw, i+1) // each push in a group, a lane, of its own
 		}
 		if running, _ := db.CallbackLanes(); running != 2 {
 			t.Fatalf("%d lanes before the third push, want the 2 steady ones", running)
@@ -309,6 +274,30 @@ func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// waitForLockedConversations waits until want groups wait for citizens'
+// conversations another transaction holds: their statement locking them
+// runs (sent prepared, or as text with its arguments in it). The
+// processlist, not InnoDB's own list of lock waits: that list showed one of
+// two such statements here, and none of a group's locking its citizens.
+func waitForLockedConversations(t *testing.T, raw *sql.DB, want int) {
+	t.Helper()
+	for waited := 0; ; waited++ {
+		var waiting int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM information_schema.processlist
+			WHERE db = DATABASE() AND id <> CONNECTION_ID() AND command IN ('Query', 'Execute')
+			AND info LIKE '%FROM followers WHERE openid%FOR UPDATE'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= want {
+			return
+		}
+		if waited > 1000 {
+			t.Fatalf("%d groups waiting for the held citizens after 10 s, want %d", waiting, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // scannedAtTheStation opens a seeded store whose citizens have scanned the

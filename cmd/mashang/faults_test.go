@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -145,12 +146,29 @@ func (r *rig) serve(name string, env ...string) *proc {
 	}
 	p := &proc{cmd: cmd, addr: addr, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(p.done) }()
+	// After the kill below (cleanups run last first): a failed test shows
+	// what each instance logged last, since its folder goes with it.
+	r.t.Cleanup(func() {
+		if r.t.Failed() {
+			r.t.Logf("the last of %s's log:\n%s", name, logTail(logFile.Name(), 40))
+		}
+	})
 	r.t.Cleanup(func() { p.kill() })
 	if err := waitAnswering(addr); err != nil {
 		log, _ := os.ReadFile(logFile.Name())
 		r.t.Fatalf("%s did not start: %v\n%s", name, err, log)
 	}
 	return p
+}
+
+// logTail is the last lines of a log file.
+func logTail(path string, lines int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
 
 // loopbackAddr is a port on 127.0.0.1 that nobody listens on just now.

@@ -66,8 +66,31 @@ func galeraRig(t *testing.T) (*rig, []string) {
 	before := conflicts(c)
 	t.Cleanup(func() {
 		t.Logf("transactions that lost a conflict between nodes and ran again: %d", conflicts(c)-before)
+		if t.Failed() {
+			for _, n := range c.Nodes {
+				t.Logf("node %d: %s", n.Index, nodeState(n))
+			}
+		}
 	})
 	return newRig(t, store.DriverMySQL, dsns[0]), dsns
+}
+
+// nodeState is what a failed test shows of a node: whether it runs, its
+// view of the cluster, and the last of its log.
+func nodeState(n *galeratest.Node) string {
+	if !n.Running() {
+		return "not running"
+	}
+	var state []string
+	for _, name := range []string{"wsrep_cluster_status", "wsrep_cluster_size", "wsrep_local_state_comment", "wsrep_flow_control_paused"} {
+		v, err := n.Status(name)
+		if err != nil {
+			v = err.Error()
+		}
+		state = append(state, name+"="+v)
+	}
+	log := n.Log()
+	return strings.Join(state, " ") + "\n" + log[max(0, len(log)-2500):]
 }
 
 // conflicts counts, over the nodes, the transactions that failed
@@ -136,6 +159,17 @@ func TestGaleraNodeKilledUnderLoad(t *testing.T) {
 	const citizens, texts = 80, 3
 	all, load, setup := r.prepare([]*proc{a, b}, citizens, texts)
 	node := c.Nodes[1]
+	// Whatever fails below, the next test finds three nodes.
+	t.Cleanup(func() {
+		if !node.Running() {
+			for _, n := range c.Nodes {
+				t.Logf("before node 1 starts again, node %d: %s", n.Index, nodeState(n))
+			}
+			if err := node.Restart(); err != nil {
+				t.Log(err)
+			}
+		}
+	})
 	acked, unavailable := r.deliver([]*proc{a, b}, all, load, 12, len(load)/3, node.Kill)
 	for i := range setup {
 		acked[i] = true

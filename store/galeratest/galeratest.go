@@ -202,6 +202,19 @@ func (n *Node) Kill() {
 	n.cmd = nil
 }
 
+// Running is whether the node's process runs (not killed, or started again).
+func (n *Node) Running() bool {
+	if n.cmd == nil {
+		return false
+	}
+	select {
+	case <-n.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // DSN is the address of database db on this node.
 func (n *Node) DSN(db string) string {
 	cfg := mysql.NewConfig()
