@@ -147,10 +147,10 @@ func (r *rig) serve(name string, env ...string) *proc {
 	p := &proc{cmd: cmd, addr: addr, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); logFile.Close(); close(p.done) }()
 	// After the kill below (cleanups run last first): a failed test shows
-	// what each instance logged last, since its folder goes with it.
+	// what troubled each instance last, since its folder goes with it.
 	r.t.Cleanup(func() {
 		if r.t.Failed() {
-			r.t.Logf("the last of %s's log:\n%s", name, logTail(logFile.Name(), 40))
+			r.t.Logf("%s's last warnings and errors:\n%s", name, logTroubles(logFile.Name(), 40))
 		}
 	})
 	r.t.Cleanup(func() { p.kill() })
@@ -161,14 +161,20 @@ func (r *rig) serve(name string, env ...string) *proc {
 	return p
 }
 
-// logTail is the last lines of a log file.
-func logTail(path string, lines int) string {
+// logTroubles is the last lines of a log file at level WARN or ERROR
+// (the notifications sent fill the rest).
+func logTroubles(path string, lines int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err.Error()
 	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	return strings.Join(all[max(0, len(all)-lines):], "\n")
+	var troubles []string
+	for line := range strings.Lines(string(data)) {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			troubles = append(troubles, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(troubles[max(0, len(troubles)-lines):], "\n")
 }
 
 // loopbackAddr is a port on 127.0.0.1 that nobody listens on just now.

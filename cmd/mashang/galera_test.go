@@ -76,7 +76,7 @@ func galeraRig(t *testing.T) (*rig, []string) {
 }
 
 // nodeState is what a failed test shows of a node: whether it runs, its
-// view of the cluster, and the last of its log.
+// view of the cluster, its long statements, and the last of its log.
 func nodeState(n *galeratest.Node) string {
 	if !n.Running() {
 		return "not running"
@@ -89,8 +89,12 @@ func nodeState(n *galeratest.Node) string {
 		}
 		state = append(state, name+"="+v)
 	}
+	busy, err := n.Busy()
+	if err != nil {
+		busy = err.Error()
+	}
 	log := n.Log()
-	return strings.Join(state, " ") + "\n" + log[max(0, len(log)-2500):]
+	return strings.Join(state, " ") + "\nstatements running a second or more:\n" + busy + "\n" + log[max(0, len(log)-2500):]
 }
 
 // conflicts counts, over the nodes, the transactions that failed

@@ -287,6 +287,35 @@ func (n *Node) status(name string) (string, error) {
 	return v, err
 }
 
+// Busy lists the node's statements running longer than a second, with
+// their thread's state: a failed test's clue to a transaction that hangs
+// (in a commit waiting for the cluster, say) holding its rows.
+func (n *Node) Busy() (string, error) {
+	db, err := sql.Open("mysql", n.DSN(""))
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, `SELECT id, command, time, COALESCE(state, ''), COALESCE(LEFT(info, 120), '')
+		FROM information_schema.processlist WHERE command <> 'Sleep' AND time >= 1 AND id <> CONNECTION_ID()`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, seconds int64
+		var command, state, info string
+		if err := rows.Scan(&id, &command, &seconds, &state, &info); err != nil {
+			return "", err
+		}
+		lines = append(lines, fmt.Sprintf("thread %d %s %d s %q %q", id, command, seconds, state, info))
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
 // Status reads one of the node's status variables (wsrep_cluster_size, say).
 func (n *Node) Status(name string) (string, error) { return n.status(name) }
 
