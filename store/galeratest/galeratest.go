@@ -272,18 +272,26 @@ func (n *Node) WaitSynced(patience time.Duration) error {
 	return fmt.Errorf("node %d not Synced after %s (%v):\n%s", n.Index, patience, last, n.Log())
 }
 
-// Status reads one of the node's wsrep status variables.
-func (n *Node) status(name string) (string, error) {
+// ask runs one question on the node, on a connection of its own, within
+// two seconds.
+func (n *Node) ask(question func(context.Context, *sql.DB) error) error {
 	db, err := sql.Open("mysql", n.DSN(""))
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var k, v string
-	// SHOW takes no placeholders; the names are this package's own.
-	err = db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v)
+	return question(ctx, db)
+}
+
+// status reads one of the node's wsrep status variables.
+func (n *Node) status(name string) (v string, err error) {
+	err = n.ask(func(ctx context.Context, db *sql.DB) error {
+		var k string
+		// SHOW takes no placeholders; the names are this package's own.
+		return db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v)
+	})
 	return v, err
 }
 
@@ -291,29 +299,25 @@ func (n *Node) status(name string) (string, error) {
 // their thread's state: a failed test's clue to a transaction that hangs
 // (in a commit waiting for the cluster, say) holding its rows.
 func (n *Node) Busy() (string, error) {
-	db, err := sql.Open("mysql", n.DSN(""))
-	if err != nil {
-		return "", err
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	rows, err := db.QueryContext(ctx, `SELECT id, command, time, COALESCE(state, ''), COALESCE(LEFT(info, 120), '')
-		FROM information_schema.processlist WHERE command <> 'Sleep' AND time >= 1 AND id <> CONNECTION_ID()`)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
 	var lines []string
-	for rows.Next() {
-		var id, seconds int64
-		var command, state, info string
-		if err := rows.Scan(&id, &command, &seconds, &state, &info); err != nil {
-			return "", err
+	err := n.ask(func(ctx context.Context, db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, `SELECT id, command, time, COALESCE(state, ''), COALESCE(LEFT(info, 120), '')
+			FROM information_schema.processlist WHERE command <> 'Sleep' AND time >= 1 AND id <> CONNECTION_ID()`)
+		if err != nil {
+			return err
 		}
-		lines = append(lines, fmt.Sprintf("thread %d %s %d s %q %q", id, command, seconds, state, info))
-	}
-	return strings.Join(lines, "\n"), rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			var id, seconds int64
+			var command, state, info string
+			if err := rows.Scan(&id, &command, &seconds, &state, &info); err != nil {
+				return err
+			}
+			lines = append(lines, fmt.Sprintf("thread %d %s %d s %q %q", id, command, seconds, state, info))
+		}
+		return rows.Err()
+	})
+	return strings.Join(lines, "\n"), err
 }
 
 // Status reads one of the node's status variables (wsrep_cluster_size, say).
