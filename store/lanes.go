@@ -42,7 +42,8 @@ type lane struct {
 const (
 	// maxLanes bounds the lanes, and so the connections they hold, however
 	// many groups stall: 32 lanes, the design before the batch, held 1,791
-	// pushes/s where 2 held 5,842 (2026-12-06).
+	// pushes/s where 2 held 5,842 (2026-12-06). A bound of 8 did as well
+	// as 16 in the province's day, pages included (README).
 	maxLanes = 16
 	// stallAfter is how long a group runs before it counts as stalled. A
 	// group of joins took 3–10 ms in the callback bench (p99 11 ms); one
