@@ -239,6 +239,46 @@ type MoveChoices struct {
 	UpMissing string
 }
 
+// District is one district's (or county's) stations among a city's, for
+// the move form's list; Name is empty for the stations registered without
+// one.
+type District struct {
+	Name     string
+	Stations []PlacedStation
+}
+
+// ByDistrict groups the choices' stations by the district of their
+// jurisdiction (the level under the city), districts by name and the
+// stations of each in their order here: a city's hundreds of stations are
+// found by where they are, as staff think of them.
+func (m MoveChoices) ByDistrict() []District {
+	var out []District
+	at := map[string]int{}
+	for _, s := range m.Stations {
+		name := ""
+		if len(s.Path) > 1 {
+			name = s.Path[1]
+		}
+		i, ok := at[name]
+		if !ok {
+			i = len(out)
+			at[name] = i
+			out = append(out, District{Name: name})
+		}
+		out[i].Stations = append(out[i].Stations, s)
+	}
+	slices.SortStableFunc(out, func(a, b District) int {
+		if (a.Name == "") != (b.Name == "") { // those without a district last
+			if a.Name == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
 // kindRank orders the stations that may stand for a level's congress: its
 // representatives' home (代表之家) before a liaison station before a point.
 var kindRank = map[StationKind]int{StationHome: 0, StationLiaison: 1, StationPoint: 2}
@@ -339,10 +379,10 @@ func withAskedFor(ctx context.Context, tx RerouteTx, city []PlacedStation, code 
 	return append(slices.Clip(city), PlacedStation{Station: s}), nil
 }
 
-// movable refuses what cannot leave its station: a closed or merged case
+// Movable refuses what cannot leave its station: a closed or merged case
 // (reopen it, or move the case it went into), one held by the content
 // check (release it first: nobody has been told of it).
-func movable(c Case) error {
+func Movable(c Case) error {
 	switch c.Status {
 	case CaseClosed:
 		return Errorf(ECONFLICT, "问题 %s 已办结，不能转出；如需继续办理，请先重新打开", c.Number)
@@ -366,7 +406,7 @@ func (r *Rerouting) Move(ctx context.Context, number string, to MoveTarget, staf
 		return Case{}, err
 	}
 	return r.update(ctx, number, func(tx RerouteTx, c Case, now time.Time) (Case, error) {
-		if err := movable(c); err != nil {
+		if err := Movable(c); err != nil {
 			return Case{}, err
 		}
 		city, err := tx.CityStations(ctx, c.StationID)
@@ -486,7 +526,7 @@ func (r *Rerouting) RequestMove(ctx context.Context, number string, d Deputy, up
 		return err
 	}
 	_, err := r.update(ctx, number, func(tx RerouteTx, c Case, now time.Time) (Case, error) {
-		if err := movable(c); err != nil {
+		if err := Movable(c); err != nil {
 			return c, err
 		}
 		if err := tx.AddCaseEvent(ctx, c.ID, now, EventMoveAsked, actor, fmt.Sprintf("请求%s。原因：%s", what, reason)); err != nil {

@@ -68,8 +68,21 @@ func TestMoveChoicesStayInTheCityAndGoUpToTheNearestCongress(t *testing.T) {
 	}
 	for status, says := range map[string]string{CaseClosed: "已办结，不能转出；如需继续办理，请先重新打开", CaseMerged: "已并入问题 260101-0001，不能单独转出",
 		CaseHeld: "尚在审核，请先审核通过"} {
-		if err := movable(Case{Number: "260101-0002", Status: status, MergedInto: "260101-0001"}); ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), says) {
+		if err := Movable(Case{Number: "260101-0002", Status: status, MergedInto: "260101-0001"}); ErrorCode(err) != ECONFLICT || !strings.Contains(ErrorMessage(err), says) {
 			t.Errorf("%s: %v", status, err)
 		}
+	}
+	// The form lists them by district, the city's own stations (no
+	// district) last, each district's in the order given.
+	var listed []string
+	for _, d := range (MoveChoices{Stations: []PlacedStation{city, neighbour, at(9, "laoshan", StationHome, true, "青岛市", "崂山区"), districtHome}}).ByDistrict() {
+		var codes []string
+		for _, s := range d.Stations {
+			codes = append(codes, s.Code)
+		}
+		listed = append(listed, d.Name+": "+strings.Join(codes, " "))
+	}
+	if got := strings.Join(listed, "; "); got != "崂山区: laoshan; 市南区: neighbour z-district-home; : city" {
+		t.Errorf("by district: %s", got)
 	}
 }

@@ -161,6 +161,7 @@ var authzRows = []authzRow{
 	{method: "GET", route: "/console/cases/:number/media/:id", path: "/console/cases/{case}/media/1", want: "S SS SS NNNNNNN"},
 	{method: "POST", route: "/console/cases/:number/reply", path: "/console/cases/{case}/reply", form: url.Values{"text": {""}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/route", path: "/console/cases/{case}/route", form: url.Values{"group": {"不存在组"}}, want: "S SS SS AAANANF"},
+	{method: "GET", route: "/console/cases/:number/move", path: "/console/cases/{case}/move", want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/move", path: "/console/cases/{case}/move", form: url.Values{"station": {"no-such-station"}, "reason": {"试"}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/handover", path: "/console/cases/{case}/handover", form: url.Values{"department": {"不存在的局"}, "days": {"5"}}, want: "S SS SS AAANANF"},
 	{method: "POST", route: "/console/cases/:number/close", path: "/console/cases/{case}/close", form: url.Values{"result": {""}}, want: "S SS SS AAANANF"},

@@ -329,13 +329,6 @@ func (con *console) casePage(c *gin.Context) {
 	}
 	draft, _ := mashang.PendingDraft(events)
 	user := c.MustGet(staffKey).(mashang.StaffSession).User
-	var moves mashang.MoveChoices
-	if mashang.Allowed(user.Role, mashang.ActMove) && k.Status != mashang.CaseClosed && k.Status != mashang.CaseMerged && k.Status != mashang.CaseHeld {
-		if moves, err = con.deps.Rerouting.MoveChoices(c.Request.Context(), k.StationID); err != nil {
-			con.fail(c, err)
-			return
-		}
-	}
 	shown := mashang.TimelineFor(events, mashang.ConsoleAudience(user.Role))
 	// The deputies' suggestions raised from it, for those who read suggestions.
 	var suggestions []mashang.CaseLink
@@ -358,7 +351,29 @@ func (con *console) casePage(c *gin.Context) {
 		"MyDepartment": slices.ContainsFunc(departments, func(d mashang.CaseDepartment) bool { return d.DepartmentID == user.DepartmentID }),
 		"CanHandOver":  k.Status != mashang.CaseClosed && k.Status != mashang.CaseHeld && k.Status != mashang.CaseMerged,
 		"Photos":       photos, "Groups": groups, "MaskedOpenID": maskID(k.OpenID), "RatingLabel": mashang.RatingLabel(k.Rating),
-		"Moves": moves, "CanMove": len(moves.Stations) > 0, "Walkin": walkin, "Suggestions": suggestions})
+		"CanMove": mashang.Movable(k) == nil, "Walkin": walkin, "Suggestions": suggestions})
+}
+
+// moveForm is the form moving a case out of its station: the city's other
+// stations by district, and the congress one level up. It is a page of its
+// own, not a card of the case page, because a city has hundreds of
+// stations: read and rendered on every view of every case, they were the
+// largest share of a sitting's database time while a case is seldom moved.
+func (con *console) moveForm(c *gin.Context) {
+	k, _, _, ok := con.reachable(c)
+	if !ok {
+		return
+	}
+	if err := mashang.Movable(k); err != nil {
+		con.fail(c, err)
+		return
+	}
+	moves, err := con.deps.Rerouting.MoveChoices(c.Request.Context(), k.StationID)
+	if err != nil {
+		con.fail(c, err)
+		return
+	}
+	con.page(c, http.StatusOK, "console_move.html", gin.H{"Title": "转出问题 " + k.Number, "Case": k, "Moves": moves, "Districts": moves.ByDistrict()})
 }
 
 // caseAct is one action on a case page's form: it says, for the audit log

@@ -93,10 +93,16 @@ func TestStaffMoveACaseToAnotherStationAndReachFollows(t *testing.T) {
 		if status, _ := to.get("/console/cases/" + c.Number); status != http.StatusNotFound {
 			t.Fatalf("薛家岛's secretary before the move: %d", status)
 		}
-		// The form offers the city's other stations; no station stands for
-		// 市南区's congress, and the form says so.
+		// The case page leads to the move form, which offers the city's
+		// other stations by district; no station stands for 市南区's
+		// congress, and the form says so.
 		status, page := from.get("/console/cases/" + c.Number)
-		if status != http.StatusOK || !strings.Contains(page, `<option value="demo-xhw">西海岸新区薛家岛街道代表之家</option>`) ||
+		if status != http.StatusOK || !strings.Contains(page, `href="/console/cases/`+c.Number+`/move"`) || strings.Contains(page, `<option value="demo-xhw">`) {
+			t.Fatalf("the case page's way to the move form: %d %s", status, page)
+		}
+		status, page = from.get("/console/cases/" + c.Number + "/move")
+		if status != http.StatusOK || !strings.Contains(page, `<optgroup label="西海岸新区">`) ||
+			!strings.Contains(page, `<option value="demo-xhw">西海岸新区薛家岛街道代表之家</option>`) ||
 			strings.Contains(page, `<option value="demo-bdg">`) || strings.Contains(page, `value="up"`) ||
 			!strings.Contains(page, "的上级辖区（青岛市、市南区）还没有开放的代表之家或联络站") {
 			t.Fatalf("the move form: %d %s", status, page)
@@ -219,7 +225,7 @@ func TestMoveUpToTheCongressOfAHigherLevel(t *testing.T) {
 		// An administrator's form offers the district's 代表之家 as the
 		// congress one level up, not the point beside it.
 		admin := signedInStaff(t, e, mashang.StaffUser{Username: "moveadmin", Name: "管理员", Role: mashang.RoleAdmin}, "", "")
-		if _, page := admin.get("/console/cases/" + number); !strings.Contains(page, `<option value="up">转交上级人大：市南区人大代表之家</option>`) {
+		if _, page := admin.get("/console/cases/" + number + "/move"); !strings.Contains(page, `<option value="up">转交上级人大：市南区人大代表之家</option>`) {
 			t.Fatalf("the move form offers no move up: %s", page)
 		}
 		taken := func() (isTaken, due bool) {
@@ -326,6 +332,14 @@ func TestDeputyAsksStaffToMoveACase(t *testing.T) {
 		b.get("/d/cases/" + c.Number)
 		if status, page := b.post("/d/cases/"+c.Number+"/move", url.Values{"to": {"other"}, "reason": {"再转"}}); status != http.StatusOK || !strings.Contains(page, "已办结，不能转出") {
 			t.Errorf("a request on a closed case: %d %s", status, page)
+		}
+		// Nor does the staff's move form open on it: it says why.
+		status, page := sec.get("/console/cases/" + c.Number + "/move")
+		if status != http.StatusConflict || !strings.Contains(page, "问题 "+c.Number+" 已办结，不能转出；如需继续办理，请先重新打开") {
+			t.Errorf("the move form of a closed case: %d %s", status, page)
+		}
+		if _, page := sec.get("/console/cases/" + c.Number); strings.Contains(page, "/move\"") {
+			t.Errorf("a closed case's page leads to the move form")
 		}
 
 		// Reopened, staff decide to move it: the request is settled with

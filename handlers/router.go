@@ -243,6 +243,7 @@ func New(d Deps) (*gin.Engine, error) {
 	cdesk.GET("/cases/:number/media/:id", con.caseMedia)
 	cdesk.POST("/cases/:number/reply", con.may(mashang.ActReply), con.act(mashang.ActReply, con.reply))
 	cdesk.POST("/cases/:number/route", con.may(mashang.ActReroute), con.act(mashang.ActReroute, con.reroute))
+	cdesk.GET("/cases/:number/move", con.may(mashang.ActMove), con.moveForm)
 	cdesk.POST("/cases/:number/move", con.may(mashang.ActMove), con.move)
 	cdesk.POST("/cases/:number/handover", con.may(mashang.ActHandOver), con.act(mashang.ActHandOver, con.handOver))
 	cdesk.POST("/cases/:number/close", con.may(mashang.ActClose), con.act(mashang.ActClose, con.closeCase))

@@ -114,3 +114,55 @@ func TestConcurrentSignInsAreCounted(t *testing.T) {
 		}
 	})
 }
+
+// The counts of minutes gone by are cleared once a minute, by the minute's
+// first sign-in at this instance, not again by each address's first: a
+// morning's sign-ins from thousands of offices made one range delete each,
+// and those took turns over the same rows.
+func TestSignInCountsAreClearedOnceAMinute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, driver)
+		db, err := store.Open(ctx, driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		raw := storetest.RawSQL(t, driver, dsn)
+		const minute = 29_200_000
+		gone := func() int {
+			t.Helper()
+			var n int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM signin_attempts WHERE minute < ?`, minute-1).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		stale := func(address string) {
+			t.Helper()
+			if _, err := raw.ExecContext(ctx, `INSERT INTO signin_attempts (address, minute, attempts) VALUES (?, ?, 1)`, address, minute-10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stale("10.2.0.1")
+		if _, err := db.CountSignIn(ctx, "10.2.0.2", minute); err != nil {
+			t.Fatal(err)
+		}
+		if n := gone(); n != 0 {
+			t.Fatalf("the minute's first sign-in left %d counts of minutes gone by", n)
+		}
+		stale("10.2.0.3")
+		if _, err := db.CountSignIn(ctx, "10.2.0.4", minute); err != nil { // another address's first, the same minute
+			t.Fatal(err)
+		}
+		if n := gone(); n != 1 {
+			t.Fatalf("%d counts of minutes gone by after a second address's first sign-in of the minute, want the 1 left until the next minute", n)
+		}
+		if _, err := db.CountSignIn(ctx, "10.2.0.4", minute+1); err != nil {
+			t.Fatal(err)
+		}
+		if n := gone(); n != 0 {
+			t.Fatalf("the next minute's first sign-in left %d counts of minutes gone by", n)
+		}
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -44,6 +45,10 @@ type DB struct {
 	// for its number never waits for a free connection of the pool its
 	// fellow transactions fill.
 	numbers *sql.DB
+	// signInsPruned is the latest minute whose sign-ins cleared the counts
+	// of minutes gone by (CountSignIn): once a minute, not at every
+	// address's first attempt.
+	signInsPruned atomic.Int64
 }
 
 // Open connects to the database, checks that it answers, and brings its
