@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,9 +177,50 @@ type Accounts struct {
 	// compare checks a password against a hash (nil: bcrypt's); tests
 	// count what it is asked.
 	compare func(hash, password []byte) error
+	// PasswordChecks bounds the password checks running at once (0: half
+	// the processors, at least one). A check is some 50 ms of a core:
+	// unbounded, a morning's sign-ins — a province's secretaries arriving
+	// together — take every core, and the citizens' pushes, which WeChat
+	// gives up on after 5 s, wait behind them. Bounded, the sign-ins take
+	// turns and the pushes keep a core.
+	PasswordChecks int
+	// PasswordCheckWait is how long a sign-in waits for its turn before it
+	// is asked to try again (0: 10 s).
+	PasswordCheckWait time.Duration
 	// placeholder is what an unknown name's password is checked against.
 	placeholder     []byte
 	placeholderOnce sync.Once
+	turns           chan struct{}
+	turnsOnce       sync.Once
+}
+
+// errSignInsBusy answers a sign-in that waited its turn in vain.
+var errSignInsBusy = Errorf(EUNAVAILABLE, "正在登录的人较多，请稍等片刻再点登录")
+
+// passwordTurn waits for a turn to check a password (PasswordChecks) and
+// gives back the function that ends it.
+func (a *Accounts) passwordTurn(ctx context.Context) (func(), error) {
+	a.turnsOnce.Do(func() {
+		n := a.PasswordChecks
+		if n <= 0 {
+			n = max(1, runtime.GOMAXPROCS(0)/2)
+		}
+		a.turns = make(chan struct{}, n)
+	})
+	wait := a.PasswordCheckWait
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case a.turns <- struct{}{}:
+		return func() { <-a.turns }, nil
+	case <-timer.C:
+		return nil, errSignInsBusy
+	case <-ctx.Done():
+		return nil, errSignInsBusy
+	}
 }
 
 func (a *Accounts) cost() int {
@@ -305,7 +347,12 @@ func (a *Accounts) Login(ctx context.Context, username, password, ip string) (St
 	}
 	// Checked even while locked out, so that every wrong password counts
 	// (and keeps a guesser out) and every attempt takes as long.
+	done, err := a.passwordTurn(ctx)
+	if err != nil {
+		return StaffSession{}, err
+	}
 	wrong := a.check(hash, []byte(password)) != nil || !known || u.Disabled
+	done()
 	if wrong {
 		e := AuditEntry{At: now, UserID: u.ID, Username: u.Username, Action: "login_failed", IP: ip}
 		if !known {

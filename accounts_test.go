@@ -3,7 +3,10 @@ package mashang_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -44,5 +47,52 @@ func TestUnknownNamesAreCheckedAtTheCostOfRealOnes(t *testing.T) {
 		if len(costs) != 1 || costs[0] != cost {
 			t.Fatalf("%s with a wrong password: bcrypt comparisons at costs %v, want one at %d", name, costs, cost)
 		}
+	}
+}
+
+// Password checks take turns (Accounts.PasswordChecks): with one at a time,
+// a sign-in that finds the turn taken for longer than it may wait is asked,
+// in Chinese, to try again, and checks nothing; the one holding the turn
+// still signs in, and gives the turn back.
+func TestPasswordChecksTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.DriverSQLite, filepath.Join(t.TempDir(), "accounts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost, PasswordChecks: 1, PasswordCheckWait: 200 * time.Millisecond}
+	const password = "correct horse battery"
+	if _, err := a.Create(ctx, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, password); err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var checks atomic.Int32
+	mashang.CheckPasswordsWith(a, func(hash, pw []byte) error {
+		if checks.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	})
+	first := make(chan error, 1)
+	go func() {
+		_, err := a.Login(ctx, "admin", password, "192.0.2.1")
+		first <- err
+	}()
+	<-entered
+	_, err = a.Login(ctx, "admin", password, "192.0.2.2")
+	if mashang.ErrorCode(err) != mashang.EUNAVAILABLE || !strings.Contains(mashang.ErrorMessage(err), "正在登录的人较多，请稍等片刻再点登录") {
+		t.Fatalf("a sign-in while the one turn is taken: %v", err)
+	}
+	if n := checks.Load(); n != 1 {
+		t.Fatalf("%d password checks ran at once, want 1", n)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("the sign-in holding the turn: %v", err)
+	}
+	if _, err := a.Login(ctx, "admin", password, "192.0.2.2"); err != nil {
+		t.Fatalf("a sign-in after the turn was given back: %v", err)
 	}
 }

@@ -135,8 +135,11 @@ func (con *console) login(c *gin.Context) {
 	}
 	s, err := con.deps.Accounts.Login(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), c.ClientIP())
 	if err != nil {
-		if mashang.ErrorCode(err) == mashang.ERATELIMITED {
+		switch mashang.ErrorCode(err) {
+		case mashang.ERATELIMITED:
 			c.Header("Retry-After", "60") // the count is per minute
+		case mashang.EUNAVAILABLE:
+			c.Header("Retry-After", "5") // sign-ins taking their turns, or the database away
 		}
 		con.signInForm(c, logged(c, con.deps.Log, err), mashang.ErrorMessage(err))
 		return
