@@ -181,16 +181,25 @@ func todoText(kind mashang.TodoKind, who, text string) string {
 
 // TodoCount counts what waits on staff within reach, each source up to
 // mashang.TodoPerSource (Over: one had more): the console's header shows
-// it on every page.
+// it on every page. The sources' counts are one statement (UNION ALL), a
+// round trip for the page instead of one a source.
 func (db *DB) TodoCount(ctx context.Context, r mashang.Reach, now time.Time) (mashang.TodoCount, error) {
 	var out mashang.TodoCount
-	for _, src := range todoSources {
-		body, args := src.args(r, now)
+	counts := make([]string, len(todoSources))
+	var args []any
+	for i, src := range todoSources {
+		body, srcArgs := src.args(r, now)
+		counts[i] = fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT %s1 AS one %s LIMIT ?) t%d`, db.dialect.casesFirst(), body, i)
+		args = append(append(args, srcArgs...), mashang.TodoPerSource+1)
+	}
+	ns, err := scanAll(ctx, db.db, func(row scanner) (int, error) {
 		var n int
-		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT `+db.dialect.casesFirst()+`1 AS one `+body+` LIMIT ?) t`,
-			append(args, mashang.TodoPerSource+1)...).Scan(&n); err != nil {
-			return out, fmt.Errorf("count the to-do list (%s): %w", src.kind, err)
-		}
+		return n, row.Scan(&n)
+	}, strings.Join(counts, "\nUNION ALL\n"), args...)
+	if err != nil {
+		return out, fmt.Errorf("count the to-do list: %w", err)
+	}
+	for _, n := range ns {
 		if n > mashang.TodoPerSource {
 			n, out.Over = mashang.TodoPerSource, true
 		}
