@@ -19,11 +19,7 @@ import (
 // kept at. Counted, not timed, so the test cannot flake.
 func TestUnknownNamesAreCheckedAtTheCostOfRealOnes(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.DriverSQLite, filepath.Join(t.TempDir(), "accounts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := accountsStore(t)
 	const cost = bcrypt.MinCost + 2 // not the library's minimum: a placeholder at the minimum must show
 	a := &mashang.Accounts{Store: db, Cost: cost}
 	if _, err := a.Create(ctx, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, "correct horse battery"); err != nil {
@@ -56,11 +52,7 @@ func TestUnknownNamesAreCheckedAtTheCostOfRealOnes(t *testing.T) {
 // still signs in, and gives the turn back.
 func TestPasswordChecksTakeTurns(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.DriverSQLite, filepath.Join(t.TempDir(), "accounts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := accountsStore(t)
 	a := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost, PasswordChecks: 1, PasswordCheckWait: 200 * time.Millisecond}
 	const password = "correct horse battery"
 	if _, err := a.Create(ctx, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, password); err != nil {
@@ -81,7 +73,7 @@ func TestPasswordChecksTakeTurns(t *testing.T) {
 		first <- err
 	}()
 	<-entered
-	_, err = a.Login(ctx, "admin", password, "192.0.2.2")
+	_, err := a.Login(ctx, "admin", password, "192.0.2.2")
 	if mashang.ErrorCode(err) != mashang.EUNAVAILABLE || !strings.Contains(mashang.ErrorMessage(err), "正在登录的人较多，请稍等片刻再点登录") {
 		t.Fatalf("a sign-in while the one turn is taken: %v", err)
 	}
@@ -95,4 +87,15 @@ func TestPasswordChecksTakeTurns(t *testing.T) {
 	if _, err := a.Login(ctx, "admin", password, "192.0.2.2"); err != nil {
 		t.Fatalf("a sign-in after the turn was given back: %v", err)
 	}
+}
+
+// accountsStore is a store of its own on SQLite for the accounts' tests.
+func accountsStore(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.DriverSQLite, filepath.Join(t.TempDir(), "accounts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -22,17 +22,11 @@ func TestSignInCountDoesNotWaitForOldRows(t *testing.T) {
 			t.Skip("SQLite has one writer: no row is held by another transaction")
 		}
 		ctx := context.Background()
-		dsn := storetest.DSN(t, driver)
-		db, err := store.Open(ctx, driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db, raw := storetest.OpenRaw(t, driver)
 		const minute = 29_000_000
 		if _, err := db.CountSignIn(ctx, "10.0.0.9", minute-5); err != nil {
 			t.Fatal(err)
 		}
-		raw := storetest.RawSQL(t, driver, dsn)
 		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}) // the service's isolation
 		if err != nil {
 			t.Fatal(err)
@@ -122,13 +116,7 @@ func TestConcurrentSignInsAreCounted(t *testing.T) {
 func TestSignInCountsAreClearedOnceAMinute(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, driver)
-		db, err := store.Open(ctx, driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		raw := storetest.RawSQL(t, driver, dsn)
+		db, raw := storetest.OpenRaw(t, driver)
 		const minute = 29_200_000
 		gone := func() int {
 			t.Helper()

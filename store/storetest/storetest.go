@@ -51,6 +51,19 @@ func Open(t testing.TB, driver string) *store.DB {
 	return db
 }
 
+// OpenRaw is Open with a plain connection to the same database (RawSQL),
+// for a test that also looks at or holds rows behind the store's back.
+func OpenRaw(t testing.TB, driver string) (*store.DB, *sql.DB) {
+	t.Helper()
+	dsn := DSN(t, driver)
+	db, err := store.Open(context.Background(), driver, dsn)
+	if err != nil {
+		t.Fatalf("open %s store: %v", driver, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, RawSQL(t, driver, dsn)
+}
+
 // RawSQL opens a plain connection to the database at dsn (one DSN made),
 // for a test to do what the service never does (break a table, say);
 // closed after the test.
