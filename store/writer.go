@@ -162,11 +162,17 @@ func (w *writer) run() {
 	}
 }
 
-// add runs job in the open transaction (beginning one if needed), inside a
-// savepoint of its own: a job that fails is rolled back alone and answered,
-// and the jobs before it stay in the group, run once. Should rolling back
-// to the savepoint fail, SQLite has lost the transaction, and the whole
-// group is answered with that error.
+// add runs job in the open transaction (beginning one if needed). A job
+// that fails is answered with its error and the transaction rolled back;
+// the jobs before it in the group, not yet answered, then run again in a
+// new one, as the MySQL group writer does (groupwriter.go). Until
+// 2026-12 each job ran in a savepoint of its own and was rolled back
+// alone, but the SAVEPOINT and RELEASE around every job were two
+// statements more a push on the one connection every write waits for,
+// and a job almost never fails: a push, nearly all of the writer's work,
+// fails only when the database does. Every job's function may run more
+// than once (on MySQL a deadlock runs it again too); once its caller has
+// given up it does not run again.
 func (w *writer) add(open *sql.Tx, group []*writeJob, job *writeJob) (*sql.Tx, []*writeJob) {
 	job.mu.Lock()
 	if job.abandoned {
@@ -182,44 +188,21 @@ func (w *writer) add(open *sql.Tx, group []*writeJob, job *writeJob) (*sql.Tx, [
 			return nil, group
 		}
 	}
-	err = w.runInSavepoint(open, job)
+	err = job.fn(&Tx{tx: sqlTx{Tx: open}, dialect: w.dialect, stmts: w.stmts})
 	job.mu.Unlock()
 	if err == nil {
 		return open, append(group, job)
 	}
 	job.result <- err
-	if len(group) == 0 {
-		// Nothing else in the transaction: end it rather than keep
-		// SQLite's write lock while no job is waiting.
-		_ = open.Rollback()
-		return nil, nil
-	}
-	_, lost := open.Exec(`ROLLBACK TO job`)
-	if lost == nil {
-		if _, lost = open.Exec(`RELEASE job`); lost == nil {
-			return open, group
-		}
-	}
+	// Whatever state the failure left the transaction in (SQLite rolls a
+	// transaction back by itself after some errors), none of it is kept.
 	_ = open.Rollback()
+	var again []*writeJob
+	open = nil
 	for _, earlier := range group {
-		earlier.result <- fmt.Errorf("the transaction was lost: %w", lost)
+		open, again = w.add(open, again, earlier)
 	}
-	return nil, nil
-}
-
-// runInSavepoint runs a job's function in a savepoint that is released
-// when it succeeds and left open (for ROLLBACK TO) when it fails.
-func (w *writer) runInSavepoint(open *sql.Tx, job *writeJob) error {
-	if _, err := open.Exec(`SAVEPOINT job`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err := job.fn(&Tx{tx: sqlTx{Tx: open}, dialect: w.dialect, stmts: w.stmts}); err != nil {
-		return err
-	}
-	if _, err := open.Exec(`RELEASE job`); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
-	}
-	return nil
+	return open, again
 }
 
 // syncLoop makes each committed group durable and answers its callers.

@@ -14,9 +14,11 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// A job that fails in a group rolls back alone: the jobs before it in the
-// same transaction run once and commit, the failed job leaves nothing.
-func TestFailedJobRollsBackAlone(t *testing.T) {
+// A job that fails in a group leaves nothing: the group's transaction is
+// rolled back, the failed job answered with its error, and the jobs before
+// it (not yet answered) run again in a new transaction and commit with
+// those after it; a job whose caller gave up meanwhile does not run again.
+func TestFailedJobRollsBackAndTheOthersRunAgain(t *testing.T) {
 	conn, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "writer.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -40,22 +42,28 @@ func TestFailedJobRollsBackAlone(t *testing.T) {
 			return nil
 		}}
 	}
-	first, failing, last := job("first", false), job("failing", true), job("last", false)
+	first, gone, failing, last := job("first", false), job("gone", false), job("failing", true), job("last", false)
 	var open *sql.Tx
 	var group []*writeJob
-	for _, j := range []*writeJob{first, failing, last} {
+	open, group = w.add(open, group, first)
+	open, group = w.add(open, group, gone)
+	gone.abandoned = true // its caller stopped waiting before the group ended
+	for _, j := range []*writeJob{failing, last} {
 		open, group = w.add(open, group, j)
 	}
 	if err := <-failing.result; err == nil || err.Error() != "refused" {
 		t.Fatalf("the failing job was told %v", err)
 	}
-	if len(group) != 2 || open == nil {
+	if err := <-gone.result; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the abandoned job was told %v", err)
+	}
+	if len(group) != 2 || group[0] != first || group[1] != last || open == nil {
 		t.Fatalf("group of %d jobs", len(group))
 	}
 	if err := open.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if runs["first"] != 1 || runs["last"] != 1 {
+	if runs["first"] != 2 || runs["gone"] != 1 || runs["failing"] != 1 || runs["last"] != 1 {
 		t.Fatalf("jobs ran %v times", runs)
 	}
 	if kept := committed(t, conn, `SELECT v FROM notes ORDER BY rowid`); len(kept) != 2 || kept[0] != "first" || kept[1] != "last" {
