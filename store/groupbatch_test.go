@@ -276,6 +276,68 @@ func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
 	})
 }
 
+// A group whose callers have all stopped waiting lets go of the citizens
+// it locked while it waited for another: a group is answered within its
+// pushes' time or not at all, and at a province's morning peak groups whose
+// callers were long gone waited on for 20 s and more (the group's own
+// bound; MySQL's lock wait, 50 s) while every group meeting one of their
+// citizens queued behind them. Here the group locks oA, then waits for oB,
+// which another transaction holds; once its callers have given up, oA's
+// next push is filed while oB is still held.
+func TestAGroupWhoseCallersLeftLetsGoOfItsCitizens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("pushes are filed in groups of statements on MySQL; SQLite has one writer")
+		}
+		ctx := context.Background()
+		db, raw, intake := scannedAtTheStation(t, driver, "oA", "oB")
+		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Rollback()
+		if _, err := holder.ExecContext(ctx, `SELECT openid FROM followers WHERE openid = 'oB' FOR UPDATE`); err != nil {
+			t.Fatal(err)
+		}
+		paused := db.PauseIntake()
+		gaveUp, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, m := range []mashang.Inbound{say("oA", 920001), say("oB", 920002)} {
+			wg.Go(func() { _, errs[i] = intake.Receive(gaveUp, m) })
+			for paused.Queued() < i+1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		var group sync.WaitGroup
+		group.Go(paused.Run)
+		waitForLockedConversations(t, raw, 1) // oA locked, waiting for oB
+		wg.Wait()
+		if errs[0] == nil || errs[1] == nil {
+			t.Fatalf("pushes answered %v while their group waited for a held citizen, want both told it was not stored", errs)
+		}
+		paused.Resume()
+
+		next, cancelNext := context.WithTimeout(ctx, 8*time.Second)
+		defer cancelNext()
+		if _, err := intake.Receive(next, say("oA", 920003)); err != nil {
+			t.Fatalf("oA's next push while oB is still held: %v; want it filed, the abandoned group having let oA go", err)
+		}
+		if err := holder.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		group.Wait()
+		var stored int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (920001, 920002, 920003)`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 1 {
+			t.Fatalf("%d of the pushes stored, want only the one answered", stored)
+		}
+	})
+}
+
 // waitForLockedConversations waits until want groups wait for citizens'
 // conversations another transaction holds: their statement locking them
 // runs (sent prepared, or as text with its arguments in it). The

@@ -152,6 +152,13 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 	if sqlTx.batch != nil {
 		// The group's citizens' conversations, read in one statement.
 		pending = g.waiting(pending)
+		// The group's own statements (the read ahead, the held-back writes)
+		// end when the last of its callers stops waiting: past that
+		// nobody is answered, and a group still waiting for a citizen's
+		// row holds the rows it locked before from every group behind it.
+		var cancelOwn context.CancelFunc
+		ctx, cancelOwn = context.WithDeadline(ctx, callersDeadline(pending))
+		defer cancelOwn()
 		if err := sqlTx.readAhead(ctx, pending); err != nil {
 			_ = tx.Rollback()
 			return pending, 0, fmt.Errorf("%w: %w", errBatchSpoilt, err)
@@ -212,6 +219,26 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 		job.result <- nil
 	}
 	return after, -1, nil
+}
+
+// callersDeadline is when the last of the jobs' callers stops waiting,
+// at most groupTimeout from now.
+func callersDeadline(jobs []*writeJob) time.Time {
+	limit := time.Now().Add(groupTimeout)
+	var latest time.Time
+	for _, job := range jobs {
+		d, ok := job.ctx.Deadline()
+		if !ok {
+			return limit
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	if latest.IsZero() || latest.After(limit) {
+		return limit
+	}
+	return latest
 }
 
 // waiting adds to pending the jobs already queued, while the group has
