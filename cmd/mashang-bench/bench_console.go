@@ -224,53 +224,13 @@ func openGenerated(ctx context.Context, driver, dsn string, n int, fresh func() 
 	}
 	fmt.Fprintf(stderr, "bench console: generating %d cases on %s…\n", n-cases, driver)
 	began := time.Now()
-	// On MySQL the search index is written while the cases are: the
-	// server's second thread indexes one batch while the first inserts the
-	// next (as a city's instances do; the indexer passes over the notes a
-	// load's open transaction holds). SQLite has one writer for both.
-	var indexed chan error
-	stopIndexing := func() {}
-	if driver == store.DriverMySQL {
-		var indexCtx context.Context
-		indexCtx, stopIndexing = context.WithCancel(ctx)
-		indexed = make(chan error, 1)
-		go func() { indexed <- indexWhile(indexCtx, db) }()
-	}
-	err = db.GenerateCases(ctx, n, time.Now())
-	stopIndexing()
-	if indexed != nil {
-		if indexErr := <-indexed; err == nil {
-			err = indexErr
-		}
-	}
-	if err != nil {
+	if err := db.GenerateCases(ctx, n, time.Now()); err != nil {
 		db.Close()
 		return nil, err
 	}
 	took := time.Since(began)
 	fmt.Fprintf(stderr, "bench console: generated in %s (%.0f cases/s)\n", took.Round(time.Second), float64(n-cases)/took.Seconds())
 	return db, nil
-}
-
-// indexWhile runs the search indexer until ctx ends, resting a moment
-// whenever it has caught up; its error, unless ctx ended it.
-func indexWhile(ctx context.Context, db *store.DB) error {
-	for {
-		n, err := db.IndexSearch(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
 }
 
 // keptDatabase is the DSN of the MySQL database name on the server of dsn,
