@@ -58,7 +58,13 @@ func reachCondition(r mashang.Reach) (string, []any) {
 		for i, id := range r.JurisdictionIDs {
 			args[i] = id
 		}
-		return "s.jurisdiction_id IN (?" + strings.Repeat(", ?", len(args)-1) + ")", args
+		// The unary + keeps SQLite from starting at the stations of the
+		// reach (their index, 00054) and then sorting every case of a city
+		// for a page of 50: 180 ms a page at a million cases, against
+		// 0.3 ms walking the cases newest first (SQLite documents + as the
+		// way to keep a term off an index). MySQL's parser drops it; its
+		// order is set by casesFirst.
+		return "+s.jurisdiction_id IN (?" + strings.Repeat(", ?", len(args)-1) + ")", args
 	}
 	return "1 = 0", nil
 }
@@ -132,6 +138,15 @@ func (db *DB) ConsoleCases(ctx context.Context, r mashang.Reach, f mashang.CaseF
 // reads their rows. d decides how a text is searched; with the text
 // index the planner is left to start from the cases the index found.
 func (db *DB) consolePageIDs(ctx context.Context, q sqlQuerier, d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) ([]any, error) {
+	query, args := db.pageIDsQuery(d, r, f, limit)
+	return scanAll(ctx, q, func(row scanner) (any, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, query, args...)
+}
+
+// pageIDsQuery is consolePageIDs' statement and its arguments.
+func (db *DB) pageIDsQuery(d dialect, r mashang.Reach, f mashang.CaseFilter, limit int) (string, []any) {
 	where, args := filterCondition(d, r, f)
 	first := db.dialect.casesFirst()
 	if index, _ := d.textIndex(f.Text); f.Text != "" && index != "" {
@@ -141,11 +156,8 @@ func (db *DB) consolePageIDs(ctx context.Context, q sqlQuerier, d dialect, r mas
 		where += " AND c.id < ?"
 		args = append(args, f.Before)
 	}
-	return scanAll(ctx, q, func(row scanner) (any, error) {
-		var id int64
-		return id, row.Scan(&id)
-	}, `SELECT `+first+`c.id FROM cases c JOIN stations s ON s.id = c.station_id
-		WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
+	return `SELECT ` + first + `c.id FROM cases c JOIN stations s ON s.id = c.station_id
+		WHERE ` + where + ` ORDER BY c.id DESC LIMIT ?`, append(args, limit)
 }
 
 // ConsoleCase reads one case within reach with its timeline and photos;

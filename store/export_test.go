@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"mashang"
+)
 
 // SetSearchWindow sets how many of the newest cases a text search checks
 // before it asks the index, for a test to exercise both; it gives the
@@ -76,4 +80,10 @@ func (l *laneSet) alive() (n int) {
 		}
 	}
 	return n
+}
+
+// InboxPageQuery is the statement (and its arguments) that reads the IDs
+// of an inbox page for r and f, for a test to ask the database its plan.
+func (db *DB) InboxPageQuery(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
+	return db.pageIDsQuery(db.dialect, r, f, 50)
 }
