@@ -70,6 +70,7 @@ func benchProvince(ctx context.Context, args []string, stdout, stderr io.Writer)
 	selfBin := fs.String("self", "bin/mashang", "the mashang binary to run twice")
 	compress := fs.Float64("compress", 20, "play the 24 h day this many times faster (20: 72 minutes)")
 	scale := fs.Float64("scale", 1, "share of the day's pushes and staff work to replay (the roster is always the whole province)")
+	hours := fs.String("hours", "0-24", "replay only these hours of the day (CST), e.g. 7-11 for the morning's sign-ins and peak; the rest of the day is skipped, not played faster")
 	steps := fs.String("headroom", "1,2,5,10,20,40,80,160", "then the peak hour at these multiples of one province's peak rate, each for --step; empty: skip")
 	stepLen := fs.Duration("step", 60*time.Second, "how long each headroom step lasts")
 	pushSLO := fs.Duration("push-slo", time.Second, "a step passes while the pushes' p99 stays under this (WeChat gives up at 5 s)")
@@ -87,6 +88,10 @@ func benchProvince(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	from, until, err := parseHours(*hours)
+	if err != nil {
+		return err
+	}
 	dsn, drop, err := benchDatabase(*mysqlDSN)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func benchProvince(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer os.RemoveAll(dir)
 
-	p := &province{compress: *compress, scale: *scale, rng: rand.New(rand.NewPCG(20, 5))}
+	p := &province{compress: *compress, scale: *scale, from: from, until: until, rng: rand.New(rand.NewPCG(20, 5))}
 	began := time.Now()
 	if err := p.seed(ctx, dsn, stderr); err != nil {
 		return err
@@ -167,6 +172,7 @@ const (
 
 type province struct {
 	compress, scale float64
+	from, until     float64 // the hours of the day replayed
 	rng             *rand.Rand
 	rngMu           sync.Mutex
 
@@ -617,7 +623,7 @@ var officeSittings = []float64{9, 11, 14.5, 16.5}
 // station with new cases at its hour. Everything runs compress× faster.
 func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 	ph := &phase{}
-	dayLen := time.Duration(float64(24*time.Hour) / p.compress)
+	dayLen := time.Duration((p.until - p.from) * float64(time.Hour) / p.compress)
 	visits := int(math.Round(provincePushes * p.scale / pushesPerVisit))
 	total := sumShape()
 	// The visits' start times: the hour by the day's shape, the minute
@@ -630,9 +636,13 @@ func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 		}
 		starts[i] = float64(h) + p.float()
 	}
+	// Only the hours asked for are played: the day's visits are drawn as a
+	// whole and those outside them dropped, so the hours keep their share.
+	starts = slices.DeleteFunc(starts, func(h float64) bool { return h < p.from || h >= p.until })
+	visits = len(starts)
 	slices.Sort(starts)
-	fmt.Fprintf(stderr, "bench province: replaying the day: %d visits (~%.0f pushes) in %s (%.0f× compressed)\n",
-		visits, float64(visits)*pushesPerVisit, dayLen.Round(time.Second), p.compress)
+	fmt.Fprintf(stderr, "bench province: replaying %s: %d visits (~%.0f pushes) in %s (%.0f× compressed)\n",
+		p.hoursLabel(), visits, float64(visits)*pushesPerVisit, dayLen.Round(time.Second), p.compress)
 	// Citizens read replies and type in 20 s to 2 min; staff read a case
 	// and type an answer in 1 to 3 minutes. Both compressed.
 	citizen := func() time.Duration {
@@ -641,7 +651,9 @@ func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 	clerk := func() time.Duration {
 		return time.Duration((60 + p.float()*120) * float64(time.Second) / p.compress)
 	}
-	at := func(hours float64) time.Duration { return time.Duration(hours * float64(time.Hour) / p.compress) }
+	at := func(hours float64) time.Duration {
+		return time.Duration((hours - p.from) * float64(time.Hour) / p.compress)
+	}
 
 	var wg sync.WaitGroup
 	began := time.Now()
@@ -654,7 +666,9 @@ func (p *province) day(ctx context.Context, stderr io.Writer) *phase {
 	var sits []sit
 	for s := range p.stations {
 		for _, h := range officeSittings {
-			sits = append(sits, sit{h + 2*(p.float()-0.5), s})
+			if h += 2 * (p.float() - 0.5); h >= p.from && h < p.until {
+				sits = append(sits, sit{h, s})
+			}
 		}
 	}
 	slices.SortFunc(sits, func(a, b sit) int { return int(math.Copysign(1, a.at-b.at)) })
@@ -868,8 +882,8 @@ func (p *province) report(w io.Writer, day *phase, steps []stepResult, v verific
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), strings.Join(strings.Fields(string(load))[:3], " "))
 	fmt.Fprintf(w, "roster: %d cities, %d stations, %d deputies, %d secretaries; two `mashang serve` instances on one MySQL database\n",
 		provinceCities, provinceStations, provinceDeputies, provinceStations)
-	fmt.Fprintf(w, "day: %.0f%% of a %d-push day compressed %g× (%s); %.0f%% photos; staff in four sittings a day\n\n",
-		100*p.scale, provincePushes, p.compress, day.elapsed.Round(time.Second), 100*provincePhotoRate)
+	fmt.Fprintf(w, "day: %s of %.0f%% of a %d-push day compressed %g× (%s); %.0f%% photos; staff in four sittings a day\n\n",
+		p.hoursLabel(), 100*p.scale, provincePushes, p.compress, day.elapsed.Round(time.Second), 100*provincePhotoRate)
 	fmt.Fprintf(w, "%-24s %9s %7s %9s %9s %9s %8s\n", "", "answered", "failed", "p50", "p99", "max", "per s")
 	row := func(name string, l *latencies, elapsed time.Duration) {
 		fmt.Fprintf(w, "%-24s %9d %7d %9s %9s %9s %8.1f\n", name, l.count(), l.errors, l.percentile(50), l.percentile(99), l.percentile(100),
@@ -912,6 +926,30 @@ func passNote(steps []stepResult) string {
 		return "every step passed: the machine may carry more"
 	}
 	return fmt.Sprintf("%g provinces missed it", last.multiple)
+}
+
+// hoursLabel names the hours replayed: "the whole day" or "hours 7–11".
+func (p *province) hoursLabel() string {
+	if p.from == 0 && p.until == 24 {
+		return "the whole day"
+	}
+	return fmt.Sprintf("hours %g–%g", p.from, p.until)
+}
+
+// parseHours reads --hours: "FROM-UNTIL", whole or fractional hours of
+// the day, 0 ≤ FROM < UNTIL ≤ 24.
+func parseHours(s string) (from, until float64, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		from, err = strconv.ParseFloat(strings.TrimSpace(a), 64)
+		if err == nil {
+			until, err = strconv.ParseFloat(strings.TrimSpace(b), 64)
+		}
+	}
+	if !ok || err != nil || from < 0 || until > 24 || from >= until {
+		return 0, 0, fmt.Errorf("--hours %q: give the first and the end hour of the day, e.g. 7-11 (0-24: the whole day)", s)
+	}
+	return from, until, nil
 }
 
 func sumShape() float64 {

@@ -33,3 +33,15 @@ func TestHeadroomMultiplesAreRead(t *testing.T) {
 		}
 	}
 }
+
+func TestHoursOfTheDayAreRead(t *testing.T) {
+	from, until, err := parseHours("7-11.5")
+	if err != nil || from != 7 || until != 11.5 {
+		t.Fatalf("parseHours(7-11.5) = %v, %v, %v", from, until, err)
+	}
+	for _, bad := range []string{"", "7", "11-7", "0-25", "-1-3", "a-b", "5-5"} {
+		if _, _, err := parseHours(bad); err == nil {
+			t.Fatalf("parseHours(%q) took it", bad)
+		}
+	}
+}
