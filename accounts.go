@@ -174,10 +174,9 @@ type Accounts struct {
 	// (0: no limit).
 	SignInsPerMinute int
 	Now              func() time.Time
-	// Compare checks a password against its hash (nil: bcrypt's, in this
-	// process). The service's is pwcheck's, which checks in a helper
-	// process at the lowest CPU priority; tests count what it is asked.
-	Compare func(hash, password []byte) error
+	// compare checks a password against a hash (nil: bcrypt's); tests
+	// count what it is asked.
+	compare func(hash, password []byte) error
 	// PasswordChecks bounds the password checks running at once (0: half
 	// the processors, at least one). A check is some 50 ms of a core:
 	// unbounded, a morning's sign-ins — a province's secretaries arriving
@@ -243,8 +242,8 @@ func (a *Accounts) unknownName() []byte {
 }
 
 func (a *Accounts) check(hash, password []byte) error {
-	if a.Compare != nil {
-		return a.Compare(hash, password)
+	if a.compare != nil {
+		return a.compare(hash, password)
 	}
 	return bcrypt.CompareHashAndPassword(hash, password)
 }

@@ -23,7 +23,6 @@ import (
 	"mashang/handlers"
 	"mashang/limits"
 	"mashang/metrics"
-	"mashang/pwcheck"
 	"mashang/roster"
 	"mashang/store"
 	"mashang/wechat"
@@ -38,12 +37,6 @@ type Options struct {
 	// PasswordCost is bcrypt's cost for staff passwords (0: the library's
 	// default). Tests lower it; production never sets it.
 	PasswordCost int
-	// PasswordHelper checks staff passwords in a helper process at the
-	// lowest CPU priority (pwcheck), so that a morning's sign-ins cannot
-	// take the cores from the citizens' pushes. `mashang serve` sets it;
-	// the executable must call pwcheck.RunIfHelper first in main (or
-	// TestMain).
-	PasswordHelper bool
 	// Replace, when set, may put other parts in place of the wired ones
 	// before the routes are built: tests put failing parts there to see how
 	// each surface answers a failure. Production never sets it.
@@ -89,8 +82,7 @@ type App struct {
 	SandboxURL string
 
 	log        *slog.Logger
-	redis      *limits.Redis    // the shared limits', when in Redis
-	passwords  *pwcheck.Checker // staff passwords, checked in a helper process (Options.PasswordHelper)
+	redis      *limits.Redis // the shared limits', when in Redis
 	sandboxSrv *http.Server
 	// A stored push wakes the worker that acts on it.
 	outboxWake, mediaWake, unionsWake, photoWake chan struct{}
@@ -307,12 +299,6 @@ func wire(ctx context.Context, cfg configs.Config, opt Options) (_ *App, _ handl
 		intake.Vault = vault // walk-ins' phones are sealed as the Mini Program's are
 	}
 	accounts := &mashang.Accounts{Store: db, Cost: opt.PasswordCost, SignInsPerMinute: cfg.HTTP.SignInsPerMinute}
-	if opt.PasswordHelper {
-		passwords := &pwcheck.Checker{OnFallback: func(err error) {
-			log.Warn("staff password checked in the service's own process: no password helper", "err", err)
-		}}
-		accounts.Compare, a.passwords = passwords.Compare, passwords
-	}
 	replies := newReplies(cfg, db, wake)
 	receptions := newReceptions(cfg, db, wake)
 	af := cfg.Notify.ActivityFields
@@ -496,10 +482,6 @@ func (a *App) Close() {
 		a.stop()
 		a.workers.Wait()
 		a.stop = nil
-	}
-	if a.passwords != nil {
-		_ = a.passwords.Close()
-		a.passwords = nil
 	}
 	if a.sandboxSrv != nil {
 		_ = a.sandboxSrv.Close()

@@ -21,7 +21,6 @@ import (
 
 	"mashang"
 	"mashang/media/mediatest"
-	"mashang/pwcheck"
 	"mashang/store"
 	"mashang/store/storetest"
 	"mashang/wechat/wechattest"
@@ -44,7 +43,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	pwcheck.RunIfHelper() // serve, run here, starts this binary as its password helper
 	code := m.Run()
 	mediatest.StopShared()
 	if galeraCluster != nil {

@@ -20,13 +20,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"mashang/pwcheck"
 )
 
 func main() {
-	// Started as the password helper (pwcheck), it is nothing else.
-	pwcheck.RunIfHelper()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()

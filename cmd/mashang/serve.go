@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		debug.SetGCPercent(400)
 	}
 
-	a, err := app.New(ctx, cfg, app.Options{Log: log, PasswordHelper: true})
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
 	if err != nil {
 		return err
 	}
