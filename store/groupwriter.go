@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
+
+	"mashang"
 )
 
 // groupWriter runs the callback's transactions on MySQL in groups, as the
@@ -36,6 +40,9 @@ type groupWriter struct {
 	stmts   stmtCache
 	numbers *sql.DB // DB.numbers: case numbers, each committed at once
 	lanes   laneSet
+	// aside runs the pushes a group left to wait for their citizen
+	// (setAside).
+	aside sync.WaitGroup
 }
 
 const (
@@ -74,6 +81,7 @@ func newGroupWriter(db *sql.DB, d dialect, stmts stmtCache, numbers *sql.DB, lan
 func (g *groupWriter) close() {
 	if g.shut() {
 		g.lanes.wait()
+		g.aside.Wait()
 	}
 }
 
@@ -116,7 +124,7 @@ func (g *groupWriter) alone(job *writeJob) {
 		if failed < 0 {
 			return
 		}
-		if !g.dialect.retryable(err) || retries >= groupRetries {
+		if !g.dialect.retryable(err) || retries >= groupRetries || job.ctx.Err() != nil {
 			job.result <- err
 			return
 		}
@@ -150,8 +158,14 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 		sqlTx.batch = newWriteBatch()
 	}
 	if sqlTx.batch != nil {
-		// The group's citizens' conversations, read in one statement.
-		pending = g.waiting(pending)
+		// The group's citizens' conversations, read in one statement;
+		// not those whose callers have given up already: they would only
+		// be locked.
+		pending = slices.DeleteFunc(g.waiting(pending), (*writeJob).gone)
+		if len(pending) == 0 {
+			_ = tx.Rollback()
+			return nil, -1, nil
+		}
 		// The group's own statements (the read ahead, the held-back writes)
 		// end when the last of its callers stops waiting: past that
 		// nobody is answered, and a group still waiting for a citizen's
@@ -159,10 +173,14 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 		var cancelOwn context.CancelFunc
 		ctx, cancelOwn = context.WithDeadline(ctx, callersDeadline(pending))
 		defer cancelOwn()
-		if err := sqlTx.readAhead(ctx, pending); err != nil {
+		heldElsewhere, err := sqlTx.readAhead(ctx, pending)
+		if err != nil {
 			_ = tx.Rollback()
 			return pending, 0, fmt.Errorf("%w: %w", errBatchSpoilt, err)
 		}
+		// The pushes of citizens another transaction holds leave the
+		// group and wait for them without holding anyone else.
+		pending = g.setAside(pending, heldElsewhere)
 	}
 	ran := make([]*writeJob, 0, len(pending))
 	var after []*writeJob // not run: they come after a job that ends the group
@@ -221,6 +239,38 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 	return after, -1, nil
 }
 
+// setAside takes out of pending the jobs of the citizens held elsewhere
+// and runs them, each citizen's in their order, in transactions of their
+// own, each waiting only for its own citizen (alone). A caller that gave
+// up meanwhile is answered as ever.
+func (g *groupWriter) setAside(pending []*writeJob, heldElsewhere map[string]bool) []*writeJob {
+	if len(heldElsewhere) == 0 {
+		return pending
+	}
+	var order []string
+	aside := map[string][]*writeJob{}
+	kept := pending[:0:0]
+	for _, job := range pending {
+		p, ok := mashang.PushOf(job.ctx)
+		if !ok || !heldElsewhere[p.OpenID] {
+			kept = append(kept, job)
+			continue
+		}
+		if aside[p.OpenID] == nil {
+			order = append(order, p.OpenID)
+		}
+		aside[p.OpenID] = append(aside[p.OpenID], job)
+	}
+	for _, citizen := range order {
+		g.aside.Go(func() {
+			for _, job := range aside[citizen] {
+				g.alone(job)
+			}
+		})
+	}
+	return kept
+}
+
 // callersDeadline is when the last of the jobs' callers stops waiting,
 // at most groupTimeout from now.
 func callersDeadline(jobs []*writeJob) time.Time {
@@ -256,6 +306,17 @@ func (g *groupWriter) waiting(pending []*writeJob) []*writeJob {
 		}
 	}
 	return pending
+}
+
+// gone answers the job if its caller gave up waiting, as run would.
+func (job *writeJob) gone() bool {
+	job.mu.Lock()
+	defer job.mu.Unlock()
+	if job.abandoned || job.ctx.Err() != nil {
+		job.result <- context.Canceled
+		return true
+	}
+	return false
 }
 
 // run runs the job's function in tx, unless its caller gave up waiting
