@@ -217,15 +217,7 @@ func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
 		}
 		ctx := context.Background()
 		db, raw, intake := scannedAtTheStation(t, driver, "oA", "oB", "oC")
-		// READ COMMITTED, as the store's own: the rows alone, no gaps.
-		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer holder.Rollback()
-		if _, err := holder.ExecContext(ctx, `SELECT openid FROM followers WHERE openid IN ('oA', 'oB') FOR UPDATE`); err != nil {
-			t.Fatal(err)
-		}
+		holder := holdRows(t, raw, `SELECT openid FROM followers WHERE openid IN ('oA', 'oB') FOR UPDATE`)
 		var held sync.WaitGroup
 		heldErrs := make([]error, 2)
 		for i, openid := range []string{"oA", "oB"} {
@@ -290,14 +282,7 @@ func TestAGroupDoesNotWaitForACitizenHeldElsewhere(t *testing.T) {
 		}
 		ctx := context.Background()
 		db, raw, intake := scannedAtTheStation(t, driver, "oA", "oB", "oC")
-		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer holder.Rollback()
-		if _, err := holder.ExecContext(ctx, `SELECT openid FROM followers WHERE openid = 'oB' FOR UPDATE`); err != nil {
-			t.Fatal(err)
-		}
+		holder := holdRows(t, raw, `SELECT openid FROM followers WHERE openid = 'oB' FOR UPDATE`)
 		paused := db.PauseIntake()
 		patience, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -365,14 +350,7 @@ func TestAGroupWhoseCallersLeftLetsGoOfItsCitizens(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		holder, err := raw.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer holder.Rollback()
-		if _, err := holder.ExecContext(ctx, `SELECT id FROM cases WHERE openid = 'oB' FOR UPDATE`); err != nil {
-			t.Fatal(err)
-		}
+		holder := holdRows(t, raw, `SELECT id FROM cases WHERE openid = 'oB' FOR UPDATE`)
 		paused := db.PauseIntake()
 		gaveUp, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
@@ -414,6 +392,22 @@ func TestAGroupWhoseCallersLeftLetsGoOfItsCitizens(t *testing.T) {
 			t.Fatalf("%d of the pushes stored, want only the one answered", stored)
 		}
 	})
+}
+
+// holdRows locks the rows query selects (FOR UPDATE) in a transaction of
+// its own, READ COMMITTED as the store's own (the rows alone, no gaps),
+// until the test commits it or ends.
+func holdRows(t *testing.T, raw *sql.DB, query string) *sql.Tx {
+	t.Helper()
+	holder, err := raw.BeginTx(context.Background(), &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = holder.Rollback() })
+	if _, err := holder.Exec(query); err != nil {
+		t.Fatal(err)
+	}
+	return holder
 }
 
 // waitForStatement waits until a statement like pattern (LIKE) runs on

@@ -45,6 +45,14 @@ type DB struct {
 	// for its number never waits for a free connection of the pool its
 	// fellow transactions fill.
 	numbers *sql.DB
+	// lanes (MySQL only) are the callback's group writer's connections,
+	// with its statements prepared on them (laneStmts): the pages that
+	// read much (a province's secretaries at their morning sitting) fill
+	// the shared pool, and a push waiting for one of its connections
+	// waited behind them — WeChat gives up after 5 s; a page's reader
+	// waits on.
+	lanes     *sql.DB
+	laneStmts stmtCache
 	// signInsPruned is the latest minute whose sign-ins cleared the counts
 	// of minutes gone by (CountSignIn): once a minute, not at every
 	// address's first attempt.
@@ -73,6 +81,10 @@ func (db *DB) Close() error {
 	} else {
 		if db.intake != nil {
 			db.intake.close()
+		}
+		if db.lanes != nil {
+			db.laneStmts.close()
+			db.lanes.Close()
 		}
 		db.stmts.close()
 	}
@@ -168,11 +180,10 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 		}
 		return nil, err
 	}
-	// The callback's lanes (lanes.go), maxLanes at most, each hold a
-	// connection while their group runs; the rest serve reads and the
-	// other writes.
-	sqlDB.SetMaxOpenConns(maxLanes + 16)
-	sqlDB.SetMaxIdleConns(maxLanes + 16)
+	// Reads and the writes other than the callback's, whose lanes have
+	// connections of their own (DB.lanes).
+	sqlDB.SetMaxOpenConns(16)
+	sqlDB.SetMaxIdleConns(16)
 	cluster, err := detectGalera(ctx, sqlDB)
 	if err != nil {
 		sqlDB.Close()
@@ -197,7 +208,23 @@ func openMySQL(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db.numbers.SetMaxOpenConns(4)
 	db.numbers.SetMaxIdleConns(4)
-	db.intake = newGroupWriter(sqlDB, db.dialect, db.stmts, db.numbers, mysqlLanes)
+	// The callback's lanes (lanes.go), maxLanes at most, each hold a
+	// connection while their group runs.
+	if db.lanes, err = mysqlPool(ctx, dsn, 0); err == nil {
+		db.lanes.SetMaxOpenConns(maxLanes)
+		db.lanes.SetMaxIdleConns(maxLanes)
+		db.laneStmts, err = prepareHot(ctx, db.lanes, db.dialect)
+	}
+	if err != nil {
+		if db.lanes != nil {
+			db.lanes.Close()
+		}
+		db.numbers.Close()
+		db.stmts.close()
+		sqlDB.Close()
+		return nil, err
+	}
+	db.intake = newGroupWriter(db.lanes, db.dialect, db.laneStmts, db.numbers, mysqlLanes)
 	return db, nil
 }
 
