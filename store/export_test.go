@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"mashang"
 )
@@ -86,4 +87,25 @@ func (l *laneSet) alive() (n int) {
 // of an inbox page for r and f, for a test to ask the database its plan.
 func (db *DB) InboxPageQuery(r mashang.Reach, f mashang.CaseFilter) (string, []any) {
 	return db.pageIDsQuery(db.dialect, r, f, 50)
+}
+
+// HoldSharedConnections begins transactions on the shared pool (pages'
+// reads, writes other than the callback's) until it has no connection left
+// to give (256 at most), and keeps them until release; it says how many it
+// holds.
+func (db *DB) HoldSharedConnections() (held int, release func()) {
+	var txs []*sql.Tx
+	release = func() {
+		for _, tx := range txs {
+			_ = tx.Rollback()
+		}
+	}
+	for limit := db.db.Stats().MaxOpenConnections; len(txs) < 256 && (limit == 0 || db.db.Stats().InUse < limit); {
+		tx, err := db.db.BeginTx(context.Background(), nil)
+		if err != nil {
+			break
+		}
+		txs = append(txs, tx)
+	}
+	return len(txs), release
 }

@@ -394,6 +394,39 @@ func TestAGroupWhoseCallersLeftLetsGoOfItsCitizens(t *testing.T) {
 	})
 }
 
+// The callback's lanes have connections of their own: with every
+// connection of the shared pool taken (a province's secretaries' pages at
+// their morning sitting), a push is still filed within WeChat's time. On one
+// pool it waited for a connection until its caller gave up.
+func TestPushesDoNotWaitForThePagesConnections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("the callback's lanes are MySQL's; SQLite has one writer")
+		}
+		ctx := context.Background()
+		db, raw, intake := scannedAtTheStation(t, driver, "oA")
+		held, release := db.HoldSharedConnections()
+		defer release()
+		if held == 0 {
+			t.Fatal("no connection of the shared pool could be taken")
+		}
+		t.Logf("the pages hold %d connections", held)
+		wechatsTime, cancel := context.WithTimeout(ctx, 4*time.Second)
+		defer cancel()
+		if _, err := intake.Receive(wechatsTime, say("oA", 940001)); err != nil {
+			t.Fatalf("a push while the pages hold every shared connection: %v, want it filed", err)
+		}
+		release()
+		var stored int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id = 940001`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if stored != 1 {
+			t.Fatalf("the push stored %d times, want once", stored)
+		}
+	})
+}
+
 // holdRows locks the rows query selects (FOR UPDATE) in a transaction of
 // its own, READ COMMITTED as the store's own (the rows alone, no gaps),
 // until the test commits it or ends.
