@@ -19,12 +19,14 @@ import (
 // and the callback two round trips (BEGIN, COMMIT); in a group they are
 // paid once for all.
 //
-// Several lanes run groups side by side, each on a connection of the
-// pool: a few always, and more for as long as groups stall (lanes.go).
-// What a push locks (its citizen's follower row, FOR UPDATE) is held until
-// its group commits, so a citizen's pushes are still filed one after the
-// other, in this instance or another; two lanes that wait for each
-// other's locks are a deadlock, which MySQL breaks by rolling one group
+// Several lanes run groups side by side, each on a connection of their
+// own pool (DB.lanes): a few always, and more for as long as groups stall
+// (lanes.go). What a push locks (its citizen's follower row, FOR UPDATE) is
+// held until its group commits, so a citizen's pushes are still filed one
+// after the other, in this instance or another. A group does not wait for
+// a citizen another transaction holds: that citizen's pushes leave it and
+// wait alone (batch.go, setAside). Two lanes that wait for each other's
+// other locks are a deadlock, which MySQL breaks by rolling one group
 // back, and that group runs again.
 //
 // A job that fails cannot be undone alone without a savepoint (two more
