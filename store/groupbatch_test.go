@@ -248,10 +248,7 @@ func TestStalledGroupsDoNotHoldOtherCitizensPushes(t *testing.T) {
 		if heldErrs[0] != nil || heldErrs[1] != nil {
 			t.Fatalf("the held citizens' pushes, once let go: %v", heldErrs)
 		}
-		var stored int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (910010, 910011, 910020)`).Scan(&stored); err != nil {
-			t.Fatal(err)
-		}
+		stored := storedPushes(t, raw, 910010, 910011, 910020)
 		if stored != 3 {
 			t.Fatalf("%d of the 3 pushes stored, want each once", stored)
 		}
@@ -319,10 +316,7 @@ func TestAGroupDoesNotWaitForACitizenHeldElsewhere(t *testing.T) {
 		}
 		group.Wait()
 		paused.Resume()
-		var stored int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (930001, 930002, 930003)`).Scan(&stored); err != nil {
-			t.Fatal(err)
-		}
+		stored := storedPushes(t, raw, 930001, 930002, 930003)
 		if stored != 3 {
 			t.Fatalf("%d of the 3 pushes stored, want each once", stored)
 		}
@@ -384,10 +378,7 @@ func TestAGroupWhoseCallersLeftLetsGoOfItsCitizens(t *testing.T) {
 			t.Fatal(err)
 		}
 		group.Wait()
-		var stored int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (920001, 920002, 920003)`).Scan(&stored); err != nil {
-			t.Fatal(err)
-		}
+		stored := storedPushes(t, raw, 920001, 920002, 920003)
 		if stored != 1 {
 			t.Fatalf("%d of the pushes stored, want only the one answered", stored)
 		}
@@ -417,14 +408,25 @@ func TestPushesDoNotWaitForThePagesConnections(t *testing.T) {
 			t.Fatalf("a push while the pages hold every shared connection: %v, want it filed", err)
 		}
 		release()
-		var stored int
-		if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id = 940001`).Scan(&stored); err != nil {
-			t.Fatal(err)
-		}
+		stored := storedPushes(t, raw, 940001)
 		if stored != 1 {
 			t.Fatalf("the push stored %d times, want once", stored)
 		}
 	})
+}
+
+// storedPushes counts the rows inbound_messages holds of these MsgIds.
+func storedPushes(t *testing.T, raw *sql.DB, msgIDs ...int64) int {
+	t.Helper()
+	args := make([]any, len(msgIDs))
+	for i, id := range msgIDs {
+		args[i] = id
+	}
+	var stored int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE msg_id IN (?`+strings.Repeat(", ?", len(msgIDs)-1)+`)`, args...).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	return stored
 }
 
 // holdRows locks the rows query selects (FOR UPDATE) in a transaction of
