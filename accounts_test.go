@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestUnknownNamesAreCheckedAtTheCostOfRealOnes(t *testing.T) {
 func TestPasswordChecksTakeTurns(t *testing.T) {
 	ctx := context.Background()
 	db := accountsStore(t)
-	a := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost, PasswordChecks: 1, PasswordCheckWait: 200 * time.Millisecond}
+	a := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost, PasswordChecks: 1, PasswordCheckShare: 1, PasswordCheckWait: 200 * time.Millisecond}
 	const password = "correct horse battery"
 	if _, err := a.Create(ctx, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, password); err != nil {
 		t.Fatal(err)
@@ -86,6 +87,59 @@ func TestPasswordChecksTakeTurns(t *testing.T) {
 	}
 	if _, err := a.Login(ctx, "admin", password, "192.0.2.2"); err != nil {
 		t.Fatalf("a sign-in after the turn was given back: %v", err)
+	}
+}
+
+// A turn rests after each check (Accounts.PasswordCheckShare): checking
+// at most that share of its time, it is taken again only after resting
+// the rest, so sign-ins arriving together cannot keep a processor busy. A
+// sign-in that would wait past its limit for the rested turn is asked to
+// try again; the next one after the rest signs in.
+func TestPasswordChecksRestBetweenSignIns(t *testing.T) {
+	ctx := context.Background()
+	db := accountsStore(t)
+	const check = 100 * time.Millisecond
+	a := &mashang.Accounts{Store: db, Cost: bcrypt.MinCost, PasswordChecks: 1, PasswordCheckShare: 0.5, PasswordCheckWait: 5 * time.Second}
+	const password = "correct horse battery"
+	if _, err := a.Create(ctx, mashang.StaffUser{Username: "admin", Name: "管理员", Role: mashang.RoleAdmin}, password); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var began []time.Time
+	mashang.CheckPasswordsWith(a, func(hash, pw []byte) error {
+		mu.Lock()
+		began = append(began, time.Now())
+		mu.Unlock()
+		time.Sleep(check) // a check that takes this long
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	})
+	for i := range 2 {
+		if _, err := a.Login(ctx, "admin", password, "192.0.2.1"); err != nil {
+			t.Fatalf("sign-in %d: %v", i+1, err)
+		}
+	}
+	// Half its time checking: the second check begins a check and a rest
+	// as long after the first.
+	if gap := began[1].Sub(began[0]); gap < 2*check {
+		t.Fatalf("the second check began %s after the first, want at least %s (a check, then as long a rest)", gap, 2*check)
+	}
+
+	// A tenth of its time: a rest of nine checks, longer than a sign-in
+	// may wait.
+	a.PasswordCheckShare, a.PasswordCheckWait = 0.1, 3*check
+	if _, err := a.Login(ctx, "admin", password, "192.0.2.1"); err != nil {
+		t.Fatalf("the sign-in before the long rest: %v", err)
+	}
+	_, err := a.Login(ctx, "admin", password, "192.0.2.2")
+	if mashang.ErrorCode(err) != mashang.EUNAVAILABLE || !strings.Contains(mashang.ErrorMessage(err), "正在登录的人较多，请稍等片刻再点登录") {
+		t.Fatalf("a sign-in during the rest, which lasts longer than it may wait: %v", err)
+	}
+	if n := len(began); n != 3 {
+		t.Fatalf("%d checks, want 3: the sign-in turned away checked nothing", n)
+	}
+	time.Sleep(10 * check)
+	if _, err := a.Login(ctx, "admin", password, "192.0.2.2"); err != nil {
+		t.Fatalf("a sign-in after the rest: %v", err)
 	}
 }
 

@@ -572,12 +572,10 @@ func (p *province) sitting(ctx context.Context, ph *phase, station int, think fu
 		d.base = p.bases[station%len(p.bases)]
 		d.from = fmt.Sprintf("10.%d.%d.%d", station>>16&255, station>>8&255, station&255)
 		d.worked = map[string]bool{}
-		if _, err := d.page(ctx, ph, http.MethodGet, "/console/login", nil); err != nil {
+		if !d.signIn(ctx, ph, station, think) {
+			// The cases wait for the next sitting.
 			d.client = nil
-			return
-		}
-		if _, err := d.page(ctx, ph, http.MethodPost, "/console/login", url.Values{"username": {fmt.Sprintf("sec%05d", station)}, "password": {provPassword}}); err != nil {
-			d.client = nil
+			d.pending += want
 			return
 		}
 	}
@@ -610,6 +608,24 @@ func (p *province) sitting(ctx context.Context, ph *phase, station int, think fu
 		}
 		ph.worked.Add(1)
 	}
+}
+
+// signIn signs the desk's secretary in, as a person does: told that many
+// are signing in (503), they wait a moment and click again, three tries
+// in all.
+func (d *desk) signIn(ctx context.Context, ph *phase, station int, think func() time.Duration) bool {
+	for try := range 3 {
+		if try > 0 && !sleepCtx(ctx, think()/10) {
+			return false
+		}
+		if _, err := d.page(ctx, ph, http.MethodGet, "/console/login", nil); err != nil {
+			continue
+		}
+		if _, err := d.page(ctx, ph, http.MethodPost, "/console/login", url.Values{"username": {fmt.Sprintf("sec%05d", station)}, "password": {provPassword}}); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // officeSittings are when a secretary looks at the console (CST), each
