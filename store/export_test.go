@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"mashang"
 )
@@ -108,4 +109,9 @@ func (db *DB) HoldSharedConnections() (held int, release func()) {
 		txs = append(txs, tx)
 	}
 	return len(txs), release
+}
+
+// PendingMediaQuery is the statement (and its arguments) PendingMedia runs.
+func PendingMediaQuery(since time.Time, maxAttempts, limit int) (string, []any) {
+	return selectPendingMedia, []any{maxAttempts, since.UTC(), limit}
 }

@@ -8,15 +8,21 @@ import (
 	"mashang"
 )
 
-// PendingMedia lists media not fetched yet, still held by WeChat.
-func (db *DB) PendingMedia(ctx context.Context, since time.Time, maxAttempts, limit int) ([]mashang.PendingMedia, error) {
-	rows, err := db.db.QueryContext(ctx, `
+// selectPendingMedia lists media not fetched yet: on SQLite by the partial
+// index of migration 00005 (messages with a media ID), on MySQL by the
+// range of an empty path, a media type and fewer attempts than the limit
+// (00057) — never by reading every text.
+const selectPendingMedia = `
 		SELECT id, dedup_key, msg_type, media_id, created_at, media_attempts
 		FROM inbound_messages
 		WHERE media_id <> '' AND media_path = '' AND media_attempts < ? AND created_at >= ?
 		  AND msg_type IN ('image', 'voice', 'video', 'shortvideo')
 		ORDER BY id
-		LIMIT ?`, maxAttempts, since.UTC(), limit)
+		LIMIT ?`
+
+// PendingMedia lists media not fetched yet, still held by WeChat.
+func (db *DB) PendingMedia(ctx context.Context, since time.Time, maxAttempts, limit int) ([]mashang.PendingMedia, error) {
+	rows, err := db.db.QueryContext(ctx, selectPendingMedia, maxAttempts, since.UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list pending media: %w", err)
 	}
