@@ -115,3 +115,7 @@ func (db *DB) HoldSharedConnections() (held int, release func()) {
 func PendingMediaQuery(since time.Time, maxAttempts, limit int) (string, []any) {
 	return selectPendingMedia, []any{maxAttempts, since.UTC(), limit}
 }
+
+// Pool is the store's own connection pool (on MySQL, as mysqlPool
+// configures it), for a test of what the server makes of its statements.
+func (db *DB) Pool() *sql.DB { return db.db }

@@ -165,3 +165,46 @@ func explainSQLite(t *testing.T, raw *sql.DB, query string, args ...any) string 
 	}
 	return strings.Join(plan, "\n")
 }
+
+// A time the service compares with an indexed DATETIME column on MySQL
+// reaches the server as a datetime MariaDB can search by. Go's times carry
+// nanoseconds; sent with nine decimals, MariaDB took the value for an
+// incorrect datetime (note 1292) and read the whole index instead of its
+// range: the to-do list's `ack_due <= now` read every unacknowledged
+// hand-over of a province on every page of every secretary.
+func TestTimesReachMySQLAsARange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, driver string) {
+		if driver != store.DriverMySQL {
+			t.Skip("SQLite compares times as text; this is MariaDB's range")
+		}
+		ctx := context.Background()
+		db := storetest.Open(t, driver)
+		conn, err := db.Pool().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, stmt := range []string{
+			`CREATE TEMPORARY TABLE due_times (id INT AUTO_INCREMENT PRIMARY KEY, due DATETIME(3) NOT NULL, KEY due_times_due (due))`,
+			`INSERT INTO due_times (due) SELECT NOW(3) + INTERVAL seq MINUTE FROM seq_1_to_2000`,
+			`ANALYZE TABLE due_times`,
+		} {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Now().Add(-time.Hour)
+		if now.Nanosecond()%1000 == 0 {
+			now = now.Add(123 * time.Nanosecond) // nanoseconds, as time.Now nearly always has
+		}
+		before := rowsRead(t, conn)
+		var n int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM due_times WHERE due <= ?`, now).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		read := rowsRead(t, conn) - before
+		if n != 0 || read > 10 {
+			t.Errorf("%d rows due an hour ago, %d read to find them; want 0, by the index's range", n, read)
+		}
+	})
+}

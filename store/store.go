@@ -326,6 +326,19 @@ func mysqlPool(ctx context.Context, dsn string, dial time.Duration) (*sql.DB, er
 	// one round trip instead of prepare, execute and close for every
 	// statement that is not prepared once. Safe with utf8mb4.
 	cfg.InterpolateParams = true
+	// Times go to the server with six decimals at most. The driver writes
+	// Go's nine (time.Now's nanoseconds), which MariaDB takes for an
+	// incorrect datetime ("Truncated incorrect datetime value", note
+	// 1292) and then cannot use in an index's range: `ack_due <= now`
+	// read every unacknowledged hand-over of a province on every console
+	// page, `next_at <= now` every pending notice. MariaDB cut the same
+	// digits when it compared, so no answer changes; DATETIME(3) columns
+	// keep milliseconds either way. A DSN that sets timeTruncate keeps it.
+	if !strings.Contains(dsn, "timeTruncate=") {
+		if err := cfg.Apply(mysql.TimeTruncate(time.Microsecond)); err != nil {
+			return nil, fmt.Errorf("read the MySQL DSN: %w", err)
+		}
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = cmp.Or(dial, 5*time.Second)
 	}
