@@ -193,16 +193,20 @@ func (t sqlTx) readOwn(ctx context.Context, citizen string, stmt *sql.Stmt, quer
 }
 
 // readAhead reads the conversations of the citizens whose pushes the
-// group's jobs carry (mashang.WithPush) in one statement, and locks them,
-// as each push's AwaitingReason would one by one. A citizen whose row
-// another transaction holds is not waited for: readAhead names them
-// (heldElsewhere), and their pushes leave the group (groupWriter.attempt).
-func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob) (heldElsewhere map[string]bool, err error) {
+// group's jobs carry (mashang.WithPush) in one statement, and on MySQL
+// locks them, as each push's AwaitingReason would one by one. A citizen
+// whose row another transaction holds is not waited for: readAhead names
+// them (heldElsewhere), and their pushes leave the group
+// (groupWriter.attempt). SQLite's writer holds the whole database: nothing
+// is locked or held elsewhere there. A citizen whose writes the batch
+// holds back already is not read ahead: their push reads its own, after
+// those writes.
+func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob, d dialect) (heldElsewhere map[string]bool, err error) {
 	b := t.batch
 	var citizens []mashang.PushRead
 	seen := map[string]bool{}
 	for _, job := range jobs {
-		if p, ok := mashang.PushOf(job.ctx); ok && !seen[p.OpenID] {
+		if p, ok := mashang.PushOf(job.ctx); ok && !seen[p.OpenID] && !b.citizens[p.OpenID] {
 			seen[p.OpenID] = true
 			citizens = append(citizens, p)
 		}
@@ -210,40 +214,9 @@ func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob) (heldElsewhere m
 	if len(citizens) < 2 {
 		return nil, nil // one push reads its own as it goes
 	}
-	// The rows are locked first, in a statement of their own: a statement
-	// reads (where it does not lock) as of its first read, so one that
-	// waited for a citizen's row held by another group midway would read
-	// that citizen's cases as they were before that group committed — a
-	// case it opened unseen, and a second one opened beside it.
-	//
-	// And without waiting (SKIP LOCKED): a group that waited for one
-	// citizen would hold all its others meanwhile, and every group meeting
-	// one of those would wait behind it, and so on. At a province's morning
-	// peak (mashang-bench province) such chains grew nine seconds deep and
-	// failed a third of the pushes.
-	locked, err := t.openids(ctx, `SELECT openid FROM followers WHERE openid IN (?`+strings.Repeat(", ?", len(citizens)-1)+`) FOR UPDATE SKIP LOCKED`, citizens)
-	if err != nil {
-		b.err = fmt.Errorf("lock the group's conversations: %w", err)
-		return nil, b.err
-	}
-	if len(locked) < len(citizens) {
-		// Not locked: another transaction holds the row, or there is none
-		// yet (a first scan, nothing to lock: as before). A plain read,
-		// which waits for nobody, tells which.
-		var notLocked []mashang.PushRead
-		for _, p := range citizens {
-			if !locked[p.OpenID] {
-				notLocked = append(notLocked, p)
-			}
-		}
-		heldElsewhere, err = t.openids(ctx, `SELECT openid FROM followers WHERE openid IN (?`+strings.Repeat(", ?", len(notLocked)-1)+`)`, notLocked)
-		if err != nil {
-			b.err = fmt.Errorf("find the group's citizens held elsewhere: %w", err)
-			return nil, b.err
-		}
-		citizens = slices.DeleteFunc(citizens, func(p mashang.PushRead) bool { return heldElsewhere[p.OpenID] })
-		if len(citizens) == 0 {
-			return heldElsewhere, nil
+	if d.forUpdate() != "" {
+		if heldElsewhere, citizens, err = t.lockAhead(ctx, citizens); err != nil || len(citizens) == 0 {
+			return heldElsewhere, err
 		}
 	}
 	args := []any{mashang.RatingDissatisfied}
@@ -257,13 +230,15 @@ func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob) (heldElsewhere m
 		openids = append(openids, p.OpenID)
 	}
 	args = append(args, openids...)
-	rows, err := t.Tx.QueryContext(ctx, conversationsAhead(len(citizens)), args...)
+	rows, err := t.Tx.QueryContext(ctx, conversationsAhead(len(citizens), d), args...)
 	if err != nil {
 		b.err = fmt.Errorf("read the group's conversations: %w", err)
 		return nil, b.err
 	}
 	defer rows.Close()
-	b.ahead = make(map[string]aheadRead, len(citizens))
+	if b.ahead == nil {
+		b.ahead = make(map[string]aheadRead, len(citizens))
+	}
 	for rows.Next() {
 		var openid string
 		read := aheadRead{conversation: conversationRead{found: true}}
@@ -283,6 +258,47 @@ func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob) (heldElsewhere m
 		return nil, b.err
 	}
 	return heldElsewhere, nil
+}
+
+// lockAhead locks the citizens' conversations on MySQL, without waiting
+// for those another transaction holds: it names them (heldElsewhere) and
+// gives back the citizens it locked or who have no row yet.
+func (t sqlTx) lockAhead(ctx context.Context, citizens []mashang.PushRead) (heldElsewhere map[string]bool, rest []mashang.PushRead, err error) {
+	b := t.batch
+	// The rows are locked first, in a statement of their own: a statement
+	// reads (where it does not lock) as of its first read, so one that
+	// waited for a citizen's row held by another group midway would read
+	// that citizen's cases as they were before that group committed — a
+	// case it opened unseen, and a second one opened beside it.
+	//
+	// And without waiting (SKIP LOCKED): a group that waited for one
+	// citizen would hold all its others meanwhile, and every group meeting
+	// one of those would wait behind it, and so on. At a province's morning
+	// peak (mashang-bench province) such chains grew nine seconds deep and
+	// failed a third of the pushes.
+	locked, err := t.openids(ctx, `SELECT openid FROM followers WHERE openid IN (?`+strings.Repeat(", ?", len(citizens)-1)+`) FOR UPDATE SKIP LOCKED`, citizens)
+	if err != nil {
+		b.err = fmt.Errorf("lock the group's conversations: %w", err)
+		return nil, nil, b.err
+	}
+	if len(locked) < len(citizens) {
+		// Not locked: another transaction holds the row, or there is none
+		// yet (a first scan, nothing to lock: as before). A plain read,
+		// which waits for nobody, tells which.
+		var notLocked []mashang.PushRead
+		for _, p := range citizens {
+			if !locked[p.OpenID] {
+				notLocked = append(notLocked, p)
+			}
+		}
+		heldElsewhere, err = t.openids(ctx, `SELECT openid FROM followers WHERE openid IN (?`+strings.Repeat(", ?", len(notLocked)-1)+`)`, notLocked)
+		if err != nil {
+			b.err = fmt.Errorf("find the group's citizens held elsewhere: %w", err)
+			return nil, nil, b.err
+		}
+		citizens = slices.DeleteFunc(citizens, func(p mashang.PushRead) bool { return heldElsewhere[p.OpenID] })
+	}
+	return heldElsewhere, citizens, nil
 }
 
 // openids runs query, which selects openids, with the citizens' openids as
@@ -327,7 +343,7 @@ func (t sqlTx) takeAhead(citizen string, since time.Time) (aheadRead, bool) {
 // once: each row starts with its citizen's openid, and each citizen's
 // rating is looked for since their own time (CASE on the openid). Made from
 // the one-citizen question so that the two never disagree.
-func conversationsAhead(n int) string {
+func conversationsAhead(n int, d dialect) string {
 	q := selectConversationAwaiting
 	for _, r := range []struct{ from, to string }{
 		{"SELECT f.last_scene,", "SELECT f.openid, f.last_scene,"},
@@ -340,5 +356,5 @@ func conversationsAhead(n int) string {
 		}
 		q = strings.Replace(q, r.from, r.to, 1)
 	}
-	return q + " FOR UPDATE"
+	return q + d.forUpdate()
 }

@@ -41,30 +41,68 @@ func (db *DB) IndexedCases(ctx context.Context, text string) ([]int64, error) {
 	}, `SELECT DISTINCT found.case_id FROM (`+index+`) found ORDER BY 1`, args...)
 }
 
-// PausedIntake holds the pushes of a MySQL store until the test runs them
-// as one group, as its lanes would when they arrive together.
+// PausedIntake holds the pushes of a store until the test runs them as
+// one group, as its lanes (MySQL) or its writer (SQLite) would when they
+// arrive together.
 type PausedIntake struct {
 	db     *DB
 	old    *groupWriter
 	paused *groupWriter
+	// SQLite: a job holds the writer until released, and the pushes queue
+	// behind it.
+	release chan struct{}
+	held    chan error
 }
 
 // PauseIntake replaces db's group writer (MySQL) with one that has no
-// lanes: pushes queue until Run.
+// lanes, or holds SQLite's writer with a job of its own: pushes queue
+// until Run.
 func (db *DB) PauseIntake() *PausedIntake {
+	if db.intake == nil {
+		p := &PausedIntake{db: db, release: make(chan struct{}), held: make(chan error, 1)}
+		running := make(chan struct{})
+		go func() {
+			p.held <- db.writer.do(context.Background(), func(*Tx) error {
+				close(running)
+				<-p.release
+				return nil
+			})
+		}()
+		<-running
+		return p
+	}
 	p := &PausedIntake{db: db, old: db.intake, paused: newGroupWriter(db.db, db.dialect, db.stmts, db.numbers, 0)}
 	db.intake = p.paused
 	return p
 }
 
 // Queued is how many pushes wait.
-func (p *PausedIntake) Queued() int { return len(p.paused.jobs) }
+func (p *PausedIntake) Queued() int {
+	if p.paused == nil {
+		return len(p.db.writer.jobs)
+	}
+	return len(p.paused.jobs)
+}
 
 // Run files every push waiting as one group.
-func (p *PausedIntake) Run() { p.paused.group(<-p.paused.jobs) }
+func (p *PausedIntake) Run() {
+	if p.paused == nil {
+		close(p.release)
+		return
+	}
+	p.paused.group(<-p.paused.jobs)
+}
 
 // Resume gives the store its lanes back, once no push is being sent.
-func (p *PausedIntake) Resume() { p.db.intake = p.old }
+func (p *PausedIntake) Resume() {
+	if p.paused == nil {
+		if err := <-p.held; err != nil {
+			panic(err)
+		}
+		return
+	}
+	p.db.intake = p.old
+}
 
 // CallbackLanes is how many lanes the MySQL group writer runs now, and how
 // many it has added since the store opened.
@@ -119,3 +157,63 @@ func PendingMediaQuery(since time.Time, maxAttempts, limit int) (string, []any) 
 // Pool is the store's own connection pool (on MySQL, as mysqlPool
 // configures it), for a test of what the server makes of its statements.
 func (db *DB) Pool() *sql.DB { return db.db }
+
+// HandWriter is SQLite's writer driven by the test on a connection of its
+// own: the pushes its Store takes wait until the test runs them, in the
+// arrivals it chooses, in one transaction, and commits it.
+type HandWriter struct {
+	w     *writer
+	open  *groupTx
+	queue chan *writeJob
+}
+
+// NewHandWriter writes to the migrated SQLite database at dsn, on a
+// connection of its own opened as the store opens its writer's.
+func NewHandWriter(dsn string) (*HandWriter, error) {
+	full, _, err := sqliteDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn := openSQLitePool(full)
+	conn.SetMaxOpenConns(1)
+	return &HandWriter{w: &writer{db: conn, dialect: sqliteDialect{}}, queue: make(chan *writeJob, maxGroup)}, nil
+}
+
+// Close closes its connection.
+func (h *HandWriter) Close() error { return h.w.db.Close() }
+
+// UpdateIntake queues fn and waits until the test has run and committed
+// it (mashang.IntakeStore).
+func (h *HandWriter) UpdateIntake(ctx context.Context, fn func(mashang.IntakeTx) error) error {
+	job := &writeJob{ctx: ctx, fn: func(tx *Tx) error { return fn(tx) }, result: make(chan error, 1)}
+	h.queue <- job
+	return <-job.result
+}
+
+// Queued is how many pushes wait.
+func (h *HandWriter) Queued() int { return len(h.queue) }
+
+// Arrive runs the n pushes waiting as the writer runs the pushes it finds
+// queued together.
+func (h *HandWriter) Arrive(n int) {
+	jobs := make([]*writeJob, n)
+	for i := range jobs {
+		jobs[i] = <-h.queue
+	}
+	h.open = h.w.addArrived(h.open, jobs)
+}
+
+// Commit writes what the group holds back, commits, and answers its
+// pushes.
+func (h *HandWriter) Commit() error {
+	open := h.w.written(h.open)
+	h.open = nil
+	if open == nil {
+		return nil
+	}
+	err := open.Commit()
+	for _, job := range open.jobs {
+		job.result <- err
+	}
+	return err
+}

@@ -14,30 +14,33 @@ import (
 	"mashang/store/storetest"
 )
 
-// On MySQL the pushes that arrive together are filed in one transaction:
-// their conversations read in one statement, their messages and case
-// touches written in one each (batch.go). Each push must still be filed as
-// it would be alone: a citizen's second push in the group joins the case
-// their first touched, a new case among them is opened as ever, and a
-// retry of a push — already stored, or earlier in the same group — spoils
-// the batch, whose pushes then run again one by one: every push stored
-// once, the retry answered as the first time.
+// minuteAfterT0 is the given minute after t0.
+func minuteAfterT0(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
+
+// textAt is openid's text msgID, sent at the given minute after t0.
+func textAt(openid string, msgID int64, minutes int) mashang.Inbound {
+	m := text(openid, msgID, fmt.Sprintf("路灯坏了，第%d条", msgID))
+	m.CreateTime, m.ReceivedAt = minuteAfterT0(minutes), minuteAfterT0(minutes)
+	return m
+}
+
+// The pushes that arrive together are filed in one transaction: their
+// conversations read in one statement, their messages and case touches
+// written in one each (batch.go), on MySQL by a lane, on SQLite by the
+// writer. Each push must still be filed as it would be alone: a citizen's
+// second push in the group joins the case their first touched, a new case
+// among them is opened as ever, and a retry of a push — already stored, or
+// earlier in the same group — spoils the batch, whose pushes then run
+// again one by one: every push stored once, the retry answered as the
+// first time.
 func TestAGroupOfPushesIsFiledAsEachAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, driver string) {
-		if driver != store.DriverMySQL {
-			t.Skip("pushes are filed in groups of statements on MySQL; SQLite's writer groups commits only")
-		}
 		ctx := context.Background()
 		db, _, _ := openSeeded(t, driver)
 		// With ratings, every text first asks for a rating awaiting its
 		// reason: the question a group asks for all its citizens at once.
 		intake := &mashang.Intake{Store: db, Ratings: &mashang.Ratings{Store: db}}
-		at := func(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Minute) }
-		say := func(openid string, msgID int64, minutes int) mashang.Inbound {
-			m := text(openid, msgID, fmt.Sprintf("路灯坏了，第%d条", msgID))
-			m.CreateTime, m.ReceivedAt = at(minutes), at(minutes)
-			return m
-		}
+		at, say := minuteAfterT0, textAt
 		receive := func(m mashang.Inbound) mashang.Reply {
 			t.Helper()
 			reply, err := intake.Receive(ctx, m)
@@ -529,4 +532,83 @@ func caseNumberIn(t *testing.T, reply string) string {
 		t.Fatalf("no case number in %q", reply)
 	}
 	return strings.FieldsFunc(after, func(r rune) bool { return r == '。' || r == '）' || r == '\n' })[0]
+}
+
+// SQLite's writer reads ahead the conversations of the pushes it finds
+// queued together, into a transaction that may already hold back the
+// writes of pushes run before them (while the syncer was busy). A citizen
+// whose writes are held back is not read ahead: their push reads its own
+// conversation after those writes are written, or it would be filed by the
+// conversation as it was before them.
+func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
+	ctx := context.Background()
+	db, _, dsn := openSeeded(t, store.DriverSQLite)
+	intake := &mashang.Intake{Store: db, Ratings: &mashang.Ratings{Store: db}}
+	at, say := minuteAfterT0, textAt
+	for _, openid := range []string{"oA", "oB", "oC"} {
+		if _, err := intake.Receive(ctx, event(openid, mashang.EventScan, "st:demo-bdg", at(0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := intake.Receive(ctx, say("oA", 1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := caseNumberIn(t, first.Text)
+
+	hand, err := store.NewHandWriter(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hand.Close() })
+	byHand := &mashang.Intake{Store: hand, Ratings: &mashang.Ratings{Store: db}}
+	var wg sync.WaitGroup
+	replies := make([]mashang.Reply, 4)
+	errs := make([]error, 4)
+	// oA's location at minute 20 runs first: its message and its case's
+	// new time are held back.
+	place := say("oA", 2, 20)
+	place.MsgType, place.Content, place.LocationX, place.LocationY, place.Scale, place.Label = mashang.MsgLocation, "", 36.07, 120.38, 15, "路口"
+	wg.Go(func() { replies[0], errs[0] = byHand.Receive(ctx, place) })
+	for hand.Queued() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	hand.Arrive(1)
+	// Then three texts arrive together, oA's at minute 45: 44 minutes after
+	// their first text, 25 after the location (a case takes messages for
+	// 30 minutes).
+	for i, m := range []mashang.Inbound{say("oA", 3, 45), say("oB", 4, 2), say("oC", 5, 2)} {
+		wg.Go(func() { replies[i+1], errs[i+1] = byHand.Receive(ctx, m) })
+		for hand.Queued() < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	hand.Arrive(3)
+	if err := hand.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+	}
+	if want := fmt.Sprintf("已补充到您反映的问题（编号：%s）。", opened); replies[1].Text != want {
+		t.Errorf("oA's text after the location was answered %q, want it joined to %s", replies[1].Text, opened)
+	}
+	for i, openid := range map[int]string{2: "oB", 3: "oC"} {
+		if !strings.HasPrefix(replies[i].Text, "已收到您反映的问题") {
+			t.Errorf("%s's first text was answered %q, want a new case", openid, replies[i].Text)
+		}
+	}
+	c, err := db.CaseByNumberAny(ctx, opened)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.LastMessageAt.Equal(at(45)) {
+		t.Errorf("oA's case has its last message at %s, want %s", c.LastMessageAt.Format(time.TimeOnly), at(45).Format(time.TimeOnly))
+	}
+	if n, err := db.CountInbound(ctx); err != nil || n != 8 {
+		t.Fatalf("stored %d pushes (%v), want 8", n, err)
+	}
 }

@@ -175,7 +175,7 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 		var cancelOwn context.CancelFunc
 		ctx, cancelOwn = context.WithDeadline(ctx, callersDeadline(pending))
 		defer cancelOwn()
-		heldElsewhere, err := sqlTx.readAhead(ctx, pending)
+		heldElsewhere, err := sqlTx.readAhead(ctx, pending, g.dialect)
 		if err != nil {
 			_ = tx.Rollback()
 			return pending, 0, fmt.Errorf("%w: %w", errBatchSpoilt, err)

@@ -107,20 +107,59 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 func openSQLite(ctx context.Context, dsn string) (*DB, error) {
+	full, walPath, err := sqliteDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	readers := openSQLitePool(full)
+	readers.SetMaxOpenConns(4)
+	readers.SetConnMaxIdleTime(time.Minute)
+	writeConn := openSQLitePool(full)
+	// SQLite has one writer at a time; one connection that writes in groups
+	// beats many that queue on the file lock.
+	writeConn.SetMaxOpenConns(1)
+	writeConn.SetMaxIdleConns(1)
+	writeConn.SetConnMaxLifetime(0)
+	if err := writeConn.PingContext(ctx); err != nil {
+		readers.Close()
+		writeConn.Close()
+		path, _, _ := strings.Cut(dsn, "?")
+		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+	}
+	db := &DB{dialect: sqliteDialect{}, db: readers}
+	if err := migrate(ctx, writeConn, db.dialect); err != nil {
+		readers.Close()
+		writeConn.Close()
+		return nil, err
+	}
+	stmts, err := prepareHot(ctx, writeConn, db.dialect)
+	if err != nil {
+		readers.Close()
+		writeConn.Close()
+		return nil, err
+	}
+	db.stmts = stmts
+	db.writer = newWriter(writeConn, db.dialect, stmts, walPath)
+	return db, nil
+}
+
+// sqliteDSN is dsn with the options every connection of the store needs,
+// and the path of the database's write-ahead log ("" for one in memory).
+// It makes the folder the file goes in.
+func sqliteDSN(dsn string) (full, walPath string, err error) {
 	if dsn == "" {
-		return nil, errors.New("no SQLite file given")
+		return "", "", errors.New("no SQLite file given")
 	}
 	path, query, _ := strings.Cut(dsn, "?")
-	walPath := ""
 	if file := strings.TrimPrefix(path, "file:"); file != ":memory:" && file != "" {
 		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
-			return nil, fmt.Errorf("create the folder for %s: %w", file, err)
+			return "", "", fmt.Errorf("create the folder for %s: %w", file, err)
 		}
 		walPath = file + "-wal"
 	}
 	params, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, fmt.Errorf("read the SQLite options in %q: %w", dsn, err)
+		return "", "", fmt.Errorf("read the SQLite options in %q: %w", dsn, err)
 	}
 	// WAL lets reads go on while the writer commits. synchronous=NORMAL
 	// leaves the WAL fsync to the writer, which makes each commit durable
@@ -139,37 +178,7 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 			params.Set(k, v)
 		}
 	}
-	full := path + "?" + params.Encode()
-
-	readers := openSQLitePool(full)
-	readers.SetMaxOpenConns(4)
-	readers.SetConnMaxIdleTime(time.Minute)
-	writeConn := openSQLitePool(full)
-	// SQLite has one writer at a time; one connection that writes in groups
-	// beats many that queue on the file lock.
-	writeConn.SetMaxOpenConns(1)
-	writeConn.SetMaxIdleConns(1)
-	writeConn.SetConnMaxLifetime(0)
-	if err := writeConn.PingContext(ctx); err != nil {
-		readers.Close()
-		writeConn.Close()
-		return nil, fmt.Errorf("open SQLite %s: %w", path, err)
-	}
-	db := &DB{dialect: sqliteDialect{}, db: readers}
-	if err := migrate(ctx, writeConn, db.dialect); err != nil {
-		readers.Close()
-		writeConn.Close()
-		return nil, err
-	}
-	stmts, err := prepareHot(ctx, writeConn, db.dialect)
-	if err != nil {
-		readers.Close()
-		writeConn.Close()
-		return nil, err
-	}
-	db.stmts = stmts
-	db.writer = newWriter(writeConn, db.dialect, stmts, walPath)
-	return db, nil
+	return path + "?" + params.Encode(), walPath, nil
 }
 
 func openMySQL(ctx context.Context, dsn string) (*DB, error) {

@@ -123,86 +123,179 @@ func (w *writer) close() {
 	w.db.Close()
 }
 
+// groupTx is the open transaction and the group of jobs run in it. A
+// group's pushes hold back their rows and their cases' new times and write
+// them as one multi-row INSERT and one UPDATE before the commit (batch.go),
+// as on MySQL: on the one connection every write waits for, a statement a
+// push fewer is what the writer has to give.
+type groupTx struct {
+	sqlTx
+	jobs []*writeJob
+}
+
 func (w *writer) run() {
 	var (
-		open    *sql.Tx     // the transaction jobs are running in
-		group   []*writeJob // the jobs in it
-		syncing bool        // the syncer has a group
+		open    *groupTx // the transaction jobs are running in, and its jobs
+		syncing bool     // the syncer has a group
 	)
 	jobs := w.jobs
-	for jobs != nil || len(group) > 0 || syncing {
+	for jobs != nil || open != nil || syncing {
 		select {
 		case job, ok := <-jobs:
 			if !ok {
 				jobs = nil
 				break
 			}
-			if err := job.ctx.Err(); err != nil {
-				job.result <- err // gave up before anything was written
-				break
-			}
-			open, group = w.add(open, group, job)
+			open = w.addArrived(open, w.arrived(job))
 		case <-w.idle:
 			syncing = false
 		}
-		if !syncing && len(group) > 0 {
-			if err := open.Commit(); err != nil {
-				for _, job := range group {
-					job.result <- fmt.Errorf("commit: %w", err)
+		if !syncing && open != nil {
+			if open = w.written(open); open != nil {
+				if err := open.Commit(); err != nil {
+					for _, job := range open.jobs {
+						job.result <- fmt.Errorf("commit: %w", err)
+					}
+				} else {
+					w.synced <- open.jobs
+					syncing = true
 				}
-			} else {
-				w.synced <- group
-				syncing = true
 			}
-			open, group = nil, nil
+			open = nil
 		}
-	}
-	if open != nil {
-		_ = open.Rollback()
 	}
 }
 
-// add runs job in the open transaction (beginning one if needed). A job
-// that fails is answered with its error and the transaction rolled back;
-// the jobs before it in the group, not yet answered, then run again in a
-// new one, as the MySQL group writer does (groupwriter.go). Until
-// 2026-12 each job ran in a savepoint of its own and was rolled back
-// alone, but the SAVEPOINT and RELEASE around every job were two
-// statements more a push on the one connection every write waits for,
-// and a job almost never fails: a push, nearly all of the writer's work,
-// fails only when the database does. Every job's function may run more
-// than once (on MySQL a deadlock runs it again too); once its caller has
-// given up it does not run again.
-func (w *writer) add(open *sql.Tx, group []*writeJob, job *writeJob) (*sql.Tx, []*writeJob) {
+// add runs job in the open transaction (beginning one if needed, batched
+// or not). A job that fails is answered with its error and the
+// transaction rolled back; the jobs before it in the group, not yet
+// answered, then run again in a new one, as the MySQL group writer does
+// (groupwriter.go). Until 2026-12 each job ran in a savepoint of its own
+// and was rolled back alone, but the SAVEPOINT and RELEASE around every
+// job were two statements more a push on the one connection every write
+// waits for, and a job almost never fails: a push, nearly all of the
+// writer's work, fails only when the database does. When what the group
+// held back fails as it is written (a retry of an earlier push among
+// them, found by its key), the group and this job run again unbatched,
+// where the retry is answered as before. Every job's function may run
+// more than once (on MySQL a deadlock runs it again too); once its caller
+// has given up it does not run again.
+func (w *writer) add(open *groupTx, job *writeJob, batched bool) *groupTx {
 	job.mu.Lock()
 	if job.abandoned {
 		job.mu.Unlock()
 		job.result <- context.Canceled
-		return open, group
+		return open
 	}
-	var err error
 	if open == nil {
-		if open, err = w.db.BeginTx(context.Background(), nil); err != nil {
+		var err error
+		if open, err = w.begin(batched); err != nil {
 			job.mu.Unlock()
-			job.result <- fmt.Errorf("begin: %w", err)
-			return nil, group
+			job.result <- err
+			return nil
 		}
 	}
-	err = job.fn(&Tx{tx: sqlTx{Tx: open}, dialect: w.dialect, stmts: w.stmts})
+	err := job.fn(&Tx{tx: open.sqlTx, dialect: w.dialect, stmts: w.stmts})
 	job.mu.Unlock()
+	if b := open.batch; b != nil && b.err != nil {
+		// The group's writes failed, not this job: whatever it answered,
+		// it runs again with the group, unbatched.
+		_ = open.Rollback()
+		return w.again(append(open.jobs, job), false)
+	}
 	if err == nil {
-		return open, append(group, job)
+		open.jobs = append(open.jobs, job)
+		return open
 	}
 	job.result <- err
 	// Whatever state the failure left the transaction in (SQLite rolls a
 	// transaction back by itself after some errors), none of it is kept.
 	_ = open.Rollback()
-	var again []*writeJob
-	open = nil
-	for _, earlier := range group {
-		open, again = w.add(open, again, earlier)
+	return w.again(open.jobs, open.batch != nil)
+}
+
+// arrived is job and the jobs queued behind it, but those whose callers
+// gave up before anything was written, which are answered.
+func (w *writer) arrived(job *writeJob) []*writeJob {
+	var jobs []*writeJob
+	for {
+		if err := job.ctx.Err(); err != nil {
+			job.result <- err
+		} else {
+			jobs = append(jobs, job)
+		}
+		if len(jobs) == maxGroup {
+			return jobs
+		}
+		var ok bool
+		select {
+		case job, ok = <-w.jobs:
+			if !ok {
+				return jobs // run() sees the queue closed on its next receive
+			}
+		default:
+			return jobs
+		}
 	}
-	return open, again
+}
+
+// addArrived runs the jobs that arrived together in the open transaction.
+// Their citizens' conversations are read first in one statement (readAhead),
+// which each push's own read then takes: on the one connection, a
+// statement each was most of what the read cost.
+func (w *writer) addArrived(open *groupTx, jobs []*writeJob) *groupTx {
+	if len(jobs) > 1 {
+		if open == nil {
+			var err error
+			if open, err = w.begin(true); err != nil {
+				for _, job := range jobs {
+					job.result <- err
+				}
+				return nil
+			}
+		}
+		if open.batch != nil && open.batch.err == nil {
+			if _, err := open.readAhead(context.Background(), jobs, w.dialect); err != nil {
+				_ = open.Rollback()
+				return w.again(append(open.jobs, jobs...), false)
+			}
+		}
+	}
+	for _, job := range jobs {
+		open = w.add(open, job, true)
+	}
+	return open
+}
+
+func (w *writer) begin(batched bool) (*groupTx, error) {
+	tx, err := w.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	open := &groupTx{sqlTx: sqlTx{Tx: tx}}
+	if batched {
+		open.batch = newWriteBatch()
+	}
+	return open, nil
+}
+
+// again runs jobs, not yet answered, in a new transaction.
+func (w *writer) again(jobs []*writeJob, batched bool) *groupTx {
+	var open *groupTx
+	for _, job := range jobs {
+		open = w.add(open, job, batched)
+	}
+	return open
+}
+
+// written writes what the group holds back, before its commit; if that
+// fails, the group runs again unbatched (nil if none of it is left).
+func (w *writer) written(open *groupTx) *groupTx {
+	if open.flush(context.Background()) == nil {
+		return open
+	}
+	_ = open.Rollback()
+	return w.again(open.jobs, false)
 }
 
 // syncLoop makes each committed group durable and answers its callers.

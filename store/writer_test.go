@@ -43,13 +43,12 @@ func TestFailedJobRollsBackAndTheOthersRunAgain(t *testing.T) {
 		}}
 	}
 	first, gone, failing, last := job("first", false), job("gone", false), job("failing", true), job("last", false)
-	var open *sql.Tx
-	var group []*writeJob
-	open, group = w.add(open, group, first)
-	open, group = w.add(open, group, gone)
+	var open *groupTx
+	open = w.add(open, first, true)
+	open = w.add(open, gone, true)
 	gone.abandoned = true // its caller stopped waiting before the group ended
 	for _, j := range []*writeJob{failing, last} {
-		open, group = w.add(open, group, j)
+		open = w.add(open, j, true)
 	}
 	if err := <-failing.result; err == nil || err.Error() != "refused" {
 		t.Fatalf("the failing job was told %v", err)
@@ -57,8 +56,8 @@ func TestFailedJobRollsBackAndTheOthersRunAgain(t *testing.T) {
 	if err := <-gone.result; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the abandoned job was told %v", err)
 	}
-	if len(group) != 2 || group[0] != first || group[1] != last || open == nil {
-		t.Fatalf("group of %d jobs", len(group))
+	if open == nil || len(open.jobs) != 2 || open.jobs[0] != first || open.jobs[1] != last {
+		t.Fatalf("group %v", open)
 	}
 	if err := open.Commit(); err != nil {
 		t.Fatal(err)
