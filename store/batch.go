@@ -49,6 +49,35 @@ type writeBatch struct {
 	// err is the failure of a write: the transaction is spoilt (MySQL may
 	// have rolled it back already), and no statement runs in it again.
 	err error
+	// kept: the connection keeps every statement it runs, compiled, by
+	// its text (SQLite, sqlitestmts.go). The batch's statements then come
+	// in a few sizes (keptSize), so that a few texts serve every group
+	// rather than one for each size crowding out the others kept.
+	kept bool
+}
+
+// keptSize is the size of statement a batch that is kept uses for n rows
+// or citizens: the next power of two.
+func keptSize(n int) int {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	return size
+}
+
+// rowsAtOnce is how many of n rows held back one statement writes: all of
+// them, or where statements are kept, the largest power of two that is not
+// more (a group of 37: 32, 4 and 1).
+func (b *writeBatch) rowsAtOnce(n int) int {
+	if !b.kept {
+		return n
+	}
+	size := keptSize(n)
+	if size > n {
+		size /= 2
+	}
+	return size
 }
 
 // aheadRead is one citizen's conversation, read ahead with the group's.
@@ -63,7 +92,9 @@ type caseTouch struct {
 	at     time.Time
 }
 
-func newWriteBatch() *writeBatch { return &writeBatch{citizens: map[string]bool{}} }
+func newWriteBatch(kept bool) *writeBatch {
+	return &writeBatch{citizens: map[string]bool{}, kept: kept}
+}
 
 // sqlTx is the transaction as Tx's methods use it: *sql.Tx, except that in
 // a group on MySQL every statement first writes what the batch holds back.
@@ -81,22 +112,25 @@ func (t sqlTx) flush(ctx context.Context) error {
 	if b.err != nil {
 		return b.err
 	}
-	if len(b.inbound) > 0 {
+	for rows := b.inbound; len(rows) > 0; {
+		n := b.rowsAtOnce(len(rows))
 		var args []any
-		for _, row := range b.inbound {
+		for _, row := range rows[:n] {
 			args = append(args, row...)
 		}
-		query := insertInbound + strings.Repeat(", "+insertInboundRow, len(b.inbound)-1)
+		query := insertInbound + strings.Repeat(", "+insertInboundRow, n-1)
 		if _, err := t.Tx.ExecContext(ctx, query, args...); err != nil {
 			b.err = fmt.Errorf("insert the group's inbound messages: %w", err)
 			return b.err
 		}
+		rows = rows[n:]
 	}
-	if len(b.touches) > 0 {
+	for touches := b.touches; len(touches) > 0; {
+		n := b.rowsAtOnce(len(touches))
 		// Each case's time moves forward only, as touchCase moves it.
 		var when strings.Builder
 		var whenArgs, ids []any
-		for _, touch := range b.touches {
+		for _, touch := range touches[:n] {
 			when.WriteString(" WHEN ? THEN ?")
 			whenArgs = append(whenArgs, touch.caseID, touch.at)
 			ids = append(ids, touch.caseID)
@@ -109,6 +143,7 @@ func (t sqlTx) flush(ctx context.Context) error {
 			b.err = fmt.Errorf("touch the group's cases: %w", err)
 			return b.err
 		}
+		touches = touches[n:]
 	}
 	b.inbound, b.touches = b.inbound[:0], b.touches[:0]
 	clear(b.citizens)
@@ -219,17 +254,24 @@ func (t sqlTx) readAhead(ctx context.Context, jobs []*writeJob, d dialect) (held
 			return heldElsewhere, err
 		}
 	}
-	args := []any{mashang.RatingDissatisfied}
 	since := make(map[string]time.Time, len(citizens))
 	for _, p := range citizens {
-		args = append(args, p.OpenID, p.Since.UTC())
 		since[p.OpenID] = p.Since
 	}
-	var openids []any
-	for _, p := range citizens {
-		openids = append(openids, p.OpenID)
+	if b.kept {
+		// The first citizen asked again: a question's second answer
+		// for the same citizen is the first one's.
+		for len(citizens) < keptSize(len(citizens)) {
+			citizens = append(citizens, citizens[0])
+		}
 	}
-	args = append(args, openids...)
+	args := []any{mashang.RatingDissatisfied}
+	for _, p := range citizens {
+		args = append(args, p.OpenID, p.Since.UTC())
+	}
+	for _, p := range citizens {
+		args = append(args, p.OpenID)
+	}
 	rows, err := t.Tx.QueryContext(ctx, conversationsAhead(len(citizens), d), args...)
 	if err != nil {
 		b.err = fmt.Errorf("read the group's conversations: %w", err)

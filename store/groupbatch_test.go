@@ -545,7 +545,7 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	db, _, dsn := openSeeded(t, store.DriverSQLite)
 	intake := &mashang.Intake{Store: db, Ratings: &mashang.Ratings{Store: db}}
 	at, say := minuteAfterT0, textAt
-	for _, openid := range []string{"oA", "oB", "oC"} {
+	for _, openid := range []string{"oA", "oB", "oC", "oE"} {
 		if _, err := intake.Receive(ctx, event(openid, mashang.EventScan, "st:demo-bdg", at(0))); err != nil {
 			t.Fatal(err)
 		}
@@ -563,8 +563,8 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	t.Cleanup(func() { hand.Close() })
 	byHand := &mashang.Intake{Store: hand, Ratings: &mashang.Ratings{Store: db}}
 	var wg sync.WaitGroup
-	replies := make([]mashang.Reply, 4)
-	errs := make([]error, 4)
+	replies := make([]mashang.Reply, 5)
+	errs := make([]error, 5)
 	// oA's location at minute 20 runs first: its message and its case's
 	// new time are held back.
 	place := say("oA", 2, 20)
@@ -574,16 +574,16 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	hand.Arrive(1)
-	// Then three texts arrive together, oA's at minute 45: 44 minutes after
+	// Then four texts arrive together, oA's at minute 45: 44 minutes after
 	// their first text, 25 after the location (a case takes messages for
-	// 30 minutes).
-	for i, m := range []mashang.Inbound{say("oA", 3, 45), say("oB", 4, 2), say("oC", 5, 2)} {
+	// 30 minutes). The other three citizens are read ahead (asked as four).
+	for i, m := range []mashang.Inbound{say("oA", 3, 45), say("oB", 4, 2), say("oC", 5, 2), say("oE", 6, 2)} {
 		wg.Go(func() { replies[i+1], errs[i+1] = byHand.Receive(ctx, m) })
 		for hand.Queued() < i+1 {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	hand.Arrive(3)
+	hand.Arrive(4)
 	if err := hand.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +596,7 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	if want := fmt.Sprintf("已补充到您反映的问题（编号：%s）。", opened); replies[1].Text != want {
 		t.Errorf("oA's text after the location was answered %q, want it joined to %s", replies[1].Text, opened)
 	}
-	for i, openid := range map[int]string{2: "oB", 3: "oC"} {
+	for i, openid := range map[int]string{2: "oB", 3: "oC", 4: "oE"} {
 		if !strings.HasPrefix(replies[i].Text, "已收到您反映的问题") {
 			t.Errorf("%s's first text was answered %q, want a new case", openid, replies[i].Text)
 		}
@@ -608,7 +608,7 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	if !c.LastMessageAt.Equal(at(45)) {
 		t.Errorf("oA's case has its last message at %s, want %s", c.LastMessageAt.Format(time.TimeOnly), at(45).Format(time.TimeOnly))
 	}
-	if n, err := db.CountInbound(ctx); err != nil || n != 8 {
-		t.Fatalf("stored %d pushes (%v), want 8", n, err)
+	if n, err := db.CountInbound(ctx); err != nil || n != 10 {
+		t.Fatalf("stored %d pushes (%v), want 10", n, err)
 	}
 }

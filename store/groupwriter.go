@@ -157,7 +157,7 @@ func (g *groupWriter) attempt(pending []*writeJob, more bool) (rest []*writeJob,
 	// push by its key at once. Galera's row locks are writes of their own.
 	sqlTx := sqlTx{Tx: tx}
 	if more && !g.dialect.galera() {
-		sqlTx.batch = newWriteBatch()
+		sqlTx.batch = newWriteBatch(false)
 	}
 	if sqlTx.batch != nil {
 		// The group's citizens' conversations, read in one statement;

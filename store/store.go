@@ -114,7 +114,13 @@ func openSQLite(ctx context.Context, dsn string) (*DB, error) {
 	readers := openSQLitePool(full)
 	readers.SetMaxOpenConns(4)
 	readers.SetConnMaxIdleTime(time.Minute)
-	writeConn := openSQLitePool(full)
+	// The writer's statement journal stays in memory: a group's multi-row
+	// INSERT (batch.go) can fail midway on a retry's key, so SQLite keeps
+	// the pages it changes to undo it, and past 64 KiB — a group of some
+	// thirty pushes — wrote them to a temporary file of its own, created
+	// and removed for every group. The readers keep the default: their
+	// sorts may be large.
+	writeConn := openSQLitePool(full + "&_pragma=temp_store(memory)")
 	// SQLite has one writer at a time; one connection that writes in groups
 	// beats many that queue on the file lock.
 	writeConn.SetMaxOpenConns(1)

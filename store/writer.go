@@ -274,7 +274,7 @@ func (w *writer) begin(batched bool) (*groupTx, error) {
 	}
 	open := &groupTx{sqlTx: sqlTx{Tx: tx}}
 	if batched {
-		open.batch = newWriteBatch()
+		open.batch = newWriteBatch(true)
 	}
 	return open, nil
 }

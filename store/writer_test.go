@@ -147,3 +147,30 @@ func committed(t *testing.T, conn *sql.DB, query string) []string {
 	}
 	return kept
 }
+
+// Where the connection keeps its statements by their text (SQLite), a
+// group's held-back rows are written in statements of a power of two rows,
+// and a read ahead asks for a power of two citizens: nine texts of each
+// serve every group of up to 256, rather than one for each size.
+func TestAKeptBatchWritesInAFewSizes(t *testing.T) {
+	kept, sent := newWriteBatch(true), newWriteBatch(false)
+	for n, want := range map[int][]int{1: {1}, 2: {2}, 3: {2, 1}, 37: {32, 4, 1}, 64: {64}, 255: {128, 64, 32, 16, 8, 4, 2, 1}} {
+		var got []int
+		for left := n; left > 0; {
+			size := kept.rowsAtOnce(left)
+			got = append(got, size)
+			left -= size
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%d rows kept: statements of %v, want %v", n, got, want)
+		}
+		if size := sent.rowsAtOnce(n); size != n {
+			t.Errorf("%d rows not kept: a statement of %d, want all", n, size)
+		}
+	}
+	for n, want := range map[int]int{2: 2, 3: 4, 5: 8, 33: 64, 256: 256} {
+		if got := keptSize(n); got != want {
+			t.Errorf("a read ahead of %d citizens asks for %d, want %d", n, got, want)
+		}
+	}
+}
