@@ -190,7 +190,26 @@ func (h *HandWriter) UpdateIntake(ctx context.Context, fn func(mashang.IntakeTx)
 	return <-job.result
 }
 
-// Queued is how many pushes wait.
+// Write queues a job that is not a push, as the search indexer's turn or
+// a console's write is, which counts the messages its transaction sees
+// when it runs; the count comes once the test has committed it.
+func (h *HandWriter) Write(ctx context.Context) <-chan int {
+	counted := make(chan int, 1)
+	var n int
+	job := &writeJob{ctx: ctx, result: make(chan error, 1), fn: func(tx *Tx) error {
+		return tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages`).Scan(&n)
+	}}
+	h.queue <- job
+	go func() {
+		if <-job.result != nil {
+			n = -1
+		}
+		counted <- n
+	}()
+	return counted
+}
+
+// Queued is how many jobs wait.
 func (h *HandWriter) Queued() int { return len(h.queue) }
 
 // Arrive runs the n pushes waiting as the writer runs the pushes it finds

@@ -562,37 +562,21 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	}
 	t.Cleanup(func() { hand.Close() })
 	byHand := &mashang.Intake{Store: hand, Ratings: &mashang.Ratings{Store: db}}
-	var wg sync.WaitGroup
-	replies := make([]mashang.Reply, 5)
-	errs := make([]error, 5)
 	// oA's location at minute 20 runs first: its message and its case's
 	// new time are held back.
 	place := say("oA", 2, 20)
 	place.MsgType, place.Content, place.LocationX, place.LocationY, place.Scale, place.Label = mashang.MsgLocation, "", 36.07, 120.38, 15, "路口"
-	wg.Go(func() { replies[0], errs[0] = byHand.Receive(ctx, place) })
-	for hand.Queued() < 1 {
-		time.Sleep(time.Millisecond)
-	}
+	placed := queueByHand(t, hand, byHand, place)
 	hand.Arrive(1)
 	// Then four texts arrive together, oA's at minute 45: 44 minutes after
 	// their first text, 25 after the location (a case takes messages for
 	// 30 minutes). The other three citizens are read ahead (asked as four).
-	for i, m := range []mashang.Inbound{say("oA", 3, 45), say("oB", 4, 2), say("oC", 5, 2), say("oE", 6, 2)} {
-		wg.Go(func() { replies[i+1], errs[i+1] = byHand.Receive(ctx, m) })
-		for hand.Queued() < i+1 {
-			time.Sleep(time.Millisecond)
-		}
-	}
+	texts := queueByHand(t, hand, byHand, say("oA", 3, 45), say("oB", 4, 2), say("oC", 5, 2), say("oE", 6, 2))
 	hand.Arrive(4)
 	if err := hand.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("push %d: %v", i, err)
-		}
-	}
+	replies := append(placed(), texts()...)
 	if want := fmt.Sprintf("已补充到您反映的问题（编号：%s）。", opened); replies[1].Text != want {
 		t.Errorf("oA's text after the location was answered %q, want it joined to %s", replies[1].Text, opened)
 	}
@@ -610,5 +594,68 @@ func TestAReadAheadLeavesOutCitizensWithWritesHeldBack(t *testing.T) {
 	}
 	if n, err := db.CountInbound(ctx); err != nil || n != 10 {
 		t.Fatalf("stored %d pushes (%v), want 10", n, err)
+	}
+}
+
+// Jobs that are not pushes (the search indexer's turn, a console's write)
+// run after the pushes SQLite's writer takes with them: any other
+// statement writes what the group holds back and drops what was read
+// ahead for the pushes after it.
+func TestTheWritersPushesRunBeforeTheJobsThatCameWithThem(t *testing.T) {
+	ctx := context.Background()
+	db, _, dsn := openSeeded(t, store.DriverSQLite)
+	intake := &mashang.Intake{Store: db, Ratings: &mashang.Ratings{Store: db}}
+	for _, openid := range []string{"oB", "oC"} {
+		if _, err := intake.Receive(ctx, event(openid, mashang.EventScan, "st:demo-bdg", minuteAfterT0(0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, err := db.CountInbound(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand, err := store.NewHandWriter(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hand.Close() })
+	byHand := &mashang.Intake{Store: hand, Ratings: &mashang.Ratings{Store: db}}
+	counted := hand.Write(ctx) // queued first
+	pushed := queueByHand(t, hand, byHand, textAt("oB", 1, 2), textAt("oC", 2, 2))
+	hand.Arrive(3)
+	if err := hand.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	pushed()
+	if seen := <-counted; seen != stored+2 {
+		t.Errorf("the job queued before two pushes saw %d messages, want %d: the pushes first", seen, stored+2)
+	}
+}
+
+// queueByHand sends the pushes through intake to hand, each queued (behind
+// the jobs already there) before the next is sent, and gives a function
+// that waits for their replies once the test has run and committed them.
+func queueByHand(t *testing.T, hand *store.HandWriter, intake *mashang.Intake, pushes ...mashang.Inbound) (replies func() []mashang.Reply) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	answers := make([]mashang.Reply, len(pushes))
+	errs := make([]error, len(pushes))
+	queued := hand.Queued()
+	for i, m := range pushes {
+		wg.Go(func() { answers[i], errs[i] = intake.Receive(ctx, m) })
+		for hand.Queued() < queued+i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return func() []mashang.Reply {
+		t.Helper()
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("push %s: %v", pushes[i].DedupKey(), err)
+			}
+		}
+		return answers
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"mashang"
 )
 
 // writer owns SQLite's single write connection and commits in groups.
@@ -242,9 +244,23 @@ func (w *writer) arrived(job *writeJob) []*writeJob {
 // addArrived runs the jobs that arrived together in the open transaction.
 // Their citizens' conversations are read first in one statement (readAhead),
 // which each push's own read then takes: on the one connection, a
-// statement each was most of what the read cost.
+// statement each was most of what the read cost. The pushes run before
+// the other jobs (the search indexer's turn, a console's write): any other
+// statement writes what the group holds back and drops what was read
+// ahead. Jobs that arrive together come from callers each waiting for
+// their own, so no caller's jobs change order.
 func (w *writer) addArrived(open *groupTx, jobs []*writeJob) *groupTx {
 	if len(jobs) > 1 {
+		pushes := make([]*writeJob, 0, len(jobs))
+		var others []*writeJob
+		for _, job := range jobs {
+			if _, ok := mashang.PushOf(job.ctx); ok {
+				pushes = append(pushes, job)
+			} else {
+				others = append(others, job)
+			}
+		}
+		jobs = append(pushes, others...)
 		if open == nil {
 			var err error
 			if open, err = w.begin(true); err != nil {
