@@ -78,7 +78,9 @@ func TestBadSettingsStopStartUpWithOneLine(t *testing.T) {
 // startSandbox wires the service as `serve --sandbox` does, on a real listener.
 func startSandbox(t *testing.T, settings ...string) (*app.App, *httptest.Server) {
 	t.Helper()
-	env := map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db")}
+	// The media fetched from the fake WeChat go to the test's own folder,
+	// not the default data/media beside the package's sources.
+	env := map[string]string{"MASHANG_DB_DSN": filepath.Join(t.TempDir(), "sandbox.db"), "MASHANG_MEDIA_DIR": t.TempDir()}
 	for i := 0; i+1 < len(settings); i += 2 {
 		env[settings[i]] = settings[i+1]
 	}
