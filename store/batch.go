@@ -11,10 +11,12 @@ import (
 	"mashang"
 )
 
-// writeBatch makes a group's transaction on MySQL (groupwriter.go) cost
-// a few statements for the whole group rather than a few for each push.
-// MySQL spends most of a push's time on statements, not on rows: the parse,
-// the round trip and the wake-ups on both sides of it.
+// writeBatch makes a group's transaction, on MySQL (groupwriter.go) and on
+// SQLite (writer.go), cost a few statements for the whole group rather than
+// a few for each push. MySQL spends most of a push's time on statements, not
+// on rows: the parse, the round trip and the wake-ups on both sides of it;
+// SQLite's one writer spent most of it on each statement's own cost in
+// database/sql and the driver.
 //
 // It holds back the two writes nearly every push makes — its row in
 // inbound_messages and the touch of the case it joins — and writes the
@@ -97,7 +99,7 @@ func newWriteBatch(kept bool) *writeBatch {
 }
 
 // sqlTx is the transaction as Tx's methods use it: *sql.Tx, except that in
-// a group on MySQL every statement first writes what the batch holds back.
+// a batched group every statement first writes what the batch holds back.
 type sqlTx struct {
 	*sql.Tx
 	batch *writeBatch // nil: nothing is held back
