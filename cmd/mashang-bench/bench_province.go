@@ -611,8 +611,8 @@ func (p *province) sitting(ctx context.Context, ph *phase, station int, think fu
 }
 
 // signIn signs the desk's secretary in, as a person does: told that many
-// are signing in (503), they wait a moment and click again, three tries
-// in all.
+// are signing in (503), or given any page but the console's, they wait a
+// moment and click again, three tries in all.
 func (d *desk) signIn(ctx context.Context, ph *phase, station int, think func() time.Duration) bool {
 	for try := range 3 {
 		if try > 0 && !sleepCtx(ctx, think()/10) {
